@@ -1,0 +1,86 @@
+// Command rivgate is a RIV-TA SOAP gateway (routing like the Swedish national
+// service platform, VP) and a conformance harness for service consumers.
+//
+// main only wires the subcommands; each lives with the half it belongs to.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rivgate/rivgate/cmd/rivgate/internal/demo"
+	"github.com/rivgate/rivgate/conformance/conformcmd"
+	"github.com/rivgate/rivgate/contracts/contractcmd"
+	"github.com/rivgate/rivgate/gateway/gatewaycmd"
+	"github.com/rivgate/rivgate/gateway/takcmd"
+	"github.com/rivgate/rivgate/internal/buildinfo"
+	"github.com/rivgate/rivgate/internal/cliutil"
+	"github.com/rivgate/rivgate/internal/pki/pkicmd"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+func run(args []string) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	root := &cobra.Command{
+		Use:   "rivgate",
+		Short: "RIV-TA SOAP gateway and consumer conformance harness",
+		Long: `rivgate routes RIV-TA SOAP calls between service consumers and producers the
+way the Swedish national service platform (VP) does, driven by a routing and
+authorisation catalogue (TAK), and tests service consumers for conformance:
+it plays platform and producers, checks every request against the contract
+and the RIV-TA rules, injects faults and writes a risk-based test report with
+a signed evidence bundle.
+
+Exit codes: 0 success; 1 the run worked and found failures; 2 bad usage or
+bad input.`,
+		Version:       buildinfo.Get().Version,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetVersionTemplate(buildinfo.Get().String() + "\n")
+	root.AddCommand(
+		demo.New(),
+		gatewaycmd.New(),
+		takcmd.New(),
+		contractcmd.New(),
+		conformcmd.New(),
+		conformcmd.NewRecord(),
+		pkicmd.New(),
+		versionCommand(),
+	)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if msg := messageFor(err); msg != "" {
+		fmt.Fprintln(os.Stderr, "rivgate:", msg)
+	}
+	return cliutil.Code(err)
+}
+
+func messageFor(err error) string {
+	if err == nil {
+		return ""
+	}
+	return cliutil.Message(err)
+}
+
+func versionCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print version, commit and build date",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			fmt.Fprintln(cmd.OutOrStdout(), buildinfo.Get().String())
+			return nil
+		},
+	}
+}

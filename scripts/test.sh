@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Run every rivgate test. Installs the independent peers the tests use when
+# they are missing (xmllint, curl, python3-zeep, chromium, nginx, pdftotext),
+# then runs go vet, staticcheck and go test -race over the whole module.
+#
+#   ./scripts/test.sh            everything (CI runs this through .ci/run)
+#   ./scripts/test.sh -short     skip the long soak-style tests
+#   RIVGATE_NO_INSTALL=1 ...     never touch the system packages
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# command-or-check -> Debian package
+need_pkgs=()
+need() { # $1 = test command, $2 = package
+	if ! eval "$1" >/dev/null 2>&1; then need_pkgs+=("$2"); fi
+}
+need "command -v xmllint" libxml2-utils
+need "command -v curl" curl
+need "/usr/bin/python3 -c 'import zeep'" python3-zeep
+need "command -v chromium" chromium
+need "command -v nginx || test -x /usr/sbin/nginx" nginx-light
+need "command -v pdftotext" poppler-utils
+
+if [ ${#need_pkgs[@]} -gt 0 ] && [ "${RIVGATE_NO_INSTALL:-}" != 1 ]; then
+	sudo=""
+	if [ "$(id -u)" != 0 ]; then
+		if command -v sudo >/dev/null 2>&1; then sudo="sudo -n"; else sudo="missing"; fi
+	fi
+	if [ "$sudo" = missing ]; then
+		echo "test.sh: missing ${need_pkgs[*]} and not root: tests that need them will skip and say so" >&2
+	else
+		echo "test.sh: installing ${need_pkgs[*]}" >&2
+		$sudo apt-get update -qq
+		DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
+	fi
+fi
+
+echo "== go vet" >&2
+go vet ./...
+
+echo "== staticcheck" >&2
+go tool staticcheck ./...
+
+echo "== go test -race" >&2
+go test -race -timeout 15m "$@" ./...
