@@ -1,0 +1,572 @@
+// Package config is the gateway's static configuration: the gateway.yaml
+// file an operator writes. It decodes strictly (an unknown key is an error
+// naming the key and its line), fills a default for every key, and checks
+// values, reporting every problem with file, line and field at once.
+//
+// Static means: a change needs a restart. The routing catalogue (TAK) and the
+// certificate files are dynamic and reload on SIGHUP or /resetcache.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/parser"
+)
+
+// Config is gateway.yaml. Each field's comment gives its default.
+type Config struct {
+	Instance         Instance         `yaml:"instance"`
+	Listen           Listen           `yaml:"listen"`
+	TLS              TLS              `yaml:"tls"`
+	HTTP             HTTP             `yaml:"http"`
+	TAK              TAK              `yaml:"tak"`
+	Producers        Producers        `yaml:"producers"`
+	OriginalConsumer OriginalConsumer `yaml:"original_consumer"`
+	RoutingHistory   RoutingHistory   `yaml:"routing_history"`
+	Contracts        Contracts        `yaml:"contracts"`
+	Limits           Limits           `yaml:"limits"`
+	Logging          Logging          `yaml:"logging"`
+	Platform         Platform         `yaml:"platform"`
+	Shutdown         Shutdown         `yaml:"shutdown"`
+
+	// File is the path the config was loaded from ("" when built in code).
+	// Relative file paths in the config are resolved against its directory.
+	File string `yaml:"-"`
+}
+
+// Instance names this gateway.
+type Instance struct {
+	// Name appears in every VP faultstring: "VP004 [Name] ...". Default "rivgate".
+	Name string `yaml:"name"`
+	// ID identifies this instance in x-rivta-routing-history (loop detection,
+	// VP014) and in x-vp-instance-id towards plain-HTTP producers. Default "rivgate".
+	ID string `yaml:"id"`
+}
+
+// Listen gives the listener addresses; an empty address turns a listener off.
+type Listen struct {
+	// HTTPS is the mutual-TLS service listener. Default "127.0.0.1:20000".
+	HTTPS string `yaml:"https"`
+	// HTTP is the plain listener for use behind a TLS-terminating proxy. Default "" (off).
+	HTTP string `yaml:"http"`
+	// Admin serves /healthz, /readyz, /status, /metrics, /resetcache. Default "127.0.0.1:20001".
+	Admin string `yaml:"admin"`
+	// PathPrefix: service calls are accepted under this path only, as VP
+	// accepts /vp/*; others get 404. "/" accepts every path. Default "/vp".
+	PathPrefix string `yaml:"path_prefix"`
+}
+
+// TLS configures the HTTPS listener.
+type TLS struct {
+	// Cert and Key are the server certificate (PEM, chain allowed) and key. Required when listen.https is set.
+	Cert string `yaml:"cert"`
+	Key  string `yaml:"key"`
+	// ClientCA is the PEM bundle client certificates must chain to. Required when listen.https is set.
+	ClientCA string `yaml:"client_ca"`
+	// CRL lists PEM or DER revocation lists; a revoked client certificate fails the handshake. Default none.
+	CRL []string `yaml:"crl"`
+	// ClientAuth: "verify_if_given" (default) verifies any certificate sent
+	// and answers a call without one with VP002; "require" rejects it in the
+	// TLS handshake, as VP does.
+	ClientAuth string `yaml:"client_auth"`
+	// MinVersion is "1.2" (default) or "1.3".
+	MinVersion string `yaml:"min_version"`
+}
+
+// HTTP configures the plain listener (behind a TLS-terminating proxy).
+type HTTP struct {
+	// AllowedCIDRs are the peers allowed to call; others get VP011. An empty
+	// list denies every peer (VP's rule). Default ["127.0.0.1/32", "::1/128"].
+	AllowedCIDRs []string `yaml:"allowed_cidrs"`
+	// CertHeader carries the client certificate (PEM, or bare base64 DER). Default "x-vp-auth-cert";
+	// Traefik sends "X-Forwarded-Tls-Client-Cert".
+	CertHeader string `yaml:"cert_header"`
+	// VerifyCert verifies a header certificate against tls.client_ca when that is set. Default true.
+	VerifyCert *bool `yaml:"verify_cert"`
+	// InternalSecret, when set, lets a caller assert the sender with
+	// x-vp-sender-id if it sends x-vp-instance-id equal to this secret
+	// (at least 16 characters, compared in constant time). Default "" (off).
+	InternalSecret string `yaml:"internal_secret"`
+}
+
+// TAK configures the routing and authorisation catalogue sources.
+type TAK struct {
+	// Files are TAK files (rivgate YAML, VP local-cache XML or TAK JSON export). Default none.
+	Files []string `yaml:"files"`
+	// HSAFiles are HSA tree files; the first is master. Default none.
+	HSAFiles []string `yaml:"hsa_files"`
+	// URL is a live TAK SokVagvalsInfo v2 endpoint. Default "" (none).
+	URL string `yaml:"url"`
+	// CacheFile is written after each successful URL load and read when TAK is unreachable. Default "".
+	CacheFile string `yaml:"cache_file"`
+	// Poll is how often sources are re-read; 0 turns polling off. Default 5m.
+	Poll Duration `yaml:"poll"`
+	// Timezone for TAK dates without a zone. Default "Europe/Stockholm".
+	Timezone string `yaml:"timezone"`
+	// HSALookup toggles the HSA tree walk.
+	HSALookup HSALookup `yaml:"hsa_lookup"`
+	// DefaultRouting is VP's "VG#VE" receiver form.
+	DefaultRouting DefaultRouting `yaml:"default_routing"`
+}
+
+// HSALookup toggles the HSA tree walk for routing and authorisation.
+type HSALookup struct {
+	// Routing enables the tree walk for routing. Default true.
+	Routing *bool `yaml:"routing"`
+	// Authorization enables the tree walk for authorisation. Default true.
+	Authorization *bool `yaml:"authorization"`
+	// RoutingExcepted: namespace prefixes for which the routing default is inverted. Default none.
+	RoutingExcepted []string `yaml:"routing_excepted"`
+	// AuthorizationExcepted: the same for authorisation. Default none.
+	AuthorizationExcepted []string `yaml:"authorization_excepted"`
+}
+
+// DefaultRouting configures "VG#VE" receivers.
+type DefaultRouting struct {
+	// Enabled turns the VG#VE form on. Default true (as VP; VP's own switch does not work).
+	Enabled *bool `yaml:"enabled"`
+	// Delimiter between the tokens. Default "#".
+	Delimiter string `yaml:"delimiter"`
+	// AllowedContracts may use it; empty = all. Default none.
+	AllowedContracts []string `yaml:"allowed_contracts"`
+	// AllowedSenders may use it; empty = all. Default none.
+	AllowedSenders []string `yaml:"allowed_senders"`
+}
+
+// Producers configures calls to service producers.
+type Producers struct {
+	// Cert and Key are the gateway's client certificate for https producers. Default none.
+	Cert string `yaml:"cert"`
+	Key  string `yaml:"key"`
+	// CA is the PEM bundle producer certificates must chain to. Default: the system roots.
+	CA string `yaml:"ca"`
+	// VerifyHostname checks the producer certificate's name against the URL host. Default true
+	// (VP's default is false).
+	VerifyHostname *bool `yaml:"verify_hostname"`
+	// ConnectTimeout bounds TCP connect. Default 2s (VP's).
+	ConnectTimeout Duration `yaml:"connect_timeout"`
+	// TLSHandshakeTimeout bounds the TLS handshake with a producer. Default 10s.
+	TLSHandshakeTimeout Duration `yaml:"tls_handshake_timeout"`
+	// Timeout is the longest wait for the producer without progress (response
+	// headers or body bytes). Default 29s (VP's).
+	Timeout Duration `yaml:"timeout"`
+	// Timeouts per contract namespace, keyed case-insensitively. Default none.
+	Timeouts map[string]Duration `yaml:"timeouts"`
+	// MaxIdleConnsPerHost is the keep-alive pool per producer. Default 256 (Go's default of 2 halves throughput).
+	MaxIdleConnsPerHost int `yaml:"max_idle_conns_per_host"`
+	// MaxConnsPerHost caps connections per producer (a bulkhead); 0 = unlimited. Default 0.
+	MaxConnsPerHost int `yaml:"max_conns_per_host"`
+	// IdleConnTimeout closes unused keep-alive connections. Default 90s.
+	IdleConnTimeout Duration `yaml:"idle_conn_timeout"`
+	// Retry once when the connection failed before any request byte was sent. Default true.
+	Retry *bool `yaml:"retry"`
+	// RetryDelay before that retry. Default 0s.
+	RetryDelay Duration `yaml:"retry_delay"`
+	// UserAgent sent to producers. Default "rivgate/<version>".
+	UserAgent string `yaml:"user_agent"`
+	// CorrelationIDToHTTPS sends x-skltp-correlation-id to https producers too. Default true.
+	CorrelationIDToHTTPS *bool `yaml:"correlation_id_to_https"`
+}
+
+// OriginalConsumer governs x-rivta-original-serviceconsumer-hsaid.
+type OriginalConsumer struct {
+	// Allowed senders may set the header; empty = all. Default none.
+	Allowed []string `yaml:"allowed"`
+	// Enforce answers VP013 for others; false only logs a warning (VP's default). Default false.
+	Enforce bool `yaml:"enforce"`
+}
+
+// RoutingHistory governs x-rivta-routing-history.
+type RoutingHistory struct {
+	// Enabled appends this instance to the header and answers VP014 on a loop. Default true.
+	Enabled *bool `yaml:"enabled"`
+}
+
+// Contracts points at the service contract directory.
+type Contracts struct {
+	// Dir holds WSDL/XSD files served at ?wsdl and ?xsd=. Default "" (no WSDL serving).
+	Dir string `yaml:"dir"`
+}
+
+// Limits bounds what one call may cost.
+type Limits struct {
+	// MaxBody is the largest request body and the largest producer response. Default 50MiB.
+	MaxBody ByteSize `yaml:"max_body"`
+	// MaxHead is the most the sniffer reads before the first Body child. Default 1MiB.
+	MaxHead ByteSize `yaml:"max_head"`
+}
+
+// Logging configures the exchange log (JSON lines on stderr).
+type Logging struct {
+	// Level: debug, info, warn, error. Default info.
+	Level string `yaml:"level"`
+	// Payloads logs the request head (up to the first Body child). Default false.
+	Payloads bool `yaml:"payloads"`
+}
+
+// Platform configures the platform services the gateway answers itself.
+type Platform struct {
+	// Enabled answers PingForConfiguration, GetLogicalAddresseesByServiceContract and
+	// GetSupportedServiceContracts addressed to LogicalAddress. Default true.
+	Enabled *bool `yaml:"enabled"`
+	// LogicalAddress of the platform. Default: instance.id.
+	LogicalAddress string `yaml:"logical_address"`
+}
+
+// Shutdown configures SIGTERM handling.
+type Shutdown struct {
+	// Drain is the longest wait for in-flight calls. Default 30s.
+	Drain Duration `yaml:"drain"`
+}
+
+// Default returns a configuration with every default filled in.
+func Default() *Config {
+	c := &Config{}
+	c.SetDefaults()
+	return c
+}
+
+func boolp(b bool) *bool { return &b }
+
+// On reports a tri-state bool (nil = default already filled by SetDefaults).
+func On(b *bool) bool { return b != nil && *b }
+
+// SetDefaults fills every zero-valued key with its default.
+func (c *Config) SetDefaults() {
+	def := func(s *string, v string) {
+		if *s == "" {
+			*s = v
+		}
+	}
+	defb := func(b **bool, v bool) {
+		if *b == nil {
+			*b = boolp(v)
+		}
+	}
+	defd := func(d *Duration, v time.Duration) {
+		if *d == 0 {
+			*d = Duration(v)
+		}
+	}
+	def(&c.Instance.Name, "rivgate")
+	def(&c.Instance.ID, "rivgate")
+	def(&c.Listen.PathPrefix, "/vp")
+	def(&c.TLS.ClientAuth, "verify_if_given")
+	def(&c.TLS.MinVersion, "1.2")
+	if c.HTTP.AllowedCIDRs == nil {
+		c.HTTP.AllowedCIDRs = []string{"127.0.0.1/32", "::1/128"}
+	}
+	def(&c.HTTP.CertHeader, "x-vp-auth-cert")
+	defb(&c.HTTP.VerifyCert, true)
+	def(&c.TAK.Timezone, "Europe/Stockholm")
+	defb(&c.TAK.HSALookup.Routing, true)
+	defb(&c.TAK.HSALookup.Authorization, true)
+	defb(&c.TAK.DefaultRouting.Enabled, true)
+	def(&c.TAK.DefaultRouting.Delimiter, "#")
+	defb(&c.Producers.VerifyHostname, true)
+	defd(&c.Producers.ConnectTimeout, 2*time.Second)
+	defd(&c.Producers.TLSHandshakeTimeout, 10*time.Second)
+	defd(&c.Producers.Timeout, 29*time.Second)
+	if c.Producers.MaxIdleConnsPerHost == 0 {
+		c.Producers.MaxIdleConnsPerHost = 256
+	}
+	defd(&c.Producers.IdleConnTimeout, 90*time.Second)
+	defb(&c.Producers.Retry, true)
+	defb(&c.Producers.CorrelationIDToHTTPS, true)
+	defb(&c.RoutingHistory.Enabled, true)
+	if c.Limits.MaxBody == 0 {
+		c.Limits.MaxBody = 50 << 20
+	}
+	if c.Limits.MaxHead == 0 {
+		c.Limits.MaxHead = 1 << 20
+	}
+	def(&c.Logging.Level, "info")
+	defb(&c.Platform.Enabled, true)
+	def(&c.Platform.LogicalAddress, c.Instance.ID)
+	defd(&c.Shutdown.Drain, 30*time.Second)
+}
+
+// setListenDefaults applies listener defaults only when the whole listen
+// section is absent, so "https: ''" can turn the listener off.
+func (c *Config) setListenDefaults(present map[string]bool) {
+	if !present["https"] {
+		c.Listen.HTTPS = "127.0.0.1:20000"
+	}
+	if !present["admin"] {
+		c.Listen.Admin = "127.0.0.1:20001"
+	}
+}
+
+// FieldError is one problem in the config file.
+type FieldError struct {
+	File   string
+	Line   int // 0 when the key is absent from the file
+	Column int
+	Field  string // dotted key path, e.g. "http.allowed_cidrs[1]"
+	Msg    string
+}
+
+func (e *FieldError) Error() string {
+	loc := e.File
+	if loc == "" {
+		loc = "config"
+	}
+	if e.Line > 0 {
+		loc += fmt.Sprintf(":%d:%d", e.Line, e.Column)
+	}
+	if e.Field != "" {
+		return fmt.Sprintf("%s: %s: %s", loc, e.Field, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s", loc, e.Msg)
+}
+
+// Load reads, decodes strictly, fills defaults and validates the file.
+// Every problem found is returned, joined.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	return Parse(path, data)
+}
+
+// Parse is Load for bytes already read; name is used in messages and to
+// resolve relative paths.
+func Parse(name string, data []byte) (*Config, error) {
+	c := &Config{File: name}
+	if err := yaml.UnmarshalWithOptions(data, c, yaml.DisallowUnknownField(), yaml.Strict()); err != nil {
+		return nil, decodeError(name, err)
+	}
+	file, err := parser.ParseBytes(data, 0)
+	if err != nil {
+		return nil, decodeError(name, err)
+	}
+	present := map[string]bool{}
+	for _, k := range []string{"https", "admin"} {
+		if n := lookup(file, "$.listen."+k); n != nil {
+			present[k] = true
+		}
+	}
+	c.setListenDefaults(present)
+	c.SetDefaults()
+	c.resolvePaths()
+	if err := c.validate(file); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func decodeError(name string, err error) error {
+	var ne *nodeError
+	if errors.As(err, &ne) {
+		return &FieldError{File: name, Line: ne.line, Column: ne.col, Msg: ne.msg}
+	}
+	var ye yaml.Error
+	if errors.As(err, &ye) {
+		fe := &FieldError{File: name, Msg: ye.GetMessage()}
+		if tk := ye.GetToken(); tk != nil && tk.Position != nil {
+			fe.Line, fe.Column = tk.Position.Line, tk.Position.Column
+			var uf *yaml.UnknownFieldError
+			if errors.As(err, &uf) {
+				fe.Msg = fmt.Sprintf("unknown key %q", tk.Value)
+			}
+		}
+		return fe
+	}
+	return &FieldError{File: name, Msg: err.Error()}
+}
+
+func lookup(file *ast.File, path string) ast.Node {
+	if file == nil {
+		return nil
+	}
+	p, err := yaml.PathString(path)
+	if err != nil {
+		return nil
+	}
+	n, err := p.FilterFile(file)
+	if err != nil || n == nil {
+		return nil
+	}
+	return n
+}
+
+// resolvePaths makes relative file paths relative to the config file.
+func (c *Config) resolvePaths() {
+	if c.File == "" {
+		return
+	}
+	dir := filepath.Dir(c.File)
+	res := func(p *string) {
+		if *p != "" && !filepath.IsAbs(*p) {
+			*p = filepath.Join(dir, *p)
+		}
+	}
+	for _, p := range []*string{&c.TLS.Cert, &c.TLS.Key, &c.TLS.ClientCA, &c.TAK.CacheFile,
+		&c.Producers.Cert, &c.Producers.Key, &c.Producers.CA, &c.Contracts.Dir} {
+		res(p)
+	}
+	for _, l := range [][]string{c.TLS.CRL, c.TAK.Files, c.TAK.HSAFiles} {
+		for i := range l {
+			res(&l[i])
+		}
+	}
+}
+
+// MinInternalSecret is the shortest accepted http.internal_secret.
+const MinInternalSecret = 16
+
+// Validate checks a config built in code (no file positions).
+func (c *Config) Validate() error { return c.validate(nil) }
+
+func (c *Config) validate(file *ast.File) error {
+	var errs []error
+	add := func(field, format string, args ...any) {
+		fe := &FieldError{File: c.File, Field: field, Msg: fmt.Sprintf(format, args...)}
+		path := "$." + field
+		if n := lookup(file, path); n != nil {
+			if tk := n.GetToken(); tk != nil && tk.Position != nil {
+				fe.Line, fe.Column = tk.Position.Line, tk.Position.Column
+			}
+		}
+		errs = append(errs, fe)
+	}
+	checkAddr := func(field, v string) {
+		if v == "" {
+			return
+		}
+		if _, _, err := net.SplitHostPort(v); err != nil {
+			add(field, "%q is not host:port: %v", v, err)
+		}
+	}
+	checkAddr("listen.https", c.Listen.HTTPS)
+	checkAddr("listen.http", c.Listen.HTTP)
+	checkAddr("listen.admin", c.Listen.Admin)
+	if c.Listen.HTTPS == "" && c.Listen.HTTP == "" {
+		add("listen", "no service listener: set listen.https and/or listen.http")
+	}
+	if !strings.HasPrefix(c.Listen.PathPrefix, "/") {
+		add("listen.path_prefix", "%q must start with /", c.Listen.PathPrefix)
+	}
+	if c.Listen.HTTPS != "" {
+		for field, v := range map[string]string{"tls.cert": c.TLS.Cert, "tls.key": c.TLS.Key, "tls.client_ca": c.TLS.ClientCA} {
+			if v == "" {
+				add(field, "required when listen.https is set")
+			}
+		}
+	}
+	for i, f := range c.TLS.CRL {
+		if f == "" {
+			add(fmt.Sprintf("tls.crl[%d]", i), "empty file name")
+		}
+	}
+	switch c.TLS.ClientAuth {
+	case "verify_if_given", "require":
+	default:
+		add("tls.client_auth", "%q: want verify_if_given or require", c.TLS.ClientAuth)
+	}
+	switch c.TLS.MinVersion {
+	case "1.2", "1.3":
+	default:
+		add("tls.min_version", "%q: want 1.2 or 1.3", c.TLS.MinVersion)
+	}
+	for i, s := range c.HTTP.AllowedCIDRs {
+		if _, err := ParsePrefix(s); err != nil {
+			add(fmt.Sprintf("http.allowed_cidrs[%d]", i), "%v", err)
+		}
+	}
+	if c.HTTP.InternalSecret != "" {
+		if len(c.HTTP.InternalSecret) < MinInternalSecret {
+			add("http.internal_secret", "too short: at least %d characters (it must not be guessable)", MinInternalSecret)
+		}
+		if c.HTTP.InternalSecret == c.Instance.ID || c.HTTP.InternalSecret == c.Instance.Name {
+			add("http.internal_secret", "must differ from instance.id and instance.name (those are sent to producers)")
+		}
+	}
+	if strings.TrimSpace(c.HTTP.CertHeader) == "" {
+		add("http.cert_header", "empty header name")
+	}
+	if c.TAK.Timezone != "" {
+		if _, err := time.LoadLocation(c.TAK.Timezone); err != nil {
+			add("tak.timezone", "%q: %v", c.TAK.Timezone, err)
+		}
+	}
+	if c.TAK.DefaultRouting.Delimiter == "" {
+		add("tak.default_routing.delimiter", "empty delimiter")
+	}
+	if (c.Producers.Cert == "") != (c.Producers.Key == "") {
+		add("producers.cert", "producers.cert and producers.key go together")
+	}
+	if c.Producers.MaxIdleConnsPerHost < 0 {
+		add("producers.max_idle_conns_per_host", "must not be negative")
+	}
+	if c.Producers.MaxConnsPerHost < 0 {
+		add("producers.max_conns_per_host", "must not be negative")
+	}
+	seen := map[string]string{}
+	keys := make([]string, 0, len(c.Producers.Timeouts))
+	for k := range c.Producers.Timeouts {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if c.Producers.Timeouts[k] <= 0 {
+			add("producers.timeouts."+k, "timeout must be positive")
+		}
+		if prev, ok := seen[strings.ToLower(k)]; ok {
+			add("producers.timeouts."+k, "same contract as %q (keys are case-insensitive)", prev)
+		}
+		seen[strings.ToLower(k)] = k
+	}
+	if c.Limits.MaxHead > c.Limits.MaxBody {
+		add("limits.max_head", "%s is larger than limits.max_body %s", c.Limits.MaxHead, c.Limits.MaxBody)
+	}
+	switch c.Logging.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		add("logging.level", "%q: want debug, info, warn or error", c.Logging.Level)
+	}
+	if c.Instance.ID == "" || strings.ContainsAny(c.Instance.ID, "#, ") {
+		add("instance.id", "%q must be non-empty without '#', ',' or spaces (it is a routing-history token)", c.Instance.ID)
+	}
+	return errors.Join(errs...)
+}
+
+// ParsePrefix reads a CIDR ("10.0.0.0/8") or a single address ("10.1.2.3").
+func ParsePrefix(s string) (netip.Prefix, error) {
+	s = strings.TrimSpace(s)
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return netip.Prefix{}, fmt.Errorf("%q is not a CIDR: %w", s, err)
+		}
+		return p.Masked(), nil
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, fmt.Errorf("%q is not an IP address or CIDR: %w", s, err)
+	}
+	a = a.Unmap()
+	return netip.PrefixFrom(a, a.BitLen()), nil
+}
+
+// TimeoutFor returns the producer timeout for a contract namespace, matching
+// producers.timeouts keys case-insensitively.
+func (p *Producers) TimeoutFor(ns string) time.Duration {
+	for k, v := range p.Timeouts {
+		if strings.EqualFold(k, ns) {
+			return v.D()
+		}
+	}
+	return p.Timeout.D()
+}
