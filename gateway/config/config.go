@@ -297,7 +297,7 @@ func (c *Config) SetDefaults() {
 }
 
 // setListenDefaults applies listener defaults only when the whole listen
-// section is absent, so "https: ''" can turn the listener off.
+// section is absent, so "https: ”" can turn the listener off.
 func (c *Config) setListenDefaults(present map[string]bool) {
 	if !present["https"] {
 		c.Listen.HTTPS = "127.0.0.1:20000"
