@@ -1,0 +1,226 @@
+// Package exchange records HTTP exchanges byte-exact for conformance runs and
+// recordings: the request and response bodies exactly as they crossed the
+// wire, plus a JSON sidecar with method, URI, headers, TLS peer and
+// timestamps. Results and evidence bundles refer to exchanges by the path of
+// that sidecar, relative to the run's output directory.
+package exchange
+
+import (
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"sync"
+	"time"
+)
+
+// Exchange is one request and what was answered.
+type Exchange struct {
+	// ID is the sidecar path relative to the output directory, e.g.
+	// "exchanges/S01/001-get-visits.json".
+	ID       string `json:"id"`
+	Scenario string `json:"scenario,omitempty"`
+	Step     string `json:"step,omitempty"`
+	Seq      int    `json:"seq"`
+	// Role: "step" (the step's request), "repeat" (a repeat after a fault),
+	// "unexpected" (no step was awaiting), "record" (recording proxy),
+	// "producer" (producer mode).
+	Role string `json:"role"`
+
+	Received  time.Time `json:"received"`
+	Responded time.Time `json:"responded,omitzero"`
+	// ClientGone is when the consumer closed the connection while rivgate
+	// was still holding the answer (timeout steps).
+	ClientGone time.Time `json:"client_gone,omitzero"`
+	Remote     string    `json:"remote,omitempty"`
+	TLS        *TLSInfo  `json:"tls,omitempty"`
+
+	Request  Message `json:"request"`
+	Response Message `json:"response"`
+	// Fault names the injected fault kind: "vp_fault:VP007", "soap_fault",
+	// "timeout", "reset", "truncated", ... Empty for a normal answer.
+	Fault string `json:"fault,omitempty"`
+	// Error is a transport error seen while exchanging (producer mode,
+	// recording proxy).
+	Error string `json:"error,omitempty"`
+}
+
+// Message is one side of an exchange. The body lives in BodyFile.
+type Message struct {
+	Method string      `json:"method,omitempty"`
+	URI    string      `json:"uri,omitempty"`
+	Proto  string      `json:"proto,omitempty"`
+	Status int         `json:"status,omitempty"`
+	Header http.Header `json:"header,omitempty"`
+	// BodyFile is relative to the output directory.
+	BodyFile   string `json:"body_file,omitempty"`
+	BodySize   int    `json:"body_size"`
+	BodySHA256 string `json:"body_sha256,omitempty"`
+}
+
+// TLSInfo is the TLS peer as rivgate saw it.
+type TLSInfo struct {
+	Version      string `json:"version"`
+	CipherSuite  string `json:"cipher_suite"`
+	ServerName   string `json:"server_name,omitempty"`
+	PeerSubject  string `json:"peer_subject,omitempty"`
+	SerialNumber string `json:"peer_serialnumber,omitempty"` // subject SERIALNUMBER (the HSA-id)
+	// PeerCertPEM is the peer's leaf certificate, so checks can be
+	// re-evaluated from the record alone.
+	PeerCertPEM string `json:"peer_cert_pem,omitempty"`
+}
+
+
+// PeerCert parses PeerCertPEM; nil when there is none.
+func (t *TLSInfo) PeerCert() (*x509.Certificate, error) {
+	if t == nil || t.PeerCertPEM == "" {
+		return nil, nil
+	}
+	b, _ := pem.Decode([]byte(t.PeerCertPEM))
+	if b == nil {
+		return nil, errors.New("peer certificate: no PEM block")
+	}
+	return x509.ParseCertificate(b.Bytes)
+}
+
+// SerialNumberOf returns the subject SERIALNUMBER (OID 2.5.4.5) of c.
+func SerialNumberOf(c *x509.Certificate) string {
+	if c == nil {
+		return ""
+	}
+	for _, n := range c.Subject.Names {
+		if n.Type.Equal([]int{2, 5, 4, 5}) {
+			if s, ok := n.Value.(string); ok {
+				return s
+			}
+		}
+	}
+	return c.Subject.SerialNumber
+}
+
+// Store writes exchanges under Dir/exchanges. It is safe for concurrent use;
+// sequence numbers are per scenario.
+type Store struct {
+	Dir string
+	mu  sync.Mutex
+	seq map[string]int
+}
+
+// NewStore returns a store writing below dir (the run's output directory).
+func NewStore(dir string) *Store { return &Store{Dir: dir, seq: map[string]int{}} }
+
+var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+// Begin assigns the exchange its sequence number and file names.
+func (s *Store) Begin(ex *Exchange) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	group := ex.Scenario
+	if group == "" {
+		group = "_" + ex.Role
+	}
+	group = unsafeName.ReplaceAllString(group, "_")
+	s.seq[group]++
+	ex.Seq = s.seq[group]
+	name := fmt.Sprintf("%03d", ex.Seq)
+	if ex.Step != "" {
+		name += "-" + unsafeName.ReplaceAllString(ex.Step, "_")
+	}
+	base := path.Join("exchanges", group, name)
+	ex.ID = base + ".json"
+	ex.Request.BodyFile = base + ".request.xml"
+	ex.Response.BodyFile = base + ".response.bin"
+}
+
+// Write stores the bodies byte-exact and the sidecar. Begin must have run.
+func (s *Store) Write(ex *Exchange, reqBody, respBody []byte) error {
+	if ex.ID == "" {
+		s.Begin(ex)
+	}
+	ex.Request.BodySize, ex.Request.BodySHA256 = len(reqBody), digest(reqBody)
+	ex.Response.BodySize, ex.Response.BodySHA256 = len(respBody), digest(respBody)
+	if err := s.put(ex.Request.BodyFile, reqBody); err != nil {
+		return err
+	}
+	if err := s.put(ex.Response.BodyFile, respBody); err != nil {
+		return err
+	}
+	meta, err := json.MarshalIndent(ex, "", "  ")
+	if err != nil {
+		return fmt.Errorf("exchange %s: %w", ex.ID, err)
+	}
+	return s.put(ex.ID, append(meta, '\n'))
+}
+
+func (s *Store) put(rel string, b []byte) error {
+	p := filepath.Join(s.Dir, filepath.FromSlash(rel))
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return fmt.Errorf("exchange dir: %w", err)
+	}
+	if err := WriteFileAtomic(p, b); err != nil {
+		return fmt.Errorf("write exchange %s: %w", rel, err)
+	}
+	return nil
+}
+
+func digest(b []byte) string {
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
+}
+
+// Read loads an exchange sidecar and its bodies from a run directory.
+func Read(dir, id string) (*Exchange, []byte, []byte, error) {
+	meta, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(id)))
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("read exchange: %w", err)
+	}
+	var ex Exchange
+	if err := json.Unmarshal(meta, &ex); err != nil {
+		return nil, nil, nil, fmt.Errorf("exchange %s: %w", id, err)
+	}
+	req, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(ex.Request.BodyFile)))
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("exchange %s request body: %w", id, err)
+	}
+	resp, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(ex.Response.BodyFile)))
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("exchange %s response body: %w", id, err)
+	}
+	return &ex, req, resp, nil
+}
+
+// WriteFileAtomic writes b to p through a temporary file in the same
+// directory and a rename, so readers never see a half-written file.
+func WriteFileAtomic(p string, b []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(p), "."+filepath.Base(p)+".tmp*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return err
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	if err := os.Chmod(tmp, 0o644); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	if err := os.Rename(tmp, p); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,313 @@
+// Package result is results.json: the outcome of a conformance run, scenario
+// by scenario, step by step, check by check, each check tied to a
+// requirement (with impact), its scenario's likelihood and the exchange it is
+// about. Reports and evidence bundles are built from it. It is written
+// atomically (temporary file and rename) so a reader never sees half a run.
+package result
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/rivgate/rivgate/conformance/exchange"
+	"github.com/rivgate/rivgate/conformance/scenario"
+)
+
+// FileName is the results file in a run's output directory.
+const FileName = "results.json"
+
+// Format identifies the file format and version.
+const Format = "rivgate-conformance-results/1"
+
+// Status of a check, step, scenario or run.
+type Status string
+
+// The statuses, from best to worst for aggregation (Fail wins).
+const (
+	Pass          Status = "pass"
+	Skip          Status = "skip"
+	ManualPending Status = "manual-pending"
+	Fail          Status = "fail"
+)
+
+func rank(s Status) int {
+	switch s {
+	case Pass:
+		return 1
+	case Skip:
+		return 0
+	case ManualPending:
+		return 2
+	case Fail:
+		return 3
+	}
+	return 0
+}
+
+// Worst returns the status that dominates: fail > manual-pending > pass >
+// skip.
+func Worst(ss ...Status) Status {
+	out := Skip
+	for _, s := range ss {
+		if rank(s) > rank(out) {
+			out = s
+		}
+	}
+	return out
+}
+
+// Run is a whole results.json.
+type Run struct {
+	Format   string    `json:"format"`
+	Tool     Tool      `json:"tool"`
+	Mode     string    `json:"mode"` // "consumer" or "producer"
+	Suite    SuiteRef  `json:"suite"`
+	Started  time.Time `json:"started"`
+	Finished time.Time `json:"finished,omitzero"`
+	// Target is the producer URL (producer mode) or the listen address.
+	Target string `json:"target,omitempty"`
+	// ExpectedHSAID is the consumer's expected HSA-id.
+	ExpectedHSAID string `json:"expected_hsa_id,omitempty"`
+	// Requirements is the catalogue in force (built-ins with overrides, then
+	// the suite's), so readers need not load the suite.
+	Requirements []scenario.Requirement `json:"requirements"`
+	Scenarios    []*Scenario            `json:"scenarios"`
+	// Unexpected lists requests no step was waiting for.
+	Unexpected []Check  `json:"unexpected,omitempty"`
+	Status     Status   `json:"status"`
+	Summary    Summary  `json:"summary"`
+	Aborted    string   `json:"aborted,omitempty"` // why the run stopped early
+	Notes      []string `json:"notes,omitempty"`
+}
+
+// Tool names the program that wrote the results.
+type Tool struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+// SuiteRef identifies the suite.
+type SuiteRef struct {
+	ID    string `json:"id"`
+	Title string `json:"title"`
+	Dir   string `json:"dir"`
+}
+
+// Scenario is one scenario's outcome.
+type Scenario struct {
+	ID           string    `json:"id"`
+	Title        string    `json:"title"`
+	File         string    `json:"file"`
+	Likelihood   int       `json:"likelihood"`
+	Requirements []string  `json:"requirements"`
+	Status       Status    `json:"status"`
+	Message      string    `json:"message,omitempty"`
+	Started      time.Time `json:"started,omitzero"`
+	Finished     time.Time `json:"finished,omitzero"`
+	Steps        []*Step   `json:"steps"`
+}
+
+// Step is one step's outcome.
+type Step struct {
+	Index        int       `json:"index"` // 1-based
+	ID           string    `json:"id"`
+	Title        string    `json:"title,omitempty"`
+	Line         int       `json:"line,omitempty"`
+	Requirements []string  `json:"requirements,omitempty"`
+	Status       Status    `json:"status"`
+	Message      string    `json:"message,omitempty"`
+	Started      time.Time `json:"started,omitzero"`
+	Finished     time.Time `json:"finished,omitzero"`
+	// Answer says how rivgate answered ("file responses/x.xml",
+	// "vp_fault VP007", "timeout", "reset", ...).
+	Answer    string   `json:"answer,omitempty"`
+	Exchanges []string `json:"exchanges,omitempty"`
+	Checks    []Check  `json:"checks"`
+	Manual    *Manual  `json:"manual,omitempty"`
+}
+
+// Check is one check's outcome on one exchange or behaviour.
+type Check struct {
+	// ID is the check: a built-in requirement id, or "match[N]" for the
+	// step's N-th matcher (0-based).
+	ID          string `json:"id"`
+	Requirement string `json:"requirement"`
+	Impact      int    `json:"impact"`
+	Likelihood  int    `json:"likelihood,omitempty"`
+	Status      Status `json:"status"`
+	Message     string `json:"message"`
+	// Exchange is the exchange sidecar path, relative to the run directory.
+	Exchange string    `json:"exchange,omitempty"`
+	At       time.Time `json:"at,omitzero"`
+}
+
+// Manual is a person's verdict on a manual step.
+type Manual struct {
+	Instruction string    `json:"instruction"`
+	Verdict     string    `json:"verdict,omitempty"` // "pass" or "fail"; empty while pending
+	Note        string    `json:"note,omitempty"`
+	Judge       string    `json:"judge,omitempty"`
+	JudgedAt    time.Time `json:"judged_at,omitzero"`
+}
+
+// Summary counts outcomes.
+type Summary struct {
+	Scenarios     Counts `json:"scenarios"`
+	Steps         Counts `json:"steps"`
+	Checks        Counts `json:"checks"`
+	ExchangeCount int    `json:"exchanges"`
+}
+
+// Counts per status.
+type Counts struct {
+	Pass          int `json:"pass"`
+	Fail          int `json:"fail"`
+	Skip          int `json:"skip"`
+	ManualPending int `json:"manual_pending"`
+}
+
+func (c *Counts) add(s Status) {
+	switch s {
+	case Pass:
+		c.Pass++
+	case Fail:
+		c.Fail++
+	case Skip:
+		c.Skip++
+	case ManualPending:
+		c.ManualPending++
+	}
+}
+
+// Recompute derives step, scenario and run statuses and the summary from
+// the checks and manual verdicts. A step with no checks and no manual part is
+// skip; a pending manual verdict makes a step manual-pending unless a check
+// failed.
+func (r *Run) Recompute() {
+	r.Summary = Summary{}
+	var all []Status
+	for _, sc := range r.Scenarios {
+		var scs []Status
+		for _, st := range sc.Steps {
+			var ss []Status
+			for _, c := range st.Checks {
+				ss = append(ss, c.Status)
+				r.Summary.Checks.add(c.Status)
+			}
+			if m := st.Manual; m != nil {
+				switch m.Verdict {
+				case "pass":
+					ss = append(ss, Pass)
+				case "fail":
+					ss = append(ss, Fail)
+				default:
+					ss = append(ss, ManualPending)
+				}
+			}
+			if st.Status != Skip || len(ss) > 0 {
+				st.Status = Worst(ss...)
+			}
+			r.Summary.Steps.add(st.Status)
+			r.Summary.ExchangeCount += len(st.Exchanges)
+			scs = append(scs, st.Status)
+		}
+		if sc.Status != Skip || len(scs) > 0 {
+			sc.Status = Worst(scs...)
+		}
+		r.Summary.Scenarios.add(sc.Status)
+		all = append(all, sc.Status)
+	}
+	for _, c := range r.Unexpected {
+		all = append(all, c.Status)
+		r.Summary.Checks.add(c.Status)
+	}
+	r.Status = Worst(all...)
+}
+
+// Write writes results.json into dir atomically.
+func Write(dir string, r *Run) error {
+	r.Format = Format
+	r.Recompute()
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode results: %w", err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("results dir: %w", err)
+	}
+	if err := exchange.WriteFileAtomic(filepath.Join(dir, FileName), append(b, '\n')); err != nil {
+		return fmt.Errorf("write results: %w", err)
+	}
+	return nil
+}
+
+// Read loads results.json from dir.
+func Read(dir string) (*Run, error) {
+	p := filepath.Join(dir, FileName)
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return nil, fmt.Errorf("read results: %w", err)
+	}
+	var r Run
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("%s: %w", p, err)
+	}
+	if r.Format != Format {
+		return nil, fmt.Errorf("%s: format %q, want %q", p, r.Format, Format)
+	}
+	return &r, nil
+}
+
+// ErrNoManualStep is returned by Judge when nothing waits for a verdict.
+var ErrNoManualStep = errors.New("no manual step")
+
+// Judge records a person's verdict on the manual step(s) of a scenario. With
+// stepID empty it judges the scenario's only pending manual step (an error if
+// there are several). It returns the judged step.
+func (r *Run) Judge(scenarioID, stepID, verdict, note, judge string, at time.Time) (*Step, error) {
+	if verdict != "pass" && verdict != "fail" {
+		return nil, fmt.Errorf("verdict %q: want pass or fail", verdict)
+	}
+	var sc *Scenario
+	for _, s := range r.Scenarios {
+		if s.ID == scenarioID {
+			sc = s
+		}
+	}
+	if sc == nil {
+		return nil, fmt.Errorf("scenario %q not in results", scenarioID)
+	}
+	var cands []*Step
+	for _, st := range sc.Steps {
+		if st.Manual == nil {
+			continue
+		}
+		if stepID != "" && st.ID == stepID {
+			cands = []*Step{st}
+			break
+		}
+		if stepID == "" && st.Manual.Verdict == "" {
+			cands = append(cands, st)
+		}
+	}
+	switch {
+	case len(cands) == 0 && stepID != "":
+		return nil, fmt.Errorf("scenario %s: %w %q", scenarioID, ErrNoManualStep, stepID)
+	case len(cands) == 0:
+		return nil, fmt.Errorf("scenario %s: %w awaits a verdict", scenarioID, ErrNoManualStep)
+	case len(cands) > 1:
+		ids := ""
+		for _, c := range cands {
+			ids += " " + c.ID
+		}
+		return nil, fmt.Errorf("scenario %s has several manual steps awaiting a verdict (%s): name one with --step", scenarioID, ids[1:])
+	}
+	st := cands[0]
+	st.Manual.Verdict, st.Manual.Note, st.Manual.Judge, st.Manual.JudgedAt = verdict, note, judge, at
+	r.Recompute()
+	return st, nil
+}

@@ -1,0 +1,271 @@
+// Package scenario is the conformance suite model: a suite directory with
+// suite.yaml (contracts, the consumer's HSA-id, requirement catalogue,
+// defaults) and one YAML file per scenario (ordered steps saying what the
+// consumer must send and how rivgate answers). Files are read from an fs.FS so
+// suites can live on disk or be embedded in the binary.
+//
+// Loading is strict: unknown fields are errors, and every error names the
+// file, line and field (LoadError).
+package scenario
+
+import (
+	"io/fs"
+	"time"
+)
+
+// Suite is one suite directory.
+type Suite struct {
+	ID          string `yaml:"id" json:"id"`
+	Title       string `yaml:"title" json:"title"`
+	Description string `yaml:"description,omitempty" json:"description,omitempty"`
+	// Contracts is the contract directory, relative to the suite directory.
+	Contracts string `yaml:"contracts" json:"contracts"`
+	// Consumer describes the system under test.
+	Consumer Consumer `yaml:"consumer" json:"consumer"`
+	// Instance is the platform instance name put in VP faultstrings
+	// ("VP007 [instance] ..."). Default "rivgate".
+	Instance string `yaml:"instance,omitempty" json:"instance,omitempty"`
+	// Namespaces are XPath prefixes for matchers and volatile fields, in
+	// addition to the built-in soap, wsa and itr.
+	Namespaces map[string]string `yaml:"namespaces,omitempty" json:"namespaces,omitempty"`
+	Defaults   Defaults          `yaml:"defaults,omitempty" json:"defaults"`
+	// Volatile lists XPaths whose values differ between runs (ids, times);
+	// producer mode ignores them when diffing against recorded responses.
+	Volatile []string `yaml:"volatile,omitempty" json:"volatile,omitempty"`
+	// Checks selects and orders the built-in request checks and may override
+	// their impact. Empty = all built-in checks in the standard order.
+	Checks       []CheckRef    `yaml:"checks,omitempty" json:"checks,omitempty"`
+	Requirements []Requirement `yaml:"requirements" json:"requirements"`
+	// ScenarioFiles are the scenario file paths, relative to the suite
+	// directory, in the order they run.
+	ScenarioFiles []string `yaml:"scenarios" json:"scenario_files"`
+
+	// Filled by Load.
+	Scenarios []*Scenario `yaml:"-" json:"-"`
+	// FS and Dir locate the suite: files named in the suite are opened with
+	// fs.ReadFile(FS, path.Join(Dir, name)).
+	FS  fs.FS  `yaml:"-" json:"-"`
+	Dir string `yaml:"-" json:"-"`
+}
+
+// Consumer is the system under test.
+type Consumer struct {
+	// HSAID is the HSA-id the consumer's client certificate must carry in its
+	// subject SERIALNUMBER.
+	HSAID string `yaml:"hsa_id" json:"hsa_id"`
+	// RequireOriginalConsumer: every request must carry
+	// x-rivta-original-serviceconsumer-hsaid (consumers acting for another
+	// system, such as aggregators and portals).
+	RequireOriginalConsumer bool `yaml:"require_original_consumer,omitempty" json:"require_original_consumer,omitempty"`
+}
+
+// Defaults apply to every scenario and step unless overridden.
+type Defaults struct {
+	// Receiver is the expected logical address when a step names none.
+	Receiver string `yaml:"receiver,omitempty" json:"receiver,omitempty"`
+	// Wait is how long the harness waits for an expected request. Default 60s.
+	Wait Duration `yaml:"wait,omitempty" json:"wait,omitempty"`
+	// ConsumerTimeout is the longest a consumer may wait for an answer before
+	// giving up; a step with `respond: {timeout: true}` checks it. Default 30s.
+	ConsumerTimeout Duration `yaml:"consumer_timeout,omitempty" json:"consumer_timeout,omitempty"`
+	// Retry bounds how a consumer may repeat a request after a fault.
+	Retry Retry `yaml:"retry,omitempty" json:"retry"`
+}
+
+// Retry is the retry-storm rule checked after every fault step.
+type Retry struct {
+	// MaxRepeats is how many repeats of the faulted request are allowed.
+	// Default 1.
+	MaxRepeats *int `yaml:"max_repeats,omitempty" json:"max_repeats,omitempty"`
+	// MinSpacing is the least time between two attempts. Default 1s.
+	MinSpacing Duration `yaml:"min_spacing,omitempty" json:"min_spacing,omitempty"`
+	// Observe is how long after a fault the harness counts repeats before it
+	// moves on. Default 2s.
+	Observe Duration `yaml:"observe,omitempty" json:"observe,omitempty"`
+}
+
+// CheckRef selects one built-in check.
+type CheckRef struct {
+	ID string `yaml:"id" json:"id"`
+	// Impact overrides the requirement's default impact (1-4).
+	Impact int `yaml:"impact,omitempty" json:"impact,omitempty"`
+	// Skip turns the check off (reported as skip, with the reason "suite").
+	Skip bool `yaml:"skip,omitempty" json:"skip,omitempty"`
+}
+
+// Requirement is one entry of the requirement catalogue.
+type Requirement struct {
+	ID   string `yaml:"id" json:"id"`
+	Text string `yaml:"text" json:"text"`
+	// Impact 1 (low) to 4 (critical): what a failure costs.
+	Impact int `yaml:"impact" json:"impact"`
+	// Source is "builtin" for rivgate's own checks, "suite" otherwise.
+	Source string `yaml:"-" json:"source"`
+}
+
+// Scenario is an ordered list of steps.
+type Scenario struct {
+	ID           string   `yaml:"id" json:"id"`
+	Title        string   `yaml:"title" json:"title"`
+	Description  string   `yaml:"description,omitempty" json:"description,omitempty"`
+	Requirements []string `yaml:"requirements" json:"requirements"`
+	// Likelihood 1 (rare) to 4 (almost certain) that the scenario's
+	// situation happens in production.
+	Likelihood int      `yaml:"likelihood" json:"likelihood"`
+	Trigger    *Trigger `yaml:"trigger,omitempty" json:"trigger,omitempty"`
+	Steps      []*Step  `yaml:"steps" json:"steps"`
+
+	// File is the scenario file, relative to the suite directory.
+	File string `yaml:"-" json:"file"`
+}
+
+// Trigger makes the consumer send its request: a command or an HTTP call.
+type Trigger struct {
+	// Command is argv; run in the suite directory unless Dir is set.
+	Command []string `yaml:"command,omitempty" json:"command,omitempty"`
+	Dir     string   `yaml:"dir,omitempty" json:"dir,omitempty"`
+	// HTTP calls the consumer's own API (its UI backend, a test hook).
+	HTTP *HTTPTrigger `yaml:"http,omitempty" json:"http,omitempty"`
+	// Timeout bounds the command or call. Default 60s.
+	Timeout Duration `yaml:"timeout,omitempty" json:"timeout,omitempty"`
+}
+
+// HTTPTrigger is an HTTP call that makes the consumer act.
+type HTTPTrigger struct {
+	Method  string            `yaml:"method,omitempty" json:"method,omitempty"`
+	URL     string            `yaml:"url" json:"url"`
+	Headers map[string]string `yaml:"headers,omitempty" json:"headers,omitempty"`
+	Body    string            `yaml:"body,omitempty" json:"body,omitempty"`
+}
+
+// Step is one expected request and its answer, or a manual check.
+type Step struct {
+	ID           string   `yaml:"id,omitempty" json:"id"`
+	Title        string   `yaml:"title,omitempty" json:"title,omitempty"`
+	Requirements []string `yaml:"requirements,omitempty" json:"requirements,omitempty"`
+	Trigger      *Trigger `yaml:"trigger,omitempty" json:"trigger,omitempty"`
+	// Wait overrides Defaults.Wait.
+	Wait   Duration `yaml:"wait,omitempty" json:"wait,omitempty"`
+	Expect *Expect  `yaml:"expect,omitempty" json:"expect,omitempty"`
+	// Request is a recorded request envelope (producer mode sends it).
+	Request string   `yaml:"request,omitempty" json:"request,omitempty"`
+	Respond *Respond `yaml:"respond,omitempty" json:"respond,omitempty"`
+	// Volatile adds XPaths ignored in the producer-mode diff for this step.
+	Volatile []string `yaml:"volatile,omitempty" json:"volatile,omitempty"`
+	// Manual asks a person for a verdict ("Check that the consumer shows the
+	// error to the user"); the step stays manual-pending until judged.
+	Manual string `yaml:"manual,omitempty" json:"manual,omitempty"`
+
+	// Line is where the step starts in its file.
+	Line int `yaml:"-" json:"line,omitempty"`
+}
+
+// Expect describes the request the consumer must send.
+type Expect struct {
+	// Contract is the contract namespace (first Body child's namespace).
+	Contract string `yaml:"contract,omitempty" json:"contract,omitempty"`
+	// Operation is the WSDL operation name, resolved through the contracts.
+	Operation string `yaml:"operation,omitempty" json:"operation,omitempty"`
+	// Receiver is the expected logical address; default Defaults.Receiver.
+	Receiver string    `yaml:"receiver,omitempty" json:"receiver,omitempty"`
+	Match    []Matcher `yaml:"match,omitempty" json:"match,omitempty"`
+}
+
+// Matcher is one rule on the request (consumer mode) or the response
+// (producer mode). Exactly one selector (XPath or HTTPHeader) and exactly one
+// condition (Equals, Regex, Present or Absent).
+type Matcher struct {
+	// XPath 1.0, evaluated on the SOAP envelope. Prefixes: soap, wsa, itr and
+	// the suite's namespaces. The value compared is the XPath string value.
+	XPath string `yaml:"xpath,omitempty" json:"xpath,omitempty"`
+	// In sets the context node: "envelope" (default), "header" (soap:Header)
+	// or "body" (the first child of soap:Body).
+	In string `yaml:"in,omitempty" json:"in,omitempty"`
+	// HTTPHeader selects an HTTP request header by name.
+	HTTPHeader string `yaml:"http_header,omitempty" json:"http_header,omitempty"`
+
+	Equals  *string `yaml:"equals,omitempty" json:"equals,omitempty"`
+	Regex   string  `yaml:"regex,omitempty" json:"regex,omitempty"`
+	Present bool    `yaml:"present,omitempty" json:"present,omitempty"`
+	Absent  bool    `yaml:"absent,omitempty" json:"absent,omitempty"`
+
+	// Requirement ties the matcher to a requirement; default: the step's
+	// first requirement, else the scenario's.
+	Requirement string `yaml:"requirement,omitempty" json:"requirement,omitempty"`
+	// Description says in words what the rule checks.
+	Description string `yaml:"description,omitempty" json:"description,omitempty"`
+}
+
+// Connection faults a step can inject.
+const (
+	ConnReset            = "reset"              // TCP RST, no response
+	ConnEmptyReply       = "empty_reply"        // close without a byte
+	ConnMalformedXML     = "malformed_xml"      // 200 with broken XML
+	ConnTruncated        = "truncated"          // Content-Length larger than the bytes sent
+	ConnWrongContentType = "wrong_content_type" // valid body sent as text/html
+)
+
+// ConnectionFaults lists every connection fault, in documentation order.
+func ConnectionFaults() []string {
+	return []string{ConnReset, ConnEmptyReply, ConnMalformedXML, ConnTruncated, ConnWrongContentType}
+}
+
+// Respond is how the harness answers the step's request. Exactly one of
+// File, SOAPFault, VPFault, Timeout or Connection says what is sent
+// (Connection may take File as the body to break); Delay comes first.
+type Respond struct {
+	// File is a recorded response envelope, relative to the suite directory.
+	File string `yaml:"file,omitempty" json:"file,omitempty"`
+	// Status is the HTTP status; default 200 for File, 500 for faults.
+	Status      int               `yaml:"status,omitempty" json:"status,omitempty"`
+	ContentType string            `yaml:"content_type,omitempty" json:"content_type,omitempty"`
+	Headers     map[string]string `yaml:"headers,omitempty" json:"headers,omitempty"`
+	SOAPFault   *SOAPFault        `yaml:"soap_fault,omitempty" json:"soap_fault,omitempty"`
+	// VPFault is a platform fault code, VP002-VP015, sent with VP's texts.
+	VPFault string `yaml:"vp_fault,omitempty" json:"vp_fault,omitempty"`
+	// Detail fills the VP fault's detail template (e.g. the receiver).
+	Detail string `yaml:"detail,omitempty" json:"detail,omitempty"`
+	// Delay before anything is sent.
+	Delay Duration `yaml:"delay,omitempty" json:"delay,omitempty"`
+	// Timeout: never answer; the consumer must give up by itself.
+	Timeout bool `yaml:"timeout,omitempty" json:"timeout,omitempty"`
+	// Connection is one of ConnectionFaults.
+	Connection string `yaml:"connection,omitempty" json:"connection,omitempty"`
+}
+
+// SOAPFault is a producer's own SOAP 1.1 fault.
+type SOAPFault struct {
+	Code   string `yaml:"code" json:"code"`     // e.g. soap:Server
+	String string `yaml:"string" json:"string"` // faultstring
+	Detail string `yaml:"detail,omitempty" json:"detail,omitempty"`
+}
+
+// Duration is a time.Duration written as "1.5s" in YAML and JSON.
+type Duration time.Duration
+
+// D returns d as a time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// Or returns d, or def when d is zero.
+func (d Duration) Or(def time.Duration) time.Duration {
+	if d == 0 {
+		return def
+	}
+	return time.Duration(d)
+}
+
+// UnmarshalText reads "1.5s", "200ms".
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return err
+	}
+	if v < 0 {
+		return errNegativeDuration
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalText writes d as "1.5s".
+func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
