@@ -1,0 +1,143 @@
+package envelope
+
+import (
+	"fmt"
+
+	"github.com/rivgate/rivgate/contracts/rivta"
+)
+
+// RewriteProfile translates the receiver header of a message between RIV-TA
+// profiles, as VP does when the producer's profile in TAK differs from the
+// consumer's: 2.0 -> 2.1 turns every wsa:To in the Header into
+//
+//	<LogicalAddress xmlns="urn:riv:itintegration:registry:1">same text</LogicalAddress>
+//
+// and 2.1 -> 2.0 turns LogicalAddress into To in
+// http://www.w3.org/2005/08/addressing. head and info are what Sniff
+// returned; the result replaces head, and the bytes after head are
+// untouched, so the body still streams. The body child moves by
+// len(result)-len(head) bytes.
+//
+// The new element declares its namespace itself as the default namespace,
+// so it is well-formed wherever the old prefix was declared (Envelope,
+// Header or the element). Other attributes and declarations of the old
+// start tag are kept (an old default namespace declaration is replaced),
+// and the element's content is copied byte for byte. Declarations of the
+// old namespace on Envelope or Header are left alone: unlike VP, which
+// rewrites them, this cannot change the meaning of other elements that use
+// the same prefix.
+//
+// When info.Profile equals to, head is returned as it is. An info without a
+// profile gives ErrNoProfile (VP001); a profile other than RIVTABP20 or
+// RIVTABP21 on either side gives ErrUnsupportedProfile (VP005).
+func RewriteProfile(head []byte, info *Info, to rivta.Profile) ([]byte, error) {
+	if info == nil {
+		return nil, fmt.Errorf("rewrite RIV-TA profile: %w", ErrNoProfile)
+	}
+	from := info.Profile
+	switch {
+	case from == "":
+		return nil, fmt.Errorf("rewrite RIV-TA profile to %s: %w", to, ErrNoProfile)
+	case !knownProfile(from) || !knownProfile(to):
+		return nil, fmt.Errorf("rewrite RIV-TA profile %s to %s: %w", from, to, ErrUnsupportedProfile)
+	case from == to:
+		return head, nil
+	}
+	spans := info.recv
+	if !spansFit(head, spans, info.Charset) {
+		// An Info that Sniff did not make for these bytes: find the spans again.
+		again, err := SniffBytes(head)
+		if err != nil {
+			return nil, fmt.Errorf("rewrite RIV-TA profile %s to %s: %w", from, to, err)
+		}
+		spans = again.recv
+	}
+	_, fromLocal := from.ReceiverElement()
+	toNS, toLocal := to.ReceiverElement()
+	enc := textEncoder(info.Charset)
+
+	out := make([]byte, 0, len(head)+len(toNS)+2*len(toLocal)+32)
+	last, n := 0, 0
+	for _, sp := range spans {
+		if sp.local != fromLocal || sp.start < last {
+			continue // another profile's element, or nested in one already rewritten
+		}
+		n++
+		out = append(out, head[last:sp.start]...)
+		out = enc(out, "<", toLocal, ` xmlns="`, toNS, `"`)
+		if sp.defStart >= 0 {
+			out = append(out, head[sp.nameEnd:sp.defStart]...)
+			out = append(out, head[sp.defEnd:sp.tagEnd]...)
+		} else {
+			out = append(out, head[sp.nameEnd:sp.tagEnd]...)
+		}
+		last = sp.tagEnd
+		if !sp.selfClosing {
+			out = append(out, head[sp.tagEnd:sp.endStart]...)
+			out = enc(out, "</", toLocal, ">")
+			last = sp.endEnd
+		}
+	}
+	if n == 0 {
+		return nil, fmt.Errorf("rewrite RIV-TA profile %s to %s: no %s element in the Header", from, to, fromLocal)
+	}
+	return append(out, head[last:]...), nil
+}
+
+func knownProfile(p rivta.Profile) bool { return p == rivta.RIVTABP20 || p == rivta.RIVTABP21 }
+
+// spansFit checks that the spans point at start and end tags in head.
+func spansFit(head []byte, spans []span, charset string) bool {
+	if len(spans) == 0 {
+		return false
+	}
+	for _, sp := range spans {
+		if sp.start < 0 || sp.endEnd > len(head) || sp.tagEnd > len(head) || sp.start >= sp.tagEnd ||
+			!isLT(head, sp.start, charset) || !sp.selfClosing && !isLT(head, sp.endStart, charset) {
+			return false
+		}
+	}
+	return true
+}
+
+// isLT reports whether the character at byte offset off is '<'.
+func isLT(b []byte, off int, charset string) bool {
+	switch charset {
+	case "UTF-16LE":
+		return off+1 < len(b) && b[off] == '<' && b[off+1] == 0
+	case "UTF-16BE":
+		return off+1 < len(b) && b[off] == 0 && b[off+1] == '<'
+	}
+	return off < len(b) && b[off] == '<'
+}
+
+// textEncoder returns a function appending ASCII markup in the message's
+// charset.
+func textEncoder(charset string) func(dst []byte, parts ...string) []byte {
+	var hi, lo bool // where the ASCII byte goes in a UTF-16 unit
+	switch charset {
+	case "UTF-16LE":
+		lo = true
+	case "UTF-16BE":
+		hi = true
+	default:
+		return func(dst []byte, parts ...string) []byte {
+			for _, p := range parts {
+				dst = append(dst, p...)
+			}
+			return dst
+		}
+	}
+	return func(dst []byte, parts ...string) []byte {
+		for _, p := range parts {
+			for i := 0; i < len(p); i++ {
+				if lo {
+					dst = append(dst, p[i], 0)
+				} else if hi {
+					dst = append(dst, 0, p[i])
+				}
+			}
+		}
+		return dst
+	}
+}
