@@ -15,6 +15,7 @@ import (
 
 	"github.com/rivgate/rivgate/cmd/rivgate/internal/demo"
 	"github.com/rivgate/rivgate/conformance/conformcmd"
+	"github.com/rivgate/rivgate/conformance/reportcmd"
 	"github.com/rivgate/rivgate/contracts/contractcmd"
 	"github.com/rivgate/rivgate/gateway/gatewaycmd"
 	"github.com/rivgate/rivgate/gateway/takcmd"
@@ -48,12 +49,14 @@ bad input.`,
 		SilenceErrors: true,
 	}
 	root.SetVersionTemplate(buildinfo.Get().String() + "\n")
+	conform := conformcmd.New()
+	reportcmd.AddTo(conform)
 	root.AddCommand(
 		demo.New(),
 		gatewaycmd.New(),
 		takcmd.New(),
 		contractcmd.New(),
-		conformcmd.New(),
+		conform,
 		conformcmd.NewRecord(),
 		pkicmd.New(),
 		versionCommand(),
