@@ -341,7 +341,7 @@ func TestSniffErrors(t *testing.T) {
 	}{
 		// The example of VP015 in the reference: a broken attribute at [1,19].
 		{"attribute without '='", []byte(`<soapenv:Envelope s xmlns:soapenv="` + SOAP11NS + `"/>`), nil, 1, 21, "unexpected character 'x' (code 120), expected '='"},
-		{"end tag mismatch", []byte(env("<a:To xmlns:a=\"" + wsa + "\">r</a:Too>", pingBody)), nil, 1, 147, "element <a:To> closed by </a:Too>"},
+		{"end tag mismatch", []byte(env("<a:To xmlns:a=\""+wsa+"\">r</a:Too>", pingBody)), nil, 1, 147, "element <a:To> closed by </a:Too>"},
 		{"undeclared prefix", []byte(env("<x:To>r</x:To>", pingBody)), nil, 1, 94, `undeclared namespace prefix "x"`},
 		{"undeclared prefix on attribute", []byte(env(`<To y:a="1">r</To>`, pingBody)), nil, 1, 97, `undeclared namespace prefix "y" in attribute y:a`},
 		{"truncated in header", []byte(good[:120]), nil, 1, 121, "unexpected end of input"},

@@ -54,4 +54,3 @@ func clip(b []byte) []byte {
 	}
 	return b
 }
-
