@@ -47,7 +47,7 @@ func TestMarshalledMessagesValidate(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := gentest.ValidateEnvelope(t, msg, schemas); err != nil {
+			if err := gentest.Validate(t, msg, schemas); err != nil {
 				t.Fatalf("%v\n%s", err, msg)
 			}
 		})
@@ -77,7 +77,7 @@ func TestGowsdlShapeIsRejected(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = gentest.ValidateEnvelope(t, msg, gentest.PlatformSchemas(t))
+	err = gentest.Validate(t, msg, gentest.PlatformSchemas(t))
 	if !errors.Is(err, gentest.ErrInvalid) {
 		t.Fatalf("gowsdl-shaped message accepted, want rejected: %v\n%s", err, msg)
 	}

@@ -86,7 +86,7 @@ func TestMarshalledMessagesValidate(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := gentest.ValidateEnvelope(t, msg, schemas); err != nil {
+			if err := gentest.Validate(t, msg, schemas); err != nil {
 				t.Fatalf("%v\n%s", err, msg)
 			}
 			if got := gentest.BodyNamespace(msg); got != ping.Namespace {

@@ -41,7 +41,7 @@ func TestMarshalledMessagesValidate(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := gentest.ValidateEnvelope(t, msg, schemas); err != nil {
+			if err := gentest.Validate(t, msg, schemas); err != nil {
 				t.Fatalf("%v\n%s", err, msg)
 			}
 		})

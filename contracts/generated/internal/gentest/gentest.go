@@ -148,7 +148,7 @@ func envelopeSchema(s Schemas) []byte {
 }
 
 // ErrInvalid marks a document xmllint rejected (as opposed to a failure to run it).
-var ErrInvalid = errors.New("xmllint: document does not validate")
+var ErrInvalid = errors.New("document does not validate")
 
 var tempName = regexp.MustCompile(`\S*/doc\.xml:`)
 
@@ -163,6 +163,19 @@ func ValidateEnvelope(t testing.TB, msg []byte, s Schemas) error {
 		t.Fatal(err)
 	}
 	return ValidateFile(t, msg, xsd)
+}
+
+// Validate checks an envelope with both validators, xmllint on the whole
+// envelope and contracts/xsd on its body element, fails the test when they
+// disagree, and returns xmllint's verdict.
+func Validate(t testing.TB, msg []byte, s Schemas) error {
+	t.Helper()
+	lint := ValidateEnvelope(t, msg, s)
+	pure := ValidateGo(t, msg)
+	if (lint == nil) != (pure == nil) {
+		t.Errorf("xmllint and contracts/xsd disagree:\nxmllint: %v\ncontracts/xsd: %v", lint, pure)
+	}
+	return lint
 }
 
 // ValidateFile validates a document with xmllint against one XSD file.
@@ -181,7 +194,7 @@ func ValidateFile(t testing.TB, doc []byte, xsd string) error {
 		return nil
 	case errors.As(err, &exit) && (exit.ExitCode() == 3 || exit.ExitCode() == 4 || exit.ExitCode() == 1):
 		msg := strings.TrimSpace(tempName.ReplaceAllString(string(out), "doc.xml:"))
-		return fmt.Errorf("%w: %s", ErrInvalid, msg)
+		return fmt.Errorf("%w (xmllint): %s", ErrInvalid, msg)
 	default:
 		t.Fatalf("run xmllint --schema %s: %v\n%s", xsd, err, out)
 		return nil

@@ -36,7 +36,7 @@ func (rt RoundTrip) Run(t *testing.T) []string {
 		names = append(names, s.Name)
 		t.Run(s.Name, func(t *testing.T) {
 			t.Parallel()
-			err := ValidateEnvelope(t, s.Msg, rt.Schemas)
+			err := Validate(t, s.Msg, rt.Schemas)
 			reason, knownBad := rt.Invalid[s.Name]
 			switch {
 			case knownBad && err == nil:
@@ -57,7 +57,7 @@ func (rt RoundTrip) Run(t *testing.T) []string {
 			if err != nil {
 				t.Fatalf("marshal again: %v", err)
 			}
-			if err := ValidateEnvelope(t, out, rt.Schemas); err != nil {
+			if err := Validate(t, out, rt.Schemas); err != nil {
 				t.Errorf("re-marshalled message does not validate: %v\n%s", err, out)
 			}
 			if got := BodyNamespace(out); got != rt.NS {
