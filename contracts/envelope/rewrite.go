@@ -86,29 +86,59 @@ func RewriteProfile(head []byte, info *Info, to rivta.Profile) ([]byte, error) {
 
 func knownProfile(p rivta.Profile) bool { return p == rivta.RIVTABP20 || p == rivta.RIVTABP21 }
 
-// spansFit checks that the spans point at start and end tags in head.
+// spansFit checks that the spans point at receiver start and end tags in
+// head, so an Info that was made for other bytes is never applied blindly.
 func spansFit(head []byte, spans []span, charset string) bool {
 	if len(spans) == 0 {
 		return false
 	}
+	w := 1 // bytes per ASCII character
+	if charset == "UTF-16LE" || charset == "UTF-16BE" {
+		w = 2
+	}
+	at := func(off int, s string) bool { return hasASCII(head, off, s, charset) }
 	for _, sp := range spans {
-		if sp.start < 0 || sp.endEnd > len(head) || sp.tagEnd > len(head) || sp.start >= sp.tagEnd ||
-			!isLT(head, sp.start, charset) || !sp.selfClosing && !isLT(head, sp.endStart, charset) {
+		nameStart := sp.nameEnd - w*len(sp.local)
+		switch {
+		case sp.start < 0 || sp.start >= nameStart || sp.nameEnd > sp.tagEnd || sp.tagEnd > sp.endStart ||
+			sp.endStart > sp.endEnd || sp.endEnd > len(head):
+			return false
+		case !at(sp.start, "<") || !at(nameStart, sp.local) || !at(sp.tagEnd-w, ">"):
+			return false
+		case nameStart != sp.start+w && !at(nameStart-w, ":"):
+			return false
+		case sp.selfClosing && (!at(sp.tagEnd-2*w, "/") || sp.endStart != sp.tagEnd || sp.endEnd != sp.tagEnd):
+			return false
+		case !sp.selfClosing && (!at(sp.endStart, "</") || !at(sp.endEnd-w, ">")):
+			return false
+		case sp.defStart >= 0 && (sp.defStart < sp.nameEnd || sp.defEnd > sp.tagEnd || sp.defStart >= sp.defEnd ||
+			!at(sp.defEnd-w, `"`) && !at(sp.defEnd-w, "'")):
 			return false
 		}
 	}
 	return true
 }
 
-// isLT reports whether the character at byte offset off is '<'.
-func isLT(b []byte, off int, charset string) bool {
+// hasASCII reports whether the ASCII string s is at byte offset off of b,
+// in the given charset.
+func hasASCII(b []byte, off int, s, charset string) bool {
 	switch charset {
-	case "UTF-16LE":
-		return off+1 < len(b) && b[off] == '<' && b[off+1] == 0
-	case "UTF-16BE":
-		return off+1 < len(b) && b[off] == 0 && b[off+1] == '<'
+	case "UTF-16LE", "UTF-16BE":
+		if off < 0 || off+2*len(s) > len(b) {
+			return false
+		}
+		for i := 0; i < len(s); i++ {
+			lo, hi := b[off+2*i], b[off+2*i+1]
+			if charset == "UTF-16BE" {
+				lo, hi = hi, lo
+			}
+			if lo != s[i] || hi != 0 {
+				return false
+			}
+		}
+		return true
 	}
-	return off < len(b) && b[off] == '<'
+	return off >= 0 && off+len(s) <= len(b) && string(b[off:off+len(s)]) == s
 }
 
 // textEncoder returns a function appending ASCII markup in the message's
