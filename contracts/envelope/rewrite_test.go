@@ -241,7 +241,7 @@ func TestRewriteEdgeCases(t *testing.T) {
 			msg: env(`<w:To xmlns:w="`+wsa+`"> SE&amp;1<!--c--><![CDATA[x]]> </w:To >`, pingBody), to: rivta.RIVTABP21,
 			header: `<LogicalAddress xmlns="` + registry + `" xmlns:w="` + wsa + `"> SE&amp;1<!--c--><![CDATA[x]]> </LogicalAddress>`},
 		{name: "prefix declared on Envelope and used in Body stays valid",
-			msg: `<s:Envelope xmlns:s="` + SOAP11NS + `" xmlns:la="` + registry + `"><s:Header><la:LogicalAddress>SE1</la:LogicalAddress></s:Header><s:Body><p:Ping xmlns:p="urn:p:1"><la:LogicalAddress>in body</la:LogicalAddress></p:Ping></s:Body></s:Envelope>`,
+			msg:    `<s:Envelope xmlns:s="` + SOAP11NS + `" xmlns:la="` + registry + `"><s:Header><la:LogicalAddress>SE1</la:LogicalAddress></s:Header><s:Body><p:Ping xmlns:p="urn:p:1"><la:LogicalAddress>in body</la:LogicalAddress></p:Ping></s:Body></s:Envelope>`,
 			to:     rivta.RIVTABP20,
 			header: `<To xmlns="` + wsa + `">SE1</To>`},
 		{name: "every receiver element of the old profile",
