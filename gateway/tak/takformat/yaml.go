@@ -1,0 +1,216 @@
+package takformat
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/parser"
+
+	"github.com/rivgate/rivgate/contracts/rivta"
+	"github.com/rivgate/rivgate/gateway/tak/takdata"
+)
+
+// yamlFile is rivgate's TAK catalogue format, documented in README.md
+// ("TAK catalogue") with an example in fixtures/tak/.
+type yamlFile struct {
+	Routes      []yamlRoute      `yaml:"routes,omitempty"`
+	Permissions []yamlPermission `yaml:"permissions,omitempty"`
+}
+
+type yamlRoute struct {
+	ID       string `yaml:"id,omitempty"`
+	Receiver string `yaml:"receiver"`
+	Contract string `yaml:"contract"`
+	Profile  string `yaml:"profile"`
+	Address  string `yaml:"address"`
+	From     string `yaml:"from,omitempty"`
+	To       string `yaml:"to,omitempty"`
+}
+
+type yamlPermission struct {
+	ID       string       `yaml:"id,omitempty"`
+	Sender   string       `yaml:"sender"`
+	Receiver string       `yaml:"receiver"`
+	Contract string       `yaml:"contract"`
+	From     string       `yaml:"from,omitempty"`
+	To       string       `yaml:"to,omitempty"`
+	Filters  []yamlFilter `yaml:"filters,omitempty"`
+}
+
+type yamlFilter struct {
+	ServiceDomain   string   `yaml:"serviceDomain"`
+	Categorizations []string `yaml:"categorizations,omitempty"`
+}
+
+// ReadYAML reads rivgate's YAML catalogue strictly: unknown fields, duplicate
+// keys, wrong types and missing required fields are errors naming the file,
+// line and field. from/to may be left out (unbounded); a bare date means the
+// whole day in the configured zone.
+func ReadYAML(name string, b []byte, opt Options) (*takdata.Data, error) {
+	file, err := parser.ParseBytes(b, 0)
+	if err != nil {
+		return nil, yamlErr(name, err)
+	}
+	var f yamlFile
+	if err := yaml.UnmarshalWithOptions(b, &f, yaml.DisallowUnknownField(), yaml.Strict()); err != nil {
+		return nil, yamlErr(name, err)
+	}
+	if len(f.Routes) == 0 && len(f.Permissions) == 0 {
+		return nil, fmt.Errorf("%s:1: no routes and no permissions: want a mapping with 'routes:' and/or 'permissions:'", name)
+	}
+	loc := opt.loc()
+	// at finds the line of a field for messages; only used on errors.
+	at := func(path string) string {
+		p, err := yaml.PathString(path)
+		if err == nil {
+			if n, err := p.FilterFile(file); err == nil && n != nil {
+				tk := n.GetToken()
+				return fmt.Sprintf("%s:%d:%d", name, tk.Position.Line, tk.Position.Column)
+			}
+		}
+		// Missing fields have no node: point at the entry itself.
+		if i := strings.LastIndexByte(path, '.'); i > 0 {
+			p, err := yaml.PathString(path[:i])
+			if err == nil {
+				if n, err := p.FilterFile(file); err == nil && n != nil {
+					return fmt.Sprintf("%s:%d", name, n.GetToken().Position.Line)
+				}
+			}
+		}
+		return name
+	}
+	d := &takdata.Data{Source: name}
+	for i, r := range f.Routes {
+		base := fmt.Sprintf("$.routes[%d]", i)
+		for _, req := range []struct{ field, val string }{{"receiver", r.Receiver}, {"contract", r.Contract}, {"profile", r.Profile}} {
+			if strings.TrimSpace(req.val) == "" {
+				return nil, fmt.Errorf("%s: routes[%d].%s: required", at(base+"."+req.field), i, req.field)
+			}
+		}
+		v, err := yamlValidity(r.From, r.To, loc)
+		if err != nil {
+			return nil, fmt.Errorf("%s: routes[%d].%s: %w", at(base+"."+err.field), i, err.field, err.err)
+		}
+		d.Routes = append(d.Routes, takdata.Route{
+			ID: r.ID, Receiver: r.Receiver, Contract: r.Contract, Profile: rivta.Profile(r.Profile),
+			Address: r.Address, Validity: v, Origin: entryLine(at(base)),
+		})
+	}
+	for i, p := range f.Permissions {
+		base := fmt.Sprintf("$.permissions[%d]", i)
+		for _, req := range []struct{ field, val string }{{"sender", p.Sender}, {"receiver", p.Receiver}, {"contract", p.Contract}} {
+			if strings.TrimSpace(req.val) == "" {
+				return nil, fmt.Errorf("%s: permissions[%d].%s: required", at(base+"."+req.field), i, req.field)
+			}
+		}
+		v, err := yamlValidity(p.From, p.To, loc)
+		if err != nil {
+			return nil, fmt.Errorf("%s: permissions[%d].%s: %w", at(base+"."+err.field), i, err.field, err.err)
+		}
+		var filters []takdata.Filter
+		for j, fl := range p.Filters {
+			if strings.TrimSpace(fl.ServiceDomain) == "" {
+				return nil, fmt.Errorf("%s: permissions[%d].filters[%d].serviceDomain: required", at(fmt.Sprintf("%s.filters[%d].serviceDomain", base, j)), i, j)
+			}
+			filters = append(filters, takdata.Filter{ServiceDomain: fl.ServiceDomain, Categorizations: fl.Categorizations})
+		}
+		d.Permissions = append(d.Permissions, takdata.Permission{
+			ID: p.ID, Sender: p.Sender, Receiver: p.Receiver, Contract: p.Contract,
+			Validity: v, Filters: filters, Origin: entryLine(at(base)),
+		})
+	}
+	return d, nil
+}
+
+// entryLine reduces "file:line:col" to "file:line".
+func entryLine(s string) string {
+	if i := strings.LastIndexByte(s, ':'); i > 0 {
+		if _, err := strconv.Atoi(s[i+1:]); err == nil {
+			if j := strings.LastIndexByte(s[:i], ':'); j > 0 {
+				if _, err := strconv.Atoi(s[j+1 : i]); err == nil {
+					return s[:i]
+				}
+			}
+		}
+	}
+	return s
+}
+
+type fieldErr struct {
+	field string
+	err   error
+}
+
+func yamlValidity(from, to string, l *time.Location) (takdata.Validity, *fieldErr) {
+	v := takdata.Validity{FromText: strings.TrimSpace(from), ToText: strings.TrimSpace(to)}
+	var err error
+	if v.FromText != "" {
+		if v.From, err = takdata.ParseBound(v.FromText, false, l, takdata.ExactZoned); err != nil {
+			return v, &fieldErr{"from", err}
+		}
+	}
+	if v.ToText != "" {
+		if v.To, err = takdata.ParseBound(v.ToText, true, l, takdata.ExactZoned); err != nil {
+			return v, &fieldErr{"to", err}
+		}
+	}
+	if !v.From.IsZero() && !v.To.IsZero() && v.To.Before(v.From) {
+		return v, &fieldErr{"to", fmt.Errorf("%s is before from %s", v.ToText, v.FromText)}
+	}
+	return v, nil
+}
+
+// yamlErr turns a go-yaml error into "file:line:col: message".
+func yamlErr(name string, err error) error {
+	var ye yaml.Error
+	if errors.As(err, &ye) {
+		if tk := ye.GetToken(); tk != nil {
+			return fmt.Errorf("%s:%d:%d: %s", name, tk.Position.Line, tk.Position.Column, ye.GetMessage())
+		}
+		return fmt.Errorf("%s: %s", name, ye.GetMessage())
+	}
+	return fmt.Errorf("%s: %w", name, err)
+}
+
+// WriteYAML writes d in rivgate's YAML format.
+func WriteYAML(w io.Writer, d *takdata.Data, opt Options) error {
+	loc := opt.loc()
+	var f yamlFile
+	for i := range d.Routes {
+		r := &d.Routes[i]
+		f.Routes = append(f.Routes, yamlRoute{
+			ID: r.ID, Receiver: r.Receiver, Contract: r.Contract, Profile: string(r.Profile), Address: r.Address,
+			From: takdata.YAMLText(r.FromText, r.From, false, loc), To: takdata.YAMLText(r.ToText, r.To, true, loc),
+		})
+	}
+	for i := range d.Permissions {
+		p := &d.Permissions[i]
+		yp := yamlPermission{
+			ID: p.ID, Sender: p.Sender, Receiver: p.Receiver, Contract: p.Contract,
+			From: takdata.YAMLText(p.FromText, p.From, false, loc), To: takdata.YAMLText(p.ToText, p.To, true, loc),
+		}
+		for _, fl := range p.Filters {
+			yp.Filters = append(yp.Filters, yamlFilter(fl))
+		}
+		f.Permissions = append(f.Permissions, yp)
+	}
+	out, err := yaml.MarshalWithOptions(f, yaml.IndentSequence(true))
+	if err != nil {
+		return fmt.Errorf("write TAK YAML: %w", err)
+	}
+	var buf bytes.Buffer
+	fmt.Fprintf(&buf, "# rivgate TAK catalogue (see README, \"TAK catalogue\")\n")
+	if d.Source != "" {
+		fmt.Fprintf(&buf, "# converted from %s\n", d.Source)
+	}
+	fmt.Fprintf(&buf, "# zone-less dates are read in %s\n", loc)
+	buf.Write(out)
+	_, err = w.Write(buf.Bytes())
+	return err
+}
