@@ -78,7 +78,6 @@ type TLSInfo struct {
 	PeerCertPEM string `json:"peer_cert_pem,omitempty"`
 }
 
-
 // PeerCert parses PeerCertPEM; nil when there is none.
 func (t *TLSInfo) PeerCert() (*x509.Certificate, error) {
 	if t == nil || t.PeerCertPEM == "" {

@@ -17,9 +17,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rivgate/rivgate/conformance/scenario"
 	"github.com/rivgate/rivgate/contracts/rivta"
 	"github.com/rivgate/rivgate/contracts/vpfault"
-	"github.com/rivgate/rivgate/conformance/scenario"
 )
 
 // ContentTypeSOAP11 is what rivgate sends with SOAP 1.1 answers.

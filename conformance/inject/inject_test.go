@@ -19,8 +19,8 @@ import (
 	"testing/fstest"
 	"time"
 
-	"github.com/rivgate/rivgate/contracts/vpfault"
 	"github.com/rivgate/rivgate/conformance/scenario"
+	"github.com/rivgate/rivgate/contracts/vpfault"
 	"github.com/rivgate/rivgate/internal/pki"
 )
 

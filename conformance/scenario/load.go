@@ -64,7 +64,12 @@ func LoadDir(dir string) (*Suite, error) {
 	}
 	rel := strings.TrimPrefix(filepath.ToSlash(abs), "/")
 	l := &loader{fsys: os.DirFS("/"), dir: rel, display: func(p string) string { return "/" + p }}
-	return l.load()
+	s, err := l.load()
+	if err != nil {
+		return nil, err
+	}
+	s.OSDir = abs
+	return s, nil
 }
 
 // Load loads the suite in directory dir of fsys (for example an embedded
@@ -528,6 +533,23 @@ func (s *Suite) ReadFile(name string) ([]byte, error) {
 
 // ContractsDir is the contract directory inside the suite's FS.
 func (s *Suite) ContractsDir() string { return path.Join(s.Dir, s.Contracts) }
+
+// ContractsOSDir is the contract directory on disk, when the suite was
+// loaded from disk.
+func (s *Suite) ContractsOSDir() (string, bool) {
+	if s.OSDir == "" {
+		return "", false
+	}
+	return filepath.Join(s.OSDir, filepath.FromSlash(s.Contracts)), true
+}
+
+// DisplayDir is the suite directory as people know it.
+func (s *Suite) DisplayDir() string {
+	if s.OSDir != "" {
+		return s.OSDir
+	}
+	return s.Dir
+}
 
 // Requirement returns the requirement with id (suite or built in).
 func (s *Suite) Requirement(id string) (Requirement, bool) {

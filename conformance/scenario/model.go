@@ -46,6 +46,9 @@ type Suite struct {
 	// fs.ReadFile(FS, path.Join(Dir, name)).
 	FS  fs.FS  `yaml:"-" json:"-"`
 	Dir string `yaml:"-" json:"-"`
+	// OSDir is the suite directory on disk when it was loaded with LoadDir
+	// ("" for other file systems).
+	OSDir string `yaml:"-" json:"-"`
 }
 
 // Consumer is the system under test.

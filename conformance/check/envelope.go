@@ -1,0 +1,66 @@
+package check
+
+import (
+	"errors"
+	"fmt"
+	"mime"
+	"strings"
+
+	"github.com/rivgate/rivgate/conformance/match"
+	"github.com/rivgate/rivgate/conformance/result"
+	"github.com/rivgate/rivgate/contracts/envelope"
+)
+
+// checkEnvelope: a well-formed SOAP 1.1 envelope whose Body holds exactly
+// one element (RIV-TA document/literal).
+func checkEnvelope(_ *Env, p *parsed) (result.Status, string) {
+	if p.infoErr != nil {
+		var se *envelope.SyntaxError
+		if errors.As(p.infoErr, &se) {
+			return result.Fail, fmt.Sprintf("not a well-formed SOAP envelope: line %d, column %d: %s", se.Line, se.Column, se.Msg)
+		}
+		return result.Fail, "not a SOAP envelope: " + p.infoErr.Error()
+	}
+	if p.info.Version != envelope.SOAP11 {
+		return result.Fail, fmt.Sprintf("%s envelope (%s); RIV-TA requires SOAP 1.1", p.info.Version, p.info.Version.Namespace())
+	}
+	if p.docErr != nil {
+		return result.Fail, "not well-formed XML after the Body start: " + p.docErr.Error()
+	}
+	body := match.EnvelopeChild(p.doc, "Body")
+	if body == nil {
+		return result.Fail, "no SOAP 1.1 Body"
+	}
+	if n := len(body.ChildElements()); n != 1 {
+		return result.Fail, fmt.Sprintf("Body holds %d elements; RIV-TA document/literal requires exactly one", n)
+	}
+	return result.Pass, fmt.Sprintf("SOAP 1.1 envelope, body element {%s}%s", p.info.Body.Space, p.info.Body.Local)
+}
+
+// checkContentType: SOAP 1.1 travels as text/xml; a declared charset must
+// be the one the document is in.
+func checkContentType(_ *Env, p *parsed) (result.Status, string) {
+	ct := p.req.Header.Get("Content-Type")
+	if ct == "" {
+		return result.Fail, "no Content-Type header; SOAP 1.1 requires text/xml"
+	}
+	mt, params, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return result.Fail, fmt.Sprintf("Content-Type %q cannot be parsed: %v", ct, err)
+	}
+	if mt != "text/xml" {
+		hint := ""
+		if mt == "application/soap+xml" {
+			hint = " (that is SOAP 1.2's type)"
+		}
+		return result.Fail, fmt.Sprintf("Content-Type %q, want text/xml for SOAP 1.1%s", mt, hint)
+	}
+	cs, ok := params["charset"]
+	if !ok {
+		return result.Pass, fmt.Sprintf("Content-Type %q (no charset: the XML declaration decides)", ct)
+	}
+	if p.info != nil && p.info.Charset != "" && !strings.EqualFold(cs, p.info.Charset) {
+		return result.Fail, fmt.Sprintf("Content-Type charset %q, but the document is %s", cs, p.info.Charset)
+	}
+	return result.Pass, fmt.Sprintf("Content-Type %q", ct)
+}

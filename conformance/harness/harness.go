@@ -1,0 +1,288 @@
+// Package harness plays the national service platform and the producers in
+// front of a consumer under test (consumer mode), or drives a producer with
+// recorded requests (producer mode, producer.go).
+//
+// In consumer mode it listens with mutual TLS, runs the suite's scenarios in
+// order, triggers the consumer (a command, an HTTP call or an in-process
+// hook) or waits for it, answers each request as the step says (recorded
+// response, producer or VP fault, delay, no answer, broken connection),
+// records every exchange byte-exact and checks it, and writes results.json.
+//
+// It is embeddable: New, Start, Addr, Run, Close; suites may come from an
+// fs.FS (embedded fixtures).
+package harness
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/rivgate/rivgate/conformance/check"
+	"github.com/rivgate/rivgate/conformance/exchange"
+	"github.com/rivgate/rivgate/conformance/result"
+	"github.com/rivgate/rivgate/conformance/scenario"
+	"github.com/rivgate/rivgate/contracts"
+	"github.com/rivgate/rivgate/contracts/xsd"
+	"github.com/rivgate/rivgate/internal/buildinfo"
+)
+
+// Defaults for suites that say nothing.
+const (
+	DefaultWait            = 60 * time.Second
+	DefaultConsumerTimeout = 30 * time.Second
+	DefaultObserve         = 2 * time.Second
+	DefaultTriggerTimeout  = 60 * time.Second
+	// maxBody bounds a request body the harness reads (and records).
+	maxBody = 32 << 20
+)
+
+// Await tells an in-process consumer that the harness now waits for the
+// request of a step (the hook stands in for a trigger).
+type Await struct {
+	Scenario *scenario.Scenario
+	Step     *scenario.Step
+	Index    int // 0-based step index
+}
+
+// Options configure a consumer-mode harness.
+type Options struct {
+	// Listen is the address to listen on. Default 127.0.0.1:0.
+	Listen string
+	// TLS is the server TLS configuration: certificate, client CAs. The
+	// harness requires and verifies a client certificate when ClientCAs is
+	// set, and requires any client certificate otherwise (the checks then
+	// report it).
+	TLS *tls.Config
+	// Out is the run's output directory (results.json, exchanges/). Empty:
+	// results are only returned.
+	Out string
+	// Contracts and Validator default to the suite's contract directory and
+	// the pure-Go XSD validator.
+	Contracts *contracts.Set
+	Validator xsd.Validator
+	// Progress receives one line per event (what is awaited, what arrived).
+	Progress io.Writer
+	// Await is called when a step without a trigger starts waiting; tests
+	// and the demo drive their consumer with it. It runs in its own
+	// goroutine; an error is noted on the step.
+	Await func(ctx context.Context, a Await) error
+	// Scenarios limits the run to these ids (in suite order). Empty: all.
+	Scenarios []string
+	// Now is the clock (tests may freeze it). Default time.Now.
+	Now func() time.Time
+}
+
+// Harness is a consumer-mode run in progress.
+type Harness struct {
+	suite *scenario.Suite
+	opts  Options
+	env   *check.Env
+	store *exchange.Store
+
+	ln       net.Listener
+	srv      *http.Server
+	incoming chan *pending
+	serveErr chan error
+	closeMu  sync.Mutex
+	closed   bool
+	wg       sync.WaitGroup // handlers writing exchanges
+}
+
+// New prepares a harness for suite. It loads the contracts when none are
+// given.
+func New(suite *scenario.Suite, opts Options) (*Harness, error) {
+	if opts.Listen == "" {
+		opts.Listen = "127.0.0.1:0"
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Progress == nil {
+		opts.Progress = io.Discard
+	}
+	if opts.TLS == nil || len(opts.TLS.Certificates) == 0 && opts.TLS.GetCertificate == nil {
+		return nil, errors.New("harness: a server certificate is required (TLS.Certificates)")
+	}
+	set := opts.Contracts
+	if set == nil {
+		var err error
+		set, err = LoadContracts(suite)
+		if err != nil {
+			return nil, err
+		}
+	}
+	v := opts.Validator
+	if v == nil {
+		v = xsd.New(set)
+	}
+	h := &Harness{
+		suite:    suite,
+		opts:     opts,
+		env:      &check.Env{Suite: suite, Contracts: set, Validator: v},
+		incoming: make(chan *pending),
+		serveErr: make(chan error, 1),
+	}
+	if opts.Out != "" {
+		h.store = exchange.NewStore(opts.Out)
+	}
+	return h, nil
+}
+
+// LoadContracts loads the suite's contract directory. Suites on disk load
+// in place; suites in another fs.FS (embedded) are copied to a temporary
+// directory first, because the contract loader reads OS paths.
+func LoadContracts(suite *scenario.Suite) (*contracts.Set, error) {
+	dir := suite.ContractsDir()
+	if osDir, ok := suite.ContractsOSDir(); ok {
+		set, err := contracts.LoadDir(osDir)
+		if err != nil && set == nil {
+			return nil, fmt.Errorf("suite %s: contracts %s: %w", suite.ID, osDir, err)
+		}
+		return set, nil
+	}
+	tmp, err := os.MkdirTemp("", "rivgate-contracts-")
+	if err != nil {
+		return nil, fmt.Errorf("contracts: %w", err)
+	}
+	if err := copyFS(suite.FS, dir, tmp); err != nil {
+		return nil, fmt.Errorf("suite %s: copy contracts: %w", suite.ID, err)
+	}
+	set, err := contracts.LoadDir(tmp)
+	if err != nil && set == nil {
+		return nil, fmt.Errorf("suite %s: contracts %s: %w", suite.ID, dir, err)
+	}
+	return set, nil
+}
+
+func copyFS(fsys fs.FS, dir, to string) error {
+	return fs.WalkDir(fsys, dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel := p[len(dir):]
+		target := filepath.Join(to, filepath.FromSlash(rel))
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		b, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, b, 0o644)
+	})
+}
+
+// Start listens. Requests are held until Run reads them.
+func (h *Harness) Start(ctx context.Context) error {
+	ln, err := net.Listen("tcp", h.opts.Listen)
+	if err != nil {
+		return fmt.Errorf("harness listen %s: %w", h.opts.Listen, err)
+	}
+	cfg := h.opts.TLS.Clone()
+	if cfg.ClientCAs != nil {
+		cfg.ClientAuth = tls.RequireAndVerifyClientCert
+	} else {
+		cfg.ClientAuth = tls.RequireAnyClientCert
+	}
+	cfg.NextProtos = []string{"http/1.1"}
+	h.ln = tls.NewListener(ln, cfg)
+	h.srv = &http.Server{
+		Handler:           http.HandlerFunc(h.handle),
+		ReadHeaderTimeout: 10 * time.Second,
+		// SOAP consumers speak HTTP/1.1; connection faults need hijacking.
+		TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){},
+		BaseContext:  func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	go func() { h.serveErr <- h.srv.Serve(h.ln) }()
+	return nil
+}
+
+// Addr is the listening address ("127.0.0.1:port").
+func (h *Harness) Addr() string {
+	if h.ln == nil {
+		return ""
+	}
+	return h.ln.Addr().String()
+}
+
+// URL is the endpoint consumers call.
+func (h *Harness) URL() string { return "https://" + h.Addr() + "/" }
+
+// Close stops the listener and waits for handlers to finish recording.
+func (h *Harness) Close() error {
+	h.closeMu.Lock()
+	if h.closed {
+		h.closeMu.Unlock()
+		return nil
+	}
+	h.closed = true
+	h.closeMu.Unlock()
+	if h.srv == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := h.srv.Shutdown(ctx)
+	if err != nil {
+		err = h.srv.Close()
+	}
+	h.wg.Wait()
+	return err
+}
+
+func (h *Harness) progress(format string, args ...any) {
+	fmt.Fprintf(h.opts.Progress, "%s "+format+"\n", append([]any{h.opts.Now().Format("15:04:05")}, args...)...)
+}
+
+func (h *Harness) newRun() *result.Run {
+	bi := buildinfo.Get()
+	return &result.Run{
+		Tool:          result.Tool{Name: "rivgate", Version: bi.Version},
+		Mode:          "consumer",
+		Suite:         result.SuiteRef{ID: h.suite.ID, Title: h.suite.Title, Dir: h.suite.DisplayDir()},
+		Started:       h.opts.Now(),
+		Target:        h.URL(),
+		ExpectedHSAID: h.suite.Consumer.HSAID,
+		Requirements:  h.suite.AllRequirements(),
+	}
+}
+
+// selected returns the scenarios to run.
+func (h *Harness) selected() ([]*scenario.Scenario, error) {
+	if len(h.opts.Scenarios) == 0 {
+		return h.suite.Scenarios, nil
+	}
+	want := map[string]bool{}
+	for _, id := range h.opts.Scenarios {
+		want[id] = true
+	}
+	var out []*scenario.Scenario
+	for _, sc := range h.suite.Scenarios {
+		if want[sc.ID] {
+			out = append(out, sc)
+			delete(want, sc.ID)
+		}
+	}
+	for id := range want {
+		return nil, fmt.Errorf("scenario %q is not in suite %s", id, h.suite.ID)
+	}
+	return out, nil
+}
+
+// writeResults writes results.json when an output directory is set.
+func (h *Harness) writeResults(run *result.Run) error {
+	if h.opts.Out == "" {
+		run.Recompute()
+		return nil
+	}
+	return result.Write(h.opts.Out, run)
+}

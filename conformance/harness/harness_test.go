@@ -1,0 +1,308 @@
+package harness
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rivgate/rivgate/conformance/result"
+	"github.com/rivgate/rivgate/conformance/scenario"
+	"github.com/rivgate/rivgate/internal/pki"
+)
+
+func repoRoot(t testing.TB) string {
+	t.Helper()
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..")
+}
+
+// testPKI is one CA with the harness's server certificate and consumer
+// certificates, plus a stranger CA.
+type testPKI struct {
+	ca, stranger       *pki.CA
+	server             *pki.Cert
+	good, wrong, other *pki.Cert
+}
+
+func newPKI(t testing.TB) *testPKI {
+	t.Helper()
+	var p testPKI
+	var err error
+	must := func(e error) {
+		if e != nil {
+			t.Fatal(e)
+		}
+	}
+	p.ca, err = pki.NewCA("harness test CA")
+	must(err)
+	p.stranger, err = pki.NewCA("stranger CA")
+	must(err)
+	p.server, err = p.ca.IssueServer(pki.Options{})
+	must(err)
+	p.good, err = p.ca.IssueClient("SE2321000016-DEMOCONS", pki.Options{})
+	must(err)
+	p.wrong, err = p.ca.IssueClient("SE2321000016-OTHER", pki.Options{})
+	must(err)
+	p.other, err = p.stranger.IssueClient("SE2321000016-DEMOCONS", pki.Options{})
+	must(err)
+	return &p
+}
+
+func (p *testPKI) serverTLS() *tls.Config {
+	return &tls.Config{Certificates: []tls.Certificate{p.server.TLSCertificate()}, ClientCAs: p.ca.Pool()}
+}
+
+// goConsumer is a consumer under test written in Go: it sends one request
+// per step and can be made to misbehave.
+type goConsumer struct {
+	url     string
+	client  *http.Client
+	body    func() []byte
+	header  http.Header
+	retries int // immediate repeats after an HTTP 500
+
+	mu     sync.Mutex
+	errors []string
+}
+
+const goodEnvelope = `<?xml version="1.0" encoding="UTF-8"?>
+<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:itr="urn:riv:itintegration:registry:1" xmlns:gv="urn:riv:demo:clinic:GetVisitsResponder:1" xmlns:core="urn:riv:demo:clinic:1">
+  <soapenv:Header><itr:LogicalAddress>SE2321000016-CLIN</itr:LogicalAddress></soapenv:Header>
+  <soapenv:Body>
+    <gv:GetVisits>
+      <gv:patientId><core:id>191212121212</core:id><core:type>1.2.752.129.2.1.3.1</core:type></gv:patientId>
+      <gv:careUnitHSAId>SE2321000016-UNIT1</gv:careUnitHSAId>
+    </gv:GetVisits>
+  </soapenv:Body>
+</soapenv:Envelope>`
+
+func (c *goConsumer) call(ctx context.Context) error {
+	for attempt := 0; attempt <= c.retries; attempt++ {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url, bytes.NewReader(c.body()))
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Content-Type", "text/xml; charset=UTF-8")
+		req.Header.Set("SOAPAction", `"urn:riv:demo:clinic:GetVisitsResponder:1:GetVisits"`)
+		for k, v := range c.header {
+			req.Header[k] = v
+		}
+		resp, err := c.client.Do(req)
+		if err != nil {
+			c.mu.Lock()
+			c.errors = append(c.errors, err.Error())
+			c.mu.Unlock()
+			return nil // a consumer that gives up is behaving
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 500 {
+			return nil
+		}
+	}
+	return nil
+}
+
+func newGoConsumer(p *testPKI, cert *pki.Cert, timeout time.Duration) *goConsumer {
+	cfg := &tls.Config{RootCAs: p.ca.Pool()}
+	if cert != nil {
+		cfg.Certificates = []tls.Certificate{cert.TLSCertificate()}
+	}
+	return &goConsumer{
+		client: &http.Client{Timeout: timeout, Transport: &http.Transport{TLSClientConfig: cfg, DisableKeepAlives: true}},
+		body:   func() []byte { return []byte(goodEnvelope) },
+	}
+}
+
+func loadBehaviourSuite(t testing.TB) *scenario.Suite {
+	t.Helper()
+	s, err := scenario.LoadDir(filepath.Join(repoRoot(t), "conformance", "harness", "testdata", "behaviour"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// runWith runs the named scenarios with consumer c driven by the Await hook.
+func runWith(t *testing.T, p *testPKI, c *goConsumer, scenarios ...string) (*result.Run, string) {
+	t.Helper()
+	out := t.TempDir()
+	var progress bytes.Buffer
+	var pmu sync.Mutex
+	h, err := New(loadBehaviourSuite(t), Options{
+		TLS: p.serverTLS(), Out: out, Scenarios: scenarios,
+		Progress: writerFunc(func(b []byte) (int, error) { pmu.Lock(); defer pmu.Unlock(); return progress.Write(b) }),
+		Await:    func(ctx context.Context, _ Await) error { return c.call(ctx) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if err := h.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	c.url = h.URL()
+	run, err := h.Run(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Close(); err != nil {
+		t.Logf("close: %v", err)
+	}
+	pmu.Lock()
+	defer pmu.Unlock()
+	return run, out + "\n" + progress.String()
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(b []byte) (int, error) { return f(b) }
+
+// failures lists "scenario/step/check: message" for every failed check.
+func failures(run *result.Run) map[string]string {
+	out := map[string]string{}
+	for _, sc := range run.Scenarios {
+		for _, st := range sc.Steps {
+			for _, c := range st.Checks {
+				if c.Status == result.Fail {
+					out[sc.ID+"/"+st.ID+"/"+c.ID] = c.Message
+				}
+			}
+		}
+	}
+	for i, c := range run.Unexpected {
+		out[fmt.Sprintf("unexpected[%d]/%s", i, c.ID)] = c.Message
+	}
+	return out
+}
+
+func keys(m map[string]string) []string {
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+// TestConsumers drives the harness with a well-behaved Go consumer and with
+// deliberately bad ones, and asserts exactly which checks each fails, with
+// what message.
+func TestConsumers(t *testing.T) {
+	t.Parallel()
+	p := newPKI(t)
+	replace := func(old, new string) func() []byte {
+		return func() []byte { return []byte(strings.Replace(goodEnvelope, old, new, 1)) }
+	}
+	tests := []struct {
+		name      string
+		scenarios []string
+		setup     func(c *goConsumer)
+		cert      *pki.Cert
+		timeout   time.Duration
+		want      map[string]string // failed check -> message fragment; exactly these fail
+	}{
+		{name: "well-behaved", scenarios: []string{"HAPPY", "VP007", "TIMEOUT"}, want: map[string]string{}},
+		{name: "wrong profile header", scenarios: []string{"HAPPY"},
+			setup: func(c *goConsumer) {
+				c.body = replace(`<itr:LogicalAddress>SE2321000016-CLIN</itr:LogicalAddress>`, `<wsa:To xmlns:wsa="http://www.w3.org/2005/08/addressing">SE2321000016-CLIN</wsa:To>`)
+			},
+			want: map[string]string{"HAPPY/get-visits/RIV-PROF-01": "profile RIVTABP20 (header To), but the contract's WSDL is RIVTABP21"}},
+		{name: "whitespace in receiver", scenarios: []string{"HAPPY"},
+			setup: func(c *goConsumer) { c.body = replace(">SE2321000016-CLIN<", "> SE2321000016-CLIN\n<") },
+			want:  map[string]string{"HAPPY/get-visits/RIV-RECV-02": `receiver " SE2321000016-CLIN\n" has surrounding whitespace`}},
+		{name: "invalid body", scenarios: []string{"HAPPY"},
+			setup: func(c *goConsumer) {
+				c.body = replace("</gv:careUnitHSAId>", "</gv:careUnitHSAId><gv:colour>blue</gv:colour>")
+			},
+			want: map[string]string{"HAPPY/get-visits/RIV-XSD-01": "schema problem(s) for urn:riv:demo:clinic:GetVisitsResponder:1"}},
+		{name: "matcher value wrong", scenarios: []string{"HAPPY"},
+			setup: func(c *goConsumer) { c.body = replace("SE2321000016-UNIT1", "SE2321000016-UNIT9") },
+			want:  map[string]string{"HAPPY/get-visits/match[1]": `equals "SE2321000016-UNIT1": got "SE2321000016-UNIT9"`}},
+		{name: "wrong certificate", scenarios: []string{"HAPPY"}, cert: p.wrong,
+			want: map[string]string{"HAPPY/get-visits/RIV-CERT-01": `SERIALNUMBER "SE2321000016-OTHER", want the consumer's HSA-id "SE2321000016-DEMOCONS"`}},
+		{name: "certificate from an unknown CA", scenarios: []string{"HAPPY"}, cert: p.other,
+			want: map[string]string{"HAPPY/get-visits/RIV-STEP-01": "no request within 4s"}},
+		{name: "retry storm after VP007", scenarios: []string{"VP007"},
+			setup: func(c *goConsumer) { c.retries = 4 },
+			want:  map[string]string{"VP007/denied/RIV-BEH-01": "retry storm: 4 repeats after the fault"}},
+		{name: "no timeout", scenarios: []string{"TIMEOUT"}, timeout: -1,
+			want: map[string]string{"TIMEOUT/no-answer/RIV-BEH-02": "the consumer still waited after 2.5s without an answer (limit 1.5s)"}},
+		{name: "wrong content type and SOAPAction", scenarios: []string{"HAPPY"},
+			setup: func(c *goConsumer) {
+				c.header = http.Header{"Content-Type": {"application/soap+xml; charset=UTF-8"}, "Soapaction": {`"urn:wrong"`}}
+			},
+			want: map[string]string{
+				"HAPPY/get-visits/RIV-HTTP-01":   `Content-Type "application/soap+xml", want text/xml for SOAP 1.1 (that is SOAP 1.2's type)`,
+				"HAPPY/get-visits/RIV-ACTION-01": `SOAPAction "urn:wrong", the WSDL gives "urn:riv:demo:clinic:GetVisitsResponder:1:GetVisits"`}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			cert := tc.cert
+			if cert == nil {
+				cert = p.good
+			}
+			timeout := tc.timeout
+			switch {
+			case timeout == 0:
+				timeout = time.Second
+			case timeout < 0:
+				timeout = 0 // no timeout at all
+			}
+			c := newGoConsumer(p, cert, timeout)
+			if tc.setup != nil {
+				tc.setup(c)
+			}
+			run, log := runWith(t, p, c, tc.scenarios...)
+			got := failures(run)
+			if !slices.Equal(keys(got), keys(tc.want)) {
+				t.Fatalf("failed checks %q\nwant %q\nall: %v\n%s", keys(got), keys(tc.want), got, log)
+			}
+			for k, frag := range tc.want {
+				if !strings.Contains(got[k], frag) {
+					t.Errorf("%s: message %q does not contain %q", k, got[k], frag)
+				}
+			}
+			wantStatus := result.Pass
+			if len(tc.want) > 0 {
+				wantStatus = result.Fail
+			}
+			if run.Status != wantStatus {
+				t.Errorf("run status %s, want %s", run.Status, wantStatus)
+			}
+			// results.json is on disk and reads back the same.
+			outDir := strings.SplitN(log, "\n", 2)[0]
+			back, err := result.Read(outDir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if back.Status != run.Status || len(back.Scenarios) != len(run.Scenarios) {
+				t.Fatalf("results.json differs: %s vs %s", back.Status, run.Status)
+			}
+			// Every referenced exchange exists, bodies byte-exact.
+			for _, sc := range back.Scenarios {
+				for _, st := range sc.Steps {
+					for _, id := range st.Exchanges {
+						if _, err := os.Stat(filepath.Join(outDir, id)); err != nil {
+							t.Errorf("exchange %s: %v", id, err)
+						}
+					}
+				}
+			}
+		})
+	}
+}
