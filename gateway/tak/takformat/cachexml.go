@@ -198,11 +198,10 @@ var fieldNames = [...]string{
 }
 
 func addCacheEntry(d *takdata.Data, name, kind string, e *cacheEntry, loc *time.Location) error {
-	need := []cacheField{fReceiver, fContract, fFrom, fTo}
-	if kind == elemRoute {
-		need = append(need, fProfile)
-	} else {
-		need = append(need, fSender)
+	// In schema order, so the first missing one is named.
+	need := []cacheField{fReceiver, fProfile, fContract, fFrom, fTo}
+	if kind == elemPermission {
+		need = []cacheField{fReceiver, fSender, fContract, fFrom, fTo}
 	}
 	for _, f := range need {
 		if !e.has[f] {

@@ -358,97 +358,100 @@ func (r *jsonReader) validity(section string, row *jsonRow) (takdata.Validity, e
 	return v, nil
 }
 
-// WriteJSON writes d in the shape tak-services serves at /export/pv
-// (relationships by natural key), sections and rows in a stable order.
-// rivgate's model has no producer component (tjanstekomponent behind an
-// anropsadress); one is made per address, named producer-N.
+// WriteJSON writes d as a PubVersion snapshot: TAK's sections with
+// relationships by numeric id, the shape TAK stores and dumps. It is the
+// lossless choice: the /export/pv shape names an anropsadress by url alone,
+// so one url used with two profiles (VP's own test data has several) cannot
+// come back. rivgate's model has no producer component behind an
+// anropsadress; one is made per address, named producer-N. Row ids are kept
+// when a section's ids are unique integers, else rows are numbered from 1.
 func WriteJSON(w io.Writer, d *takdata.Data, opt Options) error {
 	loc := opt.loc()
 	type row = map[string]any
-	var (
-		profiles, contracts, addressees, components, endpoints []row
-		profileSeen                                            = map[string]bool{}
-		contractSeen                                           = map[string]bool{}
-		addresseeSeen                                          = map[string]bool{}
-		componentSeen                                          = map[string]bool{}
-		endpointSeen                                           = map[[2]string]bool{}
-	)
-	str := func(s string) *string { return &s }
-	addProfile := func(p string) {
-		if !profileSeen[p] {
-			profileSeen[p] = true
-			profiles = append(profiles, row{"id": len(profiles) + 1, "namn": p, "beskrivning": "", "pubversion": "1"})
-		}
+	type table struct {
+		rows []row
+		ids  map[string]int
 	}
-	addContract := func(c string) {
-		if !contractSeen[c] {
-			contractSeen[c] = true
-			major, minor := 1, 0
+	newTable := func() *table { return &table{ids: map[string]int{}} }
+	profiles, contracts, addressees, components, endpoints := newTable(), newTable(), newTable(), newTable(), newTable()
+	// add returns the id of the row with key, adding it when new.
+	add := func(t *table, key string, mk func(id int) row) int {
+		if id, ok := t.ids[key]; ok {
+			return id
+		}
+		id := len(t.rows) + 1
+		t.ids[key] = id
+		t.rows = append(t.rows, mk(id))
+		return id
+	}
+	profile := func(p string) int {
+		return add(profiles, p, func(id int) row { return row{"id": id, "namn": p, "beskrivning": "", "pubversion": "1"} })
+	}
+	contract := func(c string) int {
+		return add(contracts, c, func(id int) row {
+			major := 1
 			if pc, err := rivta.ParseContract(c); err == nil {
 				major = pc.Major
 			}
-			contracts = append(contracts, row{"id": len(contracts) + 1, "namnrymd": c, "beskrivning": "", "majorVersion": major, "minorVersion": minor, "pubversion": "1"})
-		}
+			return row{"id": id, "namnrymd": c, "beskrivning": "", "majorVersion": major, "minorVersion": 0, "pubversion": "1"}
+		})
 	}
-	addAddressee := func(h string) {
-		if !addresseeSeen[h] {
-			addresseeSeen[h] = true
-			addressees = append(addressees, row{"id": len(addressees) + 1, "hsaId": h, "beskrivning": "", "pubversion": "1"})
-		}
+	addressee := func(h string) int {
+		return add(addressees, h, func(id int) row { return row{"id": id, "hsaId": h, "beskrivning": "", "pubversion": "1"} })
 	}
-	addComponent := func(h string) {
-		if !componentSeen[h] {
-			componentSeen[h] = true
-			components = append(components, row{"id": len(components) + 1, "hsaId": h, "beskrivning": "", "pubversion": "1"})
-		}
+	component := func(h string) int {
+		return add(components, h, func(id int) row { return row{"id": id, "hsaId": h, "beskrivning": "", "pubversion": "1"} })
 	}
-	producerOf := map[string]string{}
+	producers := map[string]string{}
+	endpoint := func(url, prof string) int {
+		prod, ok := producers[url]
+		if !ok {
+			prod = "producer-" + strconv.Itoa(len(producers)+1)
+			producers[url] = prod
+		}
+		return add(endpoints, url+"\x00"+prof, func(id int) row {
+			return row{"id": id, "adress": url, "pubversion": "1",
+				"relationships": row{"rivtaprofil": profile(prof), "tjanstekomponent": component(prod)}}
+		})
+	}
+	routeIDs := rowIDs(len(d.Routes), func(i int) string { return d.Routes[i].ID })
+	permIDs := rowIDs(len(d.Permissions), func(i int) string { return d.Permissions[i].ID })
 	var vagval, behorighet, filters, cats []row
 	for i := range d.Routes {
 		r := &d.Routes[i]
-		addProfile(string(r.Profile))
-		addContract(r.Contract)
-		addAddressee(r.Receiver)
-		prod, ok := producerOf[r.Address]
-		if !ok {
-			prod = "producer-" + strconv.Itoa(len(producerOf)+1)
-			producerOf[r.Address] = prod
-			addComponent(prod)
-		}
-		if k := [2]string{r.Address, string(r.Profile)}; !endpointSeen[k] {
-			endpointSeen[k] = true
-			endpoints = append(endpoints, row{"id": len(endpoints) + 1, "adress": str(r.Address), "pubversion": "1",
-				"relationships": row{"rivtaprofil": string(r.Profile), "tjanstekomponent": prod}})
-		}
-		vagval = append(vagval, row{"id": jsonID(r.ID, i), "pubversion": "1",
-			"fromTidpunkt":  takdata.JSONText(r.FromText, r.From, false, loc),
-			"tomTidpunkt":   takdata.JSONText(r.ToText, r.To, true, loc),
-			"relationships": row{"logiskAdress": r.Receiver, "anropsadress": r.Address, "tjanstekontrakt": r.Contract}})
+		rel := row{"logiskadress": addressee(r.Receiver), "tjanstekontrakt": contract(r.Contract), "anropsadress": endpoint(r.Address, string(r.Profile))}
+		vagval = append(vagval, row{"id": routeIDs[i], "pubversion": "1",
+			"fromTidpunkt": takdata.JSONText(r.FromText, r.From, false, loc),
+			"tomTidpunkt":  takdata.JSONText(r.ToText, r.To, true, loc),
+			"relationships": rel})
 	}
 	for i := range d.Permissions {
 		p := &d.Permissions[i]
-		addContract(p.Contract)
-		addAddressee(p.Receiver)
-		addComponent(p.Sender)
-		id := jsonID(p.ID, i)
-		behorighet = append(behorighet, row{"id": id, "integrationsavtal": "", "pubversion": "1",
-			"fromTidpunkt":  takdata.JSONText(p.FromText, p.From, false, loc),
-			"tomTidpunkt":   takdata.JSONText(p.ToText, p.To, true, loc),
-			"relationships": row{"logiskAdress": p.Receiver, "tjanstekonsument": p.Sender, "tjanstekontrakt": p.Contract}})
+		rel := row{"logiskAdress": addressee(p.Receiver), "tjanstekonsument": component(p.Sender), "tjanstekontrakt": contract(p.Contract)}
+		behorighet = append(behorighet, row{"id": permIDs[i], "integrationsavtal": "", "pubversion": "1",
+			"fromTidpunkt": takdata.JSONText(p.FromText, p.From, false, loc),
+			"tomTidpunkt":  takdata.JSONText(p.ToText, p.To, true, loc),
+			"relationships": rel})
 		for _, f := range p.Filters {
 			fid := len(filters) + 1
-			filters = append(filters, row{"id": fid, "servicedomain": f.ServiceDomain, "pubversion": "1", "relationships": row{"anropsbehorighet": id}})
+			filters = append(filters, row{"id": fid, "servicedomain": f.ServiceDomain, "pubversion": "1", "relationships": row{"anropsbehorighet": permIDs[i]}})
 			for _, c := range f.Categorizations {
 				cats = append(cats, row{"id": len(cats) + 1, "category": c, "pubversion": "1", "relationships": row{"filter": fid}})
 			}
 		}
 	}
+	nonNil := func(rows []row) []row {
+		if rows == nil {
+			return []row{}
+		}
+		return rows
+	}
 	doc := row{
 		"formatVersion": "1", "version": "1", "utforare": "rivgate", "kommentar": "converted from " + d.Source,
 		"tidpunkt": time.Now().In(loc).Format("2006-01-02T15:04:05-0700"),
 		"data": row{
-			"rivtaprofil": nonNil(profiles), "tjanstekontrakt": nonNil(contracts), "logiskadress": nonNil(addressees),
-			"tjanstekomponent": nonNil(components), "anropsadress": nonNil(endpoints), "vagval": nonNil(vagval),
+			"rivtaprofil": nonNil(profiles.rows), "tjanstekontrakt": nonNil(contracts.rows), "logiskadress": nonNil(addressees.rows),
+			"tjanstekomponent": nonNil(components.rows), "anropsadress": nonNil(endpoints.rows), "vagval": nonNil(vagval),
 			"anropsbehorighet": nonNil(behorighet), "filter": nonNil(filters), "filtercategorization": nonNil(cats),
 		},
 	}
@@ -461,18 +464,22 @@ func WriteJSON(w io.Writer, d *takdata.Data, opt Options) error {
 	return nil
 }
 
-func nonNil(rows []map[string]any) []map[string]any {
-	if rows == nil {
-		return []map[string]any{}
+// rowIDs keeps the entries' ids when all are distinct integers, else numbers
+// the rows from 1 (VP's cache files repeat ids; filters refer to
+// permissions by id, so ids must be unique).
+func rowIDs(n int, id func(int) string) []int64 {
+	out := make([]int64, n)
+	seen := make(map[int64]bool, n)
+	for i := range n {
+		v, err := strconv.ParseInt(id(i), 10, 64)
+		if err != nil || seen[v] {
+			for j := range out {
+				out[j] = int64(j + 1)
+			}
+			return out
+		}
+		seen[v] = true
+		out[i] = v
 	}
-	return rows
-}
-
-// jsonID keeps a numeric id, else numbers rows from 1: the export's ids are
-// integers, and filters refer to permissions by id.
-func jsonID(id string, i int) any {
-	if n, err := strconv.ParseInt(id, 10, 64); err == nil {
-		return n
-	}
-	return i + 1
+	return out
 }

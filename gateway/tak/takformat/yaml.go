@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -178,39 +179,82 @@ func yamlErr(name string, err error) error {
 	return fmt.Errorf("%s: %w", name, err)
 }
 
-// WriteYAML writes d in rivgate's YAML format.
+// WriteYAML writes d in rivgate's YAML format. It writes the text itself
+// rather than through go-yaml's encoder, which turns "x\r\n" into a literal
+// block and loses the \r; values are quoted unless plainly safe.
 func WriteYAML(w io.Writer, d *takdata.Data, opt Options) error {
 	loc := opt.loc()
-	var f yamlFile
+	var b bytes.Buffer
+	b.WriteString("# rivgate TAK catalogue (README, \"TAK catalogue\")\n")
+	if d.Source != "" {
+		fmt.Fprintf(&b, "# converted from %s\n", strings.NewReplacer("\n", " ", "\r", " ").Replace(d.Source))
+	}
+	fmt.Fprintf(&b, "# bare dates are calendar days in %s\n", loc)
+	field := func(indent, key, val string, omitEmpty bool) {
+		if omitEmpty && val == "" {
+			return
+		}
+		b.WriteString(indent)
+		b.WriteString(key)
+		b.WriteString(": ")
+		b.WriteString(yamlScalar(val))
+		b.WriteByte('\n')
+	}
+	if len(d.Routes) > 0 {
+		b.WriteString("routes:\n")
+	}
 	for i := range d.Routes {
 		r := &d.Routes[i]
-		f.Routes = append(f.Routes, yamlRoute{
-			ID: r.ID, Receiver: r.Receiver, Contract: r.Contract, Profile: string(r.Profile), Address: r.Address,
-			From: takdata.YAMLText(r.FromText, r.From, false, loc), To: takdata.YAMLText(r.ToText, r.To, true, loc),
-		})
+		b.WriteString("  - receiver: " + yamlScalar(r.Receiver) + "\n")
+		field("    ", "contract", r.Contract, false)
+		field("    ", "profile", string(r.Profile), false)
+		field("    ", "address", r.Address, false)
+		field("    ", "from", takdata.YAMLText(r.FromText, r.From, false, loc), true)
+		field("    ", "to", takdata.YAMLText(r.ToText, r.To, true, loc), true)
+		field("    ", "id", r.ID, true)
+	}
+	if len(d.Permissions) > 0 {
+		b.WriteString("permissions:\n")
 	}
 	for i := range d.Permissions {
 		p := &d.Permissions[i]
-		yp := yamlPermission{
-			ID: p.ID, Sender: p.Sender, Receiver: p.Receiver, Contract: p.Contract,
-			From: takdata.YAMLText(p.FromText, p.From, false, loc), To: takdata.YAMLText(p.ToText, p.To, true, loc),
+		b.WriteString("  - sender: " + yamlScalar(p.Sender) + "\n")
+		field("    ", "receiver", p.Receiver, false)
+		field("    ", "contract", p.Contract, false)
+		field("    ", "from", takdata.YAMLText(p.FromText, p.From, false, loc), true)
+		field("    ", "to", takdata.YAMLText(p.ToText, p.To, true, loc), true)
+		field("    ", "id", p.ID, true)
+		if len(p.Filters) > 0 {
+			b.WriteString("    filters:\n")
 		}
-		for _, fl := range p.Filters {
-			yp.Filters = append(yp.Filters, yamlFilter(fl))
+		for _, f := range p.Filters {
+			b.WriteString("      - serviceDomain: " + yamlScalar(f.ServiceDomain) + "\n")
+			if len(f.Categorizations) > 0 {
+				b.WriteString("        categorizations:\n")
+			}
+			for _, c := range f.Categorizations {
+				b.WriteString("          - " + yamlScalar(c) + "\n")
+			}
 		}
-		f.Permissions = append(f.Permissions, yp)
 	}
-	out, err := yaml.MarshalWithOptions(f, yaml.IndentSequence(true))
-	if err != nil {
-		return fmt.Errorf("write TAK YAML: %w", err)
-	}
-	var buf bytes.Buffer
-	fmt.Fprintf(&buf, "# rivgate TAK catalogue (see README, \"TAK catalogue\")\n")
-	if d.Source != "" {
-		fmt.Fprintf(&buf, "# converted from %s\n", d.Source)
-	}
-	fmt.Fprintf(&buf, "# zone-less dates are read in %s\n", loc)
-	buf.Write(out)
-	_, err = w.Write(buf.Bytes())
+	_, err := w.Write(b.Bytes())
 	return err
+}
+
+var (
+	yamlPlain = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_.:/?&=+%~-]*$`)
+	yamlDate  = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9:.]+(Z|[+-][0-9:]+)?)?$`)
+)
+
+// yamlScalar writes s plain when YAML reads it back as the same string, and
+// double-quoted (with YAML's escapes, a subset Go's %q shares) otherwise.
+func yamlScalar(s string) string {
+	switch strings.ToLower(s) {
+	case "true", "false", "yes", "no", "on", "off", "null", "y", "n":
+		return strconv.Quote(s)
+	}
+	if yamlDate.MatchString(s) || (yamlPlain.MatchString(s) && !strings.Contains(s, ": ")) {
+		return s
+	}
+	return strconv.Quote(s)
 }
