@@ -421,16 +421,16 @@ func WriteJSON(w io.Writer, d *takdata.Data, opt Options) error {
 		r := &d.Routes[i]
 		rel := row{"logiskadress": addressee(r.Receiver), "tjanstekontrakt": contract(r.Contract), "anropsadress": endpoint(r.Address, string(r.Profile))}
 		vagval = append(vagval, row{"id": routeIDs[i], "pubversion": "1",
-			"fromTidpunkt": takdata.JSONText(r.FromText, r.From, false, loc),
-			"tomTidpunkt":  takdata.JSONText(r.ToText, r.To, true, loc),
+			"fromTidpunkt":  takdata.JSONText(r.FromText, r.From, false, loc),
+			"tomTidpunkt":   takdata.JSONText(r.ToText, r.To, true, loc),
 			"relationships": rel})
 	}
 	for i := range d.Permissions {
 		p := &d.Permissions[i]
 		rel := row{"logiskAdress": addressee(p.Receiver), "tjanstekonsument": component(p.Sender), "tjanstekontrakt": contract(p.Contract)}
 		behorighet = append(behorighet, row{"id": permIDs[i], "integrationsavtal": "", "pubversion": "1",
-			"fromTidpunkt": takdata.JSONText(p.FromText, p.From, false, loc),
-			"tomTidpunkt":  takdata.JSONText(p.ToText, p.To, true, loc),
+			"fromTidpunkt":  takdata.JSONText(p.FromText, p.From, false, loc),
+			"tomTidpunkt":   takdata.JSONText(p.ToText, p.To, true, loc),
 			"relationships": rel})
 		for _, f := range p.Filters {
 			fid := len(filters) + 1
