@@ -364,3 +364,66 @@ func TestValidateUsage(t *testing.T) {
 		})
 	}
 }
+
+func TestSampleRoundTripsThroughValidate(t *testing.T) {
+	t.Parallel()
+	dir := rivtatest.Contracts(t)
+	tests := []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{name: "by operation, RIVTABP21", args: []string{"--operation", "GetCareDocumentation", "--receiver", "SE2321000016-ABCD"},
+			want: []string{"LogicalAddress>SE2321000016-ABCD<", ":GetCareDocumentation>"}},
+		{name: "by namespace, RIVTABP20", args: []string{"--namespace", "urn:riv:crm:scheduling:MakeBookingResponder:1"},
+			want: []string{`="http://www.w3.org/2005/08/addressing"`, ":To>SE0000000000-1234</"}},
+		{name: "2.0 contract asked for as 2.1", args: []string{"--namespace", "urn:riv:crm:scheduling:MakeBookingResponder:1", "--profile", "rivtabp21"},
+			want: []string{"LogicalAddress>"}},
+		{name: "namespace and operation", args: []string{"--namespace", "urn:skl:tp:vagvalsinfo:v2", "--operation", "hamtaAllaVirtualiseringar"},
+			want: []string{":hamtaAllaVirtualiseringar"}},
+		{name: "response", args: []string{"--operation", "PingForConfiguration", "--response"},
+			want: []string{":PingForConfigurationResponse>", "<soapenv:Header/>"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := run(t, append([]string{"sample", "--contracts", dir}, tc.args...)...)
+			require.Equal(t, 0, r.code, r.stderr)
+			for _, s := range tc.want {
+				assert.Contains(t, r.stdout, s)
+			}
+			file := filepath.Join(t.TempDir(), "sample.xml")
+			require.NoError(t, os.WriteFile(file, []byte(r.stdout), 0o644))
+			v := run(t, "validate", "--contracts", dir, file)
+			assert.Equal(t, 0, v.code, "validate %s:\n%s%s", r.stdout, v.stdout, v.stderr)
+		})
+	}
+}
+
+func TestSampleUsage(t *testing.T) {
+	t.Parallel()
+	dir := rivtatest.Contracts(t)
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{name: "no --contracts", args: []string{"sample", "--operation", "X"}, want: "--contracts DIR is required"},
+		{name: "no selection", args: []string{"sample", "--contracts", dir}, want: "give --namespace NS or --operation NAME"},
+		{name: "ambiguous name", args: []string{"sample", "--contracts", dir, "--operation", "GetSupportedServiceContracts"},
+			want: "--namespace urn:riv:itintegration:registry:GetSupportedServiceContractsResponder:1 --operation GetSupportedServiceContracts"},
+		{name: "unknown namespace", args: []string{"sample", "--contracts", dir, "--namespace", "urn:riv:nope:NopeResponder:1"},
+			want: "the directory knows:\n  urn:riv:clinicalprocess"},
+		{name: "unknown operation", args: []string{"sample", "--contracts", dir, "--operation", "Nope"}, want: `no operation "Nope"`},
+		{name: "bad profile", args: []string{"sample", "--contracts", dir, "--operation", "GetCareDocumentation", "--profile", "RIVTABP30"}, want: "--profile"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := run(t, tc.args...)
+			assert.Equal(t, 2, r.code)
+			assert.Contains(t, r.stderr, tc.want)
+			assert.Empty(t, r.stdout)
+		})
+	}
+}

@@ -1,0 +1,689 @@
+// Package sample writes sample messages for the operations of a contract
+// set: a SOAP 1.1 request envelope with the receiver header of the RIV-TA
+// profile and a body built from the contract's XSD (every required element
+// and attribute, with plausible values that satisfy the facets), or a
+// response envelope. The output is meant to validate against the contract;
+// `rivgate contract sample` prints it.
+package sample
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/xml"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/rivgate/rivgate/contracts"
+	"github.com/rivgate/rivgate/contracts/internal/xmltext"
+	"github.com/rivgate/rivgate/contracts/rivta"
+)
+
+// SOAP 1.1 envelope namespace.
+const soapEnvNS = "http://schemas.xmlsoap.org/soap/envelope/"
+
+// DefaultReceiver is the logical address written when none is given: an
+// obviously made-up HSA-id.
+const DefaultReceiver = "SE0000000000-1234"
+
+// maxDepth bounds element nesting, so required recursion cannot loop.
+const maxDepth = 40
+
+// Options shape a sample request.
+type Options struct {
+	// Profile selects the receiver header (RIVTABP20: wsa:To, RIVTABP21:
+	// LogicalAddress). Default: the operation's profile.
+	Profile rivta.Profile
+	// Receiver is the logical address in the header. Default: DefaultReceiver.
+	Receiver string
+}
+
+// Request returns a sample request envelope for op.
+func Request(op contracts.Operation, opt Options) ([]byte, error) {
+	g, err := newGen(op)
+	if err != nil {
+		return nil, err
+	}
+	body, err := g.global(op.Request)
+	if err != nil {
+		return nil, fmt.Errorf("sample %s: %w", op.Request, err)
+	}
+	profile := opt.Profile
+	if profile == "" {
+		profile = op.Profile
+	}
+	receiver := opt.Receiver
+	if receiver == "" {
+		receiver = DefaultReceiver
+	}
+	var headers []*node
+	if profile != "" {
+		ns, local := profile.ReceiverElement()
+		for _, h := range op.Headers {
+			// Keep the WSDL's namespace for the element (some releases
+			// put LogicalAddress in their own namespace).
+			if h.Local == local && profile == op.Profile {
+				ns = h.Space
+			}
+		}
+		headers = append(headers, &node{name: qname{Space: ns, Local: local}, text: receiver})
+	}
+	for _, h := range op.Headers {
+		if _, isReceiver := rivta.ProfileForReceiverElement(h.Local); isReceiver {
+			continue
+		}
+		n, err := g.global(h)
+		if err != nil {
+			return nil, fmt.Errorf("sample header %s: %w", h, err)
+		}
+		headers = append(headers, n)
+	}
+	return render(headers, body), nil
+}
+
+// Body returns the sample body element of a request (or, with response
+// true, of a response) as a document of its own, namespaces declared on its
+// root: what a schema validator sees of the envelope Request returns.
+func Body(op contracts.Operation, response bool) ([]byte, error) {
+	el := op.Request
+	if response {
+		el = op.Response
+	}
+	g, err := newGen(op)
+	if err != nil {
+		return nil, err
+	}
+	n, err := g.global(el)
+	if err != nil {
+		return nil, fmt.Errorf("sample %s: %w", el, err)
+	}
+	prefixes, order := assignPrefixes(n)
+	var decls strings.Builder
+	for _, ns := range order {
+		fmt.Fprintf(&decls, ` xmlns:%s="%s"`, prefixes[ns], escape(ns))
+	}
+	var b bytes.Buffer
+	write(&b, n, prefixes, 0)
+	out := b.Bytes()
+	at := bytes.IndexAny(out, " />")
+	return slices.Concat(out[:at], []byte(decls.String()), out[at:]), nil
+}
+
+// Response returns a sample response envelope for op.
+func Response(op contracts.Operation) ([]byte, error) {
+	if op.Response.Local == "" {
+		return nil, fmt.Errorf("operation %s has no response", op.Name)
+	}
+	g, err := newGen(op)
+	if err != nil {
+		return nil, err
+	}
+	body, err := g.global(op.Response)
+	if err != nil {
+		return nil, fmt.Errorf("sample %s: %w", op.Response, err)
+	}
+	return render(nil, body), nil
+}
+
+// node is an element of the generated message.
+type node struct {
+	name  qname
+	attrs []attr
+	text  string
+	kids  []*node
+}
+
+type attr struct {
+	name  qname
+	value string
+	qval  *qname // value is a QName: rendered with the prefix of its namespace
+}
+
+type gen struct {
+	m     *model
+	depth int
+	path  []string // element names from the root, for plausible values
+}
+
+func newGen(op contracts.Operation) (*gen, error) {
+	m, err := loadModel(op.Schemas)
+	if err != nil {
+		return nil, fmt.Errorf("load schemas of %s: %w", op.WSDL, err)
+	}
+	return &gen{m: m}, nil
+}
+
+// global generates the global element q.
+func (g *gen) global(q contracts.QName) (*node, error) {
+	d, ok := g.m.elements[qname(q)]
+	if !ok {
+		return nil, fmt.Errorf("element %s is not declared", q)
+	}
+	return g.element(d.n, d.s, true)
+}
+
+func occurs(n *xmltext.Node) int {
+	v := n.Attr("minOccurs")
+	if v == "" {
+		return 1
+	}
+	i, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil {
+		return 1
+	}
+	return min(i, 3) // a few copies are enough to show the shape
+}
+
+func (g *gen) element(n *xmltext.Node, s *schemaDoc, global bool) (*node, error) {
+	if ref := n.Attr("ref"); ref != "" {
+		q, err := n.ResolveQName(ref)
+		if err != nil {
+			return nil, err
+		}
+		d, ok := g.m.elements[q]
+		if !ok {
+			return nil, fmt.Errorf("element ref %s is not declared", q)
+		}
+		return g.element(d.n, d.s, true)
+	}
+	name := qname{Local: n.Attr("name")}
+	if global || n.Attr("form") == "qualified" || (n.Attr("form") == "" && s.elemQualified) {
+		name.Space = s.tns
+	}
+	if global && n.Attr("abstract") == "true" {
+		for _, sub := range g.m.substitutes[name] {
+			if d := g.m.elements[sub]; d.n.Attr("abstract") != "true" {
+				return g.element(d.n, d.s, true)
+			}
+		}
+		return nil, fmt.Errorf("abstract element %s has no substitute", name)
+	}
+	g.depth++
+	g.path = append(g.path, name.Local)
+	defer func() {
+		g.depth--
+		g.path = g.path[:len(g.path)-1]
+	}()
+	if g.depth > maxDepth {
+		return nil, fmt.Errorf("required elements nest deeper than %d at %s", maxDepth, strings.Join(g.path, "/"))
+	}
+	out := &node{name: name}
+	if fixed := n.Attr("fixed"); fixed != "" {
+		out.text = fixed
+	}
+	switch {
+	case n.Attr("type") != "":
+		t, err := n.ResolveQName(n.Attr("type"))
+		if err != nil {
+			return nil, err
+		}
+		if err := g.typed(out, t); err != nil {
+			return nil, err
+		}
+	case xs1(n, "complexType") != nil:
+		if err := g.complex(out, xs1(n, "complexType"), s); err != nil {
+			return nil, err
+		}
+	case xs1(n, "simpleType") != nil:
+		if out.text == "" {
+			v, err := g.simpleValue(qname{}, xs1(n, "simpleType"))
+			if err != nil {
+				return nil, err
+			}
+			out.text = v
+		}
+	}
+	return out, nil
+}
+
+// typed fills out from the named type t.
+func (g *gen) typed(out *node, t qname) error {
+	if t.Space == xsdNS {
+		if t.Local == "anyType" || out.text != "" {
+			return nil
+		}
+		v, err := g.simpleValue(t, nil)
+		out.text = v
+		return err
+	}
+	d, ok := g.m.types[t]
+	if !ok {
+		return fmt.Errorf("type %s is not declared", t)
+	}
+	if d.n.Name.Local == "simpleType" {
+		if out.text != "" {
+			return nil
+		}
+		v, err := g.simpleValue(t, nil)
+		out.text = v
+		return err
+	}
+	if d.n.Attr("abstract") == "true" {
+		// Use a concrete derived type and say so with xsi:type.
+		for _, sub := range g.m.derived[t] {
+			if sd := g.m.types[sub]; sd.n.Attr("abstract") != "true" {
+				out.attrs = append(out.attrs, attr{name: qname{Space: xsiNS, Local: "type"}, qval: &sub})
+				return g.complex(out, sd.n, sd.s)
+			}
+		}
+		return fmt.Errorf("abstract type %s has no concrete derived type", t)
+	}
+	return g.complex(out, d.n, d.s)
+}
+
+func (g *gen) simpleValue(t qname, inline *xmltext.Node) (string, error) {
+	f := newFacets()
+	base, err := g.simple(t, inline, f, 0)
+	if err != nil {
+		return "", err
+	}
+	return value(base, f, g.path)
+}
+
+// complex fills out from a complex type definition.
+func (g *gen) complex(out *node, ct *xmltext.Node, s *schemaDoc) error {
+	if err := g.attributes(out, ct, s); err != nil {
+		return err
+	}
+	for _, c := range ct.Children {
+		if c.Name.Space != xsdNS {
+			continue
+		}
+		switch c.Name.Local {
+		case "sequence", "choice", "all", "group":
+			if err := g.particle(out, c, s); err != nil {
+				return err
+			}
+		case "simpleContent":
+			if err := g.simpleContent(out, ct, c, s); err != nil {
+				return err
+			}
+		case "complexContent":
+			if err := g.complexContent(out, c, s); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (g *gen) simpleContent(out *node, ct, sc *xmltext.Node, s *schemaDoc) error {
+	for _, der := range sc.Children {
+		if der.Name.Space != xsdNS || (der.Name.Local != "extension" && der.Name.Local != "restriction") {
+			continue
+		}
+		base, err := der.ResolveQName(der.Attr("base"))
+		if err != nil {
+			return err
+		}
+		if bd, ok := g.m.types[base]; ok && bd.n.Name.Local == "complexType" && base.Space != xsdNS {
+			// Attributes the base type requires.
+			if err := g.attributes(out, bd.n, bd.s); err != nil {
+				return err
+			}
+			if bsc := xs1(bd.n, "simpleContent"); bsc != nil {
+				for _, bder := range bsc.Children {
+					if bder.Name.Space == xsdNS && bder.Name.Local == "extension" {
+						if err := g.attributes(out, bder, bd.s); err != nil {
+							return err
+						}
+					}
+				}
+			}
+		}
+		if err := g.attributes(out, der, s); err != nil {
+			return err
+		}
+		if out.text == "" {
+			f := newFacets()
+			b, err := g.simpleContentBase(ct, f, 0)
+			if err != nil {
+				return err
+			}
+			if out.text, err = value(b, f, g.path); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return nil
+}
+
+func (g *gen) complexContent(out *node, cc *xmltext.Node, s *schemaDoc) error {
+	for _, der := range cc.Children {
+		if der.Name.Space != xsdNS {
+			continue
+		}
+		switch der.Name.Local {
+		case "extension":
+			base, err := der.ResolveQName(der.Attr("base"))
+			if err != nil {
+				return err
+			}
+			if base != (qname{Space: xsdNS, Local: "anyType"}) {
+				bd, ok := g.m.types[base]
+				if !ok {
+					return fmt.Errorf("base type %s is not declared", base)
+				}
+				if err := g.complex(out, bd.n, bd.s); err != nil {
+					return err
+				}
+			}
+			return g.complex(out, der, s)
+		case "restriction":
+			// A restriction restates the whole content model.
+			return g.complex(out, der, s)
+		}
+	}
+	return nil
+}
+
+// particle adds what a required particle needs to out.
+func (g *gen) particle(out *node, p *xmltext.Node, s *schemaDoc) error {
+	for range occurs(p) {
+		switch p.Name.Local {
+		case "element":
+			e, err := g.element(p, s, false)
+			if err != nil {
+				return err
+			}
+			out.kids = append(out.kids, e)
+		case "sequence", "all":
+			for _, c := range p.Children {
+				if c.Name.Space == xsdNS && isParticle(c.Name.Local) {
+					if err := g.particle(out, c, s); err != nil {
+						return err
+					}
+				}
+			}
+		case "choice":
+			var first error
+			done := false
+			for _, c := range p.Children {
+				if c.Name.Space != xsdNS || !isParticle(c.Name.Local) {
+					continue
+				}
+				kids, attrs := len(out.kids), len(out.attrs)
+				err := g.particle(out, c, s)
+				if err == nil {
+					done = true
+					break
+				}
+				out.kids, out.attrs = out.kids[:kids], out.attrs[:attrs]
+				if first == nil {
+					first = err
+				}
+			}
+			if !done && first != nil {
+				return first
+			}
+		case "group":
+			q, err := p.ResolveQName(p.Attr("ref"))
+			if err != nil {
+				return err
+			}
+			gd, ok := g.m.groups[q]
+			if !ok {
+				return fmt.Errorf("group %s is not declared", q)
+			}
+			for _, c := range gd.n.Children {
+				if c.Name.Space == xsdNS && (c.Name.Local == "sequence" || c.Name.Local == "choice" || c.Name.Local == "all") {
+					if err := g.particle(out, c, gd.s); err != nil {
+						return err
+					}
+				}
+			}
+		case "any":
+			e, err := g.wildcard(p, s)
+			if err != nil {
+				return err
+			}
+			out.kids = append(out.kids, e)
+		}
+	}
+	return nil
+}
+
+func isParticle(local string) bool {
+	switch local {
+	case "element", "sequence", "choice", "all", "group", "any":
+		return true
+	}
+	return false
+}
+
+// wildcard satisfies a required xs:any: a declared element of an allowed
+// namespace when the schema checks it strictly, else a made-up extension
+// element.
+func (g *gen) wildcard(p *xmltext.Node, s *schemaDoc) (*node, error) {
+	nsAttr := p.Attr("namespace")
+	if nsAttr == "" {
+		nsAttr = "##any"
+	}
+	allowed := func(ns string) bool {
+		for _, tok := range strings.Fields(nsAttr) {
+			switch tok {
+			case "##any":
+				return true
+			case "##other":
+				return ns != s.tns && ns != ""
+			case "##targetNamespace":
+				if ns == s.tns {
+					return true
+				}
+			case "##local":
+				if ns == "" {
+					return true
+				}
+			default:
+				if ns == tok {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	if pc := p.Attr("processContents"); pc == "" || pc == "strict" {
+		names := slices.SortedFunc(maps.Keys(g.m.elements), func(a, b qname) int {
+			return cmp.Or(cmp.Compare(a.Space, b.Space), cmp.Compare(a.Local, b.Local))
+		})
+		for _, q := range names {
+			if d := g.m.elements[q]; allowed(q.Space) && d.n.Attr("abstract") != "true" {
+				return g.element(d.n, d.s, true)
+			}
+		}
+		return nil, fmt.Errorf("required strict xs:any (namespace %q) and no element to put there", nsAttr)
+	}
+	for _, ns := range []string{"urn:rivgate:sample:extension", s.tns, ""} {
+		if allowed(ns) {
+			return &node{name: qname{Space: ns, Local: "extension"}, text: "exempel"}, nil
+		}
+	}
+	for _, tok := range strings.Fields(nsAttr) {
+		if !strings.HasPrefix(tok, "##") {
+			return &node{name: qname{Space: tok, Local: "extension"}, text: "exempel"}, nil
+		}
+	}
+	return nil, fmt.Errorf("required xs:any (namespace %q): no namespace to use", nsAttr)
+}
+
+// attributes adds the required attributes declared directly in n (and in
+// the attribute groups it references).
+func (g *gen) attributes(out *node, n *xmltext.Node, s *schemaDoc) error {
+	for _, a := range n.Children {
+		if a.Name.Space != xsdNS {
+			continue
+		}
+		switch a.Name.Local {
+		case "attributeGroup":
+			q, err := a.ResolveQName(a.Attr("ref"))
+			if err != nil {
+				return err
+			}
+			d, ok := g.m.attrGroups[q]
+			if !ok {
+				return fmt.Errorf("attributeGroup %s is not declared", q)
+			}
+			if err := g.attributes(out, d.n, d.s); err != nil {
+				return err
+			}
+		case "attribute":
+			if a.Attr("use") != "required" {
+				continue
+			}
+			decl := a
+			name := qname{Local: a.Attr("name")}
+			if ref := a.Attr("ref"); ref != "" {
+				q, err := a.ResolveQName(ref)
+				if err != nil {
+					return err
+				}
+				d, ok := g.m.attributes[q]
+				if !ok {
+					return fmt.Errorf("attribute ref %s is not declared", q)
+				}
+				decl, name = d.n, q
+			} else if a.Attr("form") == "qualified" || (a.Attr("form") == "" && s.attrQualified) {
+				name.Space = s.tns
+			}
+			v := a.Attr("fixed")
+			if v == "" {
+				v = decl.Attr("fixed")
+			}
+			if v == "" {
+				var err error
+				switch {
+				case decl.Attr("type") != "":
+					t, err2 := decl.ResolveQName(decl.Attr("type"))
+					if err2 != nil {
+						return err2
+					}
+					v, err = g.simpleValue(t, nil)
+				case xs1(decl, "simpleType") != nil:
+					v, err = g.simpleValue(qname{}, xs1(decl, "simpleType"))
+				default:
+					v = "exempel"
+				}
+				if err != nil {
+					return fmt.Errorf("attribute %s: %w", name.Local, err)
+				}
+			}
+			out.attrs = append(out.attrs, attr{name: name, value: v})
+		}
+	}
+	return nil
+}
+
+// render writes the envelope with every namespace declared once on it.
+func render(headers []*node, body *node) []byte {
+	prefixes, order := assignPrefixes(body, headers...)
+	var b bytes.Buffer
+	b.WriteString(`<soapenv:Envelope xmlns:soapenv="` + soapEnvNS + `"`)
+	for _, ns := range order {
+		fmt.Fprintf(&b, ` xmlns:%s="%s"`, prefixes[ns], escape(ns))
+	}
+	b.WriteString(">\n")
+	if len(headers) > 0 {
+		b.WriteString("  <soapenv:Header>\n")
+		for _, h := range headers {
+			write(&b, h, prefixes, 2)
+		}
+		b.WriteString("  </soapenv:Header>\n")
+	} else {
+		b.WriteString("  <soapenv:Header/>\n")
+	}
+	b.WriteString("  <soapenv:Body>\n")
+	write(&b, body, prefixes, 2)
+	b.WriteString("  </soapenv:Body>\n</soapenv:Envelope>\n")
+	return b.Bytes()
+}
+
+// assignPrefixes gives every namespace the nodes use a prefix: urn, urn1,
+// urn2... in order of first use (the body first), as SoapUI does.
+func assignPrefixes(body *node, headers ...*node) (map[string]string, []string) {
+	prefixes := map[string]string{soapEnvNS: "soapenv", xsiNS: "xsi"}
+	var order []string
+	var collect func(n *node)
+	use := func(ns string) {
+		if ns == "" {
+			return
+		}
+		if _, ok := prefixes[ns]; !ok {
+			p := "urn"
+			if k := len(prefixes) - 2; k > 0 {
+				p += strconv.Itoa(k)
+			}
+			prefixes[ns] = p
+			order = append(order, ns)
+		}
+	}
+	collect = func(n *node) {
+		use(n.name.Space)
+		for _, a := range n.attrs {
+			if a.name.Space == xsiNS {
+				order = appendOnce(order, xsiNS)
+			} else {
+				use(a.name.Space)
+			}
+			if a.qval != nil {
+				use(a.qval.Space)
+			}
+		}
+		for _, k := range n.kids {
+			collect(k)
+		}
+	}
+	collect(body)
+	for _, h := range headers {
+		collect(h)
+	}
+	return prefixes, order
+}
+
+func appendOnce(s []string, v string) []string {
+	for _, x := range s {
+		if x == v {
+			return s
+		}
+	}
+	return append(s, v)
+}
+
+func qualified(q qname, prefixes map[string]string) string {
+	if q.Space == "" {
+		return q.Local
+	}
+	return prefixes[q.Space] + ":" + q.Local
+}
+
+func write(b *bytes.Buffer, n *node, prefixes map[string]string, level int) {
+	indent := strings.Repeat("  ", level)
+	b.WriteString(indent + "<" + qualified(n.name, prefixes))
+	for _, a := range n.attrs {
+		v := a.value
+		if a.qval != nil {
+			v = qualified(*a.qval, prefixes)
+		}
+		fmt.Fprintf(b, ` %s="%s"`, qualified(a.name, prefixes), escape(v))
+	}
+	switch {
+	case len(n.kids) > 0:
+		b.WriteString(">\n")
+		for _, k := range n.kids {
+			write(b, k, prefixes, level+1)
+		}
+		b.WriteString(indent + "</" + qualified(n.name, prefixes) + ">\n")
+	case n.text != "":
+		b.WriteString(">" + escape(n.text) + "</" + qualified(n.name, prefixes) + ">\n")
+	default:
+		b.WriteString("/>\n")
+	}
+}
+
+func escape(s string) string {
+	var b strings.Builder
+	_ = xml.EscapeText(&b, []byte(s))
+	return b.String()
+}

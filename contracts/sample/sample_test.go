@@ -1,0 +1,219 @@
+package sample_test
+
+import (
+	"bufio"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/rivgate/rivgate/contracts"
+	"github.com/rivgate/rivgate/contracts/internal/rivtatest"
+	"github.com/rivgate/rivgate/contracts/rivta"
+	"github.com/rivgate/rivgate/contracts/sample"
+	"github.com/rivgate/rivgate/contracts/xsd"
+)
+
+// exceptions reads testdata/exceptions.md: operations (folder/operation
+// name) whose sample cannot validate, with the reason.
+func exceptions(t *testing.T) map[string]string {
+	t.Helper()
+	f, err := os.Open(filepath.Join("testdata", "exceptions.md"))
+	require.NoError(t, err)
+	defer f.Close()
+	out := map[string]string{}
+	s := bufio.NewScanner(f)
+	for s.Scan() {
+		line := strings.TrimSpace(s.Text())
+		if !strings.HasPrefix(line, "|") || strings.HasPrefix(line, "| operation") || strings.HasPrefix(line, "| ---") {
+			continue
+		}
+		cells := strings.Split(strings.Trim(line, "|"), "|")
+		require.Len(t, cells, 3, "row %q: want | folder/WSDL#operation | request or response | reason |", line)
+		key := strings.TrimSpace(cells[0]) + " " + strings.TrimSpace(cells[1])
+		out[key] = strings.TrimSpace(cells[2])
+	}
+	require.NoError(t, s.Err())
+	return out
+}
+
+// Every operation of every shared contract gets a request and a response
+// whose body validates against the contract XSD, by our validator and by
+// xmllint, unless exceptions.md says why not.
+func TestSamplesValidateForEverySharedContract(t *testing.T) {
+	t.Parallel()
+	xmllint := rivtatest.Xmllint(t)
+	exc := exceptions(t)
+	used := map[string]bool{}
+	total, ok := 0, 0
+	for _, folder := range rivtatest.Folders(t) {
+		set, err := contracts.LoadDir(folder)
+		require.NoError(t, err)
+		v := xsd.New(set)
+		for _, op := range set.Operations() {
+			for _, response := range []bool{false, true} {
+				msg := "request"
+				if response {
+					msg = "response"
+				}
+				rel, _ := filepath.Rel(folder, op.WSDL)
+				key := filepath.Base(folder) + "/" + filepath.ToSlash(rel) + "#" + op.Name + " " + msg
+				total++
+				t.Run(key, func(t *testing.T) {
+					reason, excepted := exc[key]
+					used[key] = excepted
+					var env []byte
+					var err error
+					if response {
+						env, err = sample.Response(op)
+					} else {
+						env, err = sample.Request(op, sample.Options{})
+					}
+					if excepted && err != nil {
+						t.Logf("excepted (%s): %v", reason, err)
+						return
+					}
+					require.NoError(t, err)
+					ns, probs, err := xsd.ValidateMessage(v, env)
+					require.NoError(t, err)
+					wantEl := op.Request
+					if response {
+						wantEl = op.Response
+					}
+					assert.Equal(t, wantEl.Space, ns)
+
+					body, err := sample.Body(op, response)
+					require.NoError(t, err)
+					sc, found := set.Schema(op.Namespace)
+					require.True(t, found)
+					require.Len(t, sc.Roots, 1)
+					file := filepath.Join(t.TempDir(), "body.xml")
+					require.NoError(t, os.WriteFile(file, body, 0o644))
+					oracle, oracleOut := rivtatest.XmllintVerdict(t, xmllint, sc.Roots[0], file)
+
+					if excepted {
+						if len(probs) == 0 && oracle {
+							t.Errorf("listed in testdata/exceptions.md (%s) but validates now: remove the row", reason)
+						}
+						return
+					}
+					assert.Empty(t, probs, "our validator on\n%s", env)
+					assert.True(t, oracle, "xmllint on\n%s\n%s", body, oracleOut)
+					if len(probs) == 0 && oracle {
+						ok++
+					}
+				})
+			}
+		}
+	}
+	for key, reason := range exc {
+		if _, seen := used[key]; !seen {
+			t.Errorf("testdata/exceptions.md lists %q (%s), which is not an operation here", key, reason)
+		}
+	}
+	t.Logf("%d of %d sample messages validate with both validators", ok, total)
+}
+
+func TestRequestHeaderPerProfile(t *testing.T) {
+	t.Parallel()
+	set, err := contracts.LoadDir(filepath.Join(rivtatest.Contracts(t), "itintegration_monitoring_1.0"))
+	require.NoError(t, err)
+	op, ok := set.ByNamespace("urn:riv:itintegration:monitoring:PingForConfigurationResponder:1")
+	require.True(t, ok)
+	tests := []struct {
+		name    string
+		opt     sample.Options
+		want    []string
+		notWant []string
+	}{
+		{name: "contract profile (2.1)", opt: sample.Options{Receiver: "SE123-X"},
+			want: []string{`xmlns:urn1="urn:riv:itintegration:registry:1"`, `<urn1:LogicalAddress>SE123-X</urn1:LogicalAddress>`}},
+		{name: "2.0 asked for", opt: sample.Options{Profile: rivta.RIVTABP20},
+			want:    []string{`xmlns:urn1="http://www.w3.org/2005/08/addressing"`, `<urn1:To>` + sample.DefaultReceiver + `</urn1:To>`},
+			notWant: []string{"LogicalAddress"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			env, err := sample.Request(op, tc.opt)
+			require.NoError(t, err)
+			for _, s := range tc.want {
+				assert.Contains(t, string(env), s)
+			}
+			for _, s := range tc.notWant {
+				assert.NotContains(t, string(env), s)
+			}
+			assert.Contains(t, string(env), "<urn:PingForConfiguration>")
+		})
+	}
+}
+
+// The body is the same bare or in the envelope (same generator, same
+// values), and a second run gives the same bytes.
+func TestSampleDeterministic(t *testing.T) {
+	t.Parallel()
+	set, err := contracts.LoadDir(filepath.Join(rivtatest.Contracts(t), "clinicalprocess_healthcond_description_2.1.1"))
+	require.NoError(t, err)
+	for _, op := range set.Operations() {
+		a, err := sample.Request(op, sample.Options{})
+		require.NoError(t, err)
+		b, err := sample.Request(op, sample.Options{})
+		require.NoError(t, err)
+		assert.Equal(t, string(a), string(b))
+	}
+}
+
+// Schema constructs the shared contracts hardly use: abstract types with
+// xsi:type, substitution groups, simple content with attribute groups,
+// minOccurs > 1, choice, named groups, list, union, unqualified locals,
+// fixed values, a required lax wildcard, a chameleon include, xs:all.
+func TestSampleConstructs(t *testing.T) {
+	t.Parallel()
+	xmllint := rivtatest.Xmllint(t)
+	set, err := contracts.LoadDir(filepath.Join("testdata", "constructs"))
+	require.NoError(t, err)
+	op, ok := set.ByNamespace("urn:riv:test:constructs:DoAllResponder:1")
+	require.True(t, ok)
+	env, err := sample.Request(op, sample.Options{})
+	require.NoError(t, err)
+	for _, want := range []string{
+		`xsi:type="urn1:ConcreteThingType" unit="kg"`,
+		`<urn1:weight>11</urn1:weight>`,
+		`currency="AAA" changedBy="sample">1</urn:amount>`,
+		`<urn:byCode>Aaa-0000</urn:byCode>`,
+		`<urn1:date>2024-05-17</urn1:date>`,
+		`<urn1:member>`,
+		`<local>true</local>`,
+		`<urn:fixedOne>ONE</urn:fixedOne>`,
+		`:extension>exempel</`,
+	} {
+		assert.Contains(t, string(env), want)
+	}
+	assert.Equal(t, 2, strings.Count(string(env), "<urn:amount "), "minOccurs=2")
+	assert.NotContains(t, string(env), "optional")
+
+	sc, ok := set.Schema(op.Namespace)
+	require.True(t, ok)
+	v := xsd.New(set)
+	for _, response := range []bool{false, true} {
+		var msg []byte
+		if response {
+			msg, err = sample.Response(op)
+		} else {
+			msg = env
+		}
+		require.NoError(t, err)
+		_, probs, err := xsd.ValidateMessage(v, msg)
+		require.NoError(t, err)
+		assert.Empty(t, probs, "%s", msg)
+		body, err := sample.Body(op, response)
+		require.NoError(t, err)
+		file := filepath.Join(t.TempDir(), "body.xml")
+		require.NoError(t, os.WriteFile(file, body, 0o644))
+		valid, out := rivtatest.XmllintVerdict(t, xmllint, sc.Roots[0], file)
+		assert.True(t, valid, "xmllint: %s\n%s", out, body)
+	}
+}
