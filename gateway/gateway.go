@@ -1,0 +1,370 @@
+// Package gateway is the mutual-TLS SOAP routing gateway: it takes RIV-TA
+// calls from service consumers, finds sender, contract and receiver the way
+// the national service platform (VP) does, asks the catalogue (TAK) for
+// route and permission, rewrites RIV-TA 2.0<->2.1 headers when the producer
+// needs the other profile, and streams the call to the producer and the
+// answer back, answering every failure with VP's own fault.
+//
+// New builds a gateway from a config and its collaborators; Start opens the
+// listeners; Reload re-reads the catalogue and the certificates; Shutdown
+// drains in-flight calls. The demo, the platform-service tests and the
+// conformance tests start real gateways on 127.0.0.1:0 this way.
+package gateway
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rs/zerolog"
+
+	"github.com/rivgate/rivgate/gateway/config"
+	"github.com/rivgate/rivgate/gateway/identity"
+	"github.com/rivgate/rivgate/gateway/proxy"
+	"github.com/rivgate/rivgate/gateway/wsdlserve"
+	"github.com/rivgate/rivgate/internal/buildinfo"
+)
+
+// Deps are the gateway's collaborators. Zero values get the real ones.
+type Deps struct {
+	// Logger receives one JSON line per exchange and lifecycle events.
+	Logger zerolog.Logger
+	// Registry receives the rivgate_* metrics; nil makes a private one.
+	Registry *prometheus.Registry
+	// Envelope is the sniffer; nil uses contracts/envelope.
+	Envelope Envelope
+	// Store is the catalogue; nil builds gateway/tak from cfg.TAK.
+	Store CatalogueStore
+	// Platform answers platform services; nil builds gateway/platform when
+	// cfg.Platform.Enabled.
+	Platform Platform
+	// Version is shown on /status; "" uses the build's version.
+	Version string
+}
+
+// Gateway is a running (or ready to run) gateway.
+type Gateway struct {
+	cfg      *config.Config
+	log      zerolog.Logger
+	reg      *prometheus.Registry
+	metrics  *metrics
+	env      Envelope
+	store    CatalogueStore
+	platform Platform
+	version  string
+	started  time.Time
+
+	serverTLS *identity.Server // nil without the HTTPS listener
+	allow     *identity.AllowList
+	transport *proxy.Transport
+	forwarder *proxy.Forwarder
+	wsdl      *wsdlserve.Server
+	timeouts  map[string]time.Duration // lower-cased contract -> timeout
+
+	mu        sync.Mutex
+	servers   []*http.Server
+	listeners map[string]net.Listener
+	cancel    context.CancelFunc
+	bg        sync.WaitGroup
+	inFlight  atomic.Int64
+	lastLoad  atomic.Pointer[reloadRecord]
+}
+
+type reloadRecord struct {
+	At     time.Time    `json:"at"`
+	Result ReloadResult `json:"result"`
+	TLS    string       `json:"tls,omitempty"`
+}
+
+// New validates cfg and builds the gateway; nothing listens until Start.
+func New(cfg *config.Config, deps Deps) (*Gateway, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	g := &Gateway{
+		cfg: cfg, log: deps.Logger, reg: deps.Registry, env: deps.Envelope, store: deps.Store, platform: deps.Platform,
+		version: deps.Version, listeners: map[string]net.Listener{}, timeouts: map[string]time.Duration{},
+	}
+	if g.version == "" {
+		g.version = buildinfo.Get().Version
+	}
+	if g.reg == nil {
+		g.reg = prometheus.NewRegistry()
+	}
+	m, err := newMetrics(g.reg)
+	if err != nil {
+		return nil, fmt.Errorf("register metrics: %w", err)
+	}
+	g.metrics = m
+	g.metrics.requestBytesMax.Set(float64(cfg.Limits.MaxBody))
+	for k, v := range cfg.Producers.Timeouts {
+		g.timeouts[strings.ToLower(k)] = v.D()
+	}
+	if cfg.Listen.HTTPS != "" {
+		minV := uint16(tls.VersionTLS12)
+		if cfg.TLS.MinVersion == "1.3" {
+			minV = tls.VersionTLS13
+		}
+		g.serverTLS, err = identity.NewServer(identity.ServerFiles{
+			Cert: cfg.TLS.Cert, Key: cfg.TLS.Key, ClientCA: cfg.TLS.ClientCA, CRL: cfg.TLS.CRL,
+			RequireClientCert: cfg.TLS.ClientAuth == "require", MinVersion: minV,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("https listener: %w", err)
+		}
+		g.metrics.certNotAfter.Set(float64(g.serverTLS.Info().CertNotAfter.Unix()))
+	}
+	if g.allow, err = identity.NewAllowList(cfg.HTTP.AllowedCIDRs); err != nil {
+		return nil, fmt.Errorf("http.allowed_cidrs: %w", err)
+	}
+	topts, err := transportOptions(cfg)
+	if err != nil {
+		return nil, err
+	}
+	g.transport = proxy.NewTransport(topts)
+	g.forwarder = proxy.NewForwarder(g.transport, int64(cfg.Limits.MaxBody), log.New(zerologWriter{g.log}, "", 0))
+	if cfg.Contracts.Dir != "" {
+		if g.wsdl, err = wsdlserve.New(cfg.Contracts.Dir); err != nil {
+			return nil, fmt.Errorf("contracts.dir: %w", err)
+		}
+	}
+	if g.env == nil {
+		g.env = defaultEnvelope()
+	}
+	if g.env == nil {
+		return nil, errors.New("no envelope sniffer available")
+	}
+	if g.store == nil {
+		if g.store, err = defaultStore(cfg, g.log); err != nil {
+			return nil, err
+		}
+	}
+	if g.platform == nil && config.On(cfg.Platform.Enabled) {
+		g.platform = defaultPlatform(cfg, g)
+	}
+	return g, nil
+}
+
+// transportOptions loads the producer client certificate and CA files.
+func transportOptions(cfg *config.Config) (proxy.TransportOptions, error) {
+	p := cfg.Producers
+	o := proxy.TransportOptions{
+		ConnectTimeout: p.ConnectTimeout.D(), TLSHandshakeTimeout: p.TLSHandshakeTimeout.D(), IdleConnTimeout: p.IdleConnTimeout.D(),
+		MaxIdleConnsPerHost: p.MaxIdleConnsPerHost, MaxConnsPerHost: p.MaxConnsPerHost,
+		VerifyHostname: config.On(p.VerifyHostname), Retry: config.On(p.Retry), RetryDelay: p.RetryDelay.D(),
+	}
+	if p.Cert != "" {
+		c, err := tls.LoadX509KeyPair(p.Cert, p.Key)
+		if err != nil {
+			return o, fmt.Errorf("producers.cert %s / producers.key %s: %w", p.Cert, p.Key, err)
+		}
+		o.ClientCert = &c
+	}
+	if p.CA != "" {
+		pool, err := identity.LoadPool(p.CA)
+		if err != nil {
+			return o, fmt.Errorf("producers.ca: %w", err)
+		}
+		o.RootCAs = pool
+	}
+	return o, nil
+}
+
+// Listener names for Addr.
+const (
+	HTTPS = "https"
+	HTTP  = "http"
+	Admin = "admin"
+)
+
+// Start loads the catalogue once, opens the configured listeners and
+// serves until Shutdown or Close. A catalogue that fails to load does not
+// stop Start: calls get VP008 and /readyz says 503 until a reload works.
+func (g *Gateway) Start(ctx context.Context) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.cancel != nil {
+		return errors.New("gateway already started")
+	}
+	g.started = time.Now()
+	res := g.store.Reload(ctx)
+	g.recordReload(res, "")
+	bgCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	g.cancel = cancel
+	type lc struct {
+		name, addr string
+		h          http.Handler
+		tls        *tls.Config
+	}
+	var todo []lc
+	if g.cfg.Listen.HTTPS != "" {
+		todo = append(todo, lc{HTTPS, g.cfg.Listen.HTTPS, g.serviceHandler(HTTPS), g.serverTLS.TLSConfig()})
+	}
+	if g.cfg.Listen.HTTP != "" {
+		todo = append(todo, lc{HTTP, g.cfg.Listen.HTTP, g.serviceHandler(HTTP), nil})
+	}
+	if g.cfg.Listen.Admin != "" {
+		todo = append(todo, lc{Admin, g.cfg.Listen.Admin, g.adminHandler(), nil})
+	}
+	for _, l := range todo {
+		ln, err := net.Listen("tcp", l.addr)
+		if err != nil {
+			g.closeLocked()
+			return fmt.Errorf("listen.%s %s: %w", l.name, l.addr, err)
+		}
+		if l.tls != nil {
+			ln = tls.NewListener(ln, l.tls)
+		}
+		srv := &http.Server{
+			Handler:           l.h,
+			ReadHeaderTimeout: 30 * time.Second,
+			IdleTimeout:       120 * time.Second,
+			MaxHeaderBytes:    1 << 20,
+			ErrorLog:          log.New(zerologWriter{g.log}, "", 0),
+			BaseContext:       func(net.Listener) context.Context { return bgCtx },
+		}
+		g.listeners[l.name] = ln
+		g.servers = append(g.servers, srv)
+		g.bg.Add(1)
+		go func() {
+			defer g.bg.Done()
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				g.log.Error().Err(err).Str("listener", l.name).Msg("listener stopped")
+			}
+		}()
+		g.log.Info().Str("listener", l.name).Str("addr", ln.Addr().String()).Msg("listening")
+	}
+	g.bg.Add(1)
+	go func() {
+		defer g.bg.Done()
+		g.store.Run(bgCtx)
+	}()
+	return nil
+}
+
+// Addr is the bound address of a listener (HTTPS, HTTP or Admin); "" when
+// it is not open. With no name it is the HTTPS listener, else HTTP.
+func (g *Gateway) Addr(name ...string) string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	n := HTTPS
+	if len(name) > 0 {
+		n = name[0]
+	} else if g.listeners[HTTPS] == nil {
+		n = HTTP
+	}
+	if ln := g.listeners[n]; ln != nil {
+		return ln.Addr().String()
+	}
+	return ""
+}
+
+// Registry is where the gateway's metrics live.
+func (g *Gateway) Registry() *prometheus.Registry { return g.reg }
+
+// Shutdown stops accepting calls and waits for in-flight ones until ctx ends.
+func (g *Gateway) Shutdown(ctx context.Context) error {
+	g.mu.Lock()
+	servers := g.servers
+	g.mu.Unlock()
+	var errs []error
+	for _, s := range servers {
+		if err := s.Shutdown(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	g.mu.Lock()
+	g.closeLocked()
+	g.mu.Unlock()
+	g.bg.Wait()
+	return errors.Join(errs...)
+}
+
+// Close stops everything at once.
+func (g *Gateway) Close() error {
+	g.mu.Lock()
+	g.closeLocked()
+	g.mu.Unlock()
+	g.bg.Wait()
+	return nil
+}
+
+func (g *Gateway) closeLocked() {
+	for _, s := range g.servers {
+		_ = s.Close()
+	}
+	g.servers = nil
+	for _, ln := range g.listeners {
+		_ = ln.Close()
+	}
+	if g.cancel != nil {
+		g.cancel()
+	}
+	g.transport.CloseIdleConnections()
+}
+
+// ReloadReport is what Reload did.
+type ReloadReport struct {
+	Catalogue ReloadResult `json:"catalogue"`
+	TLS       string       `json:"tls"`
+	Producers string       `json:"producers"`
+}
+
+// Reload re-reads the catalogue, the listener certificates, client CAs and
+// CRLs, and the producer client certificate. Each part keeps its old state
+// when its new one fails; new certificates apply to new handshakes.
+func (g *Gateway) Reload(ctx context.Context) ReloadReport {
+	rep := ReloadReport{Catalogue: g.store.Reload(ctx), TLS: "not configured", Producers: "ok"}
+	if g.serverTLS != nil {
+		if err := g.serverTLS.Reload(); err != nil {
+			rep.TLS = "failed, old certificates kept: " + err.Error()
+		} else {
+			rep.TLS = "ok"
+			g.metrics.certNotAfter.Set(float64(g.serverTLS.Info().CertNotAfter.Unix()))
+		}
+	}
+	if o, err := transportOptions(g.cfg); err != nil {
+		rep.Producers = "failed, old producer certificates kept: " + err.Error()
+	} else {
+		g.transport.Replace(o)
+	}
+	g.recordReload(rep.Catalogue, rep.TLS)
+	ev := g.log.Info()
+	if !rep.Catalogue.OK {
+		ev = g.log.Warn()
+	}
+	ev.Bool("catalogue_ok", rep.Catalogue.OK).Str("catalogue", rep.Catalogue.Message).Str("tls", rep.TLS).Str("producers", rep.Producers).Msg("reload")
+	return rep
+}
+
+func (g *Gateway) recordReload(res ReloadResult, tlsMsg string) {
+	if res.OK {
+		g.metrics.reloads.WithLabelValues("ok").Inc()
+		g.metrics.lastReloadOK.Set(1)
+	} else {
+		g.metrics.reloads.WithLabelValues("failed").Inc()
+		g.metrics.lastReloadOK.Set(0)
+	}
+	g.lastLoad.Store(&reloadRecord{At: time.Now(), Result: res, TLS: tlsMsg})
+}
+
+// zerologWriter sends the standard library's server messages (TLS
+// handshake errors and the like) to the gateway's logger.
+type zerologWriter struct{ l zerolog.Logger }
+
+func (w zerologWriter) Write(p []byte) (int, error) {
+	w.l.Debug().Str("source", "net/http").Msg(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
+
+// CheckCatalogue loads the catalogue sources once, for `gateway --check`.
+func (g *Gateway) CheckCatalogue(ctx context.Context) ReloadResult { return g.store.Reload(ctx) }

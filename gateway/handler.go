@@ -1,0 +1,427 @@
+package gateway
+
+import (
+	"bytes"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rivgate/rivgate/contracts/rivta"
+	"github.com/rivgate/rivgate/contracts/vpfault"
+	"github.com/rivgate/rivgate/gateway/config"
+	"github.com/rivgate/rivgate/gateway/identity"
+	"github.com/rivgate/rivgate/gateway/proxy"
+)
+
+// call is one exchange as it moves through the pipeline; it becomes the
+// exchange log line and the metrics.
+type call struct {
+	listener         string
+	start            time.Time
+	correlationID    string
+	remote           string
+	sender           string
+	internal         bool // sender asserted by a trusted internal caller
+	receiver         string
+	contract         string
+	profile          rivta.Profile
+	routeProfile     rivta.Profile
+	producer         string
+	status           int
+	fault            *vpfault.Fault
+	err              error
+	producerTime     time.Duration
+	routingTrace     string
+	authTrace        string
+	originalConsumer string
+	actingOnBehalfOf string
+	routed           bool // contract label is safe for metrics (known to the catalogue)
+	platform         bool
+	canceled         bool
+	kind             string // "service", "wsdl", "notfound"
+	head             []byte // for payload logging only
+}
+
+func (g *Gateway) serviceHandler(listener string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		g.inFlight.Add(1)
+		g.metrics.inFlight.Inc()
+		c := &call{listener: listener, start: time.Now(), remote: r.RemoteAddr, kind: "service"}
+		defer func() {
+			g.inFlight.Add(-1)
+			g.metrics.inFlight.Dec()
+			g.finish(c)
+		}()
+		c.correlationID = r.Header.Get(rivta.HeaderCorrelationID)
+		if c.correlationID == "" {
+			c.correlationID = newUUID()
+		}
+		w.Header().Set(rivta.HeaderCorrelationID, c.correlationID)
+		q := r.URL.Query()
+		if r.Method == http.MethodGet && (q.Has("wsdl") || q.Has("xsd")) {
+			c.kind = "wsdl"
+			c.status = g.serveWSDL(w, r)
+			return
+		}
+		if !g.underPrefix(r.URL.Path) {
+			c.kind = "notfound"
+			c.status = http.StatusNotFound
+			http.NotFound(w, r)
+			return
+		}
+		if r.Method != http.MethodPost {
+			c.kind = "notfound"
+			c.status = http.StatusMethodNotAllowed
+			w.Header().Set("Allow", http.MethodPost)
+			http.Error(w, "SOAP calls use POST; GET ?wsdl for the contract", http.StatusMethodNotAllowed)
+			return
+		}
+		g.service(w, r, c)
+	})
+}
+
+func (g *Gateway) underPrefix(path string) bool {
+	p := g.cfg.Listen.PathPrefix
+	if p == "/" {
+		return true
+	}
+	return path == p || strings.HasPrefix(path, strings.TrimSuffix(p, "/")+"/")
+}
+
+// fail answers c with a VP fault.
+func (g *Gateway) fail(w http.ResponseWriter, c *call, f *vpfault.Fault) {
+	c.fault = f
+	c.status = proxy.WriteFault(w, f, g.cfg.Instance.Name)
+}
+
+// service is the pipeline, in VP's order: identity (VP002, VP011), routing
+// history (VP014), size limit, sniff (VP015), receiver (VP003, VP004
+// whitespace), original consumer (VP013), catalogue (VP008, VP004, VP006,
+// VP007, VP010), RIV-TA profile (VP005, VP012), forward (VP009).
+func (g *Gateway) service(w http.ResponseWriter, r *http.Request, c *call) {
+	if f := g.identify(r, c); f != nil {
+		g.fail(w, c, f)
+		return
+	}
+	history, f := g.routingHistory(r, c)
+	if f != nil {
+		g.fail(w, c, f)
+		return
+	}
+	maxBody := int64(g.cfg.Limits.MaxBody)
+	if r.ContentLength > maxBody {
+		g.fail(w, c, tooLarge(r.ContentLength, maxBody))
+		return
+	}
+	body := &bodyReader{r: r.Body, left: maxBody, max: maxBody}
+	h, head, err := g.env.Sniff(body, int64(g.cfg.Limits.MaxHead))
+	if g.cfg.Logging.Payloads {
+		c.head = head
+	}
+	if err != nil {
+		if body.err != nil {
+			var bf *vpfault.Fault
+			if errors.As(body.err, &bf) {
+				g.fail(w, c, bf)
+				return
+			}
+			c.canceled, c.err = true, body.err
+			return
+		}
+		g.fail(w, c, vpfault.Raw(vpfault.VP015, vpfault.VP015.Detail(err.Error()), err))
+		return
+	}
+	c.contract, c.profile = h.Contract, h.Profile
+	if !h.HasReceiver || strings.TrimSpace(h.Receiver) == "" {
+		g.fail(w, c, vpfault.New(vpfault.VP003, ""))
+		return
+	}
+	c.receiver = h.Receiver
+	if strings.TrimSpace(h.Receiver) != h.Receiver {
+		g.fail(w, c, vpfault.Newf(vpfault.VP004, "serviceNamespace: %s, receiverId: %s. Whitespace detected in incoming request!", h.Contract, h.Receiver))
+		return
+	}
+	original := r.Header.Get(rivta.HeaderOriginalConsumer)
+	c.originalConsumer = original
+	c.actingOnBehalfOf = r.Header.Get(rivta.HeaderActingOnBehalfOf)
+	if original != "" && !c.internal && !g.originalConsumerAllowed(c.sender) {
+		if g.cfg.OriginalConsumer.Enforce {
+			g.fail(w, c, vpfault.New(vpfault.VP013, ""))
+			return
+		}
+		g.log.Warn().Str("correlation_id", c.correlationID).Str("sender", c.sender).Str("original_consumer", original).
+			Msg("sender is not in original_consumer.allowed but set " + rivta.HeaderOriginalConsumer)
+	}
+	if original == "" {
+		original = c.sender
+	}
+	cat := g.store.Catalogue()
+	if cat == nil {
+		g.fail(w, c, vpfault.New(vpfault.VP008, ""))
+		return
+	}
+	q := Query{Contract: h.Contract, Receiver: h.Receiver, Sender: c.sender, At: time.Now()}
+	if g.platform != nil && g.platform.Handles(h.Contract, h.Receiver) {
+		g.servePlatform(w, r, c, cat, q, h, head, body)
+		return
+	}
+	d := cat.Decide(q)
+	c.routingTrace, c.authTrace = d.RoutingTrace, d.AuthTrace
+	if d.Route != nil {
+		c.routed = true
+		c.producer = d.Route.Address
+		c.routeProfile = d.Route.Profile
+	}
+	if d.Fault != nil {
+		g.fail(w, c, d.Fault)
+		return
+	}
+	if d.Route == nil || d.Route.Address == "" {
+		g.fail(w, c, vpfault.Newf(vpfault.VP010, "serviceNamespace: %s, receiverId: %s", h.Contract, h.Receiver))
+		return
+	}
+	out := head
+	if !strings.EqualFold(string(d.Route.Profile), string(h.Profile)) {
+		if !isRIVTA(d.Route.Profile) || !isRIVTA(h.Profile) {
+			g.fail(w, c, vpfault.New(vpfault.VP005, h.Profile.Lower()))
+			return
+		}
+		out, err = g.env.Rewrite(head, h, rivta.Profile(strings.ToUpper(string(d.Route.Profile))))
+		if err != nil {
+			g.fail(w, c, vpfault.Raw(vpfault.VP012, vpfault.VP012.Detail(err.Error()), err))
+			return
+		}
+	}
+	target, err := url.Parse(d.Route.Address)
+	if err != nil || (target.Scheme != "http" && target.Scheme != "https") || target.Host == "" {
+		g.fail(w, c, vpfault.Raw(vpfault.VP009, vpfault.VP009.Detail(fmt.Sprintf("%s. Invalid producer address in the catalogue", d.Route.Address)), err))
+		return
+	}
+	length := int64(-1)
+	if r.ContentLength >= 0 {
+		length = r.ContentLength - int64(len(head)) + int64(len(out))
+	}
+	x := &proxy.Exchange{
+		Target: target, Body: io.MultiReader(bytes.NewReader(out), body), ContentLength: length,
+		Timeout: g.timeoutFor(h.Contract), Instance: g.cfg.Instance.Name,
+		RequestErr: func() error { return body.err },
+		Headers: proxy.OutboundHeaders{
+			Sender: c.sender, InstanceID: g.cfg.Instance.ID, CorrelationID: c.correlationID,
+			OriginalConsumer: original, RoutingHistory: history, UserAgent: g.userAgent(),
+			CertHeader: g.cfg.HTTP.CertHeader, CorrelationToHTTPS: config.On(g.cfg.Producers.CorrelationIDToHTTPS),
+		},
+	}
+	g.forwarder.Forward(w, r, x)
+	c.status, c.fault, c.err, c.producerTime, c.canceled = x.Status, x.Fault, x.Err, x.ProducerTime, x.Canceled
+}
+
+func isRIVTA(p rivta.Profile) bool {
+	_, err := rivta.ParseProfile(string(p))
+	return err == nil
+}
+
+func (g *Gateway) timeoutFor(contract string) time.Duration {
+	if d, ok := g.timeouts[strings.ToLower(contract)]; ok {
+		return d
+	}
+	return g.cfg.Producers.Timeout.D()
+}
+
+func (g *Gateway) userAgent() string {
+	if g.cfg.Producers.UserAgent != "" {
+		return g.cfg.Producers.UserAgent
+	}
+	return "rivgate/" + g.version
+}
+
+func (g *Gateway) originalConsumerAllowed(sender string) bool {
+	if len(g.cfg.OriginalConsumer.Allowed) == 0 {
+		return true
+	}
+	for _, s := range g.cfg.OriginalConsumer.Allowed {
+		if strings.EqualFold(strings.TrimSpace(s), sender) {
+			return true
+		}
+	}
+	return false
+}
+
+// identify finds the sender: the verified client certificate on HTTPS; on
+// plain HTTP the peer must be allowed (VP011), then a trusted internal
+// caller's x-vp-sender-id or the certificate in the configured header.
+func (g *Gateway) identify(r *http.Request, c *call) *vpfault.Fault {
+	if c.listener == HTTPS {
+		if r.TLS == nil || len(r.TLS.PeerCertificates) == 0 {
+			return vpfault.Raw(vpfault.VP002, "No client certificate was presented in the TLS handshake", nil)
+		}
+		cert := r.TLS.PeerCertificates[0]
+		s, ok := identity.SenderFromCert(cert)
+		if !ok {
+			return vpfault.Raw(vpfault.VP002, "No senderId found in Certificate: "+cert.Subject.String(), nil)
+		}
+		c.sender = s
+		return nil
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	if _, ok := g.allow.AllowedString(host); !ok {
+		return vpfault.Newf(vpfault.VP011, " IP-address: %s.", host)
+	}
+	for _, v := range r.Header.Values("X-Forwarded-For") {
+		for _, ip := range strings.Split(v, ",") {
+			ip = strings.TrimSpace(ip)
+			if ip == "" {
+				continue
+			}
+			if _, ok := g.allow.AllowedString(ip); !ok {
+				return vpfault.Newf(vpfault.VP011, " IP-address: %s. HTTP header that caused checking: X-Forwarded-For", ip)
+			}
+		}
+	}
+	if secret := g.cfg.HTTP.InternalSecret; secret != "" {
+		if id := r.Header.Get(rivta.HeaderVPSenderID); id != "" {
+			got := r.Header.Get(rivta.HeaderVPInstanceID)
+			if subtle.ConstantTimeCompare([]byte(got), []byte(secret)) == 1 {
+				c.sender, c.internal = id, true
+				return nil
+			}
+		}
+	}
+	name := g.cfg.HTTP.CertHeader
+	v := r.Header.Get(name)
+	if v == "" {
+		return vpfault.Raw(vpfault.VP002, "No certificate found in httpheader "+name, nil)
+	}
+	cert, err := identity.ParseHeaderCert(v)
+	if err != nil {
+		return vpfault.Raw(vpfault.VP002, "Exception occured parsing certificate in httpheader "+name, err)
+	}
+	if g.serverTLS != nil && config.On(g.cfg.HTTP.VerifyCert) {
+		if err := g.serverTLS.VerifyClient(cert); err != nil {
+			return vpfault.Raw(vpfault.VP002, "Certificate in httpheader "+name+" is not trusted: "+err.Error(), err)
+		}
+	}
+	s, ok := identity.SenderFromCert(cert)
+	if !ok {
+		return vpfault.Raw(vpfault.VP002, "No senderId found in Certificate: "+cert.Subject.String(), nil)
+	}
+	c.sender = s
+	return nil
+}
+
+// routingHistory checks x-rivta-routing-history for this instance (VP014,
+// a loop between platforms) and returns the value to send on. Internal
+// callers' history is passed unchanged, as VP does.
+func (g *Gateway) routingHistory(r *http.Request, c *call) (string, *vpfault.Fault) {
+	if !config.On(g.cfg.RoutingHistory.Enabled) || c.internal {
+		return "", nil
+	}
+	in := strings.TrimSpace(r.Header.Get(rivta.HeaderRoutingHistory))
+	if in == "" {
+		return c.sender + "#" + g.cfg.Instance.ID, nil
+	}
+	tokens := strings.Split(in, "#")
+	for _, t := range tokens[1:] {
+		if strings.EqualFold(strings.TrimSpace(t), g.cfg.Instance.ID) {
+			return "", vpfault.New(vpfault.VP014, "")
+		}
+	}
+	return in + "#" + g.cfg.Instance.ID, nil
+}
+
+func (g *Gateway) servePlatform(w http.ResponseWriter, r *http.Request, c *call, cat Catalogue, q Query, h *Head, head []byte, body io.Reader) {
+	c.platform, c.routed = true, true
+	trace, f := cat.Authorize(q)
+	c.authTrace = trace
+	if f != nil {
+		g.fail(w, c, f)
+		return
+	}
+	rest, err := io.ReadAll(body)
+	if err != nil {
+		var bf *vpfault.Fault
+		if errors.As(err, &bf) {
+			g.fail(w, c, bf)
+			return
+		}
+		c.canceled, c.err = true, err
+		return
+	}
+	msg := append(append(make([]byte, 0, len(head)+len(rest)), head...), rest...)
+	status, out := g.platform.Serve(r.Context(), h, msg, c.sender)
+	w.Header().Set("Content-Type", proxy.DefaultContentType)
+	w.Header().Set("Content-Length", strconv.Itoa(len(out)))
+	w.WriteHeader(status)
+	_, _ = w.Write(out)
+	c.status = status
+	if p, err := vpfault.Parse(out); err == nil && p.IsVP() {
+		c.fault = &vpfault.Fault{Code: p.Code, Detail: p.DetailString}
+	}
+}
+
+func tooLarge(n, max int64) *vpfault.Fault {
+	detail := fmt.Sprintf("Request body exceeds limits.max_body (%d bytes)", max)
+	if n > 0 {
+		detail = fmt.Sprintf("Request body of %d bytes exceeds limits.max_body (%d bytes)", n, max)
+	}
+	return vpfault.Raw(vpfault.VP015, vpfault.VP015.Detail(detail), proxy.ErrRequestTooLarge)
+}
+
+// bodyReader bounds the consumer's body and remembers why reading it
+// failed (over the limit, or the consumer went away), so the pipeline can
+// tell a consumer problem from a producer one.
+type bodyReader struct {
+	r    io.Reader
+	left int64
+	max  int64
+	err  error
+}
+
+func (b *bodyReader) Read(p []byte) (int, error) {
+	if b.err != nil {
+		return 0, b.err
+	}
+	if int64(len(p)) > b.left+1 {
+		p = p[:b.left+1]
+	}
+	n, err := b.r.Read(p)
+	b.left -= int64(n)
+	if b.left < 0 {
+		b.err = tooLarge(0, b.max)
+		return 0, b.err
+	}
+	if err != nil && err != io.EOF {
+		b.err = err
+	}
+	return n, err
+}
+
+// newUUID makes a random (version 4) UUID for x-skltp-correlation-id.
+func newUUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	var out [36]byte
+	hex.Encode(out[0:8], b[0:4])
+	out[8] = '-'
+	hex.Encode(out[9:13], b[4:6])
+	out[13] = '-'
+	hex.Encode(out[14:18], b[6:8])
+	out[18] = '-'
+	hex.Encode(out[19:23], b[8:10])
+	out[23] = '-'
+	hex.Encode(out[24:], b[10:])
+	return string(out[:])
+}

@@ -1,0 +1,98 @@
+package gateway
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/rs/zerolog"
+)
+
+// Exchange log field names, one place so log queries stay stable.
+const (
+	fieldCorrelationID    = "correlation_id"
+	fieldListener         = "listener"
+	fieldRemote           = "remote"
+	fieldSender           = "sender"
+	fieldReceiver         = "receiver"
+	fieldContract         = "contract"
+	fieldProfile          = "riv_profile"
+	fieldRouteProfile     = "route_profile"
+	fieldProducer         = "producer"
+	fieldStatus           = "status"
+	fieldVPCode           = "vp_code"
+	fieldFaultDetail      = "fault_detail"
+	fieldTotalMS          = "total_ms"
+	fieldProducerMS       = "producer_ms"
+	fieldRoutingTrace     = "routing_trace"
+	fieldAuthTrace        = "auth_trace"
+	fieldOriginalConsumer = "original_consumer"
+	fieldActingOnBehalf   = "acting_on_behalf_of"
+	fieldInternal         = "internal_caller"
+	fieldPlatform         = "platform_service"
+	fieldKind             = "kind"
+	fieldPayloadHead      = "payload_head"
+)
+
+// finish writes the one log line and the metrics for an exchange. Only
+// selected header values are logged; certificate headers never are.
+func (g *Gateway) finish(c *call) {
+	total := time.Since(c.start)
+	code := ""
+	if c.fault != nil {
+		code = c.fault.Code.String()
+	}
+	var ev *zerolog.Event
+	switch {
+	case c.canceled:
+		ev = g.log.Info()
+		if c.status == 0 {
+			c.status = 499 // consumer went away, as nginx logs it
+		}
+	case c.fault != nil && c.fault.Code.Side() == "SOAP-ENV:Server":
+		ev = g.log.Warn()
+	default:
+		ev = g.log.Info()
+	}
+	ev = ev.Str(fieldKind, c.kind).Str(fieldCorrelationID, c.correlationID).Str(fieldListener, c.listener).Str(fieldRemote, c.remote).
+		Str(fieldSender, c.sender).Str(fieldReceiver, c.receiver).Str(fieldContract, c.contract).Str(fieldProfile, string(c.profile)).
+		Str(fieldRouteProfile, string(c.routeProfile)).Str(fieldProducer, c.producer).Int(fieldStatus, c.status).Str(fieldVPCode, code).
+		Float64(fieldTotalMS, ms(total)).Float64(fieldProducerMS, ms(c.producerTime)).
+		Str(fieldRoutingTrace, c.routingTrace).Str(fieldAuthTrace, c.authTrace)
+	if c.originalConsumer != "" {
+		ev = ev.Str(fieldOriginalConsumer, c.originalConsumer)
+	}
+	if c.actingOnBehalfOf != "" {
+		ev = ev.Str(fieldActingOnBehalf, c.actingOnBehalfOf)
+	}
+	if c.internal {
+		ev = ev.Bool(fieldInternal, true)
+	}
+	if c.platform {
+		ev = ev.Bool(fieldPlatform, true)
+	}
+	if c.fault != nil {
+		ev = ev.Str(fieldFaultDetail, c.fault.Detail)
+	}
+	if c.err != nil {
+		ev = ev.Err(c.err)
+	}
+	if c.head != nil {
+		ev = ev.Str(fieldPayloadHead, string(c.head))
+	}
+	ev.Msg("exchange")
+
+	if c.kind != "service" {
+		return
+	}
+	label := "unknown"
+	if c.routed {
+		label = c.contract
+	}
+	g.metrics.requests.WithLabelValues(label, code, strconv.Itoa(c.status)).Inc()
+	g.metrics.duration.WithLabelValues(label).Observe(total.Seconds())
+	if c.producerTime > 0 {
+		g.metrics.producer.WithLabelValues(label).Observe(c.producerTime.Seconds())
+	}
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

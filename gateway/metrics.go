@@ -1,0 +1,57 @@
+package gateway
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// metrics are registered into the registry passed to New, never a global
+// one, so two gateways can run in one process (tests, demo).
+type metrics struct {
+	requests        *prometheus.CounterVec
+	duration        *prometheus.HistogramVec
+	producer        *prometheus.HistogramVec
+	inFlight        prometheus.Gauge
+	reloads         *prometheus.CounterVec
+	lastReloadOK    prometheus.Gauge
+	certNotAfter    prometheus.Gauge
+	requestBytesMax prometheus.Gauge
+}
+
+// buckets cover a loopback hop (sub-millisecond) up to VP's 29 s timeout.
+var buckets = []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30}
+
+func newMetrics(reg prometheus.Registerer) (*metrics, error) {
+	m := &metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "rivgate_gateway_requests_total",
+			Help: "Service calls by contract namespace, VP fault code (\"\" for none) and HTTP status.",
+		}, []string{"contract", "vp_code", "status"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "rivgate_gateway_request_duration_seconds", Help: "Total time per service call, by contract.", Buckets: buckets,
+		}, []string{"contract"}),
+		producer: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "rivgate_gateway_producer_duration_seconds", Help: "Producer round trip (to response headers), by contract.", Buckets: buckets,
+		}, []string{"contract"}),
+		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "rivgate_gateway_in_flight_requests", Help: "Service calls being handled now.",
+		}),
+		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "rivgate_tak_reloads_total", Help: "Catalogue reloads by result (ok, failed).",
+		}, []string{"result"}),
+		lastReloadOK: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "rivgate_tak_last_reload_success", Help: "1 when the last catalogue reload succeeded.",
+		}),
+		certNotAfter: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "rivgate_tls_cert_not_after_seconds", Help: "Expiry of the HTTPS listener certificate (Unix time).",
+		}),
+		requestBytesMax: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "rivgate_gateway_max_body_bytes", Help: "Configured limits.max_body.",
+		}),
+	}
+	for _, c := range []prometheus.Collector{m.requests, m.duration, m.producer, m.inFlight, m.reloads, m.lastReloadOK, m.certNotAfter, m.requestBytesMax} {
+		if err := reg.Register(c); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}

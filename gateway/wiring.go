@@ -1,0 +1,92 @@
+package gateway
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/rivgate/rivgate/gateway/config"
+	"github.com/rivgate/rivgate/gateway/tak"
+)
+
+// defaultEnvelope is the real streaming sniffer (contracts/envelope).
+func defaultEnvelope() Envelope { return sniffer{} }
+
+// defaultStore builds the catalogue store from cfg.TAK (gateway/tak).
+func defaultStore(cfg *config.Config, log zerolog.Logger) (CatalogueStore, error) {
+	loc, err := time.LoadLocation(cfg.TAK.Timezone)
+	if err != nil {
+		return nil, fmt.Errorf("tak.timezone: %w", err)
+	}
+	hl := cfg.TAK.HSALookup
+	dr := cfg.TAK.DefaultRouting
+	tc := tak.Config{
+		Files: cfg.TAK.Files, HSAFiles: cfg.TAK.HSAFiles, URL: cfg.TAK.URL, CacheFile: cfg.TAK.CacheFile,
+		Poll: cfg.TAK.Poll.D(), Location: loc,
+		HSALookup: tak.HSALookup{
+			Routing:       tak.HSARule{Disabled: !config.On(hl.Routing), Excepted: hl.RoutingExcepted},
+			Authorization: tak.HSARule{Disabled: !config.On(hl.Authorization), Excepted: hl.AuthorizationExcepted},
+		},
+		DefaultRouting: tak.DefaultRouting{
+			Disabled: !config.On(dr.Enabled), Delimiter: dr.Delimiter,
+			AllowedContracts: dr.AllowedContracts, AllowedSenders: dr.AllowedSenders,
+		},
+		Client: tak.ClientConfig{UserAgent: "rivgate-takclient"},
+	}
+	s, err := tak.NewStore(tc, log)
+	if err != nil {
+		return nil, fmt.Errorf("tak: %w", err)
+	}
+	return &takStore{s: s, poll: tc.Poll}, nil
+}
+
+// takStore adapts *tak.Store to CatalogueStore.
+type takStore struct {
+	s    *tak.Store
+	poll time.Duration
+}
+
+// Catalogue implements CatalogueStore.
+func (t *takStore) Catalogue() Catalogue {
+	if c := t.s.Catalogue(); c != nil {
+		return takCatalogue{c}
+	}
+	return nil
+}
+
+// Reload implements CatalogueStore. Only a fresh load counts as OK; a
+// reload that kept the old catalogue or fell back to the local cache is
+// reported as failed, with the store's own report.
+func (t *takStore) Reload(ctx context.Context) ReloadResult {
+	rep := t.s.Reload(ctx)
+	return ReloadResult{OK: rep.State == tak.StateOK, Message: string(rep.State) + ": " + rep.Message, Report: rep}
+}
+
+// Run implements CatalogueStore: Start has loaded once already, so this
+// only polls.
+func (t *takStore) Run(ctx context.Context) {
+	if t.poll <= 0 {
+		<-ctx.Done()
+		return
+	}
+	tick := time.NewTicker(t.poll)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			t.s.Reload(ctx)
+		}
+	}
+}
+
+// Status implements CatalogueStore.
+func (t *takStore) Status() CatalogueStatus {
+	return CatalogueStatus{Loaded: t.s.Catalogue() != nil, Detail: t.s.Status()}
+}
+
+// defaultPlatform builds the platform services (gateway/platform).
+func defaultPlatform(cfg *config.Config, g *Gateway) Platform { return nil }
