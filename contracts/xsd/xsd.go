@@ -63,6 +63,9 @@ type compiled struct {
 	ready chan struct{}
 	eng   *jxsd.Engine
 	err   error
+	// sessions reuses validation sessions (their buffers) across calls; a
+	// session serves one call at a time.
+	sessions sync.Pool
 }
 
 // New returns the pure-Go validator for the contracts in set.
@@ -78,7 +81,7 @@ func (p *Pure) Validate(ns string, doc []byte) ([]Problem, error) {
 // ValidateContext is Validate with a context that can cancel compilation
 // and validation.
 func (p *Pure) ValidateContext(ctx context.Context, ns string, doc []byte) ([]Problem, error) {
-	eng, err := p.engine(ctx, ns)
+	c, err := p.engine(ctx, ns)
 	if err != nil {
 		return nil, err
 	}
@@ -86,7 +89,14 @@ func (p *Pure) ValidateContext(ctx context.Context, ns string, doc []byte) ([]Pr
 	if err != nil {
 		return []Problem{{Line: 1, Column: 1, Message: err.Error()}}, nil
 	}
-	verr := eng.Validate(ctx, bytesReader(text.Data))
+	sess, _ := c.sessions.Get().(*jxsd.Session)
+	if sess == nil {
+		if sess, err = c.eng.NewSession(jxsd.ValidateOptions{}); err != nil {
+			return nil, fmt.Errorf("validation session for %s: %w", ns, err)
+		}
+	}
+	verr := sess.Validate(ctx, bytesReader(text.Data))
+	c.sessions.Put(sess)
 	if verr == nil {
 		return nil, nil
 	}
@@ -110,7 +120,7 @@ func (p *Pure) Compile(ctx context.Context, ns string) error {
 	return err
 }
 
-func (p *Pure) engine(ctx context.Context, ns string) (*jxsd.Engine, error) {
+func (p *Pure) engine(ctx context.Context, ns string) (*compiled, error) {
 	sc, ok := p.set.Schema(ns)
 	if !ok {
 		return nil, fmt.Errorf("%w %q", ErrUnknownNamespace, ns)
@@ -139,7 +149,10 @@ func (p *Pure) engine(ctx context.Context, ns string) (*jxsd.Engine, error) {
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-	return c.eng, c.err
+	if c.err != nil {
+		return nil, c.err
+	}
+	return c, nil
 }
 
 // compile builds the engine for one contract schema. Files are read through
