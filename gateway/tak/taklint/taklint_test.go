@@ -1,0 +1,141 @@
+package taklint_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rivgate/rivgate/gateway/tak/hsa"
+	"github.com/rivgate/rivgate/gateway/tak/internal/taktest"
+	"github.com/rivgate/rivgate/gateway/tak/takdata"
+	"github.com/rivgate/rivgate/gateway/tak/takformat"
+	"github.com/rivgate/rivgate/gateway/tak/taklint"
+)
+
+const ns = "urn:riv:crm:scheduling:GetSubjectOfCareScheduleResponder:1"
+
+var now = time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+
+func TestRules(t *testing.T) {
+	t.Parallel()
+	day := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
+	route := func(recv, addr string) takdata.Route {
+		r := taktest.R(recv, ns, "RIVTABP21", addr)
+		r.Origin = "t.yaml:" + recv
+		return r
+	}
+	tree := hsa.Build([]hsa.Unit{{HSAID: "SE123-UNIT", DN: "ou=u,c=SE"}, {HSAID: "SE123-PARENT", DN: "c=SE"}})
+	tests := []struct {
+		name     string
+		data     takdata.Data
+		rule     string
+		sev      taklint.Severity
+		contains []string
+	}{
+		{name: "overlapping routes are a VP006", data: takdata.Data{Routes: []takdata.Route{
+			taktest.Between(route("A", "https://one"), day(2025, 1, 1), day(2025, 12, 31)),
+			taktest.Between(route("a", "https://two"), day(2025, 6, 1), day(2026, 12, 31))}},
+			rule: "overlap", sev: taklint.Error, contains: []string{`receiver "A"`, "VP006", "t.yaml:A", "t.yaml:a", `"https://two"`}},
+		{name: "permission without any route", data: takdata.Data{
+			Routes:      []takdata.Route{route("B", "https://b")},
+			Permissions: []takdata.Permission{taktest.P("CONS", "A", ns)}},
+			rule: "no-route", sev: taklint.Error, contains: []string{`receiver "A"`, "VP004", `permission "CONS" -> "A"`}},
+		{name: "invalid HSA-id", data: takdata.Data{Routes: []takdata.Route{route("SE 123", "https://x")}},
+			rule: "hsa-id", sev: taklint.Error, contains: []string{`"SE 123"`, "letters, digits"}},
+		{name: "whitespace around an HSA-id", data: takdata.Data{Routes: []takdata.Route{route("SE123 ", "https://x")}},
+			rule: "hsa-id", sev: taklint.Error, contains: []string{"trailing whitespace"}},
+		{name: "bad namespace", data: takdata.Data{Routes: []takdata.Route{{Receiver: "A", Contract: "urn:riv:x y", Profile: "RIVTABP21", Address: "https://x"}}},
+			rule: "namespace", sev: taklint.Error, contains: []string{`"urn:riv:x y"`}},
+		{name: "address with a space", data: takdata.Data{Routes: []takdata.Route{route("A", "https:// x")}},
+			rule: "address", sev: taklint.Error, contains: []string{`"https:// x"`}},
+		{name: "empty address", data: takdata.Data{Routes: []takdata.Route{route("A", "")}},
+			rule: "address", sev: taklint.Error, contains: []string{"VP010"}},
+		{name: "address too short", data: takdata.Data{Routes: []takdata.Route{route("A", "x:/")}},
+			rule: "address", sev: taklint.Error, contains: []string{"5 to 255"}},
+		{name: "tom before from", data: takdata.Data{Routes: []takdata.Route{taktest.Between(route("A", "https://x"), day(2026, 1, 1), day(2025, 1, 1))}},
+			rule: "validity", sev: taklint.Error, contains: []string{"never valid"}},
+		{name: "expired entry is a warning", data: takdata.Data{Routes: []takdata.Route{taktest.Between(route("A", "https://x"), day(2020, 1, 1), day(2021, 1, 1))}},
+			rule: "expired", sev: taklint.Warning, contains: []string{"2021-01-01T00:00:00Z"}},
+		{name: "unknown profile is a VP005", data: takdata.Data{Routes: []takdata.Route{{Receiver: "A", Contract: ns, Profile: "RIVTABP22", Address: "https://x"}}},
+			rule: "profile", sev: taklint.Warning, contains: []string{"VP005", "RIVTABP22"}},
+		{name: "receiver differs from its HSA unit in case", data: takdata.Data{Routes: []takdata.Route{route("se123-unit", "https://x")}},
+			rule: "hsa-case", sev: taklint.Warning, contains: []string{`"se123-unit"`, `"SE123-UNIT"`}},
+		{name: "overlapping permissions", data: takdata.Data{Routes: []takdata.Route{route("A", "https://x")}, Permissions: []takdata.Permission{taktest.P("C", "A", ns), taktest.P("C", "A", ns)}},
+			rule: "overlap-permission", sev: taklint.Warning, contains: []string{"TAK refuses"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			fs := taklint.Check(&tc.data, taklint.Options{Tree: tree, Now: now})
+			for _, f := range fs {
+				if f.Rule != tc.rule {
+					continue
+				}
+				if f.Severity != tc.sev {
+					t.Fatalf("%s is a %s, want %s", f.Rule, f.Severity, tc.sev)
+				}
+				s := f.String()
+				for _, want := range tc.contains {
+					if !strings.Contains(s, want) {
+						t.Fatalf("finding %q lacks %q", s, want)
+					}
+				}
+				return
+			}
+			t.Fatalf("no %s finding in %v", tc.rule, fs)
+		})
+	}
+}
+
+// TestClean: routes served via "*", via an HSA ancestor, with valid
+// switch-over dates, give no findings.
+func TestClean(t *testing.T) {
+	t.Parallel()
+	d, err := takformat.ReadFile(taktest.ModuleRoot(t)+"/fixtures/tak/example.yaml", takformat.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fs := taklint.Check(d, taklint.Options{Now: now}); len(fs) != 0 {
+		t.Fatalf("the README example has findings: %v", fs)
+	}
+	tree := hsa.Build([]hsa.Unit{{HSAID: "CHILD", DN: "ou=c,o=p,c=SE"}, {HSAID: "PARENT", DN: "o=p,c=SE"}})
+	d2 := &takdata.Data{Routes: []takdata.Route{taktest.R("PARENT", ns, "RIVTABP21", "https://p")}, Permissions: []takdata.Permission{taktest.P("C", "CHILD", ns)}}
+	if fs := taklint.Check(d2, taklint.Options{Tree: tree, Now: now}); len(fs) != 0 {
+		t.Fatalf("a permission served via the HSA parent's route has findings: %v", fs)
+	}
+}
+
+// TestVPSamples: VP's own test data holds its deliberate faults.
+func TestVPSamples(t *testing.T) {
+	t.Parallel()
+	d := &takdata.Data{}
+	for _, f := range []string{taktest.VPRoutes(t), taktest.VPPermissions(t)} {
+		x, err := takformat.ReadFile(f, takformat.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.Append(x)
+	}
+	tree, err := hsa.Load(taktest.VPHSA(t)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := taklint.Check(d, taklint.Options{Tree: tree, Now: now})
+	want := map[string]string{
+		"overlap": `"ReceiverMultipleVagval"`,
+		"address": "ReceiverNoPhysicalAddress",
+		"profile": "RIVTABP22",
+	}
+	for rule, needle := range want {
+		found := false
+		for _, f := range fs {
+			found = found || (f.Rule == rule && strings.Contains(f.String(), needle))
+		}
+		if !found {
+			t.Errorf("no %s finding mentioning %s in:\n%v", rule, needle, fs)
+		}
+	}
+	if !taklint.HasErrors(fs) {
+		t.Fatal("HasErrors = false")
+	}
+}
