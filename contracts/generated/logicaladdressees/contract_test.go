@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rivgate/rivgate/contracts/generated/internal/gentest"
+	"github.com/rivgate/rivgate/contracts/generated/gentest"
 	la "github.com/rivgate/rivgate/contracts/generated/logicaladdressees"
 	"github.com/rivgate/rivgate/contracts/generated/soapxml"
 )

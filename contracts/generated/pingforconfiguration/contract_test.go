@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rivgate/rivgate/contracts/generated/internal/gentest"
+	"github.com/rivgate/rivgate/contracts/generated/gentest"
 	ping "github.com/rivgate/rivgate/contracts/generated/pingforconfiguration"
 	"github.com/rivgate/rivgate/contracts/generated/soapxml"
 	"github.com/rivgate/rivgate/contracts/rivta"

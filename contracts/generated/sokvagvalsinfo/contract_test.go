@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rivgate/rivgate/contracts/generated/internal/gentest"
+	"github.com/rivgate/rivgate/contracts/generated/gentest"
 	"github.com/rivgate/rivgate/contracts/generated/soapxml"
 	svi "github.com/rivgate/rivgate/contracts/generated/sokvagvalsinfo"
 )

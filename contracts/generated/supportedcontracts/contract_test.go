@@ -3,7 +3,7 @@ package supportedcontracts_test
 import (
 	"testing"
 
-	"github.com/rivgate/rivgate/contracts/generated/internal/gentest"
+	"github.com/rivgate/rivgate/contracts/generated/gentest"
 	sc "github.com/rivgate/rivgate/contracts/generated/supportedcontracts"
 )
 

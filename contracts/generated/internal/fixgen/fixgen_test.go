@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rivgate/rivgate/contracts/generated/internal/gentest"
+	"github.com/rivgate/rivgate/contracts/generated/gentest"
 )
 
 // TestGeneratedUpToDate runs scripts/gen-contracts.sh into a temporary
