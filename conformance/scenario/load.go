@@ -413,6 +413,9 @@ func (l *loader) checkStep(s *Suite, f *yamlFile, field string, st *Step, known 
 	if r := st.Respond; r != nil {
 		l.checkRespond(f, field+".respond", r)
 	}
+	for i, m := range st.ResponseMatch {
+		l.checkMatcher(f, fmt.Sprintf("%s.response_match[%d]", field, i), m, nsMap, known)
+	}
 }
 
 func (l *loader) checkMatcher(f *yamlFile, field string, m Matcher, ns map[string]string, known map[string]bool) {

@@ -153,6 +153,8 @@ type Step struct {
 	// Request is a recorded request envelope (producer mode sends it).
 	Request string   `yaml:"request,omitempty" json:"request,omitempty"`
 	Respond *Respond `yaml:"respond,omitempty" json:"respond,omitempty"`
+	// ResponseMatch are matchers on the producer's response (producer mode).
+	ResponseMatch []Matcher `yaml:"response_match,omitempty" json:"response_match,omitempty"`
 	// Volatile adds XPaths ignored in the producer-mode diff for this step.
 	Volatile []string `yaml:"volatile,omitempty" json:"volatile,omitempty"`
 	// Manual asks a person for a verdict ("Check that the consumer shows the
