@@ -31,7 +31,9 @@ type Envelope interface {
 	// Sniff reads r only up to the first Body child's start tag and
 	// returns every byte read as head. An error that is not the reader's
 	// own is a malformed message (VP015, its text shown to the caller).
-	Sniff(r io.Reader, maxHead int64) (*Head, []byte, error)
+	// mimeBoundary is the boundary of a multipart/related (MTOM/XOP)
+	// request, "" for a plain SOAP message.
+	Sniff(r io.Reader, maxHead int64, mimeBoundary string) (*Head, []byte, error)
 	// Rewrite returns head with the receiver header rewritten for profile to.
 	Rewrite(head []byte, h *Head, to rivta.Profile) ([]byte, error)
 }

@@ -11,8 +11,8 @@ import (
 type sniffer struct{}
 
 // Sniff implements Envelope.
-func (sniffer) Sniff(r io.Reader, maxHead int64) (*Head, []byte, error) {
-	info, head, err := envelope.Sniff(r, envelope.Options{MaxHead: maxHead})
+func (sniffer) Sniff(r io.Reader, maxHead int64, mimeBoundary string) (*Head, []byte, error) {
+	info, head, err := envelope.Sniff(r, envelope.Options{MaxHead: maxHead, MIMEBoundary: mimeBoundary})
 	if err != nil {
 		return nil, head, err
 	}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net"
 	"net/http"
 	"net/url"
@@ -123,7 +124,7 @@ func (g *Gateway) service(w http.ResponseWriter, r *http.Request, c *call) {
 		return
 	}
 	body := &bodyReader{r: r.Body, left: maxBody, max: maxBody}
-	h, head, err := g.env.Sniff(body, int64(g.cfg.Limits.MaxHead))
+	h, head, err := g.env.Sniff(body, int64(g.cfg.Limits.MaxHead), mimeBoundary(r.Header.Get("Content-Type")))
 	if g.cfg.Logging.Payloads {
 		c.head = head
 	}
@@ -222,6 +223,17 @@ func (g *Gateway) service(w http.ResponseWriter, r *http.Request, c *call) {
 	}
 	g.forwarder.Forward(w, r, x)
 	c.status, c.fault, c.err, c.producerTime, c.canceled = x.Status, x.Fault, x.Err, x.ProducerTime, x.Canceled
+}
+
+// mimeBoundary returns the boundary of a multipart/related (MTOM/XOP)
+// request; the sniffer then reads the envelope in its root part and the
+// whole multipart message is forwarded unchanged, attachments included.
+func mimeBoundary(contentType string) string {
+	mt, params, err := mime.ParseMediaType(contentType)
+	if err != nil || mt != "multipart/related" {
+		return ""
+	}
+	return params["boundary"]
 }
 
 func isRIVTA(p rivta.Profile) bool {

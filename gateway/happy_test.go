@@ -189,3 +189,20 @@ func TestPlainListenerBehindProxy(t *testing.T) {
 	f = r.fault(t)
 	assert.Equal(t, "VP002", f.Code.String(), "a header certificate from an unknown CA is refused")
 }
+
+// TestMTOMForwardedWhole: an MTOM/XOP call is routed from the envelope in
+// its root part and forwarded unchanged, attachment included (VP cuts the
+// envelope out and drops attachments with a warning).
+func TestMTOMForwardedWhole(t *testing.T) {
+	t.Parallel()
+	vb := newVPBed(t)
+	env := sample(t, "Rivta21Request.xml", "")
+	msg := "--MIMEBoundary_1\r\nContent-Type: application/xop+xml; charset=UTF-8; type=\"text/xml\"\r\nContent-Transfer-Encoding: binary\r\nContent-ID: <root.message@cxf.apache.org>\r\n\r\n" +
+		string(env) + "\r\n--MIMEBoundary_1\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: binary\r\nContent-ID: <att1>\r\n\r\nBINARYDATA\x00\x01\r\n--MIMEBoundary_1--\r\n"
+	ct := `multipart/related; type="application/xop+xml"; boundary="MIMEBoundary_1"; start="<root.message@cxf.apache.org>"; start-info="text/xml"`
+	r := vb.post(t, vb.client, HTTPS, []byte(msg), http.Header{"Content-Type": {ct}})
+	require.Equal(t, http.StatusOK, r.status, string(r.body))
+	got := vb.p21.last(t)
+	assert.Equal(t, msg, string(got.body))
+	assert.Equal(t, ct, got.header.Get("Content-Type"))
+}
