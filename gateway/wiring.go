@@ -8,6 +8,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/rivgate/rivgate/gateway/config"
+	"github.com/rivgate/rivgate/gateway/platform"
 	"github.com/rivgate/rivgate/gateway/tak"
 )
 
@@ -88,5 +89,26 @@ func (t *takStore) Status() CatalogueStatus {
 	return CatalogueStatus{Loaded: t.s.Catalogue() != nil, Detail: t.s.Status()}
 }
 
-// defaultPlatform builds the platform services (gateway/platform).
-func defaultPlatform(cfg *config.Config, g *Gateway) Platform { return nil }
+// defaultPlatform builds the platform services (gateway/platform) over
+// the TAK store; with a store of another kind there are none.
+func defaultPlatform(cfg *config.Config, g *Gateway) Platform {
+	ts, ok := g.store.(*takStore)
+	if !ok || cfg.Platform.LogicalAddress == "" {
+		return nil
+	}
+	svc := platform.New(platform.Config{
+		LogicalAddress: cfg.Platform.LogicalAddress, InstanceName: cfg.Instance.Name, Version: g.version, Started: time.Now(),
+	}, ts.s.Catalogue, ts.s.Status)
+	return platformService{svc}
+}
+
+// platformService adapts *platform.Service to Platform.
+type platformService struct{ s *platform.Service }
+
+// Handles implements Platform.
+func (p platformService) Handles(contract, receiver string) bool { return p.s.Handles(contract, receiver) }
+
+// Serve implements Platform.
+func (p platformService) Serve(ctx context.Context, h *Head, msg []byte, sender string) (int, []byte) {
+	return p.s.Serve(ctx, h.Native(), msg, sender)
+}
