@@ -1,30 +1,339 @@
-// Package conformcmd provides the `rivgate conform` command.
+// Package conformcmd provides the `rivgate conform` command (run, serve,
+// judge) and `rivgate record`. The report, decision and evidence
+// subcommands are added to `conform` by conformance/reportcmd.
 package conformcmd
 
 import (
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"io"
+	"os"
+	"os/user"
+	"time"
+
 	"github.com/spf13/cobra"
 
+	"github.com/rivgate/rivgate/conformance/harness"
+	"github.com/rivgate/rivgate/conformance/result"
+	"github.com/rivgate/rivgate/conformance/scenario"
 	"github.com/rivgate/rivgate/internal/cliutil"
 )
 
-// New returns the `conform` command. It is not built yet: it says so and exits 2.
+// New returns the `conform` command with its run, serve and judge
+// subcommands.
 func New() *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "conform",
-		Short: "Run the consumer conformance harness (not built yet)",
-		RunE: func(*cobra.Command, []string) error {
-			return cliutil.BadInput("'rivgate conform' is not built yet (issue 7)")
-		},
+		Short: "Conformance harness: play the platform in front of a consumer, or drive a producer",
+		Long: `The conformance harness. In consumer mode rivgate plays the national service
+platform and the producers in front of the consumer under test: it runs the
+suite's scenarios in order, answers each request as the step says (recorded
+response, producer SOAP fault, VP fault, delay, no answer, broken connection),
+checks every request against the contract and the RIV-TA rules, records every
+exchange byte-exact and writes results.json. In producer mode it sends the
+suite's recorded requests to a producer and checks the answers.
+
+Suites are described in docs/conformance-suites.md.`,
+		Args: cobra.NoArgs,
 	}
+	cmd.AddCommand(runCommand(), serveCommand(), judgeCommand())
+	return cmd
 }
 
-// NewRecord returns the `record` command. It is not built yet.
-func NewRecord() *cobra.Command {
-	return &cobra.Command{
-		Use:   "record",
-		Short: "Record exchanges through a recording proxy into a scenario (not built yet)",
-		RunE: func(*cobra.Command, []string) error {
-			return cliutil.BadInput("'rivgate record' is not built yet (issue 7)")
+// tlsFlags are the server-side TLS files of consumer mode and record.
+type tlsFlags struct {
+	cert, key, clientCA string
+}
+
+func (f *tlsFlags) add(cmd *cobra.Command, what string) {
+	cmd.Flags().StringVar(&f.cert, "cert", "", what+" TLS certificate (PEM; chain allowed)")
+	cmd.Flags().StringVar(&f.key, "key", "", "private key for --cert (PEM)")
+	cmd.Flags().StringVar(&f.clientCA, "client-ca", "", "CA certificate(s) (PEM) that consumer client certificates must chain to; without it any client certificate is accepted and only the checks judge it")
+}
+
+func (f *tlsFlags) server() (*tls.Config, error) {
+	if f.cert == "" || f.key == "" {
+		return nil, cliutil.BadInput("--cert and --key are required (e.g. from `rivgate pki issue --server`)")
+	}
+	pair, err := tls.LoadX509KeyPair(f.cert, f.key)
+	if err != nil {
+		return nil, cliutil.BadInput("--cert %s / --key %s: %v", f.cert, f.key, err)
+	}
+	cfg := &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12}
+	if f.clientCA != "" {
+		pool, err := loadPool(f.clientCA, "--client-ca")
+		if err != nil {
+			return nil, err
+		}
+		cfg.ClientCAs = pool
+	}
+	return cfg, nil
+}
+
+// clientFlags are the client-side TLS files (producer mode, record upstream).
+type clientFlags struct {
+	cert, key, ca string
+	prefix        string
+}
+
+func (f *clientFlags) add(cmd *cobra.Command, prefix, what string) {
+	f.prefix = prefix
+	cmd.Flags().StringVar(&f.cert, prefix+"cert", "", "client certificate towards "+what+" (PEM; SERIALNUMBER = your HSA-id)")
+	cmd.Flags().StringVar(&f.key, prefix+"key", "", "private key for --"+prefix+"cert")
+	cmd.Flags().StringVar(&f.ca, prefix+"ca", "", "CA certificate(s) (PEM) to verify "+what+"; default: the system roots")
+}
+
+func (f *clientFlags) client() (*tls.Config, error) {
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
+	if f.cert != "" || f.key != "" {
+		pair, err := tls.LoadX509KeyPair(f.cert, f.key)
+		if err != nil {
+			return nil, cliutil.BadInput("--%scert %s / --%skey %s: %v", f.prefix, f.cert, f.prefix, f.key, err)
+		}
+		cfg.Certificates = []tls.Certificate{pair}
+	}
+	if f.ca != "" {
+		pool, err := loadPool(f.ca, "--"+f.prefix+"ca")
+		if err != nil {
+			return nil, err
+		}
+		cfg.RootCAs = pool
+	}
+	return cfg, nil
+}
+
+func loadPool(path, flag string) (*x509.CertPool, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, cliutil.BadInput("%s: %v", flag, err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(b) {
+		return nil, cliutil.BadInput("%s %s: no PEM certificate found", flag, path)
+	}
+	return pool, nil
+}
+
+func loadSuite(dir string) (*scenario.Suite, error) {
+	if dir == "" {
+		return nil, cliutil.BadInput("--suite is required")
+	}
+	s, err := scenario.LoadDir(dir)
+	if err != nil {
+		return nil, cliutil.BadInput("%w", err)
+	}
+	return s, nil
+}
+
+func runCommand() *cobra.Command {
+	var (
+		suiteDir, out, listen, producer string
+		scenarios                       []string
+		srv                             tlsFlags
+		cli                             clientFlags
+	)
+	cmd := &cobra.Command{
+		Use:   "run --suite DIR --out DIR [--listen ADDR --cert F --key F --client-ca F | --producer URL]",
+		Short: "Run a suite against a consumer (default) or a producer (--producer)",
+		Long: `Consumer mode (default): listen with mutual TLS, run the scenarios in order,
+trigger the consumer where the suite says (command or HTTP call) or wait for
+it, printing what is awaited; answer and check every request; write
+OUT/results.json and OUT/exchanges/. Steps that need a person end as
+"manual-pending" until 'rivgate conform judge' records a verdict.
+
+Producer mode (--producer URL): send each step's recorded request to the
+producer with --producer-cert/--producer-key, validate the answers against the
+contract's XSD and the step's response matchers, and diff them against the
+recorded responses, ignoring the suite's volatile fields.
+
+Exit code 0 when nothing failed (manual verdicts may be pending), 1 when a
+check failed, 2 on bad input.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			suite, err := loadSuite(suiteDir)
+			if err != nil {
+				return err
+			}
+			if out == "" {
+				return cliutil.BadInput("--out is required")
+			}
+			progress := cmd.ErrOrStderr()
+			var run *result.Run
+			if producer != "" {
+				cfg, err := cli.client()
+				if err != nil {
+					return err
+				}
+				run, err = harness.RunProducer(cmd.Context(), suite, harness.ProducerOptions{URL: producer, TLS: cfg, Out: out,
+					Scenarios: scenarios, Progress: progress})
+				if err != nil {
+					return err
+				}
+			} else {
+				cfg, err := srv.server()
+				if err != nil {
+					return err
+				}
+				h, err := harness.New(suite, harness.Options{Listen: listen, TLS: cfg, Out: out, Scenarios: scenarios, Progress: progress})
+				if err != nil {
+					return cliutil.BadInput("%w", err)
+				}
+				if err := h.Start(cmd.Context()); err != nil {
+					return cliutil.BadInput("%w", err)
+				}
+				run, err = h.Run(cmd.Context())
+				cerr := h.Close()
+				if err != nil {
+					return err
+				}
+				if cerr != nil {
+					fmt.Fprintln(progress, "rivgate: close:", cerr)
+				}
+			}
+			return summarise(cmd.OutOrStdout(), run, out)
 		},
 	}
+	cmd.Flags().StringVar(&suiteDir, "suite", "", "suite directory (holding suite.yaml)")
+	cmd.Flags().StringVar(&out, "out", "", "output directory for results.json and exchanges/")
+	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:8443", "consumer mode: address to listen on")
+	cmd.Flags().StringSliceVar(&scenarios, "scenario", nil, "run only these scenario ids (repeatable)")
+	cmd.Flags().StringVar(&producer, "producer", "", "producer mode: the producer's URL")
+	srv.add(cmd, "consumer mode: the harness's server")
+	cli.add(cmd, "producer-", "the producer (producer mode)")
+	return cmd
+}
+
+// summarise prints the outcome and returns the exit-code error.
+func summarise(w io.Writer, run *result.Run, out string) error {
+	s := run.Summary
+	fmt.Fprintf(w, "%s: %s — scenarios %d pass, %d fail, %d manual pending, %d skip; checks %d pass, %d fail, %d skip; %d exchanges\n",
+		run.Suite.ID, run.Status, s.Scenarios.Pass, s.Scenarios.Fail, s.Scenarios.ManualPending, s.Scenarios.Skip,
+		s.Checks.Pass, s.Checks.Fail, s.Checks.Skip, s.ExchangeCount)
+	for _, sc := range run.Scenarios {
+		for _, st := range sc.Steps {
+			for _, c := range st.Checks {
+				if c.Status == result.Fail {
+					fmt.Fprintf(w, "  FAIL %s/%s %s [%s, impact %d]: %s\n", sc.ID, st.ID, c.ID, c.Requirement, c.Impact, c.Message)
+				}
+			}
+			if st.Manual != nil && st.Manual.Verdict == "" {
+				fmt.Fprintf(w, "  MANUAL %s/%s: %s\n", sc.ID, st.ID, st.Manual.Instruction)
+			}
+		}
+	}
+	for _, c := range run.Unexpected {
+		fmt.Fprintf(w, "  FAIL unexpected %s: %s\n", c.Exchange, c.Message)
+	}
+	fmt.Fprintf(w, "results: %s\n", out+"/"+result.FileName)
+	if run.Aborted != "" {
+		return cliutil.Failures("run aborted: %s", run.Aborted)
+	}
+	if run.Status == result.Fail {
+		return cliutil.Silent(cliutil.ExitFailures)
+	}
+	return nil
+}
+
+func serveCommand() *cobra.Command {
+	var (
+		suiteDir, out, listen string
+		srv                   tlsFlags
+	)
+	cmd := &cobra.Command{
+		Use:   "serve --suite DIR --out DIR --cert F --key F [--client-ca F] [--listen ADDR]",
+		Short: "Run as a long-running mock platform answering from the suite's steps",
+		Long: `Serve the suite as a mock platform until interrupted (Ctrl-C): each request
+gets the answer of the first step, in suite order, whose expectation and
+matchers it meets; every request is checked and recorded, and
+OUT/results.json is rewritten after each one. Useful while developing a
+consumer; certification runs use 'conform run'.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			suite, err := loadSuite(suiteDir)
+			if err != nil {
+				return err
+			}
+			if out == "" {
+				return cliutil.BadInput("--out is required")
+			}
+			cfg, err := srv.server()
+			if err != nil {
+				return err
+			}
+			h, err := harness.New(suite, harness.Options{Listen: listen, TLS: cfg, Out: out, Progress: cmd.ErrOrStderr()})
+			if err != nil {
+				return cliutil.BadInput("%w", err)
+			}
+			if err := h.Start(cmd.Context()); err != nil {
+				return cliutil.BadInput("%w", err)
+			}
+			run, err := h.Serve(cmd.Context())
+			_ = h.Close()
+			if err != nil {
+				return err
+			}
+			return summarise(cmd.OutOrStdout(), run, out)
+		},
+	}
+	cmd.Flags().StringVar(&suiteDir, "suite", "", "suite directory (holding suite.yaml)")
+	cmd.Flags().StringVar(&out, "out", "", "output directory for results.json and exchanges/")
+	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:8443", "address to listen on")
+	srv.add(cmd, "the mock platform's server")
+	return cmd
+}
+
+func judgeCommand() *cobra.Command {
+	var out, scenarioID, stepID, verdict, note, judge string
+	cmd := &cobra.Command{
+		Use:   "judge --out DIR --scenario ID [--step ID] --verdict pass|fail --note TEXT",
+		Short: "Record a person's verdict on a manual step",
+		Long: `Record a verdict on a step that asked for one (manual: ...). Without --step
+the scenario's only pending manual step is judged. results.json is rewritten
+atomically with the verdict, the note, who judged and when, and the
+scenario's status is recomputed.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if out == "" || scenarioID == "" || verdict == "" {
+				return cliutil.BadInput("--out, --scenario and --verdict are required")
+			}
+			if note == "" {
+				return cliutil.BadInput("--note is required: say what you saw")
+			}
+			run, err := result.Read(out)
+			if err != nil {
+				return cliutil.BadInput("%w", err)
+			}
+			if judge == "" {
+				judge = currentUser()
+			}
+			st, err := run.Judge(scenarioID, stepID, verdict, note, judge, time.Now())
+			if err != nil {
+				return cliutil.BadInput("%w", err)
+			}
+			if err := result.Write(out, run); err != nil {
+				return err
+			}
+			for _, sc := range run.Scenarios {
+				if sc.ID == scenarioID {
+					fmt.Fprintf(cmd.OutOrStdout(), "%s/%s: %s (scenario %s, run %s)\n", scenarioID, st.ID, verdict, sc.Status, run.Status)
+				}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&out, "out", "", "the run's output directory (holding results.json)")
+	cmd.Flags().StringVar(&scenarioID, "scenario", "", "scenario id")
+	cmd.Flags().StringVar(&stepID, "step", "", "step id (default: the scenario's only pending manual step)")
+	cmd.Flags().StringVar(&verdict, "verdict", "", "pass or fail")
+	cmd.Flags().StringVar(&note, "note", "", "what was observed")
+	cmd.Flags().StringVar(&judge, "judge", "", "who judged (default: the current user)")
+	return cmd
+}
+
+func currentUser() string {
+	if u, err := user.Current(); err == nil {
+		return u.Username
+	}
+	return "unknown"
 }
