@@ -69,6 +69,9 @@ func (e element) position(line, col int) (int, int) {
 	if line < 1 {
 		return e.line, e.col
 	}
+	if col < 1 { // column unknown (libxml2 reports lines only)
+		return e.line + line - 1, 0
+	}
 	if col > e.insertAt {
 		col = max(col-e.adds, e.insertAt)
 	}
