@@ -5,11 +5,11 @@ import (
 	"errors"
 	"net/http"
 
-	"github.com/rivgate/rivgate/contracts/vpfault"
 	"github.com/rivgate/rivgate/conformance/check"
 	"github.com/rivgate/rivgate/conformance/inject"
 	"github.com/rivgate/rivgate/conformance/result"
 	"github.com/rivgate/rivgate/conformance/scenario"
+	"github.com/rivgate/rivgate/contracts/vpfault"
 )
 
 // Serve runs the harness as a long-running mock platform: steps are not
@@ -121,4 +121,3 @@ func indexOf(sc *scenario.Scenario, st *scenario.Step) int {
 	}
 	return 0
 }
-
