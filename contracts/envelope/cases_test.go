@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -339,7 +340,7 @@ func TestSniffErrors(t *testing.T) {
 		line, col int   // 0: not checked
 		msg1      string
 	}{
-		// The example of VP015 in the reference: a broken attribute at [1,19].
+		// Like the VP015 example in the reference (a broken attribute).
 		{"attribute without '='", []byte(`<soapenv:Envelope s xmlns:soapenv="` + SOAP11NS + `"/>`), nil, 1, 21, "unexpected character 'x' (code 120), expected '='"},
 		{"end tag mismatch", []byte(env("<a:To xmlns:a=\""+wsa+"\">r</a:Too>", pingBody)), nil, 1, 147, "element <a:To> closed by </a:Too>"},
 		{"undeclared prefix", []byte(env("<x:To>r</x:To>", pingBody)), nil, 1, 94, `undeclared namespace prefix "x"`},
@@ -363,6 +364,7 @@ func TestSniffErrors(t *testing.T) {
 		{"'<' in attribute value", []byte(env(`<a:To xmlns:a="`+wsa+`" x="<">r</a:To>`, pingBody)), nil, 0, 0, "'<' is not allowed in an attribute value"},
 		{"two colons in a name", []byte(env(`<a:b:c/>`, pingBody)), nil, 0, 0, "at most one colon"},
 		{"empty prefix binding", []byte(env(`<a:To xmlns:a="">r</a:To>`, pingBody)), nil, 0, 0, `prefix "a" is bound to an empty URI`},
+		{"too many namespace declarations in scope", []byte(`<s:Envelope xmlns:s="` + SOAP11NS + `"` + manyDecls(300) + `><s:Body><a/></s:Body></s:Envelope>`), nil, 0, 0, "more than 256 namespace declarations in scope"},
 		{"]]> in text", []byte(env(`<a:To xmlns:a="`+wsa+`">a]]>b</a:To>`, pingBody)), nil, 0, 0, `"]]>" is not allowed`},
 
 		{"non-envelope root", []byte(`<?xml version="1.0"?>` + "\n<foo/>"), ErrNotEnvelope, 2, 1, `root element is <foo> in namespace "", not a SOAP 1.1 or 1.2 Envelope`},
@@ -413,6 +415,15 @@ func TestSniffErrors(t *testing.T) {
 	}
 }
 
+// manyDecls is n distinct namespace declarations.
+func manyDecls(n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, ` xmlns:p%d="urn:p:%d"`, i, i)
+	}
+	return b.String()
+}
+
 func TestSniffHeadTooLarge(t *testing.T) {
 	msg := []byte(env(`<h:Big xmlns:h="urn:h">`+strings.Repeat("x", 50_000)+`</h:Big>`, pingBody))
 	info, head, err := Sniff(bytes.NewReader(msg), Options{MaxHead: 10_000})
@@ -429,4 +440,34 @@ func TestSniffHeadTooLarge(t *testing.T) {
 	assert.Len(t, head, bodyEnd)
 	_, _, err = Sniff(bytes.NewReader(msg), Options{MaxHead: int64(bodyEnd - 1)})
 	require.ErrorIs(t, err, ErrHeadTooLarge)
+}
+
+// The word-at-a-time checks agree with byte-by-byte checks.
+func TestWordChecks(t *testing.T) {
+	words := []uint64{0, ^uint64(0), 0x2020202020202020, 0x7F7F7F7F7F7F7F7F, 0x1F20202020202020, 0x202020202020201F,
+		0x8020202020202020, 0x2020202020202080, 0x3E3E3E3E3E3E3E3E, 0x2626262626262626, 0x4142434445464748}
+	seed := uint64(0x9E3779B97F4A7C15)
+	for range 200_000 {
+		seed ^= seed << 13
+		seed ^= seed >> 7
+		seed ^= seed << 17
+		w := seed
+		if seed&1 == 0 {
+			w &= 0x7F7F7F7F7F7F7F7F // mostly ASCII, where the fast path matters
+		}
+		words = append(words, w)
+	}
+	for _, w := range words {
+		var b [8]byte
+		binary.LittleEndian.PutUint64(b[:], w)
+		plain, amp, gt := true, false, false
+		for _, c := range b {
+			plain = plain && c >= 0x20 && c < 0x80
+			amp = amp || c == '&'
+			gt = gt || c == '>'
+		}
+		require.Equal(t, plain, plainWord(w), "plainWord(%#x)", w)
+		require.Equal(t, amp, hasByte(w, '&'), "hasByte(%#x, '&')", w)
+		require.Equal(t, gt, hasByte(w, '>'), "hasByte(%#x, '>')", w)
+	}
 }

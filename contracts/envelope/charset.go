@@ -40,27 +40,36 @@ func (s *scanner) start16(mode encMode, at int) {
 		s.charset = "UTF-16BE"
 	}
 	s.decStart, s.dec = at, at
-	s.buf = make([]byte, 0, max(256, len(s.raw)-at))
+	s.buf = make([]byte, 0, min(max(256, len(s.raw)-at), readChunk))
 	s.pos = 0
 	s.decode16()
 }
 
-// decode16 transcodes the whole code units of raw not yet decoded into buf.
+// decode16 transcodes up to readChunk bytes of raw not yet decoded into
+// buf, whole code units only, so the cost of a sniff does not grow with the
+// body even when the whole message is in memory.
 func (s *scanner) decode16() {
 	raw := s.raw
 	i := s.dec
+	end := min(len(raw), i+readChunk)
 	unit := func(j int) rune {
 		if s.mode == modeUTF16LE {
 			return rune(raw[j]) | rune(raw[j+1])<<8
 		}
 		return rune(raw[j])<<8 | rune(raw[j+1])
 	}
+	short := false // stopped for want of bytes
 loop:
-	for i+1 < len(raw) && s.decErr == "" {
+	for i < end {
+		if i+1 >= len(raw) {
+			short = true
+			break
+		}
 		u := unit(i)
 		switch {
 		case u >= 0xD800 && u < 0xDC00:
 			if i+3 >= len(raw) {
+				short = true
 				break loop // wait for the low surrogate
 			}
 			u2 := unit(i + 2)
@@ -79,10 +88,7 @@ loop:
 		}
 	}
 	s.dec = i
-	if s.decErr != "" {
-		s.eof = true
-	}
-	if s.eof && s.dec < len(raw) && s.decErr == "" {
+	if short && s.eof && s.decErr == "" && (s.r == nil || s.rerr == nil) {
 		s.decErr = "truncated UTF-16 input"
 	}
 }
@@ -109,7 +115,7 @@ func (s *scanner) xmlDecl() error {
 		if err != nil {
 			return err
 		}
-		key := string(s.buf[q:end]) // at most three short keys, once per message
+		key := s.buf[q:end]
 		r := s.skipSpace(end)
 		if r >= close || s.buf[r] != '=' {
 			return s.unexpected(r, "'=' in the XML declaration")
@@ -124,17 +130,17 @@ func (s *scanner) xmlDecl() error {
 		}
 		v := s.buf[r+1 : r+1+vEnd]
 		switch {
-		case key == "version" && seen == 0:
+		case string(key) == "version" && seen == 0:
 			if len(v) < 3 || v[0] != '1' || v[1] != '.' || !allDigits(v[2:]) {
 				return s.errAt(r+1, nil, "XML version %q is not 1.x", v)
 			}
 			seen = 1
-		case key == "encoding" && seen == 1:
+		case string(key) == "encoding" && seen == 1:
 			if err := s.setEncoding(v, r+1); err != nil {
 				return err
 			}
 			seen = 2
-		case key == "standalone" && seen >= 1 && seen < 3:
+		case string(key) == "standalone" && seen >= 1 && seen < 3:
 			if string(v) != "yes" && string(v) != "no" {
 				return s.errAt(r+1, nil, "standalone must be \"yes\" or \"no\", not %q", v)
 			}

@@ -2,9 +2,11 @@ package envelope
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"strconv"
 	"unicode/utf8"
 
@@ -77,8 +79,8 @@ type hdrRec struct {
 	space, local, text rng
 }
 
-// scanner holds the state of one Sniff call. Its fixed arrays keep the
-// common case free of allocations beyond head, Info and one string.
+// scanner holds the state of one Sniff call; its slices start in a
+// scratch.
 type scanner struct {
 	r        io.Reader
 	raw      []byte // every byte read: the head
@@ -111,7 +113,11 @@ type scanner struct {
 	bodyNS    rng
 	bodyLocal rng
 	bodyStart int
+}
 
+// scratch is the scanner's working memory, big enough for ordinary
+// messages; a message that needs more grows the slices on the heap.
+type scratch struct {
 	elemArr  [16]elem
 	bindArr  [16]binding
 	attrArr  [16]attr
@@ -121,21 +127,36 @@ type scanner struct {
 	arenaArr [512]byte
 }
 
-func (s *scanner) init() {
-	s.elems = s.elemArr[:0]
-	s.binds = s.bindArr[:0]
-	s.attrs = s.attrArr[:0]
-	s.hdrs = s.hdrArr[:0]
-	s.spans = s.spanArr[:0]
-	s.nsbuf = s.nsArr[:0]
-	s.arena = s.arenaArr[:0]
+func (s *scanner) init(st *scratch) {
+	s.elems = st.elemArr[:0]
+	s.binds = st.bindArr[:0]
+	s.attrs = st.attrArr[:0]
+	s.hdrs = st.hdrArr[:0]
+	s.spans = st.spanArr[:0]
+	s.nsbuf = st.nsArr[:0]
+	s.arena = st.arenaArr[:0]
 	s.charset = "UTF-8"
 }
 
-// fill reads more input. It reports false when there is none: end of
-// input, a read error, a decoding error or the head limit.
+// fill makes more input available in buf: the next chunk of UTF-16 still
+// to transcode, or the next read. It reports false when there is none: end
+// of input, a read error, a decoding error or the head limit.
 func (s *scanner) fill() bool {
-	for !s.eof {
+	for {
+		if s.mode >= modeUTF16LE && s.dec < len(s.raw) {
+			before := len(s.buf)
+			s.decode16()
+			if len(s.buf) > before {
+				return true
+			}
+			if s.decErr != "" {
+				return false
+			}
+		}
+		if s.eof || s.r == nil {
+			s.eof = true
+			return false
+		}
 		if len(s.raw) >= s.maxHead {
 			s.tooLarge = true
 			return false
@@ -171,15 +192,8 @@ func (s *scanner) fill() bool {
 			if m > 0 {
 				return true
 			}
-			continue
-		}
-		before := len(s.buf)
-		s.decode16()
-		if len(s.buf) > before {
-			return true
 		}
 	}
-	return false
 }
 
 // need makes sure n bytes from s.pos are in buf.
@@ -423,24 +437,30 @@ func (s *scanner) declare(t *tag) error {
 				return s.errAt(a.nameStart, nil, "the namespace %q cannot be the default namespace", s.nsbuf[uri.a:uri.b])
 			}
 			s.binds = append(s.binds, binding{prefix: rng{mark, mark}, uri: uri})
+			if len(s.binds) > maxBindings {
+				return s.errAt(a.nameStart, nil, "more than %d namespace declarations in scope", maxBindings)
+			}
 		case a.colon >= 0 && string(s.buf[a.nameStart:a.colon]) == "xmlns":
 			pfx := s.buf[a.colon+1 : a.nameEnd]
 			pa := len(s.nsbuf)
 			s.nsbuf = append(s.nsbuf, pfx...)
 			prefix := rng{pa, len(s.nsbuf)}
 			uri := s.value(a)
-			u := string(s.nsbuf[uri.a:uri.b])
+			u := s.nsbuf[uri.a:uri.b]
 			switch {
 			case string(pfx) == "xmlns":
 				return s.errAt(a.nameStart, nil, "the prefix \"xmlns\" cannot be declared")
-			case string(pfx) == "xml" && u != xmlNS, string(pfx) != "xml" && u == xmlNS:
+			case string(pfx) == "xml" && string(u) != xmlNS, string(pfx) != "xml" && string(u) == xmlNS:
 				return s.errAt(a.nameStart, nil, "the prefix \"xml\" is bound to %q and only it can be", xmlNS)
-			case u == xmlnsNS:
+			case string(u) == xmlnsNS:
 				return s.errAt(a.nameStart, nil, "the namespace %q cannot be bound to a prefix", xmlnsNS)
-			case u == "":
+			case len(u) == 0:
 				return s.errAt(a.nameStart, nil, "namespace prefix %q is bound to an empty URI", pfx)
 			}
 			s.binds = append(s.binds, binding{prefix: prefix, uri: uri})
+			if len(s.binds) > maxBindings {
+				return s.errAt(a.nameStart, nil, "more than %d namespace declarations in scope", maxBindings)
+			}
 		}
 	}
 	var ok bool
@@ -482,6 +502,11 @@ func (s *scanner) declare(t *tag) error {
 	}
 	return nil
 }
+
+// maxBindings bounds the namespace declarations in scope at once. Every
+// prefix lookup walks them, so without a bound a head of many declarations
+// and many elements costs quadratic time. Real messages have a dozen.
+const maxBindings = 256
 
 const (
 	xmlNS   = "http://www.w3.org/XML/1998/namespace"
@@ -676,6 +701,12 @@ func (s *scanner) charData(a, b int, collect bool) error {
 	v := s.buf[a:b]
 	run := 0 // start of bytes not yet appended
 	for i := 0; i < len(v); {
+		if i+8 <= len(v) {
+			if w := binary.LittleEndian.Uint64(v[i:]); plainWord(w) && !hasByte(w, '&') && !hasByte(w, '>') {
+				i += 8
+				continue
+			}
+		}
 		c := v[i]
 		switch {
 		case c == '&':
@@ -722,11 +753,30 @@ func (s *scanner) charData(a, b int, collect bool) error {
 	return nil
 }
 
+// Eight bytes at a time: a word of printable ASCII needs no closer look.
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// plainWord reports whether all eight bytes of w are in 0x20..0x7F.
+func plainWord(w uint64) bool { return (w-0x20*ones|w)&highs == 0 }
+
+// hasByte reports whether any byte of w is c.
+func hasByte(w uint64, c byte) bool {
+	x := w ^ ones*uint64(c)
+	return (x-ones)&^x&highs != 0
+}
+
 // checkChars checks that buf[a:b] holds only XML characters (comments,
 // PIs, CDATA).
 func (s *scanner) checkChars(a, b int) error {
 	v := s.buf[a:b]
 	for i := 0; i < len(v); {
+		if i+8 <= len(v) && plainWord(binary.LittleEndian.Uint64(v[i:])) {
+			i += 8
+			continue
+		}
 		c := v[i]
 		switch {
 		case c < 0x20 && c != '\t' && c != '\n' && c != '\r':
@@ -885,7 +935,6 @@ func (s *scanner) result() *Info {
 	info.Charset = s.charset
 	info.DeclaredCharset = sub(s.declared)
 	info.Body = QName{Space: sub(s.bodyNS), Local: sub(s.bodyLocal)}
-	info.BodyStart = int64(s.rawOff(s.bodyStart))
 	if len(s.hdrs) <= len(bl.headers) {
 		info.Headers = bl.headers[:len(s.hdrs)]
 	} else {
@@ -894,6 +943,7 @@ func (s *scanner) result() *Info {
 	for i, h := range s.hdrs {
 		info.Headers[i] = HeaderElement{Name: QName{Space: sub(h.space), Local: sub(h.local)}, Text: sub(h.text)}
 	}
+	bodyStart := s.bodyStart
 	if n := len(s.spans); n > 0 {
 		last := s.spans[n-1]
 		info.Profile = rivta.RIVTABP20
@@ -908,16 +958,29 @@ func (s *scanner) result() *Info {
 		} else {
 			info.recv = make([]span, n)
 		}
-		for i, sp := range s.spans {
-			sp.start, sp.nameEnd, sp.tagEnd = s.rawOff(sp.start), s.rawOff(sp.nameEnd), s.rawOff(sp.tagEnd)
-			sp.endStart, sp.endEnd = s.rawOff(sp.endStart), s.rawOff(sp.endEnd)
-			if sp.defStart >= 0 {
-				sp.defStart, sp.defEnd = s.rawOff(sp.defStart), s.rawOff(sp.defEnd)
+		copy(info.recv, s.spans)
+		if s.mode >= modeUTF16LE {
+			bs := bodyStart
+			offs := []*int{&bs}
+			for i := range info.recv {
+				sp := &info.recv[i]
+				offs = append(offs, &sp.start, &sp.nameEnd, &sp.tagEnd, &sp.endStart, &sp.endEnd)
+				if sp.defStart >= 0 {
+					offs = append(offs, &sp.defStart, &sp.defEnd)
+				}
 			}
-			sp.text = rng{}
-			info.recv[i] = sp
+			s.mapOffsets(offs)
+			bodyStart = bs
 		}
+		for i := range info.recv {
+			info.recv[i].text = rng{}
+		}
+	} else if s.mode >= modeUTF16LE {
+		bs := bodyStart
+		s.mapOffsets([]*int{&bs})
+		bodyStart = bs
 	}
+	info.BodyStart = int64(bodyStart)
 	return info
 }
 
@@ -930,20 +993,23 @@ func isAllSpace(s string) bool {
 	return true
 }
 
-// rawOff maps an index in buf to an offset in raw.
-func (s *scanner) rawOff(d int) int {
-	if s.mode < modeUTF16LE {
-		return d
-	}
-	n := s.decStart
-	for _, r := range string(s.buf[:d]) {
-		if r >= 0x10000 {
-			n += 4
-		} else {
-			n += 2
+// mapOffsets turns indexes in buf, the UTF-8 transcoding of UTF-16 input,
+// into offsets in raw, in one pass over buf.
+func (s *scanner) mapOffsets(offs []*int) {
+	sort.Slice(offs, func(i, j int) bool { return *offs[i] < *offs[j] })
+	d, raw := 0, s.decStart
+	for _, p := range offs {
+		for d < *p {
+			r, n := utf8.DecodeRune(s.buf[d:])
+			d += n
+			if r >= 0x10000 {
+				raw += 4
+			} else {
+				raw += 2
+			}
 		}
+		*p = raw
 	}
-	return n
 }
 
 // errAt builds a *SyntaxError for buf index p.

@@ -16,6 +16,35 @@ import (
 // *SyntaxError (malformed XML, not an envelope, no Body, DTD), ErrHeadTooLarge,
 // or the reader's own error wrapped.
 func Sniff(r io.Reader, opt Options) (*Info, []byte, error) {
+	var z Sniffer
+	return z.Sniff(r, opt)
+}
+
+// SniffBytes sniffs a message already in memory. It does not copy b; the
+// strings in Info are copies, so b may be reused afterwards.
+func SniffBytes(b []byte) (*Info, error) {
+	var z Sniffer
+	return z.SniffBytes(b, Options{})
+}
+
+// SniffBytesOptions is SniffBytes with Options (MIMEBoundary; MaxHead is
+// ignored because the bytes are already read).
+func SniffBytesOptions(b []byte, opt Options) (*Info, error) {
+	var z Sniffer
+	return z.SniffBytes(b, opt)
+}
+
+// A Sniffer keeps Sniff's working memory (about 5 KB) between calls, so a
+// server that sniffs every request allocates only the head, the Info and
+// its strings. The zero value is ready to use. A Sniffer is not safe for
+// concurrent use: keep them in a sync.Pool. Results never refer to its
+// memory, so it may be reused as soon as a call returns.
+type Sniffer struct {
+	st scratch
+}
+
+// Sniff is the package function Sniff, with z's working memory.
+func (z *Sniffer) Sniff(r io.Reader, opt Options) (*Info, []byte, error) {
 	maxHead := opt.MaxHead
 	if maxHead <= 0 {
 		maxHead = DefaultMaxHead
@@ -24,7 +53,7 @@ func Sniff(r io.Reader, opt Options) (*Info, []byte, error) {
 		maxHead = math.MaxInt32 // offsets are ints; 2 GiB of SOAP header is no header
 	}
 	var s scanner
-	s.init()
+	s.init(&z.st)
 	s.r = r
 	s.maxHead = int(maxHead)
 	s.raw = make([]byte, 0, min(readChunk, s.maxHead))
@@ -33,23 +62,11 @@ func Sniff(r io.Reader, opt Options) (*Info, []byte, error) {
 	return info, s.raw, err
 }
 
-// SniffBytes sniffs a message already in memory. It does not copy b; the
-// strings in Info are copies, so b may be reused afterwards.
-func SniffBytes(b []byte) (*Info, error) {
+// SniffBytes is the package function SniffBytesOptions, with z's working
+// memory.
+func (z *Sniffer) SniffBytes(b []byte, opt Options) (*Info, error) {
 	var s scanner
-	s.init()
-	s.raw = b
-	s.buf = b
-	s.eof = true
-	s.maxHead = len(b)
-	return s.run("")
-}
-
-// SniffBytesOptions is SniffBytes with Options (MIMEBoundary; MaxHead is
-// ignored because the bytes are already read).
-func SniffBytesOptions(b []byte, opt Options) (*Info, error) {
-	var s scanner
-	s.init()
+	s.init(&z.st)
 	s.raw = b
 	s.buf = b
 	s.eof = true
@@ -91,7 +108,7 @@ func (s *scanner) run(boundary string) (*Info, error) {
 	default:
 		return nil, s.errAt(t.start, ErrNotEnvelope,
 			"root element is <%s> in namespace %q, not a SOAP 1.1 or 1.2 Envelope",
-			s.buf[t.nameStart:t.nameEnd], s.nsbuf[t.nsStart:t.nsEnd])
+			s.buf[t.nameStart:t.nameEnd], string(s.nsbuf[t.nsStart:t.nsEnd]))
 	}
 	if t.selfClosing {
 		return nil, s.errAt(t.start, ErrNoBody, "Envelope has no Body")
