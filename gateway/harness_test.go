@@ -258,3 +258,5 @@ func closedAddr(t testing.TB) string {
 func fill(tpl string, kv ...string) string {
 	return strings.NewReplacer(kv...).Replace(tpl)
 }
+
+func writeFile(path string, b []byte) error { return os.WriteFile(path, b, 0o644) }
