@@ -23,7 +23,7 @@ import (
 // SoapUI platform suite (§6 B) that the other test files do not cover.
 
 const (
-	stdNS  = "urn:riv:test:StandardResponder:1"  // default route and permission cases
+	stdNS  = "urn:riv:test:StandardResponder:1" // default route and permission cases
 	stdNS2 = "urn:riv:test:NoDefaultPermResponder:1"
 	vgveNS = "urn:riv:test:DefaultRoutingResponder:1"
 )

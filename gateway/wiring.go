@@ -106,7 +106,9 @@ func defaultPlatform(cfg *config.Config, g *Gateway) Platform {
 type platformService struct{ s *platform.Service }
 
 // Handles implements Platform.
-func (p platformService) Handles(contract, receiver string) bool { return p.s.Handles(contract, receiver) }
+func (p platformService) Handles(contract, receiver string) bool {
+	return p.s.Handles(contract, receiver)
+}
 
 // Serve implements Platform.
 func (p platformService) Serve(ctx context.Context, h *Head, msg []byte, sender string) (int, []byte) {
