@@ -218,6 +218,11 @@ func load(dir string, files []string) (*Set, error) {
 	s := &Set{dir: dir, byNS: map[string][]int{}, byFoldNS: map[string]string{}, schemas: map[string]Schema{}}
 	var errs []error
 	for _, f := range files {
+		// Parse everything first: a binding may live in a WSDL that
+		// imports the one with the portType. Errors are reported below.
+		_, _ = l.wsdl(f)
+	}
+	for _, f := range files {
 		ops, warns, err := l.operations(f)
 		s.warnings = append(s.warnings, warns...)
 		if err != nil {

@@ -358,3 +358,55 @@ func BenchmarkLoadDirAll(b *testing.B) {
 		}
 	}
 }
+
+// A binding in a WSDL that imports the WSDL with the portType (abstract and
+// concrete parts split), and an element declared in an inline schema.
+func TestLoadDirSplitWSDLAndInlineSchema(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	f := defaultFixture()
+	wsdl := f.write(t, dir, nil)
+	full := strings.ReplaceAll(f.wsdl, "{{NS}}", fixNS)
+	i, j := strings.Index(full, "<wsdl:binding"), strings.Index(full, "</wsdl:binding>")+len("</wsdl:binding>")
+	abstract := full[:i] + full[j:]
+	concrete := `<wsdl:definitions xmlns:wsdl="http://schemas.xmlsoap.org/wsdl/" xmlns:soap="http://schemas.xmlsoap.org/wsdl/soap/"
+  xmlns:tns="urn:riv:test:things:GetThings:1:rivtabp21" targetNamespace="urn:riv:test:things:GetThings:1:rivtabp21">
+  <wsdl:import namespace="urn:riv:test:things:GetThings:1:rivtabp21" location="GetThingsInteraction_1.0_RIVTABP21.wsdl"/>
+  ` + full[i:j] + `
+  <wsdl:service name="S"><wsdl:port name="P" binding="tns:GetThingsResponderBinding"><soap:address location="http://localhost/"/></wsdl:port></wsdl:service>
+</wsdl:definitions>`
+	require.NoError(t, os.WriteFile(wsdl, []byte(abstract), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(filepath.Dir(wsdl), "GetThingsService.wsdl"), []byte(concrete), 0o644))
+
+	inlineDir := filepath.Join(dir, "inline")
+	require.NoError(t, os.MkdirAll(inlineDir, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(inlineDir, "Ping.wsdl"), []byte(`<definitions xmlns="http://schemas.xmlsoap.org/wsdl/"
+  xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:p="urn:ping" targetNamespace="urn:ping">
+  <types><xs:schema targetNamespace="urn:ping"><xs:element name="Ping" type="xs:string"/></xs:schema></types>
+  <message name="In"><part name="parameters" element="p:Ping"/></message>
+  <portType name="PingPort"><operation name="Ping"><input message="p:In"/></operation></portType>
+</definitions>`), 0o644))
+
+	set, err := contracts.LoadDir(dir)
+	require.NoError(t, err)
+	ops := set.Operations()
+	require.Len(t, ops, 2)
+	var things, ping contracts.Operation
+	for _, op := range ops {
+		if op.Name == "GetThings" {
+			things = op
+		} else {
+			ping = op
+		}
+	}
+	assert.Equal(t, wsdl, things.WSDL, "reported with the WSDL that has the portType")
+	assert.Equal(t, fixNS+":GetThings", things.SOAPAction, "from the binding in the importing WSDL")
+	assert.Len(t, things.Headers, 2)
+	assert.Equal(t, rivta.RIVTABP21, things.Profile)
+
+	assert.Equal(t, "urn:ping", ping.Namespace)
+	assert.Empty(t, ping.Response.Local, "one-way operation")
+	_, ok := set.Schema("urn:ping")
+	assert.False(t, ok, "no XSD file to validate against")
+	assert.Contains(t, strings.Join(set.Warnings(), "\n"), "inline schema")
+}

@@ -2,6 +2,7 @@ package contracts
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -28,6 +29,7 @@ type wsdlDoc struct {
 	name    string
 	imports []*wsdlDoc
 	schemas []string // XSD files imported by the types section
+	inline  []QName  // global elements declared in inline schemas
 }
 
 // wsdl parses path and the WSDLs it imports (wsdl:import), once each.
@@ -85,6 +87,9 @@ func (l *loader) wsdl(path string) (*wsdlDoc, error) {
 	}
 	for _, types := range root.Elements(wsdlNS, "types") {
 		for _, schema := range types.Elements(xsdNS, "schema") {
+			for _, el := range schema.Elements(xsdNS, "element") {
+				d.inline = append(d.inline, QName{Space: schema.Attr("targetNamespace"), Local: el.Attr("name")})
+			}
 			for _, ref := range schema.Children {
 				if ref.Name.Space != xsdNS || (ref.Name.Local != "import" && ref.Name.Local != "include") {
 					continue
@@ -189,12 +194,14 @@ func (l *loader) operations(file string) ([]Operation, []string, error) {
 	}
 	scope := d.scope()
 	var schemas []string
+	var inline []QName
 	for _, x := range scope {
 		for _, s := range x.schemas {
 			if !slices.Contains(schemas, s) {
 				schemas = append(schemas, s)
 			}
 		}
+		inline = append(inline, x.inline...)
 	}
 	base := strings.TrimSuffix(filepath.Base(file), filepath.Ext(file))
 	named := namedProfile(base, d.tns, d.name)
@@ -207,10 +214,13 @@ func (l *loader) operations(file string) ([]Operation, []string, error) {
 		ptName := xmltext.Name{Space: d.tns, Local: pt.Attr("name")}
 		binding := findBinding(scope, ptName)
 		if binding == nil {
+			binding = l.bindingElsewhere(d, ptName)
+		}
+		if binding == nil {
 			warn("portType %s has no binding; header parts guessed from the message", ptName.Local)
 		}
 		for _, o := range pt.Elements(wsdlNS, "operation") {
-			op, w, err := l.operation(scope, binding, o, schemas)
+			op, w, err := l.operation(scope, binding, o, schemas, inline)
 			for _, s := range w {
 				warn("%s", s)
 			}
@@ -243,6 +253,21 @@ func findBinding(scope []*wsdlDoc, pt xmltext.Name) *xmltext.Node {
 	return nil
 }
 
+// bindingElsewhere finds a binding of portType pt in another WSDL of the
+// directory that imports d (a binding file importing an abstract WSDL).
+func (l *loader) bindingElsewhere(d *wsdlDoc, pt xmltext.Name) *xmltext.Node {
+	for _, p := range slices.Sorted(maps.Keys(l.wsdls)) {
+		other := l.wsdls[p]
+		if other == d || !slices.Contains(other.scope(), d) {
+			continue
+		}
+		if b := findBinding(other.scope(), pt); b != nil {
+			return b
+		}
+	}
+	return nil
+}
+
 // soapChildren returns the SOAP 1.1 and 1.2 binding extension elements local of n.
 func soapChildren(n *xmltext.Node, local string) []*xmltext.Node {
 	if n == nil {
@@ -251,7 +276,7 @@ func soapChildren(n *xmltext.Node, local string) []*xmltext.Node {
 	return append(n.Elements(soap11NS, local), n.Elements(soap12NS, local)...)
 }
 
-func (l *loader) operation(scope []*wsdlDoc, binding, o *xmltext.Node, schemas []string) (Operation, []string, error) {
+func (l *loader) operation(scope []*wsdlDoc, binding, o *xmltext.Node, schemas []string, inline []QName) (Operation, []string, error) {
 	op := Operation{Name: o.Attr("name"), Schemas: schemas}
 	var warns []string
 	in := o.First(wsdlNS, "input")
@@ -328,7 +353,11 @@ func (l *loader) operation(scope []*wsdlDoc, binding, o *xmltext.Node, schemas [
 		}
 	}
 	for _, q := range append([]QName{op.Request, op.Response}, op.Headers...) {
-		if q.Local != "" && !l.declares(schemas, q) {
+		switch {
+		case q.Local == "" || l.declares(schemas, q):
+		case slices.Contains(inline, q):
+			warns = append(warns, fmt.Sprintf("operation %s: element %s is declared in the WSDL's inline schema; messages can only be validated against XSD files", op.Name, q))
+		default:
 			return op, warns, fmt.Errorf("%s: %w", q, errNoElement)
 		}
 	}

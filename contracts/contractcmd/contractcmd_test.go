@@ -231,7 +231,7 @@ func TestValidateAgreesWithXmllint(t *testing.T) {
 			agree, valid := 0, 0
 			for _, s := range samples {
 				oracle, oracleOut := rivtatest.XmllintVerdict(t, xmllint, s.XSD, s.XML)
-				r := run(t, "validate", "--backend", backend, "--contracts", s.Folder, s.XML)
+				r := run(t, "validate", "--backend", backend, "--contracts", s.ContractsDir, s.XML)
 				require.Contains(t, []int{0, 1}, r.code, "%s: validate could not decide: %s", s.Name, r.stderr)
 				ours := r.code == 0
 				if ours {

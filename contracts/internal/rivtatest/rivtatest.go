@@ -75,8 +75,12 @@ func Xmllint(t testing.TB) string {
 type Sample struct {
 	XML    string // path of the sample
 	XSD    string // Responder XSD of the same interaction and version
-	Folder string // contract folder below Contracts (the --contracts DIR)
-	Name   string // path relative to Contracts, for test names
+	Folder string // contract folder directly below Contracts
+	// ContractsDir is the --contracts DIR to validate it with: the sample's
+	// own directory when it holds a WSDL (so the schema is the one next to
+	// the sample, as xmllint gets it), else Folder.
+	ContractsDir string
+	Name         string // path relative to Contracts, for test names
 }
 
 var (
@@ -109,9 +113,18 @@ func Samples(t testing.TB) []Sample {
 			}
 		}
 		if len(pick) != 1 {
+			// No version in the name: the XSD whose targetNamespace is
+			// the sample's root namespace.
+			pick = byRootNamespace(p, xsds)
+		}
+		if len(pick) != 1 {
 			t.Fatalf("sample %s: cannot choose its XSD among %v", rel, xsds)
 		}
-		out = append(out, Sample{XML: p, XSD: pick[0], Folder: folder, Name: filepath.ToSlash(rel)})
+		cdir := folder
+		if wsdls, _ := filepath.Glob(filepath.Join(filepath.Dir(p), "*.wsdl")); len(wsdls) > 0 {
+			cdir = filepath.Dir(p)
+		}
+		out = append(out, Sample{XML: p, XSD: pick[0], Folder: folder, ContractsDir: cdir, Name: filepath.ToSlash(rel)})
 		return nil
 	})
 	if err != nil {
@@ -141,4 +154,34 @@ func XmllintVerdict(t testing.TB, xmllint, xsd, xml string) (bool, string) {
 	}
 	t.Fatalf("xmllint --schema %s %s: exit %d: %s", xsd, xml, ee.ExitCode(), out)
 	return false, ""
+}
+
+var (
+	rootNamespace   = regexp.MustCompile(`<([\w.-]+:)?[\w.-]+[^>]*?\sxmlns(:[\w.-]+)?=["']([^"']*)["']`)
+	targetNamespace = regexp.MustCompile(`targetNamespace=["']([^"']*)["']`)
+)
+
+// byRootNamespace returns the XSDs whose targetNamespace is the namespace
+// the sample's root element start tag declares (a rough read: good enough
+// to pair published samples).
+func byRootNamespace(sample string, xsds []string) []string {
+	data, err := os.ReadFile(sample)
+	if err != nil {
+		return nil
+	}
+	m := rootNamespace.FindSubmatch(data)
+	if m == nil {
+		return nil
+	}
+	var out []string
+	for _, x := range xsds {
+		xd, err := os.ReadFile(x)
+		if err != nil {
+			continue
+		}
+		if tm := targetNamespace.FindSubmatch(xd); tm != nil && string(tm[1]) == string(m[3]) {
+			out = append(out, x)
+		}
+	}
+	return out
 }
