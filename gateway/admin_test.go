@@ -97,7 +97,7 @@ func TestExchangeLog(t *testing.T) {
 	cons, err := vb.ca.IssueClient(consumerID, pki.Options{})
 	require.NoError(t, err)
 	flat := strings.ReplaceAll(string(cons.CertPEM), "\n", " ")
-	r := vb.post(t, http.DefaultClient, HTTP, sample(t, "Rivta21Request.xml", ""), http.Header{"X-Vp-Auth-Cert": {flat}, "X-Skltp-Correlation-Id": {"log-corr-1"}})
+	r := vb.post(t, http.DefaultClient, HTTP, sample(t, "Rivta21Request.xml", ""), http.Header{"X-Vp-Auth-Cert": {flat}, "X-Skltp-Correlation-Id": {"log-corr-1"}, "X-Forwarded-For": {"127.0.0.1"}})
 	require.Equal(t, 200, r.status, string(r.body))
 	var line map[string]any
 	for _, l := range strings.Split(vb.logs.String(), "\n") {
@@ -109,7 +109,7 @@ func TestExchangeLog(t *testing.T) {
 	for k, want := range map[string]any{
 		"message": "exchange", "correlation_id": "log-corr-1", "sender": consumerID, "receiver": "RIVTA21REQUEST",
 		"contract": scheduleNS, "riv_profile": "RIVTABP21", "producer": vb.p21.srv.URL + "/producer21",
-		"status": float64(200), "vp_code": "", "listener": HTTP,
+		"status": float64(200), "vp_code": "", "listener": HTTP, "forwarded_for": "127.0.0.1",
 	} {
 		assert.Equal(t, want, line[k], k)
 	}

@@ -30,6 +30,7 @@ type call struct {
 	start            time.Time
 	correlationID    string
 	remote           string
+	forwardedFor     string // X-Forwarded-For, as a load balancer set it
 	sender           string
 	internal         bool // sender asserted by a trusted internal caller
 	receiver         string
@@ -56,7 +57,7 @@ func (g *Gateway) serviceHandler(listener string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		g.inFlight.Add(1)
 		g.metrics.inFlight.Inc()
-		c := &call{listener: listener, start: time.Now(), remote: r.RemoteAddr, kind: "service"}
+		c := &call{listener: listener, start: time.Now(), remote: r.RemoteAddr, kind: "service", forwardedFor: r.Header.Get("X-Forwarded-For")}
 		defer func() {
 			g.inFlight.Add(-1)
 			g.metrics.inFlight.Dec()

@@ -12,6 +12,7 @@ const (
 	fieldCorrelationID    = "correlation_id"
 	fieldListener         = "listener"
 	fieldRemote           = "remote"
+	fieldForwardedFor     = "forwarded_for"
 	fieldSender           = "sender"
 	fieldReceiver         = "receiver"
 	fieldContract         = "contract"
@@ -58,6 +59,9 @@ func (g *Gateway) finish(c *call) {
 		Str(fieldRouteProfile, string(c.routeProfile)).Str(fieldProducer, c.producer).Int(fieldStatus, c.status).Str(fieldVPCode, code).
 		Float64(fieldTotalMS, ms(total)).Float64(fieldProducerMS, ms(c.producerTime)).
 		Str(fieldRoutingTrace, c.routingTrace).Str(fieldAuthTrace, c.authTrace)
+	if c.forwardedFor != "" {
+		ev = ev.Str(fieldForwardedFor, c.forwardedFor)
+	}
 	if c.originalConsumer != "" {
 		ev = ev.Str(fieldOriginalConsumer, c.originalConsumer)
 	}
