@@ -352,11 +352,15 @@ func (l *loader) operation(scope []*wsdlDoc, binding, o *xmltext.Node, schemas [
 			return op, warns, fmt.Errorf("output message %s: %w", outMsg.Local, err)
 		}
 	}
-	for _, q := range append([]QName{op.Request, op.Response}, op.Headers...) {
+	for i, q := range append([]QName{op.Request, op.Response}, op.Headers...) {
 		switch {
 		case q.Local == "" || l.declares(schemas, q):
 		case slices.Contains(inline, q):
 			warns = append(warns, fmt.Sprintf("operation %s: element %s is declared in the WSDL's inline schema; messages can only be validated against XSD files", op.Name, q))
+		case i >= 2:
+			// A header part's element the types do not import: the header
+			// is still known by name, which is what routing needs.
+			warns = append(warns, fmt.Sprintf("operation %s: header element %s is not declared by any schema the WSDL imports", op.Name, q))
 		default:
 			return op, warns, fmt.Errorf("%s: %w", q, errNoElement)
 		}

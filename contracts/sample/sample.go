@@ -74,6 +74,9 @@ func Request(op contracts.Operation, opt Options) ([]byte, error) {
 		if _, isReceiver := rivta.ProfileForReceiverElement(h.Local); isReceiver {
 			continue
 		}
+		if _, declared := g.m.elements[qname(h)]; !declared {
+			continue // the loader warned: nothing to build it from
+		}
 		n, err := g.global(h)
 		if err != nil {
 			return nil, fmt.Errorf("sample header %s: %w", h, err)

@@ -193,6 +193,7 @@ func TestSampleConstructs(t *testing.T) {
 		assert.Contains(t, string(env), want)
 	}
 	assert.Equal(t, 2, strings.Count(string(env), "<urn:amount "), "minOccurs=2")
+	assert.Regexp(t, `(?s)<soapenv:Header>\s*<urn\d:LogicalAddress>SE0000000000-1234</urn\d:LogicalAddress>\s*<urn\d:Actor>\s*<urn\d:actorId>exempel</urn\d:actorId>\s*<urn\d:actorType>SUBJECT_OF_CARE</urn\d:actorType>`, string(env), "extra header parts are generated too")
 	assert.NotContains(t, string(env), "optional")
 
 	sc, ok := set.Schema(op.Namespace)
