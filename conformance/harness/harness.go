@@ -95,6 +95,7 @@ type Harness struct {
 	closeMu  sync.Mutex
 	closed   bool
 	wg       sync.WaitGroup // handlers writing exchanges
+	cleanup  func()         // removes a temporary contract copy
 }
 
 // New prepares a harness for suite. It loads the contracts when none are
@@ -113,9 +114,10 @@ func New(suite *scenario.Suite, opts Options) (*Harness, error) {
 		return nil, errors.New("harness: a server certificate is required (TLS.Certificates)")
 	}
 	set := opts.Contracts
+	cleanup := func() {}
 	if set == nil {
 		var err error
-		set, err = LoadContracts(suite)
+		set, cleanup, err = LoadContracts(suite)
 		if err != nil {
 			return nil, err
 		}
@@ -130,6 +132,7 @@ func New(suite *scenario.Suite, opts Options) (*Harness, error) {
 		env:      &check.Env{Suite: suite, Contracts: set, Validator: v},
 		incoming: make(chan *pending),
 		serveErr: make(chan error, 1),
+		cleanup:  cleanup,
 	}
 	if opts.Out != "" {
 		h.store = exchange.NewStore(opts.Out)
@@ -139,28 +142,34 @@ func New(suite *scenario.Suite, opts Options) (*Harness, error) {
 
 // LoadContracts loads the suite's contract directory. Suites on disk load
 // in place; suites in another fs.FS (embedded) are copied to a temporary
-// directory first, because the contract loader reads OS paths.
-func LoadContracts(suite *scenario.Suite) (*contracts.Set, error) {
-	dir := suite.ContractsDir()
+// directory first, because the contract loader reads OS paths and the
+// validator compiles schemas from them lazily. cleanup removes that copy;
+// call it when the set is no longer used.
+func LoadContracts(suite *scenario.Suite) (set *contracts.Set, cleanup func(), err error) {
+	cleanup = func() {}
 	if osDir, ok := suite.ContractsOSDir(); ok {
 		set, err := contracts.LoadDir(osDir)
 		if err != nil && set == nil {
-			return nil, fmt.Errorf("suite %s: contracts %s: %w", suite.ID, osDir, err)
+			return nil, cleanup, fmt.Errorf("suite %s: contracts %s: %w", suite.ID, osDir, err)
 		}
-		return set, nil
+		return set, cleanup, nil
 	}
+	dir := suite.ContractsDir()
 	tmp, err := os.MkdirTemp("", "rivgate-contracts-")
 	if err != nil {
-		return nil, fmt.Errorf("contracts: %w", err)
+		return nil, cleanup, fmt.Errorf("contracts: %w", err)
 	}
+	cleanup = func() { os.RemoveAll(tmp) }
 	if err := copyFS(suite.FS, dir, tmp); err != nil {
-		return nil, fmt.Errorf("suite %s: copy contracts: %w", suite.ID, err)
+		cleanup()
+		return nil, func() {}, fmt.Errorf("suite %s: copy contracts: %w", suite.ID, err)
 	}
-	set, err := contracts.LoadDir(tmp)
+	set, err = contracts.LoadDir(tmp)
 	if err != nil && set == nil {
-		return nil, fmt.Errorf("suite %s: contracts %s: %w", suite.ID, dir, err)
+		cleanup()
+		return nil, func() {}, fmt.Errorf("suite %s: contracts %s: %w", suite.ID, dir, err)
 	}
-	return set, nil
+	return set, cleanup, nil
 }
 
 func copyFS(fsys fs.FS, dir, to string) error {
@@ -226,6 +235,7 @@ func (h *Harness) Close() error {
 	}
 	h.closed = true
 	h.closeMu.Unlock()
+	defer h.cleanup()
 	if h.srv == nil {
 		return nil
 	}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/rivgate/rivgate/conformance/result"
 	"github.com/rivgate/rivgate/conformance/scenario"
+	"github.com/rivgate/rivgate/fixtures"
 	"github.com/rivgate/rivgate/internal/pki"
 )
 
@@ -304,5 +305,36 @@ func TestConsumers(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestEmbeddedSuite runs the demo suite straight from the binary's
+// embedded fixtures (no checkout), as the demo does.
+func TestEmbeddedSuite(t *testing.T) {
+	t.Parallel()
+	suite, err := scenario.Load(fixtures.Conformance(), fixtures.DemoSuiteDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := newPKI(t)
+	c := newGoConsumer(p, p.good, time.Second)
+	h, err := New(suite, Options{TLS: p.serverTLS(), Out: t.TempDir(), Scenarios: []string{"S01", "S02"},
+		Await: func(ctx context.Context, _ Await) error { return c.call(ctx) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := h.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	c.url = h.URL()
+	run, err := h.Run(ctx)
+	h.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Status != result.Pass || run.Summary.Checks.Fail != 0 || run.Summary.Checks.Pass < 20 {
+		t.Fatalf("embedded demo suite: %s %+v %v", run.Status, run.Summary, failures(run))
 	}
 }

@@ -65,10 +65,12 @@ func RunProducer(ctx context.Context, suite *scenario.Suite, opts ProducerOption
 	}
 	set := opts.Contracts
 	if set == nil {
+		var cleanup func()
 		var err error
-		if set, err = LoadContracts(suite); err != nil {
+		if set, cleanup, err = LoadContracts(suite); err != nil {
 			return nil, err
 		}
+		defer cleanup()
 	}
 	v := opts.Validator
 	if v == nil {
@@ -84,7 +86,7 @@ func RunProducer(ctx context.Context, suite *scenario.Suite, opts ProducerOption
 	if opts.Out != "" {
 		p.store = exchange.NewStore(opts.Out)
 	}
-	h := &Harness{suite: suite, opts: Options{Scenarios: opts.Scenarios}}
+	h := &Harness{suite: suite, opts: Options{Scenarios: opts.Scenarios}, cleanup: func() {}}
 	scs, err := h.selected()
 	if err != nil {
 		return nil, err
