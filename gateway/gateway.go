@@ -362,7 +362,9 @@ func (g *Gateway) recordReload(res ReloadResult, tlsMsg string) {
 type zerologWriter struct{ l zerolog.Logger }
 
 func (w zerologWriter) Write(p []byte) (int, error) {
-	w.l.Debug().Str("source", "net/http").Msg(strings.TrimSpace(string(p)))
+	// TLS handshake failures (unknown CA, revoked, no certificate in
+	// require mode) land here: operators need them to diagnose consumers.
+	w.l.Info().Str("source", "net/http").Msg(strings.TrimSpace(string(p)))
 	return len(p), nil
 }
 

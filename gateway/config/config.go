@@ -344,12 +344,16 @@ func Load(path string) (*Config, error) {
 // resolve relative paths.
 func Parse(name string, data []byte) (*Config, error) {
 	c := &Config{File: name}
+	file, perr := parser.ParseBytes(data, 0)
 	if err := yaml.UnmarshalWithOptions(data, c, yaml.DisallowUnknownField(), yaml.Strict()); err != nil {
-		return nil, decodeError(name, err)
+		fe := decodeError(name, err)
+		if perr == nil && fe.Field == "" && fe.Line > 0 {
+			fe.Field = keyAt(file, fe.Line, fe.Column)
+		}
+		return nil, fe
 	}
-	file, err := parser.ParseBytes(data, 0)
-	if err != nil {
-		return nil, decodeError(name, err)
+	if perr != nil {
+		return nil, decodeError(name, perr)
 	}
 	present := map[string]bool{}
 	for _, k := range []string{"https", "admin"} {
@@ -366,7 +370,7 @@ func Parse(name string, data []byte) (*Config, error) {
 	return c, nil
 }
 
-func decodeError(name string, err error) error {
+func decodeError(name string, err error) *FieldError {
 	var ne *nodeError
 	if errors.As(err, &ne) {
 		return &FieldError{File: name, Line: ne.line, Column: ne.col, Msg: ne.msg}
@@ -384,6 +388,53 @@ func decodeError(name string, err error) error {
 		return fe
 	}
 	return &FieldError{File: name, Msg: err.Error()}
+}
+
+// keyAt names the key whose value sits at line:col ("producers.timeout"),
+// so a bad value is reported with its field as well as its position.
+func keyAt(file *ast.File, line, col int) string {
+	var walk func(n ast.Node, path string) string
+	at := func(n ast.Node) bool {
+		tk := n.GetToken()
+		return tk != nil && tk.Position != nil && tk.Position.Line == line && tk.Position.Column == col
+	}
+	walk = func(n ast.Node, path string) string {
+		switch v := n.(type) {
+		case *ast.DocumentNode:
+			if v.Body != nil {
+				return walk(v.Body, path)
+			}
+		case *ast.MappingNode:
+			for _, mv := range v.Values {
+				if r := walk(mv, path); r != "" {
+					return r
+				}
+			}
+		case *ast.MappingValueNode:
+			p := strings.TrimPrefix(path+"."+v.Key.GetToken().Value, ".")
+			if at(v.Value) || at(v.Key) {
+				return p
+			}
+			return walk(v.Value, p)
+		case *ast.SequenceNode:
+			for i, e := range v.Values {
+				p := fmt.Sprintf("%s[%d]", path, i)
+				if at(e) {
+					return p
+				}
+				if r := walk(e, p); r != "" {
+					return r
+				}
+			}
+		}
+		return ""
+	}
+	for _, d := range file.Docs {
+		if r := walk(d, ""); r != "" {
+			return r
+		}
+	}
+	return ""
 }
 
 func lookup(file *ast.File, path string) ast.Node {

@@ -72,8 +72,8 @@ func TestErrorsNameFileLineAndField(t *testing.T) {
 	}{
 		{"unknown top-level key", "instance: {name: x}\nlisten_typo: 1\n", []string{"g.yaml:2:", `unknown key "listen_typo"`}},
 		{"unknown nested key", "tls:\n  cert: a\n  key: b\n  client_ca: c\n  clientca: d\n", []string{"g.yaml:5:", `"clientca"`}},
-		{"bad duration", "tls: {cert: a, key: b, client_ca: c}\nproducers:\n  timeout: soon\n", []string{"g.yaml:3:", `"soon" is not a duration`}},
-		{"bad size", "tls: {cert: a, key: b, client_ca: c}\nlimits:\n  max_body: lots\n", []string{"g.yaml:3:", `"lots" is not a size`}},
+		{"bad duration", "tls: {cert: a, key: b, client_ca: c}\nproducers:\n  timeout: soon\n", []string{"g.yaml:3:", "producers.timeout", `"soon" is not a duration`}},
+		{"bad size", "tls: {cert: a, key: b, client_ca: c}\nlimits:\n  max_body: lots\n", []string{"g.yaml:3:", "limits.max_body", `"lots" is not a size`}},
 		{"bad cidr", "tls: {cert: a, key: b, client_ca: c}\nhttp:\n  allowed_cidrs: [10.0.0.0/8, 10.0.0/33]\n", []string{"g.yaml:3:", "http.allowed_cidrs[1]", "not a CIDR"}},
 		{"https without certs", "listen: {https: '127.0.0.1:1'}\n", []string{"tls.cert: required", "tls.key: required", "tls.client_ca: required"}},
 		{"short secret", "tls: {cert: a, key: b, client_ca: c}\nhttp: {internal_secret: abc}\n", []string{"g.yaml:2:", "http.internal_secret: too short"}},

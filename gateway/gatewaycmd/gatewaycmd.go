@@ -92,13 +92,15 @@ func run(ctx context.Context, logw io.Writer, cfg *config.Config) error {
 	if err != nil {
 		return cliutil.BadInput("%s: %w", cfg.File, err)
 	}
+	// Catch SIGHUP before serving, so an early one reloads instead of
+	// killing the process.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 	if err := g.Start(ctx); err != nil {
 		return fmt.Errorf("start gateway: %w", err)
 	}
 	log.Info().Str("config", cfg.File).Str("version", buildinfo.Get().Version).Msg("gateway started")
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
 	for {
 		select {
 		case <-hup:

@@ -7,7 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -151,6 +153,10 @@ func TestRunServesAndStopsOnCancel(t *testing.T) {
 	require.NoError(t, err)
 	_ = resp.Body.Close()
 	assert.Equal(t, 200, resp.StatusCode)
+	require.Eventually(t, func() bool { return strings.Contains(logs.String(), "gateway started") }, 10*time.Second, 10*time.Millisecond)
+	// SIGHUP to ourselves: the command has caught it since before it served.
+	require.NoError(t, syscall.Kill(os.Getpid(), syscall.SIGHUP))
+	require.Eventually(t, func() bool { return strings.Contains(logs.String(), `"message":"reload"`) }, 10*time.Second, 10*time.Millisecond)
 	cancel()
 	select {
 	case err := <-done:
