@@ -151,9 +151,12 @@ func TestVP011PeerNotAllowed(t *testing.T) {
 	assert.Equal(t, "VP011 ["+instanceName+"] "+vpfault.VP011.Text(), f.FaultString)
 	assert.Equal(t, "Caller was not on the white list of accepted IP-addresses.  IP-address: 127.0.0.1.", f.DetailString)
 
-	// An allowed peer forwarding for a disallowed client (VP's X-Forwarded-For check).
-	b2 := newBed(t, "routes: []\n")
-	r = b2.post(t, http.DefaultClient, HTTP, sample(t, "Rivta21Request.xml", ""), http.Header{"X-Forwarded-For": {"192.0.2.7"}})
+	// An allowed internal hop forwarding for a disallowed client (VP's
+	// X-Forwarded-For check on internal calls).
+	const secret = "internal-secret-0123456789"
+	b2 := newBed(t, "routes: []\n", func(b *bed) { b.cfg.HTTP.InternalSecret = secret })
+	r = b2.post(t, http.DefaultClient, HTTP, sample(t, "Rivta21Request.xml", ""),
+		http.Header{"X-Forwarded-For": {"127.0.0.1, 192.0.2.7"}, "X-Vp-Sender-Id": {consumerID}, "X-Vp-Instance-Id": {secret}})
 	f = r.fault(t)
 	assert.Equal(t, vpfault.VP011, f.Code)
 	assert.Equal(t, "Caller was not on the white list of accepted IP-addresses.  IP-address: 192.0.2.7. HTTP header that caused checking: X-Forwarded-For", f.DetailString)

@@ -291,21 +291,15 @@ func (g *Gateway) identify(r *http.Request, c *call) *vpfault.Fault {
 	if _, ok := g.allow.AllowedString(host); !ok {
 		return vpfault.Newf(vpfault.VP011, " IP-address: %s.", host)
 	}
-	for _, v := range r.Header.Values("X-Forwarded-For") {
-		for _, ip := range strings.Split(v, ",") {
-			ip = strings.TrimSpace(ip)
-			if ip == "" {
-				continue
-			}
-			if _, ok := g.allow.AllowedString(ip); !ok {
-				return vpfault.Newf(vpfault.VP011, " IP-address: %s. HTTP header that caused checking: X-Forwarded-For", ip)
-			}
-		}
-	}
 	if secret := g.cfg.HTTP.InternalSecret; secret != "" {
 		if id := r.Header.Get(rivta.HeaderVPSenderID); id != "" {
 			got := r.Header.Get(rivta.HeaderVPInstanceID)
 			if subtle.ConstantTimeCompare([]byte(got), []byte(secret)) == 1 {
+				// An internal hop (AgP, EI, another platform) forwarding for
+				// a client: that client must be allowed too, as in VP.
+				if f := g.checkForwardedFor(r); f != nil {
+					return f
+				}
 				c.sender, c.internal = id, true
 				return nil
 			}
@@ -330,6 +324,23 @@ func (g *Gateway) identify(r *http.Request, c *call) *vpfault.Fault {
 		return vpfault.Raw(vpfault.VP002, "No senderId found in Certificate: "+cert.Subject.String(), nil)
 	}
 	c.sender = s
+	return nil
+}
+
+// checkForwardedFor answers VP011 when an X-Forwarded-For entry is not in
+// the allow list.
+func (g *Gateway) checkForwardedFor(r *http.Request) *vpfault.Fault {
+	for _, v := range r.Header.Values("X-Forwarded-For") {
+		for _, ip := range strings.Split(v, ",") {
+			ip = strings.TrimSpace(ip)
+			if ip == "" {
+				continue
+			}
+			if _, ok := g.allow.AllowedString(ip); !ok {
+				return vpfault.Newf(vpfault.VP011, " IP-address: %s. HTTP header that caused checking: X-Forwarded-For", ip)
+			}
+		}
+	}
 	return nil
 }
 

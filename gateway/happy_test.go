@@ -167,7 +167,9 @@ func TestPlainListenerBehindProxy(t *testing.T) {
 	flat := string(bytes.ReplaceAll(cons.CertPEM, []byte("\n"), []byte(" ")))
 	body := sample(t, "Rivta21Request.xml", "")
 	// SE-VIA-PROXY has no permission: VP007 proves the sender was read from the header.
-	r := vb.post(t, http.DefaultClient, HTTP, body, http.Header{"X-Forwarded-Tls-Client-Cert": {flat}})
+	// X-Forwarded-For holds the consumer's own (public) address behind a
+	// proxy; only internal calls need it in the allow list.
+	r := vb.post(t, http.DefaultClient, HTTP, body, http.Header{"X-Forwarded-Tls-Client-Cert": {flat}, "X-Forwarded-For": {"192.0.2.1"}})
 	f := r.fault(t)
 	assert.Equal(t, "VP007", f.Code.String())
 	assert.Contains(t, f.DetailString, "senderId: SE-VIA-PROXY")
