@@ -374,3 +374,22 @@ func TestValidateMessagePositionOnBodyLine(t *testing.T) {
 	assert.Equal(t, "</c:id>", at(t, msg, probs[0].Line, probs[0].Column, 7))
 	assert.Equal(t, "</c:count>", at(t, msg, probs[1].Line, probs[1].Column, 10))
 }
+
+// FuzzValidateMessage: any bytes give problems or an error, never a panic,
+// and problem positions stay inside the message.
+func FuzzValidateMessage(f *testing.F) {
+	v := xsd.New(testSet(f))
+	f.Add([]byte(`<s:Envelope xmlns:s="` + soapNS + `" xmlns:c="` + coreNS + `"><s:Body>` + validThings + `</s:Body></s:Envelope>`))
+	f.Add([]byte(validThings))
+	f.Add([]byte("\xef\xbb\xbf<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><a/>"))
+	f.Add([]byte("\xff\xfe<\x00a\x00/\x00>\x00"))
+	f.Fuzz(func(t *testing.T, msg []byte) {
+		_, probs, _ := xsd.ValidateMessage(v, msg)
+		lines := bytes.Count(msg, []byte("\n")) + 1
+		for _, p := range probs {
+			if p.Line < 0 || p.Line > lines+1 {
+				t.Fatalf("problem %v outside a %d-line message", p, lines)
+			}
+		}
+	})
+}
