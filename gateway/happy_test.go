@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"bytes"
+	"io"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -204,6 +205,30 @@ func TestMTOMForwardedWhole(t *testing.T) {
 	ct := `multipart/related; type="application/xop+xml"; boundary="MIMEBoundary_1"; start="<root.message@cxf.apache.org>"; start-info="text/xml"`
 	r := vb.post(t, vb.client, HTTPS, []byte(msg), http.Header{"Content-Type": {ct}})
 	require.Equal(t, http.StatusOK, r.status, string(r.body))
+	got := vb.p21.last(t)
+	assert.Equal(t, msg, string(got.body))
+	assert.Equal(t, ct, got.header.Get("Content-Type"))
+}
+
+// TestSOAP12Aware: a SOAP 1.2 call is routed like any other, keeps its
+// application/soap+xml Content-Type towards the producer, and the
+// producer's SOAP 1.2 fault in a 500 passes through (VP forces text/xml and
+// has no SOAP 1.2 tests).
+func TestSOAP12Aware(t *testing.T) {
+	t.Parallel()
+	vb := newVPBed(t)
+	const fault12 = `<env:Envelope xmlns:env="http://www.w3.org/2003/05/soap-envelope"><env:Body><env:Fault><env:Code><env:Value>env:Receiver</env:Value></env:Code><env:Reason><env:Text xml:lang="en">no</env:Text></env:Reason></env:Fault></env:Body></env:Envelope>`
+	vb.p21.handler = func(w http.ResponseWriter, r *http.Request, body []byte) {
+		w.Header().Set("Content-Type", "application/soap+xml; charset=utf-8")
+		w.WriteHeader(http.StatusInternalServerError)
+		_, _ = io.WriteString(w, fault12)
+	}
+	msg := `<env:Envelope xmlns:env="http://www.w3.org/2003/05/soap-envelope"><env:Header><LogicalAddress xmlns="urn:riv:itintegration:registry:1">RIVTA21REQUEST</LogicalAddress></env:Header><env:Body><ns:GetSubjectOfCareSchedule xmlns:ns="` + scheduleNS + `"/></env:Body></env:Envelope>`
+	ct := `application/soap+xml; charset=utf-8; action="urn:x"`
+	r := vb.post(t, vb.client, HTTPS, []byte(msg), http.Header{"Content-Type": {ct}})
+	assert.Equal(t, http.StatusInternalServerError, r.status)
+	assert.Equal(t, fault12, string(r.body))
+	assert.Equal(t, "application/soap+xml; charset=utf-8", r.header.Get("Content-Type"))
 	got := vb.p21.last(t)
 	assert.Equal(t, msg, string(got.body))
 	assert.Equal(t, ct, got.header.Get("Content-Type"))
