@@ -229,9 +229,12 @@ type Shutdown struct {
 	Drain Duration `yaml:"drain"`
 }
 
-// Default returns a configuration with every default filled in.
+// Default returns a configuration with every default filled in, the
+// listener addresses included; callers building a config in code (demo,
+// tests) change what they need, typically to 127.0.0.1:0.
 func Default() *Config {
 	c := &Config{}
+	c.setListenDefaults(nil)
 	c.SetDefaults()
 	return c
 }
