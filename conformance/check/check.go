@@ -30,6 +30,11 @@ type Env struct {
 	Suite     *scenario.Suite
 	Contracts *contracts.Set
 	Validator xsd.Validator
+	// ViaPlatform is the HSA-id (client certificate SERIALNUMBER) of a
+	// platform or gateway trusted to forward the consumer's calls, when the
+	// harness plays the producer behind it. Its calls identify the consumer
+	// by x-rivta-original-serviceconsumer-hsaid instead of the certificate.
+	ViaPlatform string
 }
 
 // Request is one received request as recorded.

@@ -129,6 +129,15 @@ func checkClientCert(e *Env, p *parsed) (result.Status, string) {
 	}
 	sn := exchange.SerialNumberOf(p.req.PeerCert)
 	want := e.Suite.Consumer.HSAID
+	if e.ViaPlatform != "" && sn == e.ViaPlatform {
+		// Forwarded by the trusted platform: it vouches for the consumer
+		// in the original-consumer header (VP always sets it).
+		orig := p.req.Header.Get(rivta.HeaderOriginalConsumer)
+		if orig != want {
+			return result.Fail, fmt.Sprintf("forwarded by platform %q for consumer %q, want the consumer's HSA-id %q", sn, orig, want)
+		}
+		return result.Pass, fmt.Sprintf("forwarded by platform %q for consumer %q", sn, orig)
+	}
 	switch {
 	case sn == "":
 		return result.Fail, fmt.Sprintf("client certificate %q has no SERIALNUMBER (the platform answers VP002)", p.req.PeerCert.Subject)

@@ -79,6 +79,11 @@ type Options struct {
 	Scenarios []string
 	// Now is the clock (tests may freeze it). Default time.Now.
 	Now func() time.Time
+	// ViaPlatform is the HSA-id in the client certificate of a platform
+	// or gateway in front of the harness (the harness then plays the
+	// producers behind it); such calls are attributed to the consumer
+	// named in x-rivta-original-serviceconsumer-hsaid.
+	ViaPlatform string
 }
 
 // Harness is a consumer-mode run in progress.
@@ -129,7 +134,7 @@ func New(suite *scenario.Suite, opts Options) (*Harness, error) {
 	h := &Harness{
 		suite:    suite,
 		opts:     opts,
-		env:      &check.Env{Suite: suite, Contracts: set, Validator: v},
+		env:      &check.Env{Suite: suite, Contracts: set, Validator: v, ViaPlatform: opts.ViaPlatform},
 		incoming: make(chan *pending),
 		serveErr: make(chan error, 1),
 		cleanup:  cleanup,

@@ -1,0 +1,230 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/rivgate/rivgate/conformance/harness"
+	"github.com/rivgate/rivgate/conformance/record"
+	"github.com/rivgate/rivgate/conformance/result"
+	"github.com/rivgate/rivgate/conformance/scenario"
+	"github.com/rivgate/rivgate/gateway"
+	"github.com/rivgate/rivgate/gateway/config"
+	"github.com/rivgate/rivgate/internal/pki"
+)
+
+// This test wires the two halves together, as cmd does: it needs both the
+// gateway and the conformance harness, which never import each other.
+
+const (
+	visitsNS   = "urn:riv:demo:clinic:GetVisitsResponder:1"
+	consumerID = "SE2321000016-DEMOCONS"
+	gatewayID  = "SE2321000016-GW"
+	receiverID = "SE2321000016-CLIN"
+)
+
+const visitsRequest = `<?xml version="1.0" encoding="UTF-8"?>
+<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:itr="urn:riv:itintegration:registry:1" xmlns:gv="urn:riv:demo:clinic:GetVisitsResponder:1" xmlns:core="urn:riv:demo:clinic:1">
+  <soapenv:Header><itr:LogicalAddress>SE2321000016-CLIN</itr:LogicalAddress></soapenv:Header>
+  <soapenv:Body><gv:GetVisits><gv:patientId><core:id>PATIENT</core:id><core:type>1.2.752.129.2.1.3.1</core:type></gv:patientId></gv:GetVisits></soapenv:Body>
+</soapenv:Envelope>`
+
+type e2ePKI struct {
+	ca                         *pki.CA
+	dir, caPath                string
+	serverCert, serverKey      string
+	gwClientCert, gwClientKey  string
+	server, consumer, gwClient *pki.Cert
+}
+
+func newE2EPKI(t *testing.T) *e2ePKI {
+	t.Helper()
+	var p e2ePKI
+	var err error
+	p.dir = t.TempDir()
+	if p.ca, err = pki.NewCA("e2e CA"); err != nil {
+		t.Fatal(err)
+	}
+	p.caPath = filepath.Join(p.dir, "ca.pem")
+	if err := os.WriteFile(p.caPath, p.ca.CertPEM, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p.server, _ = p.ca.IssueServer(pki.Options{})
+	p.consumer, _ = p.ca.IssueClient(consumerID, pki.Options{})
+	p.gwClient, _ = p.ca.IssueClient(gatewayID, pki.Options{})
+	if p.serverCert, p.serverKey, err = p.server.WriteFiles(p.dir, "server"); err != nil {
+		t.Fatal(err)
+	}
+	if p.gwClientCert, p.gwClientKey, err = p.gwClient.WriteFiles(p.dir, "gw-client"); err != nil {
+		t.Fatal(err)
+	}
+	return &p
+}
+
+func (p *e2ePKI) serverTLS() *tls.Config {
+	return &tls.Config{Certificates: []tls.Certificate{p.server.TLSCertificate()}, ClientCAs: p.ca.Pool()}
+}
+
+func (p *e2ePKI) consumerClient() *http.Client {
+	return &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{
+		Certificates: []tls.Certificate{p.consumer.TLSCertificate()}, RootCAs: p.ca.Pool()}}}
+}
+
+// startGateway runs a real gateway whose TAK routes GetVisits for the
+// clinic to producerURL and lets the demo consumer call it.
+func startGateway(t *testing.T, p *e2ePKI, producerURL string) *gateway.Gateway {
+	t.Helper()
+	tak := fmt.Sprintf(`routes:
+  - receiver: %s
+    contract: %s
+    profile: RIVTABP21
+    address: %s
+permissions:
+  - sender: %s
+    receiver: %s
+    contract: %s
+`, receiverID, visitsNS, producerURL, consumerID, receiverID, visitsNS)
+	dir := t.TempDir()
+	takPath := filepath.Join(dir, "tak.yaml")
+	if err := os.WriteFile(takPath, []byte(tak), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := config.Default()
+	cfg.Instance = config.Instance{Name: "rivgate e2e", ID: "rivgate-e2e"}
+	cfg.Listen = config.Listen{HTTPS: "127.0.0.1:0", Admin: "127.0.0.1:0", PathPrefix: "/vp"}
+	cfg.TLS.Cert, cfg.TLS.Key, cfg.TLS.ClientCA = p.serverCert, p.serverKey, p.caPath
+	cfg.TAK.Files = []string{takPath}
+	cfg.Producers.Cert, cfg.Producers.Key, cfg.Producers.CA = p.gwClientCert, p.gwClientKey, p.caPath
+	cfg.Producers.Timeout = config.Duration(5 * time.Second)
+	gw, err := gateway.New(cfg, gateway.Deps{Logger: zerolog.Nop(), Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := gw.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = gw.Close() })
+	return gw
+}
+
+func callVisits(t *testing.T, c *http.Client, url, patient string) []byte {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(strings.Replace(visitsRequest, "PATIENT", patient, 1)))
+	req.Header.Set("Content-Type", "text/xml; charset=UTF-8")
+	req.Header.Set("SOAPAction", `"urn:riv:demo:clinic:GetVisitsResponder:1:GetVisits"`)
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		t.Fatalf("HTTP %d from %s: %s", resp.StatusCode, url, b)
+	}
+	return b
+}
+
+// TestRecordThenReplayThroughGateway records the demo consumer talking to
+// a producer through the real gateway (consumer -> recorder -> gateway ->
+// producer), then replays the recorded suite with the harness playing the
+// producer behind a real gateway (consumer -> gateway -> harness), and
+// expects a passing run with the consumer identified through the gateway.
+func TestRecordThenReplayThroughGateway(t *testing.T) {
+	t.Parallel()
+	p := newE2EPKI(t)
+	root, _ := filepath.Abs(filepath.Join("..", ".."))
+	okResp, err := os.ReadFile(filepath.Join(root, "fixtures", "suites", "demo-clinic", "responses", "visits-ok.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	patients := []string{"191212121212", "194107086995"}
+
+	// Phase 1: record.
+	producer := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		pat := patients[0]
+		if bytes.Contains(body, []byte(patients[1])) {
+			pat = patients[1]
+		}
+		w.Header().Set("Content-Type", "text/xml; charset=UTF-8")
+		_, _ = w.Write(bytes.ReplaceAll(okResp, []byte("191212121212"), []byte(pat)))
+	}))
+	producer.TLS = &tls.Config{Certificates: []tls.Certificate{p.server.TLSCertificate()}, ClientCAs: p.ca.Pool(), ClientAuth: tls.RequireAndVerifyClientCert}
+	producer.StartTLS()
+	defer producer.Close()
+	gw1 := startGateway(t, p, producer.URL+"/GetVisits")
+	recorded := t.TempDir()
+	rec, err := record.New(record.Options{
+		Upstream:    "https://" + gw1.Addr() + "/vp/demo/clinic/GetVisits/1/rivtabp21",
+		ServerTLS:   p.serverTLS(),
+		UpstreamTLS: &tls.Config{Certificates: []tls.Certificate{p.consumer.TLSCertificate()}, RootCAs: p.ca.Pool()},
+		Out:         recorded,
+		Contracts:   filepath.Join(root, "fixtures", "contracts", "demo_clinic_1.0"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := rec.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	client := p.consumerClient()
+	for _, pat := range patients {
+		if got := callVisits(t, client, "https://"+rec.Addr()+"/", pat); !bytes.Contains(got, []byte(pat)) {
+			t.Fatalf("live answer changed: %s", got)
+		}
+	}
+	if err := rec.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// Phase 2: replay through a gateway, the harness playing the producer.
+	suite, err := scenario.LoadDir(recorded)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gwURL string
+	h, err := harness.New(suite, harness.Options{
+		TLS: p.serverTLS(), Out: t.TempDir(), ViaPlatform: gatewayID,
+		Await: func(ctx context.Context, a harness.Await) error {
+			callVisits(t, client, gwURL, patients[a.Index])
+			return nil
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	gw2 := startGateway(t, p, h.URL()+"GetVisits")
+	gwURL = "https://" + gw2.Addr() + "/vp/demo/clinic/GetVisits/1/rivtabp21"
+	run, err := h.Run(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Status != result.Pass {
+		t.Fatalf("replay through the gateway: %s %+v", run.Status, run.Scenarios)
+	}
+	for _, st := range run.Scenarios[0].Steps {
+		for _, c := range st.Checks {
+			if c.ID == scenario.ReqClientCert && !strings.Contains(c.Message, `forwarded by platform "SE2321000016-GW" for consumer "SE2321000016-DEMOCONS"`) {
+				t.Errorf("consumer not identified through the gateway: %s", c.Message)
+			}
+		}
+	}
+}
