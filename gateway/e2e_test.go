@@ -31,6 +31,7 @@ routes:
   - {receiver: BP22, contract: "{{NS}}", profile: RIVTABP22, address: "{{P21}}/bp22"}
   - {receiver: DEAD, contract: "{{NS}}", profile: RIVTABP21, address: "http://{{DEAD}}/dead"}
   - {receiver: NOADDR, contract: "{{NS}}", profile: RIVTABP21, address: ""}
+  - {receiver: demo-tidbok, contract: "{{NS}}", profile: RIVTABP21, address: "{{P21}}/tidbok"}
 permissions:
   - {sender: "{{C}}", receiver: RIVTA21REQUEST, contract: "{{NS}}"}
   - {sender: "{{C}}", receiver: RIVTA20REQUEST, contract: "{{NS}}"}
@@ -40,6 +41,7 @@ permissions:
   - {sender: "{{C}}", receiver: BP22, contract: "{{NS}}"}
   - {sender: "{{C}}", receiver: DEAD, contract: "{{NS}}"}
   - {sender: "{{C}}", receiver: NOADDR, contract: "{{NS}}"}
+  - {sender: "{{C}}", receiver: demo-tidbok, contract: "{{NS}}"}
 `
 
 type vpBed struct {

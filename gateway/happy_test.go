@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"net/http"
+	"os/exec"
 	"regexp"
 	"strconv"
 	"strings"
@@ -33,6 +34,7 @@ func TestHappyPathVPSamples(t *testing.T) {
 		{"RIV-TA 2.1 namespace on Header", "Rivta21RequestNamespaceInHeader.xml", func() *producer { return vb.p21 }, "/producer21"},
 		{"RIV-TA 2.0", "Rivta20Request.xml", func() *producer { return vb.p20 }, "/producer20"},
 		{"RIV-TA 2.0 namespace on Header", "Rivta20RequestNamespaceInHeader.xml", func() *producer { return vb.p20 }, "/producer20"},
+		{"RIV-TA 2.1 with Actor header", "GetSubjectOfCareRequest21.xml", func() *producer { return vb.p21 }, "/tidbok"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -65,6 +67,7 @@ func TestProfileRewrite(t *testing.T) {
 		{"2.1 to 2.0 producer", "Rivta21Request.xml", "TO-20", func() *producer { return vb.p20 }, rivta.RIVTABP20},
 		{"2.0 namespace on Header to 2.1", "Rivta20RequestNamespaceInHeader.xml", "TO-21", func() *producer { return vb.p21 }, rivta.RIVTABP21},
 		{"2.1 namespace on Header to 2.0", "Rivta21RequestNamespaceInHeader.xml", "TO-20", func() *producer { return vb.p20 }, rivta.RIVTABP20},
+		{"2.0 with Actor header to 2.1", "GetSubjectOfCareRequest20.xml", "demo-tidbok", func() *producer { return vb.p21 }, rivta.RIVTABP21},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -84,8 +87,23 @@ func TestProfileRewrite(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, body[in.BodyStart:], got.body[info.BodyStart:], "the body is forwarded unchanged")
 			assert.Equal(t, strconv.Itoa(len(got.body)), got.header.Get("Content-Length"), "Content-Length follows the rewrite")
+			xmllintWellFormed(t, got.body)
 		})
 	}
+}
+
+// xmllintWellFormed has xmllint, an independent parser, read the whole
+// rewritten message.
+func xmllintWellFormed(t *testing.T, doc []byte) {
+	t.Helper()
+	xl, err := exec.LookPath("xmllint")
+	if err != nil {
+		t.Skip("xmllint missing: apt-get install -y libxml2-utils (scripts/test.sh installs it)")
+	}
+	cmd := exec.Command(xl, "--noout", "-")
+	cmd.Stdin = bytes.NewReader(doc)
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "xmllint: %s", out)
 }
 
 func countReceiverElements(b []byte, local string) int {
