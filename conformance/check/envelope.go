@@ -1,7 +1,10 @@
 package check
 
 import (
+	"bytes"
+	"encoding/xml"
 	"errors"
+	"io"
 	"fmt"
 	"mime"
 	"strings"
@@ -25,7 +28,7 @@ func checkEnvelope(_ *Env, p *parsed) (result.Status, string) {
 		return result.Fail, fmt.Sprintf("%s envelope (%s); RIV-TA requires SOAP 1.1", p.info.Version, p.info.Version.Namespace())
 	}
 	if p.docErr != nil {
-		return result.Fail, "not well-formed XML after the Body start: " + p.docErr.Error()
+		return result.Fail, "not well-formed XML after the Body start: " + wellFormedError(p.req.Body, p.docErr)
 	}
 	body := match.EnvelopeChild(p.doc, "Body")
 	if body == nil {
@@ -63,4 +66,25 @@ func checkContentType(_ *Env, p *parsed) (result.Status, string) {
 		return result.Fail, fmt.Sprintf("Content-Type charset %q, but the document is %s", cs, p.info.Charset)
 	}
 	return result.Pass, fmt.Sprintf("Content-Type %q", ct)
+}
+
+// wellFormedError places a parse failure: etree's own error has no line, so
+// the document is read again with encoding/xml, whose errors do.
+func wellFormedError(body []byte, fallback error) string {
+	d := xml.NewDecoder(bytes.NewReader(body))
+	d.Strict = true
+	for range 10_000_000 {
+		_, err := d.Token()
+		if err == io.EOF {
+			break
+		}
+		var se *xml.SyntaxError
+		if errors.As(err, &se) {
+			return fmt.Sprintf("line %d: %s", se.Line, se.Msg)
+		}
+		if err != nil {
+			return err.Error()
+		}
+	}
+	return fallback.Error()
 }

@@ -92,6 +92,9 @@ func checkSOAPAction(_ *Env, p *parsed) (result.Status, string) {
 	if !sent || len(vals) == 0 {
 		return result.Pass, "no SOAPAction sent (allowed: the platform routes on the body)"
 	}
+	if p.info == nil {
+		return result.Skip, "no envelope to read the contract from"
+	}
 	if p.op == nil {
 		return result.Skip, "contract not in the suite's contracts"
 	}

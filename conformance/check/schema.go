@@ -31,6 +31,9 @@ func checkSchema(e *Env, p *parsed) (result.Status, string) {
 
 func formatProblems(ns string, ps []xsd.Problem) string {
 	var b strings.Builder
+	if ns == "" {
+		ns = "the message (no element found to validate)"
+	}
 	fmt.Fprintf(&b, "%d schema problem(s) for %s: ", len(ps), ns)
 	for i, p := range ps {
 		if i == maxProblems {
