@@ -482,7 +482,7 @@ func (l *loader) checkRespond(f *yamlFile, field string, r *Respond) {
 	if r.VPFault != "" {
 		kinds = append(kinds, "vp_fault")
 		if _, err := vpfault.ParseCode(r.VPFault); err != nil {
-			l.add(f, field+".vp_fault", "%v (use VP001-VP015)", err)
+			l.add(f, field+".vp_fault", "%v", err)
 		}
 	}
 	if r.Detail != "" && r.VPFault == "" {
