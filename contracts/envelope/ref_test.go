@@ -54,7 +54,7 @@ func refSniff(msg []byte) (*refInfo, error) {
 		ns     []nsBinding
 		info   refInfo
 		state  = stEnvelope
-		recvs  []strings.Builder
+		recvs  [][]byte
 		hdrTxt strings.Builder
 	)
 	lookup := func(prefix string) (string, bool) {
@@ -83,12 +83,12 @@ func refSniff(msg []byte) (*refInfo, error) {
 			for _, a := range tok.Attr {
 				switch {
 				case a.Name.Space == "" && a.Name.Local == "xmlns":
-					ns = append(ns, nsBinding{"", a.Value})
+					ns = append(ns, nsBinding{"", normAttr(a.Value)})
 				case a.Name.Space == "xmlns":
 					if a.Value == "" {
 						return nil, errors.New("ref: empty prefix binding")
 					}
-					ns = append(ns, nsBinding{a.Name.Local, a.Value})
+					ns = append(ns, nsBinding{a.Name.Local, normAttr(a.Value)})
 				}
 			}
 			uri, ok := lookup(tok.Name.Space)
@@ -132,7 +132,7 @@ func refSniff(msg []byte) (*refInfo, error) {
 				info.body = QName{uri, tok.Name.Local}
 				info.bodyStart = off
 				if len(recvs) > 0 {
-					last := recvs[len(recvs)-1].String()
+					last := string(recvs[len(recvs)-1])
 					info.receiver, info.has = last, strings.Trim(last, " \t\r\n") != ""
 					if !info.has {
 						info.receiver = ""
@@ -150,7 +150,7 @@ func refSniff(msg []byte) (*refInfo, error) {
 						info.profile = rivta.RIVTABP21
 					}
 					sc.recv = len(recvs)
-					recvs = append(recvs, strings.Builder{})
+					recvs = append(recvs, []byte{})
 				}
 			}
 			stack = append(stack, sc)
@@ -180,7 +180,7 @@ func refSniff(msg []byte) (*refInfo, error) {
 				hdrTxt.Write(tok)
 				for _, sc := range stack {
 					if sc.recv >= 0 {
-						recvs[sc.recv].Write(tok)
+						recvs[sc.recv] = append(recvs[sc.recv], tok...)
 					}
 				}
 			}
@@ -188,4 +188,15 @@ func refSniff(msg []byte) (*refInfo, error) {
 			return nil, ErrDTD
 		}
 	}
+}
+
+// normAttr normalises white space in an attribute value as XML 1.0 §3.3.3
+// requires, which encoding/xml does not do.
+func normAttr(v string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '\t' || r == '\n' || r == '\r' {
+			return ' '
+		}
+		return r
+	}, v)
 }

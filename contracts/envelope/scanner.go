@@ -1049,7 +1049,7 @@ func (s *scanner) unexpected(p int, want string) error {
 	if c < utf8.RuneSelf || s.mode == modeSingle {
 		return s.errAt(p, nil, "unexpected character %s (code %d), expected %s", strconv.QuoteRune(rune(c)), c, want)
 	}
-	r, _ := utf8.DecodeRune(s.buf[p:])
+	r, _ := s.runeAt(p) // reads on so a character split between reads is whole
 	return s.errAt(p, nil, "unexpected character %s (code %d), expected %s", strconv.QuoteRune(r), r, want)
 }
 
