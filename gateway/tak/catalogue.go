@@ -3,6 +3,7 @@ package tak
 import (
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rivgate/rivgate/contracts/vpfault"
@@ -62,14 +63,17 @@ type Catalogue struct {
 
 	// Each index maps a lower-cased key to the first entry with that key;
 	// next chains entries sharing a key, in source order (-1 ends a chain).
-	routeHead  map[string]int32 // receiver|contract
-	routeNext  []int32
-	permHead   map[string]int32 // receiver|sender|contract
-	permNext   []int32
-	bySC       map[string]int32 // sender|contract, for LogicalAddressees
-	bySCNext   []int32
-	byRecv     map[string]int32 // receiver, for SupportedContracts
-	byRecvNext []int32
+	routeHead map[string]int32 // receiver|contract
+	routeNext []int32
+	permHead  map[string]int32 // receiver|sender|contract
+	permNext  []int32
+	// The platform-service indexes are built on first use: most gateways
+	// never answer those services, and a reload should not pay for them.
+	platformOnce sync.Once
+	bySC         map[string]int32 // sender|contract, for LogicalAddressees
+	bySCNext     []int32
+	byRecv       map[string]int32 // receiver, for SupportedContracts
+	byRecvNext   []int32
 
 	loaded time.Time
 	source string
@@ -109,8 +113,6 @@ func Build(d *takdata.Data, tree *hsa.Tree, opt BuildOptions) *Catalogue {
 	nr, np := len(d.Routes), len(d.Permissions)
 	c.routeHead, c.routeNext = make(map[string]int32, nr), make([]int32, nr)
 	c.permHead, c.permNext = make(map[string]int32, np), make([]int32, np)
-	c.bySC, c.bySCNext = make(map[string]int32, np/4+1), make([]int32, np)
-	c.byRecv, c.byRecvNext = make(map[string]int32, np/2+1), make([]int32, np)
 	var kb []byte
 	// Walking backwards and pushing onto each chain's head leaves the chains
 	// in source order.
@@ -123,12 +125,26 @@ func Build(d *takdata.Data, tree *hsa.Tree, opt BuildOptions) *Catalogue {
 		p := &d.Permissions[i]
 		kb = appendKey(kb[:0], p.Receiver, p.Sender, p.Contract)
 		push(c.permHead, c.permNext, kb, int32(i))
-		kb = appendKey(kb[:0], p.Sender, p.Contract)
-		push(c.bySC, c.bySCNext, kb, int32(i))
-		kb = appendKey(kb[:0], p.Receiver)
-		push(c.byRecv, c.byRecvNext, kb, int32(i))
 	}
 	return c
+}
+
+// platformIndexes builds the indexes LogicalAddressees and
+// SupportedContracts use, once.
+func (c *Catalogue) platformIndexes() {
+	c.platformOnce.Do(func() {
+		np := len(c.data.Permissions)
+		c.bySC, c.bySCNext = make(map[string]int32, np/4+1), make([]int32, np)
+		c.byRecv, c.byRecvNext = make(map[string]int32, np/2+1), make([]int32, np)
+		var kb []byte
+		for i := np - 1; i >= 0; i-- {
+			p := &c.data.Permissions[i]
+			kb = appendKey(kb[:0], p.Sender, p.Contract)
+			push(c.bySC, c.bySCNext, kb, int32(i))
+			kb = appendKey(kb[:0], p.Receiver)
+			push(c.byRecv, c.byRecvNext, kb, int32(i))
+		}
+	})
 }
 
 func push(head map[string]int32, next []int32, key []byte, i int32) {
@@ -386,6 +402,7 @@ func (c *Catalogue) LogicalAddressees(sender, contract string, at time.Time) []A
 	if c == nil {
 		return nil
 	}
+	c.platformIndexes()
 	k := appendKey2(nil, sender, contract)
 	var out []Addressee
 	seen := map[string]bool{}
@@ -408,6 +425,7 @@ func (c *Catalogue) SupportedContracts(sender, receiver string, at time.Time) []
 	if c == nil {
 		return nil
 	}
+	c.platformIndexes()
 	k := appendLower(nil, receiver)
 	set := map[string]bool{}
 	i, ok := c.byRecv[string(k)]

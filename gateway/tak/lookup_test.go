@@ -1,6 +1,7 @@
 package tak_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/rivgate/rivgate/gateway/tak/hsa"
 	"github.com/rivgate/rivgate/gateway/tak/internal/taktest"
 	"github.com/rivgate/rivgate/gateway/tak/takdata"
+	"github.com/rivgate/rivgate/gateway/tak/takformat"
 )
 
 // Names from skltp/takdatahandler's TestTakDataDefines.
@@ -273,5 +275,49 @@ func TestFaultDetails(t *testing.T) {
 	}
 	if _, f := none.Authorize(tak.Query{Contract: ns, Receiver: "x", Sender: "tp"}); f == nil || f.Code != vpfault.VP008 {
 		t.Fatalf("nil catalogue Authorize: %v, want VP008", f)
+	}
+}
+
+// TestPlatformQueries answers GetLogicalAddresseesByServiceContract and
+// GetSupportedServiceContracts from tak-core's export.json, as KAT does.
+func TestPlatformQueries(t *testing.T) {
+	t.Parallel()
+	d, err := takformat.ReadFile(taktest.Shared(t, "samples", "skltp-tak", "tak-core", "src", "test", "resources", "export.json"), takformat.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := tak.Build(d, nil, tak.BuildOptions{})
+	const schedule = "urn:riv:crm:scheduling:GetSubjectOfCareScheduleResponder:1"
+	const findContent = "urn:riv:itintegration:engagementindex:FindContentResponder:1"
+	receivers := func(as []tak.Addressee) string {
+		var s []string
+		for _, a := range as {
+			s = append(s, a.Receiver)
+		}
+		return strings.Join(s, ",")
+	}
+	tests := []struct {
+		name string
+		got  string
+		want string
+	}{
+		{"addressees for a contract", receivers(c.LogicalAddressees("tp", schedule, at)), "HSA-VKK123,HSA-VKM345,HSA-VKY567"},
+		{"consumer matched case-insensitively", receivers(c.LogicalAddressees("TP", strings.ToUpper(schedule), at)), "HSA-VKK123,HSA-VKM345,HSA-VKY567"},
+		{"another consumer has none", receivers(c.LogicalAddressees("Schedulr", schedule, at)), ""},
+		{"before the permissions start", receivers(c.LogicalAddressees("tp", schedule, time.Date(2009, 3, 9, 12, 0, 0, 0, time.UTC))), ""},
+		{"filters come along", fmt.Sprint(c.LogicalAddressees("tp", findContent, at)[0].Filters),
+			"[{urn:riv:itintegration:registry:GetItems [Category c2]} {urn:riv:itintegration:registry:GetMoreItems []}]"},
+		{"supported contracts for consumer and address", strings.Join(c.SupportedContracts("tp", "5565594230", at), ","),
+			"urn:riv:itinfra:tp:PingResponder:1,urn:riv:itintegration:engagementindex:FindContentResponder:1,urn:riv:itintegration:registry:GetLogicalAddresseesByServiceContractResponder:1,urn:riv:itintegration:registry:GetSupportedServiceContractsResponder:1"},
+		{"supported contracts for any consumer", fmt.Sprint(len(c.SupportedContracts("", "5565594230", at))), "4"},
+		{"supported contracts for another consumer", fmt.Sprint(len(c.SupportedContracts("EI-HSAID", "5565594230", at))), "0"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if tc.got != tc.want {
+				t.Fatalf("got %q, want %q", tc.got, tc.want)
+			}
+		})
 	}
 }

@@ -2,6 +2,7 @@ package takformat
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -88,24 +89,208 @@ type cacheEntry struct {
 // senderId, adress, ids) exactly as written, xs:NCName and xs:dateTime
 // fields (tjansteKontrakt, rivProfil, from/tom) with whitespace collapsed.
 func ReadCache(name string, r io.Reader, opt Options) (*takdata.Data, error) {
-	loc := opt.loc()
-	dec := xml.NewDecoder(bufio.NewReaderSize(r, 64<<10))
-	d := &takdata.Data{Source: name}
-	var (
-		stack    []xml.Name // open elements, to check nesting (RawToken does not)
-		kind     string     // elemRoute, elemPermission or "" outside an entry
-		entryAt  int        // stack depth of the entry element
-		e        cacheEntry
-		field    cacheField
-		fieldAt  int
-		text     []byte
-		inFilter bool
-		filter   takdata.Filter
-		sawRoot  bool
-	)
-	fail := func(line int, format string, args ...any) error {
-		return fmt.Errorf("%s:%d: %s", name, line, fmt.Sprintf(format, args...))
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", name, err)
 	}
+	return readCacheBytes(name, b, opt)
+}
+
+// readCacheBytes tries the fast scanner first; anything it does not handle
+// (a DOCTYPE, an unusual entity, any malformed input) goes to the
+// encoding/xml reader, which also words the errors.
+func readCacheBytes(name string, b []byte, opt Options) (*takdata.Data, error) {
+	if d, ok := scanCache(name, b, opt); ok {
+		return d, nil
+	}
+	return readCacheXML(name, b, opt)
+}
+
+// cacheBuilder turns element events into entries; both tokenizers feed it.
+type cacheBuilder struct {
+	name      string
+	loc       *time.Location
+	d         *takdata.Data
+	depth     int
+	kind      string // elemRoute, elemPermission or "" outside an entry
+	entryAt   int    // depth of the entry element
+	e         cacheEntry
+	field     cacheField
+	fieldAt   int
+	fieldName string
+	text      []byte
+	inFilter  bool
+	filter    takdata.Filter
+	intern    map[string]string
+	bounds    map[boundKey]time.Time
+}
+
+type boundKey struct {
+	text string
+	end  bool
+}
+
+func newCacheBuilder(name string, opt Options) *cacheBuilder {
+	return &cacheBuilder{name: name, loc: opt.loc(), d: &takdata.Data{Source: name},
+		intern: map[string]string{}, bounds: map[boundKey]time.Time{}}
+}
+
+func (c *cacheBuilder) fail(line int, format string, args ...any) error {
+	return fmt.Errorf("%s:%d: %s", c.name, line, fmt.Sprintf(format, args...))
+}
+
+// start handles a start tag with the given local name, ending on line.
+func (c *cacheBuilder) start(local []byte, line int) error {
+	c.depth++
+	switch {
+	case c.kind == "" && (string(local) == elemRoute || string(local) == elemPermission):
+		c.kind, c.entryAt = elemRoute, c.depth
+		if string(local) == elemPermission {
+			c.kind = elemPermission
+		}
+		c.e = cacheEntry{line: line}
+	case c.kind != "" && !c.inFilter && c.depth == c.entryAt+1 && string(local) == elemFilter:
+		c.inFilter, c.filter = true, takdata.Filter{}
+	case c.kind != "" && c.field == fNone && (c.depth == c.entryAt+1 || c.inFilter && c.depth == c.entryAt+2):
+		if f := fieldOf(string(local), c.inFilter); f != fNone {
+			c.field, c.fieldAt, c.text = f, c.depth, c.text[:0]
+			c.fieldName = fieldNames[f]
+		}
+	case c.field != fNone:
+		return c.fail(line, "<%s> inside <%s>: want text only", local, c.fieldName)
+	}
+	return nil
+}
+
+// chars handles character data.
+func (c *cacheBuilder) chars(t []byte) {
+	if c.field != fNone {
+		c.text = append(c.text, t...)
+	}
+}
+
+// end handles an end tag (the tokenizer has checked it matches), ending on
+// line.
+func (c *cacheBuilder) end(line int) error {
+	depth := c.depth
+	c.depth--
+	switch {
+	case c.field != fNone && depth == c.fieldAt:
+		if c.field == fCategorization {
+			c.filter.Categorizations = append(c.filter.Categorizations, string(c.text))
+		} else {
+			c.e.vals[c.field], c.e.has[c.field], c.e.lines[c.field] = c.str(c.field, c.text), true, line
+		}
+		c.field = fNone
+	case c.inFilter && depth == c.entryAt+1:
+		c.inFilter = false
+		c.filter.ServiceDomain = collapse(c.e.vals[fServiceDomain])
+		c.e.vals[fServiceDomain], c.e.has[fServiceDomain] = "", false
+		c.e.filters = append(c.e.filters, c.filter)
+	case c.kind != "" && depth == c.entryAt:
+		if err := c.add(); err != nil {
+			return err
+		}
+		c.kind = ""
+	}
+	return nil
+}
+
+// str makes the string for a field value. Values that repeat across entries
+// (contract, profile, dates, sender) are interned: less memory, and a map
+// hit with a []byte key does not allocate.
+func (c *cacheBuilder) str(f cacheField, b []byte) string {
+	switch f {
+	case fContract, fProfile, fFrom, fTo, fSender:
+		if s, ok := c.intern[string(b)]; ok {
+			return s
+		}
+		s := string(b)
+		c.intern[s] = s
+		return s
+	}
+	return string(b)
+}
+
+func (c *cacheBuilder) bound(text string, end bool) (time.Time, error) {
+	k := boundKey{text, end}
+	if t, ok := c.bounds[k]; ok {
+		return t, nil
+	}
+	t, err := takdata.ParseBound(text, end, c.loc, takdata.ExactZoned)
+	if err == nil {
+		c.bounds[k] = t
+	}
+	return t, err
+}
+
+var fieldNames = [...]string{
+	fID: "id", fReceiver: "receiverId", fSender: "senderId", fProfile: "rivProfil",
+	fContract: "tjansteKontrakt", fFrom: "fromTidpunkt", fTo: "tomTidpunkt", fAddress: "adress",
+	fServiceDomain: "serviceDomain", fCategorization: "categorization",
+}
+
+func (c *cacheBuilder) add() error {
+	e := &c.e
+	// In schema order, so the first missing one is named.
+	need := []cacheField{fReceiver, fProfile, fContract, fFrom, fTo}
+	if c.kind == elemPermission {
+		need = []cacheField{fReceiver, fSender, fContract, fFrom, fTo}
+	}
+	for _, f := range need {
+		if !e.has[f] {
+			return fmt.Errorf("%s:%d: %s: missing <%s>", c.name, e.line, c.kind, fieldNames[f])
+		}
+	}
+	var v takdata.Validity
+	v.FromText = collapse(e.vals[fFrom])
+	v.ToText = collapse(e.vals[fTo])
+	var err error
+	if v.From, err = c.bound(v.FromText, false); err != nil {
+		return fmt.Errorf("%s:%d: %s: fromTidpunkt: %w", c.name, e.lines[fFrom], c.kind, err)
+	}
+	if v.To, err = c.bound(v.ToText, true); err != nil {
+		return fmt.Errorf("%s:%d: %s: tomTidpunkt: %w", c.name, e.lines[fTo], c.kind, err)
+	}
+	origin := c.name + ":" + strconv.Itoa(e.line)
+	if c.kind == elemRoute {
+		c.d.Routes = append(c.d.Routes, takdata.Route{
+			ID:       e.vals[fID],
+			Receiver: e.vals[fReceiver],
+			Contract: collapse(e.vals[fContract]),
+			Profile:  rivta.Profile(collapse(e.vals[fProfile])),
+			Address:  e.vals[fAddress],
+			Validity: v,
+			Origin:   origin,
+		})
+		return nil
+	}
+	c.d.Permissions = append(c.d.Permissions, takdata.Permission{
+		ID:       e.vals[fID],
+		Sender:   e.vals[fSender],
+		Receiver: e.vals[fReceiver],
+		Contract: collapse(e.vals[fContract]),
+		Validity: v,
+		Filters:  e.filters,
+		Origin:   origin,
+	})
+	return nil
+}
+
+func (c *cacheBuilder) finish() (*takdata.Data, error) {
+	if c.d.Empty() {
+		return nil, fmt.Errorf("%s: no %s or %s elements: not a TAK cache file or SokVagvalsInfo answer", c.name, elemRoute, elemPermission)
+	}
+	return c.d, nil
+}
+
+// readCacheXML reads with encoding/xml: the reference reader, and the one
+// that words errors for malformed input.
+func readCacheXML(name string, b []byte, opt Options) (*takdata.Data, error) {
+	dec := xml.NewDecoder(bytes.NewReader(b))
+	c := newCacheBuilder(name, opt)
+	var stack []xml.Name // open elements, to check nesting (RawToken does not)
+	sawRoot := false
 	for {
 		tok, err := dec.RawToken()
 		if err == io.EOF {
@@ -123,54 +308,24 @@ func ReadCache(name string, r io.Reader, opt Options) (*takdata.Data, error) {
 		case xml.StartElement:
 			if len(stack) == 0 {
 				if sawRoot {
-					return nil, fail(line, "second root element <%s>", t.Name.Local)
+					return nil, c.fail(line, "second root element <%s>", t.Name.Local)
 				}
 				sawRoot = true
 			}
 			stack = append(stack, t.Name)
-			switch {
-			case kind == "" && (t.Name.Local == elemRoute || t.Name.Local == elemPermission):
-				kind, entryAt = t.Name.Local, len(stack)
-				e = cacheEntry{line: line}
-			case kind != "" && !inFilter && len(stack) == entryAt+1 && t.Name.Local == elemFilter:
-				inFilter, filter = true, takdata.Filter{}
-			case kind != "" && field == fNone && (len(stack) == entryAt+1 || inFilter && len(stack) == entryAt+2):
-				if f := fieldOf(t.Name.Local, inFilter); f != fNone {
-					field, fieldAt, text = f, len(stack), text[:0]
-				}
-			case field != fNone:
-				return nil, fail(line, "<%s> inside <%s>: want text only", t.Name.Local, stack[fieldAt-1].Local)
+			if err := c.start([]byte(t.Name.Local), line); err != nil {
+				return nil, err
 			}
 		case xml.EndElement:
 			if len(stack) == 0 || stack[len(stack)-1] != t.Name {
-				return nil, fail(line, "unexpected end tag </%s>", qname(t.Name))
+				return nil, c.fail(line, "unexpected end tag </%s>", qname(t.Name))
 			}
-			depth := len(stack)
-			stack = stack[:depth-1]
-			switch {
-			case field != fNone && depth == fieldAt:
-				v := string(text)
-				if field == fCategorization {
-					filter.Categorizations = append(filter.Categorizations, v)
-				} else {
-					e.vals[field], e.has[field], e.lines[field] = v, true, line
-				}
-				field = fNone
-			case inFilter && depth == entryAt+1:
-				inFilter = false
-				filter.ServiceDomain = collapse(e.vals[fServiceDomain])
-				e.vals[fServiceDomain], e.has[fServiceDomain] = "", false
-				e.filters = append(e.filters, filter)
-			case kind != "" && depth == entryAt:
-				if err := addCacheEntry(d, name, kind, &e, loc); err != nil {
-					return nil, err
-				}
-				kind = ""
+			stack = stack[:len(stack)-1]
+			if err := c.end(line); err != nil {
+				return nil, err
 			}
 		case xml.CharData:
-			if field != fNone {
-				text = append(text, t...)
-			}
+			c.chars(t)
 		}
 	}
 	if !sawRoot {
@@ -179,10 +334,7 @@ func ReadCache(name string, r io.Reader, opt Options) (*takdata.Data, error) {
 	if len(stack) != 0 {
 		return nil, fmt.Errorf("%s: unexpected end of file inside <%s>", name, qname(stack[len(stack)-1]))
 	}
-	if d.Empty() {
-		return nil, fmt.Errorf("%s: no %s or %s elements: not a TAK cache file or SokVagvalsInfo answer", name, elemRoute, elemPermission)
-	}
-	return d, nil
+	return c.finish()
 }
 
 func qname(n xml.Name) string {
@@ -190,57 +342,6 @@ func qname(n xml.Name) string {
 		return n.Local
 	}
 	return n.Space + ":" + n.Local
-}
-
-var fieldNames = [...]string{
-	fID: "id", fReceiver: "receiverId", fSender: "senderId", fProfile: "rivProfil",
-	fContract: "tjansteKontrakt", fFrom: "fromTidpunkt", fTo: "tomTidpunkt", fAddress: "adress",
-}
-
-func addCacheEntry(d *takdata.Data, name, kind string, e *cacheEntry, loc *time.Location) error {
-	// In schema order, so the first missing one is named.
-	need := []cacheField{fReceiver, fProfile, fContract, fFrom, fTo}
-	if kind == elemPermission {
-		need = []cacheField{fReceiver, fSender, fContract, fFrom, fTo}
-	}
-	for _, f := range need {
-		if !e.has[f] {
-			return fmt.Errorf("%s:%d: %s: missing <%s>", name, e.line, kind, fieldNames[f])
-		}
-	}
-	var v takdata.Validity
-	v.FromText = collapse(e.vals[fFrom])
-	v.ToText = collapse(e.vals[fTo])
-	var err error
-	if v.From, err = takdata.ParseBound(v.FromText, false, loc, takdata.ExactZoned); err != nil {
-		return fmt.Errorf("%s:%d: %s: fromTidpunkt: %w", name, e.lines[fFrom], kind, err)
-	}
-	if v.To, err = takdata.ParseBound(v.ToText, true, loc, takdata.ExactZoned); err != nil {
-		return fmt.Errorf("%s:%d: %s: tomTidpunkt: %w", name, e.lines[fTo], kind, err)
-	}
-	origin := name + ":" + strconv.Itoa(e.line)
-	if kind == elemRoute {
-		d.Routes = append(d.Routes, takdata.Route{
-			ID:       e.vals[fID],
-			Receiver: e.vals[fReceiver],
-			Contract: collapse(e.vals[fContract]),
-			Profile:  rivta.Profile(collapse(e.vals[fProfile])),
-			Address:  e.vals[fAddress],
-			Validity: v,
-			Origin:   origin,
-		})
-		return nil
-	}
-	d.Permissions = append(d.Permissions, takdata.Permission{
-		ID:       e.vals[fID],
-		Sender:   e.vals[fSender],
-		Receiver: e.vals[fReceiver],
-		Contract: collapse(e.vals[fContract]),
-		Validity: v,
-		Filters:  e.filters,
-		Origin:   origin,
-	})
-	return nil
 }
 
 // collapse applies XML Schema's whitespace "collapse": trim, and runs of

@@ -51,33 +51,64 @@ type jsonData struct {
 	Filtercategorization []jsonRow `json:"filtercategorization"`
 }
 
-// jsonRow holds the union of all sections' fields.
+// jsonRow holds the union of the fields rivgate reads from any section
+// (descriptions, versions and the like are skipped).
 type jsonRow struct {
-	ID                json.RawMessage            `json:"id"`
-	Namn              string                     `json:"namn,omitempty"`
-	Namnrymd          string                     `json:"namnrymd,omitempty"`
-	HsaID             string                     `json:"hsaId,omitempty"`
-	Adress            *string                    `json:"adress,omitempty"`
-	Beskrivning       *string                    `json:"beskrivning,omitempty"`
-	MajorVersion      *int                       `json:"majorVersion,omitempty"`
-	MinorVersion      *int                       `json:"minorVersion,omitempty"`
-	Integrationsavtal *string                    `json:"integrationsavtal,omitempty"`
-	FromTidpunkt      string                     `json:"fromTidpunkt,omitempty"`
-	TomTidpunkt       string                     `json:"tomTidpunkt,omitempty"`
-	Servicedomain     string                     `json:"servicedomain,omitempty"`
-	Category          *string                    `json:"category,omitempty"`
-	Pubversion        string                     `json:"pubversion,omitempty"`
-	Deleted           *bool                      `json:"deleted,omitempty"`
-	Relationships     map[string]json.RawMessage `json:"relationships,omitempty"`
+	ID            json.RawMessage `json:"id"`
+	Namn          string          `json:"namn"`
+	Namnrymd      string          `json:"namnrymd"`
+	HsaID         string          `json:"hsaId"`
+	Adress        string          `json:"adress"`
+	FromTidpunkt  string          `json:"fromTidpunkt"`
+	TomTidpunkt   string          `json:"tomTidpunkt"`
+	Servicedomain string          `json:"servicedomain"`
+	Category      string          `json:"category"`
+	Deleted       bool            `json:"deleted"`
+	Relationships *jsonRels       `json:"relationships"`
 }
 
-// rel returns a relationship by any of its spellings (case-insensitive).
+// jsonRels holds every relationship any section has. encoding/json matches
+// keys case-insensitively, which covers logiskAdress/logiskadress; a struct
+// rather than a map keeps the reader fast on national-size exports.
+type jsonRels struct {
+	Rivtaprofil      json.RawMessage `json:"rivtaprofil,omitempty"`
+	Tjanstekomponent json.RawMessage `json:"tjanstekomponent,omitempty"`
+	Tjanstekonsument json.RawMessage `json:"tjanstekonsument,omitempty"`
+	Tjanstekontrakt  json.RawMessage `json:"tjanstekontrakt,omitempty"`
+	LogiskAdress     json.RawMessage `json:"logiskAdress,omitempty"`
+	Anropsadress     json.RawMessage `json:"anropsadress,omitempty"`
+	Anropsbehorighet json.RawMessage `json:"anropsbehorighet,omitempty"`
+	Filter           json.RawMessage `json:"filter,omitempty"`
+}
+
+// rel returns the first of the named relationships the row has.
 func (r *jsonRow) rel(names ...string) (json.RawMessage, string, bool) {
-	for k, v := range r.Relationships {
-		for _, n := range names {
-			if strings.EqualFold(k, n) {
-				return v, k, true
-			}
+	if r.Relationships == nil {
+		return nil, "", false
+	}
+	x := r.Relationships
+	for _, n := range names {
+		var v json.RawMessage
+		switch n {
+		case "rivtaprofil":
+			v = x.Rivtaprofil
+		case "tjanstekomponent":
+			v = x.Tjanstekomponent
+		case "tjanstekonsument":
+			v = x.Tjanstekonsument
+		case "tjanstekontrakt":
+			v = x.Tjanstekontrakt
+		case "logiskAdress":
+			v = x.LogiskAdress
+		case "anropsadress":
+			v = x.Anropsadress
+		case "anropsbehorighet":
+			v = x.Anropsbehorighet
+		case "filter":
+			v = x.Filter
+		}
+		if len(v) > 0 {
+			return v, n, true
 		}
 	}
 	return nil, "", false
@@ -117,14 +148,13 @@ func idText(raw json.RawMessage) string {
 // ReadJSON reads TAK's JSON export or PubVersion snapshot.
 func ReadJSON(name string, b []byte, opt Options) (*takdata.Data, error) {
 	var doc jsonDoc
-	dec := json.NewDecoder(bytes.NewReader(b))
-	if err := dec.Decode(&doc); err != nil {
+	if err := json.Unmarshal(b, &doc); err != nil {
 		return nil, jsonErr(name, b, err)
 	}
 	if doc.Data == nil {
 		return nil, fmt.Errorf("%s: no \"data\" object: not a TAK export or PubVersion snapshot", name)
 	}
-	r := jsonReader{name: name, data: doc.Data, loc: opt.loc(), out: &takdata.Data{Source: name}}
+	r := jsonReader{name: name, data: doc.Data, loc: opt.loc(), out: &takdata.Data{Source: name}, bounds: map[boundKey]time.Time{}}
 	if err := r.read(); err != nil {
 		return nil, err
 	}
@@ -148,10 +178,11 @@ func jsonErr(name string, b []byte, err error) error {
 }
 
 type jsonReader struct {
-	name string
-	data *jsonData
-	loc  *time.Location
-	out  *takdata.Data
+	name   string
+	data   *jsonData
+	loc    *time.Location
+	out    *takdata.Data
+	bounds map[boundKey]time.Time
 }
 
 func (r *jsonReader) byID(rows []jsonRow) map[string]*jsonRow {
@@ -196,12 +227,7 @@ func (r *jsonReader) read() error {
 	namn := func(x *jsonRow) string { return x.Namn }
 	ns := func(x *jsonRow) string { return x.Namnrymd }
 	hsa := func(x *jsonRow) string { return x.HsaID }
-	adress := func(x *jsonRow) string {
-		if x.Adress == nil {
-			return ""
-		}
-		return *x.Adress
-	}
+	adress := func(x *jsonRow) string { return x.Adress }
 
 	// Each anropsadress: its url and profile; by id, and by url for the
 	// natural-key shape.
@@ -221,7 +247,7 @@ func (r *jsonReader) read() error {
 
 	for i := range d.Vagval {
 		row := &d.Vagval[i]
-		if row.Deleted != nil && *row.Deleted {
+		if row.Deleted {
 			continue
 		}
 		recv, err := r.resolve("vagval", row, addressees, hsa, "logiskAdress")
@@ -272,7 +298,7 @@ func (r *jsonReader) read() error {
 	permIndex := map[string]int{} // anropsbehorighet id -> index in out.Permissions
 	for i := range d.Anropsbehorighet {
 		row := &d.Anropsbehorighet[i]
-		if row.Deleted != nil && *row.Deleted {
+		if row.Deleted {
 			continue
 		}
 		recv, err := r.resolve("anropsbehorighet", row, addressees, hsa, "logiskAdress")
@@ -336,9 +362,7 @@ func (r *jsonReader) read() error {
 			continue
 		}
 		f := &r.out.Permissions[at.perm].Filters[at.idx]
-		if row.Category != nil {
-			f.Categorizations = append(f.Categorizations, *row.Category)
-		}
+		f.Categorizations = append(f.Categorizations, row.Category)
 	}
 	if r.out.Empty() {
 		return fmt.Errorf("%s: no vagval and no anropsbehorighet rows", r.name)
@@ -349,13 +373,26 @@ func (r *jsonReader) read() error {
 func (r *jsonReader) validity(section string, row *jsonRow) (takdata.Validity, error) {
 	v := takdata.Validity{FromText: strings.TrimSpace(row.FromTidpunkt), ToText: strings.TrimSpace(row.TomTidpunkt)}
 	var err error
-	if v.From, err = takdata.ParseBound(v.FromText, false, r.loc, takdata.CalendarZoned); err != nil {
+	if v.From, err = r.bound(v.FromText, false); err != nil {
 		return v, r.errf(section, row, "fromTidpunkt: %v", err)
 	}
-	if v.To, err = takdata.ParseBound(v.ToText, true, r.loc, takdata.CalendarZoned); err != nil {
+	if v.To, err = r.bound(v.ToText, true); err != nil {
 		return v, r.errf(section, row, "tomTidpunkt: %v", err)
 	}
 	return v, nil
+}
+
+// bound parses a date once per distinct value: exports repeat a few dates.
+func (r *jsonReader) bound(text string, end bool) (time.Time, error) {
+	k := boundKey{text, end}
+	if t, ok := r.bounds[k]; ok {
+		return t, nil
+	}
+	t, err := takdata.ParseBound(text, end, r.loc, takdata.CalendarZoned)
+	if err == nil {
+		r.bounds[k] = t
+	}
+	return t, err
 }
 
 // WriteJSON writes d as a PubVersion snapshot: TAK's sections with

@@ -99,7 +99,7 @@ func Read(name string, b []byte, opt Options) (*takdata.Data, error) {
 	case Zip:
 		d, err = readZip(name, b, opt)
 	case Cache:
-		d, err = ReadCache(name, bytes.NewReader(b), opt)
+		d, err = readCacheBytes(name, b, opt)
 	case JSON:
 		d, err = ReadJSON(name, b, opt)
 	default:

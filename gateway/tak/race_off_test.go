@@ -1,0 +1,5 @@
+//go:build !race
+
+package tak_test
+
+const raceEnabled = false
