@@ -23,8 +23,6 @@ import (
 	"github.com/rivgate/rivgate/contracts/vpfault"
 	"github.com/rivgate/rivgate/gateway"
 	"github.com/rivgate/rivgate/gateway/config"
-	"github.com/rivgate/rivgate/gateway/platform"
-	"github.com/rivgate/rivgate/gateway/tak"
 	"github.com/rivgate/rivgate/internal/pki"
 )
 
@@ -44,18 +42,6 @@ const platformPermissions = `permissions:
   - {sender: ` + caller + `, receiver: ` + platformAddress + `, contract: "urn:riv:infrastructure:itintegration:registry:GetSupportedServiceContractsResponder:2"}
 `
 
-// platformAdapter is the wiring the gateway needs: its sniffer result to
-// the platform service. (gateway.defaultPlatform does not build one yet.)
-type platformAdapter struct{ s *platform.Service }
-
-func (a platformAdapter) Handles(contract, receiver string) bool {
-	return a.s.Handles(contract, receiver)
-}
-
-func (a platformAdapter) Serve(ctx context.Context, h *gateway.Head, msg []byte, sender string) (int, []byte) {
-	return a.s.Serve(ctx, h.Native(), msg, sender)
-}
-
 type testBed struct {
 	gw     *gateway.Gateway
 	dir    string
@@ -66,7 +52,8 @@ type testBed struct {
 }
 
 // startGateway runs a real gateway on 127.0.0.1:0 with mutual TLS, VP's TAK
-// test data, the platform permissions above and the platform services.
+// test data, the platform permissions above and its default wiring of the
+// platform services.
 func startGateway(t *testing.T) *testBed {
 	t.Helper()
 	rivta := gentest.RivtaDir(t)
@@ -102,17 +89,9 @@ func startGateway(t *testing.T) *testBed {
 	cfg.TAK.Files, cfg.TAK.HSAFiles = files, hsa
 	cfg.Platform.LogicalAddress = platformAddress
 
-	// The platform reads the same TAK files through its own store; the
-	// gateway's store (built from cfg.TAK) authorises the calls.
-	store, err := tak.NewStore(tak.Config{Files: files, HSAFiles: hsa}, zerolog.Nop())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rep := store.Reload(context.Background()); rep.State != tak.StateOK {
-		t.Fatalf("load TAK: %v", rep.Err)
-	}
-	svc := platform.New(platform.Config{LogicalAddress: platformAddress, InstanceName: cfg.Instance.ID, Version: "e2e", Started: time.Now()}, store.Catalogue, store.Status)
-	gw, err := gateway.New(cfg, gateway.Deps{Logger: zerolog.Nop(), Platform: platformAdapter{svc}, Version: "e2e"})
+	// No Deps.Platform: the gateway builds gateway/platform over its own
+	// TAK store, as in production.
+	gw, err := gateway.New(cfg, gateway.Deps{Logger: zerolog.Nop(), Version: "e2e"})
 	if err != nil {
 		t.Fatal(err)
 	}
