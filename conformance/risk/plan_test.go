@@ -72,7 +72,7 @@ func TestPlanSelection(t *testing.T) {
 			},
 		},
 		{
-			name: "profile: low-risk error handling runs one scenario, medium network its fallback",
+			name:    "profile: low-risk error handling runs one scenario, medium network its fallback",
 			profile: "profile.yaml", kind: KindCertification, selected: []string{"S01", "S02", "S03", "S05"},
 			depth: map[string]string{"visits": DepthAll, "faults": DepthSmoke, "network": DepthCore},
 			reasons: map[string]string{
@@ -81,7 +81,7 @@ func TestPlanSelection(t *testing.T) {
 			},
 		},
 		{
-			name: "re-certification: bug fix runs its core set and the named scenarios, the rest the regression set",
+			name:    "re-certification: bug fix runs its core set and the named scenarios, the rest the regression set",
 			profile: "recert.yaml", kind: KindRecertification, selected: []string{"S01", "S02", "S03", "S04"},
 			depth: map[string]string{"visits": DepthRegression, "faults": DepthCore, "network": DepthRegression},
 			reasons: map[string]string{
