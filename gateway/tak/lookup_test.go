@@ -10,9 +10,9 @@ import (
 	"github.com/rivgate/rivgate/contracts/vpfault"
 	"github.com/rivgate/rivgate/gateway/tak"
 	"github.com/rivgate/rivgate/gateway/tak/hsa"
-	"github.com/rivgate/rivgate/gateway/tak/internal/taktest"
 	"github.com/rivgate/rivgate/gateway/tak/takdata"
 	"github.com/rivgate/rivgate/gateway/tak/takformat"
+	"github.com/rivgate/rivgate/gateway/tak/taktest"
 )
 
 // Names from skltp/takdatahandler's TestTakDataDefines.

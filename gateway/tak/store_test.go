@@ -15,7 +15,7 @@ import (
 
 	"github.com/rivgate/rivgate/contracts/vpfault"
 	"github.com/rivgate/rivgate/gateway/tak"
-	"github.com/rivgate/rivgate/gateway/tak/internal/taktest"
+	"github.com/rivgate/rivgate/gateway/tak/taktest"
 )
 
 const yamlNS = "urn:riv:crm:scheduling:GetSubjectOfCareScheduleResponder:1"

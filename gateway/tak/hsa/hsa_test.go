@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/rivgate/rivgate/gateway/tak/hsa"
-	"github.com/rivgate/rivgate/gateway/tak/internal/taktest"
+	"github.com/rivgate/rivgate/gateway/tak/taktest"
 )
 
 // TestVPTree reads VP's own HSA test files (master + complement) and checks

@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rivgate/rivgate/gateway/tak/internal/taktest"
 	"github.com/rivgate/rivgate/gateway/tak/takdata"
 	"github.com/rivgate/rivgate/gateway/tak/takformat"
+	"github.com/rivgate/rivgate/gateway/tak/taktest"
 )
 
 func exportJSON(t *testing.T) string {

@@ -10,9 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rivgate/rivgate/gateway/tak/internal/taktest"
 	"github.com/rivgate/rivgate/gateway/tak/takdata"
 	"github.com/rivgate/rivgate/gateway/tak/takformat"
+	"github.com/rivgate/rivgate/gateway/tak/taktest"
 )
 
 func opts(t *testing.T) takformat.Options {

@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rivgate/rivgate/gateway/tak/internal/taktest"
 	"github.com/rivgate/rivgate/gateway/tak/takformat"
+	"github.com/rivgate/rivgate/gateway/tak/taktest"
 )
 
 // TestYAMLExample reads the README's example in fixtures/tak.

@@ -6,10 +6,10 @@ import (
 	"time"
 
 	"github.com/rivgate/rivgate/gateway/tak/hsa"
-	"github.com/rivgate/rivgate/gateway/tak/internal/taktest"
 	"github.com/rivgate/rivgate/gateway/tak/takdata"
 	"github.com/rivgate/rivgate/gateway/tak/takformat"
 	"github.com/rivgate/rivgate/gateway/tak/taklint"
+	"github.com/rivgate/rivgate/gateway/tak/taktest"
 )
 
 const ns = "urn:riv:crm:scheduling:GetSubjectOfCareScheduleResponder:1"

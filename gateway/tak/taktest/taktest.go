@@ -1,4 +1,4 @@
-// Package taktest holds test helpers shared by the tak packages: where the
+// Package taktest holds test helpers for the tak packages and their CLI: where the
 // shared RIV-TA samples are, and small builders for catalogue entries.
 package taktest
 
