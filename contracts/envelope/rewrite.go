@@ -2,6 +2,7 @@ package envelope
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/rivgate/rivgate/contracts/rivta"
 )
@@ -56,30 +57,45 @@ func RewriteProfile(head []byte, info *Info, to rivta.Profile) ([]byte, error) {
 	toNS, toLocal := to.ReceiverElement()
 	enc := textEncoder(info.Charset)
 
-	out := make([]byte, 0, len(head)+len(toNS)+2*len(toLocal)+32)
-	last, n := 0, 0
-	for _, sp := range spans {
-		if sp.local != fromLocal || sp.start < last {
-			continue // another profile's element, or nested in one already rewritten
+	// Each receiver element becomes two edits, its start tag and its end
+	// tag. Tags never overlap, so the edits apply in order even when one
+	// receiver element sits inside another.
+	type edit struct {
+		at, end int
+		sp      *span // start tag edit; nil for an end tag
+	}
+	edits := make([]edit, 0, 2*len(spans))
+	for i := range spans {
+		sp := &spans[i]
+		if sp.local != fromLocal {
+			continue
 		}
-		n++
-		out = append(out, head[last:sp.start]...)
-		out = enc(out, "<", toLocal, ` xmlns="`, toNS, `"`)
-		if sp.defStart >= 0 {
-			out = append(out, head[sp.nameEnd:sp.defStart]...)
-			out = append(out, head[sp.defEnd:sp.tagEnd]...)
-		} else {
-			out = append(out, head[sp.nameEnd:sp.tagEnd]...)
-		}
-		last = sp.tagEnd
+		edits = append(edits, edit{sp.start, sp.tagEnd, sp})
 		if !sp.selfClosing {
-			out = append(out, head[sp.tagEnd:sp.endStart]...)
-			out = enc(out, "</", toLocal, ">")
-			last = sp.endEnd
+			edits = append(edits, edit{sp.endStart, sp.endEnd, nil})
 		}
 	}
-	if n == 0 {
+	if len(edits) == 0 {
 		return nil, fmt.Errorf("rewrite RIV-TA profile %s to %s: no %s element in the Header", from, to, fromLocal)
+	}
+	slices.SortFunc(edits, func(a, b edit) int { return a.at - b.at })
+
+	out := make([]byte, 0, len(head)+len(edits)*(len(toNS)+len(toLocal)+16))
+	last := 0
+	for _, e := range edits {
+		out = append(out, head[last:e.at]...)
+		if sp := e.sp; sp != nil {
+			out = enc(out, "<", toLocal, ` xmlns="`, toNS, `"`)
+			if sp.defStart >= 0 {
+				out = append(out, head[sp.nameEnd:sp.defStart]...)
+				out = append(out, head[sp.defEnd:sp.tagEnd]...)
+			} else {
+				out = append(out, head[sp.nameEnd:sp.tagEnd]...)
+			}
+		} else {
+			out = enc(out, "</", toLocal, ">")
+		}
+		last = e.end
 	}
 	return append(out, head[last:]...), nil
 }
