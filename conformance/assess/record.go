@@ -32,9 +32,9 @@ const AttachmentsDir = "attachments"
 // override, in the order they were recorded (earlier ones are kept; the
 // latest per item counts).
 type Record struct {
-	Format      string       `json:"format"`
-	Reviews     []Review     `json:"reviews"`
-	Declaration *Declaration `json:"declaration,omitempty"`
+	Format      string              `json:"format"`
+	Reviews     []Review            `json:"reviews"`
+	Declaration *Declaration        `json:"declaration,omitempty"`
 	Overrides   []decision.Override `json:"overrides,omitempty"`
 }
 
