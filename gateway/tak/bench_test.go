@@ -2,12 +2,14 @@ package tak_test
 
 import (
 	"bytes"
+	"context"
 	"runtime"
 	"testing"
 	"time"
 
 	"github.com/rivgate/rivgate/gateway/tak"
 	"github.com/rivgate/rivgate/gateway/tak/hsa"
+	"github.com/rivgate/rivgate/gateway/tak/takclient"
 	"github.com/rivgate/rivgate/gateway/tak/takdata"
 	"github.com/rivgate/rivgate/gateway/tak/takformat"
 	"github.com/rivgate/rivgate/gateway/tak/taktest"
@@ -111,6 +113,15 @@ func loadSources(tb testing.TB) map[string]func() *tak.Catalogue {
 	if err := takformat.WriteJSON(&jsonBuf, gen, takformat.Options{Location: loc}); err != nil {
 		tb.Fatal(err)
 	}
+	stand := taktest.NewStandInData(tb, gen)
+	client, err := takclient.New(stand.URL, takclient.Options{Location: loc})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	fastClient, err := takclient.New(stand.URL, takclient.Options{Location: loc, FastDecode: true})
+	if err != nil {
+		tb.Fatal(err)
+	}
 	read := func(name string, b []byte) func() *tak.Catalogue {
 		return func() *tak.Catalogue {
 			d, err := takformat.Read(name, b, takformat.Options{Location: loc})
@@ -126,6 +137,20 @@ func loadSources(tb testing.TB) map[string]func() *tak.Catalogue {
 		},
 		"VP cache XML + index": read("gen.xml", xmlBuf.Bytes()),
 		"TAK JSON + index":     read("gen.json", jsonBuf.Bytes()),
+		"live TAK (SOAP, loopback) + index": func() *tak.Catalogue {
+			d, err := client.Fetch(context.Background())
+			if err != nil {
+				tb.Fatal(err)
+			}
+			return tak.Build(d, nil, tak.BuildOptions{})
+		},
+		"live TAK, fast decode + index": func() *tak.Catalogue {
+			d, err := fastClient.Fetch(context.Background())
+			if err != nil {
+				tb.Fatal(err)
+			}
+			return tak.Build(d, nil, tak.BuildOptions{})
+		},
 	}
 }
 
@@ -138,7 +163,7 @@ func TestLoad100k(t *testing.T) {
 		t.Skip("measurement: skipped with -short and -race")
 	}
 	sources := loadSources(t)
-	for _, name := range []string{"index only (entries in memory)", "VP cache XML + index", "TAK JSON + index"} {
+	for _, name := range []string{"index only (entries in memory)", "VP cache XML + index", "TAK JSON + index", "live TAK (SOAP, loopback) + index", "live TAK, fast decode + index"} {
 		load := sources[name]
 		runtime.GC()
 		start := time.Now()
@@ -175,3 +200,5 @@ func benchLoad(b *testing.B, name string) {
 func BenchmarkLoad100kIndex(b *testing.B)    { benchLoad(b, "index only (entries in memory)") }
 func BenchmarkLoad100kCacheXML(b *testing.B) { benchLoad(b, "VP cache XML + index") }
 func BenchmarkLoad100kJSON(b *testing.B)     { benchLoad(b, "TAK JSON + index") }
+func BenchmarkLoad100kSOAP(b *testing.B)     { benchLoad(b, "live TAK (SOAP, loopback) + index") }
+func BenchmarkLoad100kSOAPFast(b *testing.B) { benchLoad(b, "live TAK, fast decode + index") }

@@ -21,6 +21,7 @@
 package tak
 
 import (
+	"crypto/tls"
 	"time"
 
 	"github.com/rivgate/rivgate/gateway/tak/takdata"
@@ -124,6 +125,13 @@ type ClientConfig struct {
 	Timeout time.Duration
 	// UserAgent is sent with each request (VP: takcache.header.user.agent).
 	UserAgent string
+	// TLS is used for an https URL (client certificate, roots); nil means
+	// the system roots.
+	TLS *tls.Config
+	// FastDecode decodes TAK's answers with the cache-file scanner rather
+	// than the generated SOAP types (same entries, much faster; see
+	// takclient.Options).
+	FastDecode bool
 }
 
 func (c *Config) location() *time.Location {

@@ -1,13 +1,20 @@
 package tak
 
 import (
-	"errors"
+	"context"
 	"time"
+
+	"github.com/rivgate/rivgate/gateway/tak/takclient"
+	"github.com/rivgate/rivgate/gateway/tak/takdata"
 )
 
 // newFetcher makes the SokVagvalsInfo v2 client for cfg.URL.
 func newFetcher(cfg Config, loc *time.Location) (fetchFunc, error) {
-	_ = cfg
-	_ = loc
-	return nil, errors.New("TAK url: the SokVagvalsInfo client is not built yet")
+	c, err := takclient.New(cfg.URL, takclient.Options{
+		Timeout: cfg.Client.Timeout, UserAgent: cfg.Client.UserAgent, TLS: cfg.Client.TLS, Location: loc, FastDecode: cfg.Client.FastDecode,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context) (*takdata.Data, error) { return c.Fetch(ctx) }, nil
 }

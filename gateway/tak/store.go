@@ -172,13 +172,8 @@ func (s *Store) Reload(ctx context.Context) Report {
 	}
 	if s.cfg.CacheFile != "" && tree != nil {
 		logf("Restore from local TAK copy %s...", s.cfg.CacheFile)
+		// As VP, the local copy is used as saved (it was saved filtered).
 		cached, rerr := takformat.ReadFile(s.cfg.CacheFile, takformat.Options{Location: s.loc})
-		if rerr == nil {
-			cached = filterContracts(cached, s.cfg.Contracts)
-			if cached.Empty() {
-				rerr = fmt.Errorf("%s: no entries left after the contract filter", s.cfg.CacheFile)
-			}
-		}
 		if rerr == nil {
 			d := &takdata.Data{}
 			if files != nil {

@@ -27,6 +27,7 @@ func newImport() *cobra.Command {
 		to        string
 		asJSON    bool
 		timeout   time.Duration
+		fast      bool
 	)
 	cmd := &cobra.Command{
 		Use:   "import [FILE...] [--url URL] [--cache-file FILE]",
@@ -62,7 +63,7 @@ from the local cache, or FAILED); 2 bad input.`,
 			opt := lf.options()
 			store, err := tak.NewStore(tak.Config{
 				Files: args, HSAFiles: c.hsaFiles, URL: url, CacheFile: cacheFile, Location: loc, Contracts: contracts,
-				HSALookup: opt.HSALookup, DefaultRouting: opt.DefaultRouting, Client: tak.ClientConfig{Timeout: timeout},
+				HSALookup: opt.HSALookup, DefaultRouting: opt.DefaultRouting, Client: tak.ClientConfig{Timeout: timeout, FastDecode: fast},
 			}, zerolog.Nop())
 			if err != nil {
 				return cliutil.BadInput("%w", err)
@@ -111,6 +112,7 @@ from the local cache, or FAILED); 2 bad input.`,
 	fs.StringVar(&to, "to", "", "format for --out: yaml, cache or json (default: from the file name)")
 	fs.BoolVar(&asJSON, "json", false, "print the report as JSON")
 	fs.DurationVar(&timeout, "timeout", 60*time.Second, "bound on fetching from --url")
+	fs.BoolVar(&fast, "fast-decode", false, "decode TAK's answers with the cache-file scanner instead of the generated SOAP types (same result, faster)")
 	c.register(fs)
 	lf.register(fs)
 	return cmd

@@ -350,3 +350,12 @@ func validChars(b []byte) bool {
 	}
 	return true
 }
+
+// ScanEntries reads the virtualiseringsInfo and anropsBehorighetsInfo
+// elements of b (a cache file or a SokVagvalsInfo answer) with the fast
+// scanner only. It reports false, and reads nothing, whenever the scanner
+// would hand over to encoding/xml: no entries, unusual XML, any error. The
+// live TAK client uses it to decode large answers quickly.
+func ScanEntries(name string, b []byte, opt Options) (*takdata.Data, bool) {
+	return scanCache(name, b, opt)
+}
