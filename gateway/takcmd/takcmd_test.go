@@ -267,3 +267,28 @@ func TestImportFiles(t *testing.T) {
 		t.Fatalf("missing file: exit %d\n%s", code, stdout)
 	}
 }
+
+// TestImportLive runs `rivgate tak import --url` against a TAK stand-in over
+// HTTP, then with TAK gone, restoring the cache file the first run wrote.
+func TestImportLive(t *testing.T) {
+	t.Parallel()
+	stand := taktest.NewStandIn(t, taktest.VPRoutes(t), taktest.VPPermissions(t))
+	cache := filepath.Join(t.TempDir(), "takcache.xml")
+	out, stderr, code := run(t, "import", "--url", stand.URL, "--cache-file", cache, "--json")
+	var rep struct {
+		State  string   `json:"state"`
+		Routes int      `json:"routes"`
+		Perms  int      `json:"permissions"`
+		Log    []string `json:"log"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || code != 0 || rep.State != "OK" || rep.Routes != 22 || rep.Perms != 21 {
+		t.Fatalf("exit %d, %v\n%s%s", code, err, out, stderr)
+	}
+	if !strings.Contains(strings.Join(rep.Log, "\n"), "saved virtualizations and permissions to local TAK copy: "+cache) {
+		t.Fatalf("log does not report the cache write:\n%s", strings.Join(rep.Log, "\n"))
+	}
+	out, _, code = run(t, "import", "--url", taktest.DeadURL(t), "--cache-file", cache, "--fast-decode")
+	if code != 1 || !strings.Contains(out, "state:       RESTORED") || !strings.Contains(out, "routes:      22") {
+		t.Fatalf("TAK gone: exit %d\n%s", code, out)
+	}
+}

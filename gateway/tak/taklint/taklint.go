@@ -95,8 +95,9 @@ func HasErrors(fs []Finding) bool {
 }
 
 type checker struct {
-	opt Options
-	out []Finding
+	opt    Options
+	out    []Finding
+	hsaLow map[string]string // lower-cased HSA-id -> as in the tree, built on first use
 }
 
 func (c *checker) add(sev Severity, rule, msg string, entries ...string) {
@@ -144,11 +145,14 @@ func (c *checker) hsaID(what, id, entry string, star bool) {
 		c.add(Error, "hsa-id", fmt.Sprintf("%s %q: TAK allows only letters, digits, '_' and '-'", what, id), entry)
 	}
 	if c.opt.Tree != nil && id != "*" && !c.opt.Tree.Contains(id) {
-		for _, u := range c.opt.Tree.IDs() {
-			if strings.EqualFold(u, id) {
-				c.add(Warning, "hsa-case", fmt.Sprintf("%s %q matches HSA unit %q only case-insensitively: TAK lookups ignore case but VP's HSA tree walk does not, so calls to %q are not routed via its HSA parents", what, id, u, id), entry)
-				break
+		if c.hsaLow == nil {
+			c.hsaLow = make(map[string]string, c.opt.Tree.Len())
+			for _, u := range c.opt.Tree.IDs() {
+				c.hsaLow[strings.ToLower(u)] = u
 			}
+		}
+		if u, ok := c.hsaLow[strings.ToLower(id)]; ok {
+			c.add(Warning, "hsa-case", fmt.Sprintf("%s %q matches HSA unit %q only case-insensitively: TAK lookups ignore case but VP's HSA tree walk does not, so calls to %q are not routed via its HSA parents", what, id, u, id), entry)
 		}
 	}
 }
