@@ -17,8 +17,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rivgate/rivgate/conformance/check"
 	"github.com/rivgate/rivgate/conformance/result"
 	"github.com/rivgate/rivgate/conformance/scenario"
+	"github.com/rivgate/rivgate/contracts/xsd"
 	"github.com/rivgate/rivgate/fixtures"
 	"github.com/rivgate/rivgate/internal/pki"
 )
@@ -336,5 +338,58 @@ func TestEmbeddedSuite(t *testing.T) {
 	}
 	if run.Status != result.Pass || run.Summary.Checks.Fail != 0 || run.Summary.Checks.Pass < 20 {
 		t.Fatalf("embedded demo suite: %s %+v %v", run.Status, run.Summary, failures(run))
+	}
+}
+
+// TestReevaluateFromExchanges re-evaluates a run's checks from its
+// exchange files alone (what `conform verify` needs): an untouched run
+// reproduces exactly; a changed request body does not.
+func TestReevaluateFromExchanges(t *testing.T) {
+	t.Parallel()
+	p := newPKI(t)
+	c := newGoConsumer(p, p.good, time.Second)
+	c.retries = 2 // a storm after the VP007, so behaviour findings are on file too
+	run, log := runWith(t, p, c, "HAPPY", "VP007", "TIMEOUT")
+	out := strings.SplitN(log, "\n", 2)[0]
+	suite := loadBehaviourSuite(t)
+	set, cleanup, err := LoadContracts(suite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cleanup()
+	env := &check.Env{Suite: suite, Contracts: set, Validator: xsd.New(set)}
+	diffs, err := env.Reevaluate(out, run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(diffs) != 0 {
+		t.Fatalf("untouched run does not reproduce: %v", diffs)
+	}
+	if len(failures(run)) == 0 {
+		t.Fatal("the run has no findings: the test proves too little")
+	}
+	// Tamper: the happy step's request now names another receiver.
+	ex := run.Scenarios[0].Steps[0].Exchanges[0]
+	reqFile := filepath.Join(out, strings.TrimSuffix(ex, ".json")+".request.xml")
+	b, err := os.ReadFile(reqFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(reqFile, bytes.Replace(b, []byte("SE2321000016-CLIN"), []byte(" SE2321000016-CLIN"), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	diffs, err = env.Reevaluate(out, run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Messages quote the receiver, so three checks differ; one flips.
+	var flipped []string
+	for _, d := range diffs {
+		if d.Recorded != d.Now {
+			flipped = append(flipped, d.Check+" "+string(d.Now))
+		}
+	}
+	if len(diffs) != 3 || len(flipped) != 1 || flipped[0] != scenario.ReqReceiverSpace+" fail" {
+		t.Fatalf("tampering found %v", diffs)
 	}
 }

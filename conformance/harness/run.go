@@ -266,9 +266,7 @@ func (h *Harness) runScenario(ctx context.Context, sc *scenario.Scenario, scr *r
 
 // grace is how much longer than the consumer's limit rivgate holds a
 // request it will not answer, before it gives up itself.
-func grace(limit time.Duration) time.Duration {
-	return max(time.Second, limit/5)
-}
+func grace(limit time.Duration) time.Duration { return check.HoldGrace(limit) }
 
 func (h *Harness) addCheck(str *result.Step, sc *scenario.Scenario, req string, status result.Status, msg, ex string) {
 	str.Checks = append(str.Checks, result.Check{ID: req, Requirement: req, Impact: h.impact(req), Likelihood: sc.Likelihood,

@@ -252,3 +252,31 @@ func TestFaultsSeenByCurl(t *testing.T) {
 		})
 	}
 }
+
+// TestEveryVPFault answers with each of VP001-VP015 over real TLS and
+// checks what a client parses: the code, VP's faultcode side and Swedish
+// text, the instance name, HTTP 500 and VP's content type.
+func TestEveryVPFault(t *testing.T) {
+	t.Parallel()
+	for _, code := range vpfault.All {
+		t.Run(code.String(), func(t *testing.T) {
+			t.Parallel()
+			s := newServer(t, scenario.Respond{VPFault: code.String()})
+			resp, body, err := post(s.client(5*time.Second), s.srv.URL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if resp.StatusCode != 500 || resp.Header.Get("Content-Type") != vpfault.ContentType {
+				t.Fatalf("HTTP %d %q", resp.StatusCode, resp.Header.Get("Content-Type"))
+			}
+			p, err := vpfault.Parse(body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := code.String() + " [test-vp] " + code.Text()
+			if p.Code != code || p.FaultString != want || p.FaultCode != string(code.Side()) {
+				t.Fatalf("got %q %q, want %q %q", p.FaultCode, p.FaultString, code.Side(), want)
+			}
+		})
+	}
+}
