@@ -23,13 +23,13 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the expected findings in testdata/*.checktest")
 
-func repoRoot(t *testing.T) string {
+func repoRoot(t testing.TB) string {
 	_, file, _, _ := runtime.Caller(0)
 	return filepath.Join(filepath.Dir(file), "..", "..")
 }
 
 // testEnv is the demo suite with its contracts and the pure-Go validator.
-func testEnv(t *testing.T, mutate func(*scenario.Suite)) *Env {
+func testEnv(t testing.TB, mutate func(*scenario.Suite)) *Env {
 	t.Helper()
 	s, err := scenario.LoadDir(filepath.Join(repoRoot(t), "fixtures", "suites", "demo-clinic"))
 	if err != nil {
