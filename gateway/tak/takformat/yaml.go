@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
 
 	"github.com/rivgate/rivgate/contracts/rivta"
@@ -54,19 +55,37 @@ type yamlFilter struct {
 // line and field. from/to may be left out (unbounded); a bare date means the
 // whole day in the configured zone.
 func ReadYAML(name string, b []byte, opt Options) (*takdata.Data, error) {
+	// One parse: the tree gives both the values (decoded strictly) and the
+	// lines that name entries in messages.
 	file, err := parser.ParseBytes(b, 0)
 	if err != nil {
 		return nil, yamlErr(name, err)
 	}
+	var body ast.Node
+	if len(file.Docs) > 0 {
+		body = file.Docs[0].Body
+	}
+	if len(file.Docs) > 1 {
+		return nil, fmt.Errorf("%s: %d YAML documents: want one", name, len(file.Docs))
+	}
 	var f yamlFile
-	if err := yaml.UnmarshalWithOptions(b, &f, yaml.DisallowUnknownField(), yaml.Strict()); err != nil {
-		return nil, yamlErr(name, err)
+	if body != nil {
+		if err := yaml.NodeToValue(body, &f, yaml.DisallowUnknownField(), yaml.Strict()); err != nil {
+			return nil, yamlErr(name, err)
+		}
 	}
 	if len(f.Routes) == 0 && len(f.Permissions) == 0 {
 		return nil, fmt.Errorf("%s:1: no routes and no permissions: want a mapping with 'routes:' and/or 'permissions:'", name)
 	}
 	loc := opt.loc()
-	// at finds the line of a field for messages; only used on errors.
+	lines := entryLines(body)
+	origin := func(list string, i int) string {
+		if l := lines[list]; i < len(l) {
+			return name + ":" + strconv.Itoa(l[i])
+		}
+		return name
+	}
+	// at finds the line and column of a field, for messages about values.
 	at := func(path string) string {
 		p, err := yaml.PathString(path)
 		if err == nil {
@@ -100,7 +119,7 @@ func ReadYAML(name string, b []byte, opt Options) (*takdata.Data, error) {
 		}
 		d.Routes = append(d.Routes, takdata.Route{
 			ID: r.ID, Receiver: r.Receiver, Contract: r.Contract, Profile: rivta.Profile(r.Profile),
-			Address: r.Address, Validity: v, Origin: entryLine(at(base)),
+			Address: r.Address, Validity: v, Origin: origin("routes", i),
 		})
 	}
 	for i, p := range f.Permissions {
@@ -123,24 +142,31 @@ func ReadYAML(name string, b []byte, opt Options) (*takdata.Data, error) {
 		}
 		d.Permissions = append(d.Permissions, takdata.Permission{
 			ID: p.ID, Sender: p.Sender, Receiver: p.Receiver, Contract: p.Contract,
-			Validity: v, Filters: filters, Origin: entryLine(at(base)),
+			Validity: v, Filters: filters, Origin: origin("permissions", i),
 		})
 	}
 	return d, nil
 }
 
-// entryLine reduces "file:line:col" to "file:line".
-func entryLine(s string) string {
-	if i := strings.LastIndexByte(s, ':'); i > 0 {
-		if _, err := strconv.Atoi(s[i+1:]); err == nil {
-			if j := strings.LastIndexByte(s[:i], ':'); j > 0 {
-				if _, err := strconv.Atoi(s[j+1 : i]); err == nil {
-					return s[:i]
-				}
-			}
+// entryLines finds the line of each entry of the top-level routes and
+// permissions lists.
+func entryLines(body ast.Node) map[string][]int {
+	out := map[string][]int{}
+	m, ok := body.(*ast.MappingNode)
+	if !ok {
+		return out
+	}
+	for _, mv := range m.Values {
+		seq, ok := mv.Value.(*ast.SequenceNode)
+		if !ok {
+			continue
+		}
+		key := mv.Key.GetToken().Value
+		for _, v := range seq.Values {
+			out[key] = append(out[key], v.GetToken().Position.Line)
 		}
 	}
-	return s
+	return out
 }
 
 type fieldErr struct {
