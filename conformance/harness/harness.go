@@ -19,10 +19,12 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -101,6 +103,40 @@ type Harness struct {
 	closed   bool
 	wg       sync.WaitGroup // handlers writing exchanges
 	cleanup  func()         // removes a temporary contract copy
+
+	// tlsErrs collects failed handshakes (a consumer with the wrong
+	// certificate never gets as far as a request), so a step that waits
+	// in vain can say why.
+	tlsMu   sync.Mutex
+	tlsErrs []string
+}
+
+// serverLog receives net/http's own error lines: TLS handshake failures are
+// kept for the findings and shown as progress; the rest only shown.
+type serverLog struct{ h *Harness }
+
+func (l serverLog) Write(b []byte) (int, error) {
+	line := strings.TrimSpace(string(b))
+	if i := strings.Index(line, "TLS handshake error"); i >= 0 {
+		l.h.tlsMu.Lock()
+		if len(l.h.tlsErrs) < 100 {
+			l.h.tlsErrs = append(l.h.tlsErrs, line[i:])
+		}
+		l.h.tlsMu.Unlock()
+		l.h.progress("%s", line[i:])
+		return len(b), nil
+	}
+	l.h.progress("server: %s", line)
+	return len(b), nil
+}
+
+// takeTLSErrors returns and forgets the handshake failures seen so far.
+func (h *Harness) takeTLSErrors() []string {
+	h.tlsMu.Lock()
+	defer h.tlsMu.Unlock()
+	out := h.tlsErrs
+	h.tlsErrs = nil
+	return out
 }
 
 // New prepares a harness for suite. It loads the contracts when none are
@@ -215,6 +251,7 @@ func (h *Harness) Start(ctx context.Context) error {
 		// SOAP consumers speak HTTP/1.1; connection faults need hijacking.
 		TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){},
 		BaseContext:  func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+		ErrorLog:     log.New(serverLog{h}, "", 0),
 	}
 	go func() { h.serveErr <- h.srv.Serve(h.ln) }()
 	return nil

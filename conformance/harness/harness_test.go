@@ -238,7 +238,7 @@ func TestConsumers(t *testing.T) {
 		{name: "wrong certificate", scenarios: []string{"HAPPY"}, cert: p.wrong,
 			want: map[string]string{"HAPPY/get-visits/RIV-CERT-01": `SERIALNUMBER "SE2321000016-OTHER", want the consumer's HSA-id "SE2321000016-DEMOCONS"`}},
 		{name: "certificate from an unknown CA", scenarios: []string{"HAPPY"}, cert: p.other,
-			want: map[string]string{"HAPPY/get-visits/RIV-STEP-01": "no request within 4s"}},
+			want: map[string]string{"HAPPY/get-visits/RIV-STEP-01": "1 TLS handshake(s) failed meanwhile, the last: TLS handshake error from 127.0.0.1"}},
 		{name: "retry storm after VP007", scenarios: []string{"VP007"},
 			setup: func(c *goConsumer) { c.retries = 4 },
 			want:  map[string]string{"VP007/denied/RIV-BEH-01": "retry storm: 4 repeats after the fault"}},

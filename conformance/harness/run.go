@@ -203,9 +203,14 @@ func (h *Harness) runScenario(ctx context.Context, sc *scenario.Scenario, scr *r
 		wait := st.Wait.Or(h.suite.Defaults.Wait.Or(DefaultWait))
 		h.progress("%s: awaiting %s (up to %s)", label, describeExpect(h.suite, st.Expect), wait)
 		trig := h.fire(ctx, sc, st, i, trigger)
+		h.takeTLSErrors() // only failures while this step waits count
 		p, ok := h.await(ctx, wait, label, st.Expect, run)
 		if !ok {
-			h.addCheck(str, sc, scenario.ReqExpectedRequest, result.Fail, fmt.Sprintf("no request within %s (awaited %s)", wait, describeExpect(h.suite, st.Expect)), "")
+			msg := fmt.Sprintf("no request within %s (awaited %s)", wait, describeExpect(h.suite, st.Expect))
+			if errs := h.takeTLSErrors(); len(errs) > 0 {
+				msg += fmt.Sprintf("; %d TLS handshake(s) failed meanwhile, the last: %s", len(errs), errs[len(errs)-1])
+			}
+			h.addCheck(str, sc, scenario.ReqExpectedRequest, result.Fail, msg, "")
 			if prev != nil {
 				status, msg := check.KeepsWorking(false, prev.step, prev.answer, wait)
 				h.addCheck(str, sc, scenario.ReqKeepsWorking, status, msg, "")
