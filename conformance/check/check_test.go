@@ -14,10 +14,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rivgate/rivgate/contracts"
-	"github.com/rivgate/rivgate/contracts/xsd"
 	"github.com/rivgate/rivgate/conformance/result"
 	"github.com/rivgate/rivgate/conformance/scenario"
+	"github.com/rivgate/rivgate/contracts"
+	"github.com/rivgate/rivgate/contracts/xsd"
 	"github.com/rivgate/rivgate/internal/pki"
 )
 

@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"encoding/xml"
 	"errors"
-	"io"
 	"fmt"
+	"io"
 	"mime"
 	"strings"
 
