@@ -123,6 +123,9 @@ func (r Rules) Propose(in Input, override *Override) Decision {
 	d := Decision{Proposed: Incomplete, Rule: "", RulesSource: r.Source, Deviations: r.deviations(in)}
 	decided := false
 	for _, rule := range r.Rules {
+		if decided && rule.When.onlyOtherwise() {
+			continue // a catch-all explains nothing once a rule decided
+		}
 		en, sv, ok := r.holds(rule.When, in, d.Deviations)
 		if !ok {
 			continue
@@ -172,13 +175,13 @@ func (r Rules) holds(c Condition, in Input, devs []Deviation) (en, sv string, ok
 			return "", "", false
 		}
 		names := classNames(c.Failed)
-		list := listFindings(fs)
+		list, listSV := listFindings(fs, false), listFindings(fs, true)
 		if onlyMediumLow(c.Failed) {
 			ens = append(ens, fmt.Sprintf("%d failure(s) on %s-risk requirements, %d deviation(s); each must be fixed by its deadline and retested: %s", len(fs), names.en, countDeviations(devs, c.Failed), list))
-			svs = append(svs, fmt.Sprintf("%d fel på krav med %s risk, %d avvikelse(r); var och en ska åtgärdas före sitt datum och testas om: %s", len(fs), names.sv, countDeviations(devs, c.Failed), list))
+			svs = append(svs, fmt.Sprintf("%d fel på krav med %s risk, %d avvikelse(r); var och en ska åtgärdas före sitt datum och testas om: %s", len(fs), names.sv, countDeviations(devs, c.Failed), listSV))
 		} else {
 			ens = append(ens, fmt.Sprintf("%d failure(s) on %s-risk requirements: %s", len(fs), names.en, list))
-			svs = append(svs, fmt.Sprintf("%d fel på krav med %s risk: %s", len(fs), names.sv, list))
+			svs = append(svs, fmt.Sprintf("%d fel på krav med %s risk: %s", len(fs), names.sv, listSV))
 		}
 	}
 	openOf := func(kind string, classes []risk.Class) []Open {
@@ -250,7 +253,7 @@ func classNames(cs []risk.Class) names {
 	for _, c := range risk.Classes() {
 		if inClasses(cs, c) {
 			en = append(en, string(c))
-			sv = append(sv, map[risk.Class]string{risk.High: "hög", risk.Medium: "medel", risk.Low: "låg"}[c])
+			sv = append(sv, classSV[c])
 		}
 	}
 	return names{strings.Join(en, "/"), strings.Join(sv, "/")}
@@ -268,14 +271,20 @@ func countDeviations(devs []Deviation, cs []risk.Class) int {
 	return n
 }
 
-func listFindings(fs []Finding) string {
+var classSV = map[risk.Class]string{risk.High: "hög", risk.Medium: "medel", risk.Low: "låg"}
+
+func listFindings(fs []Finding, sv bool) string {
 	var parts []string
 	for i, f := range fs {
 		if i == maxListed {
 			parts = append(parts, fmt.Sprintf("+%d", len(fs)-maxListed))
 			break
 		}
-		parts = append(parts, fmt.Sprintf("%s %s (%s)", f.Requirement, f.Where(), f.Rating))
+		rt := f.Rating.String()
+		if sv {
+			rt = fmt.Sprintf("konsekvens %d × sannolikhet %d = %d (%s)", f.Rating.Impact, f.Rating.Likelihood, f.Rating.Score, classSV[f.Rating.Class])
+		}
+		parts = append(parts, fmt.Sprintf("%s %s (%s)", f.Requirement, f.Where(), rt))
 	}
 	return strings.Join(parts, "; ")
 }

@@ -91,6 +91,11 @@ func (c Condition) empty() bool {
 		len(c.NotRun) == 0 && !c.DeclarationMissing && !c.Otherwise
 }
 
+func (c Condition) onlyOtherwise() bool {
+	c.Otherwise = false
+	return c.empty()
+}
+
 // DefaultRules are the built-in rules (DESIGN.md "Decision proposal").
 func DefaultRules() Rules {
 	hi := []risk.Class{risk.High}
