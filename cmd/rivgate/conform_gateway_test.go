@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -20,6 +21,7 @@ import (
 	"github.com/rivgate/rivgate/conformance/record"
 	"github.com/rivgate/rivgate/conformance/result"
 	"github.com/rivgate/rivgate/conformance/scenario"
+	"github.com/rivgate/rivgate/fixtures"
 	"github.com/rivgate/rivgate/gateway"
 	"github.com/rivgate/rivgate/gateway/config"
 	"github.com/rivgate/rivgate/internal/pki"
@@ -86,6 +88,12 @@ func (p *e2ePKI) consumerClient() *http.Client {
 // clinic to producerURL and lets the demo consumer call it.
 func startGateway(t *testing.T, p *e2ePKI, producerURL string) *gateway.Gateway {
 	t.Helper()
+	return startGatewayTimeout(t, p, producerURL, 5*time.Second)
+}
+
+// startGatewayTimeout is startGateway with the gateway's producer timeout.
+func startGatewayTimeout(t *testing.T, p *e2ePKI, producerURL string, timeout time.Duration) *gateway.Gateway {
+	t.Helper()
 	tak := fmt.Sprintf(`routes:
   - receiver: %s
     contract: %s
@@ -107,7 +115,7 @@ permissions:
 	cfg.TLS.Cert, cfg.TLS.Key, cfg.TLS.ClientCA = p.serverCert, p.serverKey, p.caPath
 	cfg.TAK.Files = []string{takPath}
 	cfg.Producers.Cert, cfg.Producers.Key, cfg.Producers.CA = p.gwClientCert, p.gwClientKey, p.caPath
-	cfg.Producers.Timeout = config.Duration(5 * time.Second)
+	cfg.Producers.Timeout = config.Duration(timeout)
 	gw, err := gateway.New(cfg, gateway.Deps{Logger: zerolog.Nop(), Version: "test"})
 	if err != nil {
 		t.Fatal(err)
@@ -226,5 +234,81 @@ func TestRecordThenReplayThroughGateway(t *testing.T) {
 				t.Errorf("consumer not identified through the gateway: %s", c.Message)
 			}
 		}
+	}
+}
+
+// TestDemoSuiteThroughGateway runs the embedded demo suite (every fault
+// type) with a well-behaved consumer calling a real gateway, the harness
+// playing the producer behind it, as the demo does. The gateway's producer
+// timeout (2s) is below the suite's consumer timeout (5s), so the timeout
+// step sees the gateway give up in time.
+func TestDemoSuiteThroughGateway(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("runs the whole demo suite (about 40s)")
+	}
+	p := newE2EPKI(t)
+	suite, err := scenario.Load(fixtures.Conformance(), fixtures.DemoSuiteDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := suite.ReadFile("requests/get-visits.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := p.consumerClient()
+	client.Timeout = 4 * time.Second
+	var gwURL string
+	var mu sync.Mutex
+	seen := map[string]int{}
+	h, err := harness.New(suite, harness.Options{
+		TLS: p.serverTLS(), Out: t.TempDir(), ViaPlatform: gatewayID,
+		Await: func(ctx context.Context, a harness.Await) error {
+			req, _ := http.NewRequestWithContext(ctx, http.MethodPost, gwURL, bytes.NewReader(body))
+			req.Header.Set("Content-Type", "text/xml; charset=UTF-8")
+			resp, err := client.Do(req)
+			if err != nil {
+				return nil // gave up: allowed
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			mu.Lock()
+			seen[a.Scenario.ID+"/"+a.Step.ID] = resp.StatusCode
+			mu.Unlock()
+			return nil
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	if err := h.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	gw := startGatewayTimeout(t, p, h.URL()+"GetVisits", 2*time.Second)
+	gwURL = "https://" + gw.Addr() + "/vp/demo/clinic/GetVisits/1/rivtabp21"
+	run, err := h.Run(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	var failed []string
+	for _, sc := range run.Scenarios {
+		for _, st := range sc.Steps {
+			for _, c := range st.Checks {
+				if c.Status == result.Fail {
+					failed = append(failed, fmt.Sprintf("%s/%s %s: %s", sc.ID, st.ID, c.ID, c.Message))
+				}
+			}
+		}
+	}
+	if len(failed) > 0 || run.Status != result.ManualPending {
+		t.Fatalf("status %s, failures:\n%s\nconsumer saw %v", run.Status, strings.Join(failed, "\n"), seen)
+	}
+	if seen["S01/get-visits"] != 200 || seen["S04/vp007"] != 500 || seen["S06/reset"] != 500 {
+		t.Fatalf("consumer saw %v", seen)
 	}
 }
