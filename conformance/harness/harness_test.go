@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
 	"github.com/rivgate/rivgate/conformance/check"
 	"github.com/rivgate/rivgate/conformance/result"
 	"github.com/rivgate/rivgate/conformance/scenario"
@@ -391,5 +393,57 @@ func TestReevaluateFromExchanges(t *testing.T) {
 	}
 	if len(diffs) != 3 || len(flipped) != 1 || flipped[0] != scenario.ReqReceiverSpace+" fail" {
 		t.Fatalf("tampering found %v", diffs)
+	}
+}
+
+// TestResultsMatchSchema validates a results.json with findings, repeats,
+// a timeout and a judged manual verdict against docs/schema/results.schema.json,
+// the contract the report and evidence bundle build on.
+func TestResultsMatchSchema(t *testing.T) {
+	t.Parallel()
+	f, err := os.Open(filepath.Join(repoRoot(t), "docs", "schema", "results.schema.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	doc, err := jsonschema.UnmarshalJSON(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := jsonschema.NewCompiler()
+	c.AssertFormat()
+	if err := c.AddResource("results.schema.json", doc); err != nil {
+		t.Fatal(err)
+	}
+	schema, err := c.Compile("results.schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := newPKI(t)
+	cons := newGoConsumer(p, p.good, time.Second)
+	cons.retries = 3
+	_, log := runWith(t, p, cons, "HAPPY", "VP007", "TIMEOUT")
+	out := strings.SplitN(log, "\n", 2)[0]
+	run, err := result.Read(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run.Scenarios[0].Steps[0].Manual = &result.Manual{Instruction: "look"}
+	if _, err := run.Judge("HAPPY", "", "fail", "not shown", "tester", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := result.Write(out, run); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(out, result.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := schema.Validate(inst); err != nil {
+		t.Fatalf("results.json does not match its schema: %v", err)
 	}
 }
