@@ -2,6 +2,7 @@ package harness
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -369,6 +370,10 @@ func requestFacts(p *pending) inject.Request {
 	if f.Profile == "" {
 		f.Profile = rivta.RIVTABP21
 	}
+	f.CorrelationID = p.r.Header.Get(rivta.HeaderCorrelationID)
+	if f.CorrelationID == "" {
+		f.CorrelationID = newCorrelationID()
+	}
 	return f
 }
 
@@ -401,4 +406,14 @@ func joinNote(a, b string) string {
 		return a
 	}
 	return a + "; " + b
+}
+
+// newCorrelationID makes a random UUID (version 4), as the platform sets
+// when the consumer sent none.
+func newCorrelationID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
 }

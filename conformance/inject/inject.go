@@ -31,6 +31,9 @@ type Request struct {
 	Receiver string
 	Sender   string
 	Profile  rivta.Profile
+	// CorrelationID is echoed in x-skltp-correlation-id, as the platform
+	// does on every answer (faults included).
+	CorrelationID string
 }
 
 // Answer is a prepared response.
@@ -56,6 +59,9 @@ func (a *Answer) IsFault() bool {
 func Build(s *scenario.Suite, r *scenario.Respond, req Request) (*Answer, error) {
 	a := &Answer{Header: http.Header{}, Delay: r.Delay.D(), Timeout: r.Timeout, Connection: r.Connection}
 	a.Header.Set("Content-Type", ContentTypeSOAP11)
+	if req.CorrelationID != "" {
+		a.Header.Set(rivta.HeaderCorrelationID, req.CorrelationID)
+	}
 	status := 200
 	switch {
 	case r.VPFault != "":

@@ -38,7 +38,8 @@ type server struct {
 func newServer(t *testing.T, respond scenario.Respond) *server {
 	t.Helper()
 	suite := &scenario.Suite{ID: "t", Instance: "test-vp", FS: fstest.MapFS{"s/ok.xml": {Data: []byte(okBody)}}, Dir: "s"}
-	ans, err := Build(suite, &respond, Request{Contract: "urn:riv:demo:clinic:GetVisitsResponder:1", Receiver: "SE2321000016-CLIN", Sender: "SE2321000016-CONS"})
+	ans, err := Build(suite, &respond, Request{Contract: "urn:riv:demo:clinic:GetVisitsResponder:1", Receiver: "SE2321000016-CLIN", Sender: "SE2321000016-CONS",
+		CorrelationID: "c0ffee00-0000-4000-8000-000000000001"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -266,7 +267,8 @@ func TestEveryVPFault(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if resp.StatusCode != 500 || resp.Header.Get("Content-Type") != vpfault.ContentType {
+			if resp.StatusCode != 500 || resp.Header.Get("Content-Type") != vpfault.ContentType ||
+				resp.Header.Get("x-skltp-correlation-id") != "c0ffee00-0000-4000-8000-000000000001" {
 				t.Fatalf("HTTP %d %q", resp.StatusCode, resp.Header.Get("Content-Type"))
 			}
 			p, err := vpfault.Parse(body)
