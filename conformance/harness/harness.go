@@ -103,6 +103,7 @@ type Harness struct {
 	closed   bool
 	wg       sync.WaitGroup // handlers writing exchanges
 	cleanup  func()         // removes a temporary contract copy
+	notes    []string       // put in the results (partly loaded contracts)
 
 	// tlsErrs collects failed handshakes (a consumer with the wrong
 	// certificate never gets as far as a request), so a step that waits
@@ -156,11 +157,17 @@ func New(suite *scenario.Suite, opts Options) (*Harness, error) {
 	}
 	set := opts.Contracts
 	cleanup := func() {}
+	var notes []string
 	if set == nil {
 		var err error
 		set, cleanup, err = LoadContracts(suite)
-		if err != nil {
+		if set == nil {
 			return nil, err
+		}
+		if err != nil {
+			// Partly loaded: run, and say so in the results.
+			notes = append(notes, err.Error())
+			fmt.Fprintln(opts.Progress, "warning:", err)
 		}
 	}
 	v := opts.Validator
@@ -174,6 +181,7 @@ func New(suite *scenario.Suite, opts Options) (*Harness, error) {
 		incoming: make(chan *pending),
 		serveErr: make(chan error, 1),
 		cleanup:  cleanup,
+		notes:    notes,
 	}
 	if opts.Out != "" {
 		h.store = exchange.NewStore(opts.Out)
@@ -185,32 +193,32 @@ func New(suite *scenario.Suite, opts Options) (*Harness, error) {
 // in place; suites in another fs.FS (embedded) are copied to a temporary
 // directory first, because the contract loader reads OS paths and the
 // validator compiles schemas from them lazily. cleanup removes that copy;
-// call it when the set is no longer used.
+// call it when the set is no longer used. A set with an error means some
+// WSDLs did not load (the error names each); nil set means nothing did.
 func LoadContracts(suite *scenario.Suite) (set *contracts.Set, cleanup func(), err error) {
 	cleanup = func() {}
-	if osDir, ok := suite.ContractsOSDir(); ok {
-		set, err := contracts.LoadDir(osDir)
-		if err != nil && set == nil {
-			return nil, cleanup, fmt.Errorf("suite %s: contracts %s: %w", suite.ID, osDir, err)
+	dir, onDisk := suite.ContractsOSDir()
+	if !onDisk {
+		tmp, err := os.MkdirTemp("", "rivgate-contracts-")
+		if err != nil {
+			return nil, cleanup, fmt.Errorf("contracts: %w", err)
 		}
-		return set, cleanup, nil
+		cleanup = func() { os.RemoveAll(tmp) }
+		if err := copyFS(suite.FS, suite.ContractsDir(), tmp); err != nil {
+			cleanup()
+			return nil, func() {}, fmt.Errorf("suite %s: copy contracts: %w", suite.ID, err)
+		}
+		dir = tmp
 	}
-	dir := suite.ContractsDir()
-	tmp, err := os.MkdirTemp("", "rivgate-contracts-")
+	set, err = contracts.LoadDir(dir)
+	if set == nil {
+		cleanup()
+		return nil, func() {}, fmt.Errorf("suite %s: contracts %s: %w", suite.ID, suite.Contracts, err)
+	}
 	if err != nil {
-		return nil, cleanup, fmt.Errorf("contracts: %w", err)
+		err = fmt.Errorf("suite %s: some contracts in %s did not load: %w", suite.ID, suite.Contracts, err)
 	}
-	cleanup = func() { os.RemoveAll(tmp) }
-	if err := copyFS(suite.FS, dir, tmp); err != nil {
-		cleanup()
-		return nil, func() {}, fmt.Errorf("suite %s: copy contracts: %w", suite.ID, err)
-	}
-	set, err = contracts.LoadDir(tmp)
-	if err != nil && set == nil {
-		cleanup()
-		return nil, func() {}, fmt.Errorf("suite %s: contracts %s: %w", suite.ID, dir, err)
-	}
-	return set, cleanup, nil
+	return set, cleanup, err
 }
 
 func copyFS(fsys fs.FS, dir, to string) error {
@@ -305,6 +313,7 @@ func (h *Harness) newRun() *result.Run {
 		Target:        h.URL(),
 		ExpectedHSAID: h.suite.Consumer.HSAID,
 		Requirements:  h.suite.AllRequirements(),
+		Notes:         h.notes,
 	}
 }
 

@@ -447,3 +447,41 @@ func TestResultsMatchSchema(t *testing.T) {
 		t.Fatalf("results.json does not match its schema: %v", err)
 	}
 }
+
+// TestPartlyLoadedContracts: a broken WSDL next to good ones does not stop
+// the run, but the results say which file failed.
+func TestPartlyLoadedContracts(t *testing.T) {
+	t.Parallel()
+	suite := loadBehaviourSuite(t)
+	good, _ := suite.ContractsOSDir()
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS(good)); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "Broken_1.0_RIVTABP21.wsdl"), []byte("<definitions"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rel, _ := filepath.Rel(suite.OSDir, dir)
+	suite.Contracts = filepath.ToSlash(rel)
+	p := newPKI(t)
+	c := newGoConsumer(p, p.good, time.Second)
+	h, err := New(suite, Options{TLS: p.serverTLS(), Scenarios: []string{"HAPPY"},
+		Await: func(ctx context.Context, _ Await) error { return c.call(ctx) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := h.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	c.url = h.URL()
+	run, err := h.Run(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Status != result.Pass || len(run.Notes) != 1 || !strings.Contains(run.Notes[0], "Broken_1.0_RIVTABP21.wsdl") {
+		t.Fatalf("status %s notes %q", run.Status, run.Notes)
+	}
+}

@@ -64,13 +64,19 @@ func RunProducer(ctx context.Context, suite *scenario.Suite, opts ProducerOption
 		opts.Progress = io.Discard
 	}
 	set := opts.Contracts
+	var notes []string
 	if set == nil {
 		var cleanup func()
 		var err error
-		if set, cleanup, err = LoadContracts(suite); err != nil {
+		set, cleanup, err = LoadContracts(suite)
+		if set == nil {
 			return nil, err
 		}
 		defer cleanup()
+		if err != nil {
+			notes = append(notes, err.Error())
+			fmt.Fprintln(opts.Progress, "warning:", err)
+		}
 	}
 	v := opts.Validator
 	if v == nil {
@@ -94,7 +100,7 @@ func RunProducer(ctx context.Context, suite *scenario.Suite, opts ProducerOption
 	bi := buildinfo.Get()
 	run := &result.Run{Tool: result.Tool{Name: "rivgate", Version: bi.Version}, Mode: "producer",
 		Suite:   result.SuiteRef{ID: suite.ID, Title: suite.Title, Dir: suite.DisplayDir()},
-		Started: opts.Now(), Target: opts.URL, Requirements: suite.AllRequirements()}
+		Started: opts.Now(), Target: opts.URL, Requirements: suite.AllRequirements(), Notes: notes}
 	for _, sc := range scs {
 		scr := &result.Scenario{ID: sc.ID, Title: sc.Title, File: sc.File, Likelihood: sc.Likelihood, Requirements: sc.Requirements,
 			Status: result.Skip, Started: opts.Now()}
