@@ -17,10 +17,12 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/rivgate/rivgate/conformance/check"
 	"github.com/rivgate/rivgate/conformance/harness"
 	"github.com/rivgate/rivgate/conformance/record"
 	"github.com/rivgate/rivgate/conformance/result"
 	"github.com/rivgate/rivgate/conformance/scenario"
+	"github.com/rivgate/rivgate/contracts/xsd"
 	"github.com/rivgate/rivgate/fixtures"
 	"github.com/rivgate/rivgate/gateway"
 	"github.com/rivgate/rivgate/gateway/config"
@@ -205,8 +207,9 @@ func TestRecordThenReplayThroughGateway(t *testing.T) {
 		t.Fatal(err)
 	}
 	var gwURL string
+	runDir := t.TempDir()
 	h, err := harness.New(suite, harness.Options{
-		TLS: p.serverTLS(), Out: t.TempDir(), ViaPlatform: gatewayID,
+		TLS: p.serverTLS(), Out: runDir, ViaPlatform: gatewayID,
 		Await: func(ctx context.Context, a harness.Await) error {
 			callVisits(t, client, gwURL, patients[a.Index])
 			return nil
@@ -234,6 +237,17 @@ func TestRecordThenReplayThroughGateway(t *testing.T) {
 				t.Errorf("consumer not identified through the gateway: %s", c.Message)
 			}
 		}
+	}
+	// The run's checks reproduce from its exchange files alone.
+	set, cleanup, err := harness.LoadContracts(suite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cleanup()
+	env := &check.Env{Suite: suite, Contracts: set, Validator: xsd.New(set), ViaPlatform: run.ViaPlatform}
+	diffs, err := env.Reevaluate(runDir, run)
+	if err != nil || len(diffs) != 0 || run.ViaPlatform != gatewayID {
+		t.Fatalf("re-evaluation: %v %v (via %q)", err, diffs, run.ViaPlatform)
 	}
 }
 

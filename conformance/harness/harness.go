@@ -312,6 +312,7 @@ func (h *Harness) newRun() *result.Run {
 		Started:       h.opts.Now(),
 		Target:        h.URL(),
 		ExpectedHSAID: h.suite.Consumer.HSAID,
+		ViaPlatform:   h.opts.ViaPlatform,
 		Requirements:  h.suite.AllRequirements(),
 		Notes:         h.notes,
 	}

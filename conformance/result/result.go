@@ -72,6 +72,10 @@ type Run struct {
 	Target string `json:"target,omitempty"`
 	// ExpectedHSAID is the consumer's expected HSA-id.
 	ExpectedHSAID string `json:"expected_hsa_id,omitempty"`
+	// ViaPlatform is the HSA-id of the trusted platform (gateway) in front of
+	// the harness, when there was one; re-evaluating the checks needs it
+	// (check.Env.ViaPlatform).
+	ViaPlatform string `json:"via_platform,omitempty"`
 	// Requirements is the catalogue in force (built-ins with overrides, then
 	// the suite's), so readers need not load the suite.
 	Requirements []scenario.Requirement `json:"requirements"`
