@@ -128,8 +128,8 @@ func loadSuite(dir string) (*scenario.Suite, error) {
 
 func runCommand() *cobra.Command {
 	var (
-		suiteDir, out, listen, producer string
-		scenarios                       []string
+		suiteDir, out, listen, producer, via string
+		scenarios                            []string
 		srv                             tlsFlags
 		cli                             clientFlags
 	)
@@ -175,7 +175,7 @@ check failed, 2 on bad input.`,
 				if err != nil {
 					return err
 				}
-				h, err := harness.New(suite, harness.Options{Listen: listen, TLS: cfg, Out: out, Scenarios: scenarios, Progress: progress})
+				h, err := harness.New(suite, harness.Options{Listen: listen, TLS: cfg, Out: out, Scenarios: scenarios, Progress: progress, ViaPlatform: via})
 				if err != nil {
 					return cliutil.BadInput("%w", err)
 				}
@@ -199,6 +199,7 @@ check failed, 2 on bad input.`,
 	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:8443", "consumer mode: address to listen on")
 	cmd.Flags().StringSliceVar(&scenarios, "scenario", nil, "run only these scenario ids (repeatable)")
 	cmd.Flags().StringVar(&producer, "producer", "", "producer mode: the producer's URL")
+	cmd.Flags().StringVar(&via, "via-platform", "", "consumer mode behind a gateway: the gateway's HSA-id (its client certificate SERIALNUMBER); its calls are attributed to the consumer in x-rivta-original-serviceconsumer-hsaid")
 	srv.add(cmd, "consumer mode: the harness's server")
 	cli.add(cmd, "producer-", "the producer (producer mode)")
 	return cmd
