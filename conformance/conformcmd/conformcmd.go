@@ -130,8 +130,8 @@ func runCommand() *cobra.Command {
 	var (
 		suiteDir, out, listen, producer, via string
 		scenarios                            []string
-		srv                             tlsFlags
-		cli                             clientFlags
+		srv                                  tlsFlags
+		cli                                  clientFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "run --suite DIR --out DIR [--listen ADDR --cert F --key F --client-ca F | --producer URL]",
