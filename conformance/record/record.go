@@ -220,7 +220,11 @@ func (r *Recorder) save(req *http.Request, body []byte, received time.Time, stat
 	}
 	ex := &exchange.Exchange{Scenario: r.opts.ScenarioID, Step: fmt.Sprintf("%d", n), Role: "record",
 		Received: received, Responded: time.Now(), Remote: req.RemoteAddr, TLS: exchange.TLSFrom(req.TLS)}
-	ex.Request.Method, ex.Request.URI, ex.Request.Proto = req.Method, req.RequestURI, req.Proto
+	uri := req.RequestURI
+	if !r.opts.NoScrub {
+		uri = r.scrub.ScrubString(uri)
+	}
+	ex.Request.Method, ex.Request.URI, ex.Request.Proto = req.Method, uri, req.Proto
 	ex.Request.Header = r.scrubHeader(req.Header)
 	ex.Response.Status, ex.Response.Header = status, r.scrubHeader(respHeader)
 	if callErr != nil {
