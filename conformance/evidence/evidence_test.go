@@ -313,7 +313,28 @@ func TestBundleVerifyAndTamper(t *testing.T) {
 		resign(t, mut, signer)
 		q := filepath.Join(tmp, "forged.zip")
 		writeBundle(t, q, mut)
-		expectDifference(t, q, pub, ex, "recorded pass, re-evaluated fail")
+		expectDifference(t, q, pub, ex, "recorded pass")
+
+		// A failing check deleted from results.json.
+		mut = maps(files)
+		if err := json.Unmarshal(mut[result.FileName], &run); err != nil {
+			t.Fatal(err)
+		}
+		for _, sc := range run.Scenarios {
+			for _, st := range sc.Steps {
+				for i, c := range st.Checks {
+					if c.Status == result.Fail {
+						st.Checks = append(st.Checks[:i], st.Checks[i+1:]...)
+						break
+					}
+				}
+			}
+		}
+		run.Recompute()
+		mut[result.FileName], _ = json.Marshal(run)
+		resign(t, mut, signer)
+		writeBundle(t, q, mut)
+		expectDifference(t, q, pub, ex, "is not in the recorded results")
 
 		// report.json claims approval without conditions.
 		mut = maps(files)

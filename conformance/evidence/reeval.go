@@ -20,11 +20,9 @@ import (
 	"github.com/rivgate/rivgate/contracts/xsd"
 )
 
-// The harness's defaults for suites that say nothing (harness package);
-// repeated here because the verifier re-derives the behaviour checks.
-const (
-	defaultConsumerTimeout = 30 * time.Second
-)
+// defaultConsumerTimeout is the harness's default for suites that say
+// nothing (harness.DefaultConsumerTimeout; the harness is not imported).
+const defaultConsumerTimeout = 30 * time.Second
 
 // reevaluate re-derives every check from the raw exchanges with the bundled
 // suite and contracts (the harness's own check functions), then the report
@@ -50,10 +48,24 @@ func reevaluate(dir string, m *Manifest, v *Verified) error {
 		if set == nil {
 			return differ(m.SuiteDir, "the bundled contracts do not load: %v", err)
 		}
-		env := &check.Env{Suite: suite, Contracts: set, Validator: xsd.New(set)}
-		if via := viaPlatform(run); via != "" {
-			env.ViaPlatform = via
+		env := &check.Env{Suite: suite, Contracts: set, Validator: xsd.New(set), ViaPlatform: run.ViaPlatform}
+		if via := viaPlatform(run); env.ViaPlatform == "" && via != "" {
+			env.ViaPlatform = via // results written before via_platform existed
 			v.Notes = append(v.Notes, fmt.Sprintf("results.json does not record the trusted platform; taken from the recorded RIV-CERT-01 message: %s", via))
+		}
+		// The harness's own re-evaluation (status and message of every
+		// recomputable check), then this package's completeness check
+		// (no recorded check missing, none invented).
+		diffs, err := env.Reevaluate(dir, run)
+		if err != nil {
+			return differ(result.FileName, "cannot be re-evaluated: %v", err)
+		}
+		if len(diffs) > 0 {
+			where := diffs[0].Exchange
+			if where == "" {
+				where = result.FileName
+			}
+			return differ(where, "does not reproduce: %s", diffs[0])
 		}
 		r := &reeval{dir: dir, suite: suite, env: env, v: v}
 		if err := r.run(run); err != nil {
@@ -172,7 +184,7 @@ func (r *reeval) run(run *result.Run) error {
 				}
 				if ex.Fault == "timeout" {
 					limit := r.suite.Defaults.ConsumerTimeout.Or(defaultConsumerTimeout)
-					status, msg := check.TimeoutHonoured(ex.Received, ex.ClientGone, limit, limit+max(time.Second, limit/5))
+					status, msg := check.TimeoutHonoured(ex.Received, ex.ClientGone, limit, limit+check.HoldGrace(limit))
 					addB(scenario.ReqTimeoutHonoured, status, msg, ex.ID)
 				}
 				if ex.Fault != "" {
