@@ -19,6 +19,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"net/textproto"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -69,6 +70,11 @@ type Gateway struct {
 	forwarder *proxy.Forwarder
 	wsdl      *wsdlserve.Server
 	timeouts  map[string]time.Duration // lower-cased contract -> timeout
+	// Computed once rather than per call: the default User-Agent and the
+	// canonical form of the certificate header name (Del would
+	// canonicalise, and allocate, on every call).
+	defaultUA     string
+	certHeaderKey string
 
 	mu        sync.Mutex
 	servers   []*http.Server
@@ -97,6 +103,8 @@ func New(cfg *config.Config, deps Deps) (*Gateway, error) {
 	if g.version == "" {
 		g.version = buildinfo.Get().Version
 	}
+	g.defaultUA = "rivgate/" + g.version
+	g.certHeaderKey = textproto.CanonicalMIMEHeaderKey(cfg.HTTP.CertHeader)
 	if g.reg == nil {
 		g.reg = prometheus.NewRegistry()
 	}

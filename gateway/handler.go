@@ -63,11 +63,11 @@ func (g *Gateway) serviceHandler(listener string) http.Handler {
 			g.metrics.inFlight.Dec()
 			g.finish(c)
 		}()
-		c.correlationID = r.Header.Get(rivta.HeaderCorrelationID)
+		c.correlationID = r.Header.Get(proxy.KeyCorrelationID)
 		if c.correlationID == "" {
 			c.correlationID = newUUID()
 		}
-		w.Header().Set(rivta.HeaderCorrelationID, c.correlationID)
+		w.Header()[proxy.KeyCorrelationID] = []string{c.correlationID}
 		q := r.URL.Query()
 		if r.Method == http.MethodGet && (q.Has("wsdl") || q.Has("xsd")) {
 			c.kind = "wsdl"
@@ -152,9 +152,9 @@ func (g *Gateway) service(w http.ResponseWriter, r *http.Request, c *call) {
 		g.fail(w, c, vpfault.Newf(vpfault.VP004, "serviceNamespace: %s, receiverId: %s. Whitespace detected in incoming request!", h.Contract, h.Receiver))
 		return
 	}
-	original := r.Header.Get(rivta.HeaderOriginalConsumer)
+	original := r.Header.Get(proxy.KeyOriginalConsumer)
 	c.originalConsumer = original
-	c.actingOnBehalfOf = r.Header.Get(rivta.HeaderActingOnBehalfOf)
+	c.actingOnBehalfOf = r.Header.Get(proxy.KeyActingOnBehalfOf)
 	if original != "" && !c.internal && !g.originalConsumerAllowed(c.sender) {
 		if g.cfg.OriginalConsumer.Enforce {
 			g.fail(w, c, vpfault.New(vpfault.VP013, ""))
@@ -212,14 +212,20 @@ func (g *Gateway) service(w http.ResponseWriter, r *http.Request, c *call) {
 	if r.ContentLength >= 0 {
 		length = r.ContentLength - int64(len(head)) + int64(len(out))
 	}
+	var fwd io.Reader = io.MultiReader(bytes.NewReader(out), body)
+	if r.ContentLength >= 0 && int64(len(head)) == r.ContentLength {
+		// The sniff read the whole body (a small call): sent from memory,
+		// the transport writes headers and body in one write, not two.
+		fwd = bytes.NewReader(out)
+	}
 	x := &proxy.Exchange{
-		Target: target, Body: io.MultiReader(bytes.NewReader(out), body), ContentLength: length,
+		Target: target, Body: fwd, ContentLength: length,
 		Timeout: g.timeoutFor(h.Contract), Instance: g.cfg.Instance.Name,
 		RequestErr: func() error { return body.err },
 		Headers: proxy.OutboundHeaders{
 			Sender: c.sender, InstanceID: g.cfg.Instance.ID, CorrelationID: c.correlationID,
 			OriginalConsumer: original, RoutingHistory: history, UserAgent: g.userAgent(),
-			CertHeader: g.cfg.HTTP.CertHeader, CorrelationToHTTPS: config.On(g.cfg.Producers.CorrelationIDToHTTPS),
+			CertHeader: g.certHeaderKey, CorrelationToHTTPS: config.On(g.cfg.Producers.CorrelationIDToHTTPS),
 		},
 	}
 	g.forwarder.Forward(w, r, x)
@@ -230,6 +236,10 @@ func (g *Gateway) service(w http.ResponseWriter, r *http.Request, c *call) {
 // request; the sniffer then reads the envelope in its root part and the
 // whole multipart message is forwarded unchanged, attachments included.
 func mimeBoundary(contentType string) string {
+	// Plain SOAP (almost every call) needs no parse and its allocations.
+	if t := strings.TrimLeft(contentType, " \t"); len(t) < len("multipart/") || !strings.EqualFold(t[:len("multipart/")], "multipart/") {
+		return ""
+	}
 	mt, params, err := mime.ParseMediaType(contentType)
 	if err != nil || mt != "multipart/related" {
 		return ""
@@ -253,7 +263,7 @@ func (g *Gateway) userAgent() string {
 	if g.cfg.Producers.UserAgent != "" {
 		return g.cfg.Producers.UserAgent
 	}
-	return "rivgate/" + g.version
+	return g.defaultUA
 }
 
 func (g *Gateway) originalConsumerAllowed(sender string) bool {
@@ -292,8 +302,8 @@ func (g *Gateway) identify(r *http.Request, c *call) *vpfault.Fault {
 		return vpfault.Newf(vpfault.VP011, " IP-address: %s.", host)
 	}
 	if secret := g.cfg.HTTP.InternalSecret; secret != "" {
-		if id := r.Header.Get(rivta.HeaderVPSenderID); id != "" {
-			got := r.Header.Get(rivta.HeaderVPInstanceID)
+		if id := r.Header.Get(proxy.KeyVPSenderID); id != "" {
+			got := r.Header.Get(proxy.KeyVPInstanceID)
 			if subtle.ConstantTimeCompare([]byte(got), []byte(secret)) == 1 {
 				// An internal hop (AgP, EI, another platform) forwarding for
 				// a client: that client must be allowed too, as in VP.
@@ -351,7 +361,7 @@ func (g *Gateway) routingHistory(r *http.Request, c *call) (string, *vpfault.Fau
 	if !config.On(g.cfg.RoutingHistory.Enabled) || c.internal {
 		return "", nil
 	}
-	in := strings.TrimSpace(r.Header.Get(rivta.HeaderRoutingHistory))
+	in := strings.TrimSpace(r.Header.Get(proxy.KeyRoutingHistory))
 	if in == "" {
 		return c.sender + "#" + g.cfg.Instance.ID, nil
 	}

@@ -13,7 +13,7 @@ import (
 )
 
 // defaultEnvelope is the real streaming sniffer (contracts/envelope).
-func defaultEnvelope() Envelope { return sniffer{} }
+func defaultEnvelope() Envelope { return newSniffer() }
 
 // defaultStore builds the catalogue store from cfg.TAK (gateway/tak).
 func defaultStore(cfg *config.Config, log zerolog.Logger) (CatalogueStore, error) {

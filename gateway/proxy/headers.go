@@ -4,12 +4,32 @@ import (
 	"mime"
 	"net/http"
 	"strings"
-
-	"github.com/rivgate/rivgate/contracts/rivta"
 )
 
 // DefaultContentType is what VP sends when none is given.
 const DefaultContentType = "text/xml; charset=UTF-8"
+
+// Canonical forms of the rivta header names. http.Header's Get, Set and
+// Del canonicalise their key, which allocates a new string for the
+// lower-case names on every call; with these the hot path indexes the map
+// directly. A test checks them against textproto.CanonicalMIMEHeaderKey.
+const (
+	KeyCorrelationID     = "X-Skltp-Correlation-Id"
+	KeyProducerRoundTrip = "X-Skltp-Prt"
+	KeyOriginalConsumer  = "X-Rivta-Original-Serviceconsumer-Hsaid"
+	KeyRoutingHistory    = "X-Rivta-Routing-History"
+	KeyActingOnBehalfOf  = "X-Rivta-Acting-On-Behalf-Of-Hsaid"
+	KeyVPSenderID        = "X-Vp-Sender-Id"
+	KeyVPInstanceID      = "X-Vp-Instance-Id"
+	KeyVPAuthCert        = "X-Vp-Auth-Cert"
+	KeyForwardedTLSCert  = "X-Forwarded-Tls-Client-Cert"
+)
+
+// hasPrefixFold is strings.HasPrefix ignoring ASCII case, without the
+// allocation of lower-casing the name first.
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
+}
 
 // removedRequestPrefixes are dropped before a call goes to a producer (VP's
 // requestHeadersToRemove: x-vp-*, X-Forwarded-*, Mule internals,
@@ -44,9 +64,8 @@ type OutboundHeaders struct {
 // Apply edits h for a producer; https is the producer URL's scheme.
 func (o *OutboundHeaders) Apply(h http.Header, https bool) {
 	for name := range h {
-		lower := strings.ToLower(name)
 		for _, p := range removedRequestPrefixes {
-			if strings.HasPrefix(lower, p) {
+			if hasPrefixFold(name, p) {
 				delete(h, name)
 				break
 			}
@@ -58,27 +77,27 @@ func (o *OutboundHeaders) Apply(h http.Header, https bool) {
 	if o.CertHeader != "" {
 		h.Del(o.CertHeader)
 	}
-	h.Del(rivta.HeaderForwardedTLSCert)
-	h.Del(rivta.HeaderVPAuthCert)
+	delete(h, KeyForwardedTLSCert)
+	delete(h, KeyVPAuthCert)
 	if !https {
 		// Only internal, plain-HTTP hops learn who called (next VP/AgP);
 		// never sent over https to external producers (SKLTP-707).
-		h.Set(rivta.HeaderVPSenderID, o.Sender)
-		h.Set(rivta.HeaderVPInstanceID, o.InstanceID)
+		h[KeyVPSenderID] = []string{o.Sender}
+		h[KeyVPInstanceID] = []string{o.InstanceID}
 	}
 	if !https || o.CorrelationToHTTPS {
-		h.Set(rivta.HeaderCorrelationID, o.CorrelationID)
+		h[KeyCorrelationID] = []string{o.CorrelationID}
 	} else {
-		h.Del(rivta.HeaderCorrelationID)
+		delete(h, KeyCorrelationID)
 	}
 	if o.OriginalConsumer != "" {
-		h.Set(rivta.HeaderOriginalConsumer, o.OriginalConsumer)
+		h[KeyOriginalConsumer] = []string{o.OriginalConsumer}
 	}
 	if o.RoutingHistory != "" {
-		h.Set(rivta.HeaderRoutingHistory, o.RoutingHistory)
+		h[KeyRoutingHistory] = []string{o.RoutingHistory}
 	}
 	if o.UserAgent != "" {
-		h.Set("User-Agent", o.UserAgent)
+		h["User-Agent"] = []string{o.UserAgent}
 	}
 	switch {
 	case o.ContentType != "":
@@ -92,19 +111,21 @@ func (o *OutboundHeaders) Apply(h http.Header, https bool) {
 // sets the platform's own.
 func InboundHeaders(h http.Header, correlationID, prt string) {
 	for name := range h {
-		lower := strings.ToLower(name)
-		if strings.HasPrefix(lower, "mule_") || strings.HasPrefix(lower, "x-mule_") {
+		if hasPrefixFold(name, "mule_") || hasPrefixFold(name, "x-mule_") {
 			delete(h, name)
 		}
 	}
 	for _, name := range removedResponseHeaders {
 		h.Del(name)
 	}
-	h.Set(rivta.HeaderCorrelationID, correlationID)
+	h[KeyCorrelationID] = []string{correlationID}
 	if prt != "" {
-		h.Set(rivta.HeaderProducerRoundTrip, prt)
+		h[KeyProducerRoundTrip] = []string{prt}
 	}
-	h.Set("Content-Type", normaliseContentType(h.Get("Content-Type")))
+	ct := h.Get("Content-Type")
+	if n := normaliseContentType(ct); n != ct || len(h["Content-Type"]) != 1 {
+		h["Content-Type"] = []string{n}
+	}
 }
 
 // normaliseContentType gives text/xml a charset (VP answers
@@ -114,6 +135,11 @@ func normaliseContentType(ct string) string {
 	if ct == "" {
 		return DefaultContentType
 	}
+	if ct == DefaultContentType || !containsFold(ct, "text/xml") {
+		// What parsing would conclude, without its allocations: only a
+		// text/xml type can lack a charset that we add.
+		return ct
+	}
 	mt, params, err := mime.ParseMediaType(ct)
 	if err != nil {
 		return ct
@@ -122,4 +148,14 @@ func normaliseContentType(ct string) string {
 		return DefaultContentType
 	}
 	return ct
+}
+
+// containsFold reports whether s contains the lower-case ASCII substr in any case.
+func containsFold(s, substr string) bool {
+	for i := 0; i+len(substr) <= len(s); i++ {
+		if strings.EqualFold(s[i:i+len(substr)], substr) {
+			return true
+		}
+	}
+	return false
 }

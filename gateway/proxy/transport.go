@@ -8,6 +8,7 @@
 package proxy
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -175,6 +176,14 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	st := t.cur.Load()
 	body := &trackedBody{r: req.Body}
 	realBody := req.Body
+	// A body held in memory goes to http.Transport as it is: wrapped, the
+	// transport could not tell it is in memory and would write the headers
+	// and the body in two writes. Nothing needs tracking: a connect
+	// failure sends nothing, and the reader is still at its start.
+	inMemory := false
+	if x := exchangeOf(req); x != nil {
+		_, inMemory = x.Body.(*bytes.Reader)
+	}
 	d, _ := req.Context().Value(timeoutKey{}).(time.Duration)
 	ctx, cancel := context.WithCancelCause(req.Context())
 	var timer *time.Timer
@@ -183,7 +192,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		body.progress = func() { timer.Reset(d) }
 	}
 	out := req.WithContext(ctx)
-	if realBody != nil {
+	if realBody != nil && !inMemory {
 		out.Body = body
 	}
 	attempts := 1
