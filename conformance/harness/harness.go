@@ -104,6 +104,7 @@ type Harness struct {
 	wg       sync.WaitGroup // handlers writing exchanges
 	cleanup  func()         // removes a temporary contract copy
 	notes    []string       // put in the results (partly loaded contracts)
+	triggers sync.WaitGroup // triggers and hooks still running
 
 	// tlsErrs collects failed handshakes (a consumer with the wrong
 	// certificate never gets as far as a request), so a step that waits

@@ -120,10 +120,11 @@ func (h *Harness) Run(ctx context.Context) (*result.Run, error) {
 			break
 		}
 	}
-	run.Finished = h.opts.Now()
 	// Requests after the last step are answered and recorded as unexpected
 	// until Close.
 	go h.drain()
+	h.waitTriggers(ctx, 10*time.Second)
+	run.Finished = h.opts.Now()
 	if err := h.writeResults(run); err != nil {
 		return run, err
 	}

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/rivgate/rivgate/conformance/exchange"
 	"github.com/rivgate/rivgate/conformance/scenario"
@@ -26,22 +27,28 @@ func peerCert(r *http.Request) *x509.Certificate {
 // background. The channel yields one note when it is done.
 func (h *Harness) fire(ctx context.Context, sc *scenario.Scenario, st *scenario.Step, idx int, t *scenario.Trigger) <-chan string {
 	ch := make(chan string, 1)
+	var run func() string
 	switch {
 	case t != nil && len(t.Command) > 0:
-		go func() { ch <- h.runCommand(ctx, sc, st, t) }()
+		run = func() string { return h.runCommand(ctx, sc, st, t) }
 	case t != nil && t.HTTP != nil:
-		go func() { ch <- h.callHTTP(ctx, t) }()
+		run = func() string { return h.callHTTP(ctx, t) }
 	case h.opts.Await != nil:
-		go func() {
+		run = func() string {
 			if err := h.opts.Await(ctx, Await{Scenario: sc, Step: st, Index: idx}); err != nil {
-				ch <- "consumer hook: " + err.Error()
-				return
+				return "consumer hook: " + err.Error()
 			}
-			ch <- ""
-		}()
+			return ""
+		}
 	default:
 		ch <- ""
+		return ch
 	}
+	h.triggers.Add(1)
+	go func() {
+		defer h.triggers.Done()
+		ch <- run()
+	}()
 	return ch
 }
 
@@ -107,4 +114,22 @@ func (h *Harness) callHTTP(ctx context.Context, t *scenario.Trigger) string {
 		return fmt.Sprintf("trigger %s %s: HTTP %d", method, t.HTTP.URL, resp.StatusCode)
 	}
 	return ""
+}
+
+// waitTriggers waits (at most bound, or until ctx ends) for triggers and
+// hooks still running, so a run ends after the consumer has its last answer.
+func (h *Harness) waitTriggers(ctx context.Context, bound time.Duration) {
+	done := make(chan struct{})
+	go func() {
+		h.triggers.Wait()
+		close(done)
+	}()
+	t := time.NewTimer(bound)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+		h.progress("a trigger is still running after the last step; not waiting for it")
+	case <-ctx.Done():
+	}
 }
