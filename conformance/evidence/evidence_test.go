@@ -29,7 +29,9 @@ var now = time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
 
 // certifiedRun is a real run with the people's part recorded and the
 // report written: the bundle holds everything a certifier receives.
-func certifiedRun(t *testing.T) (string, *scenario.Suite) {
+func certifiedRun(t *testing.T) (string, *scenario.Suite) { return certifiedRunB(t) }
+
+func certifiedRunB(t testing.TB) (string, *scenario.Suite) {
 	t.Helper()
 	dir := reporttest.RealRun(t)
 	run, err := result.Read(dir)
@@ -76,7 +78,9 @@ func certifiedRun(t *testing.T) (string, *scenario.Suite) {
 	return dir, suite
 }
 
-func newKey(t *testing.T, dir string) (*Signer, crypto.PublicKey) {
+func newKeyB(b testing.TB) (*Signer, crypto.PublicKey) { return newKey(b, b.TempDir()) }
+
+func newKey(t testing.TB, dir string) (*Signer, crypto.PublicKey) {
 	t.Helper()
 	kp := filepath.Join(dir, "key")
 	if _, err := Keygen(kp); err != nil {
