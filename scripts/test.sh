@@ -20,6 +20,7 @@ need "/usr/bin/python3 -c 'import zeep'" python3-zeep
 need "command -v chromium" chromium
 need "command -v nginx || test -x /usr/sbin/nginx" nginx-light
 need "command -v pdftotext" poppler-utils
+need "/usr/bin/python3 -c 'import junitparser'" python3-junitparser
 
 if [ ${#need_pkgs[@]} -gt 0 ] && [ "${RIVGATE_NO_INSTALL:-}" != 1 ]; then
 	sudo=""
