@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Run every rivgate test. Installs the independent peers the tests use when
-# they are missing (xmllint, curl, python3-zeep, chromium, nginx, pdftotext),
+# they are missing (xmllint, curl, python3-zeep, python3-junitparser,
+# chromium, nginx, pdftotext),
 # then runs go vet, staticcheck and go test -race over the whole module.
 #
 #   ./scripts/test.sh            everything (CI runs this through .ci/run)
