@@ -33,6 +33,8 @@ type material struct {
 	notAfter  time.Time
 	loaded    time.Time
 	crlNext   time.Time // earliest NextUpdate among CRLs (zero if none)
+	// config is what handshakes use while this material is current.
+	config *tls.Config
 }
 
 // Server holds the HTTPS listener's TLS material behind an atomic pointer:
@@ -58,6 +60,7 @@ func (s *Server) Reload() error {
 	if err != nil {
 		return err
 	}
+	m.config = s.handshakeConfig(m)
 	s.cur.Store(m)
 	return nil
 }
@@ -81,34 +84,54 @@ func (s *Server) Info() Info {
 // revocation data are looked up per handshake, so Reload takes effect on the
 // next handshake without a restart.
 func (s *Server) TLSConfig() *tls.Config {
+	return &tls.Config{
+		MinVersion: s.minVersion(),
+		NextProtos: []string{"http/1.1"},
+		GetConfigForClient: func(*tls.ClientHelloInfo) (*tls.Config, error) {
+			return s.cur.Load().config, nil
+		},
+	}
+}
+
+func (s *Server) minVersion() uint16 {
+	if s.files.MinVersion == 0 {
+		return tls.VersionTLS12
+	}
+	return s.files.MinVersion
+}
+
+// handshakeConfig is the configuration handshakes use while m is current,
+// built once per load rather than cloned per handshake.
+//
+// Session resumption is on (a reconnecting consumer skips the certificate
+// signature and chain work) and stays safe across reloads:
+//   - tickets are sealed with keys that belong to this configuration alone
+//     (Go creates them on first use, rotates them daily and drops them after
+//     7 days); a reload builds a new configuration with new keys, so no
+//     session from before a CA, CRL or certificate change resumes;
+//   - on resumption Go re-checks the stored chain against ClientCAs and the
+//     leaf's expiry, and VerifyConnection runs on every handshake, resumed
+//     ones included, so revocation is checked each time.
+func (s *Server) handshakeConfig(m *material) *tls.Config {
 	auth := tls.VerifyClientCertIfGiven
 	if s.files.RequireClientCert {
 		auth = tls.RequireAndVerifyClientCert
 	}
-	minV := s.files.MinVersion
-	if minV == 0 {
-		minV = tls.VersionTLS12
+	c := &tls.Config{
+		MinVersion:       s.minVersion(),
+		ClientAuth:       auth,
+		NextProtos:       []string{"http/1.1"},
+		Certificates:     []tls.Certificate{m.cert},
+		ClientCAs:        m.clientCAs,
+		VerifyConnection: func(cs tls.ConnectionState) error { return m.checkRevoked(cs.VerifiedChains) },
 	}
-	base := &tls.Config{
-		MinVersion: minV,
-		ClientAuth: auth,
-		NextProtos: []string{"http/1.1"},
-		// Resumed sessions skip client CA verification; tickets are off so
-		// a CA removed by a reload cannot be bypassed by resumption.
-		SessionTicketsDisabled: true,
+	// Without these hooks the listener's own (long-lived) keys would seal
+	// the tickets; with them, c's keys do.
+	c.WrapSession = func(cs tls.ConnectionState, ss *tls.SessionState) ([]byte, error) { return c.EncryptTicket(cs, ss) }
+	c.UnwrapSession = func(identity []byte, cs tls.ConnectionState) (*tls.SessionState, error) {
+		return c.DecryptTicket(identity, cs)
 	}
-	return &tls.Config{
-		MinVersion: minV,
-		NextProtos: []string{"http/1.1"},
-		GetConfigForClient: func(*tls.ClientHelloInfo) (*tls.Config, error) {
-			m := s.cur.Load()
-			c := base.Clone()
-			c.Certificates = []tls.Certificate{m.cert}
-			c.ClientCAs = m.clientCAs
-			c.VerifyConnection = func(cs tls.ConnectionState) error { return m.checkRevoked(cs.VerifiedChains) }
-			return c, nil
-		},
-	}
+	return c
 }
 
 // VerifyClient verifies a certificate received in a header against the
