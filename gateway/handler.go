@@ -125,7 +125,15 @@ func (g *Gateway) service(w http.ResponseWriter, r *http.Request, c *call) {
 		return
 	}
 	body := &bodyReader{r: r.Body, left: maxBody, max: maxBody}
-	h, head, err := g.env.Sniff(body, int64(g.cfg.Limits.MaxHead), mimeBoundary(r.Header.Get("Content-Type")))
+	maxHead := int64(g.cfg.Limits.MaxHead)
+	if r.ContentLength >= 0 && r.ContentLength < maxHead {
+		// The sniffer sizes its buffer by the limit (up to 4 KiB): a body
+		// of known length cannot outgrow length+1, so a small call gets a
+		// buffer of its own size. Errors are unchanged: that limit is never
+		// reached, the body ends first.
+		maxHead = r.ContentLength + 1
+	}
+	h, head, err := g.env.Sniff(body, maxHead, mimeBoundary(r.Header.Get("Content-Type")))
 	if g.cfg.Logging.Payloads {
 		c.head = head
 	}
