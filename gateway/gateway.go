@@ -234,9 +234,9 @@ func (g *Gateway) Start(ctx context.Context) error {
 		}
 		srv := &http.Server{
 			Handler:           l.h,
-			ReadHeaderTimeout: 30 * time.Second,
-			IdleTimeout:       120 * time.Second,
-			MaxHeaderBytes:    1 << 20,
+			ReadHeaderTimeout: g.cfg.Listen.ReadHeaderTimeout.D(), // also bounds the TLS handshake
+			IdleTimeout:       g.cfg.Listen.IdleTimeout.D(),
+			MaxHeaderBytes:    int(g.cfg.Listen.MaxHeaderBytes),
 			ErrorLog:          log.New(zerologWriter{g.log}, "", 0),
 			BaseContext:       func(net.Listener) context.Context { return bgCtx },
 		}

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/hex"
@@ -12,8 +13,10 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rivgate/rivgate/contracts/rivta"
@@ -124,7 +127,9 @@ func (g *Gateway) service(w http.ResponseWriter, r *http.Request, c *call) {
 		g.fail(w, c, tooLarge(r.ContentLength, maxBody))
 		return
 	}
-	body := &bodyReader{r: r.Body, left: maxBody, max: maxBody}
+	body := &bodyReader{r: r.Body, ctx: r.Context(), left: maxBody, max: maxBody}
+	body.watch(w, g.cfg.Listen.BodyTimeout.D())
+	defer body.unwatch()
 	maxHead := int64(g.cfg.Limits.MaxHead)
 	if r.ContentLength >= 0 && r.ContentLength < maxHead {
 		// The sniffer sizes its buffer by the limit (up to 4 KiB): a body
@@ -421,13 +426,61 @@ func tooLarge(n, max int64) *vpfault.Fault {
 }
 
 // bodyReader bounds the consumer's body and remembers why reading it
-// failed (over the limit, or the consumer went away), so the pipeline can
-// tell a consumer problem from a producer one.
+// failed (over the limit, stalled, or the consumer went away), so the
+// pipeline can tell a consumer problem from a producer one.
 type bodyReader struct {
 	r    io.Reader
+	ctx  context.Context // the request's: canceled when the consumer's connection fails
 	left int64
 	max  int64
 	err  error
+
+	// A stalled body (no bytes for idle) fails with a VP015 fault through a
+	// read deadline on the consumer's connection. The transport reads the
+	// body on its own goroutine, so mu orders its deadline changes with
+	// unwatch, after which the connection (maybe serving its next request)
+	// is not touched again.
+	mu    sync.Mutex
+	rc    *http.ResponseController // nil: no deadline
+	idle  time.Duration
+	armed time.Time // when the deadline was last pushed out
+}
+
+// watch arms the no-progress deadline (idle <= 0: none).
+func (b *bodyReader) watch(w http.ResponseWriter, idle time.Duration) {
+	if idle > 0 {
+		b.rc, b.idle = http.NewResponseController(w), idle
+	}
+}
+
+// unwatch stops touching the deadline; the handler calls it before it
+// returns. A body not read to its end keeps its deadline: net/http reads
+// (discards) the rest after the answer, and a stalled consumer must not
+// hold that up.
+func (b *bodyReader) unwatch() {
+	b.mu.Lock()
+	b.rc = nil
+	b.mu.Unlock()
+}
+
+// arm pushes the deadline out, at most every idle/8: a read then waits
+// between 7/8 idle and idle before it fails. At the end of the body it
+// clears the deadline: net/http then watches the idle connection for the
+// consumer going away, which must not time out.
+func (b *bodyReader) arm(eof bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	switch {
+	case b.rc == nil:
+	case eof:
+		_ = b.rc.SetReadDeadline(time.Time{})
+		b.rc = nil
+	default:
+		if now := time.Now(); now.Sub(b.armed) > b.idle/8 {
+			_ = b.rc.SetReadDeadline(now.Add(b.idle))
+			b.armed = now
+		}
+	}
 }
 
 func (b *bodyReader) Read(p []byte) (int, error) {
@@ -437,13 +490,32 @@ func (b *bodyReader) Read(p []byte) (int, error) {
 	if int64(len(p)) > b.left+1 {
 		p = p[:b.left+1]
 	}
+	if b.idle > 0 {
+		b.arm(false)
+	}
 	n, err := b.r.Read(p)
 	b.left -= int64(n)
 	if b.left < 0 {
 		b.err = tooLarge(0, b.max)
 		return 0, b.err
 	}
-	if err != nil && err != io.EOF {
+	switch {
+	case err == nil:
+	case err == io.EOF:
+		if b.idle > 0 {
+			b.arm(true)
+		}
+	case b.idle > 0 && errors.Is(err, os.ErrDeadlineExceeded):
+		b.err = vpfault.Raw(vpfault.VP015, vpfault.VP015.Detail(fmt.Sprintf(
+			"Request body stalled: no bytes for %s (listen.body_timeout)", b.idle)), err)
+		return n, b.err
+	case b.ctx != nil && b.ctx.Err() == nil:
+		// The connection is fine but the body is not (bad chunked
+		// framing): the consumer is still there and gets an answer, not
+		// the empty 200 net/http sends for a handler that wrote nothing.
+		b.err = vpfault.Raw(vpfault.VP015, vpfault.VP015.Detail("Request body could not be read: "+err.Error()), err)
+		return n, b.err
+	default:
 		b.err = err
 	}
 	return n, err

@@ -64,6 +64,17 @@ type Listen struct {
 	// PathPrefix: service calls are accepted under this path only, as VP
 	// accepts /vp/*; others get 404. "/" accepts every path. Default "/vp".
 	PathPrefix string `yaml:"path_prefix"`
+	// ReadHeaderTimeout bounds the TLS handshake and reading a request's
+	// line and headers, so slow-header (slowloris) clients are cut off. Default 10s.
+	ReadHeaderTimeout Duration `yaml:"read_header_timeout"`
+	// BodyTimeout is the longest wait for more bytes of a request body (no
+	// progress); a stalled body gets VP015 and the producer gets no complete
+	// call. Default 20s.
+	BodyTimeout Duration `yaml:"body_timeout"`
+	// IdleTimeout closes keep-alive connections with no request this long. Default 120s.
+	IdleTimeout Duration `yaml:"idle_timeout"`
+	// MaxHeaderBytes bounds a request's line and headers; larger gets HTTP 431. Default 1MiB.
+	MaxHeaderBytes ByteSize `yaml:"max_header_bytes"`
 }
 
 // TLS configures the HTTPS listener.
@@ -264,6 +275,12 @@ func (c *Config) SetDefaults() {
 	def(&c.Instance.Name, "rivgate")
 	def(&c.Instance.ID, "rivgate")
 	def(&c.Listen.PathPrefix, "/vp")
+	defd(&c.Listen.ReadHeaderTimeout, 10*time.Second)
+	defd(&c.Listen.BodyTimeout, 20*time.Second)
+	defd(&c.Listen.IdleTimeout, 120*time.Second)
+	if c.Listen.MaxHeaderBytes == 0 {
+		c.Listen.MaxHeaderBytes = 1 << 20
+	}
 	def(&c.TLS.ClientAuth, "verify_if_given")
 	def(&c.TLS.MinVersion, "1.2")
 	if c.HTTP.AllowedCIDRs == nil {
