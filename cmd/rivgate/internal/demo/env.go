@@ -52,10 +52,10 @@ type env struct {
 	dir  string // output directory
 	work string // private working files (keys, gateway.yaml), removed at the end
 
-	suite *scenario.Suite
-	ca    *pki.CA
-	cons  *pki.Cert // the consumer's client certificate
-	sigPub []byte   // evidence signer's public key (PEM)
+	suite  *scenario.Suite
+	ca     *pki.CA
+	cons   *pki.Cert // the consumer's client certificate
+	sigPub []byte    // evidence signer's public key (PEM)
 
 	h        *harness.Harness
 	prod     *producer
