@@ -123,6 +123,9 @@ func (s *scanner) startTag() (tag, error) {
 		if p == ws {
 			return t, s.unexpected(p, "white space, '>' or '/>'")
 		}
+		if len(s.attrs) == maxAttrs {
+			return t, s.errAt(p, nil, "more than %d attributes in <%s>", maxAttrs, s.buf[t.nameStart:t.nameEnd])
+		}
 		a := attr{wsStart: ws, nameStart: p}
 		if a.nameEnd, a.colon, err = s.name(p); err != nil {
 			return t, err
@@ -239,6 +242,16 @@ func (s *scanner) declare(t *tag) error {
 	}
 	return nil
 }
+
+// maxDepth and maxAttrs bound element nesting in the head and the
+// attributes (namespace declarations included) of one start tag, as
+// Woodstox's defaults do in VP's parser: without them a head within
+// MaxHead still costs a stack of 100,000 elements or an attribute list
+// of 50,000 entries before anything is rejected.
+const (
+	maxDepth = 1000
+	maxAttrs = 1000
+)
 
 // maxBindings bounds the namespace declarations in scope at once. Every
 // prefix lookup walks them, so without a bound a head of many declarations

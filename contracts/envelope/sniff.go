@@ -169,6 +169,9 @@ func (s *scanner) content() error {
 // Body child.
 func (s *scanner) onStart(t tag) (done bool, err error) {
 	depth := len(s.elems) // depth of the parent; Envelope is 1
+	if depth >= maxDepth {
+		return false, s.errAt(t.start, nil, "elements nested deeper than %d", maxDepth)
+	}
 	isEnv := t.nsIs(s, s.envNS)
 	switch {
 	case depth == 1:
