@@ -380,7 +380,7 @@ func TestProgressFilter(t *testing.T) {
 			lines: []string{"10:00:00 scenario S01 (1/2): Visits", "10:00:00 scenario S01 step 1/1 get-visits: awaiting GetVisits to X (up to 30s)", "10:00:01 scenario S01 step 1/1 get-visits: 9 check(s), 1 failed"},
 			want:  []string{"scenario S01 (1/2): Visits", "  S01/get-visits: 9 check(s), 1 failed"}, notWant: []string{"awaiting"}},
 		{name: "passing steps and waits are quiet",
-			lines: []string{"10:00:00 scenario S02 step 1/1 x: got {urn}GetVisits; answering file", "10:00:00 scenario S02 step 1/1 x: 9 check(s), 0 failed"},
+			lines:   []string{"10:00:00 scenario S02 step 1/1 x: got {urn}GetVisits; answering file", "10:00:00 scenario S02 step 1/1 x: 9 check(s), 0 failed"},
 			notWant: []string{"S02"}},
 		{name: "manual step shown with its instruction",
 			lines: []string{"10:00:00 scenario S03 (3/6): Fault", "10:00:00 scenario S03 step 2/3 shows-error: MANUAL verdict needed: Check it. (record it with: rivgate conform judge ...)"},
