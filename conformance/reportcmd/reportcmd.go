@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -147,14 +148,15 @@ func printPlan(w io.Writer, p *risk.Plan) {
 	if p.Consumer != "" {
 		fmt.Fprintf(w, "consumer: %s\n", p.Consumer)
 	}
+	fmt.Fprintf(w, "functions from: %s; scenario tags from: %s\n", functionSources(p), tagSources(p))
 	fmt.Fprintln(w, "\nfunctions:")
 	for _, f := range p.Functions {
 		change := ""
 		if f.Change != nil {
 			change = fmt.Sprintf(", changed (%s)", f.Change.Type)
 		}
-		fmt.Fprintf(w, "  %-14s %-6s %d×%d=%-2d depth %-10s runs %s%s\n", f.ID, f.Rating.Class, f.Rating.Impact, f.Rating.Likelihood, f.Rating.Score,
-			f.Depth, orNone(f.Selected), change)
+		fmt.Fprintf(w, "  %-14s %-6s %d×%d=%-2d depth %-10s runs %s%s  (from %s)\n", f.ID, f.Rating.Class, f.Rating.Impact, f.Rating.Likelihood, f.Rating.Score,
+			f.Depth, orNone(f.Selected), change, f.Source)
 	}
 	fmt.Fprintln(w, "\nscenarios:")
 	for _, s := range p.Scenarios {
@@ -162,8 +164,12 @@ func printPlan(w io.Writer, p *risk.Plan) {
 		if s.Selected {
 			mark = "RUN "
 		}
-		fmt.Fprintf(w, "  %s %-8s %-6s %d×%d=%-2d %s  [tags: %s]\n", mark, s.ID, s.Rating.Class, s.Rating.Impact, s.Rating.Likelihood, s.Rating.Score,
-			s.Title, orNone(s.Tags))
+		placed := ""
+		if s.FunctionsSource != "" {
+			placed = " (" + s.FunctionsSource + ")"
+		}
+		fmt.Fprintf(w, "  %s %-8s %-6s %d×%d=%-2d %s  [tags: %s (%s); functions: %s%s]\n", mark, s.ID, s.Rating.Class, s.Rating.Impact, s.Rating.Likelihood, s.Rating.Score,
+			s.Title, orNone(s.Tags), s.TagsSource, orNone(s.Functions), placed)
 		for _, r := range s.Reasons {
 			fmt.Fprintf(w, "        - %s\n", r)
 		}
@@ -172,6 +178,34 @@ func printPlan(w io.Writer, p *risk.Plan) {
 	for _, n := range p.Notes {
 		fmt.Fprintf(w, "note: %s\n", n)
 	}
+}
+
+// functionSources says where the plan's functions come from.
+func functionSources(p *risk.Plan) string {
+	var out []string
+	for _, f := range p.Functions {
+		if !slices.Contains(out, f.Source) {
+			out = append(out, f.Source)
+		}
+	}
+	return orNone(out)
+}
+
+// tagSources counts the scenarios per tag source ("suite 4, derived 2").
+func tagSources(p *risk.Plan) string {
+	var order []string
+	n := map[string]int{}
+	for _, s := range p.Scenarios {
+		if n[s.TagsSource] == 0 {
+			order = append(order, s.TagsSource)
+		}
+		n[s.TagsSource]++
+	}
+	var out []string
+	for _, src := range order {
+		out = append(out, fmt.Sprintf("%s %d", src, n[src]))
+	}
+	return orNone(out)
 }
 
 func orNone(ss []string) string {

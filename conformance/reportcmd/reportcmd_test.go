@@ -56,7 +56,8 @@ func TestCertificationFlow(t *testing.T) {
 	riskFile := filepath.Join("testdata", "risk.yaml")
 
 	out, code := rivgate(t, "plan", "--suite", suite, "--risk", riskFile, "--out", dir)
-	expect(t, code, out, 0, "recertification", "RUN  R04", "changed (felrättning): its core set runs", "selected: R01, R04")
+	expect(t, code, out, 0, "recertification", "RUN  R04", "changed (felrättning): its core set runs", "selected: R01, R04",
+		"functions from: risk profile; scenario tags from: derived 4")
 	if _, err := os.Stat(filepath.Join(dir, "risk.yaml")); err != nil {
 		t.Fatal("plan --out did not keep the risk profile:", err)
 	}
@@ -134,4 +135,18 @@ func TestHelp(t *testing.T) {
 		out, code := rivgate(t, sub, "--help")
 		expect(t, code, out, 0, "Usage:")
 	}
+}
+
+// TestPlanSaysWhereTagsAndFunctionsCome: the plan names the source of every
+// function and every scenario's tags, for a suite that tags its scenarios.
+func TestPlanSaysWhereTagsAndFunctionsCome(t *testing.T) {
+	t.Parallel()
+	suite := filepath.Join(reporttest.RepoRoot(t), "fixtures", "suites", "demo-clinic")
+	out, code := rivgate(t, "plan", "--suite", suite)
+	expect(t, code, out, 0, "functions from: suite scenarios; scenario tags from: suite 6",
+		"visits         high   4×4=16 depth all        runs S01, S02  (from suite scenarios)",
+		"[tags: smoke, core, regression (suite); functions: visits (suite)]",
+		"[tags: none (suite); functions: network (suite)]")
+	out, code = rivgate(t, "plan", "--suite", suite, "--risk", filepath.Join(reporttest.RepoRoot(t), "fixtures", "certification", "demo-clinic", "risk.yaml"))
+	expect(t, code, out, 0, "functions from: risk profile;", "functions: visits (suite, requirements)]")
 }

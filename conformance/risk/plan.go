@@ -9,6 +9,20 @@ import (
 	"github.com/rivgate/rivgate/contracts"
 )
 
+// Where a function of the plan comes from.
+const (
+	FunctionFromProfile     = "risk profile"      // the profile's functions:
+	FunctionFromScenarios   = "suite scenarios"   // declared by the suite's scenarios (functions:)
+	FunctionFromRequirement = "suite requirement" // one per suite requirement, when nothing names functions
+)
+
+// Sources of scenario tags.
+const (
+	TagsFromProfile = "risk profile"
+	TagsFromSuite   = "suite"
+	TagsDerived     = "derived"
+)
+
 // Depths of testing a function gets.
 const (
 	DepthAll        = "all"        // high risk, or a changed function (funktionsändring)
@@ -39,9 +53,12 @@ type Plan struct {
 type FunctionPlan struct {
 	ID    string `json:"id"`
 	Title string `json:"title,omitempty"`
-	// Derived: the function is a suite requirement (the profile lists no
-	// functions).
-	Derived          bool     `json:"derived,omitempty"`
+	// Derived: the profile lists no functions, so the function comes from
+	// the suite (Source says how).
+	Derived bool `json:"derived,omitempty"`
+	// Source is where the function comes from: FunctionFromProfile,
+	// FunctionFromScenarios or FunctionFromRequirement.
+	Source           string   `json:"source"`
 	Requirements     []string `json:"requirements"`
 	Scenarios        []string `json:"scenarios"`
 	Rating           Rating   `json:"rating"`
@@ -54,18 +71,25 @@ type FunctionPlan struct {
 
 // ScenarioPlan is one scenario's risk and whether it runs, and why.
 type ScenarioPlan struct {
-	ID               string   `json:"id"`
-	Title            string   `json:"title"`
-	Requirements     []string `json:"requirements"`
-	Contracts        []string `json:"contracts,omitempty"`
-	Functions        []string `json:"functions,omitempty"`
+	ID           string   `json:"id"`
+	Title        string   `json:"title"`
+	Requirements []string `json:"requirements"`
+	Contracts    []string `json:"contracts,omitempty"`
+	Functions    []string `json:"functions,omitempty"`
+	// FunctionsSource says how the scenario was placed in its functions:
+	// "suite" (its own functions: list), "risk profile" (a function's
+	// scenarios: list), "requirements" (a function's requirements it
+	// covers); several joined by ", ".
+	FunctionsSource  string   `json:"functions_source,omitempty"`
 	Rating           Rating   `json:"rating"`
 	ImpactSource     string   `json:"impact_source"`
 	LikelihoodSource string   `json:"likelihood_source"`
 	Tags             []string `json:"tags"`
-	TagsSource       string   `json:"tags_source"`
-	Selected         bool     `json:"selected"`
-	Reasons          []string `json:"reasons"`
+	// TagsSource is "risk profile", "suite" (the scenario's tags:) or
+	// "derived" (from its steps and risk, when neither gives tags).
+	TagsSource string   `json:"tags_source"`
+	Selected   bool     `json:"selected"`
+	Reasons    []string `json:"reasons"`
 }
 
 // RequirementRisk is a requirement's effective impact.
@@ -122,16 +146,32 @@ func (b *builder) build() *Plan {
 	return p
 }
 
-// functions lists the profile's functions, or one per suite requirement.
+// functions lists the profile's functions; without them the functions the
+// suite's scenarios declare, plus one per suite requirement covered by a
+// scenario that declares none (every suite requirement when no scenario
+// declares functions).
 func (b *builder) functions() []FunctionPlan {
 	var out []FunctionPlan
 	if len(b.prof.Functions) > 0 {
 		for _, f := range b.prof.Functions {
-			out = append(out, FunctionPlan{ID: f.ID, Title: f.Title, Requirements: slices.Clone(f.Requirements)})
+			out = append(out, FunctionPlan{ID: f.ID, Title: f.Title, Source: FunctionFromProfile, Requirements: slices.Clone(f.Requirements)})
 		}
 	} else {
+		declared := b.suite.Functions()
+		for _, id := range declared {
+			out = append(out, FunctionPlan{ID: id, Derived: true, Source: FunctionFromScenarios, Requirements: []string{}})
+		}
+		var undeclared []string // requirements covered by scenarios without functions
+		for _, sc := range b.suite.Scenarios {
+			if len(sc.Functions) == 0 {
+				undeclared = append(undeclared, coveredRequirements(sc)...)
+			}
+		}
 		for _, r := range b.suite.Requirements {
-			out = append(out, FunctionPlan{ID: r.ID, Title: r.Text, Derived: true, Requirements: []string{r.ID}})
+			if len(declared) > 0 && (!slices.Contains(undeclared, r.ID) || slices.Contains(declared, r.ID)) {
+				continue
+			}
+			out = append(out, FunctionPlan{ID: r.ID, Title: r.Text, Derived: true, Source: FunctionFromRequirement, Requirements: []string{r.ID}})
 		}
 	}
 	for i := range out {
@@ -266,7 +306,8 @@ func (b *builder) scenarioContracts(sc *scenario.Scenario) []string {
 }
 
 // isHappy: every answer is a normal response, nothing is broken, delayed
-// or left to a person — the smoke subset when the profile tags nothing.
+// or left to a person — the smoke subset when neither the profile nor the
+// suite tags the scenario.
 func isHappy(sc *scenario.Scenario) bool {
 	answered := false
 	for _, st := range sc.Steps {
@@ -292,17 +333,31 @@ func (b *builder) scenarios(funcs []FunctionPlan) {
 		reqs := coveredRequirements(sc)
 		sp := &ScenarioPlan{ID: sc.ID, Title: sc.Title, Requirements: reqs, Contracts: b.scenarioContracts(sc)}
 		b.covered[sc.ID] = reqs
+		var via []string
 		for i := range funcs {
 			f := &funcs[i]
-			in := slices.ContainsFunc(reqs, func(r string) bool { return slices.Contains(f.Requirements, r) })
-			if pf := b.profileFunction(f.ID); pf != nil && slices.Contains(pf.Scenarios, sc.ID) {
-				in = true
+			var how []string
+			if slices.Contains(sc.Functions, f.ID) {
+				how = append(how, "suite")
 			}
-			if in {
+			if pf := b.profileFunction(f.ID); pf != nil && slices.Contains(pf.Scenarios, sc.ID) {
+				how = append(how, "risk profile")
+			}
+			// A scenario that names its functions joins a suite-derived
+			// function only by name; a profile's function by any means.
+			byReqs := f.Source == FunctionFromProfile || len(sc.Functions) == 0
+			if byReqs && slices.ContainsFunc(reqs, func(r string) bool { return slices.Contains(f.Requirements, r) }) {
+				how = append(how, "requirements")
+			}
+			if len(how) > 0 {
 				f.Scenarios = append(f.Scenarios, sc.ID)
 				sp.Functions = append(sp.Functions, f.ID)
+				for _, h := range how {
+					via = appendOnce(via, h)
+				}
 			}
 		}
+		sp.FunctionsSource = strings.Join(via, ", ")
 		// likelihood: scenario override > function > contract > suite
 		like, likeSrc := sc.Likelihood, "suite"
 		contractLike, contractImpact := 0, 0
@@ -345,8 +400,11 @@ func (b *builder) scenarios(funcs []FunctionPlan) {
 func (b *builder) tags(sc *scenario.Scenario, sp *ScenarioPlan) ([]string, string) {
 	for _, o := range b.prof.Scenarios {
 		if o.ID == sc.ID && len(o.Tags) > 0 {
-			return slices.Clone(o.Tags), "risk profile"
+			return slices.Clone(o.Tags), TagsFromProfile
 		}
+	}
+	if sc.Tags != nil { // "tags: []" says: in no subset
+		return append([]string{}, sc.Tags...), TagsFromSuite
 	}
 	var tags []string
 	smoke := isHappy(sc)
@@ -359,7 +417,7 @@ func (b *builder) tags(sc *scenario.Scenario, sp *ScenarioPlan) ([]string, strin
 	if smoke || sp.Rating.Class == High {
 		tags = append(tags, TagRegression)
 	}
-	return tags, "derived"
+	return tags, TagsDerived
 }
 
 func (b *builder) rateFunction(f *FunctionPlan) {

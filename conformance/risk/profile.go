@@ -3,6 +3,7 @@ package risk
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/rivgate/rivgate/conformance/certfile"
 	"github.com/rivgate/rivgate/conformance/scenario"
@@ -24,11 +25,12 @@ const (
 	ChangeFeature = "funktionsändring" // the function changed
 )
 
-// Scenario tags that drive the selection.
+// Scenario tags that drive the selection (the suite model's, so suites and
+// profiles use the same words).
 const (
-	TagSmoke      = "smoke"
-	TagCore       = "core"
-	TagRegression = "regression"
+	TagSmoke      = scenario.TagSmoke
+	TagCore       = scenario.TagCore
+	TagRegression = scenario.TagRegression
 )
 
 // Profile is risk.yaml: the maturity analysis in data.
@@ -141,11 +143,13 @@ func (p *Profile) check(f *certfile.File, suite *scenario.Suite) {
 		}
 	}
 	var scenarios, requirements map[string]bool
+	var declared []string // functions the suite's scenarios declare
 	if suite != nil {
 		scenarios, requirements = map[string]bool{}, map[string]bool{}
 		for _, sc := range suite.Scenarios {
 			scenarios[sc.ID] = true
 		}
+		declared = suite.Functions()
 		for _, r := range suite.AllRequirements() {
 			requirements[r.ID] = true
 		}
@@ -178,8 +182,8 @@ func (p *Profile) check(f *certfile.File, suite *scenario.Suite) {
 			f.Errorf(field+".id", "function %q listed twice", fn.ID)
 		}
 		funcs[fn.ID] = true
-		if len(fn.Requirements) == 0 && len(fn.Scenarios) == 0 {
-			f.Errorf(field, "function %q names no requirements and no scenarios", fn.ID)
+		if len(fn.Requirements) == 0 && len(fn.Scenarios) == 0 && !slices.Contains(declared, fn.ID) {
+			f.Errorf(field, "function %q names no requirements and no scenarios, and no scenario of the suite declares it (scenario functions: %s)", fn.ID, orNone(declared))
 		}
 		for j, r := range fn.Requirements {
 			knownReq(fmt.Sprintf("%s.requirements[%d]", field, j), r)
@@ -217,9 +221,13 @@ func (p *Profile) check(f *certfile.File, suite *scenario.Suite) {
 			f.Errorf(field+".function", "function is required")
 		case len(p.Functions) > 0 && !funcs[c.Function]:
 			f.Errorf(field+".function", "function %q is not among the profile's functions", c.Function)
+		case len(p.Functions) == 0 && slices.Contains(declared, c.Function):
+			// A function the suite's scenarios declare.
 		case len(p.Functions) == 0:
 			// Without functions, each suite requirement is a function.
-			knownReq(field+".function", c.Function)
+			if requirements != nil && !requirements[c.Function] {
+				f.Errorf(field+".function", "function %q is neither declared by a scenario of suite %s nor one of its requirements", c.Function, suite.ID)
+			}
 		}
 		for j, s := range c.Scenarios {
 			knownScenario(fmt.Sprintf("%s.scenarios[%d]", field, j), s)
@@ -250,4 +258,11 @@ func (p *Profile) EffectiveMatrix() Matrix {
 		return DefaultMatrix()
 	}
 	return *p.Matrix
+}
+
+func orNone(ss []string) string {
+	if len(ss) == 0 {
+		return "none"
+	}
+	return strings.Join(ss, ", ")
 }

@@ -328,6 +328,16 @@ func (l *loader) checkScenario(s *Suite, sc *Scenario, f *yamlFile, known map[st
 		l.add(f, "$.requirements", "at least one requirement id is required")
 	}
 	l.checkReqs(f, "$.requirements", sc.Requirements, known)
+	l.checkNames(f, "$.tags", sc.Tags, func(field, t string) {
+		if !slices.Contains(Tags(), t) {
+			l.add(f, field, "tag %q: want one of %s", t, strings.Join(Tags(), ", "))
+		}
+	})
+	l.checkNames(f, "$.functions", sc.Functions, func(field, fn string) {
+		if !functionID.MatchString(fn) {
+			l.add(f, field, "function %q: use letters, digits, '.', '_' and '-' (the id a risk profile names)", fn)
+		}
+	})
 	if sc.Trigger != nil {
 		l.checkTrigger(f, "$.trigger", sc.Trigger)
 	}
@@ -350,6 +360,22 @@ func (l *loader) checkScenario(s *Suite, sc *Scenario, f *yamlFile, known map[st
 		}
 		stepIDs[st.ID] = true
 		l.checkStep(s, f, field, st, known)
+	}
+}
+
+// functionID is the form of a function id (risk profiles name them).
+var functionID = regexp.MustCompile(`^[\p{L}\p{N}][\p{L}\p{N}._-]*$`)
+
+// checkNames checks a list of names: each once, each valid by check.
+func (l *loader) checkNames(f *yamlFile, field string, names []string, check func(field, name string)) {
+	seen := map[string]bool{}
+	for i, n := range names {
+		fi := fmt.Sprintf("%s[%d]", field, i)
+		if seen[n] {
+			l.add(f, fi, "%q listed twice", n)
+		}
+		seen[n] = true
+		check(fi, n)
 	}
 }
 
@@ -630,6 +656,20 @@ func (s *Suite) ScenarioIDs() []string {
 	out := make([]string, 0, len(s.Scenarios))
 	for _, sc := range s.Scenarios {
 		out = append(out, sc.ID)
+	}
+	return out
+}
+
+// Functions lists the consumer functions the suite's scenarios declare, in
+// the order they first appear.
+func (s *Suite) Functions() []string {
+	var out []string
+	for _, sc := range s.Scenarios {
+		for _, f := range sc.Functions {
+			if !slices.Contains(out, f) {
+				out = append(out, f)
+			}
+		}
 	}
 	return out
 }

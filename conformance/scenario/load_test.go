@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -36,7 +37,7 @@ func TestLoadDemoSuite(t *testing.T) {
 	if s.Defaults.Retry.Observe.D().String() != "1.5s" || s.Defaults.Retry.Repeats() != 1 {
 		t.Fatalf("retry defaults %+v", s.Defaults.Retry)
 	}
-	if st := s.Scenarios[0].Steps[0]; st.Line != 6 || st.Expect.Match[1].Equals == nil {
+	if st := s.Scenarios[0].Steps[0]; st.Line != 8 || st.Expect.Match[1].Equals == nil {
 		t.Fatalf("step line %d", st.Line)
 	}
 	if r, ok := s.Requirement(ReqSchema); !ok || r.Impact != 4 || r.Source != "builtin" {
@@ -101,6 +102,12 @@ func TestLoadErrorsNameFileLineField(t *testing.T) {
 			want: []string{"field $.steps[0].respond.connection", `unknown connection fault "explode"`}},
 		{name: "syntax error", suite: goodSuite, scenario: "id: [unclosed\n",
 			want: []string{"s/s1.yaml:1:"}},
+		{name: "unknown tag", suite: goodSuite, scenario: strings.Replace(goodScenario, "likelihood: 2", "likelihood: 2\ntags: [smoke, smok]", 1),
+			want: []string{"s/s1.yaml:5:", "field $.tags[1]", `tag "smok": want one of smoke, core, regression`}},
+		{name: "tag twice", suite: goodSuite, scenario: strings.Replace(goodScenario, "likelihood: 2", "likelihood: 2\ntags: [core, core]", 1),
+			want: []string{"field $.tags[1]", `"core" listed twice`}},
+		{name: "bad function id", suite: goodSuite, scenario: strings.Replace(goodScenario, "likelihood: 2", "likelihood: 2\nfunctions: [visits, 'show visits']", 1),
+			want: []string{"s/s1.yaml:5:", "field $.functions[1]", `function "show visits"`}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -150,6 +157,44 @@ func TestLoadGoodMinimal(t *testing.T) {
 	run, skipped := s.EnabledChecks()
 	if len(run) != len(RequestChecks()) || len(skipped) != 0 {
 		t.Fatalf("checks %v %v", run, skipped)
+	}
+}
+
+// TestLoadTagsAndFunctions: tags and functions are optional; "tags: []"
+// is kept apart from no tags at all (the risk plan derives only the latter).
+func TestLoadTagsAndFunctions(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		extra     string
+		tags      []string
+		functions []string
+	}{
+		{name: "absent", tags: nil},
+		{name: "given", extra: "tags: [smoke, regression]\nfunctions: [visits, error-handling]\n", tags: []string{"smoke", "regression"}, functions: []string{"visits", "error-handling"}},
+		{name: "empty list means no subset", extra: "tags: []\n", tags: []string{}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			fsys := fstest.MapFS{
+				"s/suite.yaml": {Data: []byte(goodSuite)},
+				"s/s1.yaml":    {Data: []byte(strings.Replace(goodScenario, "likelihood: 2\n", "likelihood: 2\n"+tc.extra, 1))},
+				"s/c/x.wsdl":   {Data: []byte("<x/>")},
+				"s/r.xml":      {Data: []byte("<r/>")},
+			}
+			s, err := Load(fsys, "s")
+			if err != nil {
+				t.Fatal(err)
+			}
+			sc := s.Scenarios[0]
+			if (sc.Tags == nil) != (tc.tags == nil) || !slices.Equal(sc.Tags, tc.tags) || !slices.Equal(sc.Functions, tc.functions) {
+				t.Fatalf("tags %#v functions %#v, want %#v %#v", sc.Tags, sc.Functions, tc.tags, tc.functions)
+			}
+			if !slices.Equal(s.Functions(), tc.functions) {
+				t.Fatalf("suite functions %v", s.Functions())
+			}
+		})
 	}
 }
 

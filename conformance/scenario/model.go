@@ -114,9 +114,19 @@ type Scenario struct {
 	Requirements []string `yaml:"requirements" json:"requirements"`
 	// Likelihood 1 (rare) to 4 (almost certain) that the scenario's
 	// situation happens in production.
-	Likelihood int      `yaml:"likelihood" json:"likelihood"`
-	Trigger    *Trigger `yaml:"trigger,omitempty" json:"trigger,omitempty"`
-	Steps      []*Step  `yaml:"steps" json:"steps"`
+	Likelihood int `yaml:"likelihood" json:"likelihood"`
+	// Tags place the scenario in the risk-based selection (TagSmoke,
+	// TagCore, TagRegression); "tags: []" puts it in no subset (it runs
+	// only when its function runs in full). Absent (nil): the risk plan
+	// derives them from the steps and the risk. A risk profile's tags win
+	// over both.
+	Tags []string `yaml:"tags,omitempty" json:"tags,omitempty"`
+	// Functions are the consumer functions the scenario exercises: ids a
+	// risk profile's functions use ("visits", "error-handling"). Empty:
+	// the plan places the scenario by the requirements it covers.
+	Functions []string `yaml:"functions,omitempty" json:"functions,omitempty"`
+	Trigger   *Trigger `yaml:"trigger,omitempty" json:"trigger,omitempty"`
+	Steps     []*Step  `yaml:"steps" json:"steps"`
 
 	// File is the scenario file, relative to the suite directory.
 	File string `yaml:"-" json:"file"`
@@ -200,6 +210,16 @@ type Matcher struct {
 	// Description says in words what the rule checks.
 	Description string `yaml:"description,omitempty" json:"description,omitempty"`
 }
+
+// Scenario tags: the sets the risk-based selection draws from.
+const (
+	TagSmoke      = "smoke"      // the least run that still exercises a function (low risk)
+	TagCore       = "core"       // the function's important paths (medium risk)
+	TagRegression = "regression" // what an unchanged function reruns in a re-certification
+)
+
+// Tags lists the known scenario tags.
+func Tags() []string { return []string{TagSmoke, TagCore, TagRegression} }
 
 // Connection faults a step can inject.
 const (

@@ -116,6 +116,9 @@ func TestSchemaRejects(t *testing.T) {
 		{name: "scenario bad vp code", schema: scenarioSchema, doc: strings.Replace(goodScenario, "{file: r.xml}", "{vp_fault: VP016}", 1)},
 		{name: "matcher without condition", schema: scenarioSchema, doc: strings.Replace(goodScenario, "{operation: Op}", "{operation: Op, match: [{xpath: //a}]}", 1)},
 		{name: "bad duration", schema: scenarioSchema, doc: strings.Replace(goodScenario, "{file: r.xml}", "{file: r.xml, delay: soon}", 1)},
+		{name: "unknown tag", schema: scenarioSchema, doc: strings.Replace(goodScenario, "likelihood: 2", "likelihood: 2\ntags: [smok]", 1)},
+		{name: "tag twice", schema: scenarioSchema, doc: strings.Replace(goodScenario, "likelihood: 2", "likelihood: 2\ntags: [core, core]", 1)},
+		{name: "function with a space", schema: scenarioSchema, doc: strings.Replace(goodScenario, "likelihood: 2", "likelihood: 2\nfunctions: ['show visits']", 1)},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
