@@ -99,13 +99,7 @@ func TestExchangeLog(t *testing.T) {
 	flat := strings.ReplaceAll(string(cons.CertPEM), "\n", " ")
 	r := vb.post(t, http.DefaultClient, HTTP, sample(t, "Rivta21Request.xml", ""), http.Header{"X-Vp-Auth-Cert": {flat}, "X-Skltp-Correlation-Id": {"log-corr-1"}, "X-Forwarded-For": {"127.0.0.1"}})
 	require.Equal(t, 200, r.status, string(r.body))
-	var line map[string]any
-	for _, l := range strings.Split(vb.logs.String(), "\n") {
-		if strings.Contains(l, `"log-corr-1"`) {
-			require.NoError(t, json.Unmarshal([]byte(l), &line))
-		}
-	}
-	require.NotNil(t, line, "exchange line for the call")
+	line := exchangeLine(t, vb.logs, "log-corr-1")
 	for k, want := range map[string]any{
 		"message": "exchange", "correlation_id": "log-corr-1", "sender": consumerID, "receiver": "RIVTA21REQUEST",
 		"contract": scheduleNS, "riv_profile": "RIVTABP21", "producer": vb.p21.srv.URL + "/producer21",

@@ -62,6 +62,16 @@ func (g *Gateway) serviceHandler(listener string) http.Handler {
 		g.metrics.inFlight.Inc()
 		c := &call{listener: listener, start: time.Now(), remote: r.RemoteAddr, kind: "service", forwardedFor: r.Header.Get("X-Forwarded-For")}
 		defer func() {
+			// The answer goes out before the exchange line and metrics
+			// are written, as nginx logs after it has answered: a slow log
+			// write (a busy disk) then costs the consumer nothing. Only
+			// answers of known length: an early flush would make net/http
+			// send any other small answer chunked.
+			if c.kind == "service" && w.Header()["Content-Length"] != nil {
+				if f, ok := w.(http.Flusher); ok {
+					f.Flush()
+				}
+			}
 			g.inFlight.Add(-1)
 			g.metrics.inFlight.Dec()
 			g.finish(c)
@@ -71,8 +81,7 @@ func (g *Gateway) serviceHandler(listener string) http.Handler {
 			c.correlationID = newUUID()
 		}
 		w.Header()[proxy.KeyCorrelationID] = []string{c.correlationID}
-		q := r.URL.Query()
-		if r.Method == http.MethodGet && (q.Has("wsdl") || q.Has("xsd")) {
+		if r.Method == http.MethodGet && r.URL.RawQuery != "" && hasWSDLQuery(r.URL.Query()) {
 			c.kind = "wsdl"
 			c.status = g.serveWSDL(w, r)
 			return
@@ -93,6 +102,8 @@ func (g *Gateway) serviceHandler(listener string) http.Handler {
 		g.service(w, r, c)
 	})
 }
+
+func hasWSDLQuery(q url.Values) bool { return q.Has("wsdl") || q.Has("xsd") }
 
 func (g *Gateway) underPrefix(path string) bool {
 	p := g.cfg.Listen.PathPrefix

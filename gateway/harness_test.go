@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"encoding/json"
 	"io"
 	"net"
 	"net/http"
@@ -244,6 +245,23 @@ func (r response) fault(t testing.TB) *vpfault.Parsed {
 	require.Equal(t, vpfault.ContentType, r.header.Get("Content-Type"))
 	require.NotEmpty(t, r.header.Get("x-skltp-correlation-id"), "correlation id on faults too")
 	return p
+}
+
+// exchangeLine waits (at most 5 s) for the exchange log line of the call
+// with this correlation id and decodes it: the gateway writes it just
+// after the answer has gone out.
+func exchangeLine(t testing.TB, logs *syncBuffer, correlationID string) map[string]any {
+	t.Helper()
+	var line map[string]any
+	require.Eventually(t, func() bool {
+		for _, l := range strings.Split(logs.String(), "\n") {
+			if strings.Contains(l, `"`+correlationID+`"`) && strings.Contains(l, `"message":"exchange"`) {
+				return json.Unmarshal([]byte(l), &line) == nil
+			}
+		}
+		return false
+	}, 5*time.Second, 5*time.Millisecond, "exchange line for %s", correlationID)
+	return line
 }
 
 func closedAddr(t testing.TB) string {

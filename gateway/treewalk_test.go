@@ -1,10 +1,8 @@
 package gateway
 
 import (
-	"encoding/json"
 	"net/http"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -55,13 +53,7 @@ permissions:
 			if tt.code == 0 {
 				require.Equal(t, http.StatusOK, r.status, string(r.body))
 				assert.Equal(t, "/parent", p.last(t).path)
-				var line map[string]any
-				for _, l := range strings.Split(b.logs.String(), "\n") {
-					if strings.Contains(l, `"tree-1"`) {
-						require.NoError(t, json.Unmarshal([]byte(l), &line))
-					}
-				}
-				require.NotNil(t, line)
+				line := exchangeLine(t, b.logs, "tree-1")
 				assert.Contains(t, line["routing_trace"], "SE0000000002-1234")
 				assert.Contains(t, line["auth_trace"], "SE0000000003-1234")
 				return
