@@ -41,10 +41,11 @@ CGO_ENABLED=0 go build -trimpath -o "$bin/rivgate" ./cmd/rivgate
 go build -trimpath -o "$bin/benchprod" ./internal/benchkit/cmd/benchprod
 go build -trimpath -o "$bin/bench" ./internal/benchkit/cmd/bench
 go build -trimpath -o "$bin/gwprof" ./internal/benchkit/cmd/gwprof
+go build -trimpath -o "$bin/benchproxy" ./internal/benchkit/cmd/benchproxy
 
 rivta=""
 if [ -d ../shared/rivta/contracts ]; then rivta=$(cd ../shared/rivta && pwd); fi
 mkdir -p bench
 echo "bench.sh: loadavg $(cut -d' ' -f1-3 /proc/loadavg) before the run (figures are noisy when it is high)" >&2
-exec "$bin/bench" --rivgate "$bin/rivgate" --producer "$bin/benchprod" --gwprof "$bin/gwprof" --nginx "$nginx_bin" \
+exec "$bin/bench" --rivgate "$bin/rivgate" --producer "$bin/benchprod" --gwprof "$bin/gwprof" --goproxy "$bin/benchproxy" --nginx "$nginx_bin" \
 	--rivta "$rivta" --out bench/results.json "$@"

@@ -47,6 +47,8 @@ type env struct {
 	gwConfig     string
 	nginx        *proc
 	nginxAddr    string
+	goproxy      *proc
+	goproxyAddr  string
 	nginxWorkers []int
 }
 
@@ -148,6 +150,11 @@ func (e *env) startAll(ctx context.Context, o options) error {
 	if err := e.startGateway(ctx, "gateway"); err != nil {
 		return err
 	}
+	if o.goproxy != "" {
+		if err := e.startGoProxy(ctx); err != nil {
+			return err
+		}
+	}
 	return e.startNginx(ctx)
 }
 
@@ -159,7 +166,8 @@ func (e *env) close() {
 func (e *env) stopServers() {
 	e.gateway.stop()
 	e.nginx.stop()
-	e.gateway, e.nginx = nil, nil
+	e.goproxy.stop()
+	e.gateway, e.nginx, e.goproxy = nil, nil, nil
 }
 
 // command builds a child process, pinned to the server CPUs when asked.
@@ -187,21 +195,41 @@ func startProc(name string, cmd *exec.Cmd) (*proc, error) {
 }
 
 func (e *env) startProducer(ctx context.Context) error {
-	cmd := e.command(ctx, e.o.producer, "--listen", "127.0.0.1:0", "--max-duration", "20m")
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		return fmt.Errorf("producer stdout: %w", err)
-	}
-	logf, err := os.Create(filepath.Join(e.dir, "producer.log"))
-	if err != nil {
-		return fmt.Errorf("producer log: %w", err)
-	}
-	cmd.Stderr = logf
-	p, err := startProc("producer", cmd)
+	p, addr, err := e.startListening(ctx, "producer", e.o.producer, "--listen", "127.0.0.1:0", "--max-duration", "20m")
 	if err != nil {
 		return err
 	}
-	e.producer = p
+	e.producer, e.producerAddr = p, addr
+	return nil
+}
+
+// startGoProxy starts the bare Go ReverseProxy reference (benchproxy).
+func (e *env) startGoProxy(ctx context.Context) error {
+	p, addr, err := e.startListening(ctx, "goproxy", e.o.goproxy, "--listen", "127.0.0.1:0", "--upstream", e.producerAddr,
+		"--cert", e.certs.cert, "--key", e.certs.key, "--ca", e.certs.ca, "--max-duration", "20m")
+	if err != nil {
+		return err
+	}
+	e.goproxy, e.goproxyAddr = p, addr
+	return nil
+}
+
+// startListening starts a child that prints "listening <addr>" first.
+func (e *env) startListening(ctx context.Context, name string, argv ...string) (*proc, string, error) {
+	cmd := e.command(ctx, argv...)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, "", fmt.Errorf("%s stdout: %w", name, err)
+	}
+	logf, err := os.Create(filepath.Join(e.dir, name+".log"))
+	if err != nil {
+		return nil, "", fmt.Errorf("%s log: %w", name, err)
+	}
+	cmd.Stderr = logf
+	p, err := startProc(name, cmd)
+	if err != nil {
+		return nil, "", err
+	}
 	line := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(out)
@@ -215,14 +243,16 @@ func (e *env) startProducer(ctx context.Context) error {
 	case l := <-line:
 		addr, ok := strings.CutPrefix(l, "listening ")
 		if !ok {
-			return fmt.Errorf("producer said %q, want \"listening <addr>\"", l)
+			p.stop()
+			return nil, "", fmt.Errorf("%s said %q, want \"listening <addr>\"", name, l)
 		}
-		e.producerAddr = addr
-		return nil
+		return p, addr, nil
 	case <-time.After(20 * time.Second):
-		return errors.New("producer did not start within 20 s")
+		p.stop()
+		return nil, "", fmt.Errorf("%s did not start within 20 s", name)
 	case <-ctx.Done():
-		return ctx.Err()
+		p.stop()
+		return nil, "", ctx.Err()
 	}
 }
 
@@ -414,6 +444,10 @@ func (e *env) nginxTarget(body []byte, mode string) benchkit.Target {
 	return benchkit.Target{Name: "nginx", Addr: e.nginxAddr, Path: "/bench/" + mode, TLS: e.clientTLS, Body: body}
 }
 
+func (e *env) goproxyTarget(body []byte, mode string) benchkit.Target {
+	return benchkit.Target{Name: "goproxy", Addr: e.goproxyAddr, Path: "/bench/" + mode, TLS: e.clientTLS, Body: body}
+}
+
 func (e *env) directTarget(body []byte, mode string) benchkit.Target {
 	return benchkit.Target{Name: "direct", Addr: e.producerAddr, Path: "/bench/" + mode, Body: body}
 }
@@ -425,6 +459,8 @@ func (e *env) group(target string) benchkit.Group {
 		return benchkit.Group{Name: "gateway", PIDs: []int{e.gateway.pid()}}
 	case "nginx":
 		return benchkit.Group{Name: "nginx", PIDs: append([]int{e.nginx.pid()}, e.nginxWorkers...)}
+	case "goproxy":
+		return benchkit.Group{Name: "goproxy", PIDs: []int{e.goproxy.pid()}}
 	default:
 		return benchkit.Group{Name: "producer", PIDs: []int{e.producer.pid()}}
 	}

@@ -33,6 +33,7 @@ type options struct {
 	out      string
 	profile  string
 	gwprof   string
+	goproxy  string
 	takFmt   string
 	conns    int
 	routes   int
@@ -47,8 +48,9 @@ type options struct {
 type plan struct {
 	rounds       int
 	warmup, dur  time.Duration
+	fixedRounds  int
 	fixedWarmup  time.Duration
-	fixedDur     time.Duration
+	fixedDur     time.Duration // per round
 	oneMB        bool
 	oneMBDur     time.Duration
 	takRoutes    int
@@ -59,10 +61,10 @@ type plan struct {
 
 func planFor(quick bool) plan {
 	if quick {
-		return plan{rounds: 2, warmup: time.Second, dur: 4 * time.Second, fixedWarmup: time.Second, fixedDur: 5 * time.Second,
+		return plan{rounds: 4, warmup: 500 * time.Millisecond, dur: 2 * time.Second, fixedRounds: 3, fixedWarmup: 500 * time.Millisecond, fixedDur: 2 * time.Second,
 			oneMB: false, takRoutes: 100_000, takYAML: false, xsdRepeat: 20, xmllintBatch: 100}
 	}
-	return plan{rounds: 3, warmup: 2 * time.Second, dur: 10 * time.Second, fixedWarmup: 2 * time.Second, fixedDur: 15 * time.Second,
+	return plan{rounds: 6, warmup: time.Second, dur: 5 * time.Second, fixedRounds: 5, fixedWarmup: time.Second, fixedDur: 4 * time.Second,
 		oneMB: true, oneMBDur: 5 * time.Second, takRoutes: 100_000, takYAML: true, xsdRepeat: 100, xmllintBatch: 100}
 }
 
@@ -75,6 +77,7 @@ func main() {
 	flag.StringVar(&o.rivta, "rivta", "", "shared RIV-TA directory (contracts and samples for the XSD comparison)")
 	flag.StringVar(&o.out, "out", "bench/results.json", "results file")
 	flag.StringVar(&o.profile, "profile", "", "only profile: run the gateway under gwprof at max rate and write cpu.prof and allocs.prof into this directory")
+	flag.StringVar(&o.goproxy, "goproxy", "", "benchproxy binary: adds the bare Go ReverseProxy as a reference target (\"\": left out)")
 	flag.StringVar(&o.gwprof, "gwprof", "", "gwprof binary (internal/benchkit/cmd/gwprof), for --profile")
 	flag.StringVar(&o.takFmt, "tak-format", "cache", "format of the gateway's generated catalogue: cache (VP's local cache XML), json or yaml")
 	flag.IntVar(&o.conns, "conns", 32, "keep-alive connections per target (the same for every target)")

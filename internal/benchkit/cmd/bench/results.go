@@ -44,7 +44,8 @@ type Method struct {
 	Rounds         int      `json:"max_rate_rounds"`
 	WarmupS        float64  `json:"warmup_s"`
 	MaxRateS       float64  `json:"max_rate_s"`
-	FixedRateS     float64  `json:"fixed_rate_s"`
+	FixedRounds    int      `json:"fixed_rate_rounds"`
+	FixedRateS     float64  `json:"fixed_rate_s_per_round"`
 	FixedRateShare float64  `json:"fixed_rate_share_of_gateway_max"`
 	Routes         int      `json:"catalogue_routes"`
 	Pinning        string   `json:"cpu_pinning"`
@@ -54,34 +55,45 @@ type Method struct {
 
 // TargetResult is one target's figures.
 type TargetResult struct {
-	MaxRPS       float64   `json:"max_rps"`
-	RoundsRPS    []float64 `json:"max_rps_rounds"`
-	Errors       int64     `json:"errors"`
-	FirstError   string    `json:"first_error,omitempty"`
-	RateRPS      float64   `json:"fixed_rate_rps,omitempty"`
-	Achieved     float64   `json:"fixed_rate_achieved_rps,omitempty"`
-	P50ms        float64   `json:"p50_ms,omitempty"`
-	P99ms        float64   `json:"p99_ms,omitempty"`
-	P999ms       float64   `json:"p99_9_ms,omitempty"`
+	MaxRPS     float64   `json:"max_rps"`
+	RoundsRPS  []float64 `json:"max_rps_rounds"`
+	Errors     int64     `json:"errors"`
+	FirstError string    `json:"first_error,omitempty"`
+	RateRPS    float64   `json:"fixed_rate_rps,omitempty"`
+	Achieved   float64   `json:"fixed_rate_achieved_rps,omitempty"`
+	P50ms      float64   `json:"p50_ms,omitempty"`
+	P99ms      float64   `json:"p99_ms,omitempty"`
+	P999ms     float64   `json:"p99_9_ms,omitempty"`
+	// RoundsP99ms is each fixed-rate round's p99; the p-fields above are
+	// medians over rounds, Pooled* are over all calls of all rounds.
+	RoundsP99ms  []float64 `json:"p99_ms_rounds,omitempty"`
+	PooledP99ms  float64   `json:"pooled_p99_ms,omitempty"`
+	PooledP999ms float64   `json:"pooled_p99_9_ms,omitempty"`
 	Samples      int       `json:"latency_samples,omitempty"`
 	CPUPer1k     float64   `json:"cpu_s_per_1k_requests"`
-	ProdCPUPer1k float64   `json:"producer_cpu_s_per_1k_requests,omitempty"`
-	PeakRSSMB    float64   `json:"peak_rss_mb"`
-	MBps         float64   `json:"mb_per_s,omitempty"`
-	Processes    int       `json:"processes"`
+	// CPUPer1kFixed is measured during the fixed-rate run (the same rate
+	// for every target).
+	CPUPer1kFixed float64 `json:"cpu_s_per_1k_requests_at_fixed_rate"`
+	ProdCPUPer1k  float64 `json:"producer_cpu_s_per_1k_requests,omitempty"`
+	PeakRSSMB     float64 `json:"peak_rss_mb"`
+	MBps          float64 `json:"mb_per_s,omitempty"`
+	Processes     int     `json:"processes"`
 }
 
 // Ratios are the headline comparisons, all from this one run.
 type Ratios struct {
-	GatewayNginxRPS   float64 `json:"gateway_rps_over_nginx_rps"`
-	GatewayDirectRPS  float64 `json:"gateway_rps_over_direct_rps"`
-	AddedP99ms        float64 `json:"gateway_p99_minus_direct_p99_ms"`
-	NginxAddedP99ms   float64 `json:"nginx_p99_minus_direct_p99_ms"`
-	CPUPerReqVsNginx  float64 `json:"gateway_cpu_per_request_over_nginx"`
-	TargetRPS         string  `json:"target_rps"`
-	TargetAddedP99    string  `json:"target_added_p99"`
-	TargetRPSMet      bool    `json:"target_rps_met"`
-	TargetAddedP99Met bool    `json:"target_added_p99_met"`
+	GatewayNginxRPS       float64 `json:"gateway_rps_over_nginx_rps"`
+	GatewayDirectRPS      float64 `json:"gateway_rps_over_direct_rps"`
+	AddedP99ms            float64 `json:"gateway_p99_minus_direct_p99_ms"`
+	NginxAddedP99ms       float64 `json:"nginx_p99_minus_direct_p99_ms"`
+	CPUPerReqVsNginx      float64 `json:"gateway_cpu_per_request_over_nginx"`
+	CPUPerReqVsNginxFixed float64 `json:"gateway_cpu_per_request_over_nginx_at_fixed_rate"`
+	GatewayGoProxyRPS     float64 `json:"gateway_rps_over_bare_go_proxy_rps,omitempty"`
+	GoProxyNginxRPS       float64 `json:"bare_go_proxy_rps_over_nginx_rps,omitempty"`
+	TargetRPS             string  `json:"target_rps"`
+	TargetAddedP99        string  `json:"target_added_p99"`
+	TargetRPSMet          bool    `json:"target_rps_met"`
+	TargetAddedP99Met     bool    `json:"target_added_p99_met"`
 }
 
 // Large is 100 MB each way through a fresh gateway process.
@@ -161,7 +173,7 @@ func machineInfo(o options) Machine {
 
 func methodInfo(o options, p plan) Method {
 	m := Method{Connections: o.conns, Rounds: p.rounds, WarmupS: p.warmup.Seconds(), MaxRateS: p.dur.Seconds(),
-		FixedRateS: p.fixedDur.Seconds(), FixedRateShare: 0.5, Routes: o.routes, Pinning: "none (the kernel schedules load generator, proxy and producer on all CPUs)"}
+		FixedRounds: p.fixedRounds, FixedRateS: p.fixedDur.Seconds(), FixedRateShare: 0.5, Routes: o.routes, Pinning: "none (the kernel schedules load generator, proxy and producer on all CPUs)"}
 	if o.pin {
 		m.Pinning = "load generator on CPU 0; proxy and producer on the other CPUs (taskset); nginx workers and gateway GOMAXPROCS match those CPUs"
 	}
@@ -176,10 +188,11 @@ func methodInfo(o options, p plan) Method {
 	m.Notes = []string{
 		"one load generator (internal/benchkit, Go): the same raw HTTP/1.1 request bytes, the same client certificate and the same number of keep-alive connections for every target",
 		"max rate: closed loop, one call in flight per connection; rounds rotate the target order and the median round counts",
-		"latency: open-loop schedule at 50% of the gateway's max rate for every target, measured from each call's scheduled time (no coordinated omission)",
-		"direct = the producer over plain HTTP (no TLS): the floor; gateway and nginx terminate mutual TLS and proxy over HTTP keep-alive",
-		"CPU = utime+stime from /proc/<pid>/stat of the proxy process(es) during the measured window (10 ms ticks); peak RSS = VmHWM (nginx: sum over master and workers)",
-		"every server logs one line per call to a file (gateway exchange log at info; nginx access_log combined)",
+		"latency: open-loop schedule at 50% of the gateway's max rate for every target, in rotating rounds, measured from each call's scheduled time (no coordinated omission); p50/p99/p99.9 are medians of the rounds' values (pooled values are in the JSON)",
+		"direct = the producer over plain HTTP (no TLS): the floor; gateway, nginx and goproxy terminate mutual TLS and proxy over HTTP keep-alive",
+		"goproxy = the standard library's httputil.ReverseProxy with mutual TLS and the gateway's transport settings, nothing else (no SOAP, catalogue or log): what net/http and crypto/tls give here",
+		"CPU = utime+stime from /proc/<pid>/stat of the proxy process(es) during the measured window (10 ms ticks), per 1,000 calls, at max rate and at the fixed rate (the same for all: compares work without the batching a faster server gets); peak RSS = VmHWM (nginx: sum over master and workers)",
+		"gateway and nginx log one line per call to a file (gateway exchange log at info; nginx access_log combined); goproxy logs nothing",
 	}
 	return m
 }
@@ -192,18 +205,18 @@ func printReport(w io.Writer, r *Results) {
 	fmt.Fprintf(w, "\nrivgate bench (%s) %s  cpus=%d  %s  nginx %s\n", r.Mode, r.Started.Format(time.RFC3339), r.Machine.CPUs, r.Machine.Go, r.Machine.Nginx)
 	fmt.Fprintf(w, "loadavg start %s, end %s; %d connections per target; pinning: %s\n", r.Machine.LoadStart, r.Machine.LoadEnd, r.Method.Connections, r.Method.Pinning)
 	if r.Targets != nil {
-		fmt.Fprintf(w, "\n%-8s %10s %9s %9s %9s %10s %12s %12s %9s %7s\n", "target", "max req/s", "p50 ms", "p99 ms", "p99.9 ms", "at req/s", "cpu s/1k", "prod cpu/1k", "peak MB", "errors")
-		for _, name := range []string{"gateway", "nginx", "direct"} {
+		fmt.Fprintf(w, "\n%-8s %10s %9s %9s %9s %10s %9s %9s %9s %9s %7s\n", "target", "max req/s", "p50 ms", "p99 ms", "p99.9 ms", "at req/s", "cpu s/1k", "@rate", "prod/1k", "peak MB", "errors")
+		for _, name := range []string{"gateway", "nginx", "goproxy", "direct"} {
 			t := r.Targets[name]
 			if t == nil {
 				continue
 			}
-			fmt.Fprintf(w, "%-8s %10.0f %9.3f %9.3f %9.3f %10.0f %12.4f %12.4f %9.1f %7d\n", name, t.MaxRPS, t.P50ms, t.P99ms, t.P999ms, t.Achieved, t.CPUPer1k, t.ProdCPUPer1k, t.PeakRSSMB, t.Errors)
+			fmt.Fprintf(w, "%-8s %10.0f %9.3f %9.3f %9.3f %10.0f %9.4f %9.4f %9.4f %9.1f %7d\n", name, t.MaxRPS, t.P50ms, t.P99ms, t.P999ms, t.Achieved, t.CPUPer1k, t.CPUPer1kFixed, t.ProdCPUPer1k, t.PeakRSSMB, t.Errors)
 		}
 	}
 	if r.OneMB != nil {
 		fmt.Fprintf(w, "\n1 MB answers at max rate:\n")
-		for _, name := range []string{"gateway", "nginx", "direct"} {
+		for _, name := range []string{"gateway", "nginx", "goproxy", "direct"} {
 			if t := r.OneMB[name]; t != nil {
 				fmt.Fprintf(w, "  %-8s %8.0f req/s %8.0f MB/s  cpu %.4f s/1k\n", name, t.MaxRPS, t.MBps, t.CPUPer1k)
 			}
@@ -212,7 +225,10 @@ func printReport(w io.Writer, r *Results) {
 	if x := r.Ratios; x != nil {
 		fmt.Fprintf(w, "\ngateway/nginx req/s %.2f (target %s: %s); gateway/direct %.2f\n", x.GatewayNginxRPS, x.TargetRPS, metStr(x.TargetRPSMet), x.GatewayDirectRPS)
 		fmt.Fprintf(w, "added p99 over direct: gateway %+.3f ms (target %s: %s), nginx %+.3f ms\n", x.AddedP99ms, x.TargetAddedP99, metStr(x.TargetAddedP99Met), x.NginxAddedP99ms)
-		fmt.Fprintf(w, "CPU per request, gateway/nginx: %.2f\n", x.CPUPerReqVsNginx)
+		fmt.Fprintf(w, "CPU per request, gateway/nginx: %.2f at max rate, %.2f at the fixed rate\n", x.CPUPerReqVsNginx, x.CPUPerReqVsNginxFixed)
+		if x.GatewayGoProxyRPS > 0 {
+			fmt.Fprintf(w, "bare Go ReverseProxy (goproxy) / nginx req/s %.2f; gateway / goproxy %.2f\n", x.GoProxyNginxRPS, x.GatewayGoProxyRPS)
+		}
 	}
 	if l := r.Large; l != nil {
 		if l.Error != "" {
