@@ -76,6 +76,10 @@ func (e *Env) parse(req Request) *parsed {
 	return p
 }
 
+// SkippedBySuite is the message of a check the suite turned off (checks:
+// skip): n/a, and listed in the report's scope as not tested.
+const SkippedBySuite = "skipped by the suite"
+
 // requestCheck is one built-in check.
 type requestCheck func(e *Env, p *parsed) (result.Status, string)
 
@@ -128,7 +132,7 @@ func (e *Env) Request(req Request, sc *scenario.Scenario, st *scenario.Step) []r
 		add(id, id, status, msg)
 	}
 	for _, id := range skipped {
-		add(id, id, result.Skip, "skipped by the suite")
+		add(id, id, result.NotApplicable, SkippedBySuite)
 	}
 	if st == nil || st.Expect == nil {
 		return out

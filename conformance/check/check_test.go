@@ -164,7 +164,7 @@ func lineDiff(want, got []string) string {
 	return b.String()
 }
 
-// TestChecksSkipAndOrder: the suite's checks list reorders, skips and
+// TestChecksSkipAndOrder: the suite's checks list reorders, turns off (n/a) and
 // re-weighs built-in checks.
 func TestChecksSkipAndOrder(t *testing.T) {
 	t.Parallel()
@@ -177,7 +177,7 @@ func TestChecksSkipAndOrder(t *testing.T) {
 		t.Fatalf("first check %+v", got[0])
 	}
 	last := got[len(got)-1]
-	if last.ID != scenario.ReqContentType || last.Status != result.Skip || last.Message != "skipped by the suite" {
+	if last.ID != scenario.ReqContentType || last.Status != result.NotApplicable || last.Message != SkippedBySuite {
 		t.Fatalf("skipped check %+v", last)
 	}
 }

@@ -25,7 +25,7 @@ func receiverElement(info *envelope.Info) (envelope.HeaderElement, bool) {
 // (LogicalAddress for RIVTABP21, wsa:To for RIVTABP20), in its namespace.
 func checkProfile(_ *Env, p *parsed) (result.Status, string) {
 	if p.info == nil {
-		return result.Skip, "no envelope to read the profile from"
+		return result.NotApplicable, "no envelope to read the profile from"
 	}
 	if p.op == nil {
 		return result.Skip, fmt.Sprintf("contract %q is not in the suite's contracts", p.info.Body.Space)
@@ -66,7 +66,7 @@ func checkReceiverPresent(_ *Env, p *parsed) (result.Status, string) {
 
 func checkReceiverSpace(_ *Env, p *parsed) (result.Status, string) {
 	if p.info == nil || !p.info.HasReceiver {
-		return result.Skip, "no receiver"
+		return result.NotApplicable, "no receiver"
 	}
 	r := p.info.Receiver
 	if strings.TrimSpace(r) != r {
@@ -77,7 +77,7 @@ func checkReceiverSpace(_ *Env, p *parsed) (result.Status, string) {
 
 func checkReceiverHSAID(_ *Env, p *parsed) (result.Status, string) {
 	if p.info == nil || !p.info.HasReceiver {
-		return result.Skip, "no receiver"
+		return result.NotApplicable, "no receiver"
 	}
 	r := strings.TrimSpace(p.info.Receiver)
 	if err := rivta.CheckHSAID(r); err != nil {
@@ -93,7 +93,7 @@ func checkSOAPAction(_ *Env, p *parsed) (result.Status, string) {
 		return result.Pass, "no SOAPAction sent (allowed: the platform routes on the body)"
 	}
 	if p.info == nil {
-		return result.Skip, "no envelope to read the contract from"
+		return result.NotApplicable, "no envelope to read the contract from"
 	}
 	if p.op == nil {
 		return result.Skip, "contract not in the suite's contracts"
@@ -114,7 +114,7 @@ func checkOriginalConsumer(e *Env, p *parsed) (result.Status, string) {
 	case !sent && required:
 		return result.Fail, rivta.HeaderOriginalConsumer + " is required by the suite and was not sent"
 	case !sent:
-		return result.Skip, "not required by the suite and not sent"
+		return result.NotApplicable, "not required by the suite and not sent"
 	case len(v) > 1:
 		return result.Fail, fmt.Sprintf("%s sent %d times", rivta.HeaderOriginalConsumer, len(v))
 	}

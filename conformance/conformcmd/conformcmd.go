@@ -208,9 +208,9 @@ check failed, 2 on bad input.`,
 // summarise prints the outcome and returns the exit-code error.
 func summarise(w io.Writer, run *result.Run, out string) error {
 	s := run.Summary
-	fmt.Fprintf(w, "%s: %s — scenarios %d pass, %d fail, %d manual pending, %d skip; checks %d pass, %d fail, %d skip; %d exchanges\n",
+	fmt.Fprintf(w, "%s: %s — scenarios %d pass, %d fail, %d manual pending, %d skip; checks %d pass, %d fail, %d skip (not verified), %d n/a; %d exchanges\n",
 		run.Suite.ID, run.Status, s.Scenarios.Pass, s.Scenarios.Fail, s.Scenarios.ManualPending, s.Scenarios.Skip,
-		s.Checks.Pass, s.Checks.Fail, s.Checks.Skip, s.ExchangeCount)
+		s.Checks.Pass, s.Checks.Fail, s.Checks.Skip, s.Checks.NotApplicable, s.ExchangeCount)
 	for _, sc := range run.Scenarios {
 		for _, st := range sc.Steps {
 			for _, c := range st.Checks {

@@ -270,18 +270,6 @@ func (b *builder) exchangeRef(id string) ExchangeRef {
 	return ref
 }
 
-// notApplicable: a skip that is not a gap — the check does not apply
-// (RIV-HDR-01 when the suite does not require the header) or another
-// failure already covers it (no envelope, no receiver). A skip "by the
-// suite" is planned and reported as not tested. Every other skip means the
-// check could not be verified.
-// (The harness has no separate status for these; see docs/report.md.)
-func notApplicable(c result.Check) bool {
-	return c.ID == scenario.ReqOriginalConsumer || strings.HasPrefix(c.Message, "no receiver") || strings.HasPrefix(c.Message, "no envelope")
-}
-
-const skippedBySuite = "skipped by the suite"
-
 func (b *builder) addFinding(f Finding) string {
 	f.ID = fmt.Sprintf("F%03d", len(b.r.Findings)+1)
 	rt := b.m.Rate(f.Impact, f.Likelihood)
@@ -335,7 +323,8 @@ func (b *builder) scenarios() {
 						f.RequestFile, f.ResponseFile = ref.Request, ref.Response
 					}
 					ch.Finding = b.addFinding(f)
-				case c.Status == result.Skip && c.Message != skippedBySuite && !notApplicable(c):
+				case c.Status == result.Skip:
+					// Could not be verified (n/a checks did not apply: no gap).
 					b.open = append(b.open, decision.Open{Kind: decision.OpenSkipped, ID: sc.ID + "/" + st.ID + " " + c.ID, Requirement: c.Requirement,
 						Text: c.Message, Rating: rt})
 				}
@@ -596,6 +585,8 @@ func (c *Counts) add(s result.Status) {
 		c.Fail++
 	case result.Skip:
 		c.Skip++
+	case result.NotApplicable:
+		c.NotApplicable++
 	case result.ManualPending:
 		c.Pending++
 	}

@@ -215,3 +215,73 @@ func TestBuildAborted(t *testing.T) {
 		t.Errorf("deviations from plan %v", r.Scope.DeviationsFromPlan)
 	}
 }
+
+// TestBuildSkipVersusNotApplicable: a high-risk check that could not be
+// verified (skip) blocks approval; the same check not applying (n/a) does
+// not. The report reads the status only, never the check id or message.
+func TestBuildSkipVersusNotApplicable(t *testing.T) {
+	t.Parallel()
+	suite, err := scenario.LoadDir(reporttest.SuiteDir(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		status  result.Status
+		message string
+		outcome decision.Outcome
+		rule    string
+		open    bool
+	}{
+		{name: "skip blocks", status: result.Skip, message: "no receiver", outcome: decision.Incomplete, rule: "high-risk-skipped", open: true},
+		{name: "n/a does not", status: result.NotApplicable, message: "contract not in the suite's contracts", outcome: decision.Approved, rule: "nothing-failed"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			run := &result.Run{Format: result.Format, Tool: result.Tool{Name: "rivgate", Version: "test"}, Mode: "consumer",
+				Suite: result.SuiteRef{ID: suite.ID, Title: suite.Title, Dir: suite.OSDir}, Started: now.Add(-time.Minute), Finished: now,
+				Requirements: suite.AllRequirements()}
+			for _, id := range []string{"R01", "R02", "R03", "R04"} {
+				st := &result.Step{Index: 1, ID: "s", Checks: []result.Check{{ID: scenario.ReqClientCert, Requirement: scenario.ReqClientCert, Impact: 4, Likelihood: 4, Status: result.Pass, Message: "ok"}}}
+				if id == "R01" {
+					st.Checks = append(st.Checks, result.Check{ID: scenario.ReqSchema, Requirement: scenario.ReqSchema, Impact: 4, Likelihood: 4, Status: tc.status, Message: tc.message})
+				}
+				run.Scenarios = append(run.Scenarios, &result.Scenario{ID: id, Title: id, Likelihood: 4, Requirements: []string{"REP-01"}, Steps: []*result.Step{st}})
+			}
+			run.Recompute()
+			rec := &assess.Record{Declaration: &assess.Declaration{By: "a", Org: "b", Statement: "c"}}
+			for _, it := range []string{"A-1", "B-1"} {
+				rec.Reviews = append(rec.Reviews, assess.Review{Item: it, Verdict: "pass", Note: "ok", By: "x"})
+			}
+			in := Inputs{Run: run, Suite: suite, Record: rec, Now: now}
+			if in.Activities, err = assess.SuiteActivities(suite); err != nil {
+				t.Fatal(err)
+			}
+			r, err := Build(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			validateSchema(t, r)
+			if r.Decision.Outcome != tc.outcome || r.Decision.Rule != tc.rule {
+				t.Fatalf("decision %s by %s, want %s by %s: %s", r.Decision.Outcome, r.Decision.Rule, tc.outcome, tc.rule, reasonText(r.Decision))
+			}
+			skipped := false
+			for _, rr := range r.Residual {
+				skipped = skipped || rr.Kind == "skipped"
+			}
+			if skipped != tc.open {
+				t.Errorf("residual risks %+v, want a skipped one: %v", r.Residual, tc.open)
+			}
+			want := Counts{Pass: 4}
+			if tc.status == result.Skip {
+				want.Skip = 1
+			} else {
+				want.NotApplicable = 1
+			}
+			if r.Summary.Checks != want {
+				t.Errorf("check counts %+v, want %+v", r.Summary.Checks, want)
+			}
+		})
+	}
+}

@@ -66,6 +66,7 @@ func funcs(lang string) template.FuncMap {
 		"t":        func(key string) string { return label(lang, key) },
 		"tf":       func(key string, args ...any) string { return fmt.Sprintf(label(lang, key), args...) },
 		"status":   func(s result.Status) string { return statusLabel(lang, s) },
+		"stclass":  func(s result.Status) string { return statusClass(string(s)) },
 		"verdict":  func(v string) string { return verdictLabel(lang, v) },
 		"class":    func(c risk.Class) string { return classLabel(lang, c) },
 		"severity": func(s string) string { return severityLabel(lang, s) },

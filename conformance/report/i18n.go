@@ -30,7 +30,8 @@ var labels = map[string][2]string{
 	"findings":         {"Fynd", "Findings"},
 	"pass":             {"Godkänt", "Pass"},
 	"fail":             {"Fel", "Fail"},
-	"skip":             {"Överhoppat", "Skipped"},
+	"skip":             {"Ej verifierat", "Not verified"},
+	"na":               {"Ej tillämpligt", "Not applicable"},
 	"pending":          {"Väntar", "Pending"},
 	"total":            {"Totalt", "Total"},
 	"riskMatrix":       {"Riskmatris", "Risk matrix"},
@@ -101,7 +102,8 @@ var labels = map[string][2]string{
 	"reqs":             {"Krav", "Requirements"},
 	"items":            {"Granskningspunkter", "Review items"},
 	"pageOf":           {"Sida %d av %d", "Page %d of %d"},
-	"statusLineFormat": {"%d godkända, %d fel, %d väntar, %d överhoppade", "%d pass, %d fail, %d pending, %d skipped"},
+	"statusLineFormat": {"%d godkända, %d fel, %d väntar, %d ej verifierade, %d ej tillämpliga", "%d pass, %d fail, %d pending, %d not verified, %d not applicable"},
+	"statusNote":       {"Ej verifierat: kontrollen gäller men kunde inte utföras (t.ex. inget schema för kontraktet) – på krav med hög risk hindrar det godkännande. Ej tillämpligt: kontrollen gäller inte anropet (t.ex. ett huvud sviten inte kräver) eller är avstängd i sviten.", "Not verified: the check applies but could not be carried out (e.g. no schema for the contract) – on a high-risk requirement it blocks approval. Not applicable: the check does not apply to the request (e.g. a header the suite does not require) or the suite turned it off."},
 }
 
 // label returns the word for key in lang.
@@ -124,6 +126,8 @@ func statusLabel(lang string, s result.Status) string {
 		return label(lang, "fail")
 	case result.Skip:
 		return label(lang, "skip")
+	case result.NotApplicable:
+		return label(lang, "na")
 	case result.ManualPending:
 		return label(lang, "pending")
 	}
@@ -163,6 +167,15 @@ func severityLabel(lang, s string) string {
 	}
 	if v, ok := severitySV[s]; ok {
 		return v
+	}
+	return s
+}
+
+// statusClass is the CSS class suffix of a status or verdict ("n/a" is
+// not a usable class name).
+func statusClass(s string) string {
+	if s == string(result.NotApplicable) {
+		return "na"
 	}
 	return s
 }

@@ -100,8 +100,13 @@ func JUnit(r *Report) ([]byte, error) {
 				switch c.Status {
 				case result.Fail:
 					jc.Failure = &junitMessage{Message: c.Message, Type: c.Requirement, Text: detail}
-				case result.Skip, result.ManualPending:
+				case result.Skip:
+					jc.Skipped = &junitMessage{Message: "not verified: " + c.Message}
+				case result.ManualPending:
 					jc.Skipped = &junitMessage{Message: c.Message}
+				case result.NotApplicable:
+					// JUnit has no "does not apply": a skip that says so.
+					jc.Skipped = &junitMessage{Message: "not applicable: " + c.Message}
 				default:
 					jc.SystemOut = c.Message
 				}

@@ -29,8 +29,12 @@ const (
 	PDFFile   = "report.pdf"
 )
 
-// Format identifies report.json's format and version.
-const Format = "rivgate-conformance-report/1"
+// Format identifies report.json's format and version. Version 2 added the
+// status n/a and its counts; version 1 files are still read.
+const Format = "rivgate-conformance-report/2"
+
+// FormatV1 is the earlier format, still read (diff, verify of old bundles).
+const FormatV1 = "rivgate-conformance-report/1"
 
 // Report is report.json.
 type Report struct {
@@ -118,12 +122,14 @@ type Environment struct {
 	Consumer             string `json:"consumer,omitempty"` // from the risk profile
 }
 
-// Counts per status.
+// Counts per status. Skip is "could not be verified", NotApplicable "did
+// not apply".
 type Counts struct {
-	Pass    int `json:"pass"`
-	Fail    int `json:"fail"`
-	Skip    int `json:"skip"`
-	Pending int `json:"pending"`
+	Pass          int `json:"pass"`
+	Fail          int `json:"fail"`
+	Skip          int `json:"skip"`
+	NotApplicable int `json:"not_applicable"`
+	Pending       int `json:"pending"`
 }
 
 // Summary of tests and reviews.
@@ -329,7 +335,7 @@ func Decode(name string, b []byte) (*Report, error) {
 	if err := json.Unmarshal(b, &r); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	if r.Format != Format {
+	if r.Format != Format && r.Format != FormatV1 {
 		return nil, fmt.Errorf("%s: format %q, want %q", name, r.Format, Format)
 	}
 	return &r, nil

@@ -231,16 +231,17 @@ func (p *pdfDoc) summary() {
 	s := p.r.Summary
 	p.heading(label(p.lang, "summary"))
 	row := func(key string, c Counts, skip bool) []string {
-		sk := "–"
+		sk, na := "–", "–"
 		if skip {
-			sk = fmt.Sprint(c.Skip)
+			sk, na = fmt.Sprint(c.Skip), fmt.Sprint(c.NotApplicable)
 		}
-		return []string{label(p.lang, key), fmt.Sprint(c.Pass), fmt.Sprint(c.Fail), fmt.Sprint(c.Pending), sk}
+		return []string{label(p.lang, key), fmt.Sprint(c.Pass), fmt.Sprint(c.Fail), fmt.Sprint(c.Pending), sk, na}
 	}
-	p.table([]float64{60, 30, 30, 30, 30}, [][]string{
-		{"", label(p.lang, "pass"), label(p.lang, "fail"), label(p.lang, "pending"), label(p.lang, "skip")},
+	p.table([]float64{50, 24, 24, 24, 30, 30}, [][]string{
+		{"", label(p.lang, "pass"), label(p.lang, "fail"), label(p.lang, "pending"), label(p.lang, "skip"), label(p.lang, "na")},
 		row("scenarios", s.Scenarios, true), row("checks", s.Checks, true), row("manual", s.Manual, false), row("reviews", s.Reviews, false),
 	})
+	p.small(label(p.lang, "statusNote"))
 	decl := label(p.lang, "notDeclared")
 	if p.r.Declaration.Recorded {
 		decl = label(p.lang, "declared") + " (" + p.r.Declaration.By + ", " + p.r.Declaration.Org + ")"

@@ -20,38 +20,59 @@ import (
 // FileName is the results file in a run's output directory.
 const FileName = "results.json"
 
-// Format identifies the file format and version.
-const Format = "rivgate-conformance-results/1"
+// Format identifies the file format and version. Version 2 added the
+// status NotApplicable (version 1 reported those checks as skip) and the
+// run's selection.
+const Format = "rivgate-conformance-results/2"
+
+// FormatV1 is the earlier format, still read (and upgraded by Read): its
+// skip covered both "could not verify" and "does not apply".
+const FormatV1 = "rivgate-conformance-results/1"
 
 // Status of a check, step, scenario or run.
 type Status string
 
-// The statuses, from best to worst for aggregation (Fail wins).
+// The statuses. Skip and NotApplicable both mean nothing was verified, for
+// different reasons: Skip "could not verify" (the check applies, but its
+// input was missing: no schema for the contract, no validator; a scenario
+// or step that did not run), NotApplicable "does not apply" (nothing to
+// check: the header the suite does not require was not sent, there is no
+// receiver to check for whitespace, the suite turned the check off). A
+// skip of a high-risk requirement blocks approval; n/a does not.
 const (
 	Pass          Status = "pass"
 	Skip          Status = "skip"
+	NotApplicable Status = "n/a"
 	ManualPending Status = "manual-pending"
 	Fail          Status = "fail"
 )
 
+// Statuses lists every status, worst first.
+func Statuses() []Status { return []Status{Fail, ManualPending, Pass, Skip, NotApplicable} }
+
 func rank(s Status) int {
 	switch s {
-	case Pass:
-		return 1
-	case Skip:
+	case NotApplicable:
 		return 0
-	case ManualPending:
+	case Skip:
+		return 1
+	case Pass:
 		return 2
-	case Fail:
+	case ManualPending:
 		return 3
+	case Fail:
+		return 4
 	}
 	return 0
 }
 
 // Worst returns the status that dominates: fail > manual-pending > pass >
-// skip.
+// skip > n/a. Nothing at all is skip (nothing ran).
 func Worst(ss ...Status) Status {
-	out := Skip
+	if len(ss) == 0 {
+		return Skip
+	}
+	out := NotApplicable
 	for _, s := range ss {
 		if rank(s) > rank(out) {
 			out = s
@@ -171,10 +192,12 @@ type Counts struct {
 	Pass          int `json:"pass"`
 	Fail          int `json:"fail"`
 	Skip          int `json:"skip"`
+	NotApplicable int `json:"not_applicable"`
 	ManualPending int `json:"manual_pending"`
 }
 
-func (c *Counts) add(s Status) {
+// Add counts one status.
+func (c *Counts) Add(s Status) {
 	switch s {
 	case Pass:
 		c.Pass++
@@ -182,6 +205,8 @@ func (c *Counts) add(s Status) {
 		c.Fail++
 	case Skip:
 		c.Skip++
+	case NotApplicable:
+		c.NotApplicable++
 	case ManualPending:
 		c.ManualPending++
 	}
@@ -200,7 +225,7 @@ func (r *Run) Recompute() {
 			var ss []Status
 			for _, c := range st.Checks {
 				ss = append(ss, c.Status)
-				r.Summary.Checks.add(c.Status)
+				r.Summary.Checks.Add(c.Status)
 			}
 			if m := st.Manual; m != nil {
 				switch m.Verdict {
@@ -215,19 +240,19 @@ func (r *Run) Recompute() {
 			if st.Status != Skip || len(ss) > 0 {
 				st.Status = Worst(ss...)
 			}
-			r.Summary.Steps.add(st.Status)
+			r.Summary.Steps.Add(st.Status)
 			r.Summary.ExchangeCount += len(st.Exchanges)
 			scs = append(scs, st.Status)
 		}
 		if sc.Status != Skip || len(scs) > 0 {
 			sc.Status = Worst(scs...)
 		}
-		r.Summary.Scenarios.add(sc.Status)
+		r.Summary.Scenarios.Add(sc.Status)
 		all = append(all, sc.Status)
 	}
 	for _, c := range r.Unexpected {
 		all = append(all, c.Status)
-		r.Summary.Checks.add(c.Status)
+		r.Summary.Checks.Add(c.Status)
 	}
 	r.Status = Worst(all...)
 }
@@ -260,10 +285,48 @@ func Read(dir string) (*Run, error) {
 	if err := json.Unmarshal(b, &r); err != nil {
 		return nil, fmt.Errorf("%s: %w", p, err)
 	}
-	if r.Format != Format {
+	switch r.Format {
+	case Format:
+	case FormatV1:
+		r.upgradeV1()
+	default:
 		return nil, fmt.Errorf("%s: format %q, want %q", p, r.Format, Format)
 	}
 	return &r, nil
+}
+
+// v1NotApplicable are the exact messages with which format 1 reported as
+// skip a check that did not apply (the harness wrote nothing else with
+// them); format 2 reports these as n/a.
+var v1NotApplicable = map[string]bool{
+	"no receiver":                            true,
+	"no envelope to read the profile from":   true,
+	"no envelope to read the contract from":  true,
+	"not required by the suite and not sent": true,
+	"skipped by the suite":                   true,
+}
+
+// upgradeV1 reads a format 1 file as format 2: its n/a checks get their
+// status, and the statuses and counts are recomputed.
+func (r *Run) upgradeV1() {
+	n := 0
+	fix := func(cs []Check) {
+		for i := range cs {
+			if cs[i].Status == Skip && v1NotApplicable[cs[i].Message] {
+				cs[i].Status = NotApplicable
+				n++
+			}
+		}
+	}
+	for _, sc := range r.Scenarios {
+		for _, st := range sc.Steps {
+			fix(st.Checks)
+		}
+	}
+	fix(r.Unexpected)
+	r.Format = Format
+	r.Recompute()
+	r.Notes = append(r.Notes, fmt.Sprintf("read from %s: %d check(s) it reported as skip are n/a (they did not apply)", FormatV1, n))
 }
 
 // ErrNoManualStep is returned by Judge when nothing waits for a verdict.

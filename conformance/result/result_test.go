@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -114,5 +115,61 @@ func TestWriteReadAtomic(t *testing.T) {
 	}
 	if _, err := Read(t.TempDir()); err == nil || !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("missing file: %v", err)
+	}
+}
+
+// TestNotApplicable: n/a is counted apart from skip and is the weakest
+// status, so a step of only n/a checks is n/a and one n/a among passes
+// leaves the step passing.
+func TestNotApplicable(t *testing.T) {
+	t.Parallel()
+	r := &Run{Scenarios: []*Scenario{{ID: "A", Steps: []*Step{
+		{ID: "1", Checks: []Check{{ID: "c", Status: Pass}, {ID: "d", Status: NotApplicable}}},
+		{ID: "2", Checks: []Check{{ID: "c", Status: NotApplicable}}},
+		{ID: "3", Checks: []Check{{ID: "c", Status: NotApplicable}, {ID: "d", Status: Skip}}},
+	}}}}
+	r.Recompute()
+	st := r.Scenarios[0].Steps
+	if st[0].Status != Pass || st[1].Status != NotApplicable || st[2].Status != Skip || r.Status != Pass {
+		t.Fatalf("statuses %s %s %s run %s", st[0].Status, st[1].Status, st[2].Status, r.Status)
+	}
+	if r.Summary.Checks != (Counts{Pass: 1, Skip: 1, NotApplicable: 3}) || r.Summary.Steps != (Counts{Pass: 1, Skip: 1, NotApplicable: 1}) {
+		t.Fatalf("summary %+v", r.Summary)
+	}
+	if Worst() != Skip || Worst(NotApplicable, Skip) != Skip || Worst(NotApplicable) != NotApplicable {
+		t.Fatal("Worst order")
+	}
+}
+
+// TestReadFormatV1: results of format 1 (skip for n/a too) are read as
+// format 2: the exact messages format 1 wrote for checks that did not
+// apply become n/a; other skips stay "could not verify".
+func TestReadFormatV1(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	v1 := `{"format": "rivgate-conformance-results/1", "tool": {"name": "rivgate", "version": "old"}, "mode": "consumer",
+ "suite": {"id": "s", "title": "t", "dir": "/x"}, "started": "2026-01-01T00:00:00Z", "finished": "2026-01-01T00:01:00Z",
+ "requirements": [], "status": "pass", "summary": {"scenarios": {}, "steps": {}, "checks": {}, "exchanges": 0},
+ "scenarios": [{"id": "A", "title": "a", "file": "a.yaml", "likelihood": 2, "requirements": [], "status": "pass", "steps": [
+  {"index": 1, "id": "1", "status": "pass", "checks": [
+   {"id": "RIV-RECV-02", "requirement": "RIV-RECV-02", "impact": 3, "status": "skip", "message": "no receiver"},
+   {"id": "RIV-HDR-01", "requirement": "RIV-HDR-01", "impact": 3, "status": "skip", "message": "not required by the suite and not sent"},
+   {"id": "RIV-HTTP-01", "requirement": "RIV-HTTP-01", "impact": 2, "status": "skip", "message": "skipped by the suite"},
+   {"id": "RIV-XSD-01", "requirement": "RIV-XSD-01", "impact": 4, "status": "skip", "message": "no XSD validator configured"},
+   {"id": "RIV-CERT-01", "requirement": "RIV-CERT-01", "impact": 4, "status": "pass", "message": "ok"}]}]}]}`
+	if err := os.WriteFile(filepath.Join(dir, FileName), []byte(v1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r, err := Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []Status
+	for _, c := range r.Scenarios[0].Steps[0].Checks {
+		got = append(got, c.Status)
+	}
+	want := []Status{NotApplicable, NotApplicable, NotApplicable, Skip, Pass}
+	if !slices.Equal(got, want) || r.Format != Format || r.Summary.Checks.NotApplicable != 3 || len(r.Notes) != 1 {
+		t.Fatalf("read %v format %s summary %+v notes %v, want %v", got, r.Format, r.Summary.Checks, r.Notes, want)
 	}
 }

@@ -76,7 +76,9 @@ func Load(p string) (*Side, error) {
 	return s, nil
 }
 
-// Item is one check, verdict or review compared across the runs.
+// Item is one check, verdict or review compared across the runs. An
+// earlier failure whose check now says skip (not verified) or n/a (did
+// not apply) is not retested, never fixed.
 type Item struct {
 	Key         string        `json:"key"`
 	Requirement string        `json:"requirement"`
@@ -183,6 +185,9 @@ func Compare(old, new *Side) Diff {
 		switch {
 		case inOld && oe.status == result.Fail && inNew && ne.status == result.Fail:
 			d.StillFailing = append(d.StillFailing, it)
+		case inOld && oe.status == result.Fail && inNew && (ne.status == result.Skip || ne.status == result.NotApplicable):
+			// Not verified, or no longer applies: neither is a fix.
+			d.NotRetested = append(d.NotRetested, it)
 		case inOld && oe.status == result.Fail && inNew:
 			d.Fixed = append(d.Fixed, it)
 		case inOld && oe.status == result.Fail && oe.scenario != "" && newRan[oe.scenario]:

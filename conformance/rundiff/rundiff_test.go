@@ -40,9 +40,11 @@ func keys(items []Item) string {
 
 func TestCompare(t *testing.T) {
 	t.Parallel()
-	old := run(map[string]result.Status{"S1/a/X": result.Fail, "S1/b/Y": result.Fail, "S2/a/X": result.Pass, "S3/a/Z": result.Fail, "S4/a/Q": result.Fail},
+	old := run(map[string]result.Status{"S1/a/X": result.Fail, "S1/b/Y": result.Fail, "S2/a/X": result.Pass, "S3/a/Z": result.Fail, "S4/a/Q": result.Fail,
+		"S5/a/V": result.Fail, "S5/a/W": result.Fail, "S5/a/N": result.NotApplicable},
 		"unexpected request: foo")
-	new := run(map[string]result.Status{"S1/a/X": result.Pass, "S1/b/Y": result.Fail, "S2/a/X": result.Fail, "S4/b/R": result.Pass})
+	new := run(map[string]result.Status{"S1/a/X": result.Pass, "S1/b/Y": result.Fail, "S2/a/X": result.Fail, "S4/b/R": result.Pass,
+		"S5/a/V": result.Skip, "S5/a/W": result.NotApplicable, "S5/a/N": result.Pass})
 	d := Compare(old, new)
 	tests := []struct {
 		name, got, want string
@@ -50,7 +52,7 @@ func TestCompare(t *testing.T) {
 		{"fixed", keys(d.Fixed), "S1/a X,S4/a Q,unexpected unexpected request: foo"},
 		{"new", keys(d.NewFailures), "S2/a X"},
 		{"still", keys(d.StillFailing), "S1/b Y"},
-		{"not retested", keys(d.NotRetested), "S3/a Z"},
+		{"not retested: not run, not verified, no longer applies", keys(d.NotRetested), "S3/a Z,S5/a V,S5/a W"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
