@@ -277,6 +277,9 @@ func isRIVTA(p rivta.Profile) bool {
 }
 
 func (g *Gateway) timeoutFor(contract string) time.Duration {
+	if len(g.timeouts) == 0 {
+		return g.cfg.Producers.Timeout.D() // no lower-casing (an allocation) per call
+	}
 	if d, ok := g.timeouts[strings.ToLower(contract)]; ok {
 		return d
 	}

@@ -129,9 +129,10 @@ const faultPeek = 16 << 10
 func (f *Forwarder) modifyResponse(resp *http.Response) error {
 	x := exchangeOf(resp.Request)
 	x.ProducerTime = time.Since(x.started)
-	target := x.Target.String()
+	// The address text is only needed for a fault: not built per call.
+	target := x.Target.String
 	if f.maxResponse > 0 && resp.ContentLength > f.maxResponse {
-		return vpfault.New(vpfault.VP009, fmt.Sprintf("%s. Producer response of %d bytes exceeds limits.max_body (%d bytes)", target, resp.ContentLength, f.maxResponse))
+		return vpfault.New(vpfault.VP009, fmt.Sprintf("%s. Producer response of %d bytes exceeds limits.max_body (%d bytes)", target(), resp.ContentLength, f.maxResponse))
 	}
 	var body io.Reader = resp.Body
 	switch {
@@ -139,23 +140,23 @@ func (f *Forwarder) modifyResponse(resp *http.Response) error {
 		br := bufio.NewReaderSize(resp.Body, faultPeek)
 		head, _ := peekUpTo(br, faultPeek)
 		if !containsAny(head, soapEnvelopeNS) {
-			return statusFault(target, resp.StatusCode)
+			return statusFault(target(), resp.StatusCode)
 		}
 		body = br
 	case resp.StatusCode >= 200 && resp.StatusCode < 300:
 		if resp.ContentLength == 0 {
-			return emptyFault(target, resp.StatusCode)
+			return emptyFault(target(), resp.StatusCode)
 		}
 		if resp.ContentLength < 0 {
 			// A small buffer: large reads bypass it once it is drained.
 			br := bufio.NewReaderSize(resp.Body, 512)
 			if _, err := br.Peek(1); err == io.EOF {
-				return emptyFault(target, resp.StatusCode)
+				return emptyFault(target(), resp.StatusCode)
 			}
 			body = br
 		}
 	default:
-		return statusFault(target, resp.StatusCode)
+		return statusFault(target(), resp.StatusCode)
 	}
 	if f.maxResponse > 0 {
 		body = &limitReader{r: body, left: f.maxResponse, err: errResponseTooLarge}
