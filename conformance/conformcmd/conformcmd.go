@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/user"
 	"time"
@@ -147,8 +148,13 @@ producer with --producer-cert/--producer-key, validate the answers against the
 contract's XSD and the step's response matchers, and diff them against the
 recorded responses, ignoring the suite's volatile fields.
 
+A run that cannot proceed because the consumer or its environment is
+unreachable (a trigger that cannot start or connect, or fails before any
+request; no connection within the suite's start_timeout; a --listen address
+that cannot be bound) ends as aborted, with the reason in results.json.
+
 Exit code 0 when nothing failed (manual verdicts may be pending), 1 when a
-check failed, 2 on bad input.`,
+check failed or the run was aborted, 2 on bad input.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			suite, err := loadSuite(suiteDir)
@@ -175,13 +181,16 @@ check failed, 2 on bad input.`,
 				if err != nil {
 					return err
 				}
+				if _, _, err := net.SplitHostPort(listen); err != nil {
+					return cliutil.BadInput("--listen %q: %v", listen, err)
+				}
 				h, err := harness.New(suite, harness.Options{Listen: listen, TLS: cfg, Out: out, Scenarios: scenarios, Progress: progress, ViaPlatform: via})
 				if err != nil {
 					return cliutil.BadInput("%w", err)
 				}
-				if err := h.Start(cmd.Context()); err != nil {
-					return cliutil.BadInput("%w", err)
-				}
+				// A harness that cannot listen still reports: an aborted
+				// run (the consumer cannot reach it), exit 1.
+				_ = h.Start(cmd.Context())
 				run, err = h.Run(cmd.Context())
 				cerr := h.Close()
 				if err != nil {

@@ -26,6 +26,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rivgate/rivgate/conformance/check"
@@ -111,6 +112,17 @@ type Harness struct {
 	// in vain can say why.
 	tlsMu   sync.Mutex
 	tlsErrs []string
+
+	// conns counts accepted connections and requests the requests read:
+	// a run where nothing ever connected was aborted (the consumer or its
+	// environment is unreachable), one where something did but failed is
+	// a finding.
+	conns    atomic.Int64
+	requests atomic.Int64
+	awaited  bool // the runner has awaited a request (start_timeout is over)
+	// startErr is why Start could not listen; Run then reports an aborted
+	// run instead of running.
+	startErr error
 }
 
 // serverLog receives net/http's own error lines: TLS handshake failures are
@@ -244,7 +256,8 @@ func copyFS(fsys fs.FS, dir, to string) error {
 func (h *Harness) Start(ctx context.Context) error {
 	ln, err := net.Listen("tcp", h.opts.Listen)
 	if err != nil {
-		return fmt.Errorf("harness listen %s: %w", h.opts.Listen, err)
+		h.startErr = fmt.Errorf("harness listen %s: %w", h.opts.Listen, err)
+		return h.startErr
 	}
 	cfg := h.opts.TLS.Clone()
 	if cfg.ClientCAs != nil {
@@ -260,7 +273,12 @@ func (h *Harness) Start(ctx context.Context) error {
 		// SOAP consumers speak HTTP/1.1; connection faults need hijacking.
 		TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){},
 		BaseContext:  func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
-		ErrorLog:     log.New(serverLog{h}, "", 0),
+		ConnState: func(_ net.Conn, st http.ConnState) {
+			if st == http.StateNew {
+				h.conns.Add(1)
+			}
+		},
+		ErrorLog: log.New(serverLog{h}, "", 0),
 	}
 	go func() { h.serveErr <- h.srv.Serve(h.ln) }()
 	return nil

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"time"
 
@@ -101,18 +102,31 @@ func RunProducer(ctx context.Context, suite *scenario.Suite, opts ProducerOption
 	run := &result.Run{Tool: result.Tool{Name: "rivgate", Version: bi.Version}, Mode: "producer",
 		Suite:   result.SuiteRef{ID: suite.ID, Title: suite.Title, Dir: suite.DisplayDir()},
 		Started: opts.Now(), Target: opts.URL, Requirements: suite.AllRequirements(), Notes: notes}
+scenarios:
 	for _, sc := range scs {
+		if p.unreachable != "" {
+			break
+		}
 		scr := &result.Scenario{ID: sc.ID, Title: sc.Title, File: sc.File, Likelihood: sc.Likelihood, Requirements: sc.Requirements,
 			Status: result.Skip, Started: opts.Now()}
 		run.Scenarios = append(run.Scenarios, scr)
 		for i, st := range sc.Steps {
 			if ctx.Err() != nil {
 				run.Aborted = "interrupted: " + context.Cause(ctx).Error()
-				break
+			}
+			if p.unreachable != "" {
+				run.Aborted = p.unreachable
+			}
+			if run.Aborted != "" {
+				scr.Finished = opts.Now()
+				break scenarios
 			}
 			scr.Steps = append(scr.Steps, p.step(ctx, sc, st, i))
 		}
 		scr.Finished = opts.Now()
+	}
+	if run.Aborted == "" && p.unreachable != "" {
+		run.Aborted = p.unreachable
 	}
 	run.Finished = opts.Now()
 	if opts.Out != "" {
@@ -132,6 +146,11 @@ type producerRun struct {
 	v      xsd.Validator
 	client *http.Client
 	store  *exchange.Store
+	// reached: the producer answered once; unreachable: why it cannot be
+	// reached at all (a connection refused before any answer), which
+	// aborts the run.
+	reached     bool
+	unreachable string
 }
 
 func (p *producerRun) add(str *result.Step, sc *scenario.Scenario, id, req string, status result.Status, msg, ex string) {
@@ -197,10 +216,18 @@ func (p *producerRun) step(ctx context.Context, sc *scenario.Scenario, st *scena
 		}
 		str.Exchanges = append(str.Exchanges, ex.ID)
 	}
+	var op *net.OpError
+	if err != nil && !p.reached && errors.As(err, &op) && op.Op == "dial" {
+		// Nothing to test: the producer or its environment is unreachable.
+		p.unreachable = fmt.Sprintf("the producer at %s cannot be reached: %v", p.opts.URL, op.Err)
+		str.Message = "not run: " + p.unreachable
+		return str
+	}
 	if err != nil {
 		p.add(str, sc, CheckResponseReceived, scenario.ReqProducerResponse, result.Fail, "no response: "+err.Error(), ex.ID)
 		return str
 	}
+	p.reached = true
 	p.add(str, sc, CheckResponseReceived, scenario.ReqProducerResponse, result.Pass, fmt.Sprintf("HTTP %d, %d bytes", resp.StatusCode, len(respBody)), ex.ID)
 	p.checkResponse(str, sc, st, resp, respBody, ex.ID)
 	return str

@@ -103,3 +103,29 @@ func TestProducerMode(t *testing.T) {
 		})
 	}
 }
+
+// TestProducerUnreachable: a producer that nothing answers for aborts the
+// run (with the reason) instead of failing every step.
+func TestProducerUnreachable(t *testing.T) {
+	t.Parallel()
+	suite, err := scenario.LoadDir(filepath.Join(repoRoot(t), "fixtures", "suites", "demo-clinic"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := newPKI(t)
+	out := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	run, err := RunProducer(ctx, suite, ProducerOptions{URL: "https://" + closedPort(t) + "/", Out: out, Scenarios: []string{"S01", "S02"},
+		TLS: &tls.Config{Certificates: []tls.Certificate{p.good.TLSCertificate()}, RootCAs: p.ca.Pool()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(run.Aborted, "cannot be reached") || !strings.Contains(run.Aborted, "connection refused") || run.Summary.Checks.Fail != 0 || len(run.Scenarios) != 1 {
+		t.Fatalf("aborted %q, checks %+v, %d scenario(s)", run.Aborted, run.Summary.Checks, len(run.Scenarios))
+	}
+	back, err := result.Read(out)
+	if err != nil || back.Aborted != run.Aborted {
+		t.Fatalf("results.json: %v %+v", err, back)
+	}
+}

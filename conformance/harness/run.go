@@ -44,6 +44,7 @@ func (h *Harness) handle(w http.ResponseWriter, r *http.Request) {
 	h.wg.Add(1)
 	defer h.wg.Done()
 	received := h.opts.Now()
+	h.requests.Add(1)
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	p := &pending{r: r, body: body, readErr: err, received: received, reply: make(chan reply, 1)}
 	select {
@@ -96,7 +97,7 @@ func (h *Harness) begin(scenarioID, stepID, role string) *exchange.Exchange {
 // written to Out/results.json, after every scenario and at the end).
 // Start must have been called.
 func (h *Harness) Run(ctx context.Context) (*result.Run, error) {
-	if h.ln == nil {
+	if h.ln == nil && h.startErr == nil {
 		return nil, errors.New("harness: Run before Start")
 	}
 	scs, err := h.selected()
@@ -104,19 +105,32 @@ func (h *Harness) Run(ctx context.Context) (*result.Run, error) {
 		return nil, err
 	}
 	run := h.newRun()
+	if h.startErr != nil {
+		// Nothing can reach a harness that does not listen.
+		run.Aborted = "the harness cannot listen, so the consumer cannot reach it: " + h.startErr.Error()
+		run.Finished = h.opts.Now()
+		h.progress("ABORTED: %s", run.Aborted)
+		return run, h.writeResults(run)
+	}
 	h.progress("suite %s: %d scenario(s); consumers call %s with a client certificate for %s", h.suite.ID, len(scs), h.URL(), h.suite.Consumer.HSAID)
 	for i, sc := range scs {
 		scr := &result.Scenario{ID: sc.ID, Title: sc.Title, File: sc.File, Likelihood: sc.Likelihood,
 			Requirements: sc.Requirements, Status: result.Skip, Started: h.opts.Now()}
 		run.Scenarios = append(run.Scenarios, scr)
 		h.progress("scenario %s (%d/%d): %s", sc.ID, i+1, len(scs), sc.Title)
-		h.runScenario(ctx, sc, scr, run)
+		aborted := h.runScenario(ctx, sc, scr, run)
 		scr.Finished = h.opts.Now()
+		if aborted != "" {
+			run.Aborted = aborted
+			h.progress("ABORTED: %s", aborted)
+		}
 		if err := h.writeResults(run); err != nil {
 			return run, err
 		}
-		if ctx.Err() != nil {
+		if ctx.Err() != nil && run.Aborted == "" {
 			run.Aborted = "interrupted: " + context.Cause(ctx).Error()
+		}
+		if run.Aborted != "" {
 			break
 		}
 	}
@@ -178,12 +192,14 @@ type lastFault struct {
 	step, answer string
 }
 
-func (h *Harness) runScenario(ctx context.Context, sc *scenario.Scenario, scr *result.Scenario, run *result.Run) {
+// runScenario runs one scenario's steps. It returns why the run must stop
+// ("" to go on): the consumer or its environment is unreachable.
+func (h *Harness) runScenario(ctx context.Context, sc *scenario.Scenario, scr *result.Scenario, run *result.Run) string {
 	var prev *lastFault
 	scenarioTriggered := false
 	for i, st := range sc.Steps {
 		if ctx.Err() != nil {
-			return
+			return ""
 		}
 		str := &result.Step{Index: i + 1, ID: st.ID, Title: st.Title, Line: st.Line, Requirements: st.Requirements,
 			Status: result.Skip, Started: h.opts.Now()}
@@ -203,10 +219,26 @@ func (h *Harness) runScenario(ctx context.Context, sc *scenario.Scenario, scr *r
 		}
 		scenarioTriggered = true
 		wait := st.Wait.Or(h.suite.Defaults.Wait.Or(DefaultWait))
+		first := !h.awaited && h.requests.Load() == 0
+		h.awaited = true
+		if first && h.suite.Defaults.StartTimeout != 0 {
+			wait = h.suite.Defaults.StartTimeout.D() // the consumer's first request of the run
+		}
 		h.progress("%s: awaiting %s (up to %s)", label, describeExpect(h.suite, st.Expect), wait)
 		trig := h.fire(ctx, sc, st, i, trigger)
 		h.takeTLSErrors() // only failures while this step waits count
-		p, ok := h.await(ctx, wait, label, st.Expect, run)
+		p, ok, abort := h.await(ctx, wait, label, st.Expect, trig)
+		if abort == "" && !ok && ctx.Err() == nil && h.requests.Load() == 0 && h.conns.Load() == 0 {
+			abort = fmt.Sprintf("nothing connected to the harness within %s of waiting for the consumer's first request (%s): the consumer or its environment is unreachable", wait, describeExpect(h.suite, st.Expect))
+			if note := triggerNote(trig); note != "" {
+				abort += "; " + note
+			}
+		}
+		if abort != "" {
+			str.Message = "not run: " + abort
+			str.Finished = h.opts.Now()
+			return abort
+		}
 		if !ok {
 			msg := fmt.Sprintf("no request within %s (awaited %s)", wait, describeExpect(h.suite, st.Expect))
 			if errs := h.takeTLSErrors(); len(errs) > 0 {
@@ -269,6 +301,7 @@ func (h *Harness) runScenario(ctx context.Context, sc *scenario.Scenario, scr *r
 		}
 		h.progress("%s: %d check(s), %d failed", label, len(str.Checks), failed)
 	}
+	return ""
 }
 
 // grace is how much longer than the consumer's limit rivgate holds a
@@ -281,23 +314,36 @@ func (h *Harness) addCheck(str *result.Step, sc *scenario.Scenario, req string, 
 }
 
 // await waits for the step's request, answering nothing else meanwhile
-// (there is nothing else to answer: the runner is in this step).
-func (h *Harness) await(ctx context.Context, wait time.Duration, label string, x *scenario.Expect, run *result.Run) (*pending, bool) {
+// (there is nothing else to answer: the runner is in this step). It stops
+// early, with the reason to abort the run, when the trigger shows the
+// consumer cannot be driven: it does not start or cannot be connected to,
+// or it failed before any request of the run arrived.
+func (h *Harness) await(ctx context.Context, wait time.Duration, label string, x *scenario.Expect, trig *firing) (*pending, bool, string) {
 	deadline := time.NewTimer(wait)
 	defer deadline.Stop()
 	tick := time.NewTicker(progressEvery)
 	defer tick.Stop()
 	start := time.Now()
+	done := trig.done
 	for {
 		select {
 		case p := <-h.incoming:
-			return p, true
+			return p, true, ""
+		case <-done:
+			done = nil // closed: look once
+			res := trig.res
+			if res.unreachable != "" {
+				return nil, false, res.unreachable
+			}
+			if res.failed && h.requests.Load() == 0 {
+				return nil, false, res.note + ", before any request reached the harness: the consumer cannot be driven"
+			}
 		case <-tick.C:
 			h.progress("%s: still awaiting %s (%s left)", label, describeExpect(h.suite, x), (wait - time.Since(start)).Round(time.Second))
 		case <-deadline.C:
-			return nil, false
+			return nil, false, ""
 		case <-ctx.Done():
-			return nil, false
+			return nil, false, ""
 		}
 	}
 }

@@ -2,6 +2,7 @@ package reportcmd
 
 import (
 	"bytes"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,8 +11,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rivgate/rivgate/conformance/conformcmd"
+	"github.com/rivgate/rivgate/conformance/report"
 	"github.com/rivgate/rivgate/conformance/report/reporttest"
 	"github.com/rivgate/rivgate/internal/cliutil"
+	"github.com/rivgate/rivgate/internal/pki"
 )
 
 // rivgate runs `rivgate conform ARGS...` in process and returns the output
@@ -149,4 +152,45 @@ func TestPlanSaysWhereTagsAndFunctionsCome(t *testing.T) {
 		"[tags: none (suite); functions: network (suite)]")
 	out, code = rivgate(t, "plan", "--suite", suite, "--risk", filepath.Join(reporttest.RepoRoot(t), "fixtures", "certification", "demo-clinic", "risk.yaml"))
 	expect(t, code, out, 0, "functions from: risk profile;", "functions: visits (suite, requirements)]")
+}
+
+// TestAbortedRunReport: `conform run` whose listener cannot be bound ends
+// as an aborted run (exit 1, results.json with the reason), and the report
+// and its decision say aborted, not failed.
+func TestAbortedRunReport(t *testing.T) {
+	t.Parallel()
+	keys := t.TempDir()
+	ca, err := pki.NewCA("abort test CA")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := ca.IssueServer(pki.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, key, err := srv.WriteFiles(keys, "server")
+	if err != nil {
+		t.Fatal(err)
+	}
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	out := filepath.Join(t.TempDir(), "run")
+	res, code := rivgate(t, "run", "--suite", reporttest.SuiteDir(t), "--out", out, "--listen", busy.Addr().String(), "--cert", cert, "--key", key)
+	expect(t, code, res, 1, "run aborted: the harness cannot listen", "address already in use")
+	res, code = rivgate(t, "report", "--out", out)
+	expect(t, code, res, 1, "Beslut: Avbruten – inget godkännande (aborted)", "körningen avbröts: the harness cannot listen")
+	rep, err := report.Read(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Aborted == "" || rep.Decision.Rule != "aborted" || len(rep.Findings) != 0 {
+		t.Fatalf("report: aborted %q rule %s findings %d", rep.Aborted, rep.Decision.Rule, len(rep.Findings))
+	}
+	html, err := os.ReadFile(filepath.Join(out, report.HTMLFile))
+	if err != nil || !strings.Contains(string(html), "Körningen avbröts") {
+		t.Fatalf("report.html does not say aborted (%v)", err)
+	}
 }

@@ -68,6 +68,12 @@ type Defaults struct {
 	Receiver string `yaml:"receiver,omitempty" json:"receiver,omitempty"`
 	// Wait is how long the harness waits for an expected request. Default 60s.
 	Wait Duration `yaml:"wait,omitempty" json:"wait,omitempty"`
+	// StartTimeout is how long the harness waits for the consumer's first
+	// request of a run (instead of that step's wait): a consumer whose
+	// environment starts slowly gets longer. When nothing has even
+	// connected by then, the run is aborted: the consumer or its
+	// environment is unreachable. Default: the step's wait.
+	StartTimeout Duration `yaml:"start_timeout,omitempty" json:"start_timeout,omitempty"`
 	// ConsumerTimeout is the longest a consumer may wait for an answer before
 	// giving up; a step with `respond: {timeout: true}` checks it. Default 30s.
 	ConsumerTimeout Duration `yaml:"consumer_timeout,omitempty" json:"consumer_timeout,omitempty"`
