@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Run every rivgate test. Installs the independent peers the tests use when
 # they are missing (xmllint, curl, python3-zeep, python3-junitparser,
-# chromium, nginx, pdftotext),
+# chromium, nginx, pdftotext, systemd-analyze, node, npm),
 # then runs go vet, staticcheck and go test -race over the whole module.
 #
 #   ./scripts/test.sh            everything (CI runs this through .ci/run)
@@ -22,6 +22,9 @@ need "command -v chromium" chromium
 need "command -v nginx || test -x /usr/sbin/nginx" nginx-light
 need "command -v pdftotext" poppler-utils
 need "/usr/bin/python3 -c 'import junitparser'" python3-junitparser
+need "command -v systemd-analyze" systemd                 # deploy: the unit is verified and rated
+need "command -v node" nodejs                             # deploy: Kubernetes schema and Dockerfile validators
+need "command -v npm" npm
 
 if [ ${#need_pkgs[@]} -gt 0 ] && [ "${RIVGATE_NO_INSTALL:-}" != 1 ]; then
 	sudo=""

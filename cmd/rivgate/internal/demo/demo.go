@@ -25,6 +25,8 @@ import (
 
 	"github.com/rivgate/rivgate/conformance/decision"
 	"github.com/rivgate/rivgate/conformance/report"
+	"github.com/rivgate/rivgate/conformance/scenario"
+	"github.com/rivgate/rivgate/fixtures"
 	"github.com/rivgate/rivgate/internal/cliutil"
 )
 
@@ -177,6 +179,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if o.Lang == "" {
 		o.Lang = report.LangSV
 	}
+	if err := checkScenarios(o.Scenarios); err != nil {
+		return nil, err
+	}
 	start := time.Now()
 	out := newPrinter(o.Stdout, start)
 	dir, err := makeOutDir(o, start)
@@ -216,6 +221,28 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	<-ctx.Done()
 	out.linef("stopping: gateway and demo producer shut down")
 	return res, nil
+}
+
+// checkScenarios refuses scenario ids the demo suite does not have, before
+// anything is started or written.
+func checkScenarios(ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	suite, err := scenario.Load(fixtures.Conformance(), fixtures.DemoSuiteDir)
+	if err != nil {
+		return fmt.Errorf("demo suite: %w", err)
+	}
+	var have []string
+	for _, sc := range suite.Scenarios {
+		have = append(have, sc.ID)
+	}
+	for _, id := range ids {
+		if !slices.Contains(have, id) {
+			return cliutil.BadInput("--scenario %s: the demo suite has %s", id, strings.Join(have, ", "))
+		}
+	}
+	return nil
 }
 
 // decisionLine is "Godkänd ... (Approved ...)" for the decision in force.

@@ -367,6 +367,19 @@ func TestMakeOutDir(t *testing.T) {
 	}
 }
 
+// An unknown scenario is bad input, refused before anything starts.
+func TestDemoUnknownScenario(t *testing.T) {
+	t.Parallel()
+	base := t.TempDir()
+	_, err := Run(context.Background(), Options{BaseDir: base, Scenarios: []string{"S01", "S99"}})
+	require.Error(t, err)
+	assert.Equal(t, 2, cliutil.Code(err))
+	assert.Contains(t, err.Error(), "--scenario S99: the demo suite has S01, S02, S03, S04, S05, S06")
+	entries, err := os.ReadDir(base)
+	require.NoError(t, err)
+	assert.Empty(t, entries, "nothing written")
+}
+
 func TestProgressFilter(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
