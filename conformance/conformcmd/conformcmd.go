@@ -11,13 +11,16 @@ import (
 	"net"
 	"os"
 	"os/user"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/rivgate/rivgate/conformance/harness"
 	"github.com/rivgate/rivgate/conformance/result"
+	"github.com/rivgate/rivgate/conformance/risk"
 	"github.com/rivgate/rivgate/conformance/scenario"
+	"github.com/rivgate/rivgate/contracts"
 	"github.com/rivgate/rivgate/internal/cliutil"
 )
 
@@ -129,13 +132,13 @@ func loadSuite(dir string) (*scenario.Suite, error) {
 
 func runCommand() *cobra.Command {
 	var (
-		suiteDir, out, listen, producer, via string
-		scenarios                            []string
-		srv                                  tlsFlags
-		cli                                  clientFlags
+		suiteDir, out, listen, producer, via, riskPath string
+		scenarios                                      []string
+		srv                                            tlsFlags
+		cli                                            clientFlags
 	)
 	cmd := &cobra.Command{
-		Use:   "run --suite DIR --out DIR [--listen ADDR --cert F --key F --client-ca F | --producer URL]",
+		Use:   "run --suite DIR --out DIR [--risk risk.yaml | --scenario ID...] [--listen ADDR --cert F --key F --client-ca F | --producer URL]",
 		Short: "Run a suite against a consumer (default) or a producer (--producer)",
 		Long: `Consumer mode (default): listen with mutual TLS, run the scenarios in order,
 trigger the consumer where the suite says (command or HTTP call) or wait for
@@ -147,6 +150,15 @@ Producer mode (--producer URL): send each step's recorded request to the
 producer with --producer-cert/--producer-key, validate the answers against the
 contract's XSD and the step's response matchers, and diff them against the
 recorded responses, ignoring the suite's volatile fields.
+
+With --risk risk.yaml the risk plan selects the scenarios (as 'conform plan'
+shows): the plan is printed before anything runs, written to OUT/plan.json,
+the profile copied to OUT/risk.yaml, and results.json records what was
+selected and what was not, with the reasons (the report's scope). Without it
+every scenario runs, or the --scenario ones.
+
+OUT must not hold an earlier run (results.json): a run never mixes its
+exchanges with another's.
 
 A run that cannot proceed because the consumer or its environment is
 unreachable (a trigger that cannot start or connect, or fails before any
@@ -164,7 +176,14 @@ check failed or the run was aborted, 2 on bad input.`,
 			if out == "" {
 				return cliutil.BadInput("--out is required")
 			}
+			if err := freshOut(out); err != nil {
+				return err
+			}
 			progress := cmd.ErrOrStderr()
+			sel, err := planSelection(cmd.OutOrStdout(), suite, riskPath, scenarios, out)
+			if err != nil {
+				return err
+			}
 			var run *result.Run
 			if producer != "" {
 				cfg, err := cli.client()
@@ -172,7 +191,7 @@ check failed or the run was aborted, 2 on bad input.`,
 					return err
 				}
 				run, err = harness.RunProducer(cmd.Context(), suite, harness.ProducerOptions{URL: producer, TLS: cfg, Out: out,
-					Scenarios: scenarios, Progress: progress})
+					Scenarios: scenarios, Selection: sel, Progress: progress})
 				if err != nil {
 					return err
 				}
@@ -184,7 +203,8 @@ check failed or the run was aborted, 2 on bad input.`,
 				if _, _, err := net.SplitHostPort(listen); err != nil {
 					return cliutil.BadInput("--listen %q: %v", listen, err)
 				}
-				h, err := harness.New(suite, harness.Options{Listen: listen, TLS: cfg, Out: out, Scenarios: scenarios, Progress: progress, ViaPlatform: via})
+				h, err := harness.New(suite, harness.Options{Listen: listen, TLS: cfg, Out: out, Scenarios: scenarios, Selection: sel,
+					Progress: progress, ViaPlatform: via})
 				if err != nil {
 					return cliutil.BadInput("%w", err)
 				}
@@ -207,11 +227,49 @@ check failed or the run was aborted, 2 on bad input.`,
 	cmd.Flags().StringVar(&out, "out", "", "output directory for results.json and exchanges/")
 	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:8443", "consumer mode: address to listen on")
 	cmd.Flags().StringSliceVar(&scenarios, "scenario", nil, "run only these scenario ids (repeatable)")
+	cmd.Flags().StringVar(&riskPath, "risk", "", "risk profile (risk.yaml, docs/report.md): its plan selects the scenarios; copied to OUT/risk.yaml")
 	cmd.Flags().StringVar(&producer, "producer", "", "producer mode: the producer's URL")
 	cmd.Flags().StringVar(&via, "via-platform", "", "consumer mode behind a gateway: the gateway's HSA-id (its client certificate SERIALNUMBER); its calls are attributed to the consumer in x-rivta-original-serviceconsumer-hsaid")
 	srv.add(cmd, "consumer mode: the harness's server")
 	cli.add(cmd, "producer-", "the producer (producer mode)")
 	return cmd
+}
+
+// freshOut refuses an output directory that holds a run already.
+func freshOut(out string) error {
+	if _, err := os.Stat(filepath.Join(out, result.FileName)); err == nil {
+		return cliutil.BadInput("--out %s already holds a run (%s): use a new directory, so no run mixes its exchanges with another's", out, result.FileName)
+	}
+	return nil
+}
+
+// planSelection applies --risk: the plan is printed, written to OUT with
+// the profile, and returned as the run's selection (nil without --risk).
+func planSelection(w io.Writer, suite *scenario.Suite, riskPath string, scenarios []string, out string) (*result.Selection, error) {
+	if riskPath == "" {
+		return nil, nil
+	}
+	if len(scenarios) > 0 {
+		return nil, cliutil.BadInput("give --risk or --scenario, not both")
+	}
+	prof, err := risk.LoadProfile(riskPath, suite)
+	if err != nil {
+		return nil, cliutil.BadInput("%w", err)
+	}
+	var set *contracts.Set
+	if dir, ok := suite.ContractsOSDir(); ok {
+		set, _ = contracts.LoadDir(dir) // a partial set still resolves what it has
+	}
+	plan := risk.NewPlan(suite, prof, set)
+	fmt.Fprint(w, plan.Summary())
+	if len(plan.Selected()) == 0 {
+		return nil, cliutil.BadInput("risk profile %s selects no scenario of suite %s: nothing to run", riskPath, suite.ID)
+	}
+	sum, err := plan.WriteRunFiles(out, riskPath)
+	if err != nil {
+		return nil, err
+	}
+	return plan.Selection(risk.ProfileFile, sum), nil
 }
 
 // summarise prints the outcome and returns the exit-code error.
@@ -266,6 +324,9 @@ consumer; certification runs use 'conform run'.`,
 			}
 			if out == "" {
 				return cliutil.BadInput("--out is required")
+			}
+			if err := freshOut(out); err != nil {
+				return err
 			}
 			cfg, err := srv.server()
 			if err != nil {

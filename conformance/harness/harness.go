@@ -78,8 +78,14 @@ type Options struct {
 	// and the demo drive their consumer with it. It runs in its own
 	// goroutine; an error is noted on the step.
 	Await func(ctx context.Context, a Await) error
-	// Scenarios limits the run to these ids (in suite order). Empty: all.
+	// Scenarios limits the run to these ids (in suite order). Empty: all,
+	// unless Selection says otherwise.
 	Scenarios []string
+	// Selection is recorded in results.json: what the run sets out to run
+	// and what it leaves out, and why (risk.Plan.Selection). When
+	// Scenarios is empty its selected scenarios run. Nil: the selection is
+	// Scenarios (or every scenario).
+	Selection *result.Selection
 	// Now is the clock (tests may freeze it). Default time.Now.
 	Now func() time.Time
 	// ViaPlatform is the HSA-id in the client certificate of a platform
@@ -333,17 +339,33 @@ func (h *Harness) newRun() *result.Run {
 		ExpectedHSAID: h.suite.Consumer.HSAID,
 		ViaPlatform:   h.opts.ViaPlatform,
 		Requirements:  h.suite.AllRequirements(),
+		Selection:     selectionFor(h.suite, h.opts.Scenarios, h.opts.Selection),
 		Notes:         h.notes,
 	}
 }
 
+// selectionFor is the selection a run records.
+func selectionFor(s *scenario.Suite, ids []string, sel *result.Selection) *result.Selection {
+	if sel != nil {
+		return sel
+	}
+	return result.NewSelection(s, ids)
+}
+
 // selected returns the scenarios to run.
 func (h *Harness) selected() ([]*scenario.Scenario, error) {
-	if len(h.opts.Scenarios) == 0 {
+	ids := h.opts.Scenarios
+	if len(ids) == 0 && h.opts.Selection != nil {
+		ids = h.opts.Selection.IDs()
+		if len(ids) == 0 {
+			return nil, nil // the selection runs nothing: not "everything"
+		}
+	}
+	if len(ids) == 0 {
 		return h.suite.Scenarios, nil
 	}
 	want := map[string]bool{}
-	for _, id := range h.opts.Scenarios {
+	for _, id := range ids {
 		want[id] = true
 	}
 	var out []*scenario.Scenario

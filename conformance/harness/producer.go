@@ -48,6 +48,8 @@ type ProducerOptions struct {
 	Validator xsd.Validator
 	Progress  io.Writer
 	Scenarios []string
+	// Selection is recorded in results.json (see Options.Selection).
+	Selection *result.Selection
 	// Timeout bounds one call. Default: the suite's consumer timeout.
 	Timeout time.Duration
 	Now     func() time.Time
@@ -93,7 +95,7 @@ func RunProducer(ctx context.Context, suite *scenario.Suite, opts ProducerOption
 	if opts.Out != "" {
 		p.store = exchange.NewStore(opts.Out)
 	}
-	h := &Harness{suite: suite, opts: Options{Scenarios: opts.Scenarios}, cleanup: func() {}}
+	h := &Harness{suite: suite, opts: Options{Scenarios: opts.Scenarios, Selection: opts.Selection}, cleanup: func() {}}
 	scs, err := h.selected()
 	if err != nil {
 		return nil, err
@@ -101,7 +103,8 @@ func RunProducer(ctx context.Context, suite *scenario.Suite, opts ProducerOption
 	bi := buildinfo.Get()
 	run := &result.Run{Tool: result.Tool{Name: "rivgate", Version: bi.Version}, Mode: "producer",
 		Suite:   result.SuiteRef{ID: suite.ID, Title: suite.Title, Dir: suite.DisplayDir()},
-		Started: opts.Now(), Target: opts.URL, Requirements: suite.AllRequirements(), Notes: notes}
+		Started: opts.Now(), Target: opts.URL, Requirements: suite.AllRequirements(), Notes: notes,
+		Selection: selectionFor(suite, opts.Scenarios, opts.Selection)}
 scenarios:
 	for _, sc := range scs {
 		if p.unreachable != "" {

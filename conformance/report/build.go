@@ -304,6 +304,14 @@ func (b *builder) scenarios() {
 				out.Rating, out.Reasons = sp.Rating, sp.Reasons
 			}
 		}
+		if sel := b.in.Run.Selection; sel != nil {
+			// Why it ran is what the run recorded when it chose.
+			for _, it := range sel.Selected {
+				if it.ID == sc.ID && len(it.Reasons) > 0 {
+					out.Reasons = it.Reasons
+				}
+			}
+		}
 		out.Appendices = b.appendicesOf(sc.Requirements...)
 		for _, st := range sc.Steps {
 			s := Step{Index: st.Index, ID: st.ID, Title: st.Title, Status: st.Status, Message: st.Message, Answer: st.Answer, Manual: st.Manual,
@@ -425,13 +433,46 @@ func (b *builder) declaration() {
 	b.r.Declaration = d
 }
 
+// scope is what was tested and what not, and why: from the selection the
+// run recorded (results.json), else from the risk plan; deviations compare
+// what ran with the plan.
 func (b *builder) scope() {
 	s := Scope{Tested: []ScopeItem{}, NotTested: []ScopeItem{}, DeviationsFromPlan: []string{}}
+	sel := b.in.Run.Selection
+	p := b.in.Plan
+	class := func(id, recorded string) risk.Class {
+		if p != nil {
+			if sp, ok := p.Scenario(id); ok {
+				return sp.Rating.Class
+			}
+		}
+		return risk.Class(recorded)
+	}
+	rating := func(id string, c risk.Class) risk.Rating {
+		if p != nil {
+			if sp, ok := p.Scenario(id); ok {
+				return sp.Rating
+			}
+		}
+		return risk.Rating{Class: c}
+	}
+	recorded := map[string]result.SelectionItem{} // the run's own selection
+	selected := map[string]bool{}
+	if sel != nil {
+		for _, it := range sel.Selected {
+			recorded[it.ID], selected[it.ID] = it, true
+		}
+		for _, it := range sel.NotSelected {
+			recorded[it.ID] = it
+		}
+	}
 	ran := map[string]bool{}
 	for _, sc := range b.r.Scenarios {
 		ran[sc.ID] = sc.Status != result.Skip
 		reason := "run"
-		if len(sc.Reasons) > 0 {
+		if it, ok := recorded[sc.ID]; ok && len(it.Reasons) > 0 {
+			reason = strings.Join(it.Reasons, "; ")
+		} else if len(sc.Reasons) > 0 {
 			reason = strings.Join(sc.Reasons, "; ")
 		}
 		if sc.Status == result.Skip {
@@ -440,21 +481,57 @@ func (b *builder) scope() {
 		}
 		s.Tested = append(s.Tested, ScopeItem{Kind: "scenario", ID: sc.ID, Title: sc.Title, Class: sc.Rating.Class, Reason: reason})
 	}
-	if p := b.in.Plan; p != nil {
+	notRun := func(id, title string, c risk.Class, why string) {
+		s.NotTested = append(s.NotTested, ScopeItem{Kind: "scenario", ID: id, Title: title, Class: c, Reason: why + abortedSuffix(b.r.Aborted)})
+		s.DeviationsFromPlan = append(s.DeviationsFromPlan, fmt.Sprintf("%s was selected (%s) but did not run", id, c))
+		b.open = append(b.open, decision.Open{Kind: decision.OpenNotRun, ID: id, Text: title, Rating: rating(id, c)})
+	}
+	if sel != nil {
+		s.SelectedBy = sel.By
+		if sel.Profile != "" {
+			s.SelectionProfile = sel.Profile + " sha256:" + sel.ProfileSHA256
+		}
+		by := "the run's selection (" + sel.By + ")"
+		for _, it := range sel.Selected {
+			if _, in := ran[it.ID]; !in {
+				notRun(it.ID, it.Title, class(it.ID, it.Class), "selected by "+by+" but not run")
+			}
+		}
+		for _, it := range sel.NotSelected {
+			if _, in := ran[it.ID]; in {
+				continue
+			}
+			why := "not selected by " + by
+			if len(it.Reasons) > 0 {
+				why += ": " + strings.Join(it.Reasons, "; ")
+			}
+			s.NotTested = append(s.NotTested, ScopeItem{Kind: "scenario", ID: it.ID, Title: it.Title, Class: class(it.ID, it.Class), Reason: why})
+		}
+	}
+	if p != nil {
 		for _, sp := range p.Scenarios {
 			_, inResults := ran[sp.ID]
+			_, inSelection := recorded[sp.ID]
 			switch {
-			case !inResults && sp.Selected:
-				s.NotTested = append(s.NotTested, ScopeItem{Kind: "scenario", ID: sp.ID, Title: sp.Title, Class: sp.Rating.Class,
-					Reason: "selected by the risk plan but not run" + abortedSuffix(b.r.Aborted)})
-				s.DeviationsFromPlan = append(s.DeviationsFromPlan, fmt.Sprintf("%s was selected (%s) but did not run", sp.ID, sp.Rating.Class))
+			case sel != nil && inSelection && selected[sp.ID] == sp.Selected:
+				// The run's selection agrees with the plan: handled above.
+				if inResults && !ran[sp.ID] && sp.Selected {
+					s.DeviationsFromPlan = append(s.DeviationsFromPlan, fmt.Sprintf("%s was selected (%s) but no step ran", sp.ID, sp.Rating.Class))
+					b.open = append(b.open, decision.Open{Kind: decision.OpenNotRun, ID: sp.ID, Text: sp.Title, Rating: sp.Rating})
+				}
+			case !inResults && sp.Selected && sel != nil:
+				// The plan (a risk profile given to the report) wants what
+				// the run did not select.
+				s.DeviationsFromPlan = append(s.DeviationsFromPlan, fmt.Sprintf("%s is selected by the risk plan (%s) but the run's selection (%s) left it out", sp.ID, sp.Rating.Class, sel.By))
 				b.open = append(b.open, decision.Open{Kind: decision.OpenNotRun, ID: sp.ID, Text: sp.Title, Rating: sp.Rating})
+			case !inResults && sp.Selected:
+				notRun(sp.ID, sp.Title, sp.Rating.Class, "selected by the risk plan but not run")
 			case inResults && !ran[sp.ID] && sp.Selected:
 				s.DeviationsFromPlan = append(s.DeviationsFromPlan, fmt.Sprintf("%s was selected (%s) but no step ran", sp.ID, sp.Rating.Class))
 				b.open = append(b.open, decision.Open{Kind: decision.OpenNotRun, ID: sp.ID, Text: sp.Title, Rating: sp.Rating})
-			case !inResults:
+			case !inResults && sel == nil:
 				s.NotTested = append(s.NotTested, ScopeItem{Kind: "scenario", ID: sp.ID, Title: sp.Title, Class: sp.Rating.Class, Reason: strings.Join(sp.Reasons, "; ")})
-			case !sp.Selected:
+			case inResults && !sp.Selected:
 				s.DeviationsFromPlan = append(s.DeviationsFromPlan, fmt.Sprintf("%s ran although the risk plan did not select it", sp.ID))
 			}
 		}

@@ -63,14 +63,15 @@ func otherScenarios(r *Report) ([]Scenario, []string) {
 
 func funcs(lang string) template.FuncMap {
 	return template.FuncMap{
-		"t":        func(key string) string { return label(lang, key) },
-		"tf":       func(key string, args ...any) string { return fmt.Sprintf(label(lang, key), args...) },
-		"status":   func(s result.Status) string { return statusLabel(lang, s) },
-		"stclass":  func(s result.Status) string { return statusClass(string(s)) },
-		"verdict":  func(v string) string { return verdictLabel(lang, v) },
-		"class":    func(c risk.Class) string { return classLabel(lang, c) },
-		"severity": func(s string) string { return severityLabel(lang, s) },
-		"outcome":  func(o decision.Outcome) string { return o.Label(lang) },
+		"t":          func(key string) string { return label(lang, key) },
+		"tf":         func(key string, args ...any) string { return fmt.Sprintf(label(lang, key), args...) },
+		"status":     func(s result.Status) string { return statusLabel(lang, s) },
+		"stclass":    func(s result.Status) string { return statusClass(string(s)) },
+		"selectedby": func(by string) string { return selectedByLabel(lang, by) },
+		"verdict":    func(v string) string { return verdictLabel(lang, v) },
+		"class":      func(c risk.Class) string { return classLabel(lang, c) },
+		"severity":   func(s string) string { return severityLabel(lang, s) },
+		"outcome":    func(o decision.Outcome) string { return o.Label(lang) },
 		"reason": func(rs decision.Reason) string {
 			if lang == LangEN {
 				return rs.Text

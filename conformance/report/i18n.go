@@ -58,6 +58,10 @@ var labels = map[string][2]string{
 	"notTested":        {"Inte testat", "Not tested"},
 	"why":              {"Varför", "Why"},
 	"planDeviations":   {"Avvikelser från testplanen", "Deviations from the test plan"},
+	"selectedBy":       {"Urval", "Selection"},
+	"selAll":           {"alla scenarier i sviten", "every scenario of the suite"},
+	"selScenarios":     {"namngivna scenarier (--scenario)", "named scenarios (--scenario)"},
+	"selRiskPlan":      {"riskbaserad testplan (--risk)", "risk-based test plan (--risk)"},
 	"residual":         {"Kvarstående risker", "Residual risks"},
 	"none":             {"Inga.", "None."},
 	"appendix":         {"Certifieringsbilaga", "Certification appendix"},
@@ -178,4 +182,17 @@ func statusClass(s string) string {
 		return "na"
 	}
 	return s
+}
+
+// selectedByLabel names how a run chose its scenarios.
+func selectedByLabel(lang, by string) string {
+	switch by {
+	case result.SelectedAll:
+		return label(lang, "selAll")
+	case result.SelectedScenarios:
+		return label(lang, "selScenarios")
+	case result.SelectedRiskPlan:
+		return label(lang, "selRiskPlan")
+	}
+	return by
 }

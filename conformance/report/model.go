@@ -146,8 +146,13 @@ type Summary struct {
 
 // Scope is what was tested and what not, and why.
 type Scope struct {
-	Tested    []ScopeItem `json:"tested"`
-	NotTested []ScopeItem `json:"not_tested"`
+	// SelectedBy is how the run chose its scenarios ("all", "scenarios",
+	// "risk plan"); SelectionProfile the risk profile of its plan with
+	// its SHA-256. Empty when the run recorded no selection.
+	SelectedBy       string      `json:"selected_by,omitempty"`
+	SelectionProfile string      `json:"selection_profile,omitempty"`
+	Tested           []ScopeItem `json:"tested"`
+	NotTested        []ScopeItem `json:"not_tested"`
 	// DeviationsFromPlan: selected but not run, run but not selected, an
 	// aborted run.
 	DeviationsFromPlan []string `json:"deviations_from_plan"`

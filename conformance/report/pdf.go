@@ -326,6 +326,9 @@ func (p *pdfDoc) findings() {
 func (p *pdfDoc) scope() {
 	sc := p.r.Scope
 	p.heading(label(p.lang, "scope"))
+	if sc.SelectedBy != "" {
+		p.para(label(p.lang, "selectedBy") + ": " + selectedByLabel(p.lang, sc.SelectedBy) + " " + sc.SelectionProfile)
+	}
 	list := func(title string, items []ScopeItem) {
 		p.subheading(title)
 		if len(items) == 0 {

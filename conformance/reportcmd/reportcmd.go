@@ -9,12 +9,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"os/user"
 	"path/filepath"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -22,7 +18,6 @@ import (
 	"github.com/rivgate/rivgate/conformance/assess"
 	"github.com/rivgate/rivgate/conformance/decision"
 	"github.com/rivgate/rivgate/conformance/evidence"
-	"github.com/rivgate/rivgate/conformance/exchange"
 	"github.com/rivgate/rivgate/conformance/report"
 	"github.com/rivgate/rivgate/conformance/result"
 	"github.com/rivgate/rivgate/conformance/risk"
@@ -99,7 +94,7 @@ docs/report.md.`,
 			}
 			plan := risk.NewPlan(suite, prof, set)
 			if out != "" {
-				if err := writePlan(out, plan, riskPath); err != nil {
+				if _, err := plan.WriteRunFiles(out, riskPath); err != nil {
 					return err
 				}
 			}
@@ -109,7 +104,7 @@ docs/report.md.`,
 				enc.SetIndent("", "  ")
 				return enc.Encode(plan)
 			}
-			printPlan(w, plan)
+			plan.Write(w)
 			return nil
 		},
 	}
@@ -118,101 +113,6 @@ docs/report.md.`,
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the plan as JSON")
 	cmd.Flags().StringVar(&out, "out", "", "also write OUT/plan.json and copy the risk profile to OUT/risk.yaml")
 	return cmd
-}
-
-func writePlan(out string, plan *risk.Plan, riskPath string) error {
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		return fmt.Errorf("plan: %w", err)
-	}
-	b, err := json.MarshalIndent(plan, "", "  ")
-	if err != nil {
-		return err
-	}
-	if err := exchange.WriteFileAtomic(filepath.Join(out, "plan.json"), append(b, '\n')); err != nil {
-		return fmt.Errorf("write plan: %w", err)
-	}
-	if riskPath != "" {
-		if err := assess.CopyFile(riskPath, filepath.Join(out, risk.ProfileFile)); err != nil {
-			return fmt.Errorf("copy risk profile: %w", err)
-		}
-	}
-	return nil
-}
-
-func printPlan(w io.Writer, p *risk.Plan) {
-	prof := p.Profile
-	if prof == "" {
-		prof = "none (suite values)"
-	}
-	fmt.Fprintf(w, "suite %s · %s · risk profile %s · matrix: high from %d, medium from %d\n", p.Suite, p.Kind, prof, p.Matrix.High, p.Matrix.Medium)
-	if p.Consumer != "" {
-		fmt.Fprintf(w, "consumer: %s\n", p.Consumer)
-	}
-	fmt.Fprintf(w, "functions from: %s; scenario tags from: %s\n", functionSources(p), tagSources(p))
-	fmt.Fprintln(w, "\nfunctions:")
-	for _, f := range p.Functions {
-		change := ""
-		if f.Change != nil {
-			change = fmt.Sprintf(", changed (%s)", f.Change.Type)
-		}
-		fmt.Fprintf(w, "  %-14s %-6s %d×%d=%-2d depth %-10s runs %s%s  (from %s)\n", f.ID, f.Rating.Class, f.Rating.Impact, f.Rating.Likelihood, f.Rating.Score,
-			f.Depth, orNone(f.Selected), change, f.Source)
-	}
-	fmt.Fprintln(w, "\nscenarios:")
-	for _, s := range p.Scenarios {
-		mark := "skip"
-		if s.Selected {
-			mark = "RUN "
-		}
-		placed := ""
-		if s.FunctionsSource != "" {
-			placed = " (" + s.FunctionsSource + ")"
-		}
-		fmt.Fprintf(w, "  %s %-8s %-6s %d×%d=%-2d %s  [tags: %s (%s); functions: %s%s]\n", mark, s.ID, s.Rating.Class, s.Rating.Impact, s.Rating.Likelihood, s.Rating.Score,
-			s.Title, orNone(s.Tags), s.TagsSource, orNone(s.Functions), placed)
-		for _, r := range s.Reasons {
-			fmt.Fprintf(w, "        - %s\n", r)
-		}
-	}
-	fmt.Fprintf(w, "\nselected: %s\n", orNone(p.Selected()))
-	for _, n := range p.Notes {
-		fmt.Fprintf(w, "note: %s\n", n)
-	}
-}
-
-// functionSources says where the plan's functions come from.
-func functionSources(p *risk.Plan) string {
-	var out []string
-	for _, f := range p.Functions {
-		if !slices.Contains(out, f.Source) {
-			out = append(out, f.Source)
-		}
-	}
-	return orNone(out)
-}
-
-// tagSources counts the scenarios per tag source ("suite 4, derived 2").
-func tagSources(p *risk.Plan) string {
-	var order []string
-	n := map[string]int{}
-	for _, s := range p.Scenarios {
-		if n[s.TagsSource] == 0 {
-			order = append(order, s.TagsSource)
-		}
-		n[s.TagsSource]++
-	}
-	var out []string
-	for _, src := range order {
-		out = append(out, fmt.Sprintf("%s %d", src, n[src]))
-	}
-	return orNone(out)
-}
-
-func orNone(ss []string) string {
-	if len(ss) == 0 {
-		return "none"
-	}
-	return strings.Join(ss, ", ")
 }
 
 func reviewCommand() *cobra.Command {

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/rivgate/rivgate/conformance/exchange"
@@ -100,13 +101,80 @@ type Run struct {
 	// Requirements is the catalogue in force (built-ins with overrides, then
 	// the suite's), so readers need not load the suite.
 	Requirements []scenario.Requirement `json:"requirements"`
-	Scenarios    []*Scenario            `json:"scenarios"`
+	// Selection is what the run set out to run and what it left out, and
+	// why (the report's scope comes from it).
+	Selection *Selection  `json:"selection,omitempty"`
+	Scenarios []*Scenario `json:"scenarios"`
 	// Unexpected lists requests no step was waiting for.
 	Unexpected []Check  `json:"unexpected,omitempty"`
 	Status     Status   `json:"status"`
 	Summary    Summary  `json:"summary"`
 	Aborted    string   `json:"aborted,omitempty"` // why the run stopped early
 	Notes      []string `json:"notes,omitempty"`
+}
+
+// How a run's scenarios were chosen.
+const (
+	SelectedAll       = "all"       // every scenario of the suite
+	SelectedScenarios = "scenarios" // named ones (--scenario)
+	SelectedRiskPlan  = "risk plan" // a risk profile's plan (--risk)
+)
+
+// Selection is what a run set out to run, and what it left out and why.
+type Selection struct {
+	// By is SelectedAll, SelectedScenarios or SelectedRiskPlan.
+	By string `json:"by"`
+	// Profile is the risk profile's file in the run directory (risk.yaml)
+	// with its SHA-256 and kind, for a risk plan.
+	Profile       string `json:"profile,omitempty"`
+	ProfileSHA256 string `json:"profile_sha256,omitempty"`
+	Kind          string `json:"kind,omitempty"`
+	// Selected are the scenarios to run, in suite order; NotSelected the
+	// rest of the suite. Each with its reasons.
+	Selected    []SelectionItem `json:"selected"`
+	NotSelected []SelectionItem `json:"not_selected"`
+}
+
+// SelectionItem is one scenario in or out of the selection.
+type SelectionItem struct {
+	ID    string `json:"id"`
+	Title string `json:"title,omitempty"`
+	// Class is the scenario's risk class in the plan ("" without one).
+	Class   string   `json:"risk_class,omitempty"`
+	Reasons []string `json:"reasons"`
+}
+
+// IDs lists the selected scenario ids.
+func (s *Selection) IDs() []string {
+	var out []string
+	for _, it := range s.Selected {
+		out = append(out, it.ID)
+	}
+	return out
+}
+
+// NewSelection is the selection of a run without a risk plan: the named
+// scenarios (ids, in suite order), or every scenario when ids is empty.
+func NewSelection(s *scenario.Suite, ids []string) *Selection {
+	sel := &Selection{By: SelectedAll, Selected: []SelectionItem{}, NotSelected: []SelectionItem{}}
+	if len(ids) > 0 {
+		sel.By = SelectedScenarios
+	}
+	for _, sc := range s.Scenarios {
+		it := SelectionItem{ID: sc.ID, Title: sc.Title}
+		switch {
+		case len(ids) == 0:
+			it.Reasons = []string{"every scenario of the suite runs (no risk profile, no scenario list)"}
+			sel.Selected = append(sel.Selected, it)
+		case slices.Contains(ids, sc.ID):
+			it.Reasons = []string{"named in the run's scenario list (--scenario)"}
+			sel.Selected = append(sel.Selected, it)
+		default:
+			it.Reasons = []string{"not named in the run's scenario list (--scenario)"}
+			sel.NotSelected = append(sel.NotSelected, it)
+		}
+	}
+	return sel
 }
 
 // Tool names the program that wrote the results.
