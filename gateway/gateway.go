@@ -155,6 +155,7 @@ func New(cfg *config.Config, deps Deps) (*Gateway, error) {
 		if g.store, err = defaultStore(cfg, g.log); err != nil {
 			return nil, err
 		}
+		g.store.(*takStore).polled = func(res ReloadResult) { g.recordReload(res, "") }
 	}
 	if g.platform == nil && config.On(cfg.Platform.Enabled) {
 		g.platform = defaultPlatform(cfg, g)

@@ -34,7 +34,7 @@ func defaultStore(cfg *config.Config, log zerolog.Logger) (CatalogueStore, error
 			Disabled: !config.On(dr.Enabled), Delimiter: dr.Delimiter,
 			AllowedContracts: dr.AllowedContracts, AllowedSenders: dr.AllowedSenders,
 		},
-		Client: tak.ClientConfig{UserAgent: "rivgate-takclient"},
+		Client: tak.ClientConfig{UserAgent: "rivgate-takclient", Timeout: cfg.TAK.Timeout.D(), MaxResponse: int64(cfg.TAK.MaxAnswer)},
 	}
 	s, err := tak.NewStore(tc, log)
 	if err != nil {
@@ -47,6 +47,9 @@ func defaultStore(cfg *config.Config, log zerolog.Logger) (CatalogueStore, error
 type takStore struct {
 	s    *tak.Store
 	poll time.Duration
+	// polled receives each poll's result, so /metrics and /status report
+	// polls as they report Start, SIGHUP and /resetcache.
+	polled func(ReloadResult)
 }
 
 // Catalogue implements CatalogueStore.
@@ -79,7 +82,10 @@ func (t *takStore) Run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
-			t.s.Reload(ctx)
+			res := t.Reload(ctx)
+			if t.polled != nil {
+				t.polled(res)
+			}
 		}
 	}
 }

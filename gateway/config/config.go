@@ -122,6 +122,11 @@ type TAK struct {
 	CacheFile string `yaml:"cache_file"`
 	// Poll is how often sources are re-read; 0 turns polling off. Default 5m.
 	Poll Duration `yaml:"poll"`
+	// Timeout bounds one fetch from URL (both calls); Start waits at most
+	// this long for TAK before it falls back to the cache file. Default 60s.
+	Timeout Duration `yaml:"timeout"`
+	// MaxAnswer bounds one answer from URL; a larger one fails the fetch. Default 256MiB.
+	MaxAnswer ByteSize `yaml:"max_answer"`
 	// Timezone for TAK dates without a zone. Default "Europe/Stockholm".
 	Timezone string `yaml:"timezone"`
 	// HSALookup toggles the HSA tree walk.
@@ -289,6 +294,10 @@ func (c *Config) SetDefaults() {
 	def(&c.HTTP.CertHeader, "x-vp-auth-cert")
 	defb(&c.HTTP.VerifyCert, true)
 	def(&c.TAK.Timezone, "Europe/Stockholm")
+	defd(&c.TAK.Timeout, 60*time.Second)
+	if c.TAK.MaxAnswer == 0 {
+		c.TAK.MaxAnswer = 256 << 20
+	}
 	defb(&c.TAK.HSALookup.Routing, true)
 	defb(&c.TAK.HSALookup.Authorization, true)
 	defb(&c.TAK.DefaultRouting.Enabled, true)

@@ -123,6 +123,8 @@ func (d DefaultRouting) delimiter() string {
 type ClientConfig struct {
 	// Timeout bounds one fetch (both operations). Default 60 s.
 	Timeout time.Duration
+	// MaxResponse bounds one answer's size. Default takclient's (1 GiB).
+	MaxResponse int64
 	// UserAgent is sent with each request (VP: takcache.header.user.agent).
 	UserAgent string
 	// TLS is used for an https URL (client certificate, roots); nil means

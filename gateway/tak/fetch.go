@@ -11,7 +11,7 @@ import (
 // newFetcher makes the SokVagvalsInfo v2 client for cfg.URL.
 func newFetcher(cfg Config, loc *time.Location) (fetchFunc, error) {
 	c, err := takclient.New(cfg.URL, takclient.Options{
-		Timeout: cfg.Client.Timeout, UserAgent: cfg.Client.UserAgent, TLS: cfg.Client.TLS, Location: loc, FastDecode: cfg.Client.FastDecode,
+		Timeout: cfg.Client.Timeout, MaxResponse: cfg.Client.MaxResponse, UserAgent: cfg.Client.UserAgent, TLS: cfg.Client.TLS, Location: loc, FastDecode: cfg.Client.FastDecode,
 	})
 	if err != nil {
 		return nil, err
