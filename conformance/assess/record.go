@@ -175,6 +175,12 @@ func (r *Record) AddOverride(o decision.Outcome, reason, by string, at time.Time
 
 var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 
+// Attach copies files into dir/attachments/<key>/ (key made safe for a
+// file name), never overwriting, and describes each copy.
+func Attach(dir, key string, files []string) ([]Attachment, error) {
+	return attach(dir, key, files)
+}
+
 // attach copies files into dir/attachments/<item>/, never overwriting.
 func attach(dir, item string, files []string) ([]Attachment, error) {
 	var out []Attachment

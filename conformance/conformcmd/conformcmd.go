@@ -1,5 +1,6 @@
 // Package conformcmd provides the `rivgate conform` command (run, serve,
-// judge) and `rivgate record`. The report, decision and evidence
+// judge: every person's verdict, on manual steps and document-review items;
+// review is its other name) and `rivgate record`. The report, decision and evidence
 // subcommands are added to `conform` by conformance/reportcmd.
 package conformcmd
 
@@ -16,6 +17,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/rivgate/rivgate/conformance/assess"
 	"github.com/rivgate/rivgate/conformance/harness"
 	"github.com/rivgate/rivgate/conformance/result"
 	"github.com/rivgate/rivgate/conformance/risk"
@@ -355,51 +357,132 @@ consumer; certification runs use 'conform run'.`,
 }
 
 func judgeCommand() *cobra.Command {
-	var out, scenarioID, stepID, verdict, note, judge string
+	var out, suiteDir, scenarioID, stepID, item, verdict, note, by string
+	var attach []string
 	cmd := &cobra.Command{
-		Use:   "judge --out DIR --scenario ID [--step ID] --verdict pass|fail --note TEXT",
-		Short: "Record a person's verdict on a manual step",
-		Long: `Record a verdict on a step that asked for one (manual: ...). Without --step
-the scenario's only pending manual step is judged. results.json is rewritten
-atomically with the verdict, the note, who judged and when, and the
-scenario's status is recomputed.`,
+		Use:     "judge --out DIR (--scenario ID [--step ID] | --item ID) --verdict pass|fail --note TEXT [--attach FILE]... [--by NAME]",
+		Aliases: []string{"review"},
+		Short:   "Record a person's verdict: on a manual step (--scenario) or a document-review item (--item)",
+		Long: `Record a person's verdict, the note, who (--by, default the current user) and
+when. One command for every verdict a person gives:
+
+  --scenario ID [--step ID]  a manual step of a run (manual: ... in the suite).
+                             Without --step the scenario's only pending manual
+                             step is judged. results.json is rewritten
+                             atomically and the statuses recomputed.
+  --item ID                  a document-review item of a certification appendix
+                             (the suite's activities.yaml: what the supplier
+                             must show). The verdict is appended to
+                             OUT/assessment.json; the latest per item counts.
+
+Attached files (screenshots, documents) are copied into OUT/attachments/ and
+go into the evidence bundle with their SHA-256. 'conform review' is another
+name for this command (kept for scripts written for it).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if out == "" || scenarioID == "" || verdict == "" {
-				return cliutil.BadInput("--out, --scenario and --verdict are required")
-			}
-			if note == "" {
+			switch {
+			case out == "" || verdict == "":
+				return cliutil.BadInput("--out and --verdict are required")
+			case scenarioID != "" && item != "":
+				return cliutil.BadInput("give --scenario (a manual step) or --item (a document-review item), not both")
+			case scenarioID == "" && item == "":
+				return cliutil.BadInput("--scenario (a manual step) or --item (a document-review item) is required")
+			case stepID != "" && item != "":
+				return cliutil.BadInput("--step goes with --scenario")
+			case note == "":
 				return cliutil.BadInput("--note is required: say what you saw")
 			}
-			run, err := result.Read(out)
-			if err != nil {
-				return cliutil.BadInput("%w", err)
+			if by == "" {
+				by = currentUser()
 			}
-			if judge == "" {
-				judge = currentUser()
+			if item != "" {
+				return judgeItem(cmd.OutOrStdout(), out, suiteDir, item, verdict, note, by, attach)
 			}
-			st, err := run.Judge(scenarioID, stepID, verdict, note, judge, time.Now())
-			if err != nil {
-				return cliutil.BadInput("%w", err)
-			}
-			if err := result.Write(out, run); err != nil {
-				return err
-			}
-			for _, sc := range run.Scenarios {
-				if sc.ID == scenarioID {
-					fmt.Fprintf(cmd.OutOrStdout(), "%s/%s: %s (scenario %s, run %s)\n", scenarioID, st.ID, verdict, sc.Status, run.Status)
-				}
-			}
-			return nil
+			return judgeStep(cmd.OutOrStdout(), out, scenarioID, stepID, verdict, note, by, attach)
 		},
 	}
 	cmd.Flags().StringVar(&out, "out", "", "the run's output directory (holding results.json)")
-	cmd.Flags().StringVar(&scenarioID, "scenario", "", "scenario id")
+	cmd.Flags().StringVar(&scenarioID, "scenario", "", "scenario id of the manual step")
 	cmd.Flags().StringVar(&stepID, "step", "", "step id (default: the scenario's only pending manual step)")
+	cmd.Flags().StringVar(&item, "item", "", "document-review item id from the suite's activities.yaml")
+	cmd.Flags().StringVar(&suiteDir, "suite", "", "with --item: suite directory (default: the one results.json names)")
 	cmd.Flags().StringVar(&verdict, "verdict", "", "pass or fail")
-	cmd.Flags().StringVar(&note, "note", "", "what was observed")
-	cmd.Flags().StringVar(&judge, "judge", "", "who judged (default: the current user)")
+	cmd.Flags().StringVar(&note, "note", "", "what was observed or reviewed, and what was found")
+	cmd.Flags().StringVar(&by, "by", "", "who judges (default: the current user)")
+	cmd.Flags().StringVar(&by, "judge", "", "same as --by")
+	_ = cmd.Flags().MarkHidden("judge")
+	cmd.Flags().StringArrayVar(&attach, "attach", nil, "file to attach (repeatable)")
 	return cmd
+}
+
+// judgeStep records a verdict on a manual step in results.json.
+func judgeStep(w io.Writer, out, scenarioID, stepID, verdict, note, by string, files []string) error {
+	run, err := result.Read(out)
+	if err != nil {
+		return cliutil.BadInput("%w", err)
+	}
+	st, err := run.Judge(scenarioID, stepID, verdict, note, by, time.Now())
+	if err != nil {
+		return cliutil.BadInput("%w", err)
+	}
+	// Copied only once the verdict is valid, so a refused one leaves nothing.
+	att, err := assess.Attach(out, "manual-"+scenarioID+"-"+st.ID, files)
+	if err != nil {
+		return cliutil.BadInput("%w", err)
+	}
+	for _, a := range att {
+		st.Manual.Attachments = append(st.Manual.Attachments, result.Attachment(a))
+	}
+	if err := result.Write(out, run); err != nil {
+		return err
+	}
+	for _, sc := range run.Scenarios {
+		if sc.ID == scenarioID {
+			fmt.Fprintf(w, "%s/%s: %s by %s (%d attachment(s); scenario %s, run %s)\n", scenarioID, st.ID, verdict, by, len(att), sc.Status, run.Status)
+		}
+	}
+	return nil
+}
+
+// judgeItem records a verdict on a document-review item in assessment.json.
+func judgeItem(w io.Writer, out, suiteDir, item, verdict, note, by string, files []string) error {
+	suite, err := suiteFor(suiteDir, out)
+	if err != nil {
+		return err
+	}
+	acts, err := assess.SuiteActivities(suite)
+	if err != nil {
+		return cliutil.BadInput("%w", err)
+	}
+	rec, err := assess.ReadRecord(out)
+	if err != nil {
+		return cliutil.BadInput("%w", err)
+	}
+	rv, err := rec.AddReview(out, acts, item, verdict, note, by, files, time.Now())
+	if err != nil {
+		return cliutil.BadInput("%w", err)
+	}
+	if err := assess.WriteRecord(out, rec); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "review %s: %s by %s (%d attachment(s))\n", rv.Item, rv.Verdict, rv.By, len(rv.Attachments))
+	return nil
+}
+
+// suiteFor loads --suite, or the suite results.json in out names.
+func suiteFor(suiteDir, out string) (*scenario.Suite, error) {
+	if suiteDir == "" {
+		run, err := result.Read(out)
+		if err != nil {
+			return nil, cliutil.BadInput("--suite not given and %v", err)
+		}
+		suiteDir = run.Suite.Dir
+	}
+	s, err := scenario.LoadDir(suiteDir)
+	if err != nil {
+		return nil, cliutil.BadInput("%w (pass --suite)", err)
+	}
+	return s, nil
 }
 
 func currentUser() string {

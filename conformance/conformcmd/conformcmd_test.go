@@ -129,7 +129,7 @@ steps:
 		t.Fatalf("status %s summary %+v", run.Status, run.Summary)
 	}
 	code, log = execute(t, New(), "judge", "--out", out, "--scenario", "S1", "--verdict", "pass", "--note", "two visits shown", "--judge", "tester")
-	if code != 0 || !strings.Contains(log, "S1/look: pass (scenario pass, run pass)") {
+	if code != 0 || !strings.Contains(log, "S1/look: pass by tester (0 attachment(s); scenario pass, run pass)") {
 		t.Fatalf("judge exit %d: %s", code, log)
 	}
 	run, _ = result.Read(out)

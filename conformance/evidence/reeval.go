@@ -138,6 +138,15 @@ func (r *reeval) run(run *result.Run) error {
 			}
 			if st.Manual != nil {
 				manual++
+				for _, a := range st.Manual.Attachments {
+					b, err := os.ReadFile(filepath.Join(r.dir, filepath.FromSlash(a.Path)))
+					if err != nil {
+						return differ(a.Path, "attached to the verdict on %s/%s but missing from the bundle", sc.ID, st.ID)
+					}
+					if sha256hex(b) != a.SHA256 {
+						return differ(a.Path, "is not the file attached to the verdict on %s/%s (SHA-256 differs)", sc.ID, st.ID)
+					}
+				}
 			}
 			if sst.Expect == nil {
 				if len(st.Checks) > 0 {

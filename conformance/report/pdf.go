@@ -411,6 +411,9 @@ func (p *pdfDoc) scenario(sc Scenario) {
 			if st.Manual.Note != "" {
 				s += " (" + st.Manual.Note + ")"
 			}
+			for _, a := range st.Manual.Attachments {
+				s += "\n" + a.Path
+			}
 			parts = append(parts, s)
 		}
 		name := fmt.Sprintf("%d. %s", st.Index, st.ID)

@@ -1,6 +1,6 @@
 // Package reportcmd adds the report, decision and evidence subcommands to
-// `rivgate conform`: plan (risk-based selection), review and declare (the
-// document activities), decide (a certifier's override), report (report.json,
+// `rivgate conform`: plan (risk-based selection), declare (the supplier's
+// declaration; review verdicts are recorded by conformcmd's judge), decide (a certifier's override), report (report.json,
 // report.html, junit.xml, report.pdf), keygen, bundle and verify (the signed
 // evidence bundle) and diff (re-certification runs compared).
 package reportcmd
@@ -29,7 +29,7 @@ import (
 
 // AddTo adds this package's subcommands to the `conform` command.
 func AddTo(conform *cobra.Command) {
-	conform.AddCommand(planCommand(), reviewCommand(), declareCommand(), decideCommand(), reportCommand(),
+	conform.AddCommand(planCommand(), declareCommand(), decideCommand(), reportCommand(),
 		keygenCommand(), bundleCommand(), verifyCommand(), diffCommand())
 }
 
@@ -112,58 +112,6 @@ docs/report.md.`,
 	cmd.Flags().StringVar(&riskPath, "risk", "", "risk profile (risk.yaml); default: the suite's own values")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the plan as JSON")
 	cmd.Flags().StringVar(&out, "out", "", "also write OUT/plan.json and copy the risk profile to OUT/risk.yaml")
-	return cmd
-}
-
-func reviewCommand() *cobra.Command {
-	var out, suiteDir, item, verdict, note, by string
-	var attach []string
-	cmd := &cobra.Command{
-		Use:   "review --out DIR --item ID --verdict pass|fail --note TEXT [--attach FILE]...",
-		Short: "Record a verdict on a document-review item of a certification appendix",
-		Long: `Record the reviewer's verdict on a document-review item listed in the suite's
-activities.yaml (what the supplier must show: test descriptions, architecture,
-how requirements are met, screenshots). Attached files are copied into
-OUT/attachments/ITEM/ and go into the evidence bundle. Verdicts are appended
-to OUT/assessment.json; the latest per item counts.`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if out == "" || item == "" || verdict == "" {
-				return cliutil.BadInput("--out, --item and --verdict are required")
-			}
-			suite, err := suiteFor(suiteDir, out)
-			if err != nil {
-				return err
-			}
-			acts, err := assess.SuiteActivities(suite)
-			if err != nil {
-				return cliutil.BadInput("%w", err)
-			}
-			rec, err := assess.ReadRecord(out)
-			if err != nil {
-				return cliutil.BadInput("%w", err)
-			}
-			if by == "" {
-				by = currentUser()
-			}
-			rv, err := rec.AddReview(out, acts, item, verdict, note, by, attach, time.Now())
-			if err != nil {
-				return cliutil.BadInput("%w", err)
-			}
-			if err := assess.WriteRecord(out, rec); err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "review %s: %s by %s (%d attachment(s))\n", rv.Item, rv.Verdict, rv.By, len(rv.Attachments))
-			return nil
-		},
-	}
-	cmd.Flags().StringVar(&out, "out", "", "the run's output directory")
-	cmd.Flags().StringVar(&suiteDir, "suite", "", "suite directory (default: the one results.json names)")
-	cmd.Flags().StringVar(&item, "item", "", "review item id from activities.yaml")
-	cmd.Flags().StringVar(&verdict, "verdict", "", "pass or fail")
-	cmd.Flags().StringVar(&note, "note", "", "what was reviewed and found")
-	cmd.Flags().StringVar(&by, "by", "", "reviewer (default: the current user)")
-	cmd.Flags().StringArrayVar(&attach, "attach", nil, "file to attach (repeatable)")
 	return cmd
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/rivgate/rivgate/conformance/conformcmd"
 	"github.com/rivgate/rivgate/conformance/report"
 	"github.com/rivgate/rivgate/conformance/report/reporttest"
+	"github.com/rivgate/rivgate/conformance/result"
 	"github.com/rivgate/rivgate/internal/cliutil"
 	"github.com/rivgate/rivgate/internal/pki"
 )
@@ -74,16 +75,21 @@ func TestCertificationFlow(t *testing.T) {
 
 	out, code = rivgate(t, "decide", "--out", dir, "--outcome", "approved", "--reason", "looks fine")
 	expect(t, code, out, 2, "declaration")
-	out, code = rivgate(t, "review", "--out", dir, "--item", "Z-1", "--verdict", "pass", "--note", "x")
+	out, code = rivgate(t, "judge", "--out", dir, "--item", "Z-1", "--verdict", "pass", "--note", "x")
 	expect(t, code, out, 2, `item "Z-1" is not in`)
+	out, code = rivgate(t, "judge", "--out", dir, "--item", "A-1", "--scenario", "R03", "--verdict", "pass", "--note", "x")
+	expect(t, code, out, 2, "not both")
+	out, code = rivgate(t, "judge", "--out", dir, "--verdict", "pass", "--note", "x")
+	expect(t, code, out, 2, "--scenario (a manual step) or --item (a document-review item) is required")
 
 	shot := filepath.Join(t.TempDir(), "vp007.png")
 	if err := os.WriteFile(shot, []byte("png"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	for _, args := range [][]string{
-		{"judge", "--out", dir, "--scenario", "R03", "--verdict", "pass", "--note", "error shown"},
-		{"review", "--out", dir, "--item", "A-1", "--verdict", "pass", "--note", "architecture described", "--by", "granskare"},
+		{"judge", "--out", dir, "--scenario", "R03", "--verdict", "pass", "--note", "error shown", "--attach", shot},
+		{"judge", "--out", dir, "--item", "A-1", "--verdict", "pass", "--note", "architecture described", "--by", "granskare"},
+		// review is another name for judge
 		{"review", "--out", dir, "--item", "B-1", "--verdict", "pass", "--note", "all messages shown", "--attach", shot},
 		{"declare", "--out", dir, "--by", "Åsa Öberg", "--org", "Demo Vård AB", "--statement", "Vi intygar att testerna är utförda."},
 	} {
@@ -92,6 +98,22 @@ func TestCertificationFlow(t *testing.T) {
 	}
 	out, code = rivgate(t, "report", "--out", dir)
 	expect(t, code, out, 0, "Beslut: Godkänd med förbehåll (approved-with-conditions)", "report.html", "report.pdf", "junit.xml")
+	// Both people's verdicts are on record, with their attachments.
+	run, err := result.Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := run.Scenarios[2].Steps[1].Manual
+	if m == nil || m.Verdict != "pass" || len(m.Attachments) != 1 || m.Attachments[0].Path != "attachments/manual-R03-shows-error/vp007.png" {
+		t.Fatalf("manual verdict %+v", m)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "attachments", "manual-R03-shows-error", "vp007.png")); err != nil {
+		t.Fatal(err)
+	}
+	html, err := os.ReadFile(filepath.Join(dir, report.HTMLFile))
+	if err != nil || !strings.Contains(string(html), `href="attachments/manual-R03-shows-error/vp007.png"`) {
+		t.Fatalf("report.html does not link the manual verdict's attachment (%v)", err)
+	}
 	out, code = rivgate(t, "report", "--out", dir, "--lang", "en")
 	expect(t, code, out, 0, "Decision: Approved with conditions")
 
@@ -134,7 +156,7 @@ func TestCertificationFlow(t *testing.T) {
 
 func TestHelp(t *testing.T) {
 	t.Parallel()
-	for _, sub := range []string{"plan", "review", "declare", "decide", "report", "keygen", "bundle", "verify", "diff"} {
+	for _, sub := range []string{"plan", "judge", "review", "declare", "decide", "report", "keygen", "bundle", "verify", "diff"} {
 		out, code := rivgate(t, sub, "--help")
 		expect(t, code, out, 0, "Usage:")
 	}

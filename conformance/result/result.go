@@ -245,6 +245,17 @@ type Manual struct {
 	Note        string    `json:"note,omitempty"`
 	Judge       string    `json:"judge,omitempty"`
 	JudgedAt    time.Time `json:"judged_at,omitzero"`
+	// Attachments are files the judge attached (screenshots), copied into
+	// the run directory.
+	Attachments []Attachment `json:"attachments,omitempty"`
+}
+
+// Attachment is a file copied into the run directory.
+type Attachment struct {
+	Name   string `json:"name"` // the original base name
+	Path   string `json:"path"` // relative to the run directory
+	SHA256 string `json:"sha256"`
+	Size   int64  `json:"size"`
 }
 
 // Summary counts outcomes.
@@ -443,6 +454,7 @@ func (r *Run) Judge(scenarioID, stepID, verdict, note, judge string, at time.Tim
 	}
 	st := cands[0]
 	st.Manual.Verdict, st.Manual.Note, st.Manual.Judge, st.Manual.JudgedAt = verdict, note, judge, at
+	st.Manual.Attachments = nil // a new verdict brings its own
 	r.Recompute()
 	return st, nil
 }
