@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Measure the gateway side by side with nginx (mTLS reverse proxy) and the
-# producer called directly, on loopback only, with bounded durations.
+# Measure the gateway side by side with nginx (mTLS reverse proxy), a bare
+# Go ReverseProxy and the producer called directly, on loopback only, with
+# bounded durations.
 #
 #   ./scripts/bench.sh            full run (under 15 minutes)
 #   ./scripts/bench.sh --quick    short run (under 3 minutes)
@@ -9,7 +10,7 @@
 #                                 the gateway at max rate (go tool pprof)
 #   ./scripts/bench.sh --help     every flag of the driver
 #
-# Builds rivgate, the bench producer and the driver (internal/benchkit),
+# Builds rivgate and the bench's own programs (internal/benchkit),
 # installs nginx-light if missing, writes bench/results.json and ends with
 # "gateway/nginx throughput ratio: X.XX". Compare ratios within one run:
 # the machine is shared, absolute figures are noisy.

@@ -26,6 +26,7 @@ import (
 // options are the command's flags.
 type options struct {
 	quick    bool
+	smoke    bool
 	rivgate  string
 	producer string
 	nginx    string
@@ -59,7 +60,12 @@ type plan struct {
 	xmllintBatch int
 }
 
-func planFor(quick bool) plan {
+func planFor(quick, smoke bool) plan {
+	if smoke {
+		// Every part for a moment: proves the machinery, measures nothing.
+		return plan{rounds: 1, warmup: 200 * time.Millisecond, dur: 500 * time.Millisecond, fixedRounds: 1, fixedWarmup: 200 * time.Millisecond,
+			fixedDur: 500 * time.Millisecond, oneMB: true, oneMBDur: 300 * time.Millisecond, takRoutes: 2000, takYAML: true, xsdRepeat: 1, xmllintBatch: 3}
+	}
 	if quick {
 		return plan{rounds: 4, warmup: 500 * time.Millisecond, dur: 2 * time.Second, fixedRounds: 3, fixedWarmup: 500 * time.Millisecond, fixedDur: 2 * time.Second,
 			oneMB: false, takRoutes: 100_000, takYAML: false, xsdRepeat: 20, xmllintBatch: 100}
@@ -71,6 +77,7 @@ func planFor(quick bool) plan {
 func main() {
 	var o options
 	flag.BoolVar(&o.quick, "quick", false, "short runs (under 3 minutes in all)")
+	flag.BoolVar(&o.smoke, "smoke", false, "every part for a moment (a test of the bench itself; the figures mean nothing)")
 	flag.StringVar(&o.rivgate, "rivgate", "", "rivgate binary (required)")
 	flag.StringVar(&o.producer, "producer", "", "benchprod binary (required)")
 	flag.StringVar(&o.nginx, "nginx", "/usr/sbin/nginx", "nginx binary")
@@ -112,7 +119,7 @@ func main() {
 }
 
 func run(ctx context.Context, o options) error {
-	p := planFor(o.quick)
+	p := planFor(o.quick, o.smoke)
 	dir, err := os.MkdirTemp("", "rivgate-bench-")
 	if err != nil {
 		return fmt.Errorf("temp dir: %w", err)
@@ -126,7 +133,7 @@ func run(ctx context.Context, o options) error {
 	if err := os.Chmod(dir, 0o755); err != nil {
 		return fmt.Errorf("temp dir: %w", err)
 	}
-	res := &Results{Version: 1, Started: time.Now().UTC(), Mode: modeName(o.quick)}
+	res := &Results{Version: 1, Started: time.Now().UTC(), Mode: modeName(o.quick, o.smoke)}
 	res.Machine = machineInfo(o)
 	res.Method = methodInfo(o, p)
 	env, err := newEnv(ctx, o, dir)
@@ -171,7 +178,10 @@ func run(ctx context.Context, o options) error {
 	return nil
 }
 
-func modeName(quick bool) string {
+func modeName(quick, smoke bool) string {
+	if smoke {
+		return "smoke"
+	}
 	if quick {
 		return "quick"
 	}
