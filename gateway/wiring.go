@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"fmt"
+	"runtime/debug"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -65,6 +66,11 @@ func (t *takStore) Catalogue() Catalogue {
 // reported as failed, with the store's own report.
 func (t *takStore) Reload(ctx context.Context) ReloadResult {
 	rep := t.s.Reload(ctx)
+	// Reading a catalogue leaves its parse garbage mapped until Go's
+	// scavenger slowly returns it: a 10,000-route YAML file kept the process
+	// at ~258 MB RSS against ~50 MB live. Returning it now costs one
+	// collection per reload and keeps RSS what the gateway really uses.
+	debug.FreeOSMemory()
 	return ReloadResult{OK: rep.State == tak.StateOK, Message: string(rep.State) + ": " + rep.Message, Report: rep}
 }
 
