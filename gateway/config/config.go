@@ -371,8 +371,15 @@ func Load(path string) (*Config, error) {
 
 // Parse is Load for bytes already read; name is used in messages and to
 // resolve relative paths.
-func Parse(name string, data []byte) (*Config, error) {
-	c := &Config{File: name}
+func Parse(name string, data []byte) (c *Config, err error) {
+	// go-yaml v1.19.2 panics on some malformed input (a tag where a
+	// sequence is expected, goccy/go-yaml#735): report it as bad input.
+	defer func() {
+		if r := recover(); r != nil {
+			c, err = nil, &FieldError{File: name, Msg: fmt.Sprintf("YAML parser failed on this input: %v", r)}
+		}
+	}()
+	c = &Config{File: name}
 	file, perr := parser.ParseBytes(data, 0)
 	if err := yaml.UnmarshalWithOptions(data, c, yaml.DisallowUnknownField(), yaml.Strict()); err != nil {
 		fe := decodeError(name, err)

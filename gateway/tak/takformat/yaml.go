@@ -57,7 +57,7 @@ type yamlFilter struct {
 func ReadYAML(name string, b []byte, opt Options) (*takdata.Data, error) {
 	// One parse: the tree gives both the values (decoded strictly) and the
 	// lines that name entries in messages.
-	file, err := parser.ParseBytes(b, 0)
+	file, err := parseYAML(b)
 	if err != nil {
 		return nil, yamlErr(name, err)
 	}
@@ -70,7 +70,7 @@ func ReadYAML(name string, b []byte, opt Options) (*takdata.Data, error) {
 	}
 	var f yamlFile
 	if body != nil {
-		if err := yaml.NodeToValue(body, &f, yaml.DisallowUnknownField(), yaml.Strict()); err != nil {
+		if err := decodeYAML(body, &f); err != nil {
 			return nil, yamlErr(name, err)
 		}
 	}
@@ -194,6 +194,28 @@ func yamlValidity(from, to string, l *time.Location) (takdata.Validity, *fieldEr
 }
 
 // yamlErr turns a go-yaml error into "file:line:col: message".
+// parseYAML and decodeYAML turn a panic inside go-yaml into an error: a
+// TAK file is read on every reload of a running gateway, and v1.19.2
+// panics on a tag where a sequence is expected (goccy/go-yaml#735, found
+// by FuzzReadYAML: "routes:\n  ! #0").
+func parseYAML(b []byte) (file *ast.File, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			file, err = nil, fmt.Errorf("YAML parser failed on this input: %v", r)
+		}
+	}()
+	return parser.ParseBytes(b, 0)
+}
+
+func decodeYAML(body ast.Node, f *yamlFile) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("YAML decoder failed on this input: %v", r)
+		}
+	}()
+	return yaml.NodeToValue(body, f, yaml.DisallowUnknownField(), yaml.Strict())
+}
+
 func yamlErr(name string, err error) error {
 	var ye yaml.Error
 	if errors.As(err, &ye) {
@@ -279,7 +301,9 @@ func yamlScalar(s string) string {
 	case "true", "false", "yes", "no", "on", "off", "null", "y", "n":
 		return strconv.Quote(s)
 	}
-	if yamlDate.MatchString(s) || (yamlPlain.MatchString(s) && !strings.Contains(s, ": ")) {
+	// A colon ending the value would make it a mapping key (fuzz finding:
+	// address "A0000:" was written plain and did not read back).
+	if yamlDate.MatchString(s) || (yamlPlain.MatchString(s) && !strings.Contains(s, ": ") && !strings.HasSuffix(s, ":")) {
 		return s
 	}
 	return strconv.Quote(s)
