@@ -48,3 +48,20 @@ go tool staticcheck ./...
 
 echo "== go test -race" >&2
 go test -race -timeout 15m "$@" ./...
+
+# ---- fuzz (reliability, issue 11) -------------------------------------------
+# Every Go fuzz target in the module (func FuzzXxx in a _test.go file) runs
+# for a short time on top of its checked-in corpus (testdata/fuzz/FuzzXxx);
+# a failure stops the script and leaves the failing input in testdata.
+# Skipped with -short. FUZZTIME sets the time per target (default 8s).
+if [[ " $* " != *" -short "* ]]; then
+	fuzztime="${FUZZTIME:-8s}"
+	echo "== fuzz ($fuzztime per target)" >&2
+	grep -rl --include='*_test.go' '^func Fuzz' . | sort | while read -r file; do
+		pkg="./$(dirname "${file#./}")"
+		grep -o '^func Fuzz[A-Za-z0-9_]*' "$file" | cut -d' ' -f2 | while read -r target; do
+			echo "-- $target $pkg" >&2
+			go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" -parallel 2 "$pkg"
+		done
+	done
+fi
