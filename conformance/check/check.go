@@ -9,7 +9,9 @@
 package check
 
 import (
+	"bytes"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -44,6 +46,26 @@ type Request struct {
 	PeerCert *x509.Certificate // nil without a client certificate
 	Exchange string            // exchange id for findings
 	At       time.Time
+	// TooLarge is set when the body was larger than the harness reads
+	// (Body then holds what was read, possibly nothing): RIV-SOAP-01 fails
+	// and the checks that need the body do not apply.
+	TooLarge *TooLarge
+}
+
+// TooLarge says how a body exceeded the harness's limit.
+type TooLarge struct {
+	Limit int64 // bytes the harness reads at most
+	// Declared is the Content-Length the consumer sent (-1 when it sent
+	// none, e.g. chunked).
+	Declared int64
+}
+
+func (t *TooLarge) String() string {
+	size := "more"
+	if t.Declared >= 0 {
+		size = fmt.Sprintf("%d bytes", t.Declared)
+	}
+	return fmt.Sprintf("the request body (%s) is larger than the %d bytes the harness reads; it was not checked", size, t.Limit)
 }
 
 // parsed is a request read once for all checks.
@@ -58,7 +80,19 @@ type parsed struct {
 
 func (e *Env) parse(req Request) *parsed {
 	p := &parsed{req: req}
-	p.info, p.infoErr = envelope.SniffBytes(req.Body)
+	if req.TooLarge != nil {
+		p.infoErr = errors.New(req.TooLarge.String())
+		p.docErr = p.infoErr
+		return p
+	}
+	p.info, p.infoErr = Sniff(req.Body)
+	if p.info == nil {
+		// Only what the sniffer accepts goes to a full parser: it refuses
+		// DTDs, deep nesting and oversized heads within its bounds, so no
+		// parser here ever sees an entity to expand or fetch.
+		p.docErr = errors.New("not parsed: " + p.infoErr.Error())
+		return p
+	}
 	p.doc, p.docErr = match.Parse(req.Body)
 	if p.info != nil && e.Contracts != nil {
 		for _, op := range e.Contracts.OperationsFor(p.info.Body.Space) {
@@ -74,6 +108,18 @@ func (e *Env) parse(req Request) *parsed {
 		}
 	}
 	return p
+}
+
+// MaxHead is the most of a request the envelope sniffer reads before the
+// first Body element must have started: the platform's (and rivgate's
+// gateway's) default, so a head the platform refuses is a finding here.
+const MaxHead = envelope.DefaultMaxHead
+
+// Sniff reads a request's envelope head, bounded by MaxHead whatever the
+// body's size (a 20 MB header is refused after 1 MiB, not scanned).
+func Sniff(body []byte) (*envelope.Info, error) {
+	info, _, err := envelope.Sniff(bytes.NewReader(body), envelope.Options{MaxHead: MaxHead})
+	return info, err
 }
 
 // SkippedBySuite is the message of a check the suite turned off (checks:

@@ -9,6 +9,8 @@ import (
 	"mime"
 	"strings"
 
+	"github.com/beevik/etree"
+
 	"github.com/rivgate/rivgate/conformance/match"
 	"github.com/rivgate/rivgate/conformance/result"
 	"github.com/rivgate/rivgate/contracts/envelope"
@@ -17,7 +19,16 @@ import (
 // checkEnvelope: a well-formed SOAP 1.1 envelope whose Body holds exactly
 // one element (RIV-TA document/literal).
 func checkEnvelope(_ *Env, p *parsed) (result.Status, string) {
+	if p.req.TooLarge != nil {
+		return result.Fail, p.req.TooLarge.String()
+	}
 	if p.infoErr != nil {
+		if mt, _, err := mime.ParseMediaType(p.req.Header.Get("Content-Type")); err == nil && strings.HasPrefix(mt, "multipart/") {
+			return result.Fail, fmt.Sprintf("a %s message (MTOM/XOP or SOAP with attachments); RIV-TA requires a plain SOAP 1.1 envelope", mt)
+		}
+		if errors.Is(p.infoErr, envelope.ErrHeadTooLarge) {
+			return result.Fail, fmt.Sprintf("%v (the platform refuses a head, everything before the first Body element, over %d bytes with VP015)", p.infoErr, MaxHead)
+		}
 		var se *envelope.SyntaxError
 		if errors.As(p.infoErr, &se) {
 			return result.Fail, fmt.Sprintf("not a well-formed SOAP envelope: line %d, column %d: %s", se.Line, se.Column, se.Msg)
@@ -27,12 +38,19 @@ func checkEnvelope(_ *Env, p *parsed) (result.Status, string) {
 	if p.info.Version != envelope.SOAP11 {
 		return result.Fail, fmt.Sprintf("%s envelope (%s); RIV-TA requires SOAP 1.1", p.info.Version, p.info.Version.Namespace())
 	}
+	if errors.Is(p.docErr, etree.ErrMaxDepth) {
+		return result.Fail, "not checked after the Body start: " + p.docErr.Error()
+	}
 	if p.docErr != nil {
 		return result.Fail, "not well-formed XML after the Body start: " + wellFormedError(p.req.Body, p.docErr)
 	}
 	body := match.EnvelopeChild(p.doc, "Body")
 	if body == nil {
 		return result.Fail, "no SOAP 1.1 Body"
+	}
+	if n := countChildren(p.doc.Root(), match.SOAP11NS, "Body"); n > 1 {
+		// A router reads the first, a producer may process another.
+		return result.Fail, fmt.Sprintf("Envelope holds %d Body elements; SOAP 1.1 allows one", n)
 	}
 	if n := len(body.ChildElements()); n != 1 {
 		return result.Fail, fmt.Sprintf("Body holds %d elements; RIV-TA document/literal requires exactly one", n)
@@ -87,4 +105,15 @@ func wellFormedError(body []byte, fallback error) string {
 		}
 	}
 	return fallback.Error()
+}
+
+// countChildren counts el's child elements in namespace ns with local name.
+func countChildren(el *etree.Element, ns, local string) int {
+	n := 0
+	for _, c := range el.ChildElements() {
+		if c.Tag == local && c.NamespaceURI() == ns {
+			n++
+		}
+	}
+	return n
 }

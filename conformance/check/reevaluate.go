@@ -16,7 +16,11 @@ func RequestFromExchange(ex *exchange.Exchange, body []byte) (Request, error) {
 	if err != nil {
 		return Request{}, fmt.Errorf("exchange %s: %w", ex.ID, err)
 	}
-	return Request{Header: ex.Request.Header, Body: body, PeerCert: cert, Exchange: ex.ID, At: ex.Received}, nil
+	req := Request{Header: ex.Request.Header, Body: body, PeerCert: cert, Exchange: ex.ID, At: ex.Received}
+	if ex.TooLarge != nil {
+		req.TooLarge = &TooLarge{Limit: ex.TooLarge.Limit, Declared: ex.TooLarge.Declared}
+	}
+	return req, nil
 }
 
 // Difference is a recorded check that does not reproduce.

@@ -13,6 +13,10 @@ const maxProblems = 5
 
 // checkSchema validates the first Body child against the contract's XSD.
 func checkSchema(e *Env, p *parsed) (result.Status, string) {
+	if p.info == nil {
+		// RIV-SOAP-01 says why; nothing that could hide an entity is parsed.
+		return result.NotApplicable, "no envelope to validate"
+	}
 	if e.Validator == nil {
 		return result.Skip, "no XSD validator configured"
 	}

@@ -136,6 +136,7 @@ func runCommand() *cobra.Command {
 	var (
 		suiteDir, out, listen, producer, via, riskPath string
 		scenarios                                      []string
+		maxBody                                        int64
 		srv                                            tlsFlags
 		cli                                            clientFlags
 	)
@@ -206,7 +207,7 @@ check failed or the run was aborted, 2 on bad input.`,
 					return cliutil.BadInput("--listen %q: %v", listen, err)
 				}
 				h, err := harness.New(suite, harness.Options{Listen: listen, TLS: cfg, Out: out, Scenarios: scenarios, Selection: sel,
-					Progress: progress, ViaPlatform: via})
+					Progress: progress, ViaPlatform: via, MaxBody: maxBody})
 				if err != nil {
 					return cliutil.BadInput("%w", err)
 				}
@@ -231,6 +232,7 @@ check failed or the run was aborted, 2 on bad input.`,
 	cmd.Flags().StringSliceVar(&scenarios, "scenario", nil, "run only these scenario ids (repeatable)")
 	cmd.Flags().StringVar(&riskPath, "risk", "", "risk profile (risk.yaml, docs/report.md): its plan selects the scenarios; copied to OUT/risk.yaml")
 	cmd.Flags().StringVar(&producer, "producer", "", "producer mode: the producer's URL")
+	cmd.Flags().Int64Var(&maxBody, "max-body", harness.DefaultMaxBody, "consumer mode: the largest request body (bytes) the harness reads, checks and records; a larger one is a RIV-SOAP-01 finding")
 	cmd.Flags().StringVar(&via, "via-platform", "", "consumer mode behind a gateway: the gateway's HSA-id (its client certificate SERIALNUMBER); its calls are attributed to the consumer in x-rivta-original-serviceconsumer-hsaid")
 	srv.add(cmd, "consumer mode: the harness's server")
 	cli.add(cmd, "producer-", "the producer (producer mode)")
@@ -308,6 +310,7 @@ func summarise(w io.Writer, run *result.Run, out string) error {
 func serveCommand() *cobra.Command {
 	var (
 		suiteDir, out, listen string
+		maxBody               int64
 		srv                   tlsFlags
 	)
 	cmd := &cobra.Command{
@@ -334,7 +337,7 @@ consumer; certification runs use 'conform run'.`,
 			if err != nil {
 				return err
 			}
-			h, err := harness.New(suite, harness.Options{Listen: listen, TLS: cfg, Out: out, Progress: cmd.ErrOrStderr()})
+			h, err := harness.New(suite, harness.Options{Listen: listen, TLS: cfg, Out: out, Progress: cmd.ErrOrStderr(), MaxBody: maxBody})
 			if err != nil {
 				return cliutil.BadInput("%w", err)
 			}
@@ -352,6 +355,7 @@ consumer; certification runs use 'conform run'.`,
 	cmd.Flags().StringVar(&suiteDir, "suite", "", "suite directory (holding suite.yaml)")
 	cmd.Flags().StringVar(&out, "out", "", "output directory for results.json and exchanges/")
 	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:8443", "address to listen on")
+	cmd.Flags().Int64Var(&maxBody, "max-body", harness.DefaultMaxBody, "the largest request body (bytes) read, checked and recorded; a larger one is a RIV-SOAP-01 finding")
 	srv.add(cmd, "the mock platform's server")
 	return cmd
 }

@@ -182,11 +182,11 @@ func (r *reeval) run(run *result.Run) error {
 				prevFault = nil
 			} else {
 				ex := stepEx.ex
-				peer, err := ex.TLS.PeerCert()
+				req, err := check.RequestFromExchange(ex, stepEx.req)
 				if err != nil {
-					return differ(ex.ID, "peer certificate: %v", err)
+					return differ(ex.ID, "%v", err)
 				}
-				want = append(want, r.env.Request(check.Request{Header: ex.Request.Header, Body: stepEx.req, PeerCert: peer, Exchange: ex.ID, At: ex.Received}, ssc, sst)...)
+				want = append(want, r.env.Request(req, ssc, sst)...)
 				if prevFault != nil {
 					addB(scenario.ReqKeepsWorking, result.Pass, "", ex.ID)
 					prevFault = nil

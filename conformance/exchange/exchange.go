@@ -51,6 +51,16 @@ type Exchange struct {
 	// Error is a transport error seen while exchanging (producer mode,
 	// recording proxy).
 	Error string `json:"error,omitempty"`
+	// TooLarge is set when the request body was larger than the harness
+	// reads: the request body file then holds only what was read.
+	TooLarge *BodyLimit `json:"too_large,omitempty"`
+}
+
+// BodyLimit records a request body over the harness's limit.
+type BodyLimit struct {
+	Limit int64 `json:"limit"` // bytes the harness reads at most
+	// Declared is the Content-Length sent, -1 when none (chunked).
+	Declared int64 `json:"declared"`
 }
 
 // Message is one side of an exchange. The body lives in BodyFile.

@@ -44,8 +44,10 @@ const (
 	DefaultConsumerTimeout = 30 * time.Second
 	DefaultObserve         = 2 * time.Second
 	DefaultTriggerTimeout  = 60 * time.Second
-	// maxBody bounds a request body the harness reads (and records).
-	maxBody = 32 << 20
+	// DefaultMaxBody bounds a request body the harness reads, checks and
+	// records (Options.MaxBody). A larger one is a RIV-SOAP-01 finding; its
+	// body is not read when its Content-Length says so up front.
+	DefaultMaxBody = 32 << 20
 )
 
 // Await tells an in-process consumer that the harness now waits for the
@@ -72,6 +74,9 @@ type Options struct {
 	// the pure-Go XSD validator.
 	Contracts *contracts.Set
 	Validator xsd.Validator
+	// MaxBody is the largest request body the harness reads, checks and
+	// records. Default DefaultMaxBody (32 MiB).
+	MaxBody int64
 	// Progress receives one line per event (what is awaited, what arrived).
 	Progress io.Writer
 	// Await is called when a step without a trigger starts waiting; tests
@@ -167,6 +172,9 @@ func New(suite *scenario.Suite, opts Options) (*Harness, error) {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.MaxBody <= 0 {
+		opts.MaxBody = DefaultMaxBody
 	}
 	if opts.Progress == nil {
 		opts.Progress = io.Discard

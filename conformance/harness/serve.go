@@ -87,7 +87,7 @@ func (h *Harness) Serve(ctx context.Context) (*result.Run, error) {
 // dispatch finds the first step whose expectation and matchers the request
 // meets, and returns that step's checks on it.
 func (h *Harness) dispatch(p *pending) (*scenario.Scenario, *scenario.Step, []result.Check) {
-	req := check.Request{Header: p.r.Header, Body: p.body, PeerCert: peerCert(p.r), At: p.received}
+	req := check.Request{Header: p.r.Header, Body: p.body, PeerCert: peerCert(p.r), At: p.received, TooLarge: p.tooLarge}
 	for _, sc := range h.suite.Scenarios {
 		for _, st := range sc.Steps {
 			if st.Expect == nil {

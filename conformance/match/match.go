@@ -24,11 +24,17 @@ type Message struct {
 	Header http.Header
 }
 
+// MaxDepth bounds the element nesting Parse builds a tree for.
+const MaxDepth = 256
+
 // Parse reads a body into a document for matchers. Depth is bounded.
 func Parse(body []byte) (*etree.Document, error) {
 	doc := etree.NewDocument()
-	doc.ReadSettings.MaxDepth = 256
+	doc.ReadSettings.MaxDepth = MaxDepth
 	if err := doc.ReadFromBytes(body); err != nil {
+		if errors.Is(err, etree.ErrMaxDepth) {
+			return nil, fmt.Errorf("elements nested deeper than %d: %w", MaxDepth, err)
+		}
 		return nil, fmt.Errorf("parse XML: %w", err)
 	}
 	if doc.Root() == nil {
