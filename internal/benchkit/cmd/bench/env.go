@@ -300,8 +300,8 @@ tls: {cert: server.pem, key: server.key, client_ca: ca.pem, client_auth: require
 tak: {files: [%s], poll: 0s}
 producers: {timeout: 29s}
 limits: {max_body: 200MiB}
-logging: {level: info}
-`, e.gwAddr, e.gwAdmin, takFile)
+logging: {level: %s}
+`, e.gwAddr, e.gwAdmin, takFile, e.o.logLevel)
 	e.gwConfig = filepath.Join(e.dir, "gateway.yaml")
 	if err := os.WriteFile(e.gwConfig, []byte(cfg), 0o644); err != nil {
 		return fmt.Errorf("write gateway config: %w", err)

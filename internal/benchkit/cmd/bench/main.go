@@ -41,6 +41,7 @@ type options struct {
 	pin      bool
 	gogc     string
 	memLimit string
+	logLevel string
 	keep     bool
 	only     string
 }
@@ -92,6 +93,7 @@ func main() {
 	flag.BoolVar(&o.pin, "pin", false, "pin the load generator to CPU 0 and the servers to the other CPUs (taskset)")
 	flag.StringVar(&o.gogc, "gogc", "", "GOGC for the gateway process (\"\": Go's default)")
 	flag.StringVar(&o.memLimit, "gomemlimit", "", "GOMEMLIMIT for the gateway process (\"\": none)")
+	flag.StringVar(&o.logLevel, "log-level", "info", "the gateway's logging.level (warn drops the per-call exchange line)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the temporary directory (configs, logs)")
 	flag.StringVar(&o.only, "only", "", "run only this part: load, large, xsd, sniff, tak (default: all)")
 	flag.Usage = func() {

@@ -184,6 +184,9 @@ func methodInfo(o options, p plan) Method {
 	if o.memLimit != "" {
 		env = append(env, "GOMEMLIMIT="+o.memLimit)
 	}
+	if o.logLevel != "info" {
+		env = append(env, "logging.level="+o.logLevel)
+	}
 	m.GatewayEnv = strings.Join(env, " ")
 	m.Notes = []string{
 		"one load generator (internal/benchkit, Go): the same raw HTTP/1.1 request bytes, the same client certificate and the same number of keep-alive connections for every target",
