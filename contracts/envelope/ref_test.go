@@ -36,9 +36,12 @@ func refSniff(msg []byte) (*refInfo, error) {
 		switch strings.ToUpper(label) {
 		case "UTF-16", "UTF-16LE", "UTF-16BE", "UTF16", "UNICODE", "US-ASCII", "ASCII", "UTF8":
 			return r, nil // VP reads a UTF-16 label on UTF-8 bytes as UTF-8
-		case "ISO-8859-1", "LATIN1":
+		// The aliases the sniffer takes (charset.go), as Java's do.
+		case "ISO-8859-1", "ISO8859-1", "ISO_8859-1", "LATIN1", "L1", "CP819", "IBM819":
 			return charmap.ISO8859_1.NewDecoder().Reader(r), nil
-		case "WINDOWS-1252", "CP1252":
+		case "ISO-8859-15", "ISO8859-15", "ISO_8859-15", "LATIN-9", "LATIN9":
+			return charmap.ISO8859_15.NewDecoder().Reader(r), nil
+		case "WINDOWS-1252", "CP1252", "CP-1252":
 			return charmap.Windows1252.NewDecoder().Reader(r), nil
 		}
 		return nil, fmt.Errorf("charset %q", label)
