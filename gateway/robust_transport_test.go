@@ -563,3 +563,39 @@ func noErr(t testing.TB, err error) {
 	t.Helper()
 	require.NoError(t, err)
 }
+
+// TestConsumerThatStopsReading: a consumer that sends its call and then
+// reads nothing of a large answer stalls the copy; producers.timeout
+// (time without progress) ends the exchange, so the producer connection
+// and the gateway's goroutines do not wait for ever.
+func TestConsumerThatStopsReading(t *testing.T) {
+	t.Parallel()
+	wrote := make(chan error, 1)
+	p := newProducer(t, func(w http.ResponseWriter, r *http.Request, body []byte) {
+		w.Header().Set("Content-Type", "text/xml; charset=UTF-8")
+		chunk := bytes.Repeat([]byte("<x>0123456789</x>"), 4096)
+		var err error
+		for i := 0; i < 4000 && err == nil; i++ { // up to 280 MB, far beyond socket buffers
+			_, err = w.Write(chunk)
+		}
+		wrote <- err
+	})
+	yaml := fill(`routes: [{receiver: RIVTA21REQUEST, contract: "{{NS}}", profile: RIVTABP21, address: "{{P}}/p"}]
+permissions: [{sender: "{{C}}", receiver: RIVTA21REQUEST, contract: "{{NS}}"}]
+`, "{{NS}}", scheduleNS, "{{P}}", p.srv.URL, "{{C}}", consumerID)
+	b := newBed(t, yaml, func(b *bed) {
+		b.cfg.Producers.Timeout = config.Duration(time.Second)
+		b.cfg.Limits.MaxBody = 1 << 30
+	})
+	conn := rawTLS(t, b)
+	req := sample(t, "Rivta21Request.xml", "")
+	fmt.Fprintf(conn, "POST /vp/x HTTP/1.1\r\nHost: gw\r\nContent-Type: text/xml\r\nContent-Length: %d\r\n\r\n%s", len(req), req)
+	// Read nothing. The producer's writes must fail once the gateway
+	// gives up on the stalled copy.
+	select {
+	case err := <-wrote:
+		require.Error(t, err, "the producer wrote its whole answer into a consumer that reads nothing")
+	case <-time.After(60 * time.Second):
+		t.Fatal("the producer is still writing after 60 s: the stalled exchange was not ended")
+	}
+}
