@@ -13,7 +13,8 @@ import (
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
-	"github.com/goccy/go-yaml/parser"
+
+	"github.com/rivgate/rivgate/conformance/yamlstrict"
 )
 
 // Error is one problem in a certification file.
@@ -35,10 +36,10 @@ func (e *Error) Error() string {
 		}
 	}
 	if e.Field != "" {
-		fmt.Fprintf(&b, ": field %s", e.Field)
+		fmt.Fprintf(&b, ": field %s", yamlstrict.OneLine(e.Field))
 	}
 	b.WriteString(": ")
-	b.WriteString(e.Msg)
+	b.WriteString(yamlstrict.OneLine(e.Msg))
 	return b.String()
 }
 
@@ -60,11 +61,19 @@ func Read(path string, v any) (*File, error) {
 
 // Decode decodes data strictly into v; name is used in errors.
 func Decode(name string, data []byte, v any) (*File, error) {
-	f, err := parser.ParseBytes(data, 0)
+	f, err := yamlstrict.Parse(data)
 	if err != nil {
 		return nil, yamlError(name, err)
 	}
-	if err := yaml.UnmarshalWithOptions(data, v, yaml.DisallowUnknownField(), yaml.Strict()); err != nil {
+	// Every unknown field, in document order (the decoder names one).
+	if probs := yamlstrict.UnknownFields(f, v); len(probs) > 0 {
+		errs := make([]error, 0, len(probs))
+		for _, p := range probs {
+			errs = append(errs, &Error{File: name, Line: p.Line, Column: p.Column, Field: p.Field, Msg: p.Msg})
+		}
+		return nil, errors.Join(errs...)
+	}
+	if err := yamlstrict.Unmarshal(data, v); err != nil {
 		return nil, yamlError(name, err)
 	}
 	return &File{Name: name, ast: f}, nil

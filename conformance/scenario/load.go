@@ -14,8 +14,8 @@ import (
 	"github.com/antchfx/xpath"
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
-	"github.com/goccy/go-yaml/parser"
 
+	"github.com/rivgate/rivgate/conformance/yamlstrict"
 	"github.com/rivgate/rivgate/contracts/rivta"
 	"github.com/rivgate/rivgate/contracts/vpfault"
 )
@@ -44,10 +44,10 @@ func (e *LoadError) Error() string {
 		}
 	}
 	if e.Field != "" {
-		fmt.Fprintf(&b, ": field %s", e.Field)
+		fmt.Fprintf(&b, ": field %s", yamlstrict.OneLine(e.Field))
 	}
 	b.WriteString(": ")
-	b.WriteString(e.Msg)
+	b.WriteString(yamlstrict.OneLine(e.Msg))
 	return b.String()
 }
 
@@ -141,11 +141,19 @@ func (l *loader) decode(p string, v any) (*yamlFile, error) {
 	if err != nil {
 		return nil, &LoadError{File: name, Msg: fmt.Sprintf("cannot read: %v", unwrapPath(err))}
 	}
-	file, err := parser.ParseBytes(data, 0)
+	file, err := yamlstrict.Parse(data)
 	if err != nil {
 		return nil, yamlError(name, err)
 	}
-	if err := yaml.UnmarshalWithOptions(data, v, yaml.DisallowUnknownField(), yaml.Strict()); err != nil {
+	// Every unknown field, in document order (the decoder names one).
+	if probs := yamlstrict.UnknownFields(file, v); len(probs) > 0 {
+		errs := make([]error, 0, len(probs))
+		for _, p := range probs {
+			errs = append(errs, &LoadError{File: name, Line: p.Line, Column: p.Column, Field: p.Field, Msg: p.Msg})
+		}
+		return nil, errors.Join(errs...)
+	}
+	if err := yamlstrict.Unmarshal(data, v); err != nil {
 		return nil, yamlError(name, err)
 	}
 	return &yamlFile{name: name, ast: file}, nil

@@ -1,0 +1,87 @@
+package yamlstrict
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+type duration time.Duration
+
+func (d *duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	*d = duration(v)
+	return err
+}
+
+type doc struct {
+	Name  string            `yaml:"name"`
+	Wait  duration          `yaml:"wait"`
+	Items []item            `yaml:"items"`
+	Byk   map[string]*item  `yaml:"by_key"`
+	Extra map[string]string `yaml:"extra"`
+	Skip  string            `yaml:"-"`
+}
+
+type item struct {
+	ID           string   `yaml:"id"`
+	Requirements []string `yaml:"requirements"`
+}
+
+func TestUnknownFields(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, data string
+		want       []string // "line:col field"
+	}{
+		{name: "none", data: "name: a\nwait: 2s\nitems: [{id: x}]\nextra: {any: thing}\n"},
+		{name: "every one, in document order", data: "zeta: 1\nname: a\nalpha: 2\nitems:\n  - {id: x, idd: y}\n  - id: z\n    requierments: [a]\nby_key:\n  k: {id: q, colour: red}\n",
+			want: []string{"1:1 zeta", "3:1 alpha", "5:13 idd", "7:5 requierments", "9:14 colour"}},
+		{name: "a yaml:\"-\" field is unknown", data: "Skip: x\n", want: []string{"1:1 Skip"}},
+		{name: "text values are not walked", data: "wait: {h: 1}\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			for range 5 { // the same answer every time
+				f, err := Parse([]byte(tt.data))
+				if err != nil {
+					t.Fatal(err)
+				}
+				var got []string
+				for _, p := range UnknownFields(f, &doc{}) {
+					got = append(got, fmt.Sprintf("%d:%d %s", p.Line, p.Column, p.Field))
+					if p.Msg != `unknown field "`+p.Field+`"` {
+						t.Errorf("message %q", p.Msg)
+					}
+				}
+				if strings.Join(got, ",") != strings.Join(tt.want, ",") {
+					t.Fatalf("unknown fields %q, want %q", got, tt.want)
+				}
+			}
+		})
+	}
+}
+
+// TestDecoderPanicIsAnError: an input that panics go-yaml's decoder (found
+// by FuzzParseProfile) is an error.
+func TestDecoderPanicIsAnError(t *testing.T) {
+	t.Parallel()
+	data := []byte("items:\n  - id: A\n    requirements: [0,A]\n  - id: A\n    requirements: !0000\n0:00")
+	var d doc
+	err := Unmarshal(data, &d)
+	if err == nil {
+		t.Fatal("decoded without error")
+	}
+	t.Logf("error: %v", err)
+}
+
+func TestOneLine(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{"visits": "visits", "0000\n00": `"0000\n00"`, "a\tb": `"a\tb"`, "räksmörgås": "räksmörgås"} {
+		if got := OneLine(in); got != want {
+			t.Errorf("OneLine(%q) = %s, want %s", in, got, want)
+		}
+	}
+}
