@@ -199,9 +199,14 @@ func (b *takBed) waitState(t *testing.T, want string) state {
 	if want == "OK" {
 		metric = "1"
 	}
-	// The poll's result reaches /metrics just after the store's status.
-	require.Eventually(t, func() bool { s = b.state(t); return s.takState == want && s.metricOK == metric }, 10*time.Second, 20*time.Millisecond,
-		"TAK state %q, want %q (%s); metric %s", s.takState, want, s.message, s.metricOK)
+	// A poll's result reaches the store's status first, then /metrics, then
+	// /status last_reload (Reload records them in that order): wait until
+	// all three agree.
+	require.Eventually(t, func() bool {
+		s = b.state(t)
+		return s.takState == want && s.metricOK == metric && s.lastRelOK == (want == "OK")
+	}, 10*time.Second, 20*time.Millisecond,
+		"TAK state %q, want %q (%s); metric %s; last_reload ok %v", s.takState, want, s.message, s.metricOK, s.lastRelOK)
 	return s
 }
 
