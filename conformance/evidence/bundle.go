@@ -14,6 +14,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -23,6 +24,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rivgate/rivgate/conformance/exchange"
+	"github.com/rivgate/rivgate/conformance/result"
 	"github.com/rivgate/rivgate/conformance/scenario"
 	"github.com/rivgate/rivgate/internal/buildinfo"
 )
@@ -81,14 +84,23 @@ type entry struct {
 	data []byte
 }
 
+// ErrIncomplete is returned (wrapped, with the reason) by Create for a run
+// directory that does not hold a whole run: results.json missing or
+// without a finished time, or an exchange it names missing or changed.
+var ErrIncomplete = errors.New("incomplete run")
+
 // Create writes the bundle atomically (a temporary file renamed into
-// place, so a reader never sees a partial bundle) and returns its path.
+// place, so a reader never sees a partial bundle) and returns its path. It
+// refuses an incomplete run (ErrIncomplete).
 func Create(o Options) (string, error) {
 	if o.Signer == nil {
 		return "", fmt.Errorf("bundle: a signing key is required")
 	}
 	if o.Suite == nil {
 		return "", fmt.Errorf("bundle: the suite is required")
+	}
+	if err := complete(o.RunDir); err != nil {
+		return "", err
 	}
 	if o.Out == "" {
 		o.Out = filepath.Join(o.RunDir, BundleFile)
@@ -172,6 +184,38 @@ func Create(o Options) (string, error) {
 	}
 	entries = append(entries, entry{File: File{Path: ManifestFile}, data: mb}, entry{File: File{Path: SignatureFile}, data: append(sb, '\n')})
 	return o.Out, writeZip(o.Out, entries, o.Now)
+}
+
+// complete checks that dir holds a whole run: results.json with a finished
+// time, and every exchange it names on file with the bodies its record
+// hashes.
+func complete(dir string) error {
+	run, err := result.Read(dir)
+	if err != nil {
+		return fmt.Errorf("bundle %s: %w: %v", dir, ErrIncomplete, err)
+	}
+	if why := run.Incomplete(); why != "" {
+		return fmt.Errorf("bundle %s: %w: %s", dir, ErrIncomplete, why)
+	}
+	var ids []string
+	for _, sc := range run.Scenarios {
+		for _, st := range sc.Steps {
+			ids = append(ids, st.Exchanges...)
+		}
+	}
+	for _, c := range run.Unexpected {
+		ids = append(ids, c.Exchange)
+	}
+	for _, id := range ids {
+		ex, req, resp, err := exchange.Read(dir, id)
+		if err != nil {
+			return fmt.Errorf("bundle %s: %w: results.json names %s: %v", dir, ErrIncomplete, id, err)
+		}
+		if sha256hex(req) != ex.Request.BodySHA256 || sha256hex(resp) != ex.Response.BodySHA256 {
+			return fmt.Errorf("bundle %s: %w: the bodies of %s are not the ones its record hashes", dir, ErrIncomplete, id)
+		}
+	}
+	return nil
 }
 
 // addSuite bundles the suite directory, its contracts and every file its

@@ -429,3 +429,88 @@ func TestX509Signers(t *testing.T) {
 		t.Fatalf("pin by certificate: %v", err)
 	}
 }
+
+// TestIncompleteRun: a run directory that does not hold a whole run is
+// never bundled (results.json without a finished time, an exchange it
+// names missing or changed), and a signed bundle of an unfinished run does
+// not verify.
+func TestIncompleteRun(t *testing.T) {
+	t.Parallel()
+	signer, pub := newKey(t, t.TempDir())
+	tests := []struct {
+		name  string
+		spoil func(t *testing.T, dir string, run *result.Run) // nil: keep
+		want  string
+	}{
+		{name: "no finished time", spoil: func(t *testing.T, dir string, run *result.Run) {
+			run.Finished = time.Time{}
+			writeRaw(t, dir, run)
+		}, want: "the run did not finish"},
+		{name: "an exchange record missing", spoil: func(t *testing.T, dir string, run *result.Run) {
+			if err := os.Remove(filepath.Join(dir, filepath.FromSlash(run.Scenarios[0].Steps[0].Exchanges[0]))); err != nil {
+				t.Fatal(err)
+			}
+		}, want: "results.json names exchanges/"},
+		{name: "an exchange body cut short", spoil: func(t *testing.T, dir string, run *result.Run) {
+			id := run.Scenarios[0].Steps[0].Exchanges[0]
+			p := filepath.Join(dir, filepath.FromSlash(strings.TrimSuffix(id, ".json")+".request.xml"))
+			b, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p, b[:len(b)/2], 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, want: "are not the ones its record hashes"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir, suite := certifiedRun(t)
+			run, err := result.Read(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tt.spoil(t, dir, run)
+			out := filepath.Join(t.TempDir(), "e.zip")
+			_, err = Create(Options{RunDir: dir, Suite: suite, Signer: signer, Out: out, Now: now})
+			if !errors.Is(err, ErrIncomplete) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("bundle: %v, want ErrIncomplete with %q", err, tt.want)
+			}
+			if _, err := os.Stat(out); !errors.Is(err, os.ErrNotExist) {
+				t.Fatalf("a bundle was written: %v", err)
+			}
+		})
+	}
+	t.Run("a signed bundle of an unfinished run", func(t *testing.T) {
+		t.Parallel()
+		dir, suite := certifiedRun(t)
+		p, err := Create(Options{RunDir: dir, Suite: suite, Signer: signer, Out: filepath.Join(t.TempDir(), "e.zip"), Now: now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		files, _ := bundleFiles(t, p)
+		var run result.Run
+		if err := json.Unmarshal(files[result.FileName], &run); err != nil {
+			t.Fatal(err)
+		}
+		run.Finished = time.Time{}
+		files[result.FileName], _ = json.Marshal(run)
+		resign(t, files, signer)
+		q := filepath.Join(t.TempDir(), "unfinished.zip")
+		writeBundle(t, q, files)
+		expectDifference(t, q, pub, result.FileName, "the run did not finish")
+	})
+}
+
+// writeRaw writes results.json as given (result.Write would recompute).
+func writeRaw(t *testing.T, dir string, run *result.Run) {
+	t.Helper()
+	b, err := json.Marshal(run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, result.FileName), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}

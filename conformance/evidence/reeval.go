@@ -32,6 +32,9 @@ func reevaluate(dir string, m *Manifest, v *Verified) error {
 	if err != nil {
 		return differ(result.FileName, "cannot be read: %v", err)
 	}
+	if why := run.Incomplete(); why != "" {
+		return differ(result.FileName, "%s: an incomplete run is no evidence", why)
+	}
 	suiteDir := filepath.Join(dir, filepath.FromSlash(m.SuiteDir))
 	suite, err := scenario.LoadDir(suiteDir)
 	if err != nil {

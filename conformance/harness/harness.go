@@ -131,6 +131,16 @@ type Harness struct {
 	conns    atomic.Int64
 	requests atomic.Int64
 	awaited  bool // the runner has awaited a request (start_timeout is over)
+	// early are requests that arrived while the previous step was still
+	// being answered, oldest first; the next steps take them (runner only).
+	early []*pending
+
+	// recording holds, per exchange being answered, a channel closed once
+	// its files are written: results.json is written only after every
+	// exchange it names is on disk, so a run killed at any moment never
+	// leaves results that point at missing files.
+	recMu     sync.Mutex
+	recording map[string]chan struct{}
 	// startErr is why Start could not listen; Run then reports an aborted
 	// run instead of running.
 	startErr error
@@ -209,6 +219,8 @@ func New(suite *scenario.Suite, opts Options) (*Harness, error) {
 		serveErr: make(chan error, 1),
 		cleanup:  cleanup,
 		notes:    notes,
+
+		recording: map[string]chan struct{}{},
 	}
 	if opts.Out != "" {
 		h.store = exchange.NewStore(opts.Out)
@@ -389,11 +401,46 @@ func (h *Harness) selected() ([]*scenario.Scenario, error) {
 	return out, nil
 }
 
-// writeResults writes results.json when an output directory is set.
+// writeResults writes results.json when an output directory is set,
+// atomically and only once every exchange it names is recorded. A run
+// that has not finished has no finished time: readers (report, bundle,
+// verify) treat it as incomplete.
 func (h *Harness) writeResults(run *result.Run) error {
 	if h.opts.Out == "" {
 		run.Recompute()
 		return nil
 	}
+	h.waitRecorded(run)
 	return result.Write(h.opts.Out, run)
+}
+
+// waitRecorded waits until the exchanges run names are on disk, at most as
+// long as the harness holds an answer and then some.
+func (h *Harness) waitRecorded(run *result.Run) {
+	var ids []string
+	for _, sc := range run.Scenarios {
+		for _, st := range sc.Steps {
+			ids = append(ids, st.Exchanges...)
+		}
+	}
+	for _, c := range run.Unexpected {
+		ids = append(ids, c.Exchange)
+	}
+	limit := h.suite.Defaults.ConsumerTimeout.Or(DefaultConsumerTimeout)
+	deadline := time.NewTimer(limit + grace(limit) + 10*time.Second)
+	defer deadline.Stop()
+	for _, id := range ids {
+		h.recMu.Lock()
+		done := h.recording[id]
+		h.recMu.Unlock()
+		if done == nil {
+			continue
+		}
+		select {
+		case <-done:
+		case <-deadline.C:
+			h.progress("WARNING: exchange %s is still not recorded; results.json names it anyway", id)
+			return
+		}
+	}
 }

@@ -105,6 +105,13 @@ func RunProducer(ctx context.Context, suite *scenario.Suite, opts ProducerOption
 		Suite:   result.SuiteRef{ID: suite.ID, Title: suite.Title, Dir: suite.DisplayDir()},
 		Started: opts.Now(), Target: opts.URL, Requirements: suite.AllRequirements(), Notes: notes,
 		Selection: selectionFor(suite, opts.Scenarios, opts.Selection)}
+	if opts.Out != "" {
+		// Marks the directory as holding a run under way (no finished
+		// time) before any exchange is written.
+		if err := result.Write(opts.Out, run); err != nil {
+			return run, err
+		}
+	}
 scenarios:
 	for _, sc := range scs {
 		if p.unreachable != "" {

@@ -24,6 +24,9 @@ func (h *Harness) Serve(ctx context.Context) (*result.Run, error) {
 	}
 	run := h.newRun()
 	run.Mode = "serve"
+	if err := h.writeResults(run); err != nil {
+		return run, err
+	}
 	h.progress("suite %s: serving as a mock platform at %s until interrupted", h.suite.ID, h.URL())
 	steps := map[*scenario.Step]*result.Step{}
 	scens := map[*scenario.Scenario]*result.Scenario{}

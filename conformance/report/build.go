@@ -82,6 +82,9 @@ func (b *builder) build() error {
 		r.GeneratedBy.Version = "devel"
 	}
 	r.Started, r.Finished, r.Status, r.Aborted = run.Started, run.Finished, run.Status, run.Aborted
+	if why := run.Incomplete(); why != "" && r.Aborted == "" {
+		r.Aborted = why // never a decision on half a run
+	}
 	if !run.Finished.IsZero() {
 		r.DurationS = run.Finished.Sub(run.Started).Round(time.Millisecond).Seconds()
 	}
@@ -586,7 +589,7 @@ func (b *builder) decide() {
 	if base.IsZero() {
 		base = run.Started
 	}
-	in := decision.Input{Aborted: run.Aborted, Findings: b.fnd, Open: b.open, Declared: b.r.Declaration.Recorded, Base: base, Owner: b.r.Declaration.Org,
+	in := decision.Input{Aborted: b.r.Aborted, Findings: b.fnd, Open: b.open, Declared: b.r.Declaration.Recorded, Base: base, Owner: b.r.Declaration.Org,
 		Retest: map[string][]string{}}
 	for _, sc := range b.r.Scenarios {
 		for _, rq := range sc.Requirements {

@@ -285,3 +285,25 @@ func TestBuildSkipVersusNotApplicable(t *testing.T) {
 		})
 	}
 }
+
+// TestBuildUnfinished: results.json without a finished time (a run killed
+// or still going) gets the aborted decision, never one on half a run.
+func TestBuildUnfinished(t *testing.T) {
+	t.Parallel()
+	suite, err := scenario.LoadDir(reporttest.SuiteDir(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := &result.Run{Format: result.Format, Tool: result.Tool{Name: "rivgate", Version: "test"}, Mode: "consumer",
+		Suite: result.SuiteRef{ID: suite.ID, Title: suite.Title, Dir: suite.OSDir}, Started: now.Add(-time.Minute),
+		Requirements: suite.AllRequirements()}
+	run.Recompute()
+	r, err := Build(Inputs{Run: run, Suite: suite, Record: &assess.Record{Declaration: &assess.Declaration{By: "a", Org: "b", Statement: "c"}}, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	validateSchema(t, r)
+	if r.Decision.Outcome != decision.Aborted || !strings.Contains(r.Aborted, "the run did not finish") {
+		t.Fatalf("decision %s, aborted %q", r.Decision.Outcome, r.Aborted)
+	}
+}

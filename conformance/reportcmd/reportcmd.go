@@ -312,6 +312,9 @@ bundle carries the report. The bundle is written atomically.`,
 				return cliutil.BadInput("%w", err)
 			}
 			p, err := evidence.Create(evidence.Options{RunDir: out, Suite: suite, Config: configs, Signer: signer, Out: bundle})
+			if errors.Is(err, evidence.ErrIncomplete) {
+				return cliutil.BadInput("%v; nothing bundled", err)
+			}
 			if err != nil {
 				return err
 			}

@@ -177,6 +177,18 @@ func NewSelection(s *scenario.Suite, ids []string) *Selection {
 	return sel
 }
 
+// Incomplete is why results.json does not describe a whole run ("" when
+// it does): a run writes it with no finished time when it starts and after
+// every scenario, and with one only at its end, so results without one are
+// from a run that was killed, interrupted before it could finish writing,
+// or is still going. Reports call such a run aborted; bundles refuse it.
+func (r *Run) Incomplete() string {
+	if r.Finished.IsZero() {
+		return "the run did not finish (results.json has no finished time: it was killed or is still running)"
+	}
+	return ""
+}
+
 // Tool names the program that wrote the results.
 type Tool struct {
 	Name    string `json:"name"`
