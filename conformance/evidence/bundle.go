@@ -89,6 +89,12 @@ type entry struct {
 // without a finished time, or an exchange it names missing or changed.
 var ErrIncomplete = errors.New("incomplete run")
 
+// ErrStaleReport is returned (wrapped, with the first difference) by Create
+// when the run directory's report.json no longer follows from its inputs:
+// a verdict, declaration or decision recorded after the report was
+// generated. Such a bundle would fail verify; it is refused up front.
+var ErrStaleReport = errors.New("report.json is out of date")
+
 // Create writes the bundle atomically (a temporary file renamed into
 // place, so a reader never sees a partial bundle) and returns its path. It
 // refuses an incomplete run (ErrIncomplete).
@@ -101,6 +107,10 @@ func Create(o Options) (string, error) {
 	}
 	if err := complete(o.RunDir); err != nil {
 		return "", err
+	}
+	// The same comparison verify makes, on the run directory as it is now.
+	if err := compareReport(o.RunDir, o.Suite.OSDir, &Verified{}); err != nil {
+		return "", fmt.Errorf("bundle %s: %w (%v): run 'conform report' again", o.RunDir, ErrStaleReport, err)
 	}
 	if o.Out == "" {
 		o.Out = filepath.Join(o.RunDir, BundleFile)

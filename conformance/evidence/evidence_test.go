@@ -514,3 +514,44 @@ func writeRaw(t *testing.T, dir string, run *result.Run) {
 		t.Fatal(err)
 	}
 }
+
+// TestStaleReport: a verdict recorded after the report was generated makes
+// report.json out of date; bundle refuses it (verify would reject it) and
+// accepts the run again once the report is regenerated.
+func TestStaleReport(t *testing.T) {
+	t.Parallel()
+	signer, _ := newKey(t, t.TempDir())
+	dir, suite := certifiedRun(t)
+	rec, err := assess.ReadRecord(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	acts, err := assess.SuiteActivities(suite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rec.AddReview(dir, acts, "A-1", "fail", "the screenshot shows no error text", "reviewer", nil, now.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := assess.WriteRecord(dir, rec); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "e.zip")
+	_, err = Create(Options{RunDir: dir, Suite: suite, Signer: signer, Out: out, Now: now})
+	if !errors.Is(err, ErrStaleReport) || !strings.Contains(err.Error(), "does not reproduce") {
+		t.Fatalf("bundle after a later verdict: %v, want ErrStaleReport naming the difference", err)
+	}
+	if _, err := os.Stat(out); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("a bundle was written: %v", err)
+	}
+	in, err := report.Load(dir, "", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := report.Generate(in, report.LangSV); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Create(Options{RunDir: dir, Suite: suite, Signer: signer, Out: out, Now: now}); err != nil {
+		t.Fatalf("bundle after regenerating the report: %v", err)
+	}
+}

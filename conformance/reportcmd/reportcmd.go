@@ -297,7 +297,9 @@ assessment with attachments, risk profile), the suite with its contracts and
 referenced files, and any --config files, with manifest.json holding the
 SHA-256 of every file, signed with --key (Ed25519 from 'conform keygen', or the
 tester's ECDSA/RSA/Ed25519 key with --cert). Run 'conform report' first so the
-bundle carries the report. The bundle is written atomically.`,
+bundle carries the report. The bundle is written atomically. An incomplete run
+(killed or still going) and a report.json older than a later judge, declare or
+decide are refused (exit 2): regenerate the report, then bundle.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if out == "" || key == "" {
@@ -312,7 +314,7 @@ bundle carries the report. The bundle is written atomically.`,
 				return cliutil.BadInput("%w", err)
 			}
 			p, err := evidence.Create(evidence.Options{RunDir: out, Suite: suite, Config: configs, Signer: signer, Out: bundle})
-			if errors.Is(err, evidence.ErrIncomplete) {
+			if errors.Is(err, evidence.ErrIncomplete) || errors.Is(err, evidence.ErrStaleReport) {
 				return cliutil.BadInput("%v; nothing bundled", err)
 			}
 			if err != nil {
