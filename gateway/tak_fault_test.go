@@ -23,6 +23,7 @@ import (
 	"github.com/rivgate/rivgate/gateway/config"
 	"github.com/rivgate/rivgate/gateway/tak/takdata"
 	"github.com/rivgate/rivgate/gateway/tak/taktest"
+	"github.com/rivgate/rivgate/internal/hostiletest"
 )
 
 // A failing TAK (issue 11, part 4): the live TAK is the tak package's
@@ -308,8 +309,8 @@ func TestTAKFailsWhileServing(t *testing.T) {
 				assert.Equal(t, http.StatusOK, status, "served while a reload hangs")
 			}
 			runtime.GC()
-			base := heapNow()
-			hs := startHeapSampler()
+			base := hostiletest.HeapNow()
+			hs := hostiletest.StartHeapSampler()
 			s := b.waitState(t, "REUSING")
 			grew := int64(hs.Stop()) - int64(base)
 			assert.Regexp(t, tt.message, s.message)

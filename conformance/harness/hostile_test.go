@@ -1,23 +1,16 @@
 package harness
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"crypto/tls"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
-	rtmetrics "runtime/metrics"
 	"slices"
-	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -25,6 +18,7 @@ import (
 	"github.com/rivgate/rivgate/conformance/result"
 	"github.com/rivgate/rivgate/conformance/scenario"
 	"github.com/rivgate/rivgate/contracts/xsd"
+	"github.com/rivgate/rivgate/internal/hostiletest"
 )
 
 // The hostile XML corpus (issue 11) seen from the harness: a consumer
@@ -33,103 +27,17 @@ import (
 // finding, fast and with bounded memory: never a crash, never a parser that
 // expands or fetches an entity, never a body read past the harness's limit.
 
-// Pieces of a RIV-TA 2.1 call (the corpus's own shape).
-const (
-	xEnv   = `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/">`
-	xHdr   = `<soap:Header><LogicalAddress xmlns="urn:riv:itintegration:registry:1">RIVTA21REQUEST</LogicalAddress></soap:Header>`
-	xBody  = `<soap:Body><ns2:GetSubjectOfCareSchedule xmlns:ns2="urn:riv:crm:scheduling:GetSubjectOfCareScheduleResponder:1"><ns2:healthcare_facility>SE2321000164-7381037590423</ns2:healthcare_facility><ns2:subject_of_care>188803099368</ns2:subject_of_care></ns2:GetSubjectOfCareSchedule></soap:Body>`
-	xClose = `</soap:Envelope>`
-	xMTOM  = `multipart/related; type="application/xop+xml"; boundary="MIMEBoundary_1"; start="<root@x>"; start-info="text/xml"`
-	xSOAP2 = "application/soap+xml; charset=utf-8"
-)
-
 // hostile is one input and the finding it must give.
 type hostile struct {
 	name string
 	file string // in fixtures/hostile; "" for a generated input
-	gen  func() (io.Reader, int64)
+	gen  hostiletest.Gen
 	// chunked: sent without Content-Length, so the harness cannot refuse
 	// it up front and must stop reading at its limit.
 	chunked     bool
 	contentType string
 	// The finding: check check fails with a message containing msg.
 	check, msg string
-}
-
-// streamOf streams its parts: strings, or a count followed by a string to
-// repeat that many times (generated as read: nothing big is held).
-func streamOf(parts ...any) func() (io.Reader, int64) {
-	return func() (io.Reader, int64) {
-		var rs []io.Reader
-		var n int64
-		for i := 0; i < len(parts); i++ {
-			switch p := parts[i].(type) {
-			case string:
-				rs = append(rs, strings.NewReader(p))
-				n += int64(len(p))
-			case int:
-				s := parts[i+1].(string)
-				rs = append(rs, &repeater{s: s, left: p})
-				n += int64(p) * int64(len(s))
-				i++
-			}
-		}
-		return io.MultiReader(rs...), n
-	}
-}
-
-// repeater yields s left times.
-type repeater struct {
-	s    string
-	left int
-	buf  []byte
-}
-
-func (r *repeater) Read(p []byte) (int, error) {
-	for len(r.buf) < len(p) && r.left > 0 {
-		r.buf = append(r.buf, r.s...)
-		r.left--
-	}
-	if len(r.buf) == 0 {
-		return 0, io.EOF
-	}
-	n := copy(p, r.buf)
-	r.buf = r.buf[:copy(r.buf, r.buf[n:])]
-	return n, nil
-}
-
-// declarations yields n namespace declarations xmlns:pI="urn:pI".
-type declarations struct {
-	i, n int
-	buf  []byte
-}
-
-func (d *declarations) Read(p []byte) (int, error) {
-	for len(d.buf) < len(p) && d.i < d.n {
-		d.buf = append(d.buf, " xmlns:p"...)
-		d.buf = strconv.AppendInt(d.buf, int64(d.i), 10)
-		d.buf = append(d.buf, `="urn:p`...)
-		d.buf = strconv.AppendInt(d.buf, int64(d.i), 10)
-		d.buf = append(d.buf, '"')
-		d.i++
-	}
-	if len(d.buf) == 0 {
-		return 0, io.EOF
-	}
-	n := copy(p, d.buf)
-	d.buf = d.buf[:copy(d.buf, d.buf[n:])]
-	return n, nil
-}
-
-func manyDeclarations(n int) func() (io.Reader, int64) {
-	return func() (io.Reader, int64) {
-		size, err := io.Copy(io.Discard, &declarations{n: n})
-		if err != nil {
-			panic(err)
-		}
-		head, tail := `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"`, ">"+xHdr+xBody+xClose
-		return io.MultiReader(strings.NewReader(head), &declarations{n: n}, strings.NewReader(tail)), int64(len(head)+len(tail)) + size
-	}
 }
 
 const (
@@ -153,159 +61,50 @@ func hostileCorpus() []hostile {
 		{name: "two Body elements, both with a child", file: "two-bodies.xml", check: soap, msg: "Envelope holds 2 Body elements; SOAP 1.1 allows one"},
 		{name: "Body missing", file: "body-missing.xml", check: soap, msg: "Envelope has no Body"},
 		{name: "Body empty", file: "body-empty.xml", check: soap, msg: "Body has no element: nothing to route on"},
-		{name: "SOAP 1.2 envelope", file: "soap12.xml", contentType: xSOAP2, check: soap, msg: "SOAP 1.2 envelope (http://www.w3.org/2003/05/soap-envelope); RIV-TA requires SOAP 1.1"},
-		{name: "SOAP 1.2 without receiver", file: "soap12-no-receiver.xml", contentType: xSOAP2, check: scenario.ReqReceiverPresent, msg: "no receiver header (To or LogicalAddress)"},
-		{name: "MTOM multipart", file: "mtom.mime", contentType: xMTOM, check: soap, msg: "a multipart/related message (MTOM/XOP or SOAP with attachments); RIV-TA requires a plain SOAP 1.1 envelope"},
-		{name: "MTOM without its boundary", file: "mtom-boundary-missing.mime", contentType: xMTOM, check: soap, msg: "a multipart/related message"},
-		{name: "MTOM with a DTD in the root part", file: "mtom-root-dtd.mime", contentType: xMTOM, check: soap, msg: "a multipart/related message"},
+		{name: "SOAP 1.2 envelope", file: "soap12.xml", contentType: hostiletest.SOAP12, check: soap, msg: "SOAP 1.2 envelope (http://www.w3.org/2003/05/soap-envelope); RIV-TA requires SOAP 1.1"},
+		{name: "SOAP 1.2 without receiver", file: "soap12-no-receiver.xml", contentType: hostiletest.SOAP12, check: scenario.ReqReceiverPresent, msg: "no receiver header (To or LogicalAddress)"},
+		{name: "MTOM multipart", file: "mtom.mime", contentType: hostiletest.MTOM, check: soap, msg: "a multipart/related message (MTOM/XOP or SOAP with attachments); RIV-TA requires a plain SOAP 1.1 envelope"},
+		{name: "MTOM without its boundary", file: "mtom-boundary-missing.mime", contentType: hostiletest.MTOM, check: soap, msg: "a multipart/related message"},
+		{name: "MTOM with a DTD in the root part", file: "mtom-root-dtd.mime", contentType: hostiletest.MTOM, check: soap, msg: "a multipart/related message"},
 
 		{name: "quadratic blowup (64 KiB entity x 20000)", check: soap, msg: findDTD,
-			gen: streamOf(`<?xml version="1.0"?>`+"\n"+`<!DOCTYPE soap:Envelope [<!ENTITY a "`, 64<<10, "a", `">]>`+xEnv+`<soap:Header><LogicalAddress xmlns="urn:riv:itintegration:registry:1">`, 20000, "&a;", `</LogicalAddress></soap:Header>`+xBody+xClose)},
+			gen: hostiletest.QuadraticBlowup()},
 		{name: "nesting 100,000 deep in Header", check: soap, msg: "elements nested deeper than 1000",
-			gen: streamOf(xEnv+xHdr[:len(xHdr)-len("</soap:Header>")], 100000, "<x>", 100000, "</x>", "</soap:Header>"+xBody+xClose)},
+			gen: hostiletest.DeepHeader()},
 		{name: "nesting 100,000 deep inside the first Body child", check: soap, msg: "not checked after the Body start: elements nested deeper than 256",
-			gen: streamOf(xEnv+xHdr+xBody[:len(xBody)-len("</ns2:GetSubjectOfCareSchedule></soap:Body>")], 100000, "<x>", 100000, "</x>", "</ns2:GetSubjectOfCareSchedule></soap:Body>"+xClose)},
+			gen: hostiletest.DeepBody()},
 		{name: "attribute of 50 MB", check: soap, msg: "the request body (50000493 bytes) is larger than the 33554432 bytes the harness reads; it was not checked",
-			gen: streamOf(`<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" a="`, 50_000_000, "a", `">`+xHdr+xBody+xClose)},
+			gen: hostiletest.BigAttribute()},
 		{name: "attribute of 50 MB, chunked", chunked: true, check: soap, msg: "the request body (more) is larger than the 33554432 bytes the harness reads",
-			gen: streamOf(`<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" a="`, 50_000_000, "a", `">`+xHdr+xBody+xClose)},
+			gen: hostiletest.BigAttribute()},
 		{name: "header of 20 MB", check: soap, msg: findHeadBig,
-			gen: streamOf(xEnv+`<soap:Header><LogicalAddress xmlns="urn:riv:itintegration:registry:1">RIVTA21REQUEST</LogicalAddress><Big>`, 20_000_000, "x", `</Big></soap:Header>`+xBody+xClose)},
-		{name: "1,000,000 namespace declarations", check: soap, msg: "more than 1000 attributes in <soap:Envelope>", gen: manyDeclarations(1_000_000)},
+			gen: hostiletest.BigHeader()},
+		{name: "1,000,000 namespace declarations", check: soap, msg: "more than 1000 attributes in <soap:Envelope>", gen: hostiletest.ManyDeclarations()},
 	}
 }
 
-func (in hostile) open(t testing.TB) (io.Reader, int64) {
+// open streams the input: a generated one afresh, a file read with its
+// external entities pointed at fetchAddr ("": unchanged).
+func (in hostile) open(t testing.TB, fetchAddr string) (io.Reader, int64) {
 	t.Helper()
 	if in.gen != nil {
 		return in.gen()
 	}
-	b, err := os.ReadFile(filepath.Join(repoRoot(t), "fixtures", "hostile", in.file))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return bytes.NewReader(b), int64(len(b))
+	return hostiletest.Open(t, in.file, fetchAddr)
 }
 
 // TestHostileCorpusCovered: every file of the corpus has a row above, so
 // a new hostile input cannot go untested by the harness.
 func TestHostileCorpusCovered(t *testing.T) {
 	t.Parallel()
-	entries, err := os.ReadDir(filepath.Join(repoRoot(t), "fixtures", "hostile"))
-	if err != nil {
-		t.Fatalf("fixtures/hostile: %v", err)
-	}
 	rows := map[string]bool{}
 	for _, in := range hostileCorpus() {
 		rows[in.file] = true
 	}
-	for _, e := range entries {
-		if name := e.Name(); name != "README.md" && !strings.HasPrefix(name, ".") && !rows[name] {
+	for _, name := range hostiletest.Files(t) {
+		if !rows[name] {
 			t.Errorf("fixtures/hostile/%s has no row in hostileCorpus", name)
 		}
-	}
-}
-
-// post sends body over its own TLS connection, writing while it reads the
-// answer (the harness may answer before it has read a refused body).
-func post(addr string, cfg *tls.Config, body io.Reader, size int64, chunked bool, contentType string) (int, error) {
-	conn, err := tls.Dial("tcp", addr, cfg)
-	if err != nil {
-		return 0, err
-	}
-	defer conn.Close()
-	_ = conn.SetDeadline(time.Now().Add(2 * time.Minute))
-	if contentType == "" {
-		contentType = "text/xml; charset=UTF-8"
-	}
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		w := bufio.NewWriterSize(conn, 64<<10)
-		length := fmt.Sprintf("Content-Length: %d", size)
-		var dst io.Writer = w
-		var cw io.WriteCloser
-		if chunked {
-			length = "Transfer-Encoding: chunked"
-			cw = newChunkedWriter(w)
-			dst = cw
-		}
-		fmt.Fprintf(w, "POST / HTTP/1.1\r\nHost: harness\r\nContent-Type: %s\r\n%s\r\nConnection: close\r\n\r\n", contentType, length)
-		if _, err := io.Copy(dst, body); err == nil {
-			if cw != nil {
-				_ = cw.Close()
-			}
-			_ = w.Flush()
-		}
-	}()
-	defer wg.Wait() // after conn.Close, the writer fails fast
-	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
-	if err != nil {
-		return 0, err
-	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	return resp.StatusCode, nil
-}
-
-// chunkedWriter writes HTTP/1.1 chunks.
-type chunkedWriter struct{ w io.Writer }
-
-func newChunkedWriter(w io.Writer) io.WriteCloser { return &chunkedWriter{w} }
-
-func (c *chunkedWriter) Write(p []byte) (int, error) {
-	if len(p) == 0 {
-		return 0, nil
-	}
-	if _, err := fmt.Fprintf(c.w, "%x\r\n", len(p)); err != nil {
-		return 0, err
-	}
-	if _, err := c.w.Write(p); err != nil {
-		return 0, err
-	}
-	_, err := io.WriteString(c.w, "\r\n")
-	return len(p), err
-}
-
-func (c *chunkedWriter) Close() error {
-	_, err := io.WriteString(c.w, "0\r\n\r\n")
-	return err
-}
-
-const liveHeap = "/memory/classes/heap/objects:bytes"
-
-func heapBytes() uint64 {
-	s := []rtmetrics.Sample{{Name: liveHeap}}
-	rtmetrics.Read(s)
-	return s[0].Value.Uint64()
-}
-
-// peakHeap samples the live heap every millisecond until stopped and
-// returns the peak (runtime/metrics: no stop-the-world per sample).
-func peakHeap() (stop func() uint64) {
-	var peak atomic.Uint64
-	peak.Store(heapBytes())
-	quit, done := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(done)
-		tick := time.NewTicker(time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case <-quit:
-				return
-			case <-tick.C:
-				if v := heapBytes(); v > peak.Load() {
-					peak.Store(v)
-				}
-			}
-		}
-	}()
-	return func() uint64 {
-		close(quit)
-		<-done
-		return peak.Load()
 	}
 }
 
@@ -358,22 +157,7 @@ func TestHostileInputs(t *testing.T) {
 	out := t.TempDir()
 	// XXE by URL must make nothing connect anywhere: the entities point at
 	// this listener.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	var fetches atomic.Int64
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			fetches.Add(1)
-			c.Close()
-		}
-	}()
+	fetches, xxeAddr := hostiletest.CountingListener(t)
 	type figure struct {
 		name    string
 		size    int64
@@ -386,20 +170,15 @@ func TestHostileInputs(t *testing.T) {
 	cfg := &tls.Config{RootCAs: p.ca.Pool(), Certificates: []tls.Certificate{p.good.TLSCertificate()}}
 	h, err := New(suite, Options{TLS: p.serverTLS(), Out: out, Await: func(_ context.Context, a Await) error {
 		in := inputs[a.Index]
-		body, size := in.open(t)
-		if in.file == "xxe-url.xml" || in.file == "xxe-parameter-entity.xml" {
-			b, _ := io.ReadAll(body)
-			b = bytes.ReplaceAll(b, []byte("127.0.0.1:1"), []byte(ln.Addr().String()))
-			body, size = bytes.NewReader(b), int64(len(b))
-		}
+		body, size := in.open(t, xxeAddr)
 		runtime.GC()
-		base := heapBytes()
-		stop := peakHeap()
+		base := hostiletest.HeapNow()
+		hs := hostiletest.StartHeapSampler()
 		start := time.Now()
-		status, err := post(addr, cfg, body, size, in.chunked, in.contentType)
+		r, err := hostiletest.Post(addr, cfg, hostiletest.Request{ContentType: in.contentType, Body: body, Size: size, Chunked: in.chunked})
 		elapsed := time.Since(start)
-		peak := stop()
-		figs[a.Index] = figure{in.name, size, status, elapsed, int64(peak) - int64(base)}
+		peak := hs.Stop()
+		figs[a.Index] = figure{in.name, size, r.Status, elapsed, int64(peak) - int64(base)}
 		return err
 	}})
 	if err != nil {
@@ -479,7 +258,7 @@ func BenchmarkHostileFinding(b *testing.B) {
 			if in.contentType != "" {
 				req.Header.Set("Content-Type", in.contentType)
 			}
-			body, size := in.open(b)
+			body, size := in.open(b, "")
 			if size > DefaultMaxBody {
 				req.TooLarge = &check.TooLarge{Limit: DefaultMaxBody, Declared: size}
 			} else {
