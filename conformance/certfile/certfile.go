@@ -18,30 +18,7 @@ import (
 )
 
 // Error is one problem in a certification file.
-type Error struct {
-	File   string
-	Line   int // 1-based; 0 when not at one place
-	Column int
-	Field  string // YAML path or key name
-	Msg    string
-}
-
-func (e *Error) Error() string {
-	var b strings.Builder
-	b.WriteString(e.File)
-	if e.Line > 0 {
-		fmt.Fprintf(&b, ":%d", e.Line)
-		if e.Column > 0 {
-			fmt.Fprintf(&b, ":%d", e.Column)
-		}
-	}
-	if e.Field != "" {
-		fmt.Fprintf(&b, ": field %s", yamlstrict.OneLine(e.Field))
-	}
-	b.WriteString(": ")
-	b.WriteString(yamlstrict.OneLine(e.Msg))
-	return b.String()
-}
+type Error = yamlstrict.Error
 
 // File is a decoded file, kept so later checks can place their errors.
 type File struct {
@@ -61,46 +38,11 @@ func Read(path string, v any) (*File, error) {
 
 // Decode decodes data strictly into v; name is used in errors.
 func Decode(name string, data []byte, v any) (*File, error) {
-	f, err := yamlstrict.Parse(data)
+	f, err := yamlstrict.Decode(name, data, v)
 	if err != nil {
-		return nil, yamlError(name, err)
-	}
-	// Every unknown field, in document order (the decoder names one).
-	if probs := yamlstrict.UnknownFields(f, v); len(probs) > 0 {
-		errs := make([]error, 0, len(probs))
-		for _, p := range probs {
-			errs = append(errs, &Error{File: name, Line: p.Line, Column: p.Column, Field: p.Field, Msg: p.Msg})
-		}
-		return nil, errors.Join(errs...)
-	}
-	if err := yamlstrict.Unmarshal(data, v); err != nil {
-		return nil, yamlError(name, err)
+		return nil, err
 	}
 	return &File{Name: name, ast: f}, nil
-}
-
-// yamlError turns a go-yaml error into an *Error with line and field.
-func yamlError(file string, err error) error {
-	var ye yaml.Error
-	if !errors.As(err, &ye) {
-		return &Error{File: file, Msg: err.Error()}
-	}
-	e := &Error{File: file, Msg: ye.GetMessage()}
-	tk := ye.GetToken()
-	if tk != nil && tk.Position != nil {
-		e.Line, e.Column = tk.Position.Line, tk.Position.Column
-	}
-	var ue *yaml.UnknownFieldError
-	var te *yaml.TypeError
-	switch {
-	case errors.As(err, &ue) && tk != nil:
-		e.Field = tk.Value
-	case tk != nil && tk.Prev != nil && tk.Prev.Value == ":" && tk.Prev.Prev != nil:
-		e.Field = tk.Prev.Prev.Value
-	case errors.As(err, &te) && te.StructFieldName != nil:
-		e.Field = *te.StructFieldName
-	}
-	return e
 }
 
 // Errorf records a semantic problem at YAML path yp (e.g.

@@ -25,31 +25,10 @@ const SuiteFile = "suite.yaml"
 
 var errNegativeDuration = errors.New("negative duration")
 
-// LoadError is one problem in a suite or scenario file.
-type LoadError struct {
-	File   string // as the user knows it (an OS path for LoadDir)
-	Line   int    // 1-based; 0 when the problem is not at one place
-	Column int
-	Field  string // YAML path, e.g. "$.steps[2].respond.vp_fault"
-	Msg    string
-}
-
-func (e *LoadError) Error() string {
-	var b strings.Builder
-	b.WriteString(e.File)
-	if e.Line > 0 {
-		fmt.Fprintf(&b, ":%d", e.Line)
-		if e.Column > 0 {
-			fmt.Fprintf(&b, ":%d", e.Column)
-		}
-	}
-	if e.Field != "" {
-		fmt.Fprintf(&b, ": field %s", yamlstrict.OneLine(e.Field))
-	}
-	b.WriteString(": ")
-	b.WriteString(yamlstrict.OneLine(e.Msg))
-	return b.String()
-}
+// LoadError is one problem in a suite or scenario file. File is as the
+// user knows it (an OS path for LoadDir); Field is a YAML path, e.g.
+// "$.steps[2].respond.vp_fault".
+type LoadError = yamlstrict.Error
 
 // LoadDir loads the suite in an OS directory. Errors name OS paths.
 func LoadDir(dir string) (*Suite, error) {
@@ -141,20 +120,9 @@ func (l *loader) decode(p string, v any) (*yamlFile, error) {
 	if err != nil {
 		return nil, &LoadError{File: name, Msg: fmt.Sprintf("cannot read: %v", unwrapPath(err))}
 	}
-	file, err := yamlstrict.Parse(data)
+	file, err := yamlstrict.Decode(name, data, v)
 	if err != nil {
-		return nil, yamlError(name, err)
-	}
-	// Every unknown field, in document order (the decoder names one).
-	if probs := yamlstrict.UnknownFields(file, v); len(probs) > 0 {
-		errs := make([]error, 0, len(probs))
-		for _, p := range probs {
-			errs = append(errs, &LoadError{File: name, Line: p.Line, Column: p.Column, Field: p.Field, Msg: p.Msg})
-		}
-		return nil, errors.Join(errs...)
-	}
-	if err := yamlstrict.Unmarshal(data, v); err != nil {
-		return nil, yamlError(name, err)
+		return nil, err
 	}
 	return &yamlFile{name: name, ast: file}, nil
 }
@@ -165,33 +133,6 @@ func unwrapPath(err error) error {
 		return pe.Err
 	}
 	return err
-}
-
-// yamlError turns a go-yaml error into a LoadError with line and field.
-func yamlError(file string, err error) error {
-	var ye yaml.Error
-	if !errors.As(err, &ye) {
-		return &LoadError{File: file, Msg: err.Error()}
-	}
-	le := &LoadError{File: file, Msg: ye.GetMessage()}
-	tk := ye.GetToken()
-	if tk != nil && tk.Position != nil {
-		le.Line, le.Column = tk.Position.Line, tk.Position.Column
-	}
-	var ue *yaml.UnknownFieldError
-	switch {
-	case errors.As(err, &ue) && tk != nil:
-		le.Field = tk.Value
-	case tk != nil && tk.Prev != nil && tk.Prev.Value == ":" && tk.Prev.Prev != nil:
-		// A value: name its key (the token before the ':').
-		le.Field = tk.Prev.Prev.Value
-	default:
-		var te *yaml.TypeError
-		if errors.As(err, &te) && te.StructFieldName != nil {
-			le.Field = *te.StructFieldName
-		}
-	}
-	return le
 }
 
 // at places a YAML path in f; an unknown path gives line 0.
