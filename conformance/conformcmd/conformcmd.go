@@ -11,7 +11,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"os/user"
 	"path/filepath"
 	"time"
 
@@ -19,6 +18,7 @@ import (
 
 	"github.com/rivgate/rivgate/conformance/assess"
 	"github.com/rivgate/rivgate/conformance/harness"
+	"github.com/rivgate/rivgate/conformance/internal/confcli"
 	"github.com/rivgate/rivgate/conformance/result"
 	"github.com/rivgate/rivgate/conformance/risk"
 	"github.com/rivgate/rivgate/conformance/scenario"
@@ -172,14 +172,8 @@ Exit code 0 when nothing failed (manual verdicts may be pending), 1 when a
 check failed or the run was aborted, 2 on bad input.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			suite, err := loadSuite(suiteDir)
+			suite, err := newRun(suiteDir, out)
 			if err != nil {
-				return err
-			}
-			if out == "" {
-				return cliutil.BadInput("--out is required")
-			}
-			if err := freshOut(out); err != nil {
 				return err
 			}
 			progress := cmd.ErrOrStderr()
@@ -239,12 +233,20 @@ check failed or the run was aborted, 2 on bad input.`,
 	return cmd
 }
 
-// freshOut refuses an output directory that holds a run already.
-func freshOut(out string) error {
-	if _, err := os.Stat(filepath.Join(out, result.FileName)); err == nil {
-		return cliutil.BadInput("--out %s already holds a run (%s): use a new directory, so no run mixes its exchanges with another's", out, result.FileName)
+// newRun loads --suite for a new run into --out, which is required and
+// must not hold a run already.
+func newRun(suiteDir, out string) (*scenario.Suite, error) {
+	suite, err := loadSuite(suiteDir)
+	if err != nil {
+		return nil, err
 	}
-	return nil
+	if out == "" {
+		return nil, cliutil.BadInput("--out is required")
+	}
+	if _, err := os.Stat(filepath.Join(out, result.FileName)); err == nil {
+		return nil, cliutil.BadInput("--out %s already holds a run (%s): use a new directory, so no run mixes its exchanges with another's", out, result.FileName)
+	}
+	return suite, nil
 }
 
 // planSelection applies --risk: the plan is printed, written to OUT with
@@ -323,14 +325,8 @@ OUT/results.json is rewritten after each one. Useful while developing a
 consumer; certification runs use 'conform run'.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			suite, err := loadSuite(suiteDir)
+			suite, err := newRun(suiteDir, out)
 			if err != nil {
-				return err
-			}
-			if out == "" {
-				return cliutil.BadInput("--out is required")
-			}
-			if err := freshOut(out); err != nil {
 				return err
 			}
 			cfg, err := srv.server()
@@ -397,7 +393,7 @@ name for this command (kept for scripts written for it).`,
 				return cliutil.BadInput("--note is required: say what you saw")
 			}
 			if by == "" {
-				by = currentUser()
+				by = confcli.CurrentUser()
 			}
 			if item != "" {
 				return judgeItem(cmd.OutOrStdout(), out, suiteDir, item, verdict, note, by, attach)
@@ -450,7 +446,7 @@ func judgeStep(w io.Writer, out, scenarioID, stepID, verdict, note, by string, f
 
 // judgeItem records a verdict on a document-review item in assessment.json.
 func judgeItem(w io.Writer, out, suiteDir, item, verdict, note, by string, files []string) error {
-	suite, err := suiteFor(suiteDir, out)
+	suite, err := confcli.SuiteFor(suiteDir, out)
 	if err != nil {
 		return err
 	}
@@ -471,27 +467,4 @@ func judgeItem(w io.Writer, out, suiteDir, item, verdict, note, by string, files
 	}
 	fmt.Fprintf(w, "review %s: %s by %s (%d attachment(s))\n", rv.Item, rv.Verdict, rv.By, len(rv.Attachments))
 	return nil
-}
-
-// suiteFor loads --suite, or the suite results.json in out names.
-func suiteFor(suiteDir, out string) (*scenario.Suite, error) {
-	if suiteDir == "" {
-		run, err := result.Read(out)
-		if err != nil {
-			return nil, cliutil.BadInput("--suite not given and %v", err)
-		}
-		suiteDir = run.Suite.Dir
-	}
-	s, err := scenario.LoadDir(suiteDir)
-	if err != nil {
-		return nil, cliutil.BadInput("%w (pass --suite)", err)
-	}
-	return s, nil
-}
-
-func currentUser() string {
-	if u, err := user.Current(); err == nil {
-		return u.Username
-	}
-	return "unknown"
 }

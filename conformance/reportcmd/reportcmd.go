@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os/user"
 	"path/filepath"
 	"time"
 
@@ -18,6 +17,7 @@ import (
 	"github.com/rivgate/rivgate/conformance/assess"
 	"github.com/rivgate/rivgate/conformance/decision"
 	"github.com/rivgate/rivgate/conformance/evidence"
+	"github.com/rivgate/rivgate/conformance/internal/confcli"
 	"github.com/rivgate/rivgate/conformance/report"
 	"github.com/rivgate/rivgate/conformance/result"
 	"github.com/rivgate/rivgate/conformance/risk"
@@ -31,29 +31,6 @@ import (
 func AddTo(conform *cobra.Command) {
 	conform.AddCommand(planCommand(), declareCommand(), decideCommand(), reportCommand(),
 		keygenCommand(), bundleCommand(), verifyCommand(), diffCommand())
-}
-
-func currentUser() string {
-	if u, err := user.Current(); err == nil {
-		return u.Username
-	}
-	return "unknown"
-}
-
-// suiteFor loads --suite, or the suite results.json in out names.
-func suiteFor(suiteDir, out string) (*scenario.Suite, error) {
-	if suiteDir == "" {
-		run, err := result.Read(out)
-		if err != nil {
-			return nil, cliutil.BadInput("--suite not given and %v", err)
-		}
-		suiteDir = run.Suite.Dir
-	}
-	s, err := scenario.LoadDir(suiteDir)
-	if err != nil {
-		return nil, cliutil.BadInput("%w (pass --suite)", err)
-	}
-	return s, nil
 }
 
 func planCommand() *cobra.Command {
@@ -172,7 +149,7 @@ supplier's declaration first. Run 'conform report' again afterwards.`,
 				return cliutil.BadInput("%w", err)
 			}
 			if by == "" {
-				by = currentUser()
+				by = confcli.CurrentUser()
 			}
 			o := decision.Outcome(outcome)
 			if err := rec.AddOverride(o, reason, by, time.Now()); err != nil {
@@ -305,7 +282,7 @@ decide are refused (exit 2): regenerate the report, then bundle.`,
 			if out == "" || key == "" {
 				return cliutil.BadInput("--out and --key are required")
 			}
-			suite, err := suiteFor(suiteDir, out)
+			suite, err := confcli.SuiteFor(suiteDir, out)
 			if err != nil {
 				return err
 			}
