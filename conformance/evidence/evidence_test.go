@@ -34,40 +34,13 @@ func certifiedRun(t *testing.T) (string, *scenario.Suite) { return certifiedRunB
 func certifiedRunB(t testing.TB) (string, *scenario.Suite) {
 	t.Helper()
 	dir := reporttest.RealRun(t)
-	run, err := result.Read(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := run.Judge("R03", "", "pass", "shown", "tester", now); err != nil {
-		t.Fatal(err)
-	}
-	if err := result.Write(dir, run); err != nil {
-		t.Fatal(err)
-	}
-	suite, err := scenario.LoadDir(reporttest.SuiteDir(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	acts, err := assess.SuiteActivities(suite)
-	if err != nil {
-		t.Fatal(err)
-	}
-	shot := filepath.Join(t.TempDir(), "shot.png")
-	if err := os.WriteFile(shot, []byte("screenshot bytes"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	rec := &assess.Record{}
+	shot := reporttest.Attachment(t, "shot.png", "screenshot bytes")
+	var reviews []reporttest.Review
 	for _, it := range []string{"A-1", "B-1"} {
-		if _, err := rec.AddReview(dir, acts, it, "pass", "ok", "reviewer", []string{shot}, now); err != nil {
-			t.Fatal(err)
-		}
+		reviews = append(reviews, reporttest.Review{Item: it, Verdict: "pass", Note: "ok", By: "reviewer", Files: []string{shot}})
 	}
-	if err := rec.Declare(dir, "Anna", "Demo AB", "declared", nil, now); err != nil {
-		t.Fatal(err)
-	}
-	if err := assess.WriteRecord(dir, rec); err != nil {
-		t.Fatal(err)
-	}
+	suite := reporttest.Certify(t, dir, reporttest.People{ManualNote: "shown", Reviews: reviews,
+		DeclaredBy: "Anna", Org: "Demo AB", Statement: "declared"}, now)
 	in, err := report.Load(dir, "", now)
 	if err != nil {
 		t.Fatal(err)

@@ -122,34 +122,16 @@ func TestBuildRealRun(t *testing.T) {
 	}
 
 	// The people's part: the manual verdict, the reviews, the declaration.
+	reporttest.Certify(t, dir, reporttest.People{
+		ManualNote: "error shown with the VP code",
+		Reviews: []reporttest.Review{
+			{Item: "A-1", Verdict: "pass", Note: "reviewed", By: "reviewer"},
+			{Item: "B-1", Verdict: "pass", Note: "reviewed", By: "reviewer"},
+		},
+		DeclaredBy: "Anna Andersson", Org: "Demo AB", Statement: "Vi intygar ...",
+	}, now)
 	run, err := result.Read(dir)
 	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := run.Judge("R03", "", "pass", "error shown with the VP code", "tester", now); err != nil {
-		t.Fatal(err)
-	}
-	if err := result.Write(dir, run); err != nil {
-		t.Fatal(err)
-	}
-	suite, err := scenario.LoadDir(reporttest.SuiteDir(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	acts, err := assess.SuiteActivities(suite)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec := &assess.Record{}
-	for _, item := range []string{"A-1", "B-1"} {
-		if _, err := rec.AddReview(dir, acts, item, "pass", "reviewed", "reviewer", nil, now); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := rec.Declare(dir, "Anna Andersson", "Demo AB", "Vi intygar ...", nil, now); err != nil {
-		t.Fatal(err)
-	}
-	if err := assess.WriteRecord(dir, rec); err != nil {
 		t.Fatal(err)
 	}
 	r = build(t, dir)
@@ -166,7 +148,11 @@ func TestBuildRealRun(t *testing.T) {
 		t.Errorf("residual risks %+v", r.Residual)
 	}
 
-	// An override is kept beside the proposal.
+	// An override is kept beside the proposal (as 'conform decide' records it).
+	rec, err := assess.ReadRecord(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := rec.AddOverride(decision.Rejected, "the supplier's test environment differs from production", "certifier", now); err != nil {
 		t.Fatal(err)
 	}

@@ -12,10 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rivgate/rivgate/conformance/assess"
 	"github.com/rivgate/rivgate/conformance/decision"
 	"github.com/rivgate/rivgate/conformance/report/reporttest"
-	"github.com/rivgate/rivgate/conformance/result"
 	"github.com/rivgate/rivgate/conformance/scenario"
 )
 
@@ -25,41 +23,15 @@ import (
 func certifiedRun(t *testing.T) string {
 	t.Helper()
 	dir := reporttest.RealRun(t)
-	run, err := result.Read(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := run.Judge("R03", "", "pass", "the error is shown with the VP code", "tester", now); err != nil {
-		t.Fatal(err)
-	}
-	if err := result.Write(dir, run); err != nil {
-		t.Fatal(err)
-	}
-	suite, err := scenario.LoadDir(reporttest.SuiteDir(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	acts, err := assess.SuiteActivities(suite)
-	if err != nil {
-		t.Fatal(err)
-	}
-	shot := filepath.Join(t.TempDir(), "felmeddelande.png")
-	if err := os.WriteFile(shot, []byte("not really a png"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	rec := &assess.Record{}
-	if _, err := rec.AddReview(dir, acts, "A-1", "pass", "architecture described", "granskare", nil, now); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := rec.AddReview(dir, acts, "B-1", "fail", "skärmdump för VP007 saknas", "granskare", []string{shot}, now); err != nil {
-		t.Fatal(err)
-	}
-	if err := rec.Declare(dir, "Åsa Öberg", "Demo Vård AB", "Vi intygar att testerna är utförda enligt bilagorna.", nil, now); err != nil {
-		t.Fatal(err)
-	}
-	if err := assess.WriteRecord(dir, rec); err != nil {
-		t.Fatal(err)
-	}
+	shot := reporttest.Attachment(t, "felmeddelande.png", "not really a png")
+	reporttest.Certify(t, dir, reporttest.People{
+		ManualNote: "the error is shown with the VP code",
+		Reviews: []reporttest.Review{
+			{Item: "A-1", Verdict: "pass", Note: "architecture described", By: "granskare"},
+			{Item: "B-1", Verdict: "fail", Note: "skärmdump för VP007 saknas", By: "granskare", Files: []string{shot}},
+		},
+		DeclaredBy: "Åsa Öberg", Org: "Demo Vård AB", Statement: "Vi intygar att testerna är utförda enligt bilagorna.",
+	}, now)
 	return dir
 }
 

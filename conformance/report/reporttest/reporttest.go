@@ -1,7 +1,8 @@
 // Package reporttest makes real conformance runs for the report, evidence
 // and CLI tests: the fixture suite in testdata/suite is run by the real
 // harness over mutual TLS against a Go consumer, so results.json, the
-// exchanges and their checks are exactly what a run writes.
+// exchanges and their checks are exactly what a run writes; Certify then
+// records the people's part (manual verdict, reviews, declaration).
 package reporttest
 
 import (
