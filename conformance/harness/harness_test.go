@@ -120,6 +120,9 @@ func (c *goConsumer) call(ctx context.Context) error {
 	return nil
 }
 
+// await is an Await hook that makes c send its request.
+func (c *goConsumer) await(ctx context.Context, _ Await) error { return c.call(ctx) }
+
 func newGoConsumer(p *testPKI, cert *pki.Cert, timeout time.Duration) *goConsumer {
 	cfg := &tls.Config{RootCAs: p.ca.Pool()}
 	if cert != nil {
@@ -146,30 +149,40 @@ func runWith(t *testing.T, p *testPKI, c *goConsumer, scenarios ...string) (*res
 	out := t.TempDir()
 	var progress bytes.Buffer
 	var pmu sync.Mutex
-	h, err := New(loadBehaviourSuite(t), Options{
+	run := runHarness(t, loadBehaviourSuite(t), Options{
 		TLS: p.serverTLS(), Out: out, Scenarios: scenarios,
 		Progress: writerFunc(func(b []byte) (int, error) { pmu.Lock(); defer pmu.Unlock(); return progress.Write(b) }),
-		Await:    func(ctx context.Context, _ Await) error { return c.call(ctx) },
-	})
+		Await:    c.await,
+	}, c, 60*time.Second)
+	pmu.Lock()
+	defer pmu.Unlock()
+	return run, out + "\n" + progress.String()
+}
+
+// runHarness runs suite in a harness made with opts, within limit, with
+// consumer c pointed at it, and closes it.
+func runHarness(t *testing.T, suite *scenario.Suite, opts Options, c *goConsumer, limit time.Duration) *result.Run {
+	t.Helper()
+	h, err := New(suite, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	if err := h.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
+	defer func() {
+		if err := h.Close(); err != nil {
+			t.Logf("close: %v", err)
+		}
+	}()
 	c.url = h.URL()
 	run, err := h.Run(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := h.Close(); err != nil {
-		t.Logf("close: %v", err)
-	}
-	pmu.Lock()
-	defer pmu.Unlock()
-	return run, out + "\n" + progress.String()
+	return run
 }
 
 type writerFunc func([]byte) (int, error)
@@ -322,22 +335,7 @@ func TestEmbeddedSuite(t *testing.T) {
 	}
 	p := newPKI(t)
 	c := newGoConsumer(p, p.good, time.Second)
-	h, err := New(suite, Options{TLS: p.serverTLS(), Out: t.TempDir(), Scenarios: []string{"S01", "S02"},
-		Await: func(ctx context.Context, _ Await) error { return c.call(ctx) }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := h.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	c.url = h.URL()
-	run, err := h.Run(ctx)
-	h.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
+	run := runHarness(t, suite, Options{TLS: p.serverTLS(), Out: t.TempDir(), Scenarios: []string{"S01", "S02"}, Await: c.await}, c, 30*time.Second)
 	if run.Status != result.Pass || run.Summary.Checks.Fail != 0 || run.Summary.Checks.Pass < 20 {
 		t.Fatalf("embedded demo suite: %s %+v %v", run.Status, run.Summary, failures(run))
 	}
@@ -465,22 +463,7 @@ func TestPartlyLoadedContracts(t *testing.T) {
 	suite.Contracts = filepath.ToSlash(rel)
 	p := newPKI(t)
 	c := newGoConsumer(p, p.good, time.Second)
-	h, err := New(suite, Options{TLS: p.serverTLS(), Scenarios: []string{"HAPPY"},
-		Await: func(ctx context.Context, _ Await) error { return c.call(ctx) }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := h.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	defer h.Close()
-	c.url = h.URL()
-	run, err := h.Run(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	run := runHarness(t, suite, Options{TLS: p.serverTLS(), Scenarios: []string{"HAPPY"}, Await: c.await}, c, 30*time.Second)
 	if run.Status != result.Pass || len(run.Notes) != 1 || !strings.Contains(run.Notes[0], "Broken_1.0_RIVTABP21.wsdl") {
 		t.Fatalf("status %s notes %q", run.Status, run.Notes)
 	}

@@ -1,7 +1,6 @@
 package harness
 
 import (
-	"context"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -55,22 +54,7 @@ func TestRealContractSuites(t *testing.T) {
 			c := newGoConsumer(p, p.good, 2*time.Second)
 			c.body = func() []byte { return body }
 			c.header = tc.header
-			h, err := New(suite, Options{TLS: p.serverTLS(), Out: t.TempDir(),
-				Await: func(ctx context.Context, _ Await) error { return c.call(ctx) }})
-			if err != nil {
-				t.Fatal(err)
-			}
-			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			defer cancel()
-			if err := h.Start(ctx); err != nil {
-				t.Fatal(err)
-			}
-			c.url = h.URL()
-			run, err := h.Run(ctx)
-			h.Close()
-			if err != nil {
-				t.Fatal(err)
-			}
+			run := runHarness(t, suite, Options{TLS: p.serverTLS(), Out: t.TempDir(), Await: c.await}, c, time.Minute)
 			got := keys(failures(run))
 			if !slices.Equal(got, tc.want) && !(len(got) == 0 && len(tc.want) == 0) {
 				t.Fatalf("failed %q, want %q: %v", got, tc.want, failures(run))

@@ -81,21 +81,7 @@ func TestHTTPTrigger(t *testing.T) {
 	defer api.Close()
 	suite.Scenarios[0].Trigger = &scenario.Trigger{HTTP: &scenario.HTTPTrigger{URL: api.URL, Method: http.MethodPost,
 		Headers: map[string]string{"X-Patient": "191212121212"}}}
-	h, err := New(suite, Options{TLS: p.serverTLS(), Out: t.TempDir(), Scenarios: []string{"HAPPY"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := h.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	defer h.Close()
-	c.url = h.URL()
-	run, err := h.Run(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	run := runHarness(t, suite, Options{TLS: p.serverTLS(), Out: t.TempDir(), Scenarios: []string{"HAPPY"}}, c, 30*time.Second)
 	if run.Status != result.Pass || triggered.Load() != 1 {
 		t.Fatalf("status %s, triggered %d: %v", run.Status, triggered.Load(), failures(run))
 	}
