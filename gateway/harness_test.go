@@ -23,6 +23,7 @@ import (
 	"github.com/rivgate/rivgate/contracts/vpfault"
 	"github.com/rivgate/rivgate/gateway/config"
 	"github.com/rivgate/rivgate/internal/pki"
+	"github.com/rivgate/rivgate/internal/syncbuf"
 )
 
 // The tests here start real gateways: real TLS on 127.0.0.1:0 with
@@ -64,24 +65,6 @@ func sample(t testing.TB, name, receiver string) []byte {
 		}
 	}
 	return b
-}
-
-// syncBuffer collects log lines from concurrent handlers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // producer records what the gateway forwarded.
@@ -144,7 +127,7 @@ type bed struct {
 	dir     string
 	cfg     *config.Config
 	gw      *Gateway
-	logs    *syncBuffer
+	logs    *syncbuf.Buffer
 	takPath string       // the TAK YAML file the gateway reads
 	client  *http.Client // consumerID's certificate
 }
@@ -175,7 +158,7 @@ func newBed(t testing.TB, takYAML string, opts ...bedOpt) *bed {
 	cfg.TAK.Files = []string{takPath}
 	cfg.Producers.Timeout = config.Duration(5 * time.Second)
 	cfg.Producers.CA = caPath
-	b := &bed{t: t, ca: ca, dir: dir, cfg: cfg, logs: &syncBuffer{}, takPath: takPath}
+	b := &bed{t: t, ca: ca, dir: dir, cfg: cfg, logs: &syncbuf.Buffer{}, takPath: takPath}
 	for _, o := range opts {
 		o(b)
 	}
@@ -250,7 +233,7 @@ func (r response) fault(t testing.TB) *vpfault.Parsed {
 // exchangeLine waits (at most 5 s) for the exchange log line of the call
 // with this correlation id and decodes it: the gateway writes it just
 // after the answer has gone out.
-func exchangeLine(t testing.TB, logs *syncBuffer, correlationID string) map[string]any {
+func exchangeLine(t testing.TB, logs *syncbuf.Buffer, correlationID string) map[string]any {
 	t.Helper()
 	var line map[string]any
 	require.Eventually(t, func() bool {

@@ -10,29 +10,12 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/rivgate/rivgate/internal/cliutil"
+	"github.com/rivgate/rivgate/internal/syncbuf"
 )
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // TestRecordCommand runs `rivgate record --max 1` with certificate files
 // on both sides, sends one call through it and checks the suite it writes
@@ -60,7 +43,7 @@ func TestRecordCommand(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "rec")
 	cmd := NewRecord()
 	var stdout bytes.Buffer
-	stderr := &syncBuffer{}
+	stderr := &syncbuf.Buffer{}
 	cmd.SetOut(&stdout)
 	cmd.SetErr(stderr)
 	cmd.SilenceUsage, cmd.SilenceErrors = true, true

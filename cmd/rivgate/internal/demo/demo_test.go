@@ -15,7 +15,6 @@ import (
 	"regexp"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -27,25 +26,8 @@ import (
 	"github.com/rivgate/rivgate/conformance/report"
 	"github.com/rivgate/rivgate/conformance/result"
 	"github.com/rivgate/rivgate/internal/cliutil"
+	"github.com/rivgate/rivgate/internal/syncbuf"
 )
-
-// syncBuffer collects output written from several goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // settledGoroutines waits (bounded) until at most want goroutines run and
 // returns the count, with a dump when there are more.
@@ -94,7 +76,7 @@ func TestDemoEndToEnd(t *testing.T) {
 	}
 	before := runtime.NumGoroutine()
 	base := t.TempDir()
-	var out syncBuffer
+	var out syncbuf.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	start := time.Now()
@@ -242,7 +224,7 @@ func TestDemoKeepRunning(t *testing.T) {
 	before := runtime.NumGoroutine()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	var out syncBuffer
+	var out syncbuf.Buffer
 	ready := make(chan Tour, 1)
 	done := make(chan error, 1)
 	dir := filepath.Join(t.TempDir(), "with space") // paths are quoted for the shell
@@ -304,7 +286,7 @@ func TestDemoParallelRuns(t *testing.T) {
 	results := make(chan got, 2)
 	for range 2 {
 		go func() {
-			var out syncBuffer
+			var out syncbuf.Buffer
 			res, err := Run(ctx, Options{BaseDir: base, Scenarios: []string{"S01", "S02"}, Stdout: &out})
 			results <- got{res, out.String(), err}
 		}()
