@@ -205,13 +205,13 @@ func (c *Client) convert(vr *sokvagvalsinfo.HamtaAllaVirtualiseringarResponse, b
 	d := &takdata.Data{Source: c.url,
 		Routes:      make([]takdata.Route, 0, len(vr.VirtualiseringsInfo)),
 		Permissions: make([]takdata.Permission, 0, len(br.AnropsBehorighetsInfo))}
-	dates := dateCache{loc: c.opt.Location, m: map[dateKey]time.Time{}}
+	dates := takdata.NewBounds(c.opt.Location, takdata.ExactZoned)
 	for i, v := range vr.VirtualiseringsInfo {
 		if v == nil {
 			continue
 		}
 		where := fmt.Sprintf("%s virtualiseringsInfo[%d] (id %s)", c.url, i, v.VirtualiseringsInfoId.Value)
-		val, err := dates.validity(string(v.FromTidpunkt), string(v.TomTidpunkt))
+		val, err := dates.Validity(collapse(string(v.FromTidpunkt)), collapse(string(v.TomTidpunkt)))
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", where, err)
 		}
@@ -230,7 +230,7 @@ func (c *Client) convert(vr *sokvagvalsinfo.HamtaAllaVirtualiseringarResponse, b
 			continue
 		}
 		where := fmt.Sprintf("%s anropsBehorighetsInfo[%d] (id %s)", c.url, i, p.AnropsBehorighetsInfoId.Value)
-		val, err := dates.validity(string(p.FromTidpunkt), string(p.TomTidpunkt))
+		val, err := dates.Validity(collapse(string(p.FromTidpunkt)), collapse(string(p.TomTidpunkt)))
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", where, err)
 		}
@@ -258,42 +258,6 @@ func (c *Client) convert(vr *sokvagvalsinfo.HamtaAllaVirtualiseringarResponse, b
 		})
 	}
 	return d, nil
-}
-
-type dateKey struct {
-	text string
-	end  bool
-}
-
-// dateCache parses each distinct date once: TAK sends a handful of dates
-// for tens of thousands of rows.
-type dateCache struct {
-	loc *time.Location
-	m   map[dateKey]time.Time
-}
-
-func (c *dateCache) bound(text string, end bool) (time.Time, error) {
-	k := dateKey{text, end}
-	if t, ok := c.m[k]; ok {
-		return t, nil
-	}
-	t, err := takdata.ParseBound(text, end, c.loc, takdata.ExactZoned)
-	if err == nil {
-		c.m[k] = t
-	}
-	return t, err
-}
-
-func (c *dateCache) validity(from, to string) (takdata.Validity, error) {
-	v := takdata.Validity{FromText: collapse(from), ToText: collapse(to)}
-	var err error
-	if v.From, err = c.bound(v.FromText, false); err != nil {
-		return v, fmt.Errorf("fromTidpunkt: %w", err)
-	}
-	if v.To, err = c.bound(v.ToText, true); err != nil {
-		return v, fmt.Errorf("tomTidpunkt: %w", err)
-	}
-	return v, nil
 }
 
 // collapse is XML Schema's whitespace collapse (trim, runs to one space).

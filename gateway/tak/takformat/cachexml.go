@@ -9,7 +9,6 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/rivgate/rivgate/contracts/rivta"
 	"github.com/rivgate/rivgate/gateway/tak/takdata"
@@ -109,7 +108,6 @@ func readCacheBytes(name string, b []byte, opt Options) (*takdata.Data, error) {
 // cacheBuilder turns element events into entries; both tokenizers feed it.
 type cacheBuilder struct {
 	name      string
-	loc       *time.Location
 	d         *takdata.Data
 	depth     int
 	kind      string // elemRoute, elemPermission or "" outside an entry
@@ -122,17 +120,12 @@ type cacheBuilder struct {
 	inFilter  bool
 	filter    takdata.Filter
 	intern    map[string]string
-	bounds    map[boundKey]time.Time
-}
-
-type boundKey struct {
-	text string
-	end  bool
+	bounds    *takdata.Bounds
 }
 
 func newCacheBuilder(name string, opt Options) *cacheBuilder {
-	return &cacheBuilder{name: name, loc: opt.loc(), d: &takdata.Data{Source: name},
-		intern: map[string]string{}, bounds: map[boundKey]time.Time{}}
+	return &cacheBuilder{name: name, d: &takdata.Data{Source: name},
+		intern: map[string]string{}, bounds: takdata.NewBounds(opt.loc(), takdata.ExactZoned)}
 }
 
 func (c *cacheBuilder) fail(line int, format string, args ...any) error {
@@ -212,18 +205,6 @@ func (c *cacheBuilder) str(f cacheField, b []byte) string {
 	return string(b)
 }
 
-func (c *cacheBuilder) bound(text string, end bool) (time.Time, error) {
-	k := boundKey{text, end}
-	if t, ok := c.bounds[k]; ok {
-		return t, nil
-	}
-	t, err := takdata.ParseBound(text, end, c.loc, takdata.ExactZoned)
-	if err == nil {
-		c.bounds[k] = t
-	}
-	return t, err
-}
-
 var fieldNames = [...]string{
 	fID: "id", fReceiver: "receiverId", fSender: "senderId", fProfile: "rivProfil",
 	fContract: "tjansteKontrakt", fFrom: "fromTidpunkt", fTo: "tomTidpunkt", fAddress: "adress",
@@ -246,10 +227,10 @@ func (c *cacheBuilder) add() error {
 	v.FromText = collapse(e.vals[fFrom])
 	v.ToText = collapse(e.vals[fTo])
 	var err error
-	if v.From, err = c.bound(v.FromText, false); err != nil {
+	if v.From, err = c.bounds.Parse(v.FromText, false); err != nil {
 		return fmt.Errorf("%s:%d: %s: fromTidpunkt: %w", c.name, e.lines[fFrom], c.kind, err)
 	}
-	if v.To, err = c.bound(v.ToText, true); err != nil {
+	if v.To, err = c.bounds.Parse(v.ToText, true); err != nil {
 		return fmt.Errorf("%s:%d: %s: tomTidpunkt: %w", c.name, e.lines[fTo], c.kind, err)
 	}
 	origin := c.name + ":" + strconv.Itoa(e.line)

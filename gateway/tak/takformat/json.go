@@ -154,7 +154,7 @@ func ReadJSON(name string, b []byte, opt Options) (*takdata.Data, error) {
 	if doc.Data == nil {
 		return nil, fmt.Errorf("%s: no \"data\" object: not a TAK export or PubVersion snapshot", name)
 	}
-	r := jsonReader{name: name, data: doc.Data, loc: opt.loc(), out: &takdata.Data{Source: name}, bounds: map[boundKey]time.Time{}}
+	r := jsonReader{name: name, data: doc.Data, out: &takdata.Data{Source: name}, bounds: takdata.NewBounds(opt.loc(), takdata.CalendarZoned)}
 	if err := r.read(); err != nil {
 		return nil, err
 	}
@@ -180,9 +180,8 @@ func jsonErr(name string, b []byte, err error) error {
 type jsonReader struct {
 	name   string
 	data   *jsonData
-	loc    *time.Location
 	out    *takdata.Data
-	bounds map[boundKey]time.Time
+	bounds *takdata.Bounds // TAK JSON exports write dates as zoned midnights
 }
 
 func (r *jsonReader) byID(rows []jsonRow) map[string]*jsonRow {
@@ -216,6 +215,20 @@ func (r *jsonReader) resolve(section string, row *jsonRow, rows map[string]*json
 		return "", r.errf(section, row, "relationship %s: no row with id %s", names[0], rf.id)
 	}
 	return key(target), nil
+}
+
+// parentID is the numeric id by which a filter or categorisation row
+// names its parent: they hang off their parents by id only.
+func (r *jsonReader) parentID(section string, row *jsonRow, rel string) (string, error) {
+	raw, _, ok := row.rel(rel)
+	if !ok {
+		return "", r.errf(section, row, "relationship %s missing", rel)
+	}
+	rf, err := parseRef(raw)
+	if err != nil || rf.id == "" {
+		return "", r.errf(section, row, "relationship %s: want a numeric id", rel)
+	}
+	return rf.id, nil
 }
 
 func (r *jsonReader) read() error {
@@ -329,17 +342,13 @@ func (r *jsonReader) read() error {
 	filters := map[string]filterAt{}
 	for i := range d.Filter {
 		row := &d.Filter[i]
-		raw, _, ok := row.rel("anropsbehorighet")
-		if !ok {
-			return r.errf("filter", row, "relationship anropsbehorighet missing")
+		id, err := r.parentID("filter", row, "anropsbehorighet")
+		if err != nil {
+			return err
 		}
-		rf, err := parseRef(raw)
-		if err != nil || rf.id == "" {
-			return r.errf("filter", row, "relationship anropsbehorighet: want a numeric id")
-		}
-		pi, ok := permIndex[rf.id]
+		pi, ok := permIndex[id]
 		if !ok {
-			r.out.Warnings = append(r.out.Warnings, fmt.Sprintf("%s: filter id=%s: anropsbehorighet %s not found; filter ignored", r.name, idText(row.ID), rf.id))
+			r.out.Warnings = append(r.out.Warnings, fmt.Sprintf("%s: filter id=%s: anropsbehorighet %s not found; filter ignored", r.name, idText(row.ID), id))
 			continue
 		}
 		p := &r.out.Permissions[pi]
@@ -348,17 +357,13 @@ func (r *jsonReader) read() error {
 	}
 	for i := range d.Filtercategorization {
 		row := &d.Filtercategorization[i]
-		raw, _, ok := row.rel("filter")
-		if !ok {
-			return r.errf("filtercategorization", row, "relationship filter missing")
+		id, err := r.parentID("filtercategorization", row, "filter")
+		if err != nil {
+			return err
 		}
-		rf, err := parseRef(raw)
-		if err != nil || rf.id == "" {
-			return r.errf("filtercategorization", row, "relationship filter: want a numeric id")
-		}
-		at, ok := filters[rf.id]
+		at, ok := filters[id]
 		if !ok {
-			r.out.Warnings = append(r.out.Warnings, fmt.Sprintf("%s: filtercategorization id=%s: filter %s not found; ignored", r.name, idText(row.ID), rf.id))
+			r.out.Warnings = append(r.out.Warnings, fmt.Sprintf("%s: filtercategorization id=%s: filter %s not found; ignored", r.name, idText(row.ID), id))
 			continue
 		}
 		f := &r.out.Permissions[at.perm].Filters[at.idx]
@@ -371,28 +376,11 @@ func (r *jsonReader) read() error {
 }
 
 func (r *jsonReader) validity(section string, row *jsonRow) (takdata.Validity, error) {
-	v := takdata.Validity{FromText: strings.TrimSpace(row.FromTidpunkt), ToText: strings.TrimSpace(row.TomTidpunkt)}
-	var err error
-	if v.From, err = r.bound(v.FromText, false); err != nil {
-		return v, r.errf(section, row, "fromTidpunkt: %v", err)
-	}
-	if v.To, err = r.bound(v.ToText, true); err != nil {
-		return v, r.errf(section, row, "tomTidpunkt: %v", err)
+	v, err := r.bounds.Validity(strings.TrimSpace(row.FromTidpunkt), strings.TrimSpace(row.TomTidpunkt))
+	if err != nil {
+		return v, r.errf(section, row, "%v", err)
 	}
 	return v, nil
-}
-
-// bound parses a date once per distinct value: exports repeat a few dates.
-func (r *jsonReader) bound(text string, end bool) (time.Time, error) {
-	k := boundKey{text, end}
-	if t, ok := r.bounds[k]; ok {
-		return t, nil
-	}
-	t, err := takdata.ParseBound(text, end, r.loc, takdata.CalendarZoned)
-	if err == nil {
-		r.bounds[k] = t
-	}
-	return t, err
 }
 
 // WriteJSON writes d as a PubVersion snapshot: TAK's sections with
