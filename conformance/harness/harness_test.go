@@ -17,14 +17,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/santhosh-tekuri/jsonschema/v6"
-
 	"github.com/rivgate/rivgate/conformance/check"
 	"github.com/rivgate/rivgate/conformance/result"
 	"github.com/rivgate/rivgate/conformance/scenario"
 	"github.com/rivgate/rivgate/contracts/xsd"
 	"github.com/rivgate/rivgate/fixtures"
 	"github.com/rivgate/rivgate/internal/pki"
+	"github.com/rivgate/rivgate/internal/schematest"
 )
 
 func repoRoot(t testing.TB) string {
@@ -399,24 +398,7 @@ func TestReevaluateFromExchanges(t *testing.T) {
 // the contract the report and evidence bundle build on.
 func TestResultsMatchSchema(t *testing.T) {
 	t.Parallel()
-	f, err := os.Open(filepath.Join(repoRoot(t), "docs", "schema", "results.schema.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	doc, err := jsonschema.UnmarshalJSON(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := jsonschema.NewCompiler()
-	c.AssertFormat()
-	if err := c.AddResource("results.schema.json", doc); err != nil {
-		t.Fatal(err)
-	}
-	schema, err := c.Compile("results.schema.json")
-	if err != nil {
-		t.Fatal(err)
-	}
+	schema := schematest.Compile(t, "results.schema.json")
 	p := newPKI(t)
 	cons := newGoConsumer(p, p.good, time.Second)
 	cons.retries = 3
@@ -437,13 +419,7 @@ func TestResultsMatchSchema(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := schema.Validate(inst); err != nil {
-		t.Fatalf("results.json does not match its schema: %v", err)
-	}
+	schematest.ValidateJSON(t, schema, "results.json", b)
 }
 
 // TestPartlyLoadedContracts: a broken WSDL next to good ones does not stop

@@ -1,7 +1,6 @@
 package report
 
 import (
-	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -9,14 +8,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/santhosh-tekuri/jsonschema/v6"
-
 	"github.com/rivgate/rivgate/conformance/assess"
 	"github.com/rivgate/rivgate/conformance/decision"
 	"github.com/rivgate/rivgate/conformance/report/reporttest"
 	"github.com/rivgate/rivgate/conformance/result"
 	"github.com/rivgate/rivgate/conformance/risk"
 	"github.com/rivgate/rivgate/conformance/scenario"
+	"github.com/rivgate/rivgate/internal/schematest"
 )
 
 var now = time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
@@ -24,36 +22,11 @@ var now = time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
 // validateSchema checks a report against docs/schema/report.schema.json.
 func validateSchema(t *testing.T, r *Report) {
 	t.Helper()
-	p := filepath.Join(reporttest.RepoRoot(t), "docs", "schema", "report.schema.json")
-	f, err := os.Open(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	doc, err := jsonschema.UnmarshalJSON(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := jsonschema.NewCompiler()
-	c.AssertFormat()
-	if err := c.AddResource("report.schema.json", doc); err != nil {
-		t.Fatal(err)
-	}
-	s, err := c.Compile("report.schema.json")
-	if err != nil {
-		t.Fatal(err)
-	}
 	b, err := json.Marshal(r)
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Validate(v); err != nil {
-		t.Fatalf("report.json does not match its schema: %v", err)
-	}
+	schematest.ValidateJSON(t, schematest.Compile(t, "report.schema.json"), "report.json", b)
 }
 
 func build(t *testing.T, dir string) *Report {

@@ -10,31 +10,15 @@ import (
 
 	"github.com/goccy/go-yaml"
 	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/rivgate/rivgate/internal/schematest"
 )
 
-// compileSchema compiles docs/schema/<name> with santhosh-tekuri/jsonschema
-// (draft 2020-12), the JSON Schema an editor would use for the YAML files.
+// compileSchema compiles docs/schema/<name>, the JSON Schema an editor
+// would use for the YAML files.
 func compileSchema(t *testing.T, name string) *jsonschema.Schema {
 	t.Helper()
-	p := filepath.Join(repoRoot(t), "docs", "schema", name)
-	f, err := os.Open(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	doc, err := jsonschema.UnmarshalJSON(f)
-	if err != nil {
-		t.Fatalf("%s: %v", p, err)
-	}
-	c := jsonschema.NewCompiler()
-	if err := c.AddResource(name, doc); err != nil {
-		t.Fatal(err)
-	}
-	s, err := c.Compile(name)
-	if err != nil {
-		t.Fatalf("compile %s: %v", name, err)
-	}
-	return s
+	return schematest.Compile(t, name)
 }
 
 // yamlToJSONValue turns a YAML file into the value a JSON Schema validator
