@@ -243,6 +243,7 @@ func TestTAKDownAtStart(t *testing.T) {
 	status, _ = b.call(t)
 	assert.Equal(t, http.StatusOK, status)
 	assert.Equal(t, "/from-tak", p.last(t).path)
+
 }
 
 // TestTAKDownAtStartWithCache: the local cache file written by an earlier
@@ -347,4 +348,30 @@ func TestTAKSlowAtStart(t *testing.T) {
 	assert.Regexp(t, slowTAK, s.message)
 	_, code := b.call(t)
 	assert.Equal(t, vpfault.VP008, code)
+}
+
+// TestTAKFastDecode: with tak.fast_decode the live TAK's answers are read
+// by the cache-file scanner; the gateway loads the same catalogue and
+// routes by it.
+func TestTAKFastDecode(t *testing.T) {
+	t.Parallel()
+	p := newProducer(t, nil)
+	sw := newTAKSwitch(t, liveTAK(t, p))
+	b := newTAKBed(t, sw, p, func(b *bed) { b.cfg.TAK.FastDecode = true })
+	s := b.waitState(t, "OK")
+	assert.Equal(t, http.StatusOK, s.ready)
+	assert.True(t, s.loaded)
+	status, code := b.call(t)
+	assert.Equal(t, http.StatusOK, status, "routed by the scanned catalogue (got %v)", code)
+	assert.Equal(t, "/from-tak", p.last(t).path)
+
+	// The key reaches the TAK client (off unless set).
+	for _, tt := range []struct {
+		yaml string
+		want bool
+	}{{"listen: {https: \"\", http: 127.0.0.1:0}\ntak: {url: http://127.0.0.1:1/tak}\n", false}, {"listen: {https: \"\", http: 127.0.0.1:0}\ntak: {url: http://127.0.0.1:1/tak, fast_decode: true}\n", true}} {
+		cfg, err := config.Parse("gateway.yaml", []byte(tt.yaml))
+		require.NoError(t, err)
+		assert.Equal(t, tt.want, takConfig(cfg, time.UTC).Client.FastDecode, tt.yaml)
+	}
 }

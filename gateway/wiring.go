@@ -22,9 +22,19 @@ func defaultStore(cfg *config.Config, log zerolog.Logger) (CatalogueStore, error
 	if err != nil {
 		return nil, fmt.Errorf("tak.timezone: %w", err)
 	}
+	tc := takConfig(cfg, loc)
+	s, err := tak.NewStore(tc, log)
+	if err != nil {
+		return nil, fmt.Errorf("tak: %w", err)
+	}
+	return &takStore{s: s, poll: tc.Poll}, nil
+}
+
+// takConfig is the catalogue store's configuration from the tak section.
+func takConfig(cfg *config.Config, loc *time.Location) tak.Config {
 	hl := cfg.TAK.HSALookup
 	dr := cfg.TAK.DefaultRouting
-	tc := tak.Config{
+	return tak.Config{
 		Files: cfg.TAK.Files, HSAFiles: cfg.TAK.HSAFiles, URL: cfg.TAK.URL, CacheFile: cfg.TAK.CacheFile,
 		Poll: cfg.TAK.Poll.D(), Location: loc,
 		HSALookup: tak.HSALookup{
@@ -35,13 +45,8 @@ func defaultStore(cfg *config.Config, log zerolog.Logger) (CatalogueStore, error
 			Disabled: !config.On(dr.Enabled), Delimiter: dr.Delimiter,
 			AllowedContracts: dr.AllowedContracts, AllowedSenders: dr.AllowedSenders,
 		},
-		Client: tak.ClientConfig{UserAgent: "rivgate-takclient", Timeout: cfg.TAK.Timeout.D(), MaxResponse: int64(cfg.TAK.MaxAnswer)},
+		Client: tak.ClientConfig{UserAgent: "rivgate-takclient", Timeout: cfg.TAK.Timeout.D(), MaxResponse: int64(cfg.TAK.MaxAnswer), FastDecode: cfg.TAK.FastDecode},
 	}
-	s, err := tak.NewStore(tc, log)
-	if err != nil {
-		return nil, fmt.Errorf("tak: %w", err)
-	}
-	return &takStore{s: s, poll: tc.Poll}, nil
 }
 
 // takStore adapts *tak.Store to CatalogueStore.
