@@ -243,6 +243,16 @@ func checkLeftovers(t *testing.T, dir, suite, key string) bool {
 	return true
 }
 
+// killKey makes the signing key the kill tests bundle with.
+func killKey(t *testing.T) string {
+	t.Helper()
+	key := filepath.Join(t.TempDir(), "key")
+	if code, log := rivgateRun(t, "conform", "keygen", "--out", key); code != 0 {
+		t.Fatalf("keygen: %d %s", code, log)
+	}
+	return key
+}
+
 // TestKillConformRun kills `conform run` at several points and checks what
 // it left. Not parallel with itself: each point is a process of its own.
 func TestKillConformRun(t *testing.T) {
@@ -252,10 +262,7 @@ func TestKillConformRun(t *testing.T) {
 	t.Parallel()
 	p := newE2EPKI(t)
 	suite := killSuite(t)
-	key := filepath.Join(t.TempDir(), "key")
-	if code, log := rivgateRun(t, "conform", "keygen", "--out", key); code != 0 {
-		t.Fatalf("keygen: %d %s", code, log)
-	}
+	key := killKey(t)
 	points := []killPoint{
 		{name: "listening, before any exchange", answers: 0},
 		{name: "at the first answer", answers: 1},
@@ -304,10 +311,7 @@ func TestKillConformBundle(t *testing.T) {
 	p := newE2EPKI(t)
 	suite := killSuite(t)
 	dir := runAndKill(t, p, suite, killPoint{answers: -1})
-	key := filepath.Join(t.TempDir(), "key")
-	if code, log := rivgateRun(t, "conform", "keygen", "--out", key); code != 0 {
-		t.Fatalf("keygen: %d %s", code, log)
-	}
+	key := killKey(t)
 	// A big configuration file makes the bundle take long enough to be
 	// killed in the middle of writing it.
 	big := filepath.Join(t.TempDir(), "big.bin")

@@ -207,16 +207,7 @@ func complete(dir string) error {
 	if why := run.Incomplete(); why != "" {
 		return fmt.Errorf("bundle %s: %w: %s", dir, ErrIncomplete, why)
 	}
-	var ids []string
-	for _, sc := range run.Scenarios {
-		for _, st := range sc.Steps {
-			ids = append(ids, st.Exchanges...)
-		}
-	}
-	for _, c := range run.Unexpected {
-		ids = append(ids, c.Exchange)
-	}
-	for _, id := range ids {
+	for _, id := range run.ExchangeIDs() {
 		ex, req, resp, err := exchange.Read(dir, id)
 		if err != nil {
 			return fmt.Errorf("bundle %s: %w: results.json names %s: %v", dir, ErrIncomplete, id, err)

@@ -417,19 +417,10 @@ func (h *Harness) writeResults(run *result.Run) error {
 // waitRecorded waits until the exchanges run names are on disk, at most as
 // long as the harness holds an answer and then some.
 func (h *Harness) waitRecorded(run *result.Run) {
-	var ids []string
-	for _, sc := range run.Scenarios {
-		for _, st := range sc.Steps {
-			ids = append(ids, st.Exchanges...)
-		}
-	}
-	for _, c := range run.Unexpected {
-		ids = append(ids, c.Exchange)
-	}
 	limit := h.suite.Defaults.ConsumerTimeout.Or(DefaultConsumerTimeout)
 	deadline := time.NewTimer(limit + grace(limit) + 10*time.Second)
 	defer deadline.Stop()
-	for _, id := range ids {
+	for _, id := range run.ExchangeIDs() {
 		h.recMu.Lock()
 		done := h.recording[id]
 		h.recMu.Unlock()

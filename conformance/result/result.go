@@ -189,6 +189,21 @@ func (r *Run) Incomplete() string {
 	return ""
 }
 
+// ExchangeIDs lists every exchange the results name: each step's, in
+// scenario and step order, then the unexpected calls'.
+func (r *Run) ExchangeIDs() []string {
+	var ids []string
+	for _, sc := range r.Scenarios {
+		for _, st := range sc.Steps {
+			ids = append(ids, st.Exchanges...)
+		}
+	}
+	for _, c := range r.Unexpected {
+		ids = append(ids, c.Exchange)
+	}
+	return ids
+}
+
 // Tool names the program that wrote the results.
 type Tool struct {
 	Name    string `json:"name"`

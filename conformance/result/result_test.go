@@ -41,6 +41,21 @@ func TestRecompute(t *testing.T) {
 	}
 }
 
+func TestExchangeIDs(t *testing.T) {
+	t.Parallel()
+	r := sample()
+	r.Scenarios[0].Steps[0].Exchanges = []string{"exchanges/0001", "exchanges/0002"}
+	r.Scenarios[1].Steps[1].Exchanges = []string{"exchanges/0004"}
+	r.Unexpected = []Check{{ID: "unexpected", Exchange: "exchanges/0003"}}
+	want := []string{"exchanges/0001", "exchanges/0002", "exchanges/0004", "exchanges/0003"}
+	if got := r.ExchangeIDs(); !slices.Equal(got, want) {
+		t.Fatalf("ExchangeIDs %v, want %v", got, want)
+	}
+	if got := (&Run{}).ExchangeIDs(); len(got) != 0 {
+		t.Fatalf("empty run names %v", got)
+	}
+}
+
 func TestJudge(t *testing.T) {
 	t.Parallel()
 	at := time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
