@@ -425,7 +425,7 @@ func (h *Harness) collect(ctx context.Context, done chan inject.Sent, a *inject.
 		case s := <-done:
 			return s, true
 		case p := <-h.incoming:
-			h.other(p, a, ns, sc, st, repeats, str, run)
+			h.other(p, a, ns, sc, st, repeats, str)
 		case <-ctx.Done():
 			return inject.Sent{}, false
 		}
@@ -440,7 +440,7 @@ func (h *Harness) observe(ctx context.Context, window time.Duration, a *inject.A
 	for {
 		select {
 		case p := <-h.incoming:
-			h.other(p, a, ns, sc, st, repeats, str, run)
+			h.other(p, a, ns, sc, st, repeats, str)
 		case <-t.C:
 			return
 		case <-ctx.Done():
@@ -456,7 +456,7 @@ func (h *Harness) observe(ctx context.Context, window time.Duration, a *inject.A
 // before the harness has seen that answer go out); what no step takes is
 // unexpected at the end.
 func (h *Harness) other(p *pending, a *inject.Answer, ns string, sc *scenario.Scenario, st *scenario.Step,
-	repeats *[]time.Time, str *result.Step, _ *result.Run) {
+	repeats *[]time.Time, str *result.Step) {
 	if a.IsFault() && contractOf(p.body) == ns {
 		ex := h.begin(sc.ID, st.ID+"-repeat", "repeat")
 		limit := h.suite.Defaults.ConsumerTimeout.Or(DefaultConsumerTimeout)
