@@ -202,18 +202,14 @@ func checkLeftovers(t *testing.T, dir, suite, key string) bool {
 		t.Fatalf("results.json after the kill does not read: %v", err)
 	}
 	// Every exchange results.json names is on disk, bodies as hashed.
-	for _, sc := range run.Scenarios {
-		for _, st := range sc.Steps {
-			for _, id := range st.Exchanges {
-				ex, req, resp, err := exchange.Read(dir, id)
-				if err != nil {
-					t.Errorf("results.json names %s: %v", id, err)
-					continue
-				}
-				if sha(req) != ex.Request.BodySHA256 || sha(resp) != ex.Response.BodySHA256 {
-					t.Errorf("%s: bodies differ from their hashes", id)
-				}
-			}
+	for _, id := range run.ExchangeIDs() {
+		ex, req, resp, err := exchange.Read(dir, id)
+		if err != nil {
+			t.Errorf("results.json names %s: %v", id, err)
+			continue
+		}
+		if sha(req) != ex.Request.BodySHA256 || sha(resp) != ex.Response.BodySHA256 {
+			t.Errorf("%s: bodies differ from their hashes", id)
 		}
 	}
 	t.Logf("left: results.json %s, %d scenario(s), %d exchange(s) named", map[bool]string{true: "complete", false: "marked incomplete"}[run.Incomplete() == ""],
