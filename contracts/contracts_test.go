@@ -17,8 +17,8 @@ import (
 	"golang.org/x/text/encoding/unicode"
 
 	"github.com/rivgate/rivgate/contracts"
-	"github.com/rivgate/rivgate/contracts/internal/rivtatest"
 	"github.com/rivgate/rivgate/contracts/rivta"
+	"github.com/rivgate/rivgate/internal/testutil/rivtatest"
 )
 
 // countPortTypeOperations counts wsdl:operation children of wsdl:portType in

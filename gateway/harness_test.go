@@ -11,7 +11,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -23,7 +22,8 @@ import (
 	"github.com/rivgate/rivgate/contracts/vpfault"
 	"github.com/rivgate/rivgate/gateway/config"
 	"github.com/rivgate/rivgate/internal/pki"
-	"github.com/rivgate/rivgate/internal/syncbuf"
+	"github.com/rivgate/rivgate/internal/testutil"
+	"github.com/rivgate/rivgate/internal/testutil/syncbuf"
 )
 
 // The tests here start real gateways: real TLS on 127.0.0.1:0 with
@@ -38,16 +38,10 @@ const (
 	scheduleNS   = "urn:riv:crm:scheduling:GetSubjectOfCareScheduleResponder:1"
 )
 
-func repoRoot(t testing.TB) string {
-	t.Helper()
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Dir(filepath.Dir(file))
-}
-
 // sharedRivta is ../shared/rivta next to the repository.
 func sharedRivta(t testing.TB) string {
 	t.Helper()
-	dir := filepath.Join(repoRoot(t), "..", "shared", "rivta")
+	dir := filepath.Join(testutil.RepoRoot(t), "..", "shared", "rivta")
 	if _, err := os.Stat(dir); err != nil {
 		t.Skipf("test data missing: %s (../shared/rivta next to the repository root)", dir)
 	}

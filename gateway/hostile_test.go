@@ -17,12 +17,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rivgate/rivgate/contracts/vpfault"
-	"github.com/rivgate/rivgate/internal/hostiletest"
 	"github.com/rivgate/rivgate/internal/pki"
+	"github.com/rivgate/rivgate/internal/testutil/hostiletest"
 )
 
 // The hostile XML corpus (issue 11, part 1): every input of
-// fixtures/hostile (small, committed) and the big ones internal/hostiletest
+// fixtures/hostile (small, committed) and the big ones internal/testutil/hostiletest
 // generates is sent to a real gateway over mutual TLS. Each must be
 // rejected with VP015 and a clear detail, fast, with bounded memory, and
 // without the producer seeing anything; the few the gateway documents as

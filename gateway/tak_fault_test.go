@@ -23,7 +23,7 @@ import (
 	"github.com/rivgate/rivgate/gateway/config"
 	"github.com/rivgate/rivgate/gateway/tak/takdata"
 	"github.com/rivgate/rivgate/gateway/tak/taktest"
-	"github.com/rivgate/rivgate/internal/hostiletest"
+	"github.com/rivgate/rivgate/internal/testutil/hostiletest"
 )
 
 // A failing TAK (issue 11, part 4): the live TAK is the tak package's

@@ -10,7 +10,7 @@
 #                                 the gateway at max rate (go tool pprof)
 #   ./scripts/bench.sh --help     every flag of the driver
 #
-# Builds rivgate and the bench's own programs (internal/benchkit),
+# Builds rivgate and the bench's own programs (tools/internal/benchkit),
 # installs nginx-light if missing, writes bench/results.json and ends with
 # "gateway/nginx throughput ratio: X.XX". Compare ratios within one run:
 # the machine is shared, absolute figures are noisy.
@@ -21,7 +21,7 @@ for a in "$@"; do
 	if [ "$a" = -h ] || [ "$a" = --help ]; then
 		sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
 		echo
-		exec go run ./internal/benchkit/cmd/bench --help
+		exec go run ./tools/bench --help
 	fi
 done
 
@@ -39,14 +39,13 @@ bin=$(mktemp -d "${TMPDIR:-/tmp}/rivgate-bench-bin.XXXXXX")
 trap 'rm -rf "$bin"' EXIT
 echo "bench.sh: building" >&2
 CGO_ENABLED=0 go build -trimpath -o "$bin/rivgate" ./cmd/rivgate
-go build -trimpath -o "$bin/benchprod" ./internal/benchkit/cmd/benchprod
-go build -trimpath -o "$bin/bench" ./internal/benchkit/cmd/bench
-go build -trimpath -o "$bin/gwprof" ./internal/benchkit/cmd/gwprof
-go build -trimpath -o "$bin/benchproxy" ./internal/benchkit/cmd/benchproxy
+go build -trimpath -o "$bin/benchprod" ./tools/benchprod
+go build -trimpath -o "$bin/bench" ./tools/bench
+go build -trimpath -o "$bin/benchproxy" ./tools/benchproxy
 
 rivta=""
 if [ -d ../shared/rivta/contracts ]; then rivta=$(cd ../shared/rivta && pwd); fi
 mkdir -p bench
 echo "bench.sh: loadavg $(cut -d' ' -f1-3 /proc/loadavg) before the run (figures are noisy when it is high)" >&2
-exec "$bin/bench" --rivgate "$bin/rivgate" --producer "$bin/benchprod" --gwprof "$bin/gwprof" --goproxy "$bin/benchproxy" --nginx "$nginx_bin" \
+exec "$bin/bench" --rivgate "$bin/rivgate" --producer "$bin/benchprod" --goproxy "$bin/benchproxy" --nginx "$nginx_bin" \
 	--rivta "$rivta" --out bench/results.json "$@"

@@ -15,5 +15,5 @@ cd "$(dirname "$0")/.."
 bin="$(mktemp -d)"
 trap 'rm -rf "$bin"' EXIT
 go build -o "$bin/rivgate" ./cmd/rivgate
-go build -o "$bin/soak" ./internal/soak/cmd/soak
+go build -o "$bin/soak" ./tools/soak
 "$bin/soak" --rivgate "$bin/rivgate" "$@"

@@ -17,16 +17,17 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/rivgate/rivgate/conformance/check"
-	"github.com/rivgate/rivgate/conformance/harness"
-	"github.com/rivgate/rivgate/conformance/record"
-	"github.com/rivgate/rivgate/conformance/result"
-	"github.com/rivgate/rivgate/conformance/scenario"
+	"github.com/rivgate/rivgate/conformance/author/record"
+	"github.com/rivgate/rivgate/conformance/judge/check"
+	"github.com/rivgate/rivgate/conformance/results/result"
+	"github.com/rivgate/rivgate/conformance/run/harness"
+	"github.com/rivgate/rivgate/conformance/suite/scenario"
 	"github.com/rivgate/rivgate/contracts/xsd"
 	"github.com/rivgate/rivgate/fixtures"
 	"github.com/rivgate/rivgate/gateway"
 	"github.com/rivgate/rivgate/gateway/config"
 	"github.com/rivgate/rivgate/internal/pki"
+	"github.com/rivgate/rivgate/internal/testutil"
 )
 
 // This test wires the two halves together, as cmd does: it needs both the
@@ -157,7 +158,7 @@ func callVisits(t *testing.T, c *http.Client, url, patient string) []byte {
 func TestRecordThenReplayThroughGateway(t *testing.T) {
 	t.Parallel()
 	p := newE2EPKI(t)
-	root, _ := filepath.Abs(filepath.Join("..", ".."))
+	root := testutil.RepoRoot(t)
 	okResp, err := os.ReadFile(filepath.Join(root, "fixtures", "suites", "demo-clinic", "responses", "visits-ok.xml"))
 	if err != nil {
 		t.Fatal(err)

@@ -21,8 +21,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rivgate/rivgate/conformance/exchange"
-	"github.com/rivgate/rivgate/conformance/result"
+	"github.com/rivgate/rivgate/conformance/results/exchange"
+	"github.com/rivgate/rivgate/conformance/results/result"
+	"github.com/rivgate/rivgate/internal/testutil"
 )
 
 // Issue 11: results and evidence are written so that a run killed with
@@ -39,10 +40,7 @@ import (
 func killSuite(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	root, err := filepath.Abs(filepath.Join("..", ".."))
-	if err != nil {
-		t.Fatal(err)
-	}
+	root := testutil.RepoRoot(t)
 	contracts, _ := filepath.Rel(dir, filepath.Join(root, "fixtures", "contracts", "demo_clinic_1.0"))
 	resp, _ := filepath.Rel(dir, filepath.Join(root, "fixtures", "suites", "demo-clinic", "responses", "visits-ok.xml"))
 	files := map[string]string{

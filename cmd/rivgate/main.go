@@ -13,15 +13,15 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/rivgate/rivgate/cmd/rivgate/internal/cliutil"
+	"github.com/rivgate/rivgate/cmd/rivgate/internal/conformcmd"
+	"github.com/rivgate/rivgate/cmd/rivgate/internal/contractcmd"
 	"github.com/rivgate/rivgate/cmd/rivgate/internal/demo"
-	"github.com/rivgate/rivgate/conformance/conformcmd"
-	"github.com/rivgate/rivgate/conformance/reportcmd"
-	"github.com/rivgate/rivgate/contracts/contractcmd"
-	"github.com/rivgate/rivgate/gateway/gatewaycmd"
-	"github.com/rivgate/rivgate/gateway/takcmd"
+	"github.com/rivgate/rivgate/cmd/rivgate/internal/gatewaycmd"
+	"github.com/rivgate/rivgate/cmd/rivgate/internal/pkicmd"
+	"github.com/rivgate/rivgate/cmd/rivgate/internal/reportcmd"
+	"github.com/rivgate/rivgate/cmd/rivgate/internal/takcmd"
 	"github.com/rivgate/rivgate/internal/buildinfo"
-	"github.com/rivgate/rivgate/internal/cliutil"
-	"github.com/rivgate/rivgate/internal/pki/pkicmd"
 )
 
 func main() {

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rivgate/rivgate/internal/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -175,8 +176,7 @@ func copyRepo(t *testing.T, root, dst string) {
 // must exist; `<!-- readme-test: exit=N -->` expects exit status N.
 func TestREADMECommands(t *testing.T) {
 	t.Parallel()
-	root, err := filepath.Abs(filepath.Join("..", ".."))
-	require.NoError(t, err)
+	root := testutil.RepoRoot(t)
 	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
 	require.NoError(t, err)
 	blocks := readmeBlocks(t, string(readme))
@@ -266,8 +266,7 @@ func TestBuildScript(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: builds the whole binary without the race detector")
 	}
-	root, err := filepath.Abs(filepath.Join("..", ".."))
-	require.NoError(t, err)
+	root := testutil.RepoRoot(t)
 	out := filepath.Join(t.TempDir(), "rivgate")
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()

@@ -6,29 +6,14 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/rivgate/rivgate/internal/testutil"
 	"github.com/stretchr/testify/require"
 )
 
 // sharedDir finds ../shared/rivta beside the module root, or skips.
 func sharedDir(t testing.TB, sub string) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	require.NoError(t, err)
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test directory")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "rivta", sub)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("%s missing: the real RIV-TA samples in ../shared/rivta beside the checkout are this test's input", p)
-	}
-	return p
+	return testutil.Shared(t, sub)
 }
 
 // vpTestfile reads a file from VP's own testfiles.

@@ -11,10 +11,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rivgate/rivgate/contracts"
-	"github.com/rivgate/rivgate/contracts/internal/rivtatest"
 	"github.com/rivgate/rivgate/contracts/rivta"
 	"github.com/rivgate/rivgate/contracts/sample"
 	"github.com/rivgate/rivgate/contracts/xsd"
+	"github.com/rivgate/rivgate/internal/testutil/rivtatest"
 )
 
 // exceptions reads testdata/exceptions.md: operations (folder/operation

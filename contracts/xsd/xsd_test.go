@@ -18,8 +18,8 @@ import (
 	"golang.org/x/text/encoding/unicode"
 
 	"github.com/rivgate/rivgate/contracts"
-	"github.com/rivgate/rivgate/contracts/internal/rivtatest"
 	"github.com/rivgate/rivgate/contracts/xsd"
+	"github.com/rivgate/rivgate/internal/testutil/rivtatest"
 )
 
 const (

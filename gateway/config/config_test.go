@@ -2,11 +2,11 @@ package config
 
 import (
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/rivgate/rivgate/internal/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -128,7 +128,7 @@ func TestByteSize(t *testing.T) {
 // TestExampleConfigInFixtures keeps fixtures/gateway/gateway.yaml valid.
 func TestExampleConfigInFixtures(t *testing.T) {
 	t.Parallel()
-	path := filepath.Join("..", "..", "fixtures", "gateway", "gateway.yaml")
+	path := testutil.Fixture(t, "gateway", "gateway.yaml")
 	if _, err := os.Stat(path); err != nil {
 		t.Skipf("example config missing: %v", err)
 	}

@@ -12,7 +12,6 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 
@@ -20,16 +19,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rivgate/rivgate/internal/pki"
+	"github.com/rivgate/rivgate/internal/testutil"
 )
 
 func sharedDir(t *testing.T) string {
 	t.Helper()
-	_, file, _, _ := runtime.Caller(0)
-	dir := filepath.Join(filepath.Dir(file), "..", "..", "..", "shared", "rivta")
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("test data missing: %s (../shared/rivta next to the repository)", dir)
-	}
-	return dir
+	return testutil.Shared(t)
 }
 
 func TestDecodeDNValueHexForm(t *testing.T) {

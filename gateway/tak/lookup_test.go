@@ -13,6 +13,7 @@ import (
 	"github.com/rivgate/rivgate/gateway/tak/takdata"
 	"github.com/rivgate/rivgate/gateway/tak/takformat"
 	"github.com/rivgate/rivgate/gateway/tak/taktest"
+	"github.com/rivgate/rivgate/internal/testutil"
 )
 
 // Names from skltp/takdatahandler's TestTakDataDefines.
@@ -282,7 +283,7 @@ func TestFaultDetails(t *testing.T) {
 // GetSupportedServiceContracts from tak-core's export.json, as KAT does.
 func TestPlatformQueries(t *testing.T) {
 	t.Parallel()
-	d, err := takformat.ReadFile(taktest.Shared(t, "samples", "skltp-tak", "tak-core", "src", "test", "resources", "export.json"), takformat.Options{})
+	d, err := takformat.ReadFile(testutil.Shared(t, "samples", "skltp-tak", "tak-core", "src", "test", "resources", "export.json"), takformat.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

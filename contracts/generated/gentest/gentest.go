@@ -19,37 +19,16 @@ import (
 	"sort"
 	"strings"
 	"testing"
-)
 
-// ModuleRoot is the directory holding go.mod, found upwards from the
-// working directory (a package directory under go test).
-func ModuleRoot(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatalf("working directory: %v", err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the working directory")
-		}
-		dir = parent
-	}
-}
+	"github.com/rivgate/rivgate/internal/testutil"
+)
 
 // RivtaDir is ../shared/rivta relative to the module root; the test skips,
 // saying so, when it is absent.
 func RivtaDir(t testing.TB) string {
 	t.Helper()
-	dir := filepath.Join(ModuleRoot(t), "..", "shared", "rivta")
-	if _, err := os.Stat(filepath.Join(dir, "contracts")); err != nil {
-		t.Skipf("RIV-TA test data missing at %s (the shared rivta directory beside the repository): %v", dir, err)
-	}
-	return dir
+	testutil.Shared(t, "contracts")
+	return testutil.Shared(t)
 }
 
 // Xmllint returns the xmllint path or skips the test.

@@ -16,6 +16,7 @@ import (
 	"github.com/rivgate/rivgate/gateway/tak/takdata"
 	"github.com/rivgate/rivgate/gateway/tak/takformat"
 	"github.com/rivgate/rivgate/gateway/tak/taktest"
+	"github.com/rivgate/rivgate/internal/testutil"
 )
 
 // stripOrigin drops what differs by source: where an entry was read.
@@ -121,7 +122,7 @@ func TestRequestShape(t *testing.T) {
 		t.Fatal(err)
 	}
 	xmllint, lintErr := exec.LookPath("xmllint")
-	xsd := taktest.Shared(t, "contracts", "skltp_tak_vagval_2.0", "schemas", "interactions", "vagvalsInfo", "vagvalsinfo-sokvagvalsinfo-2.0.xsd")
+	xsd := testutil.Shared(t, "contracts", "skltp_tak_vagval_2.0", "schemas", "interactions", "vagvalsInfo", "vagvalsinfo-sokvagvalsinfo-2.0.xsd")
 	ops := map[string]bool{}
 	for _, req := range tak.Received() {
 		for h, want := range map[string]string{"SOAPAction": `""`, "Content-Type": "text/xml; charset=UTF-8", "User-Agent": "rivgate-test/1"} {

@@ -2,27 +2,19 @@ package takformat
 
 import (
 	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/rivgate/rivgate/internal/testutil"
 )
 
 func sharedSample(t testing.TB, rel ...string) []byte {
 	t.Helper()
-	dir, _ := os.Getwd()
-	root := ""
-	for range 16 {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			root = dir
-			break
-		}
-		dir = filepath.Dir(dir)
-	}
-	p := filepath.Join(append([]string{root, "..", "shared", "rivta"}, rel...)...)
+	p := testutil.Shared(t, rel...)
 	b, err := os.ReadFile(p)
 	if err != nil {
-		t.Skipf("shared RIV-TA sample %s missing (tests read ../shared/rivta next to the repository): %v", p, err)
+		t.Fatal(err)
 	}
 	return b
 }

@@ -10,14 +10,15 @@ import (
 	"github.com/rivgate/rivgate/gateway/tak/takdata"
 	"github.com/rivgate/rivgate/gateway/tak/takformat"
 	"github.com/rivgate/rivgate/gateway/tak/taktest"
+	"github.com/rivgate/rivgate/internal/testutil"
 )
 
 func exportJSON(t *testing.T) string {
-	return taktest.Shared(t, "samples", "skltp-tak", "tak-core", "src", "test", "resources", "export.json")
+	return testutil.Shared(t, "samples", "skltp-tak", "tak-core", "src", "test", "resources", "export.json")
 }
 
 func dumpZip(t *testing.T) string {
-	return taktest.Shared(t, "samples", "skltp-tak", "tak-integration", "export", "test", "takdump_ntjp_test.json.zip")
+	return testutil.Shared(t, "samples", "skltp-tak", "tak-integration", "export", "test", "takdump_ntjp_test.json.zip")
 }
 
 // TestPubVersionJSON reads tak-core's export.json (numeric relationships,
@@ -143,7 +144,7 @@ func TestConvertMatrix(t *testing.T) {
 		"vp-behorigheter": taktest.VPPermissions(t),
 		"export.json":     exportJSON(t),
 		"ntjp-dump.zip":   dumpZip(t),
-		"example.yaml":    taktest.ModuleRoot(t) + "/fixtures/tak/example.yaml",
+		"example.yaml":    testutil.RepoRoot(t) + "/fixtures/tak/example.yaml",
 	}
 	for name, path := range sources {
 		for _, f := range []takformat.Format{takformat.YAML, takformat.Cache, takformat.JSON} {

@@ -7,13 +7,13 @@ import (
 	"time"
 
 	"github.com/rivgate/rivgate/gateway/tak/takformat"
-	"github.com/rivgate/rivgate/gateway/tak/taktest"
+	"github.com/rivgate/rivgate/internal/testutil"
 )
 
 // TestYAMLExample reads the README's example in fixtures/tak.
 func TestYAMLExample(t *testing.T) {
 	t.Parallel()
-	path := filepath.Join(taktest.ModuleRoot(t), "fixtures", "tak", "example.yaml")
+	path := filepath.Join(testutil.RepoRoot(t), "fixtures", "tak", "example.yaml")
 	d, err := takformat.ReadFile(path, opts(t))
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	"github.com/rivgate/rivgate/gateway/tak/takformat"
 	"github.com/rivgate/rivgate/gateway/tak/taklint"
 	"github.com/rivgate/rivgate/gateway/tak/taktest"
+	"github.com/rivgate/rivgate/internal/testutil"
 )
 
 const ns = "urn:riv:crm:scheduling:GetSubjectOfCareScheduleResponder:1"
@@ -91,7 +92,7 @@ func TestRules(t *testing.T) {
 // switch-over dates, give no findings.
 func TestClean(t *testing.T) {
 	t.Parallel()
-	d, err := takformat.ReadFile(taktest.ModuleRoot(t)+"/fixtures/tak/example.yaml", takformat.Options{})
+	d, err := takformat.ReadFile(testutil.RepoRoot(t)+"/fixtures/tak/example.yaml", takformat.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,61 +3,27 @@
 package taktest
 
 import (
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/rivgate/rivgate/contracts/rivta"
 	"github.com/rivgate/rivgate/gateway/tak/takdata"
+	"github.com/rivgate/rivgate/internal/testutil"
 )
-
-// ModuleRoot is the directory holding go.mod, found from the working
-// directory upwards.
-func ModuleRoot(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for range 32 {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			break
-		}
-		dir = parent
-	}
-	t.Fatal("go.mod not found above the test's directory")
-	return ""
-}
-
-// Shared returns a path under ../shared/rivta (next to the repository) and
-// skips the test, saying so, when the shared data is absent.
-func Shared(t testing.TB, rel ...string) string {
-	t.Helper()
-	p := filepath.Join(append([]string{ModuleRoot(t), "..", "shared", "rivta"}, rel...)...)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("shared RIV-TA sample %s missing (tests read ../shared/rivta next to the repository): %v", p, err)
-	}
-	return p
-}
 
 // VP's TAK and HSA test data, the inputs of VP's own integration tests.
 func VPRoutes(t testing.TB) string {
-	return Shared(t, "samples", "skltp-vp", "takdata", "tak-vagval-test.xml")
+	return testutil.Shared(t, "samples", "skltp-vp", "takdata", "tak-vagval-test.xml")
 }
 
 // VPPermissions is VP's tak-behorigheter-test.xml.
 func VPPermissions(t testing.TB) string {
-	return Shared(t, "samples", "skltp-vp", "takdata", "tak-behorigheter-test.xml")
+	return testutil.Shared(t, "samples", "skltp-vp", "takdata", "tak-behorigheter-test.xml")
 }
 
 // VPHSA returns VP's hsacache.xml and hsacachecomplementary.xml.
 func VPHSA(t testing.TB) []string {
-	return []string{Shared(t, "samples", "skltp-vp", "hsacache.xml"), Shared(t, "samples", "skltp-vp", "hsacachecomplementary.xml")}
+	return []string{testutil.Shared(t, "samples", "skltp-vp", "hsacache.xml"), testutil.Shared(t, "samples", "skltp-vp", "hsacachecomplementary.xml")}
 }
 
 // R is a route valid forever.

@@ -14,7 +14,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/rivgate/rivgate/conformance/harness"
+	"github.com/rivgate/rivgate/conformance/run/harness"
 	"github.com/rivgate/rivgate/contracts/rivta"
 	"github.com/rivgate/rivgate/contracts/vpfault"
 )

@@ -23,11 +23,11 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/rivgate/rivgate/conformance/decision"
-	"github.com/rivgate/rivgate/conformance/report"
-	"github.com/rivgate/rivgate/conformance/scenario"
+	"github.com/rivgate/rivgate/cmd/rivgate/internal/cliutil"
+	"github.com/rivgate/rivgate/conformance/judge/decision"
+	"github.com/rivgate/rivgate/conformance/publish/report"
+	"github.com/rivgate/rivgate/conformance/suite/scenario"
 	"github.com/rivgate/rivgate/fixtures"
-	"github.com/rivgate/rivgate/internal/cliutil"
 )
 
 // Options configure a demo run.

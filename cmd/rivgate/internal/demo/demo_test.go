@@ -21,12 +21,12 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/rivgate/rivgate/conformance/decision"
-	"github.com/rivgate/rivgate/conformance/evidence"
-	"github.com/rivgate/rivgate/conformance/report"
-	"github.com/rivgate/rivgate/conformance/result"
-	"github.com/rivgate/rivgate/internal/cliutil"
-	"github.com/rivgate/rivgate/internal/syncbuf"
+	"github.com/rivgate/rivgate/cmd/rivgate/internal/cliutil"
+	"github.com/rivgate/rivgate/conformance/judge/decision"
+	"github.com/rivgate/rivgate/conformance/publish/evidence"
+	"github.com/rivgate/rivgate/conformance/publish/report"
+	"github.com/rivgate/rivgate/conformance/results/result"
+	"github.com/rivgate/rivgate/internal/testutil/syncbuf"
 )
 
 // settledGoroutines waits (bounded) until at most want goroutines run and

@@ -16,9 +16,9 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/rivgate/rivgate/conformance/harness"
-	"github.com/rivgate/rivgate/conformance/result"
-	"github.com/rivgate/rivgate/conformance/scenario"
+	"github.com/rivgate/rivgate/conformance/results/result"
+	"github.com/rivgate/rivgate/conformance/run/harness"
+	"github.com/rivgate/rivgate/conformance/suite/scenario"
 	"github.com/rivgate/rivgate/fixtures"
 	"github.com/rivgate/rivgate/gateway"
 	"github.com/rivgate/rivgate/gateway/config"

@@ -14,10 +14,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/rivgate/rivgate/conformance/decision"
-	"github.com/rivgate/rivgate/conformance/evidence"
-	"github.com/rivgate/rivgate/conformance/report"
-	"github.com/rivgate/rivgate/conformance/risk"
+	"github.com/rivgate/rivgate/conformance/judge/decision"
+	"github.com/rivgate/rivgate/conformance/publish/evidence"
+	"github.com/rivgate/rivgate/conformance/publish/report"
+	"github.com/rivgate/rivgate/conformance/suite/risk"
 	"github.com/rivgate/rivgate/gateway"
 )
 

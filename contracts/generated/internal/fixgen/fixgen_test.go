@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/rivgate/rivgate/contracts/generated/gentest"
+	"github.com/rivgate/rivgate/internal/testutil"
 )
 
 // TestGeneratedUpToDate runs scripts/gen-contracts.sh into a temporary
@@ -19,7 +20,7 @@ func TestGeneratedUpToDate(t *testing.T) {
 		t.Skip("-short: regenerating with gowsdl takes a while")
 	}
 	rivta := gentest.RivtaDir(t)
-	root := gentest.ModuleRoot(t)
+	root := testutil.RepoRoot(t)
 	out := t.TempDir()
 	cmd := exec.Command("bash", filepath.Join(root, "scripts", "gen-contracts.sh"), out)
 	cmd.Dir = root

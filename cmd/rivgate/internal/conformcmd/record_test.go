@@ -1,0 +1,93 @@
+package conformcmd
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rivgate/rivgate/cmd/rivgate/internal/cliutil"
+	"github.com/rivgate/rivgate/internal/testutil"
+	"github.com/rivgate/rivgate/internal/testutil/syncbuf"
+)
+
+// TestRecordCommand runs `rivgate record --max 1` with certificate files
+// on both sides, sends one call through it and checks the suite it writes
+// loads with `conform run`'s loader and holds no personnummer.
+func TestRecordCommand(t *testing.T) {
+	t.Parallel()
+	f := writePKI(t)
+	pair, err := tls.LoadX509KeyPair(f.serverCert, f.serverKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, _ := os.ReadFile(filepath.Join(testutil.RepoRoot(t), "fixtures", "suites", "demo-clinic", "responses", "visits-ok.xml"))
+	producer := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.TLS == nil || len(r.TLS.PeerCertificates) == 0 {
+			http.Error(w, "client certificate required", http.StatusForbidden)
+			return
+		}
+		w.Header().Set("Content-Type", "text/xml; charset=UTF-8")
+		_, _ = w.Write(resp)
+	}))
+	producer.TLS = &tls.Config{Certificates: []tls.Certificate{pair}, ClientAuth: tls.RequireAnyClientCert}
+	producer.StartTLS()
+	defer producer.Close()
+
+	out := filepath.Join(t.TempDir(), "rec")
+	cmd := NewRecord()
+	var stdout bytes.Buffer
+	stderr := &syncbuf.Buffer{}
+	cmd.SetOut(&stdout)
+	cmd.SetErr(stderr)
+	cmd.SilenceUsage, cmd.SilenceErrors = true, true
+	cmd.SetArgs([]string{"--listen", "127.0.0.1:0", "--upstream", producer.URL, "--out", out, "--max", "1", "--for", "30s",
+		"--contracts", filepath.Join(testutil.RepoRoot(t), "fixtures", "contracts", "demo_clinic_1.0"),
+		"--cert", f.serverCert, "--key", f.serverKey, "--client-ca", f.ca,
+		"--upstream-cert", f.clientCert, "--upstream-key", f.clientKey, "--upstream-ca", f.ca})
+	done := make(chan error, 1)
+	go func() { done <- cmd.ExecuteContext(context.Background()) }()
+	addrRE := regexp.MustCompile(`consumers call https://([0-9.:]+)/`)
+	var addr string
+	for deadline := time.Now().Add(10 * time.Second); addr == "" && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if m := addrRE.FindStringSubmatch(stderr.String()); m != nil {
+			addr = m[1]
+		}
+	}
+	if addr == "" {
+		t.Fatalf("recorder did not start: %s", stderr.String())
+	}
+	clientPair, _ := tls.LoadX509KeyPair(f.clientCert, f.clientKey)
+	pool, _ := loadPool(f.ca, "ca")
+	c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{Certificates: []tls.Certificate{clientPair}, RootCAs: pool}}}
+	req, _ := os.ReadFile(filepath.Join(testutil.RepoRoot(t), "fixtures", "suites", "demo-clinic", "requests", "get-visits.xml"))
+	r, err := c.Post("https://"+addr+"/", "text/xml; charset=UTF-8", bytes.NewReader(req))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Body.Close()
+	if err := <-done; cliutil.Code(err) != 0 {
+		t.Fatalf("record: %v\n%s", err, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "recorded 1 exchange(s)") {
+		t.Fatalf("stdout %q", stdout.String())
+	}
+	suite, err := loadSuite(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if suite.Consumer.HSAID != "SE2321000016-DEMOCONS" || len(suite.Scenarios[0].Steps) != 1 {
+		t.Fatalf("suite %+v", suite)
+	}
+	written, _ := os.ReadFile(filepath.Join(out, "responses", "001-GetVisits.xml"))
+	if bytes.Contains(written, []byte("191212121212")) || !bytes.Contains(written, []byte("<core:start>")) {
+		t.Fatalf("recorded response not scrubbed: %s", written)
+	}
+}

@@ -1,0 +1,130 @@
+// Package gatewaycmd provides the `rivgate gateway` command: run the
+// gateway from gateway.yaml, or check that file and exit.
+package gatewaycmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/rs/zerolog"
+	"github.com/spf13/cobra"
+
+	"github.com/rivgate/rivgate/cmd/rivgate/internal/cliutil"
+	"github.com/rivgate/rivgate/gateway"
+	"github.com/rivgate/rivgate/gateway/config"
+	"github.com/rivgate/rivgate/internal/buildinfo"
+)
+
+// New returns the `gateway` command.
+func New() *cobra.Command {
+	var file string
+	var check bool
+	var prof profileOptions
+	cmd := &cobra.Command{
+		Use:   "gateway -c gateway.yaml",
+		Short: "Run the mutual-TLS SOAP routing gateway (VP's behaviour, driven by TAK)",
+		Long: `Run the gateway: RIV-TA calls are routed by the contract namespace of the
+first Body child and the receiver in To/LogicalAddress, authorised from the
+TAK catalogue, and streamed to producers; failures are answered with VP's own
+faults (VP002-VP015).
+
+Signals: SIGHUP reloads the catalogue and all certificates (new handshakes use
+the new ones); SIGTERM or Ctrl-C stops accepting calls, drains in-flight calls
+(shutdown.drain) and exits.
+
+With --check the configuration is validated (keys, values, certificate and
+CA files, contract directory, TAK sources) and the command exits: 0 when
+everything loads, 2 with every problem named by file, line and key.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if file == "" {
+				return cliutil.BadInput("missing -c gateway.yaml")
+			}
+			cfg, err := config.Load(file)
+			if err != nil {
+				return cliutil.BadInput("%w", err)
+			}
+			if check {
+				return runCheck(cmd.Context(), cmd.OutOrStdout(), cfg)
+			}
+			stopProfile, err := prof.start()
+			if err != nil {
+				return err
+			}
+			runErr := run(cmd.Context(), cmd.ErrOrStderr(), cfg)
+			return errors.Join(runErr, stopProfile())
+		},
+	}
+	cmd.Flags().StringVarP(&file, "config", "c", "", "gateway configuration file (YAML)")
+	cmd.Flags().BoolVar(&check, "check", false, "validate the configuration and its files, then exit")
+	prof.addFlags(cmd)
+	return cmd
+}
+
+func newLogger(w io.Writer, cfg *config.Config) zerolog.Logger {
+	lvl, err := zerolog.ParseLevel(cfg.Logging.Level)
+	if err != nil {
+		lvl = zerolog.InfoLevel
+	}
+	return zerolog.New(w).Level(lvl).With().Timestamp().Str("instance", cfg.Instance.ID).Logger()
+}
+
+func runCheck(ctx context.Context, out io.Writer, cfg *config.Config) error {
+	g, err := gateway.New(cfg, gateway.Deps{Logger: zerolog.Nop()})
+	if err != nil {
+		return cliutil.BadInput("%s: %w", cfg.File, err)
+	}
+	res := g.CheckCatalogue(ctx)
+	if !res.OK {
+		return cliutil.BadInput("%s: TAK sources: %s", cfg.File, res.Message)
+	}
+	fmt.Fprintf(out, "%s: OK (instance %q, https %q, http %q, admin %q; catalogue: %s)\n",
+		cfg.File, cfg.Instance.Name, cfg.Listen.HTTPS, cfg.Listen.HTTP, cfg.Listen.Admin, res.Message)
+	return nil
+}
+
+func run(ctx context.Context, logw io.Writer, cfg *config.Config) error {
+	log := newLogger(logw, cfg)
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	g, err := gateway.New(cfg, gateway.Deps{Logger: log, Registry: reg, Version: buildinfo.Get().Version})
+	if err != nil {
+		return cliutil.BadInput("%s: %w", cfg.File, err)
+	}
+	// Catch SIGHUP before serving, so an early one reloads instead of
+	// killing the process.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	if err := g.Start(ctx); err != nil {
+		return fmt.Errorf("start gateway: %w", err)
+	}
+	log.Info().Str("config", cfg.File).Str("version", buildinfo.Get().Version).Msg("gateway started")
+	for {
+		select {
+		case <-hup:
+			g.Reload(ctx)
+		case <-ctx.Done():
+			log.Info().Dur("drain", cfg.Shutdown.Drain.D()).Msg("shutting down: draining in-flight calls")
+			dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.Shutdown.Drain.D())
+			err := g.Shutdown(dctx)
+			cancel()
+			if err != nil && !errors.Is(err, context.DeadlineExceeded) {
+				return fmt.Errorf("shutdown: %w", err)
+			}
+			if err != nil {
+				log.Warn().Msg("drain time over: in-flight calls were cut")
+			}
+			log.Info().Time("at", time.Now()).Msg("gateway stopped")
+			return nil
+		}
+	}
+}

@@ -1,0 +1,169 @@
+package gatewaycmd
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/rivgate/rivgate/cmd/rivgate/internal/cliutil"
+	"github.com/rivgate/rivgate/gateway/config"
+	"github.com/rivgate/rivgate/internal/pki"
+	"github.com/rivgate/rivgate/internal/testutil"
+)
+
+// writeSetup makes a PKI, a TAK file and a gateway.yaml on 127.0.0.1:0.
+func writeSetup(t *testing.T, extra string) string {
+	t.Helper()
+	dir := t.TempDir()
+	ca, err := pki.NewCA("cmd test CA")
+	require.NoError(t, err)
+	srv, err := ca.IssueServer(pki.Options{})
+	require.NoError(t, err)
+	_, _, err = srv.WriteFiles(dir, "server")
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "ca.pem"), ca.CertPEM, 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "tak.yaml"), []byte("routes:\n  - {receiver: R, contract: 'urn:riv:a:BResponder:1', profile: RIVTABP21, address: 'http://127.0.0.1:1/x'}\n"), 0o644))
+	cfg := `instance: {name: "Cmd Test", id: cmd-1}
+listen: {https: "127.0.0.1:0", admin: "127.0.0.1:0"}
+tls: {cert: server.pem, key: server.key, client_ca: ca.pem}
+tak: {files: [tak.yaml], poll: 0s}
+` + extra
+	path := filepath.Join(dir, "gateway.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(cfg), 0o644))
+	return path
+}
+
+func execute(ctx context.Context, args ...string) (string, string, error) {
+	cmd := New()
+	var out, errb bytes.Buffer
+	cmd.SetOut(&out)
+	cmd.SetErr(&errb)
+	cmd.SetArgs(args)
+	err := cmd.ExecuteContext(ctx)
+	return out.String(), errb.String(), err
+}
+
+func TestCheck(t *testing.T) {
+	t.Parallel()
+	good := writeSetup(t, "")
+	tests := []struct {
+		name     string
+		path     string
+		wantCode int
+		want     string
+	}{
+		{"valid config and files", good, cliutil.ExitOK, "OK"},
+		{"unknown key names file and line", writeSetup(t, "limits: {max_bodyy: 1MiB}\n"), cliutil.ExitBadInput, `gateway.yaml:5:`},
+		{"explicit empty contracts dir", writeSetup(t, "contracts: {dir: ''}\n"), cliutil.ExitOK, "OK"},
+		{"no -c", "", cliutil.ExitBadInput, "missing -c"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			args := []string{"--check"}
+			if tt.path != "" {
+				args = append(args, "-c", tt.path)
+			}
+			out, _, err := execute(t.Context(), args...)
+			assert.Equal(t, tt.wantCode, cliutil.Code(err))
+			msg := out
+			if err != nil {
+				msg += err.Error()
+			}
+			assert.Contains(t, msg, tt.want)
+		})
+	}
+	broken := writeSetup(t, "")
+	require.NoError(t, os.Remove(filepath.Join(filepath.Dir(broken), "tak.yaml")))
+	_, _, err := execute(t.Context(), "--check", "-c", broken)
+	assert.Equal(t, cliutil.ExitBadInput, cliutil.Code(err))
+	assert.Contains(t, err.Error(), "tak.yaml")
+	key := writeSetup(t, "")
+	require.NoError(t, os.WriteFile(filepath.Join(filepath.Dir(key), "server.key"), []byte("junk"), 0o600))
+	_, _, err = execute(t.Context(), "--check", "-c", key)
+	assert.Equal(t, cliutil.ExitBadInput, cliutil.Code(err))
+	assert.Contains(t, err.Error(), "server.key")
+}
+
+// TestExampleFixtureChecks: fixtures/gateway/gateway.yaml passes --check
+// once its PKI exists (made here in a copy of the folder).
+func TestExampleFixtureChecks(t *testing.T) {
+	t.Parallel()
+	src := testutil.Fixture(t, "gateway")
+	dir := t.TempDir()
+	for _, f := range []string{"gateway.yaml", "tak.yaml"} {
+		b, err := os.ReadFile(filepath.Join(src, f))
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(dir, f), b, 0o644))
+	}
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "pki"), 0o755))
+	ca, err := pki.NewCA("fixture CA")
+	require.NoError(t, err)
+	srv, err := ca.IssueServer(pki.Options{})
+	require.NoError(t, err)
+	_, _, err = srv.WriteFiles(filepath.Join(dir, "pki"), "server")
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "pki", "ca.pem"), ca.CertPEM, 0o644))
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "..", "contracts"), 0o755))
+	cfg, err := config.Load(filepath.Join(dir, "gateway.yaml"))
+	require.NoError(t, err)
+	cfg.Contracts.Dir = ""
+	require.NoError(t, runCheck(t.Context(), &bytes.Buffer{}, cfg))
+}
+
+type syncBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
+func (s *syncBuf) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+// TestRunServesAndStopsOnCancel: the command serves until its context ends
+// (SIGTERM in main), then drains and returns cleanly.
+func TestRunServesAndStopsOnCancel(t *testing.T) {
+	t.Parallel()
+	path := writeSetup(t, "")
+	cfg, err := config.Load(path)
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(t.Context())
+	logs := &syncBuf{}
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, logs, cfg) }()
+	re := regexp.MustCompile(`"listener":"admin","addr":"([^"]+)"`)
+	var admin string
+	require.Eventually(t, func() bool {
+		m := re.FindStringSubmatch(logs.String())
+		if m != nil {
+			admin = m[1]
+		}
+		return m != nil
+	}, 10*time.Second, 10*time.Millisecond)
+	resp, err := http.Get("http://" + admin + "/readyz")
+	require.NoError(t, err)
+	_ = resp.Body.Close()
+	assert.Equal(t, 200, resp.StatusCode)
+	require.Eventually(t, func() bool { return strings.Contains(logs.String(), "gateway started") }, 10*time.Second, 10*time.Millisecond)
+	// SIGHUP to ourselves: the command has caught it since before it served.
+	require.NoError(t, syscall.Kill(os.Getpid(), syscall.SIGHUP))
+	require.Eventually(t, func() bool { return strings.Contains(logs.String(), `"message":"reload"`) }, 10*time.Second, 10*time.Millisecond)
+	cancel()
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("gateway did not stop")
+	}
+	assert.Contains(t, logs.String(), "gateway stopped")
+}

@@ -1,0 +1,228 @@
+package assess
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"time"
+
+	"github.com/rivgate/rivgate/conformance/judge/decision"
+	"github.com/rivgate/rivgate/conformance/results/exchange"
+)
+
+// RecordFile is the record in a run's output directory.
+const RecordFile = "assessment.json"
+
+// RecordFormat identifies the record's format and version.
+const RecordFormat = "rivgate-assessment/1"
+
+// AttachmentsDir is where attached files are copied, per item.
+const AttachmentsDir = "attachments"
+
+// Record is assessment.json: every verdict, the declaration and every
+// override, in the order they were recorded (earlier ones are kept; the
+// latest per item counts).
+type Record struct {
+	Format      string              `json:"format"`
+	Reviews     []Review            `json:"reviews"`
+	Declaration *Declaration        `json:"declaration,omitempty"`
+	Overrides   []decision.Override `json:"overrides,omitempty"`
+}
+
+// Review is a reviewer's verdict on a document-review item.
+type Review struct {
+	Item        string       `json:"item"`
+	Verdict     string       `json:"verdict"` // pass or fail
+	Note        string       `json:"note"`
+	By          string       `json:"by"`
+	At          time.Time    `json:"at"`
+	Attachments []Attachment `json:"attachments,omitempty"`
+}
+
+// Attachment is a file copied into the output directory.
+type Attachment struct {
+	Name   string `json:"name"` // the original base name
+	Path   string `json:"path"` // relative to the output directory
+	SHA256 string `json:"sha256"`
+	Size   int64  `json:"size"`
+}
+
+// Declaration is the supplier's declaration.
+type Declaration struct {
+	By          string       `json:"by"`
+	Org         string       `json:"org"`
+	Statement   string       `json:"statement"`
+	At          time.Time    `json:"at"`
+	Attachments []Attachment `json:"attachments,omitempty"`
+}
+
+// ReadRecord reads dir/assessment.json; an empty record when there is none.
+func ReadRecord(dir string) (*Record, error) {
+	p := filepath.Join(dir, RecordFile)
+	b, err := os.ReadFile(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return &Record{Format: RecordFormat}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read assessment: %w", err)
+	}
+	var r Record
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("%s: %w", p, err)
+	}
+	if r.Format != RecordFormat {
+		return nil, fmt.Errorf("%s: format %q, want %q", p, r.Format, RecordFormat)
+	}
+	return &r, nil
+}
+
+// WriteRecord writes dir/assessment.json atomically.
+func WriteRecord(dir string, r *Record) error {
+	r.Format = RecordFormat
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode assessment: %w", err)
+	}
+	if err := exchange.WriteFileAtomic(filepath.Join(dir, RecordFile), append(b, '\n')); err != nil {
+		return fmt.Errorf("write assessment: %w", err)
+	}
+	return nil
+}
+
+// LatestReview is the item's latest verdict (nil when none).
+func (r *Record) LatestReview(item string) *Review {
+	for i := len(r.Reviews) - 1; i >= 0; i-- {
+		if r.Reviews[i].Item == item {
+			return &r.Reviews[i]
+		}
+	}
+	return nil
+}
+
+// LatestOverride is the override in force (nil when none).
+func (r *Record) LatestOverride() *decision.Override {
+	if len(r.Overrides) == 0 {
+		return nil
+	}
+	return &r.Overrides[len(r.Overrides)-1]
+}
+
+// AddReview validates and records a verdict, copying files into dir.
+func (r *Record) AddReview(dir string, acts *Activities, item, verdict, note, by string, files []string, at time.Time) (*Review, error) {
+	if _, _, ok := acts.Item(item); !ok {
+		if acts == nil {
+			return nil, fmt.Errorf("item %q: the suite has no %s", item, ActivitiesFile)
+		}
+		return nil, fmt.Errorf("item %q is not in %s (items: %v)", item, acts.File, acts.ItemIDs())
+	}
+	if verdict != "pass" && verdict != "fail" {
+		return nil, fmt.Errorf("verdict %q: want pass or fail", verdict)
+	}
+	if note == "" {
+		return nil, errors.New("a note is required: say what was reviewed and what was found")
+	}
+	att, err := attach(dir, item, files)
+	if err != nil {
+		return nil, err
+	}
+	r.Reviews = append(r.Reviews, Review{Item: item, Verdict: verdict, Note: note, By: by, At: at.UTC(), Attachments: att})
+	return &r.Reviews[len(r.Reviews)-1], nil
+}
+
+// Declare records the supplier's declaration (replacing an earlier one,
+// whose attachments stay on disk).
+func (r *Record) Declare(dir, by, org, statement string, files []string, at time.Time) error {
+	switch {
+	case by == "":
+		return errors.New("--by is required: who declares")
+	case org == "":
+		return errors.New("--org is required: for which organisation")
+	case statement == "":
+		return errors.New("--statement is required: what is declared")
+	}
+	att, err := attach(dir, "declaration", files)
+	if err != nil {
+		return err
+	}
+	r.Declaration = &Declaration{By: by, Org: org, Statement: statement, At: at.UTC(), Attachments: att}
+	return nil
+}
+
+// AddOverride records a certifier's decision. Only the three decisions are
+// allowed, a reason is required, and approving needs the declaration.
+func (r *Record) AddOverride(o decision.Outcome, reason, by string, at time.Time) error {
+	if !slices.Contains(decision.Decisions(), o) {
+		return fmt.Errorf("outcome %q: want one of %v", o, decision.Decisions())
+	}
+	if reason == "" {
+		return errors.New("--reason is required: an override must say why")
+	}
+	if o.IsApproval() && r.Declaration == nil {
+		return fmt.Errorf("cannot record %q: the supplier's declaration (%s) must be recorded first with 'rivgate conform declare'", o, DefaultDeclaration)
+	}
+	r.Overrides = append(r.Overrides, decision.Override{Outcome: o, Reason: reason, By: by, At: at.UTC()})
+	return nil
+}
+
+var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+// Attach copies files into dir/attachments/<key>/ (key made safe for a
+// file name), never overwriting, and describes each copy.
+func Attach(dir, key string, files []string) ([]Attachment, error) {
+	return attach(dir, key, files)
+}
+
+// attach copies files into dir/attachments/<item>/, never overwriting.
+func attach(dir, item string, files []string) ([]Attachment, error) {
+	var out []Attachment
+	for _, src := range files {
+		b, err := os.ReadFile(src)
+		if err != nil {
+			return nil, fmt.Errorf("attach: %w", err)
+		}
+		base := unsafeName.ReplaceAllString(filepath.Base(src), "_")
+		sub := path.Join(AttachmentsDir, unsafeName.ReplaceAllString(item, "_"))
+		rel := path.Join(sub, base)
+		for n := 2; ; n++ {
+			if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(rel))); errors.Is(err, fs.ErrNotExist) {
+				break
+			}
+			ext := path.Ext(base)
+			rel = path.Join(sub, fmt.Sprintf("%s-%d%s", base[:len(base)-len(ext)], n, ext))
+		}
+		p := filepath.Join(dir, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return nil, fmt.Errorf("attach: %w", err)
+		}
+		if err := exchange.WriteFileAtomic(p, b); err != nil {
+			return nil, fmt.Errorf("attach %s: %w", src, err)
+		}
+		h := sha256.Sum256(b)
+		out = append(out, Attachment{Name: filepath.Base(src), Path: rel, SHA256: hex.EncodeToString(h[:]), Size: int64(len(b))})
+	}
+	return out, nil
+}
+
+// CopyFile is a helper for commands that keep an input (risk.yaml) in the
+// output directory.
+func CopyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	b, err := io.ReadAll(in)
+	if err != nil {
+		return err
+	}
+	return exchange.WriteFileAtomic(dst, b)
+}

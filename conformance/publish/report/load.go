@@ -1,0 +1,72 @@
+package report
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/rivgate/rivgate/conformance/judge/assess"
+	"github.com/rivgate/rivgate/conformance/judge/decision"
+	"github.com/rivgate/rivgate/conformance/results/result"
+	"github.com/rivgate/rivgate/conformance/suite/risk"
+	"github.com/rivgate/rivgate/conformance/suite/scenario"
+	"github.com/rivgate/rivgate/contracts"
+)
+
+// Load gathers a report's inputs from a run's output directory dir:
+// results.json, assessment.json and risk.yaml (when present) from dir; the
+// suite from suiteDir (default: the directory results.json names, when it
+// still exists) with its activities.yaml and decision.yaml.
+func Load(dir, suiteDir string, now time.Time) (Inputs, error) {
+	run, err := result.Read(dir)
+	if err != nil {
+		return Inputs{}, err
+	}
+	in := Inputs{Dir: dir, Run: run, Now: now, Rules: decision.DefaultRules()}
+	explicit := suiteDir != ""
+	if !explicit {
+		suiteDir = run.Suite.Dir
+	}
+	if suiteDir != "" {
+		s, err := scenario.LoadDir(suiteDir)
+		switch {
+		case err != nil && explicit:
+			return Inputs{}, err
+		case err != nil:
+			in.Notes = append(in.Notes, fmt.Sprintf("suite %s could not be loaded (%v): pass --suite", suiteDir, err))
+		default:
+			in.Suite = s
+		}
+	}
+	if in.Suite != nil {
+		if in.Activities, err = assess.SuiteActivities(in.Suite); err != nil {
+			return Inputs{}, err
+		}
+		if in.Rules, err = decision.SuiteRules(in.Suite); err != nil {
+			return Inputs{}, err
+		}
+	}
+	if in.Record, err = assess.ReadRecord(dir); err != nil {
+		return Inputs{}, err
+	}
+	rp := filepath.Join(dir, risk.ProfileFile)
+	if raw, err := os.ReadFile(rp); err == nil {
+		if in.Profile, err = risk.ParseProfile(rp, raw, in.Suite); err != nil {
+			return Inputs{}, err
+		}
+		in.ProfileRaw = raw
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return Inputs{}, fmt.Errorf("risk profile: %w", err)
+	}
+	if in.Suite != nil {
+		var set *contracts.Set
+		if osDir, ok := in.Suite.ContractsOSDir(); ok {
+			set, _ = contracts.LoadDir(osDir) // a partial set still resolves what it has
+		}
+		in.Plan = risk.NewPlan(in.Suite, in.Profile, set)
+	}
+	return in, nil
+}

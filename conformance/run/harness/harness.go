@@ -1,0 +1,437 @@
+// Package harness plays the national service platform and the producers in
+// front of a consumer under test (consumer mode), or drives a producer with
+// recorded requests (producer mode, producer.go).
+//
+// In consumer mode it listens with mutual TLS, runs the suite's scenarios in
+// order, triggers the consumer (a command, an HTTP call or an in-process
+// hook) or waits for it, answers each request as the step says (recorded
+// response, producer or VP fault, delay, no answer, broken connection),
+// records every exchange byte-exact and checks it, and writes results.json.
+//
+// It is embeddable: New, Start, Addr, Run, Close; suites may come from an
+// fs.FS (embedded fixtures).
+package harness
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rivgate/rivgate/conformance/judge/check"
+	"github.com/rivgate/rivgate/conformance/results/exchange"
+	"github.com/rivgate/rivgate/conformance/results/result"
+	"github.com/rivgate/rivgate/conformance/suite/scenario"
+	"github.com/rivgate/rivgate/contracts"
+	"github.com/rivgate/rivgate/contracts/xsd"
+	"github.com/rivgate/rivgate/internal/buildinfo"
+)
+
+// Defaults for suites that say nothing.
+const (
+	DefaultWait            = 60 * time.Second
+	DefaultConsumerTimeout = 30 * time.Second
+	DefaultObserve         = 2 * time.Second
+	DefaultTriggerTimeout  = 60 * time.Second
+	// DefaultMaxBody bounds a request body the harness reads, checks and
+	// records (Options.MaxBody). A larger one is a RIV-SOAP-01 finding; its
+	// body is not read when its Content-Length says so up front.
+	DefaultMaxBody = 32 << 20
+)
+
+// Await tells an in-process consumer that the harness now waits for the
+// request of a step (the hook stands in for a trigger).
+type Await struct {
+	Scenario *scenario.Scenario
+	Step     *scenario.Step
+	Index    int // 0-based step index
+}
+
+// Options configure a consumer-mode harness.
+type Options struct {
+	// Listen is the address to listen on. Default 127.0.0.1:0.
+	Listen string
+	// TLS is the server TLS configuration: certificate, client CAs. The
+	// harness requires and verifies a client certificate when ClientCAs is
+	// set, and requires any client certificate otherwise (the checks then
+	// report it).
+	TLS *tls.Config
+	// Out is the run's output directory (results.json, exchanges/). Empty:
+	// results are only returned.
+	Out string
+	// Contracts and Validator default to the suite's contract directory and
+	// the pure-Go XSD validator.
+	Contracts *contracts.Set
+	Validator xsd.Validator
+	// MaxBody is the largest request body the harness reads, checks and
+	// records. Default DefaultMaxBody (32 MiB).
+	MaxBody int64
+	// Progress receives one line per event (what is awaited, what arrived).
+	Progress io.Writer
+	// Await is called when a step without a trigger starts waiting; tests
+	// and the demo drive their consumer with it. It runs in its own
+	// goroutine; an error is noted on the step.
+	Await func(ctx context.Context, a Await) error
+	// Scenarios limits the run to these ids (in suite order). Empty: all,
+	// unless Selection says otherwise.
+	Scenarios []string
+	// Selection is recorded in results.json: what the run sets out to run
+	// and what it leaves out, and why (risk.Plan.Selection). When
+	// Scenarios is empty its selected scenarios run. Nil: the selection is
+	// Scenarios (or every scenario).
+	Selection *result.Selection
+	// Now is the clock (tests may freeze it). Default time.Now.
+	Now func() time.Time
+	// ViaPlatform is the HSA-id in the client certificate of a platform
+	// or gateway in front of the harness (the harness then plays the
+	// producers behind it); such calls are attributed to the consumer
+	// named in x-rivta-original-serviceconsumer-hsaid.
+	ViaPlatform string
+}
+
+// Harness is a consumer-mode run in progress.
+type Harness struct {
+	suite *scenario.Suite
+	opts  Options
+	env   *check.Env
+	store *exchange.Store
+
+	ln       net.Listener
+	srv      *http.Server
+	incoming chan *pending
+	serveErr chan error
+	closeMu  sync.Mutex
+	closed   bool
+	wg       sync.WaitGroup // handlers writing exchanges
+	cleanup  func()         // removes a temporary contract copy
+	notes    []string       // put in the results (partly loaded contracts)
+	triggers sync.WaitGroup // triggers and hooks still running
+
+	// tlsErrs collects failed handshakes (a consumer with the wrong
+	// certificate never gets as far as a request), so a step that waits
+	// in vain can say why.
+	tlsMu   sync.Mutex
+	tlsErrs []string
+
+	// conns counts accepted connections and requests the requests read:
+	// a run where nothing ever connected was aborted (the consumer or its
+	// environment is unreachable), one where something did but failed is
+	// a finding.
+	conns    atomic.Int64
+	requests atomic.Int64
+	awaited  bool // the runner has awaited a request (start_timeout is over)
+	// early are requests that arrived while the previous step was still
+	// being answered, oldest first; the next steps take them (runner only).
+	early []*pending
+
+	// recording holds, per exchange being answered, a channel closed once
+	// its files are written: results.json is written only after every
+	// exchange it names is on disk, so a run killed at any moment never
+	// leaves results that point at missing files.
+	recMu     sync.Mutex
+	recording map[string]chan struct{}
+	// startErr is why Start could not listen; Run then reports an aborted
+	// run instead of running.
+	startErr error
+}
+
+// serverLog receives net/http's own error lines: TLS handshake failures are
+// kept for the findings and shown as progress; the rest only shown.
+type serverLog struct{ h *Harness }
+
+func (l serverLog) Write(b []byte) (int, error) {
+	line := strings.TrimSpace(string(b))
+	if i := strings.Index(line, "TLS handshake error"); i >= 0 {
+		l.h.tlsMu.Lock()
+		if len(l.h.tlsErrs) < 100 {
+			l.h.tlsErrs = append(l.h.tlsErrs, line[i:])
+		}
+		l.h.tlsMu.Unlock()
+		l.h.progress("%s", line[i:])
+		return len(b), nil
+	}
+	l.h.progress("server: %s", line)
+	return len(b), nil
+}
+
+// takeTLSErrors returns and forgets the handshake failures seen so far.
+func (h *Harness) takeTLSErrors() []string {
+	h.tlsMu.Lock()
+	defer h.tlsMu.Unlock()
+	out := h.tlsErrs
+	h.tlsErrs = nil
+	return out
+}
+
+// New prepares a harness for suite. It loads the contracts when none are
+// given.
+func New(suite *scenario.Suite, opts Options) (*Harness, error) {
+	if opts.Listen == "" {
+		opts.Listen = "127.0.0.1:0"
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.MaxBody <= 0 {
+		opts.MaxBody = DefaultMaxBody
+	}
+	if opts.Progress == nil {
+		opts.Progress = io.Discard
+	}
+	if opts.TLS == nil || len(opts.TLS.Certificates) == 0 && opts.TLS.GetCertificate == nil {
+		return nil, errors.New("harness: a server certificate is required (TLS.Certificates)")
+	}
+	set := opts.Contracts
+	cleanup := func() {}
+	var notes []string
+	if set == nil {
+		var err error
+		set, cleanup, err = LoadContracts(suite)
+		if set == nil {
+			return nil, err
+		}
+		if err != nil {
+			// Partly loaded: run, and say so in the results.
+			notes = append(notes, err.Error())
+			fmt.Fprintln(opts.Progress, "warning:", err)
+		}
+	}
+	v := opts.Validator
+	if v == nil {
+		v = xsd.New(set)
+	}
+	h := &Harness{
+		suite:    suite,
+		opts:     opts,
+		env:      &check.Env{Suite: suite, Contracts: set, Validator: v, ViaPlatform: opts.ViaPlatform},
+		incoming: make(chan *pending),
+		serveErr: make(chan error, 1),
+		cleanup:  cleanup,
+		notes:    notes,
+
+		recording: map[string]chan struct{}{},
+	}
+	if opts.Out != "" {
+		h.store = exchange.NewStore(opts.Out)
+	}
+	return h, nil
+}
+
+// LoadContracts loads the suite's contract directory. Suites on disk load
+// in place; suites in another fs.FS (embedded) are copied to a temporary
+// directory first, because the contract loader reads OS paths and the
+// validator compiles schemas from them lazily. cleanup removes that copy;
+// call it when the set is no longer used. A set with an error means some
+// WSDLs did not load (the error names each); nil set means nothing did.
+func LoadContracts(suite *scenario.Suite) (set *contracts.Set, cleanup func(), err error) {
+	cleanup = func() {}
+	dir, onDisk := suite.ContractsOSDir()
+	if !onDisk {
+		tmp, err := os.MkdirTemp("", "rivgate-contracts-")
+		if err != nil {
+			return nil, cleanup, fmt.Errorf("contracts: %w", err)
+		}
+		cleanup = func() { os.RemoveAll(tmp) }
+		if err := copyFS(suite.FS, suite.ContractsDir(), tmp); err != nil {
+			cleanup()
+			return nil, func() {}, fmt.Errorf("suite %s: copy contracts: %w", suite.ID, err)
+		}
+		dir = tmp
+	}
+	set, err = contracts.LoadDir(dir)
+	if set == nil {
+		cleanup()
+		return nil, func() {}, fmt.Errorf("suite %s: contracts %s: %w", suite.ID, suite.Contracts, err)
+	}
+	if err != nil {
+		err = fmt.Errorf("suite %s: some contracts in %s did not load: %w", suite.ID, suite.Contracts, err)
+	}
+	return set, cleanup, err
+}
+
+func copyFS(fsys fs.FS, dir, to string) error {
+	return fs.WalkDir(fsys, dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel := p[len(dir):]
+		target := filepath.Join(to, filepath.FromSlash(rel))
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		b, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, b, 0o644)
+	})
+}
+
+// Start listens. Requests are held until Run reads them.
+func (h *Harness) Start(ctx context.Context) error {
+	ln, err := net.Listen("tcp", h.opts.Listen)
+	if err != nil {
+		h.startErr = fmt.Errorf("harness listen %s: %w", h.opts.Listen, err)
+		return h.startErr
+	}
+	cfg := h.opts.TLS.Clone()
+	if cfg.ClientCAs != nil {
+		cfg.ClientAuth = tls.RequireAndVerifyClientCert
+	} else {
+		cfg.ClientAuth = tls.RequireAnyClientCert
+	}
+	cfg.NextProtos = []string{"http/1.1"}
+	h.ln = tls.NewListener(ln, cfg)
+	h.srv = &http.Server{
+		Handler:           http.HandlerFunc(h.handle),
+		ReadHeaderTimeout: 10 * time.Second,
+		// SOAP consumers speak HTTP/1.1; connection faults need hijacking.
+		TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){},
+		BaseContext:  func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+		ConnState: func(_ net.Conn, st http.ConnState) {
+			if st == http.StateNew {
+				h.conns.Add(1)
+			}
+		},
+		ErrorLog: log.New(serverLog{h}, "", 0),
+	}
+	go func() { h.serveErr <- h.srv.Serve(h.ln) }()
+	return nil
+}
+
+// Addr is the listening address ("127.0.0.1:port").
+func (h *Harness) Addr() string {
+	if h.ln == nil {
+		return ""
+	}
+	return h.ln.Addr().String()
+}
+
+// URL is the endpoint consumers call.
+func (h *Harness) URL() string { return "https://" + h.Addr() + "/" }
+
+// Close stops the listener and waits for handlers to finish recording.
+func (h *Harness) Close() error {
+	h.closeMu.Lock()
+	if h.closed {
+		h.closeMu.Unlock()
+		return nil
+	}
+	h.closed = true
+	h.closeMu.Unlock()
+	defer h.cleanup()
+	if h.srv == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := h.srv.Shutdown(ctx)
+	if err != nil {
+		err = h.srv.Close()
+	}
+	h.wg.Wait()
+	return err
+}
+
+func (h *Harness) progress(format string, args ...any) {
+	fmt.Fprintf(h.opts.Progress, "%s "+format+"\n", append([]any{h.opts.Now().Format("15:04:05")}, args...)...)
+}
+
+func (h *Harness) newRun() *result.Run {
+	bi := buildinfo.Get()
+	return &result.Run{
+		Tool:          result.Tool{Name: "rivgate", Version: bi.Version},
+		Mode:          "consumer",
+		Suite:         result.SuiteRef{ID: h.suite.ID, Title: h.suite.Title, Dir: h.suite.DisplayDir()},
+		Started:       h.opts.Now(),
+		Target:        h.URL(),
+		ExpectedHSAID: h.suite.Consumer.HSAID,
+		ViaPlatform:   h.opts.ViaPlatform,
+		Requirements:  h.suite.AllRequirements(),
+		Selection:     selectionFor(h.suite, h.opts.Scenarios, h.opts.Selection),
+		Notes:         h.notes,
+	}
+}
+
+// selectionFor is the selection a run records.
+func selectionFor(s *scenario.Suite, ids []string, sel *result.Selection) *result.Selection {
+	if sel != nil {
+		return sel
+	}
+	return result.NewSelection(s, ids)
+}
+
+// selected returns the scenarios to run.
+func (h *Harness) selected() ([]*scenario.Scenario, error) {
+	ids := h.opts.Scenarios
+	if len(ids) == 0 && h.opts.Selection != nil {
+		ids = h.opts.Selection.IDs()
+		if len(ids) == 0 {
+			return nil, nil // the selection runs nothing: not "everything"
+		}
+	}
+	if len(ids) == 0 {
+		return h.suite.Scenarios, nil
+	}
+	want := map[string]bool{}
+	for _, id := range ids {
+		want[id] = true
+	}
+	var out []*scenario.Scenario
+	for _, sc := range h.suite.Scenarios {
+		if want[sc.ID] {
+			out = append(out, sc)
+			delete(want, sc.ID)
+		}
+	}
+	for id := range want {
+		return nil, fmt.Errorf("scenario %q is not in suite %s", id, h.suite.ID)
+	}
+	return out, nil
+}
+
+// writeResults writes results.json when an output directory is set,
+// atomically and only once every exchange it names is recorded. A run
+// that has not finished has no finished time: readers (report, bundle,
+// verify) treat it as incomplete.
+func (h *Harness) writeResults(run *result.Run) error {
+	if h.opts.Out == "" {
+		run.Recompute()
+		return nil
+	}
+	h.waitRecorded(run)
+	return result.Write(h.opts.Out, run)
+}
+
+// waitRecorded waits until the exchanges run names are on disk, at most as
+// long as the harness holds an answer and then some.
+func (h *Harness) waitRecorded(run *result.Run) {
+	limit := h.suite.Defaults.ConsumerTimeout.Or(DefaultConsumerTimeout)
+	deadline := time.NewTimer(limit + grace(limit) + 10*time.Second)
+	defer deadline.Stop()
+	for _, id := range run.ExchangeIDs() {
+		h.recMu.Lock()
+		done := h.recording[id]
+		h.recMu.Unlock()
+		if done == nil {
+			continue
+		}
+		select {
+		case <-done:
+		case <-deadline.C:
+			h.progress("WARNING: exchange %s is still not recorded; results.json names it anyway", id)
+			return
+		}
+	}
+}

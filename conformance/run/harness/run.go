@@ -1,0 +1,538 @@
+package harness
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/rivgate/rivgate/conformance/judge/check"
+	"github.com/rivgate/rivgate/conformance/results/exchange"
+	"github.com/rivgate/rivgate/conformance/results/result"
+	"github.com/rivgate/rivgate/conformance/run/inject"
+	"github.com/rivgate/rivgate/conformance/suite/scenario"
+	"github.com/rivgate/rivgate/contracts/rivta"
+	"github.com/rivgate/rivgate/contracts/vpfault"
+)
+
+// progressEvery is how often a waiting harness says it is still waiting.
+const progressEvery = 10 * time.Second
+
+// pending is a request a handler holds until the runner decides its answer.
+type pending struct {
+	r        *http.Request
+	body     []byte
+	readErr  error
+	tooLarge *check.TooLarge // the body was over Options.MaxBody
+	received time.Time
+	reply    chan reply
+}
+
+type reply struct {
+	ex     *exchange.Exchange
+	answer *inject.Answer
+	hold   time.Duration
+	done   chan inject.Sent // nil: the runner does not wait for this one
+}
+
+// handle reads the request, hands it to the runner and serves its answer.
+func (h *Harness) handle(w http.ResponseWriter, r *http.Request) {
+	h.wg.Add(1)
+	defer h.wg.Done()
+	received := h.opts.Now()
+	h.requests.Add(1)
+	p := &pending{r: r, received: received, reply: make(chan reply, 1)}
+	limit := h.opts.MaxBody
+	if r.ContentLength > limit {
+		// Announced too large: not read at all (memory stays bounded).
+		p.tooLarge = &check.TooLarge{Limit: limit, Declared: r.ContentLength}
+		w.Header().Set("Connection", "close")
+	} else {
+		p.body, p.readErr = readBody(w, r, limit)
+		var mbe *http.MaxBytesError
+		if errors.As(p.readErr, &mbe) {
+			p.tooLarge = &check.TooLarge{Limit: limit, Declared: r.ContentLength}
+		}
+	}
+	select {
+	case h.incoming <- p:
+	case <-r.Context().Done():
+		return
+	}
+	rep := <-p.reply
+	sent := rep.answer.Serve(context.WithoutCancel(r.Context()), w, r, rep.hold)
+	if rep.done != nil {
+		rep.done <- sent
+	}
+	h.record(rep.ex, p, rep.answer, sent)
+}
+
+// readBody reads at most limit bytes of r's body into one buffer: sized by
+// its Content-Length when it has one, else grown by doubling but never past
+// limit+1, so a chunked body over the limit costs about 1.5 times the limit
+// at the worst moment, not the 3 times a plain doubling buffer would.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	body := http.MaxBytesReader(w, r.Body, limit)
+	size := int64(64 << 10)
+	if r.ContentLength > 0 {
+		size = r.ContentLength + 1 // +1: the read that sees the end
+	}
+	buf := make([]byte, 0, min(size, limit+1))
+	for {
+		if len(buf) == cap(buf) {
+			grown := make([]byte, len(buf), min(int64(2*cap(buf)), limit+1))
+			copy(grown, buf)
+			buf = grown
+		}
+		n, err := body.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+}
+
+// record writes one exchange, byte-exact, when an output directory is set.
+func (h *Harness) record(ex *exchange.Exchange, p *pending, a *inject.Answer, sent inject.Sent) {
+	if h.store == nil || ex == nil {
+		return
+	}
+	defer func() {
+		h.recMu.Lock()
+		if done := h.recording[ex.ID]; done != nil {
+			close(done)
+			delete(h.recording, ex.ID)
+		}
+		h.recMu.Unlock()
+	}()
+	ex.Received, ex.Responded, ex.ClientGone = p.received, sent.Responded, sent.ClientGone
+	ex.Remote = p.r.RemoteAddr
+	ex.TLS = exchange.TLSFrom(p.r.TLS)
+	ex.Request.Method, ex.Request.URI, ex.Request.Proto = p.r.Method, p.r.RequestURI, p.r.Proto
+	ex.Request.Header = p.r.Header.Clone()
+	ex.Response.Status, ex.Response.Header = sent.Status, sent.Header
+	if a.IsFault() {
+		ex.Fault = a.Kind
+	}
+	if sent.Err != nil {
+		ex.Error = sent.Err.Error()
+	}
+	if p.readErr != nil {
+		ex.Error = strings.TrimSpace(ex.Error + "; read request body: " + p.readErr.Error())
+	}
+	if p.tooLarge != nil {
+		ex.TooLarge = &exchange.BodyLimit{Limit: p.tooLarge.Limit, Declared: p.tooLarge.Declared}
+	}
+	if err := h.store.Write(ex, p.body, sent.Body); err != nil {
+		h.progress("ERROR recording exchange %s: %v", ex.ID, err)
+	}
+}
+
+func (h *Harness) begin(scenarioID, stepID, role string) *exchange.Exchange {
+	ex := &exchange.Exchange{Scenario: scenarioID, Step: stepID, Role: role}
+	if h.store != nil {
+		h.store.Begin(ex)
+		h.recMu.Lock()
+		h.recording[ex.ID] = make(chan struct{})
+		h.recMu.Unlock()
+	}
+	return ex
+}
+
+// Run runs the selected scenarios in order and returns the results (also
+// written to Out/results.json, after every scenario and at the end).
+// Start must have been called.
+func (h *Harness) Run(ctx context.Context) (*result.Run, error) {
+	if h.ln == nil && h.startErr == nil {
+		return nil, errors.New("harness: Run before Start")
+	}
+	scs, err := h.selected()
+	if err != nil {
+		return nil, err
+	}
+	run := h.newRun()
+	// Before anything can be recorded: results.json says a run is under
+	// way (no finished time), so an earlier run's results in the same
+	// directory can never be taken for this one's.
+	if err := h.writeResults(run); err != nil {
+		return run, err
+	}
+	if h.startErr != nil {
+		// Nothing can reach a harness that does not listen.
+		run.Aborted = "the harness cannot listen, so the consumer cannot reach it: " + h.startErr.Error()
+		run.Finished = h.opts.Now()
+		h.progress("ABORTED: %s", run.Aborted)
+		return run, h.writeResults(run)
+	}
+	h.progress("suite %s: %d scenario(s); consumers call %s with a client certificate for %s", h.suite.ID, len(scs), h.URL(), h.suite.Consumer.HSAID)
+	for i, sc := range scs {
+		scr := &result.Scenario{ID: sc.ID, Title: sc.Title, File: sc.File, Likelihood: sc.Likelihood,
+			Requirements: sc.Requirements, Status: result.Skip, Started: h.opts.Now()}
+		run.Scenarios = append(run.Scenarios, scr)
+		h.progress("scenario %s (%d/%d): %s", sc.ID, i+1, len(scs), sc.Title)
+		aborted := h.runScenario(ctx, sc, scr, run)
+		scr.Finished = h.opts.Now()
+		if aborted != "" {
+			run.Aborted = aborted
+			h.progress("ABORTED: %s", aborted)
+		}
+		if err := h.writeResults(run); err != nil {
+			return run, err
+		}
+		if ctx.Err() != nil && run.Aborted == "" {
+			run.Aborted = "interrupted: " + context.Cause(ctx).Error()
+		}
+		if run.Aborted != "" {
+			break
+		}
+	}
+	// Requests after the last step are answered and recorded as unexpected
+	// until Close.
+	for _, p := range h.early {
+		h.unexpected(p, run, "after the last step")
+	}
+	h.early = nil
+	go h.drain()
+	h.waitTriggers(ctx, 10*time.Second)
+	run.Finished = h.opts.Now()
+	if err := h.writeResults(run); err != nil {
+		return run, err
+	}
+	h.progress("suite %s: %s (%d scenario(s): %d pass, %d fail, %d manual pending)", h.suite.ID, run.Status,
+		len(run.Scenarios), run.Summary.Scenarios.Pass, run.Summary.Scenarios.Fail, run.Summary.Scenarios.ManualPending)
+	return run, nil
+}
+
+// drain answers requests no step awaits any more, until the server stops.
+func (h *Harness) drain() {
+	for {
+		select {
+		case p := <-h.incoming:
+			h.unexpected(p, nil, "after the last scenario")
+		case <-h.serveErr:
+			return
+		}
+	}
+}
+
+// unexpected answers a request nothing waited for with a SOAP fault and
+// notes it in the run (when run is not nil).
+func (h *Harness) unexpected(p *pending, run *result.Run, when string) {
+	ex := h.begin("", "", "unexpected")
+	body := vpfault.RenderFault(string(vpfault.Server), "rivgate conformance harness: no scenario step awaits a request "+when, "")
+	a := &inject.Answer{Kind: "unexpected", Status: 500, Header: http.Header{"Content-Type": {inject.ContentTypeSOAP11}}, Body: body}
+	p.reply <- reply{ex: ex, answer: a, hold: time.Second}
+	h.progress("unexpected request %s (%s)", ex.ID, when)
+	if run != nil {
+		run.Unexpected = append(run.Unexpected, result.Check{ID: scenario.ReqExpectedRequest, Requirement: scenario.ReqExpectedRequest,
+			Impact: h.impact(scenario.ReqExpectedRequest), Status: result.Fail, Exchange: ex.ID, At: p.received,
+			Message: "unexpected request " + when + ": " + describeRequest(p.body)})
+	}
+}
+
+func (h *Harness) impact(req string) int {
+	r, _ := h.suite.Requirement(req)
+	return r.Impact
+}
+
+func describeRequest(body []byte) string {
+	info, err := check.Sniff(body)
+	if err != nil {
+		return fmt.Sprintf("%d bytes, not a SOAP envelope", len(body))
+	}
+	return fmt.Sprintf("{%s}%s to %q", info.Body.Space, info.Body.Local, info.Receiver)
+}
+
+// lastFault remembers the fault a step answered, for the recovery check.
+type lastFault struct {
+	step, answer string
+}
+
+// runScenario runs one scenario's steps. It returns why the run must stop
+// ("" to go on): the consumer or its environment is unreachable.
+func (h *Harness) runScenario(ctx context.Context, sc *scenario.Scenario, scr *result.Scenario, run *result.Run) string {
+	var prev *lastFault
+	scenarioTriggered := false
+	for i, st := range sc.Steps {
+		if ctx.Err() != nil {
+			return ""
+		}
+		str := &result.Step{Index: i + 1, ID: st.ID, Title: st.Title, Line: st.Line, Requirements: st.Requirements,
+			Status: result.Skip, Started: h.opts.Now()}
+		scr.Steps = append(scr.Steps, str)
+		label := fmt.Sprintf("scenario %s step %d/%d %s", sc.ID, i+1, len(sc.Steps), st.ID)
+		if st.Manual != "" {
+			str.Manual = &result.Manual{Instruction: st.Manual}
+		}
+		if st.Expect == nil {
+			h.progress("%s: MANUAL verdict needed: %s (record it with: rivgate conform judge --out DIR --scenario %s --step %s --verdict pass|fail --note ...)", label, st.Manual, sc.ID, st.ID)
+			str.Finished = h.opts.Now()
+			continue
+		}
+		trigger := st.Trigger
+		if trigger == nil && !scenarioTriggered && sc.Trigger != nil {
+			trigger = sc.Trigger
+		}
+		scenarioTriggered = true
+		wait := st.Wait.Or(h.suite.Defaults.Wait.Or(DefaultWait))
+		first := !h.awaited && h.requests.Load() == 0
+		h.awaited = true
+		if first && h.suite.Defaults.StartTimeout != 0 {
+			wait = h.suite.Defaults.StartTimeout.D() // the consumer's first request of the run
+		}
+		h.progress("%s: awaiting %s (up to %s)", label, describeExpect(h.suite, st.Expect), wait)
+		trig := h.fire(ctx, sc, st, i, trigger)
+		h.takeTLSErrors() // only failures while this step waits count
+		p, ok, abort := h.await(ctx, wait, label, st.Expect, trig)
+		if abort == "" && !ok && ctx.Err() == nil && h.requests.Load() == 0 && h.conns.Load() == 0 {
+			abort = fmt.Sprintf("nothing connected to the harness within %s of waiting for the consumer's first request (%s): the consumer or its environment is unreachable", wait, describeExpect(h.suite, st.Expect))
+			if note := triggerNote(trig); note != "" {
+				abort += "; " + note
+			}
+		}
+		if abort != "" {
+			str.Message = "not run: " + abort
+			str.Finished = h.opts.Now()
+			return abort
+		}
+		if !ok {
+			msg := fmt.Sprintf("no request within %s (awaited %s)", wait, describeExpect(h.suite, st.Expect))
+			if errs := h.takeTLSErrors(); len(errs) > 0 {
+				msg += fmt.Sprintf("; %d TLS handshake(s) failed meanwhile, the last: %s", len(errs), errs[len(errs)-1])
+			}
+			h.addCheck(str, sc, scenario.ReqExpectedRequest, result.Fail, msg, "")
+			if prev != nil {
+				status, msg := check.KeepsWorking(false, prev.step, prev.answer, wait)
+				h.addCheck(str, sc, scenario.ReqKeepsWorking, status, msg, "")
+			}
+			prev = nil
+			str.Message = joinNote(str.Message, triggerNote(trig))
+			str.Finished = h.opts.Now()
+			h.progress("%s: FAIL no request within %s", label, wait)
+			continue
+		}
+		ex := h.begin(sc.ID, st.ID, "step")
+		str.Exchanges = append(str.Exchanges, ex.ID)
+		checks := h.env.Request(check.Request{Header: p.r.Header, Body: p.body, PeerCert: peerCert(p.r), Exchange: ex.ID, At: p.received, TooLarge: p.tooLarge}, sc, st)
+		str.Checks = append(str.Checks, checks...)
+		if prev != nil {
+			status, msg := check.KeepsWorking(true, prev.step, prev.answer, 0)
+			h.addCheck(str, sc, scenario.ReqKeepsWorking, status, msg, ex.ID)
+			prev = nil
+		}
+		answer, err := inject.Build(h.suite, st.Respond, requestFacts(p))
+		if err != nil {
+			// Files were checked at load time; this is an I/O failure.
+			answer = &inject.Answer{Kind: "error", Status: 500, Header: http.Header{"Content-Type": {inject.ContentTypeSOAP11}},
+				Body: vpfault.RenderFault(string(vpfault.Server), "rivgate: "+err.Error(), "")}
+			str.Message = joinNote(str.Message, err.Error())
+		}
+		str.Answer = answer.Kind
+		limit := h.suite.Defaults.ConsumerTimeout.Or(DefaultConsumerTimeout)
+		hold := limit + grace(limit)
+		done := make(chan inject.Sent, 1)
+		p.reply <- reply{ex: ex, answer: answer, hold: hold, done: done}
+		h.progress("%s: got %s; answering %s", label, describeRequest(p.body), answer.Kind)
+		ns := contractOf(p.body)
+		var repeats []time.Time
+		sent, ok := h.collect(ctx, done, answer, ns, sc, st, &repeats, str, run)
+		if ok && answer.Timeout {
+			status, msg := check.TimeoutHonoured(p.received, sent.ClientGone, limit, hold)
+			h.addCheck(str, sc, scenario.ReqTimeoutHonoured, status, msg, ex.ID)
+		}
+		if answer.IsFault() {
+			observe := h.suite.Defaults.Retry.Observe.Or(DefaultObserve)
+			h.observe(ctx, observe, answer, ns, sc, st, &repeats, str, run)
+			status, msg := check.RetryStorm(p.received, repeats, h.suite.Defaults.Retry)
+			h.addCheck(str, sc, scenario.ReqNoRetryStorm, status, msg, ex.ID)
+			prev = &lastFault{step: st.ID, answer: answer.Kind}
+		}
+		str.Message = joinNote(str.Message, triggerNote(trig))
+		str.Finished = h.opts.Now()
+		failed := 0
+		for _, c := range str.Checks {
+			if c.Status == result.Fail {
+				failed++
+			}
+		}
+		h.progress("%s: %d check(s), %d failed", label, len(str.Checks), failed)
+	}
+	return ""
+}
+
+// grace is how much longer than the consumer's limit rivgate holds a
+// request it will not answer, before it gives up itself.
+func grace(limit time.Duration) time.Duration { return check.HoldGrace(limit) }
+
+func (h *Harness) addCheck(str *result.Step, sc *scenario.Scenario, req string, status result.Status, msg, ex string) {
+	str.Checks = append(str.Checks, result.Check{ID: req, Requirement: req, Impact: h.impact(req), Likelihood: sc.Likelihood,
+		Status: status, Message: msg, Exchange: ex, At: h.opts.Now()})
+}
+
+// await waits for the step's request, answering nothing else meanwhile
+// (there is nothing else to answer: the runner is in this step). It stops
+// early, with the reason to abort the run, when the trigger shows the
+// consumer cannot be driven: it does not start or cannot be connected to,
+// or it failed before any request of the run arrived.
+func (h *Harness) await(ctx context.Context, wait time.Duration, label string, x *scenario.Expect, trig *firing) (*pending, bool, string) {
+	deadline := time.NewTimer(wait)
+	defer deadline.Stop()
+	tick := time.NewTicker(progressEvery)
+	defer tick.Stop()
+	start := time.Now()
+	done := trig.done
+	if len(h.early) > 0 {
+		p := h.early[0]
+		h.early = h.early[1:]
+		return p, true, ""
+	}
+	for {
+		select {
+		case p := <-h.incoming:
+			return p, true, ""
+		case <-done:
+			done = nil // closed: look once
+			res := trig.res
+			if res.unreachable != "" {
+				return nil, false, res.unreachable
+			}
+			if res.failed && h.requests.Load() == 0 {
+				return nil, false, res.note + ", before any request reached the harness: the consumer cannot be driven"
+			}
+		case <-tick.C:
+			h.progress("%s: still awaiting %s (%s left)", label, describeExpect(h.suite, x), (wait - time.Since(start)).Round(time.Second))
+		case <-deadline.C:
+			return nil, false, ""
+		case <-ctx.Done():
+			return nil, false, ""
+		}
+	}
+}
+
+// collect waits until the step's answer is out, treating concurrent
+// requests as repeats (same contract, after a fault) or unexpected.
+func (h *Harness) collect(ctx context.Context, done chan inject.Sent, a *inject.Answer, ns string, sc *scenario.Scenario, st *scenario.Step,
+	repeats *[]time.Time, str *result.Step, run *result.Run) (inject.Sent, bool) {
+	for {
+		select {
+		case s := <-done:
+			return s, true
+		case p := <-h.incoming:
+			h.other(p, a, ns, sc, st, repeats, str)
+		case <-ctx.Done():
+			return inject.Sent{}, false
+		}
+	}
+}
+
+// observe counts repeats of a faulted request for the retry window.
+func (h *Harness) observe(ctx context.Context, window time.Duration, a *inject.Answer, ns string, sc *scenario.Scenario, st *scenario.Step,
+	repeats *[]time.Time, str *result.Step, run *result.Run) {
+	t := time.NewTimer(window)
+	defer t.Stop()
+	for {
+		select {
+		case p := <-h.incoming:
+			h.other(p, a, ns, sc, st, repeats, str)
+		case <-t.C:
+			return
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// other handles a request that arrives while a step is being answered or
+// observed: after a fault, a request for the same contract is a repeat and
+// gets the same answer; anything else is held for the next step (a fast
+// consumer sends its next call as soon as it has the answer, which may be
+// before the harness has seen that answer go out); what no step takes is
+// unexpected at the end.
+func (h *Harness) other(p *pending, a *inject.Answer, ns string, sc *scenario.Scenario, st *scenario.Step,
+	repeats *[]time.Time, str *result.Step) {
+	if a.IsFault() && contractOf(p.body) == ns {
+		ex := h.begin(sc.ID, st.ID+"-repeat", "repeat")
+		limit := h.suite.Defaults.ConsumerTimeout.Or(DefaultConsumerTimeout)
+		p.reply <- reply{ex: ex, answer: a, hold: limit + grace(limit)}
+		*repeats = append(*repeats, p.received)
+		str.Exchanges = append(str.Exchanges, ex.ID)
+		h.progress("scenario %s step %s: repeat %d of the faulted request (%s)", sc.ID, st.ID, len(*repeats), ex.ID)
+		return
+	}
+	h.early = append(h.early, p)
+	h.progress("scenario %s step %s: a request arrived while this step was being answered; it is for the next step", sc.ID, st.ID)
+}
+
+func contractOf(body []byte) string {
+	info, err := check.Sniff(body)
+	if err != nil {
+		return ""
+	}
+	return info.Body.Space
+}
+
+func requestFacts(p *pending) inject.Request {
+	f := inject.Request{}
+	if info, err := check.Sniff(p.body); err == nil {
+		f.Contract, f.Receiver, f.Profile = info.Body.Space, info.Receiver, info.Profile
+	}
+	if c := peerCert(p.r); c != nil {
+		f.Sender = exchange.SerialNumberOf(c)
+	}
+	if f.Profile == "" {
+		f.Profile = rivta.RIVTABP21
+	}
+	f.CorrelationID = p.r.Header.Get(rivta.HeaderCorrelationID)
+	if f.CorrelationID == "" {
+		f.CorrelationID = newCorrelationID()
+	}
+	return f
+}
+
+func describeExpect(s *scenario.Suite, x *scenario.Expect) string {
+	var parts []string
+	if x.Operation != "" {
+		parts = append(parts, x.Operation)
+	}
+	if x.Contract != "" {
+		parts = append(parts, "("+x.Contract+")")
+	}
+	if len(parts) == 0 {
+		parts = append(parts, "any request")
+	}
+	r := x.Receiver
+	if r == "" {
+		r = s.Defaults.Receiver
+	}
+	if r != "" {
+		parts = append(parts, "to "+r)
+	}
+	return strings.Join(parts, " ")
+}
+
+func joinNote(a, b string) string {
+	switch {
+	case a == "":
+		return b
+	case b == "":
+		return a
+	}
+	return a + "; " + b
+}
+
+// newCorrelationID makes a random UUID (version 4), as the platform sets
+// when the consumer sent none.
+func newCorrelationID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}

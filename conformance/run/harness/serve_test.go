@@ -1,0 +1,88 @@
+package harness
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/rivgate/rivgate/conformance/results/result"
+	"github.com/rivgate/rivgate/conformance/suite/scenario"
+)
+
+// TestServe runs the harness as a long-running mock platform: a request
+// meeting the happy step's matchers gets its answer, one meeting none is
+// answered with a fault and reported as unexpected.
+func TestServe(t *testing.T) {
+	t.Parallel()
+	p := newPKI(t)
+	suite := loadBehaviourSuite(t)
+	h, err := New(suite, Options{TLS: p.serverTLS(), Out: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if err := h.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	type served struct {
+		run *result.Run
+		err error
+	}
+	done := make(chan served, 1)
+	go func() {
+		run, err := h.Serve(ctx)
+		done <- served{run, err}
+	}()
+	c := newGoConsumer(p, p.good, 2*time.Second)
+	c.url = h.URL()
+	if err := c.call(ctx); err != nil { // matches HAPPY/get-visits
+		t.Fatal(err)
+	}
+	c.body = func() []byte { return []byte(strings.Replace(goodEnvelope, "GetVisits>", "GetVisitz>", 2)) }
+	if err := c.call(ctx); err != nil { // matches no step
+		t.Fatal(err)
+	}
+	cancel()
+	s := <-done
+	if s.err != nil {
+		t.Fatal(s.err)
+	}
+	run := s.run
+	if run.Mode != "serve" || len(run.Scenarios) != 1 || run.Scenarios[0].ID != "HAPPY" || run.Scenarios[0].Steps[0].Answer != "file ../../../../../fixtures/suites/demo-clinic/responses/visits-ok.xml" {
+		t.Fatalf("served %+v", run.Scenarios)
+	}
+	if len(run.Unexpected) != 1 || !strings.Contains(run.Unexpected[0].Message, "matches no step") {
+		t.Fatalf("unexpected %+v", run.Unexpected)
+	}
+}
+
+// TestHTTPTrigger: a scenario trigger that calls the consumer's own HTTP
+// API makes it send the awaited request.
+func TestHTTPTrigger(t *testing.T) {
+	t.Parallel()
+	p := newPKI(t)
+	suite := loadBehaviourSuite(t)
+	c := newGoConsumer(p, p.good, time.Second)
+	var triggered atomic.Int32
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		triggered.Add(1)
+		if r.Method != http.MethodPost || r.Header.Get("X-Patient") != "191212121212" {
+			http.Error(w, "bad trigger", http.StatusBadRequest)
+			return
+		}
+		_ = c.call(r.Context())
+	}))
+	defer api.Close()
+	suite.Scenarios[0].Trigger = &scenario.Trigger{HTTP: &scenario.HTTPTrigger{URL: api.URL, Method: http.MethodPost,
+		Headers: map[string]string{"X-Patient": "191212121212"}}}
+	run := runHarness(t, suite, Options{TLS: p.serverTLS(), Out: t.TempDir(), Scenarios: []string{"HAPPY"}}, c, 30*time.Second)
+	if run.Status != result.Pass || triggered.Load() != 1 {
+		t.Fatalf("status %s, triggered %d: %v", run.Status, triggered.Load(), failures(run))
+	}
+}
