@@ -2,7 +2,9 @@
 # Run every rivgate test. Installs the independent peers the tests use when
 # they are missing (xmllint, curl, python3-zeep, python3-junitparser,
 # chromium, nginx, pdftotext, systemd-analyze, node, npm),
-# then runs go vet, staticcheck and go test -race over the whole module.
+# then runs go vet, staticcheck and go test -race over the whole module
+# (through gotestsum, ending with every skipped test and its reason and the
+# slowest packages) and a short fuzz run of every fuzz target.
 #
 #   ./scripts/test.sh            everything (CI runs this through .ci/run)
 #   ./scripts/test.sh -short     skip the long soak-style tests
@@ -46,8 +48,18 @@ go vet ./...
 echo "== staticcheck" >&2
 go tool staticcheck ./...
 
+# gotestsum runs go test -json and prints a line per package, the output of
+# failed tests, and a closing "DONE N tests, M skipped, K failures" line;
+# testsummary then lists every skipped test with its reason and the slowest
+# packages, so "skips and says so" is visible in CI's output.
 echo "== go test -race" >&2
-go test -race -timeout 15m "$@" ./...
+events=$(mktemp "${TMPDIR:-/tmp}/rivgate-test-events.XXXXXX")
+trap 'rm -f "$events"' EXIT
+status=0
+go tool gotestsum --format pkgname-and-test-fails --format-hide-empty-pkg --hide-summary skipped \
+	--jsonfile "$events" -- -race -timeout 15m "$@" ./... || status=$?
+go run ./tools/testsummary --slow "${SLOW_PACKAGE:-30s}" "$events"
+if [ "$status" != 0 ]; then exit "$status"; fi
 
 # ---- fuzz (reliability, issue 11) -------------------------------------------
 # Every Go fuzz target in the module (func FuzzXxx in a _test.go file) runs
