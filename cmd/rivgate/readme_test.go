@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -21,7 +22,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// testMainEnv makes the test binary act as rivgate itself: the README test
+// testMainEnv makes the test binary act as rivgate itself: the docs test
 // runs its commands through a wrapper that sets it, so the commands run
 // the code under test (with the race detector when the tests have it)
 // without building a second binary.
@@ -34,8 +35,9 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// readmeBlock is a fenced code block of README.md.
-type readmeBlock struct {
+// docBlock is a fenced code block of README.md or docs/*.md.
+type docBlock struct {
+	file string // relative to the repository root, slash-separated
 	line int    // of the opening fence
 	lang string // info string: sh, text, yaml, ...
 	text string
@@ -44,13 +46,16 @@ type readmeBlock struct {
 	exit int    // expected exit status
 }
 
+// where is the block's position for messages and subtest names.
+func (b docBlock) where() string { return fmt.Sprintf("%s:%d", b.file, b.line) }
+
 var directiveRe = regexp.MustCompile(`^<!-- readme-test: (.*) -->$`)
 
-// readmeBlocks extracts the fenced blocks with their directives.
-func readmeBlocks(t *testing.T, text string) []readmeBlock {
+// docBlocks extracts the fenced blocks of file with their directives.
+func docBlocks(t *testing.T, file, text string) []docBlock {
 	t.Helper()
-	var out []readmeBlock
-	var cur *readmeBlock
+	var out []docBlock
+	var cur *docBlock
 	var body []string
 	prev := ""
 	sc := bufio.NewScanner(strings.NewReader(text))
@@ -58,7 +63,7 @@ func readmeBlocks(t *testing.T, text string) []readmeBlock {
 		line := sc.Text()
 		switch {
 		case cur == nil && strings.HasPrefix(line, "```"):
-			cur = &readmeBlock{line: n, lang: strings.TrimSpace(strings.TrimPrefix(line, "```"))}
+			cur = &docBlock{file: file, line: n, lang: strings.TrimSpace(strings.TrimPrefix(line, "```"))}
 			if m := directiveRe.FindStringSubmatch(prev); m != nil {
 				d := strings.TrimSpace(m[1])
 				switch {
@@ -66,10 +71,10 @@ func readmeBlocks(t *testing.T, text string) []readmeBlock {
 					cur.skip = strings.TrimSpace(strings.TrimPrefix(d, "skip;"))
 				case strings.HasPrefix(d, "exit="):
 					code, err := strconv.Atoi(strings.TrimPrefix(d, "exit="))
-					require.NoError(t, err, "README.md:%d: directive %q", n-1, d)
+					require.NoError(t, err, "%s:%d: directive %q", file, n-1, d)
 					cur.exit = code
 				default:
-					t.Fatalf("README.md:%d: unknown directive %q (want skip; ... or exit=N)", n-1, d)
+					t.Fatalf("%s:%d: unknown directive %q (want skip; ... or exit=N)", file, n-1, d)
 				}
 			}
 			body = nil
@@ -85,7 +90,7 @@ func readmeBlocks(t *testing.T, text string) []readmeBlock {
 		}
 	}
 	require.NoError(t, sc.Err())
-	require.Nil(t, cur, "README.md ends inside a code block opened at line %d", func() int {
+	require.Nil(t, cur, "%s ends inside a code block opened at line %d", file, func() int {
 		if cur != nil {
 			return cur.line
 		}
@@ -94,10 +99,11 @@ func readmeBlocks(t *testing.T, text string) []readmeBlock {
 	return out
 }
 
-// testFuncs lists the Test functions defined anywhere in the module.
+// testFuncs lists the Test and Benchmark functions defined anywhere in the
+// module.
 func testFuncs(t *testing.T, root string) map[string]bool {
 	t.Helper()
-	re := regexp.MustCompile(`(?m)^func (Test\w+)\(`)
+	re := regexp.MustCompile(`(?m)^func ((?:Test|Benchmark)\w+)\(`)
 	found := map[string]bool{}
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -167,41 +173,63 @@ func copyRepo(t *testing.T, root, dst string) {
 	}
 }
 
-// TestREADMECommands runs every ```sh block of README.md, in order, in a
-// copy of the repository with ../shared beside it, as a newcomer would
-// paste them. `rivgate` and `./rivgate` are this test binary acting as
-// rivgate (TestMain), and `go run ./cmd/rivgate` is replaced by it (same
-// source, no second build). A block after `<!-- readme-test: skip; ... -->`
-// is not run and must name the test (or .ci/run) that exercises it, which
-// must exist; `<!-- readme-test: exit=N -->` expects exit status N.
-func TestREADMECommands(t *testing.T) {
+// docFiles are the documents whose blocks run, in the order they run:
+// README.md, then docs/*.md by name. They share one copy of the repository,
+// so a doc's blocks may use what README's made (the tour's tour/), and
+// each doc's blocks what its earlier blocks made.
+func docFiles(t *testing.T, root string) []string {
+	t.Helper()
+	docs, err := filepath.Glob(filepath.Join(root, "docs", "*.md"))
+	require.NoError(t, err)
+	require.NotEmpty(t, docs, "docs/*.md")
+	files := []string{"README.md"}
+	for _, d := range docs { // Glob sorts
+		files = append(files, "docs/"+filepath.Base(d))
+	}
+	return files
+}
+
+// TestDocsCommands runs every ```sh block of README.md and docs/*.md, in
+// order (docFiles), in a copy of the repository with ../shared beside it,
+// as a newcomer would paste them. `rivgate` and `./rivgate` are this test
+// binary acting as rivgate (TestMain), and `go run ./cmd/rivgate` is
+// replaced by it (same source, no second build). A block after
+// `<!-- readme-test: skip; ... -->` is not run and must name the test (or
+// .ci/run, or the benchmarks) that exercises it, which must exist;
+// `<!-- readme-test: exit=N -->` expects exit status N.
+func TestDocsCommands(t *testing.T) {
 	t.Parallel()
 	root := testutil.RepoRoot(t)
-	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
-	require.NoError(t, err)
-	blocks := readmeBlocks(t, string(readme))
-	var runnable []readmeBlock
 	tests := testFuncs(t, root)
-	nameRe := regexp.MustCompile(`\bTest[A-Z]\w*`)
-	for _, b := range blocks {
-		if b.lang != "sh" {
-			assert.NotContains(t, []string{"bash", "shell", "console", ""}, b.lang,
-				"README.md:%d: shell commands go in ```sh blocks (run by this test); output examples in ```text", b.line)
-			continue
-		}
-		if b.skip == "" {
-			runnable = append(runnable, b)
-			continue
-		}
-		names := nameRe.FindAllString(b.skip, -1)
-		if len(names) == 0 {
-			assert.Contains(t, b.skip, ".ci/run", "README.md:%d: a skipped block names the test that exercises it", b.line)
-		}
-		for _, n := range names {
-			assert.True(t, tests[n], "README.md:%d: %s (named as exercising the block) does not exist", b.line, n)
+	nameRe := regexp.MustCompile(`\b(?:Test|Benchmark)[A-Z]\w*`)
+	var runnable []docBlock
+	perFile := map[string]int{}
+	for _, file := range docFiles(t, root) {
+		text, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(file)))
+		require.NoError(t, err)
+		for _, b := range docBlocks(t, file, string(text)) {
+			if b.lang != "sh" {
+				assert.NotContains(t, []string{"bash", "shell", "console", ""}, b.lang,
+					"%s: shell commands go in ```sh blocks (run by this test); output examples and synopses in ```text", b.where())
+				continue
+			}
+			if b.skip == "" {
+				runnable = append(runnable, b)
+				perFile[file]++
+				continue
+			}
+			names := nameRe.FindAllString(b.skip, -1)
+			if len(names) == 0 {
+				assert.Contains(t, b.skip, ".ci/run", "%s: a skipped block names the test that exercises it", b.where())
+			}
+			for _, n := range names {
+				assert.True(t, tests[n], "%s: %s (named as exercising the block) does not exist", b.where(), n)
+			}
 		}
 	}
-	require.GreaterOrEqual(t, len(runnable), 10, "README.md's runnable blocks")
+	// A floor, so that a broken parser cannot pass by finding nothing.
+	require.GreaterOrEqual(t, perFile["README.md"], 2, "README.md's runnable blocks")
+	require.GreaterOrEqual(t, len(runnable), 10, "runnable blocks of README.md and docs/*.md")
 
 	self, err := os.Executable()
 	require.NoError(t, err)
@@ -221,8 +249,8 @@ func TestREADMECommands(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	for _, b := range runnable {
-		name := fmt.Sprintf("README.md:%d", b.line)
-		t.Run(name, func(t *testing.T) {
+		// The base name: a slash in a subtest name would split -run patterns.
+		t.Run(fmt.Sprintf("%s:%d", path.Base(b.file), b.line), func(t *testing.T) {
 			if strings.Contains(b.text, "../shared") && !haveShared {
 				t.Skipf("../shared/rivta missing next to the repository: the block reads it\n%s", b.text)
 			}
