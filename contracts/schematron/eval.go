@@ -374,7 +374,7 @@ func nodePath(n *xmlquery.NodeNavigator) string {
 }
 
 // positionalPath is an absolute XPath selecting exactly n, independent of
-// namespaces: /*[1]/*[3]/text()[1], /*[1]/@*[local-name()='a' and namespace-uri()=''].
+// namespaces: /*[1]/*[3]/text()[1], /*[1]/@*[local-name()='a' and namespace-uri()=”].
 func positionalPath(n *xmlquery.NodeNavigator) string {
 	var attr string
 	if n.NodeType() == xpath.AttributeNode {

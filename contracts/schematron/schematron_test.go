@@ -100,7 +100,9 @@ func TestFirstRuleWins(t *testing.T) {
 }
 
 func TestRewrite(t *testing.T) {
-	vars := func(n string) (string, bool) { return map[string]string{"a": "'x'", "n": "(2)"}[n], n == "a" || n == "n" }
+	vars := func(n string) (string, bool) {
+		return map[string]string{"a": "'x'", "n": "(2)"}[n], n == "a" || n == "n"
+	}
 	tests := []struct{ in, want string }{
 		{"exists(a:b)", "boolean(a:b)"},
 		{"empty( a:b )", "not( a:b )"},
