@@ -232,7 +232,7 @@ func literal(v any) (string, error) {
 		}
 		return "(" + strconv.FormatFloat(x, 'f', -1, 64) + ")", nil
 	case string:
-		return quote(x), nil
+		return QuoteString(x), nil
 	case *xpath.NodeIterator:
 		var parts []string
 		for i := 0; x.MoveNext(); i++ {
@@ -249,8 +249,8 @@ func literal(v any) (string, error) {
 	return "", fmt.Errorf("unexpected XPath value %T", v)
 }
 
-// quote writes s as an XPath 1.0 string literal.
-func quote(s string) string {
+// QuoteString writes s as an XPath 1.0 string literal.
+func QuoteString(s string) string {
 	if !strings.Contains(s, "'") {
 		return "'" + s + "'"
 	}
@@ -378,7 +378,7 @@ func nodePath(n *xmlquery.NodeNavigator) string {
 func positionalPath(n *xmlquery.NodeNavigator) string {
 	var attr string
 	if n.NodeType() == xpath.AttributeNode {
-		attr = fmt.Sprintf("/@*[local-name()=%s and namespace-uri()=%s]", quote(n.LocalName()), quote(n.NamespaceURL()))
+		attr = fmt.Sprintf("/@*[local-name()=%s and namespace-uri()=%s]", QuoteString(n.LocalName()), QuoteString(n.NamespaceURL()))
 	}
 	var steps []string
 	for e := n.Current(); e != nil && e.Type != xmlquery.DocumentNode && e.Parent != nil; e = e.Parent {

@@ -126,8 +126,8 @@ func TestRewrite(t *testing.T) {
 
 func TestLiteral(t *testing.T) {
 	for in, want := range map[string]string{"plain": "'plain'", "it's": `"it's"`, `a'b"c`: `concat('a', "'", 'b"c')`} {
-		if got := quote(in); got != want {
-			t.Errorf("quote(%q) = %s, want %s", in, got, want)
+		if got := QuoteString(in); got != want {
+			t.Errorf("QuoteString(%q) = %s, want %s", in, got, want)
 		}
 	}
 }

@@ -268,6 +268,12 @@ func matchParen(ts []token, open int) int {
 	return -1
 }
 
+// ToXPath1 rewrites the XPath 2.0 constructs listed above in an
+// expression without variables (SoapUI XPath Match assertions).
+func ToXPath1(expr string) (string, error) {
+	return rewrite(expr, func(string) (string, bool) { return "", false })
+}
+
 // substituteParams replaces $name by the abstract pattern's parameter
 // values in an expression; variables that are not parameters stay.
 func substituteParams(expr string, params map[string]string) (string, error) {
