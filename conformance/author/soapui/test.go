@@ -60,7 +60,7 @@ func (im *importer) test() (*ProjectReport, error) {
 				sc.Steps = append(sc.Steps, &scenario.Step{ID: "no-request", Manual: "The SoapUI test case has no request step: nothing was imported; judge whether it matters."})
 				cr.Manual = append(cr.Manual, "no-request")
 			}
-			if err := im.writeYAML(file, "# yaml-language-server: $schema=https://rivgate.invalid/docs/schema/scenario.schema.json\n", sc); err != nil {
+			if err := im.writeYAML(file, "# Imported by rivgate conform import-soapui; see import.json.\n", sc); err != nil {
 				return nil, err
 			}
 			files = append(files, file)
