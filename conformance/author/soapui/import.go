@@ -245,9 +245,9 @@ func (im *importer) readData(project string) (*Data, string, error) {
 // mockFor finds the Mock project of a test project among those imported
 // or beside it (<Name>Mock/).
 func (im *importer) mockFor() *Project {
-	want := im.p.Name + "Mock"
+	want := filepath.Base(filepath.Dir(im.file)) + "Mock"
 	for _, pf := range im.all {
-		if pf.p.Name == want || filepath.Base(filepath.Dir(pf.path)) == want {
+		if pf.p.Name == im.p.Name+"Mock" || filepath.Base(filepath.Dir(pf.path)) == want {
 			return pf.p
 		}
 	}
@@ -262,9 +262,9 @@ func (im *importer) mockFor() *Project {
 
 // testFor finds the test project a Mock project serves (for data.xml).
 func (im *importer) testFor() (*Project, string) {
-	want := strings.TrimSuffix(im.p.Name, "Mock")
+	want := strings.TrimSuffix(filepath.Base(filepath.Dir(im.file)), "Mock")
 	for _, pf := range im.all {
-		if pf.p.Name == want && len(pf.p.Suites) > 0 {
+		if (pf.p.Name == strings.TrimSuffix(im.p.Name, "Mock") || filepath.Base(filepath.Dir(pf.path)) == want) && len(pf.p.Suites) > 0 {
 			return pf.p, pf.path
 		}
 	}

@@ -173,7 +173,7 @@ func (r *Report) Write(dir string) error {
 // Summary prints a one-screen summary.
 func (r *Report) Summary(w io.Writer) {
 	fmt.Fprintf(w, "Imported %s\n", r.Source)
-	fmt.Fprintf(w, "%-34s %-5s %5s %6s %6s %6s %6s  %s\n", "project", "kind", "cases", "assert", "transl", "not", "n/a", "schematron rules (evaluable/not)")
+	fmt.Fprintf(w, "%-34s %-5s %5s %6s %6s %6s %6s  %s\n", "project", "kind", "cases", "assert", "transl", "not", "n/a", "schematron assertions (evaluable/not)")
 	for _, p := range r.Projects {
 		c := p.Counts
 		var sch []string
