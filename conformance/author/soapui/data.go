@@ -6,7 +6,6 @@ import (
 	"os"
 	"regexp"
 	"sort"
-	"strings"
 
 	"github.com/beevik/etree"
 )
@@ -110,13 +109,4 @@ func expand(s string, vals map[string]string) (out string, missing []string) {
 	})
 	sort.Strings(missing)
 	return out, missing
-}
-
-// refs lists the property names s refers to.
-func refs(s string) []string {
-	var out []string
-	for _, m := range propertyRef.FindAllStringSubmatch(s, -1) {
-		out = append(out, strings.TrimSpace(m[2]))
-	}
-	return out
 }
