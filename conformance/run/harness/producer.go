@@ -20,6 +20,7 @@ import (
 	"github.com/rivgate/rivgate/conformance/suite/scenario"
 	"github.com/rivgate/rivgate/contracts"
 	"github.com/rivgate/rivgate/contracts/envelope"
+	"github.com/rivgate/rivgate/contracts/schematron"
 	"github.com/rivgate/rivgate/contracts/vpfault"
 	"github.com/rivgate/rivgate/contracts/xsd"
 	"github.com/rivgate/rivgate/internal/buildinfo"
@@ -32,6 +33,11 @@ const (
 	CheckResponseStatus   = "response-status"
 	CheckResponseSchema   = "response-schema"
 	CheckResponseDiff     = "response-diff"
+	// Response checks (step response_checks).
+	CheckResponseFault          = "response-fault"
+	CheckResponseTime           = "response-time"
+	CheckResponseStatusCodes    = "response-status-codes"
+	CheckResponseNotStatusCodes = "response-not-status-codes"
 )
 
 // maxDiffs bounds how many differences one finding lists.
@@ -156,6 +162,8 @@ type producerRun struct {
 	v      xsd.Validator
 	client *http.Client
 	store  *exchange.Store
+	// schematron caches parsed Schematron files by suite-relative name.
+	schematron map[string]*schematron.Schema
 	// reached: the producer answered once; unreachable: why it cannot be
 	// reached at all (a connection refused before any answer), which
 	// aborts the run.
@@ -197,6 +205,9 @@ func (p *producerRun) step(ctx context.Context, sc *scenario.Scenario, st *scena
 	if err != nil {
 		str.Status, str.Message = result.Fail, err.Error()
 		return str
+	}
+	for k, v := range st.RequestHeaders {
+		req.Header.Set(k, v)
 	}
 	req.Header.Set("Content-Type", "text/xml; charset=UTF-8")
 	if soapAction != "" {
@@ -240,11 +251,15 @@ func (p *producerRun) step(ctx context.Context, sc *scenario.Scenario, st *scena
 	p.reached = true
 	p.add(str, sc, CheckResponseReceived, scenario.ReqProducerResponse, result.Pass, fmt.Sprintf("HTTP %d, %d bytes", resp.StatusCode, len(respBody)), ex.ID)
 	p.checkResponse(str, sc, st, resp, respBody, ex.ID)
+	p.responseChecks(str, sc, st, resp, respBody, ex.Responded.Sub(ex.Received), ex.ID)
 	return str
 }
 
 func (p *producerRun) checkResponse(str *result.Step, sc *scenario.Scenario, st *scenario.Step, resp *http.Response, body []byte, exID string) {
 	wantFault := st.Respond != nil && st.Respond.SOAPFault != nil
+	if rc := st.ResponseChecks; rc != nil && rc.Fault != nil {
+		wantFault = *rc.Fault
+	}
 	wantStatus := 200
 	if wantFault {
 		wantStatus = 500
@@ -293,7 +308,7 @@ func (p *producerRun) checkResponse(str *result.Step, sc *scenario.Scenario, st 
 		}
 		p.add(str, sc, fmt.Sprintf("response-match[%d]", i), check.MatcherRequirement(m, sc, st), s, r.Message, exID)
 	}
-	if st.Respond == nil || st.Respond.File == "" || wantFault {
+	if st.Respond == nil || st.Respond.File == "" || wantFault || !st.ResponseChecks.Compares() {
 		return
 	}
 	msg, status := p.diff(st, doc, docErr)

@@ -369,6 +369,11 @@ func (l *loader) checkStep(s *Suite, f *yamlFile, field string, st *Step, known 
 	if st.Request != "" {
 		l.resolve(f, field+".request", st.Request)
 	}
+	for k := range st.RequestHeaders {
+		if k == "" || strings.ContainsAny(k, " \t\r\n:") {
+			l.add(f, field+".request_headers", "bad HTTP header name %q", k)
+		}
+	}
 	nsMap := s.XPathNamespaces()
 	for i, v := range st.Volatile {
 		if _, err := xpath.CompileWithNS(v, nsMap); err != nil {
@@ -391,6 +396,48 @@ func (l *loader) checkStep(s *Suite, f *yamlFile, field string, st *Step, known 
 	for i, m := range st.ResponseMatch {
 		l.checkMatcher(f, fmt.Sprintf("%s.response_match[%d]", field, i), m, nsMap, known)
 	}
+	if rc := st.ResponseChecks; rc != nil {
+		l.checkResponseChecks(f, field+".response_checks", rc, known)
+	}
+}
+
+func (l *loader) checkResponseChecks(f *yamlFile, field string, rc *ResponseChecks, known map[string]bool) {
+	for name, codes := range map[string][]int{"status_codes": rc.StatusCodes, "not_status_codes": rc.NotStatusCodes} {
+		for i, c := range codes {
+			if c < 100 || c > 599 {
+				l.add(f, fmt.Sprintf("%s.%s[%d]", field, name, i), "HTTP status must be 100-599, got %d", c)
+			}
+		}
+	}
+	for name, rules := range map[string][]TextRule{"contains": rc.Contains, "not_contains": rc.NotContains} {
+		for i, r := range rules {
+			fi := fmt.Sprintf("%s.%s[%d]", field, name, i)
+			if r.Text == "" {
+				l.add(f, fi+".text", "required")
+			} else if _, err := r.Compile(); err != nil {
+				l.add(f, fi+".text", "bad regular expression: %v", err)
+			}
+		}
+	}
+	for i, s := range rc.Schematron {
+		l.resolve(f, fmt.Sprintf("%s.schematron[%d]", field, i), s)
+	}
+	if rc.Requirement != "" && !known[rc.Requirement] {
+		l.add(f, field+".requirement", "unknown requirement %q", rc.Requirement)
+	}
+}
+
+// Compile turns the rule into a regular expression (a literal text is
+// quoted).
+func (r TextRule) Compile() (*regexp.Regexp, error) {
+	expr := r.Text
+	if !r.Regex {
+		expr = regexp.QuoteMeta(expr)
+	}
+	if r.IgnoreCase {
+		expr = "(?i)" + expr
+	}
+	return regexp.Compile(expr)
 }
 
 func (l *loader) checkMatcher(f *yamlFile, field string, m Matcher, ns map[string]string, known map[string]bool) {

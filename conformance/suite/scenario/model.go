@@ -167,10 +167,15 @@ type Step struct {
 	Wait   Duration `yaml:"wait,omitempty" json:"wait,omitempty"`
 	Expect *Expect  `yaml:"expect,omitempty" json:"expect,omitempty"`
 	// Request is a recorded request envelope (producer mode sends it).
-	Request string   `yaml:"request,omitempty" json:"request,omitempty"`
-	Respond *Respond `yaml:"respond,omitempty" json:"respond,omitempty"`
+	Request string `yaml:"request,omitempty" json:"request,omitempty"`
+	// RequestHeaders are HTTP headers producer mode sends with Request.
+	RequestHeaders map[string]string `yaml:"request_headers,omitempty" json:"request_headers,omitempty"`
+	Respond        *Respond          `yaml:"respond,omitempty" json:"respond,omitempty"`
 	// ResponseMatch are matchers on the producer's response (producer mode).
 	ResponseMatch []Matcher `yaml:"response_match,omitempty" json:"response_match,omitempty"`
+	// ResponseChecks are further checks on the producer's answer
+	// (producer mode): fault or not, time, status codes, text, Schematron.
+	ResponseChecks *ResponseChecks `yaml:"response_checks,omitempty" json:"response_checks,omitempty"`
 	// Volatile adds XPaths ignored in the producer-mode diff for this step.
 	Volatile []string `yaml:"volatile,omitempty" json:"volatile,omitempty"`
 	// Manual asks a person for a verdict ("Check that the consumer shows the
@@ -180,6 +185,43 @@ type Step struct {
 	// Line is where the step starts in its file.
 	Line int `yaml:"-" json:"line,omitempty"`
 }
+
+// ResponseChecks are checks on a producer's answer beyond its schema and
+// response_match, in the kinds SoapUI suites assert (docs/conformance-suites.md
+// "Response checks"). Each reports against Requirement (default: the
+// step's first requirement, else the scenario's).
+type ResponseChecks struct {
+	// Fault: true, the answer must be a SOAP fault; false, it must not be.
+	// Unset: a soap_fault respond says a fault is expected (as before).
+	Fault *bool `yaml:"fault,omitempty" json:"fault,omitempty"`
+	// MaxTime is the longest the answer may take (SoapUI Response SLA).
+	MaxTime Duration `yaml:"max_time,omitempty" json:"max_time,omitempty"`
+	// StatusCodes: the HTTP status must be one of these.
+	StatusCodes []int `yaml:"status_codes,omitempty" json:"status_codes,omitempty"`
+	// NotStatusCodes: the HTTP status must be none of these.
+	NotStatusCodes []int `yaml:"not_status_codes,omitempty" json:"not_status_codes,omitempty"`
+	// Contains and NotContains are texts (or regular expressions) the
+	// answer body must and must not contain.
+	Contains    []TextRule `yaml:"contains,omitempty" json:"contains,omitempty"`
+	NotContains []TextRule `yaml:"not_contains,omitempty" json:"not_contains,omitempty"`
+	// Schematron files (relative to the suite) evaluated on the answer.
+	Schematron []string `yaml:"schematron,omitempty" json:"schematron,omitempty"`
+	// Compare false turns off the diff against respond.file (answers whose
+	// data differ by design, such as a producer's own test data).
+	Compare     *bool  `yaml:"compare,omitempty" json:"compare,omitempty"`
+	Requirement string `yaml:"requirement,omitempty" json:"requirement,omitempty"`
+}
+
+// TextRule is a text the answer body must (or must not) contain.
+type TextRule struct {
+	Text       string `yaml:"text" json:"text"`
+	Regex      bool   `yaml:"regex,omitempty" json:"regex,omitempty"`
+	IgnoreCase bool   `yaml:"ignore_case,omitempty" json:"ignore_case,omitempty"`
+}
+
+// Compares reports whether producer mode diffs the answer against the
+// recorded respond.file (default yes).
+func (r *ResponseChecks) Compares() bool { return r == nil || r.Compare == nil || *r.Compare }
 
 // Expect describes the request the consumer must send.
 type Expect struct {

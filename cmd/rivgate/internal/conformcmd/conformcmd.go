@@ -44,6 +44,7 @@ Suites are described in docs/conformance-suites.md.`,
 		Args: cobra.NoArgs,
 	}
 	cmd.AddCommand(runCommand(), serveCommand(), judgeCommand())
+	cmd.AddCommand(newImportSoapUICommand())
 	return cmd
 }
 

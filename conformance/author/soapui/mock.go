@@ -1,0 +1,125 @@
+package soapui
+
+import (
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/rivgate/rivgate/conformance/suite/scenario"
+	"github.com/rivgate/rivgate/contracts/vpfault"
+)
+
+// reHeaderDispatch is the common dispatch form of Inera's mocks: the
+// response is named by a request header the test project sets.
+var reHeaderDispatch = regexp.MustCompile(`mockRequest\.requestHeaders\[\s*['"]([\w-]+)['"]\s*\]\[0\]`)
+
+// mock translates a Mock project into a suite for conform serve: one
+// step per response, chosen by the dispatch header, and the default
+// response last.
+func (im *importer) mock() (*ProjectReport, error) {
+	im.rep = &ProjectReport{File: im.file, Name: im.p.Name, Kind: "mock"}
+	im.namespaces = map[string]string{}
+	test, testPath := im.testFor()
+	var data *Data
+	if testPath != "" {
+		var err error
+		data, _, err = im.readData(testPath)
+		if err != nil {
+			return nil, err
+		}
+	}
+	// The data.xml test case whose request names each response fills its
+	// ${...} (SoapUI fills them from the request at run time).
+	fill := map[string]string{}
+	if test != nil {
+		for _, ts := range test.Suites {
+			for _, tc := range ts.Cases {
+				var dataCase string
+				for _, st := range tc.Steps {
+					if id, ok := dataCaseID(st.Script); ok {
+						dataCase = id
+					}
+					if name := st.Headers["x-mock-response"]; name != "" && dataCase != "" {
+						if _, seen := fill[name]; !seen {
+							fill[name] = dataCase
+						}
+					}
+				}
+			}
+		}
+	} else {
+		im.warn("no test project beside the mock: ${...} in responses are served empty")
+	}
+	var steps []*scenario.Step
+	for _, ms := range im.p.Mocks {
+		for _, op := range ms.Operations {
+			mr := &MockReport{Operation: op.Operation, Dispatch: op.DispatchStyle}
+			header := ""
+			switch m := reHeaderDispatch.FindStringSubmatch(op.DispatchPath); {
+			case op.DispatchStyle == "SCRIPT" && m != nil:
+				header = m[1]
+				mr.Translated = true
+				mr.Note = fmt.Sprintf("the script returns the response named by the request header %s: each step matches that header", header)
+			case op.DispatchStyle == "SEQUENCE" || op.DispatchStyle == "":
+				mr.Translated = len(op.Responses) == 1
+				mr.Note = "sequence dispatch: rivgate serves the first step that matches, so only the first response is served"
+			default:
+				mr.Note = fmt.Sprintf("dispatch %s is not translated: every request gets the default response %q", op.DispatchStyle, op.DefaultResponse)
+			}
+			if strings.Contains(op.DispatchPath, "WsdlValidator") {
+				mr.Note += "; the script's request validation (WsdlValidator, answered with the response SoapFault-Request) is rivgate's built-in RIV-XSD-01 check on every request"
+			}
+			var fallback *scenario.Step
+			for i, r := range op.Responses {
+				vals, _ := data.Values(fill[r.Name])
+				body, missing := expandXML(r.Content, vals)
+				file := fmt.Sprintf("responses/%02d-%s.xml", i+1, slug(r.Name))
+				if err := im.write(file, []byte(body)); err != nil {
+					return nil, err
+				}
+				status := r.Status
+				if _, err := vpfault.Parse([]byte(body)); err == nil {
+					status = 500 // SOAP 1.1 over HTTP: a fault is HTTP 500
+				} else if status == 0 {
+					status = 200
+				}
+				st := &scenario.Step{ID: fmt.Sprintf("%d-%s", i+1, slug(r.Name)), Title: "Mock response " + r.Name,
+					Expect:  &scenario.Expect{Operation: op.Operation},
+					Respond: &scenario.Respond{File: file, Status: status}}
+				if header != "" {
+					name := r.Name
+					st.Expect.Match = []scenario.Matcher{{HTTPHeader: header, Equals: &name, Description: header + " names response " + r.Name}}
+				}
+				rr := MockResponseReport{Name: r.Name, Step: st.ID, File: file, Status: status, FilledFrom: fill[r.Name], Unresolved: missing}
+				if len(missing) > 0 {
+					im.warn("response %q: ${%s} served empty (SoapUI fills them at run time)", r.Name, strings.Join(missing, "}, ${"))
+				}
+				mr.Responses = append(mr.Responses, rr)
+				if header != "" || i == 0 {
+					steps = append(steps, st)
+				}
+				if r.Name == op.DefaultResponse {
+					fallback = &scenario.Step{ID: "default", Title: "Default response " + r.Name, Expect: &scenario.Expect{Operation: op.Operation},
+						Respond: &scenario.Respond{File: file, Status: status}}
+				}
+			}
+			if fallback != nil && header != "" {
+				steps = append(steps, fallback)
+			}
+			im.rep.Mock = mr
+		}
+	}
+	if len(steps) == 0 {
+		return nil, fmt.Errorf("import %s: the mock has no responses", im.file)
+	}
+	file := "scenarios/01-mock.yaml"
+	sc := scenarioFile{ID: "MOCK", Title: im.p.Name + " (SoapUI mock)", Requirements: []string{"TK-MOCK"}, Likelihood: 3,
+		Description: "Serves the responses of " + filepath.Base(im.file) + " (rivgate conform serve); each request gets the answer of the first step it matches.", Steps: steps}
+	if err := im.writeYAML(file, "", sc); err != nil {
+		return nil, err
+	}
+	reqs := []scenario.Requirement{{ID: "TK-MOCK", Text: "The consumer's requests are answered as Inera's mock producer " + im.p.Name + " answers them.", Impact: 2}}
+	return im.rep, im.writeSuite("tk-"+slug(im.p.Name), "TK mock "+im.p.Name+" (imported from SoapUI)",
+		"Serves Inera's mock producer "+filepath.Base(im.file)+" to a consumer under test (conform serve).", reqs, []string{file})
+}
