@@ -164,22 +164,18 @@ func TestVP011PeerNotAllowed(t *testing.T) {
 	assert.Equal(t, "Caller was not on the white list of accepted IP-addresses.  IP-address: 192.0.2.7. HTTP header that caused checking: X-Forwarded-For", f.DetailString)
 }
 
-// failingRewrite is the real sniffer with a rewrite that fails: VP012 is
-// only reachable through a transform failure, which the real rewrite does
-// not produce for a message the sniffer accepted.
-type failingRewrite struct{ sniffer }
-
-func (failingRewrite) Rewrite([]byte, *Head, rivta.Profile) ([]byte, error) {
-	return nil, errors.New("transform failed")
-}
-
 func TestVP012TransformFailure(t *testing.T) {
 	t.Parallel()
 	p := newProducer(t, nil)
 	y := fill(takVPCodes, "{{NS}}", scheduleNS, "{{P20}}", p.srv.URL, "{{P21}}", p.srv.URL, "{{DEAD}}", closedAddr(t), "{{C}}", consumerID)
 	b := newBed(t, y)
-	gw, err := New(b.cfg, Deps{Envelope: failingRewrite{}})
+	gw, err := New(b.cfg, Deps{})
 	require.NoError(t, err)
+	// VP012 is only reachable through a transform failure, which the real
+	// rewrite does not produce for a message the sniffer accepted.
+	gw.rewrite = func([]byte, *envelope.Info, rivta.Profile) ([]byte, error) {
+		return nil, errors.New("transform failed")
+	}
 	b.cfg.Listen.HTTP, b.cfg.Listen.Admin = "", ""
 	require.NoError(t, gw.Start(t.Context()))
 	t.Cleanup(func() { _ = gw.Close() })

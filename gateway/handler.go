@@ -19,11 +19,13 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rivgate/rivgate/contracts/envelope"
 	"github.com/rivgate/rivgate/contracts/rivta"
 	"github.com/rivgate/rivgate/contracts/vpfault"
 	"github.com/rivgate/rivgate/gateway/config"
 	"github.com/rivgate/rivgate/gateway/identity"
 	"github.com/rivgate/rivgate/gateway/proxy"
+	"github.com/rivgate/rivgate/gateway/tak"
 )
 
 // call is one exchange as it moves through the pipeline; it becomes the
@@ -149,7 +151,10 @@ func (g *Gateway) service(w http.ResponseWriter, r *http.Request, c *call) {
 		// reached, the body ends first.
 		maxHead = r.ContentLength + 1
 	}
-	h, head, err := g.env.Sniff(body, maxHead, mimeBoundary(r.Header.Get("Content-Type")))
+	z := g.sniffers.Get().(*envelope.Sniffer)
+	// Results never refer to the Sniffer's memory: it goes back at once.
+	h, head, err := z.Sniff(body, envelope.Options{MaxHead: maxHead, MIMEBoundary: mimeBoundary(r.Header.Get("Content-Type"))})
+	g.sniffers.Put(z)
 	if g.cfg.Logging.Payloads {
 		c.head = head
 	}
@@ -166,14 +171,14 @@ func (g *Gateway) service(w http.ResponseWriter, r *http.Request, c *call) {
 		g.fail(w, c, vpfault.Raw(vpfault.VP015, vpfault.VP015.Detail(err.Error()), err))
 		return
 	}
-	c.contract, c.profile = h.Contract, h.Profile
+	c.contract, c.profile = h.Body.Space, h.Profile
 	if !h.HasReceiver || strings.TrimSpace(h.Receiver) == "" {
 		g.fail(w, c, vpfault.New(vpfault.VP003, ""))
 		return
 	}
 	c.receiver = h.Receiver
 	if strings.TrimSpace(h.Receiver) != h.Receiver {
-		g.fail(w, c, vpfault.Newf(vpfault.VP004, "serviceNamespace: %s, receiverId: %s. Whitespace detected in incoming request!", h.Contract, h.Receiver))
+		g.fail(w, c, vpfault.Newf(vpfault.VP004, "serviceNamespace: %s, receiverId: %s. Whitespace detected in incoming request!", h.Body.Space, h.Receiver))
 		return
 	}
 	original := r.Header.Get(proxy.KeyOriginalConsumer)
@@ -195,8 +200,8 @@ func (g *Gateway) service(w http.ResponseWriter, r *http.Request, c *call) {
 		g.fail(w, c, vpfault.New(vpfault.VP008, ""))
 		return
 	}
-	q := Query{Contract: h.Contract, Receiver: h.Receiver, Sender: c.sender, At: time.Now()}
-	if g.platform != nil && g.platform.Handles(h.Contract, h.Receiver) {
+	q := tak.Query{Contract: h.Body.Space, Receiver: h.Receiver, Sender: c.sender, At: time.Now()}
+	if g.platform != nil && g.platform.Handles(h.Body.Space, h.Receiver) {
 		g.servePlatform(w, r, c, cat, q, h, head, body)
 		return
 	}
@@ -212,7 +217,7 @@ func (g *Gateway) service(w http.ResponseWriter, r *http.Request, c *call) {
 		return
 	}
 	if d.Route == nil || d.Route.Address == "" {
-		g.fail(w, c, vpfault.Newf(vpfault.VP010, "serviceNamespace: %s, receiverId: %s", h.Contract, h.Receiver))
+		g.fail(w, c, vpfault.Newf(vpfault.VP010, "serviceNamespace: %s, receiverId: %s", h.Body.Space, h.Receiver))
 		return
 	}
 	out := head
@@ -221,7 +226,7 @@ func (g *Gateway) service(w http.ResponseWriter, r *http.Request, c *call) {
 			g.fail(w, c, vpfault.New(vpfault.VP005, h.Profile.Lower()))
 			return
 		}
-		out, err = g.env.Rewrite(head, h, rivta.Profile(strings.ToUpper(string(d.Route.Profile))))
+		out, err = g.rewrite(head, h, rivta.Profile(strings.ToUpper(string(d.Route.Profile))))
 		if err != nil {
 			g.fail(w, c, vpfault.Raw(vpfault.VP012, vpfault.VP012.Detail(err.Error()), err))
 			return
@@ -244,7 +249,7 @@ func (g *Gateway) service(w http.ResponseWriter, r *http.Request, c *call) {
 	}
 	x := &proxy.Exchange{
 		Target: target, Body: fwd, ContentLength: length,
-		Timeout: g.timeoutFor(h.Contract), Instance: g.cfg.Instance.Name,
+		Timeout: g.timeoutFor(h.Body.Space), Instance: g.cfg.Instance.Name,
 		RequestErr: func() error { return body.err },
 		Headers: proxy.OutboundHeaders{
 			Sender: c.sender, InstanceID: g.cfg.Instance.ID, CorrelationID: c.correlationID,
@@ -401,7 +406,7 @@ func (g *Gateway) routingHistory(r *http.Request, c *call) (string, *vpfault.Fau
 	return in + "#" + g.cfg.Instance.ID, nil
 }
 
-func (g *Gateway) servePlatform(w http.ResponseWriter, r *http.Request, c *call, cat Catalogue, q Query, h *Head, head []byte, body io.Reader) {
+func (g *Gateway) servePlatform(w http.ResponseWriter, r *http.Request, c *call, cat *tak.Catalogue, q tak.Query, h *envelope.Info, head []byte, body io.Reader) {
 	c.platform, c.routed = true, true
 	trace, f := cat.Authorize(q)
 	c.authTrace = trace
