@@ -82,9 +82,9 @@ func TestVPFaultsEndToEnd(t *testing.T) {
 		code     vpfault.Code
 		detail   string
 	}{
-		{name: "VP002 certificate without SERIALNUMBER", client: func() *http.Client { return vb.clientWith(nil, noSerial) }, body: req21(""),
+		{name: "VP002 certificate without SERIALNUMBER", client: func() *http.Client { return vb.clientWith(noSerial) }, body: req21(""),
 			code: vpfault.VP002, detail: "No senderId found in Certificate: " + noSerial.Cert.Subject.String()},
-		{name: "VP002 no client certificate", client: func() *http.Client { return vb.clientWith(nil, nil) }, body: req21(""),
+		{name: "VP002 no client certificate", client: func() *http.Client { return vb.clientWith(nil) }, body: req21(""),
 			code: vpfault.VP002, detail: "No client certificate was presented in the TLS handshake"},
 		{name: "VP002 plain listener without certificate header", listener: HTTP, body: req21(""),
 			code: vpfault.VP002, detail: "No certificate found in httpheader x-vp-auth-cert"},

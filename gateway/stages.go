@@ -365,7 +365,7 @@ func (g *Gateway) servePlatform(c *call, cat *tak.Catalogue, q tak.Query) *vpfau
 		return c.bodyFailed()
 	}
 	msg := append(append(make([]byte, 0, len(c.head)+len(rest)), c.head...), rest...)
-	c.status, c.reply = g.platform.Serve(c.req.ctx, c.info, msg, c.sender)
+	c.status, c.reply = g.platform.Serve(c.req.ctx, c.info, msg)
 	c.replied = true
 	if p, err := vpfault.Parse(c.reply); err == nil && p.IsVP() {
 		c.fault = &vpfault.Fault{Code: p.Code, Detail: p.DetailString}
