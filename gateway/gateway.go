@@ -5,10 +5,10 @@
 // needs the other profile, and streams the call to the producer and the
 // answer back, answering every failure with VP's own fault.
 //
-// New builds a gateway from a config; Start opens the
-// listeners; Reload re-reads the catalogue and the certificates; Shutdown
-// drains in-flight calls. The demo, the platform-service tests and the
-// conformance tests start real gateways on 127.0.0.1:0 this way.
+// New builds a gateway from a config; Start opens the listeners; Reload
+// re-reads the catalogue and the certificates; Shutdown drains in-flight
+// calls. The demo, the platform-service tests and the conformance tests
+// start real gateways on 127.0.0.1:0 this way.
 package gateway
 
 import (

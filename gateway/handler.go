@@ -96,7 +96,7 @@ func (g *Gateway) service(w http.ResponseWriter, r *http.Request, c *call) {
 		c.req.peerCert = r.TLS.PeerCertificates[0]
 	}
 	maxBody := int64(g.cfg.Limits.MaxBody)
-	c.body = bodyReader{r: r.Body, ctx: r.Context(), left: maxBody, max: maxBody}
+	c.body = &bodyReader{r: r.Body, ctx: r.Context(), left: maxBody, max: maxBody}
 	c.body.watch(w, g.cfg.Listen.BodyTimeout.D())
 	defer c.body.unwatch()
 
@@ -112,7 +112,7 @@ func (g *Gateway) service(w http.ResponseWriter, r *http.Request, c *call) {
 	case c.fault != nil:
 		c.status = proxy.WriteFault(w, c.fault, g.cfg.Instance.Name)
 	default:
-		x := &c.exchange
+		x := c.exchange
 		g.forwarder.Forward(w, r, x)
 		c.status, c.fault, c.err, c.producerTime, c.canceled = x.Status, x.Fault, x.Err, x.ProducerTime, x.Canceled
 	}

@@ -28,8 +28,8 @@ import (
 // (handler.go) fills in what the consumer sent, the stages below add what
 // they learn and decide the answer, and the HTTP layer sends it; the
 // exchange log line and the metrics are written from it at the end. The
-// stages see no net/http type, so another HTTP engine replaces only the
-// layer around them.
+// stages read the consumer only through c.req and c.body (an io.Reader),
+// so another HTTP engine replaces only the layer around them.
 type call struct {
 	listener      string
 	start         time.Time
@@ -40,7 +40,7 @@ type call struct {
 
 	// What the consumer sent (service calls).
 	req  consumerRequest
-	body bodyReader // the consumer's body, bounded by limits.max_body
+	body *bodyReader // the consumer's body, bounded by limits.max_body
 
 	// What the stages learned, in their order.
 	sender           string
@@ -51,16 +51,16 @@ type call struct {
 	contract         string
 	profile          rivta.Profile
 	receiver         string
-	originalConsumer string
-	actingOnBehalfOf string
+	originalConsumer string // c.req's, logged once the receiver is checked
+	actingOnBehalfOf string // likewise
 	routingTrace     string
 	authTrace        string
 	routed           bool // contract label is safe for metrics (known to the catalogue)
 	platform         bool
 	producer         string
 	routeProfile     rivta.Profile
-	outHead          []byte         // head as it goes to the producer (rewritten for its profile)
-	exchange         proxy.Exchange // the call to the producer; Forward fills in its outcome
+	outHead          []byte          // head as it goes to the producer (rewritten for its profile)
+	exchange         *proxy.Exchange // the call to the producer; Forward fills in its outcome
 
 	// The outcome: a stage's fault is sent as a VP fault; a reply is the
 	// gateway's own answer (platform services), sent with status.
@@ -90,38 +90,33 @@ type consumerRequest struct {
 	actingOnBehalfOf         string
 }
 
-// stage is one step of the pipeline: it reads and adds to c, and ends the
-// call by returning a fault, by marking it canceled (the consumer went
-// away) or by answering it itself (c.replied).
-type stage func(*Gateway, *call) *vpfault.Fault
-
-// stages are the pipeline in VP's order of checks and faults. What the
-// last one leaves is forwarded to the producer (VP009 on failure).
-var stages = [...]stage{
-	(*Gateway).identify,              // sender: certificate, or header on plain HTTP (VP002, VP011)
-	(*Gateway).checkRoutingHistory,   // VP014
-	(*Gateway).checkLength,           // a declared length over limits.max_body (VP015)
-	(*Gateway).readEnvelope,          // sniff the head (VP015)
-	(*Gateway).checkReceiver,         // VP003, VP004 with the whitespace hint
-	(*Gateway).checkOriginalConsumer, // VP013
-	(*Gateway).authoriseAndRoute,     // TAK (VP008, VP004, VP006, VP007, VP010); platform services answered
-	(*Gateway).mediateProfile,        // RIV-TA 2.0 <-> 2.1 (VP005, VP012)
-	(*Gateway).prepareForward,        // producer address (VP009)
+// runStages runs the stages in VP's order of checks and faults until one
+// ends the call. Each stage reads and adds to c, and ends the call by
+// returning a fault, by marking it canceled (the consumer went away) or by
+// answering it itself (c.replied). The HTTP layer then sends c.reply or
+// c.fault, sends nothing (canceled), or forwards c.exchange. (Direct calls,
+// not a table of functions: through a function value c would escape to
+// the heap.)
+func (g *Gateway) runStages(c *call) {
+	_ = c.goOn(g.identify(c)) && // sender: certificate, or header on plain HTTP (VP002, VP011)
+		c.goOn(g.checkRoutingHistory(c)) && // VP014
+		c.goOn(g.checkLength(c)) && // a declared length over limits.max_body (VP015)
+		c.goOn(g.readEnvelope(c)) && // sniff the head (VP015)
+		c.goOn(g.checkReceiver(c)) && // VP003, VP004 with the whitespace hint
+		c.goOn(g.checkOriginalConsumer(c)) && // VP013
+		c.goOn(g.authoriseAndRoute(c)) && // TAK (VP008, VP004, VP006, VP007, VP010); platform services answered
+		c.goOn(g.mediateProfile(c)) && // RIV-TA 2.0 <-> 2.1 (VP005, VP012)
+		c.goOn(g.prepareForward(c)) // producer address (VP009)
 }
 
-// runStages runs the stages until one ends the call. The HTTP layer then
-// sends c.reply or c.fault, sends nothing (canceled), or forwards
-// c.exchange.
-func (g *Gateway) runStages(c *call) {
-	for _, s := range stages {
-		if f := s(g, c); f != nil {
-			c.fault = f
-			return
-		}
-		if c.canceled || c.replied {
-			return
-		}
+// goOn records a stage's fault and reports whether the call goes on to
+// the next stage.
+func (c *call) goOn(f *vpfault.Fault) bool {
+	if f != nil {
+		c.fault = f
+		return false
 	}
+	return !c.canceled && !c.replied
 }
 
 // identify finds the sender: the verified client certificate on HTTPS; on
@@ -242,7 +237,7 @@ func (g *Gateway) readEnvelope(c *call) *vpfault.Fault {
 	}
 	z := g.sniffers.Get().(*envelope.Sniffer)
 	// Results never refer to the Sniffer's memory: it goes back at once.
-	info, head, err := z.Sniff(&c.body, envelope.Options{MaxHead: maxHead, MIMEBoundary: mimeBoundary(c.req.contentType)})
+	info, head, err := z.Sniff(c.body, envelope.Options{MaxHead: maxHead, MIMEBoundary: mimeBoundary(c.req.contentType)})
 	g.sniffers.Put(z)
 	c.head = head
 	if err != nil {
@@ -360,7 +355,7 @@ func (g *Gateway) servePlatform(c *call, cat *tak.Catalogue, q tak.Query) *vpfau
 	if f != nil {
 		return f
 	}
-	rest, err := io.ReadAll(&c.body)
+	rest, err := io.ReadAll(c.body)
 	if err != nil {
 		return c.bodyFailed()
 	}
@@ -409,16 +404,17 @@ func (g *Gateway) prepareForward(c *call) *vpfault.Fault {
 	if n >= 0 {
 		length = n - int64(len(head)) + int64(len(out))
 	}
-	var body io.Reader = io.MultiReader(bytes.NewReader(out), &c.body)
+	var body io.Reader = io.MultiReader(bytes.NewReader(out), c.body)
 	if n >= 0 && int64(len(head)) == n {
 		// The sniff read the whole body (a small call): sent from memory,
 		// the transport writes headers and body in one write, not two.
 		body = bytes.NewReader(out)
 	}
-	c.exchange = proxy.Exchange{
+	reqBody := c.body
+	c.exchange = &proxy.Exchange{
 		Target: target, Body: body, ContentLength: length,
 		Timeout: g.timeoutFor(c.contract), Instance: g.cfg.Instance.Name,
-		RequestErr: func() error { return c.body.err },
+		RequestErr: func() error { return reqBody.err },
 		Headers: proxy.OutboundHeaders{
 			Sender: c.sender, InstanceID: g.cfg.Instance.ID, CorrelationID: c.correlationID,
 			OriginalConsumer: cmp.Or(c.originalConsumer, c.sender), RoutingHistory: c.history, UserAgent: g.userAgent(),

@@ -91,7 +91,7 @@ permissions:
 				ctx: context.Background(), peerCert: cert, contentType: "text/xml; charset=UTF-8", contentLength: length,
 				routingHistory: tt.history, originalConsumer: tt.original,
 			}}
-			c.body = bodyReader{r: bytes.NewReader(tt.body), left: maxBody, max: maxBody}
+			c.body = &bodyReader{r: bytes.NewReader(tt.body), left: maxBody, max: maxBody}
 			g.runStages(c)
 			require.NotNil(t, c.fault, "the call passed every stage")
 			assert.Equal(t, tt.want, c.fault.Code, c.fault.Detail)
@@ -104,7 +104,7 @@ permissions:
 	c := &call{listener: HTTPS, correlationID: "stage-order", kind: "service", req: consumerRequest{
 		ctx: context.Background(), peerCert: cons.Cert, contentLength: int64(len(req21(""))),
 	}}
-	c.body = bodyReader{r: bytes.NewReader(req21("")), left: 64 << 10, max: 64 << 10}
+	c.body = &bodyReader{r: bytes.NewReader(req21("")), left: 64 << 10, max: 64 << 10}
 	vb.gw.runStages(c)
 	require.Nil(t, c.fault)
 	assert.Equal(t, p.srv.URL+"/producer21", c.exchange.Target.String())
