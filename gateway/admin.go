@@ -35,7 +35,7 @@ func (g *Gateway) Status() Status {
 	s := Status{
 		Name: g.cfg.Instance.Name, InstanceID: g.cfg.Instance.ID, Version: g.version, Started: g.started,
 		UptimeSeconds: time.Since(g.started).Seconds(), Ready: g.Ready(), InFlight: g.inFlight.Load(),
-		Catalogue: g.store.Status(), LastReload: g.lastLoad.Load(), Listeners: map[string]string{},
+		Catalogue: g.catalogueStatus(), LastReload: g.lastLoad.Load(), Listeners: map[string]string{},
 		HeapBytes: ms.HeapAlloc, Goroutines: runtime.NumGoroutine(),
 	}
 	if g.serverTLS != nil {

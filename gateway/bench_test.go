@@ -223,3 +223,30 @@ func BenchmarkPipelineParallel(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkStages is the pipeline's decisions alone (stages.go): identity
+// from a verified certificate, sniff, catalogue, profile and the producer
+// call set up, without net/http, the forward or the log line. The rest of
+// BenchmarkPipeline is the HTTP layer and the forward, what another HTTP
+// engine would replace.
+func BenchmarkStages(b *testing.B) {
+	y := fill(takVPCodes, "{{NS}}", scheduleNS, "{{P20}}", "http://127.0.0.1:1", "{{P21}}", "http://127.0.0.1:1", "{{DEAD}}", closedAddr(b), "{{C}}", consumerID)
+	bd := newBed(b, y, func(bd *bed) { bd.cfg.Listen.HTTP, bd.cfg.Listen.Admin = "", "" })
+	client, err := bd.ca.IssueClient(consumerID, pki.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	body := sample(b, "Rivta21Request.xml", "")
+	maxBody := int64(bd.cfg.Limits.MaxBody)
+	b.ReportAllocs()
+	for b.Loop() {
+		c := &call{listener: HTTPS, start: time.Now(), correlationID: "bench", kind: "service", req: consumerRequest{
+			ctx: b.Context(), peerCert: client.Cert, contentType: "text/xml; charset=UTF-8", contentLength: int64(len(body)),
+		}}
+		c.body = &bodyReader{r: bytes.NewReader(body), left: maxBody, max: maxBody}
+		bd.gw.runStages(c)
+		if c.fault != nil || c.exchange.Target == nil {
+			b.Fatalf("not ready to forward: %v", c.fault)
+		}
+	}
+}

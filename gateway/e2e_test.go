@@ -82,9 +82,9 @@ func TestVPFaultsEndToEnd(t *testing.T) {
 		code     vpfault.Code
 		detail   string
 	}{
-		{name: "VP002 certificate without SERIALNUMBER", client: func() *http.Client { return vb.clientWith(nil, noSerial) }, body: req21(""),
+		{name: "VP002 certificate without SERIALNUMBER", client: func() *http.Client { return vb.clientWith(noSerial) }, body: req21(""),
 			code: vpfault.VP002, detail: "No senderId found in Certificate: " + noSerial.Cert.Subject.String()},
-		{name: "VP002 no client certificate", client: func() *http.Client { return vb.clientWith(nil, nil) }, body: req21(""),
+		{name: "VP002 no client certificate", client: func() *http.Client { return vb.clientWith(nil) }, body: req21(""),
 			code: vpfault.VP002, detail: "No client certificate was presented in the TLS handshake"},
 		{name: "VP002 plain listener without certificate header", listener: HTTP, body: req21(""),
 			code: vpfault.VP002, detail: "No certificate found in httpheader x-vp-auth-cert"},
@@ -164,22 +164,18 @@ func TestVP011PeerNotAllowed(t *testing.T) {
 	assert.Equal(t, "Caller was not on the white list of accepted IP-addresses.  IP-address: 192.0.2.7. HTTP header that caused checking: X-Forwarded-For", f.DetailString)
 }
 
-// failingRewrite is the real sniffer with a rewrite that fails: VP012 is
-// only reachable through a transform failure, which the real rewrite does
-// not produce for a message the sniffer accepted.
-type failingRewrite struct{ sniffer }
-
-func (failingRewrite) Rewrite([]byte, *Head, rivta.Profile) ([]byte, error) {
-	return nil, errors.New("transform failed")
-}
-
 func TestVP012TransformFailure(t *testing.T) {
 	t.Parallel()
 	p := newProducer(t, nil)
 	y := fill(takVPCodes, "{{NS}}", scheduleNS, "{{P20}}", p.srv.URL, "{{P21}}", p.srv.URL, "{{DEAD}}", closedAddr(t), "{{C}}", consumerID)
 	b := newBed(t, y)
-	gw, err := New(b.cfg, Deps{Envelope: failingRewrite{}})
+	gw, err := New(b.cfg, Deps{})
 	require.NoError(t, err)
+	// VP012 is only reachable through a transform failure, which the real
+	// rewrite does not produce for a message the sniffer accepted.
+	gw.rewrite = func([]byte, *envelope.Info, rivta.Profile) ([]byte, error) {
+		return nil, errors.New("transform failed")
+	}
 	b.cfg.Listen.HTTP, b.cfg.Listen.Admin = "", ""
 	require.NoError(t, gw.Start(t.Context()))
 	t.Cleanup(func() { _ = gw.Close() })

@@ -5,10 +5,10 @@
 // needs the other profile, and streams the call to the producer and the
 // answer back, answering every failure with VP's own fault.
 //
-// New builds a gateway from a config and its collaborators; Start opens the
-// listeners; Reload re-reads the catalogue and the certificates; Shutdown
-// drains in-flight calls. The demo, the platform-service tests and the
-// conformance tests start real gateways on 127.0.0.1:0 this way.
+// New builds a gateway from a config; Start opens the listeners; Reload
+// re-reads the catalogue and the certificates; Shutdown drains in-flight
+// calls. The demo, the platform-service tests and the conformance tests
+// start real gateways on 127.0.0.1:0 this way.
 package gateway
 
 import (
@@ -28,26 +28,23 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
+	"github.com/rivgate/rivgate/contracts/envelope"
+	"github.com/rivgate/rivgate/contracts/rivta"
 	"github.com/rivgate/rivgate/contracts/wsdlserve"
 	"github.com/rivgate/rivgate/gateway/config"
 	"github.com/rivgate/rivgate/gateway/identity"
+	"github.com/rivgate/rivgate/gateway/platform"
 	"github.com/rivgate/rivgate/gateway/proxy"
+	"github.com/rivgate/rivgate/gateway/tak"
 	"github.com/rivgate/rivgate/internal/buildinfo"
 )
 
-// Deps are the gateway's collaborators. Zero values get the real ones.
+// Deps are what the embedding program gives the gateway.
 type Deps struct {
 	// Logger receives one JSON line per exchange and lifecycle events.
 	Logger zerolog.Logger
 	// Registry receives the rivgate_* metrics; nil makes a private one.
 	Registry *prometheus.Registry
-	// Envelope is the sniffer; nil uses contracts/envelope.
-	Envelope Envelope
-	// Store is the catalogue; nil builds gateway/tak from cfg.TAK.
-	Store CatalogueStore
-	// Platform answers platform services; nil builds gateway/platform when
-	// cfg.Platform.Enabled.
-	Platform Platform
 	// Version is shown on /status; "" uses the build's version.
 	Version string
 }
@@ -58,11 +55,17 @@ type Gateway struct {
 	log      zerolog.Logger
 	reg      *prometheus.Registry
 	metrics  *metrics
-	env      Envelope
-	store    CatalogueStore
-	platform Platform
+	store    *tak.Store        // the catalogue (TAK) and its reloads
+	platform *platform.Service // nil: platform services off
 	version  string
 	started  time.Time
+	// sniffers keeps the envelope sniffers' working memory (about 5 KB
+	// each): a fresh one per call was a third of the bytes the gateway
+	// allocated per call.
+	sniffers sync.Pool // of *envelope.Sniffer
+	// rewrite is envelope.RewriteProfile. It is a field only so a test can
+	// reach VP012: the real rewrite never fails for a head the sniffer read.
+	rewrite func(head []byte, info *envelope.Info, to rivta.Profile) ([]byte, error)
 
 	serverTLS *identity.Server // nil without the HTTPS listener
 	allow     *identity.AllowList
@@ -97,9 +100,10 @@ func New(cfg *config.Config, deps Deps) (*Gateway, error) {
 		return nil, err
 	}
 	g := &Gateway{
-		cfg: cfg, log: deps.Logger, reg: deps.Registry, env: deps.Envelope, store: deps.Store, platform: deps.Platform,
-		version: deps.Version, listeners: map[string]net.Listener{}, timeouts: map[string]time.Duration{},
+		cfg: cfg, log: deps.Logger, reg: deps.Registry, version: deps.Version, rewrite: envelope.RewriteProfile,
+		listeners: map[string]net.Listener{}, timeouts: map[string]time.Duration{},
 	}
+	g.sniffers.New = func() any { return new(envelope.Sniffer) }
 	if g.version == "" {
 		g.version = buildinfo.Get().Version
 	}
@@ -145,21 +149,10 @@ func New(cfg *config.Config, deps Deps) (*Gateway, error) {
 			return nil, fmt.Errorf("contracts.dir: %w", err)
 		}
 	}
-	if g.env == nil {
-		g.env = defaultEnvelope()
+	if g.store, err = newStore(cfg, g.log); err != nil {
+		return nil, err
 	}
-	if g.env == nil {
-		return nil, errors.New("no envelope sniffer available")
-	}
-	if g.store == nil {
-		if g.store, err = defaultStore(cfg, g.log); err != nil {
-			return nil, err
-		}
-		g.store.(*takStore).polled = func(res ReloadResult) { g.recordReload(res, "") }
-	}
-	if g.platform == nil && config.On(cfg.Platform.Enabled) {
-		g.platform = defaultPlatform(cfg, g)
-	}
+	g.platform = newPlatform(cfg, g.store, g.version)
 	return g, nil
 }
 
@@ -205,8 +198,7 @@ func (g *Gateway) Start(ctx context.Context) error {
 		return errors.New("gateway already started")
 	}
 	g.started = time.Now()
-	res := g.store.Reload(ctx)
-	g.recordReload(res, "")
+	g.recordReload(g.reloadCatalogue(ctx), "")
 	bgCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	g.cancel = cancel
 	type lc struct {
@@ -255,7 +247,7 @@ func (g *Gateway) Start(ctx context.Context) error {
 	g.bg.Add(1)
 	go func() {
 		defer g.bg.Done()
-		g.store.Run(bgCtx)
+		g.pollCatalogue(bgCtx)
 	}()
 	return nil
 }
@@ -332,7 +324,7 @@ type ReloadReport struct {
 // CRLs, and the producer client certificate. Each part keeps its old state
 // when its new one fails; new certificates apply to new handshakes.
 func (g *Gateway) Reload(ctx context.Context) ReloadReport {
-	rep := ReloadReport{Catalogue: g.store.Reload(ctx), TLS: "not configured", Producers: "ok"}
+	rep := ReloadReport{Catalogue: g.reloadCatalogue(ctx), TLS: "not configured", Producers: "ok"}
 	if g.serverTLS != nil {
 		if err := g.serverTLS.Reload(); err != nil {
 			rep.TLS = "failed, old certificates kept: " + err.Error()
@@ -378,4 +370,4 @@ func (w zerologWriter) Write(p []byte) (int, error) {
 }
 
 // CheckCatalogue loads the catalogue sources once, for `gateway --check`.
-func (g *Gateway) CheckCatalogue(ctx context.Context) ReloadResult { return g.store.Reload(ctx) }
+func (g *Gateway) CheckCatalogue(ctx context.Context) ReloadResult { return g.reloadCatalogue(ctx) }

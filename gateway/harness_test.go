@@ -169,10 +169,10 @@ func (b *bed) clientFor(t testing.TB, hsaID string) *http.Client {
 	t.Helper()
 	c, err := b.ca.IssueClient(hsaID, pki.Options{})
 	require.NoError(t, err)
-	return b.clientWith(&c.Cert.Raw, c)
+	return b.clientWith(c)
 }
 
-func (b *bed) clientWith(_ *[]byte, c *pki.Cert) *http.Client {
+func (b *bed) clientWith(c *pki.Cert) *http.Client {
 	cfg := &tls.Config{RootCAs: b.ca.Pool()}
 	if c != nil {
 		tc := c.TLSCertificate()

@@ -80,7 +80,7 @@ func (g *Gateway) finish(c *call) {
 	if c.err != nil {
 		ev = ev.Err(c.err)
 	}
-	if c.head != nil {
+	if g.cfg.Logging.Payloads && c.head != nil {
 		ev = ev.Str(fieldPayloadHead, string(c.head))
 	}
 	ev.Msg("exchange")

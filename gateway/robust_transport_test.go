@@ -81,7 +81,7 @@ func TestClientCertificateAttacks(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			before := vb.p21.count()
-			c := tt.b.clientWith(nil, tt.cert)
+			c := tt.b.clientWith(tt.cert)
 			var forced *tls.Config
 			if tt.force {
 				tc := tt.cert.TLSCertificate()

@@ -20,7 +20,7 @@ func benchServe(b *testing.B, msg []byte) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		if status, body := s.Serve(context.Background(), info, msg, "caller"); status != http.StatusOK {
+		if status, body := s.Serve(context.Background(), info, msg); status != http.StatusOK {
 			b.Fatalf("status %d\n%s", status, body)
 		}
 	}

@@ -94,10 +94,11 @@ func (s *Service) Handles(contractNS, receiver string) bool {
 }
 
 // Serve answers one call the gateway has already authorised. msg is the
-// whole request, info what the gateway's sniffer read from it, sender the
-// caller's HSA-id. It returns the HTTP status and a SOAP 1.1 body: 200 with
-// the answer, or 500 with a SOAP fault (VP008 when no catalogue is loaded).
-func (s *Service) Serve(ctx context.Context, info *envelope.Info, msg []byte, sender string) (httpStatus int, body []byte) {
+// whole request (the consumer asked about is named in it, as in TAK's
+// services), info what the gateway's sniffer read from it. It returns the
+// HTTP status and a SOAP 1.1 body: 200 with the answer, or 500 with a SOAP
+// fault (VP008 when no catalogue is loaded).
+func (s *Service) Serve(ctx context.Context, info *envelope.Info, msg []byte) (httpStatus int, body []byte) {
 	if err := ctx.Err(); err != nil {
 		return s.clientFault("request cancelled: " + err.Error())
 	}

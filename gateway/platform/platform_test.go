@@ -75,7 +75,7 @@ func serve(t *testing.T, s *Service, msg []byte) (int, []byte) {
 	if !s.Handles(info.Body.Space, info.Receiver) {
 		t.Fatalf("Handles(%s, %q) = false", info.Body.Space, info.Receiver)
 	}
-	return s.Serve(context.Background(), info, msg, "caller-hsa-id")
+	return s.Serve(context.Background(), info, msg)
 }
 
 // answerOK checks a 200 answer and validates it with xmllint and contracts/xsd.

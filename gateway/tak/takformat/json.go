@@ -82,9 +82,9 @@ type jsonRels struct {
 }
 
 // rel returns the first of the named relationships the row has.
-func (r *jsonRow) rel(names ...string) (json.RawMessage, string, bool) {
+func (r *jsonRow) rel(names ...string) (json.RawMessage, bool) {
 	if r.Relationships == nil {
-		return nil, "", false
+		return nil, false
 	}
 	x := r.Relationships
 	for _, n := range names {
@@ -108,10 +108,10 @@ func (r *jsonRow) rel(names ...string) (json.RawMessage, string, bool) {
 			v = x.Filter
 		}
 		if len(v) > 0 {
-			return v, n, true
+			return v, true
 		}
 	}
-	return nil, "", false
+	return nil, false
 }
 
 // ref is a relationship value: a numeric id or a natural key.
@@ -199,7 +199,7 @@ func (r *jsonReader) errf(section string, row *jsonRow, format string, args ...a
 // resolve returns the natural key of a relationship, looking numeric ids up in
 // rows and taking key from the row found.
 func (r *jsonReader) resolve(section string, row *jsonRow, rows map[string]*jsonRow, key func(*jsonRow) string, names ...string) (string, error) {
-	raw, _, ok := row.rel(names...)
+	raw, ok := row.rel(names...)
 	if !ok {
 		return "", r.errf(section, row, "relationship %s missing", names[0])
 	}
@@ -220,7 +220,7 @@ func (r *jsonReader) resolve(section string, row *jsonRow, rows map[string]*json
 // parentID is the numeric id by which a filter or categorisation row
 // names its parent: they hang off their parents by id only.
 func (r *jsonReader) parentID(section string, row *jsonRow, rel string) (string, error) {
-	raw, _, ok := row.rel(rel)
+	raw, ok := row.rel(rel)
 	if !ok {
 		return "", r.errf(section, row, "relationship %s missing", rel)
 	}
@@ -271,7 +271,7 @@ func (r *jsonReader) read() error {
 		if err != nil {
 			return err
 		}
-		raw, _, ok := row.rel("anropsadress")
+		raw, ok := row.rel("anropsadress")
 		if !ok {
 			return r.errf("vagval", row, "relationship anropsadress missing")
 		}
