@@ -1,21 +1,15 @@
-package reportcmd
+package conformcmd
 
 import (
-	"bytes"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/spf13/cobra"
-
-	"github.com/rivgate/rivgate/cmd/rivgate/internal/cliutil"
-	"github.com/rivgate/rivgate/cmd/rivgate/internal/conformcmd"
 	"github.com/rivgate/rivgate/conformance/publish/report"
 	"github.com/rivgate/rivgate/conformance/publish/report/reporttest"
 	"github.com/rivgate/rivgate/conformance/results/result"
-	"github.com/rivgate/rivgate/internal/pki"
 	"github.com/rivgate/rivgate/internal/testutil"
 )
 
@@ -23,20 +17,8 @@ import (
 // and exit code.
 func rivgate(t *testing.T, args ...string) (string, int) {
 	t.Helper()
-	conform := conformcmd.New()
-	AddTo(conform)
-	root := &cobra.Command{Use: "rivgate", SilenceUsage: true, SilenceErrors: true}
-	root.AddCommand(conform)
-	var out bytes.Buffer
-	root.SetOut(&out)
-	root.SetErr(&out)
-	root.SetArgs(append([]string{"conform"}, args...))
-	err := root.Execute()
-	if err != nil && cliutil.Message(err) != "" {
-		msg := cliutil.Message(err)
-		out.WriteString("rivgate: " + msg + "\n")
-	}
-	return out.String(), cliutil.Code(err)
+	code, out := execute(t, New(), args...)
+	return out, code
 }
 
 func expect(t *testing.T, code int, out string, wantCode int, wants ...string) {
@@ -182,26 +164,14 @@ func TestPlanSaysWhereTagsAndFunctionsCome(t *testing.T) {
 // and its decision say aborted, not failed.
 func TestAbortedRunReport(t *testing.T) {
 	t.Parallel()
-	keys := t.TempDir()
-	ca, err := pki.NewCA("abort test CA")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := ca.IssueServer(pki.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, key, err := srv.WriteFiles(keys, "server")
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := writePKI(t)
 	busy, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer busy.Close()
 	out := filepath.Join(t.TempDir(), "run")
-	res, code := rivgate(t, "run", "--suite", reporttest.SuiteDir(t), "--out", out, "--listen", busy.Addr().String(), "--cert", cert, "--key", key)
+	res, code := rivgate(t, "run", "--suite", reporttest.SuiteDir(t), "--out", out, "--listen", busy.Addr().String(), "--cert", f.serverCert, "--key", f.serverKey)
 	expect(t, code, res, 1, "run aborted: the harness cannot listen", "address already in use")
 	res, code = rivgate(t, "report", "--out", out)
 	expect(t, code, res, 1, "Beslut: Avbruten – inget godkännande (aborted)", "körningen avbröts: the harness cannot listen")
