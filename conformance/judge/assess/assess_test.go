@@ -3,6 +3,7 @@ package assess
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -106,14 +107,15 @@ func TestRecord(t *testing.T) {
 		t.Fatalf("empty record: %+v %v", r, err)
 	}
 	// Approving before the declaration is refused; rejecting is not.
-	if err := r.AddOverride(decision.Approved, "fine", "cert", at); err == nil || !strings.Contains(err.Error(), "declaration") {
+	if err := r.AddOverride(decision.Approved, "fine", "cert", at); !errors.Is(err, ErrNoDeclaration) || !strings.Contains(err.Error(), `cannot record "approved"`) {
 		t.Fatalf("override before declaration: %v", err)
 	}
 	if err := r.AddOverride(decision.Incomplete, "x", "cert", at); err == nil {
 		t.Fatal("incomplete is not a decision a person records")
 	}
-	if err := r.AddOverride(decision.Rejected, "", "cert", at); err == nil {
-		t.Fatal("override without a reason accepted")
+	var missing *MissingError
+	if err := r.AddOverride(decision.Rejected, "", "cert", at); !errors.As(err, &missing) || missing.Field != "reason" {
+		t.Fatalf("override without a reason: %v", err)
 	}
 	if err := r.AddOverride(decision.Rejected, "supplier's test environment down", "cert", at); err != nil {
 		t.Fatal(err)
@@ -159,5 +161,34 @@ func TestRecord(t *testing.T) {
 	}
 	if o := back.LatestOverride(); o == nil || o.Outcome != decision.Approved || len(back.Overrides) != 2 {
 		t.Fatalf("overrides %+v", back.Overrides)
+	}
+}
+
+// TestDeclareRequires: a declaration names who declares, for which
+// organisation, and what; the error says which field is missing.
+func TestDeclareRequires(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name, by, org, statement string
+		wantField                string
+	}{
+		{name: "no one declares", org: "Demo AB", statement: "Vi intygar", wantField: "by"},
+		{name: "no organisation", by: "Anna", statement: "Vi intygar", wantField: "org"},
+		{name: "nothing declared", by: "Anna", org: "Demo AB", wantField: "statement"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := &Record{}
+			err := r.Declare(t.TempDir(), tc.by, tc.org, tc.statement, nil, at)
+			var missing *MissingError
+			if !errors.As(err, &missing) || missing.Field != tc.wantField || missing.Why == "" {
+				t.Fatalf("err %v, want a MissingError for %s", err, tc.wantField)
+			}
+			if r.Declaration != nil {
+				t.Errorf("a refused declaration was recorded: %+v", r.Declaration)
+			}
+		})
 	}
 }

@@ -138,16 +138,29 @@ func (r *Record) AddReview(dir string, acts *Activities, item, verdict, note, by
 	return &r.Reviews[len(r.Reviews)-1], nil
 }
 
+// MissingError is a required field of a declaration or override left
+// empty.
+type MissingError struct {
+	Field string // by, org, statement or reason
+	Why   string // what the field says
+}
+
+func (e *MissingError) Error() string { return e.Field + " is required: " + e.Why }
+
+// ErrNoDeclaration is why an approval is refused before the supplier's
+// declaration is recorded.
+var ErrNoDeclaration = errors.New("the supplier's declaration (" + DefaultDeclaration + ") must be recorded first")
+
 // Declare records the supplier's declaration (replacing an earlier one,
 // whose attachments stay on disk).
 func (r *Record) Declare(dir, by, org, statement string, files []string, at time.Time) error {
 	switch {
 	case by == "":
-		return errors.New("--by is required: who declares")
+		return &MissingError{Field: "by", Why: "who declares"}
 	case org == "":
-		return errors.New("--org is required: for which organisation")
+		return &MissingError{Field: "org", Why: "for which organisation"}
 	case statement == "":
-		return errors.New("--statement is required: what is declared")
+		return &MissingError{Field: "statement", Why: "what is declared"}
 	}
 	att, err := attach(dir, "declaration", files)
 	if err != nil {
@@ -164,10 +177,10 @@ func (r *Record) AddOverride(o decision.Outcome, reason, by string, at time.Time
 		return fmt.Errorf("outcome %q: want one of %v", o, decision.Decisions())
 	}
 	if reason == "" {
-		return errors.New("--reason is required: an override must say why")
+		return &MissingError{Field: "reason", Why: "an override must say why"}
 	}
 	if o.IsApproval() && r.Declaration == nil {
-		return fmt.Errorf("cannot record %q: the supplier's declaration (%s) must be recorded first with 'rivgate conform declare'", o, DefaultDeclaration)
+		return fmt.Errorf("cannot record %q: %w", o, ErrNoDeclaration)
 	}
 	r.Overrides = append(r.Overrides, decision.Override{Outcome: o, Reason: reason, By: by, At: at.UTC()})
 	return nil

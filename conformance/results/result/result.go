@@ -435,8 +435,12 @@ func (r *Run) upgradeV1() {
 	r.Notes = append(r.Notes, fmt.Sprintf("read from %s: %d check(s) it reported as skip are n/a (they did not apply)", FormatV1, n))
 }
 
-// ErrNoManualStep is returned by Judge when nothing waits for a verdict.
-var ErrNoManualStep = errors.New("no manual step")
+// Errors of Judge: nothing waits for a verdict, or several steps do and
+// none was named.
+var (
+	ErrNoManualStep   = errors.New("no manual step")
+	ErrSeveralPending = errors.New("several manual steps awaiting a verdict")
+)
 
 // Judge records a person's verdict on the manual step(s) of a scenario. With
 // stepID empty it judges the scenario's only pending manual step (an error if
@@ -477,7 +481,7 @@ func (r *Run) Judge(scenarioID, stepID, verdict, note, judge string, at time.Tim
 		for _, c := range cands {
 			ids += " " + c.ID
 		}
-		return nil, fmt.Errorf("scenario %s has several manual steps awaiting a verdict (%s): name one with --step", scenarioID, ids[1:])
+		return nil, fmt.Errorf("scenario %s has %w (%s)", scenarioID, ErrSeveralPending, ids[1:])
 	}
 	st := cands[0]
 	st.Manual.Verdict, st.Manual.Note, st.Manual.Judge, st.Manual.JudgedAt = verdict, note, judge, at

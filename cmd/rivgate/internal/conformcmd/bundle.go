@@ -38,7 +38,10 @@ decide are refused (exit 2): regenerate the report, then bundle.`,
 				return cliutil.BadInput("%w", err)
 			}
 			p, err := evidence.Create(evidence.Options{RunDir: out, Suite: suite, Config: configs, Signer: signer, Out: bundle})
-			if errors.Is(err, evidence.ErrIncomplete) || errors.Is(err, evidence.ErrStaleReport) {
+			switch {
+			case errors.Is(err, evidence.ErrStaleReport):
+				return cliutil.BadInput("%v: run 'conform report' again; nothing bundled", err)
+			case errors.Is(err, evidence.ErrIncomplete):
 				return cliutil.BadInput("%v; nothing bundled", err)
 			}
 			if err != nil {

@@ -126,6 +126,10 @@ func TestCertificationFlow(t *testing.T) {
 	// The certifier overrides; the proposal stays in the report.
 	out, code = rivgate(t, "decide", "--out", dir, "--outcome", "rejected", "--reason", "test environment not like production", "--by", "certifierare")
 	expect(t, code, out, 0, "Underkänd")
+	// The report no longer follows from what is recorded: no bundle until
+	// it is made again.
+	out, code = rivgate(t, "bundle", "--out", dir, "--key", filepath.Join(keys, "key"), "--bundle", filepath.Join(t.TempDir(), "stale.zip"))
+	expect(t, code, out, 2, "report.json is out of date (", "): run 'conform report' again; nothing bundled")
 	out, code = rivgate(t, "report", "--out", dir)
 	expect(t, code, out, 1, "Beslut: Underkänd (rejected)", "förslag: Godkänd med förbehåll")
 
@@ -185,5 +189,27 @@ func TestAbortedRunReport(t *testing.T) {
 	html, err := os.ReadFile(filepath.Join(out, report.HTMLFile))
 	if err != nil || !strings.Contains(string(html), "Körningen avbröts") {
 		t.Fatalf("report.html does not say aborted (%v)", err)
+	}
+}
+
+// TestReportSuiteGone: when the suite results.json names is gone, the
+// report is still made, and its note (printed and in report.json) says to
+// pass --suite.
+func TestReportSuiteGone(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	gone := filepath.Join(dir, "gone")
+	if err := result.Write(dir, &result.Run{Suite: result.SuiteRef{Dir: gone}}); err != nil {
+		t.Fatal(err)
+	}
+	head, tail := "suite "+gone+" could not be loaded (", "): pass --suite"
+	out, code := rivgate(t, "report", "--out", dir)
+	expect(t, code, out, 1, "note: "+head, tail+"\n")
+	rep, err := report.Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Notes) == 0 || !strings.HasPrefix(rep.Notes[0], head) || !strings.HasSuffix(rep.Notes[0], tail) {
+		t.Errorf("report.json notes %q, want first %q...%q", rep.Notes, head, tail)
 	}
 }

@@ -8,6 +8,7 @@
 package conformcmd
 
 import (
+	"errors"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rivgate/rivgate/cmd/rivgate/internal/cliutil"
+	"github.com/rivgate/rivgate/conformance/judge/assess"
 	"github.com/rivgate/rivgate/conformance/results/result"
 	"github.com/rivgate/rivgate/conformance/suite/scenario"
 )
@@ -91,4 +93,18 @@ func currentUser() string {
 		return u.Username
 	}
 	return "unknown"
+}
+
+// assessmentError is a refused declaration or decision (assess) as bad
+// input in the command line's words: a missing field is the flag of the
+// same name, a missing declaration names the command that records it.
+func assessmentError(err error) error {
+	var missing *assess.MissingError
+	switch {
+	case errors.As(err, &missing):
+		return cliutil.BadInput("--%s is required: %s", missing.Field, missing.Why)
+	case errors.Is(err, assess.ErrNoDeclaration):
+		return cliutil.BadInput("%w with 'rivgate conform declare'", err)
+	}
+	return cliutil.BadInput("%w", err)
 }

@@ -37,7 +37,7 @@ supplier's declaration first. Run 'conform report' again afterwards.`,
 			}
 			o := decision.Outcome(outcome)
 			if err := rec.AddOverride(o, reason, by, time.Now()); err != nil {
-				return cliutil.BadInput("%w", err)
+				return assessmentError(err)
 			}
 			if err := assess.WriteRecord(out, rec); err != nil {
 				return err

@@ -29,7 +29,7 @@ signed declaration, for example) are copied into OUT/attachments/declaration/.`,
 				return cliutil.BadInput("%w", err)
 			}
 			if err := rec.Declare(out, by, org, statement, attach, time.Now()); err != nil {
-				return cliutil.BadInput("%w", err)
+				return assessmentError(err)
 			}
 			if err := assess.WriteRecord(out, rec); err != nil {
 				return err

@@ -1,6 +1,7 @@
 package conformcmd
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -11,6 +12,12 @@ import (
 	"github.com/rivgate/rivgate/conformance/judge/assess"
 	"github.com/rivgate/rivgate/conformance/results/result"
 )
+
+// JudgeHint tells the person watching a run how to record the verdict of
+// a manual step (harness.Options.ManualHint).
+func JudgeHint(scenarioID, stepID string) string {
+	return fmt.Sprintf("record it with: rivgate conform judge --out DIR --scenario %s --step %s --verdict pass|fail --note ...", scenarioID, stepID)
+}
 
 func judgeCommand() *cobra.Command {
 	var out, suiteDir, scenarioID, stepID, item, verdict, note, by string
@@ -78,6 +85,9 @@ func judgeStep(w io.Writer, out, scenarioID, stepID, verdict, note, by string, f
 		return cliutil.BadInput("%w", err)
 	}
 	st, err := run.Judge(scenarioID, stepID, verdict, note, by, time.Now())
+	if errors.Is(err, result.ErrSeveralPending) {
+		return cliutil.BadInput("%w: name one with --step", err)
+	}
 	if err != nil {
 		return cliutil.BadInput("%w", err)
 	}

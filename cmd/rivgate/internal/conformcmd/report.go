@@ -42,6 +42,9 @@ does not (rejected, incomplete, aborted), 2 on bad input.`,
 			if err != nil {
 				return cliutil.BadInput("%w", err)
 			}
+			if in.SuiteErr != nil {
+				in.Notes = append(in.Notes, fmt.Sprintf("%v: pass --suite", in.SuiteErr))
+			}
 			r, err := report.Generate(in, lang)
 			if err != nil {
 				return err

@@ -84,7 +84,7 @@ check failed or the run was aborted, 2 on bad input.`,
 					return cliutil.BadInput("--listen %q: %v", listen, err)
 				}
 				h, err := harness.New(suite, harness.Options{Listen: listen, TLS: cfg, Out: out, Scenarios: scenarios, Selection: sel,
-					Progress: progress, ViaPlatform: via, MaxBody: maxBody})
+					Progress: progress, ManualHint: JudgeHint, ViaPlatform: via, MaxBody: maxBody})
 				if err != nil {
 					return cliutil.BadInput("%w", err)
 				}
