@@ -120,21 +120,21 @@ func TestRecord(t *testing.T) {
 	if err := r.AddOverride(decision.Rejected, "supplier's test environment down", "cert", at); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := r.AddReview(dir, a, "Z-9", "pass", "n", "me", nil, at); err == nil || !strings.Contains(err.Error(), "A-1") {
+	if _, err := r.AddReview(dir, a, ReviewOptions{Item: "Z-9", Verdict: "pass", Note: "n", By: "me", At: at}); err == nil || !strings.Contains(err.Error(), "A-1") {
 		t.Fatalf("unknown item: %v", err)
 	}
-	if _, err := r.AddReview(dir, a, "B-1", "maybe", "n", "me", nil, at); err == nil {
+	if _, err := r.AddReview(dir, a, ReviewOptions{Item: "B-1", Verdict: "maybe", Note: "n", By: "me", At: at}); err == nil {
 		t.Fatal("bad verdict accepted")
 	}
-	if _, err := r.AddReview(dir, a, "B-1", "fail", "", "me", nil, at); err == nil {
+	if _, err := r.AddReview(dir, a, ReviewOptions{Item: "B-1", Verdict: "fail", By: "me", At: at}); err == nil {
 		t.Fatal("empty note accepted")
 	}
 	for range 2 { // the same file twice gets two names
-		if _, err := r.AddReview(dir, a, "B-1", "fail", "VP007 shown as a blank page", "reviewer", []string{shot}, at); err != nil {
+		if _, err := r.AddReview(dir, a, ReviewOptions{Item: "B-1", Verdict: "fail", Note: "VP007 shown as a blank page", By: "reviewer", Files: []string{shot}, At: at}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := r.Declare(dir, "Anna Andersson", "Demo AB", "Vi intygar ...", []string{shot}, at); err != nil {
+	if err := r.Declare(dir, DeclarationOptions{By: "Anna Andersson", Org: "Demo AB", Statement: "Vi intygar ...", Files: []string{shot}, At: at}); err != nil {
 		t.Fatal(err)
 	}
 	if err := r.AddOverride(decision.Approved, "accepted after re-review", "cert", at); err != nil {
@@ -181,7 +181,7 @@ func TestDeclareRequires(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			r := &Record{}
-			err := r.Declare(t.TempDir(), tc.by, tc.org, tc.statement, nil, at)
+			err := r.Declare(t.TempDir(), DeclarationOptions{By: tc.by, Org: tc.org, Statement: tc.statement, At: at})
 			var missing *MissingError
 			if !errors.As(err, &missing) || missing.Field != tc.wantField || missing.Why == "" {
 				t.Fatalf("err %v, want a MissingError for %s", err, tc.wantField)

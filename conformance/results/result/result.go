@@ -442,10 +442,21 @@ var (
 	ErrSeveralPending = errors.New("several manual steps awaiting a verdict")
 )
 
-// Judge records a person's verdict on the manual step(s) of a scenario. With
-// stepID empty it judges the scenario's only pending manual step (an error if
-// there are several). It returns the judged step.
-func (r *Run) Judge(scenarioID, stepID, verdict, note, judge string, at time.Time) (*Step, error) {
+// Judgement is a person's verdict on a manual step, for Judge.
+type Judgement struct {
+	Scenario string
+	Step     string // "": the scenario's only manual step awaiting a verdict
+	Verdict  string // pass or fail
+	Note     string // what was observed
+	By       string // who judged
+	At       time.Time
+}
+
+// Judge records a person's verdict on a manual step of a scenario: the one
+// j names, or without j.Step the scenario's only pending manual step (an
+// error if there are several). It returns the judged step.
+func (r *Run) Judge(j Judgement) (*Step, error) {
+	scenarioID, stepID, verdict := j.Scenario, j.Step, j.Verdict
 	if verdict != "pass" && verdict != "fail" {
 		return nil, fmt.Errorf("verdict %q: want pass or fail", verdict)
 	}
@@ -484,7 +495,7 @@ func (r *Run) Judge(scenarioID, stepID, verdict, note, judge string, at time.Tim
 		return nil, fmt.Errorf("scenario %s has %w (%s)", scenarioID, ErrSeveralPending, ids[1:])
 	}
 	st := cands[0]
-	st.Manual.Verdict, st.Manual.Note, st.Manual.Judge, st.Manual.JudgedAt = verdict, note, judge, at
+	st.Manual.Verdict, st.Manual.Note, st.Manual.Judge, st.Manual.JudgedAt = verdict, j.Note, j.By, j.At
 	st.Manual.Attachments = nil // a new verdict brings its own
 	r.Recompute()
 	return st, nil

@@ -79,7 +79,7 @@ func TestJudge(t *testing.T) {
 			t.Parallel()
 			r := sample()
 			r.Recompute()
-			st, err := r.Judge(tc.scenario, tc.step, tc.verdict, "seen", "tester", at)
+			st, err := r.Judge(Judgement{Scenario: tc.scenario, Step: tc.step, Verdict: tc.verdict, Note: "seen", By: "tester", At: at})
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("err %v, want %q", err, tc.wantErr)

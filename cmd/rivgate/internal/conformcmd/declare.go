@@ -28,7 +28,7 @@ signed declaration, for example) are copied into OUT/attachments/declaration/.`,
 			if err != nil {
 				return cliutil.BadInput("%w", err)
 			}
-			if err := rec.Declare(out, by, org, statement, attach, time.Now()); err != nil {
+			if err := rec.Declare(out, assess.DeclarationOptions{By: by, Org: org, Statement: statement, Files: attach, At: time.Now()}); err != nil {
 				return assessmentError(err)
 			}
 			if err := assess.WriteRecord(out, rec); err != nil {

@@ -59,9 +59,11 @@ name for this command (kept for scripts written for it).`,
 				by = currentUser()
 			}
 			if item != "" {
-				return judgeItem(cmd.OutOrStdout(), out, suiteDir, item, verdict, note, by, attach)
+				return judgeItem(cmd.OutOrStdout(), out, suiteDir,
+					assess.ReviewOptions{Item: item, Verdict: verdict, Note: note, By: by, Files: attach, At: time.Now()})
 			}
-			return judgeStep(cmd.OutOrStdout(), out, scenarioID, stepID, verdict, note, by, attach)
+			return judgeStep(cmd.OutOrStdout(), out,
+				result.Judgement{Scenario: scenarioID, Step: stepID, Verdict: verdict, Note: note, By: by, At: time.Now()}, attach)
 		},
 	}
 	cmd.Flags().StringVar(&out, "out", "", "the run's output directory (holding results.json)")
@@ -78,13 +80,14 @@ name for this command (kept for scripts written for it).`,
 	return cmd
 }
 
-// judgeStep records a verdict on a manual step in results.json.
-func judgeStep(w io.Writer, out, scenarioID, stepID, verdict, note, by string, files []string) error {
+// judgeStep records a verdict on a manual step in results.json, with
+// files attached.
+func judgeStep(w io.Writer, out string, j result.Judgement, files []string) error {
 	run, err := result.Read(out)
 	if err != nil {
 		return cliutil.BadInput("%w", err)
 	}
-	st, err := run.Judge(scenarioID, stepID, verdict, note, by, time.Now())
+	st, err := run.Judge(j)
 	if errors.Is(err, result.ErrSeveralPending) {
 		return cliutil.BadInput("%w: name one with --step", err)
 	}
@@ -92,7 +95,7 @@ func judgeStep(w io.Writer, out, scenarioID, stepID, verdict, note, by string, f
 		return cliutil.BadInput("%w", err)
 	}
 	// Copied only once the verdict is valid, so a refused one leaves nothing.
-	att, err := assess.Attach(out, "manual-"+scenarioID+"-"+st.ID, files)
+	att, err := assess.Attach(out, "manual-"+j.Scenario+"-"+st.ID, files)
 	if err != nil {
 		return cliutil.BadInput("%w", err)
 	}
@@ -103,15 +106,15 @@ func judgeStep(w io.Writer, out, scenarioID, stepID, verdict, note, by string, f
 		return err
 	}
 	for _, sc := range run.Scenarios {
-		if sc.ID == scenarioID {
-			fmt.Fprintf(w, "%s/%s: %s by %s (%d attachment(s); scenario %s, run %s)\n", scenarioID, st.ID, verdict, by, len(att), sc.Status, run.Status)
+		if sc.ID == j.Scenario {
+			fmt.Fprintf(w, "%s/%s: %s by %s (%d attachment(s); scenario %s, run %s)\n", j.Scenario, st.ID, j.Verdict, j.By, len(att), sc.Status, run.Status)
 		}
 	}
 	return nil
 }
 
 // judgeItem records a verdict on a document-review item in assessment.json.
-func judgeItem(w io.Writer, out, suiteDir, item, verdict, note, by string, files []string) error {
+func judgeItem(w io.Writer, out, suiteDir string, o assess.ReviewOptions) error {
 	suite, err := suiteFor(suiteDir, out)
 	if err != nil {
 		return err
@@ -124,7 +127,7 @@ func judgeItem(w io.Writer, out, suiteDir, item, verdict, note, by string, files
 	if err != nil {
 		return cliutil.BadInput("%w", err)
 	}
-	rv, err := rec.AddReview(out, acts, item, verdict, note, by, files, time.Now())
+	rv, err := rec.AddReview(out, acts, o)
 	if err != nil {
 		return cliutil.BadInput("%w", err)
 	}
