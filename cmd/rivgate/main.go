@@ -1,7 +1,9 @@
 // Command rivgate is a RIV-TA SOAP gateway (routing like the Swedish national
 // service platform, VP) and a conformance harness for service consumers.
 //
-// main only wires the subcommands; each lives with the half it belongs to.
+// main only wires the command groups; each lives in its own package under
+// cmd/rivgate/internal (conformcmd for `rivgate conform ...`, recordcmd for
+// `rivgate record`, and so on).
 package main
 
 import (
@@ -19,7 +21,7 @@ import (
 	"github.com/rivgate/rivgate/cmd/rivgate/internal/demo"
 	"github.com/rivgate/rivgate/cmd/rivgate/internal/gatewaycmd"
 	"github.com/rivgate/rivgate/cmd/rivgate/internal/pkicmd"
-	"github.com/rivgate/rivgate/cmd/rivgate/internal/reportcmd"
+	"github.com/rivgate/rivgate/cmd/rivgate/internal/recordcmd"
 	"github.com/rivgate/rivgate/cmd/rivgate/internal/takcmd"
 	"github.com/rivgate/rivgate/internal/buildinfo"
 )
@@ -49,15 +51,13 @@ bad input.`,
 		SilenceErrors: true,
 	}
 	root.SetVersionTemplate(buildinfo.Get().String() + "\n")
-	conform := conformcmd.New()
-	reportcmd.AddTo(conform)
 	root.AddCommand(
 		demo.New(),
 		gatewaycmd.New(),
 		takcmd.New(),
 		contractcmd.New(),
-		conform,
-		conformcmd.NewRecord(),
+		conformcmd.New(),
+		recordcmd.New(),
 		pkicmd.New(),
 		versionCommand(),
 	)

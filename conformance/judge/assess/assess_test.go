@@ -3,6 +3,7 @@ package assess
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -106,33 +107,34 @@ func TestRecord(t *testing.T) {
 		t.Fatalf("empty record: %+v %v", r, err)
 	}
 	// Approving before the declaration is refused; rejecting is not.
-	if err := r.AddOverride(decision.Approved, "fine", "cert", at); err == nil || !strings.Contains(err.Error(), "declaration") {
+	if err := r.AddOverride(decision.Approved, "fine", "cert", at); !errors.Is(err, ErrNoDeclaration) || !strings.Contains(err.Error(), `cannot record "approved"`) {
 		t.Fatalf("override before declaration: %v", err)
 	}
 	if err := r.AddOverride(decision.Incomplete, "x", "cert", at); err == nil {
 		t.Fatal("incomplete is not a decision a person records")
 	}
-	if err := r.AddOverride(decision.Rejected, "", "cert", at); err == nil {
-		t.Fatal("override without a reason accepted")
+	var missing *MissingError
+	if err := r.AddOverride(decision.Rejected, "", "cert", at); !errors.As(err, &missing) || missing.Field != "reason" {
+		t.Fatalf("override without a reason: %v", err)
 	}
 	if err := r.AddOverride(decision.Rejected, "supplier's test environment down", "cert", at); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := r.AddReview(dir, a, "Z-9", "pass", "n", "me", nil, at); err == nil || !strings.Contains(err.Error(), "A-1") {
+	if _, err := r.AddReview(dir, a, ReviewOptions{Item: "Z-9", Verdict: "pass", Note: "n", By: "me", At: at}); err == nil || !strings.Contains(err.Error(), "A-1") {
 		t.Fatalf("unknown item: %v", err)
 	}
-	if _, err := r.AddReview(dir, a, "B-1", "maybe", "n", "me", nil, at); err == nil {
+	if _, err := r.AddReview(dir, a, ReviewOptions{Item: "B-1", Verdict: "maybe", Note: "n", By: "me", At: at}); err == nil {
 		t.Fatal("bad verdict accepted")
 	}
-	if _, err := r.AddReview(dir, a, "B-1", "fail", "", "me", nil, at); err == nil {
+	if _, err := r.AddReview(dir, a, ReviewOptions{Item: "B-1", Verdict: "fail", By: "me", At: at}); err == nil {
 		t.Fatal("empty note accepted")
 	}
 	for range 2 { // the same file twice gets two names
-		if _, err := r.AddReview(dir, a, "B-1", "fail", "VP007 shown as a blank page", "reviewer", []string{shot}, at); err != nil {
+		if _, err := r.AddReview(dir, a, ReviewOptions{Item: "B-1", Verdict: "fail", Note: "VP007 shown as a blank page", By: "reviewer", Files: []string{shot}, At: at}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := r.Declare(dir, "Anna Andersson", "Demo AB", "Vi intygar ...", []string{shot}, at); err != nil {
+	if err := r.Declare(dir, DeclarationOptions{By: "Anna Andersson", Org: "Demo AB", Statement: "Vi intygar ...", Files: []string{shot}, At: at}); err != nil {
 		t.Fatal(err)
 	}
 	if err := r.AddOverride(decision.Approved, "accepted after re-review", "cert", at); err != nil {
@@ -159,5 +161,34 @@ func TestRecord(t *testing.T) {
 	}
 	if o := back.LatestOverride(); o == nil || o.Outcome != decision.Approved || len(back.Overrides) != 2 {
 		t.Fatalf("overrides %+v", back.Overrides)
+	}
+}
+
+// TestDeclareRequires: a declaration names who declares, for which
+// organisation, and what; the error says which field is missing.
+func TestDeclareRequires(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name, by, org, statement string
+		wantField                string
+	}{
+		{name: "no one declares", org: "Demo AB", statement: "Vi intygar", wantField: "by"},
+		{name: "no organisation", by: "Anna", statement: "Vi intygar", wantField: "org"},
+		{name: "nothing declared", by: "Anna", org: "Demo AB", wantField: "statement"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := &Record{}
+			err := r.Declare(t.TempDir(), DeclarationOptions{By: tc.by, Org: tc.org, Statement: tc.statement, At: at})
+			var missing *MissingError
+			if !errors.As(err, &missing) || missing.Field != tc.wantField || missing.Why == "" {
+				t.Fatalf("err %v, want a MissingError for %s", err, tc.wantField)
+			}
+			if r.Declaration != nil {
+				t.Errorf("a refused declaration was recorded: %+v", r.Declaration)
+			}
+		})
 	}
 }

@@ -116,8 +116,20 @@ func (r *Record) LatestOverride() *decision.Override {
 	return &r.Overrides[len(r.Overrides)-1]
 }
 
-// AddReview validates and records a verdict, copying files into dir.
-func (r *Record) AddReview(dir string, acts *Activities, item, verdict, note, by string, files []string, at time.Time) (*Review, error) {
+// ReviewOptions is a person's verdict on a document-review item, for
+// AddReview.
+type ReviewOptions struct {
+	Item    string // an item of the suite's activities
+	Verdict string // pass or fail
+	Note    string // what was reviewed and what was found (required)
+	By      string // who reviewed
+	Files   []string
+	At      time.Time
+}
+
+// AddReview validates and records a verdict, copying its files into dir.
+func (r *Record) AddReview(dir string, acts *Activities, o ReviewOptions) (*Review, error) {
+	item, verdict, note := o.Item, o.Verdict, o.Note
 	if _, _, ok := acts.Item(item); !ok {
 		if acts == nil {
 			return nil, fmt.Errorf("item %q: the suite has no %s", item, ActivitiesFile)
@@ -130,30 +142,53 @@ func (r *Record) AddReview(dir string, acts *Activities, item, verdict, note, by
 	if note == "" {
 		return nil, errors.New("a note is required: say what was reviewed and what was found")
 	}
-	att, err := attach(dir, item, files)
+	att, err := attach(dir, item, o.Files)
 	if err != nil {
 		return nil, err
 	}
-	r.Reviews = append(r.Reviews, Review{Item: item, Verdict: verdict, Note: note, By: by, At: at.UTC(), Attachments: att})
+	r.Reviews = append(r.Reviews, Review{Item: item, Verdict: verdict, Note: note, By: o.By, At: o.At.UTC(), Attachments: att})
 	return &r.Reviews[len(r.Reviews)-1], nil
 }
 
+// MissingError is a required field of a declaration or override left
+// empty.
+type MissingError struct {
+	Field string // by, org, statement or reason
+	Why   string // what the field says
+}
+
+func (e *MissingError) Error() string { return e.Field + " is required: " + e.Why }
+
+// ErrNoDeclaration is why an approval is refused before the supplier's
+// declaration is recorded.
+var ErrNoDeclaration = errors.New("the supplier's declaration (" + DefaultDeclaration + ") must be recorded first")
+
+// DeclarationOptions is the supplier's declaration, for Declare. By, Org
+// and Statement are required.
+type DeclarationOptions struct {
+	By        string // who declares
+	Org       string // for which organisation
+	Statement string // what is declared
+	Files     []string
+	At        time.Time
+}
+
 // Declare records the supplier's declaration (replacing an earlier one,
-// whose attachments stay on disk).
-func (r *Record) Declare(dir, by, org, statement string, files []string, at time.Time) error {
+// whose attachments stay on disk), copying its files into dir.
+func (r *Record) Declare(dir string, o DeclarationOptions) error {
 	switch {
-	case by == "":
-		return errors.New("--by is required: who declares")
-	case org == "":
-		return errors.New("--org is required: for which organisation")
-	case statement == "":
-		return errors.New("--statement is required: what is declared")
+	case o.By == "":
+		return &MissingError{Field: "by", Why: "who declares"}
+	case o.Org == "":
+		return &MissingError{Field: "org", Why: "for which organisation"}
+	case o.Statement == "":
+		return &MissingError{Field: "statement", Why: "what is declared"}
 	}
-	att, err := attach(dir, "declaration", files)
+	att, err := attach(dir, "declaration", o.Files)
 	if err != nil {
 		return err
 	}
-	r.Declaration = &Declaration{By: by, Org: org, Statement: statement, At: at.UTC(), Attachments: att}
+	r.Declaration = &Declaration{By: o.By, Org: o.Org, Statement: o.Statement, At: o.At.UTC(), Attachments: att}
 	return nil
 }
 
@@ -164,10 +199,10 @@ func (r *Record) AddOverride(o decision.Outcome, reason, by string, at time.Time
 		return fmt.Errorf("outcome %q: want one of %v", o, decision.Decisions())
 	}
 	if reason == "" {
-		return errors.New("--reason is required: an override must say why")
+		return &MissingError{Field: "reason", Why: "an override must say why"}
 	}
 	if o.IsApproval() && r.Declaration == nil {
-		return fmt.Errorf("cannot record %q: the supplier's declaration (%s) must be recorded first with 'rivgate conform declare'", o, DefaultDeclaration)
+		return fmt.Errorf("cannot record %q: %w", o, ErrNoDeclaration)
 	}
 	r.Overrides = append(r.Overrides, decision.Override{Outcome: o, Reason: reason, By: by, At: at.UTC()})
 	return nil

@@ -110,7 +110,7 @@ func Create(o Options) (string, error) {
 	}
 	// The same comparison verify makes, on the run directory as it is now.
 	if err := compareReport(o.RunDir, o.Suite.OSDir, &Verified{}); err != nil {
-		return "", fmt.Errorf("bundle %s: %w (%v): run 'conform report' again", o.RunDir, ErrStaleReport, err)
+		return "", fmt.Errorf("bundle %s: %w (%v)", o.RunDir, ErrStaleReport, err)
 	}
 	if o.Out == "" {
 		o.Out = filepath.Join(o.RunDir, BundleFile)

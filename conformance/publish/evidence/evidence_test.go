@@ -503,7 +503,7 @@ func TestStaleReport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := rec.AddReview(dir, acts, "A-1", "fail", "the screenshot shows no error text", "reviewer", nil, now.Add(time.Hour)); err != nil {
+	if _, err := rec.AddReview(dir, acts, assess.ReviewOptions{Item: "A-1", Verdict: "fail", Note: "the screenshot shows no error text", By: "reviewer", At: now.Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
 	if err := assess.WriteRecord(dir, rec); err != nil {

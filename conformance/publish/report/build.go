@@ -36,6 +36,10 @@ type Inputs struct {
 	Rules      decision.Rules
 	Now        time.Time
 	Notes      []string
+	// SuiteErr is why the suite results.json names did not load (Suite is
+	// then nil). Load leaves the note saying so to its caller, who knows
+	// how the user names another suite.
+	SuiteErr error
 }
 
 // Build computes the report.

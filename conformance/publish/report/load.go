@@ -36,7 +36,7 @@ func Load(dir, suiteDir string, now time.Time) (Inputs, error) {
 		case err != nil && explicit:
 			return Inputs{}, err
 		case err != nil:
-			in.Notes = append(in.Notes, fmt.Sprintf("suite %s could not be loaded (%v): pass --suite", suiteDir, err))
+			in.SuiteErr = fmt.Errorf("suite %s could not be loaded (%w)", suiteDir, err)
 		default:
 			in.Suite = s
 		}

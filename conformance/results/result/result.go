@@ -435,13 +435,28 @@ func (r *Run) upgradeV1() {
 	r.Notes = append(r.Notes, fmt.Sprintf("read from %s: %d check(s) it reported as skip are n/a (they did not apply)", FormatV1, n))
 }
 
-// ErrNoManualStep is returned by Judge when nothing waits for a verdict.
-var ErrNoManualStep = errors.New("no manual step")
+// Errors of Judge: nothing waits for a verdict, or several steps do and
+// none was named.
+var (
+	ErrNoManualStep   = errors.New("no manual step")
+	ErrSeveralPending = errors.New("several manual steps awaiting a verdict")
+)
 
-// Judge records a person's verdict on the manual step(s) of a scenario. With
-// stepID empty it judges the scenario's only pending manual step (an error if
-// there are several). It returns the judged step.
-func (r *Run) Judge(scenarioID, stepID, verdict, note, judge string, at time.Time) (*Step, error) {
+// Judgement is a person's verdict on a manual step, for Judge.
+type Judgement struct {
+	Scenario string
+	Step     string // "": the scenario's only manual step awaiting a verdict
+	Verdict  string // pass or fail
+	Note     string // what was observed
+	By       string // who judged
+	At       time.Time
+}
+
+// Judge records a person's verdict on a manual step of a scenario: the one
+// j names, or without j.Step the scenario's only pending manual step (an
+// error if there are several). It returns the judged step.
+func (r *Run) Judge(j Judgement) (*Step, error) {
+	scenarioID, stepID, verdict := j.Scenario, j.Step, j.Verdict
 	if verdict != "pass" && verdict != "fail" {
 		return nil, fmt.Errorf("verdict %q: want pass or fail", verdict)
 	}
@@ -477,10 +492,10 @@ func (r *Run) Judge(scenarioID, stepID, verdict, note, judge string, at time.Tim
 		for _, c := range cands {
 			ids += " " + c.ID
 		}
-		return nil, fmt.Errorf("scenario %s has several manual steps awaiting a verdict (%s): name one with --step", scenarioID, ids[1:])
+		return nil, fmt.Errorf("scenario %s has %w (%s)", scenarioID, ErrSeveralPending, ids[1:])
 	}
 	st := cands[0]
-	st.Manual.Verdict, st.Manual.Note, st.Manual.Judge, st.Manual.JudgedAt = verdict, note, judge, at
+	st.Manual.Verdict, st.Manual.Note, st.Manual.Judge, st.Manual.JudgedAt = verdict, j.Note, j.By, j.At
 	st.Manual.Attachments = nil // a new verdict brings its own
 	r.Recompute()
 	return st, nil

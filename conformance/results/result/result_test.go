@@ -63,25 +63,29 @@ func TestJudge(t *testing.T) {
 		name                    string
 		scenario, step, verdict string
 		wantErr                 string
+		wantIs                  error // the sentinel wantErr wraps, if any
 		wantScenario, wantRun   Status
 	}{
 		{name: "only pending step", scenario: "A", verdict: "pass", wantScenario: Pass, wantRun: Fail},
 		{name: "manual fail fails the scenario", scenario: "A", verdict: "fail", wantScenario: Fail, wantRun: Fail},
-		{name: "several pending need --step", scenario: "B", verdict: "pass", wantErr: "several manual steps awaiting a verdict (2 3)"},
+		{name: "several pending need a step named", scenario: "B", verdict: "pass", wantErr: "scenario B has several manual steps awaiting a verdict (2 3)", wantIs: ErrSeveralPending},
 		{name: "named step", scenario: "B", step: "3", verdict: "pass", wantScenario: Fail, wantRun: Fail},
 		{name: "bad verdict", scenario: "A", verdict: "ok", wantErr: `verdict "ok"`},
 		{name: "unknown scenario", scenario: "Z", verdict: "pass", wantErr: `scenario "Z" not in results`},
-		{name: "no manual step", scenario: "C", verdict: "pass", wantErr: "no manual step"},
+		{name: "no manual step", scenario: "C", verdict: "pass", wantErr: "no manual step", wantIs: ErrNoManualStep},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			r := sample()
 			r.Recompute()
-			st, err := r.Judge(tc.scenario, tc.step, tc.verdict, "seen", "tester", at)
+			st, err := r.Judge(Judgement{Scenario: tc.scenario, Step: tc.step, Verdict: tc.verdict, Note: "seen", By: "tester", At: at})
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("err %v, want %q", err, tc.wantErr)
+				}
+				if tc.wantIs != nil && !errors.Is(err, tc.wantIs) {
+					t.Errorf("err %v is not %v", err, tc.wantIs)
 				}
 				return
 			}

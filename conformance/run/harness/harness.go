@@ -79,6 +79,10 @@ type Options struct {
 	MaxBody int64
 	// Progress receives one line per event (what is awaited, what arrived).
 	Progress io.Writer
+	// ManualHint says how a person records the verdict of a manual step;
+	// it follows the step's progress line in parentheses. The command line
+	// names its judge command here. Nil: nothing follows.
+	ManualHint func(scenarioID, stepID string) string
 	// Await is called when a step without a trigger starts waiting; tests
 	// and the demo drive their consumer with it. It runs in its own
 	// goroutine; an error is noted on the step.
@@ -342,6 +346,14 @@ func (h *Harness) Close() error {
 	}
 	h.wg.Wait()
 	return err
+}
+
+// manualHint is Options.ManualHint in parentheses after a space, or "".
+func (h *Harness) manualHint(scenarioID, stepID string) string {
+	if h.opts.ManualHint == nil {
+		return ""
+	}
+	return " (" + h.opts.ManualHint(scenarioID, stepID) + ")"
 }
 
 func (h *Harness) progress(format string, args ...any) {

@@ -403,7 +403,7 @@ func TestResultsMatchSchema(t *testing.T) {
 		t.Fatal(err)
 	}
 	run.Scenarios[0].Steps[0].Manual = &result.Manual{Instruction: "look"}
-	if _, err := run.Judge("HAPPY", "", "fail", "not shown", "tester", time.Now()); err != nil {
+	if _, err := run.Judge(result.Judgement{Scenario: "HAPPY", Verdict: "fail", Note: "not shown", By: "tester", At: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
 	if err := result.Write(out, run); err != nil {

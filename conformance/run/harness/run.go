@@ -272,7 +272,7 @@ func (h *Harness) runScenario(ctx context.Context, sc *scenario.Scenario, scr *r
 			str.Manual = &result.Manual{Instruction: st.Manual}
 		}
 		if st.Expect == nil {
-			h.progress("%s: MANUAL verdict needed: %s (record it with: rivgate conform judge --out DIR --scenario %s --step %s --verdict pass|fail --note ...)", label, st.Manual, sc.ID, st.ID)
+			h.progress("%s: MANUAL verdict needed: %s%s", label, st.Manual, h.manualHint(sc.ID, st.ID))
 			str.Finished = h.opts.Now()
 			continue
 		}

@@ -108,7 +108,7 @@ func TestZeepConsumer(t *testing.T) {
 	if run.Status != result.ManualPending {
 		t.Fatalf("status %s, want manual-pending (S03 asks a person)", run.Status)
 	}
-	if _, err := run.Judge("S03", "", "pass", "error shown, patient kept", "test", time.Now()); err != nil {
+	if _, err := run.Judge(result.Judgement{Scenario: "S03", Verdict: "pass", Note: "error shown, patient kept", By: "test", At: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
 	if run.Status != result.Pass {

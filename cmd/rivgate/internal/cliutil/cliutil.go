@@ -1,5 +1,6 @@
-// Package cliutil holds what every rivgate subcommand shares: the exit-code
-// contract and small helpers for returning it from cobra commands.
+// Package cliutil holds what the rivgate command groups share: the
+// exit-code contract, small helpers for returning it from cobra commands,
+// and the TLS file flags of the commands that serve or call peers.
 //
 // Exit codes (DESIGN.md): 0 success; 1 the run worked and found failures
 // (conformance verdict not approved, lint errors, invalid documents, a VP

@@ -116,6 +116,9 @@ steps:
 	if !strings.Contains(log, "awaiting GetVisits to SE2321000016-CLIN") {
 		t.Errorf("no progress line saying what is awaited:\n%s", log)
 	}
+	if !strings.Contains(log, "step 2/2 look: MANUAL verdict needed: Check the visits are shown. (record it with: rivgate conform judge --out DIR --scenario S1 --step look --verdict pass|fail --note ...)\n") {
+		t.Errorf("no progress line saying how to record the manual verdict:\n%s", log)
+	}
 	run, err := result.Read(out)
 	if err != nil {
 		t.Fatal(err)
@@ -180,21 +183,33 @@ func TestBadInput(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "suite.yaml"), []byte("id: x\ntitle: y\nbogus: 1\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// A run whose scenario has two manual steps awaiting a verdict.
+	run := t.TempDir()
+	manual := func(id string) *result.Step { return &result.Step{ID: id, Manual: &result.Manual{Instruction: "look"}} }
+	if err := result.Write(run, &result.Run{Scenarios: []*result.Scenario{{ID: "S", Steps: []*result.Step{manual("a"), manual("b")}}}}); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
-		cmd  *cobra.Command
 		args []string
 		want string
 	}{
-		{name: "suite with unknown field", cmd: New(), args: []string{"run", "--suite", dir, "--out", dir}, want: "suite.yaml:3:1: field bogus"},
-		{name: "no suite", cmd: New(), args: []string{"run", "--out", dir}, want: "--suite is required"},
-		{name: "judge without results", cmd: New(), args: []string{"judge", "--out", dir, "--scenario", "S", "--verdict", "pass", "--note", "n"}, want: "results.json"},
-		{name: "record without contracts", cmd: NewRecord(), args: []string{"--upstream", "https://127.0.0.1:1/", "--out", dir}, want: "--contracts is required"},
+		{name: "suite with unknown field", args: []string{"run", "--suite", dir, "--out", dir}, want: "suite.yaml:3:1: field bogus"},
+		{name: "no suite", args: []string{"run", "--out", dir}, want: "--suite is required"},
+		{name: "judge without results", args: []string{"judge", "--out", dir, "--scenario", "S", "--verdict", "pass", "--note", "n"}, want: "results.json"},
+		{name: "judge which step", args: []string{"judge", "--out", run, "--scenario", "S", "--verdict", "pass", "--note", "n"},
+			want: "scenario S has several manual steps awaiting a verdict (a b): name one with --step\n"},
+		{name: "declare for no organisation", args: []string{"declare", "--out", run, "--by", "Åsa", "--statement", "Vi intygar"},
+			want: "--org is required: for which organisation\n"},
+		{name: "decide without a reason", args: []string{"decide", "--out", run, "--outcome", "rejected"},
+			want: "--reason is required: an override must say why\n"},
+		{name: "approve before the declaration", args: []string{"decide", "--out", run, "--outcome", "approved", "--reason", "fine"},
+			want: `cannot record "approved": the supplier's declaration (Beställarens deklaration) must be recorded first with 'rivgate conform declare'` + "\n"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			code, log := execute(t, tc.cmd, tc.args...)
+			code, log := execute(t, New(), tc.args...)
 			if code != 2 || !strings.Contains(log, tc.want) {
 				t.Fatalf("exit %d, output %q, want exit 2 and %q", code, log, tc.want)
 			}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/rivgate/rivgate/cmd/rivgate/internal/conformcmd"
 	"github.com/rivgate/rivgate/conformance/results/result"
 	"github.com/rivgate/rivgate/conformance/run/harness"
 	"github.com/rivgate/rivgate/conformance/suite/scenario"
@@ -118,6 +119,7 @@ func startEnv(ctx context.Context, dir string, o Options, out *printer) (*env, e
 		TLS:         serverTLS,
 		Out:         dir,
 		Progress:    &progressFilter{log: e.hLog, steps: steps, verbose: o.Verbose},
+		ManualHint:  conformcmd.JudgeHint, // harness.log says how to record a verdict, as `conform run` does
 		Await:       e.consumer.await,
 		Scenarios:   o.Scenarios,
 		ViaPlatform: gatewayID,

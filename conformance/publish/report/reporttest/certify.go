@@ -34,7 +34,7 @@ func Certify(t testing.TB, dir string, p People, at time.Time) *scenario.Suite {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := run.Judge("R03", "", "pass", p.ManualNote, "tester", at); err != nil {
+	if _, err := run.Judge(result.Judgement{Scenario: "R03", Verdict: "pass", Note: p.ManualNote, By: "tester", At: at}); err != nil {
 		t.Fatal(err)
 	}
 	if err := result.Write(dir, run); err != nil {
@@ -50,11 +50,11 @@ func Certify(t testing.TB, dir string, p People, at time.Time) *scenario.Suite {
 	}
 	rec := &assess.Record{}
 	for _, r := range p.Reviews {
-		if _, err := rec.AddReview(dir, acts, r.Item, r.Verdict, r.Note, r.By, r.Files, at); err != nil {
+		if _, err := rec.AddReview(dir, acts, assess.ReviewOptions{Item: r.Item, Verdict: r.Verdict, Note: r.Note, By: r.By, Files: r.Files, At: at}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := rec.Declare(dir, p.DeclaredBy, p.Org, p.Statement, nil, at); err != nil {
+	if err := rec.Declare(dir, assess.DeclarationOptions{By: p.DeclaredBy, Org: p.Org, Statement: p.Statement, At: at}); err != nil {
 		t.Fatal(err)
 	}
 	if err := assess.WriteRecord(dir, rec); err != nil {

@@ -1,4 +1,6 @@
-package conformcmd
+// Package recordcmd provides the `rivgate record` command: a recording
+// proxy that writes what passes through it as a replayable suite.
+package recordcmd
 
 import (
 	"context"
@@ -11,15 +13,15 @@ import (
 	"github.com/rivgate/rivgate/conformance/author/record"
 )
 
-// NewRecord returns the `record` command.
-func NewRecord() *cobra.Command {
+// New returns the `record` command.
+func New() *cobra.Command {
 	var (
 		listen, upstream, out, contractsDir, suiteID, scenarioID string
 		noScrub                                                  bool
 		max                                                      int
 		duration                                                 time.Duration
-		srv                                                      tlsFlags
-		up                                                       clientFlags
+		srv                                                      cliutil.ServerTLSFlags
+		up                                                       cliutil.ClientTLSFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "record --listen ADDR --upstream URL --out DIR --contracts DIR --cert F --key F [--upstream-cert F --upstream-key F --upstream-ca F]",
@@ -44,11 +46,11 @@ always sees the real, unchanged answers.`,
 			if contractsDir == "" {
 				return cliutil.BadInput("--contracts is required: the contract directory the recorded suite will name")
 			}
-			scfg, err := srv.server()
+			scfg, err := srv.Config()
 			if err != nil {
 				return err
 			}
-			ucfg, err := up.client()
+			ucfg, err := up.Config()
 			if err != nil {
 				return err
 			}
@@ -96,7 +98,7 @@ always sees the real, unchanged answers.`,
 	cmd.Flags().BoolVar(&noScrub, "no-scrub", false, "keep personal data (only for synthetic test data)")
 	cmd.Flags().IntVar(&max, "max", 0, "stop after this many exchanges (0: until interrupted)")
 	cmd.Flags().DurationVar(&duration, "for", 0, "stop after this long (0: until interrupted)")
-	srv.add(cmd, "the proxy's server")
-	up.add(cmd, "upstream-", "the upstream")
+	srv.Add(cmd, "the proxy's server")
+	up.Add(cmd, "upstream-", "the upstream")
 	return cmd
 }

@@ -1,4 +1,4 @@
-package conformcmd
+package recordcmd
 
 import (
 	"bytes"
@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/rivgate/rivgate/cmd/rivgate/internal/cliutil"
+	"github.com/rivgate/rivgate/conformance/suite/scenario"
+	"github.com/rivgate/rivgate/internal/pki"
 	"github.com/rivgate/rivgate/internal/testutil"
 	"github.com/rivgate/rivgate/internal/testutil/syncbuf"
 )
@@ -24,10 +26,7 @@ import (
 func TestRecordCommand(t *testing.T) {
 	t.Parallel()
 	f := writePKI(t)
-	pair, err := tls.LoadX509KeyPair(f.serverCert, f.serverKey)
-	if err != nil {
-		t.Fatal(err)
-	}
+	pair := f.server.TLSCertificate()
 	resp, _ := os.ReadFile(filepath.Join(testutil.RepoRoot(t), "fixtures", "suites", "demo-clinic", "responses", "visits-ok.xml"))
 	producer := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.TLS == nil || len(r.TLS.PeerCertificates) == 0 {
@@ -42,7 +41,7 @@ func TestRecordCommand(t *testing.T) {
 	defer producer.Close()
 
 	out := filepath.Join(t.TempDir(), "rec")
-	cmd := NewRecord()
+	cmd := New()
 	var stdout bytes.Buffer
 	stderr := &syncbuf.Buffer{}
 	cmd.SetOut(&stdout)
@@ -50,8 +49,8 @@ func TestRecordCommand(t *testing.T) {
 	cmd.SilenceUsage, cmd.SilenceErrors = true, true
 	cmd.SetArgs([]string{"--listen", "127.0.0.1:0", "--upstream", producer.URL, "--out", out, "--max", "1", "--for", "30s",
 		"--contracts", filepath.Join(testutil.RepoRoot(t), "fixtures", "contracts", "demo_clinic_1.0"),
-		"--cert", f.serverCert, "--key", f.serverKey, "--client-ca", f.ca,
-		"--upstream-cert", f.clientCert, "--upstream-key", f.clientKey, "--upstream-ca", f.ca})
+		"--cert", f.serverCert, "--key", f.serverKey, "--client-ca", f.caCert,
+		"--upstream-cert", f.clientCert, "--upstream-key", f.clientKey, "--upstream-ca", f.caCert})
 	done := make(chan error, 1)
 	go func() { done <- cmd.ExecuteContext(context.Background()) }()
 	addrRE := regexp.MustCompile(`consumers call https://([0-9.:]+)/`)
@@ -64,9 +63,7 @@ func TestRecordCommand(t *testing.T) {
 	if addr == "" {
 		t.Fatalf("recorder did not start: %s", stderr.String())
 	}
-	clientPair, _ := tls.LoadX509KeyPair(f.clientCert, f.clientKey)
-	pool, _ := loadPool(f.ca, "ca")
-	c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{Certificates: []tls.Certificate{clientPair}, RootCAs: pool}}}
+	c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{Certificates: []tls.Certificate{f.client.TLSCertificate()}, RootCAs: f.ca.Pool()}}}
 	req, _ := os.ReadFile(filepath.Join(testutil.RepoRoot(t), "fixtures", "suites", "demo-clinic", "requests", "get-visits.xml"))
 	r, err := c.Post("https://"+addr+"/", "text/xml; charset=UTF-8", bytes.NewReader(req))
 	if err != nil {
@@ -79,7 +76,7 @@ func TestRecordCommand(t *testing.T) {
 	if !strings.Contains(stdout.String(), "recorded 1 exchange(s)") {
 		t.Fatalf("stdout %q", stdout.String())
 	}
-	suite, err := loadSuite(out)
+	suite, err := scenario.LoadDir(out)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,4 +87,54 @@ func TestRecordCommand(t *testing.T) {
 	if bytes.Contains(written, []byte("191212121212")) || !bytes.Contains(written, []byte("<core:start>")) {
 		t.Fatalf("recorded response not scrubbed: %s", written)
 	}
+}
+
+// TestRecordBadInput: what the recorded suite will name is required.
+func TestRecordBadInput(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	cmd := New()
+	var out bytes.Buffer
+	cmd.SetArgs([]string{"--upstream", "https://127.0.0.1:1/", "--out", dir})
+	cmd.SetOut(&out)
+	cmd.SetErr(&out)
+	cmd.SilenceUsage, cmd.SilenceErrors = true, true
+	err := cmd.Execute()
+	if code := cliutil.Code(err); code != 2 || !strings.Contains(cliutil.Message(err), "--contracts is required") {
+		t.Fatalf("exit %d, error %v, output %q; want exit 2 and --contracts is required", code, err, out.String())
+	}
+}
+
+// recordPKI is a CA with a server certificate for the recorder and a
+// consumer client certificate, in memory and as the files the flags take.
+type recordPKI struct {
+	ca                                                   *pki.CA
+	server, client                                       *pki.Cert
+	caCert, serverCert, serverKey, clientCert, clientKey string
+}
+
+func writePKI(t *testing.T) recordPKI {
+	t.Helper()
+	dir := t.TempDir()
+	var p recordPKI
+	var err error
+	if p.ca, err = pki.NewCA("record test CA"); err != nil {
+		t.Fatal(err)
+	}
+	if p.server, err = p.ca.IssueServer(pki.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if p.client, err = p.ca.IssueClient("SE2321000016-DEMOCONS", pki.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if p.caCert, _, err = p.ca.WriteFiles(dir, "ca"); err != nil {
+		t.Fatal(err)
+	}
+	if p.serverCert, p.serverKey, err = p.server.WriteFiles(dir, "server"); err != nil {
+		t.Fatal(err)
+	}
+	if p.clientCert, p.clientKey, err = p.client.WriteFiles(dir, "consumer"); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

@@ -1,21 +1,15 @@
-package reportcmd
+package conformcmd
 
 import (
-	"bytes"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/spf13/cobra"
-
-	"github.com/rivgate/rivgate/cmd/rivgate/internal/cliutil"
-	"github.com/rivgate/rivgate/cmd/rivgate/internal/conformcmd"
 	"github.com/rivgate/rivgate/conformance/publish/report"
 	"github.com/rivgate/rivgate/conformance/publish/report/reporttest"
 	"github.com/rivgate/rivgate/conformance/results/result"
-	"github.com/rivgate/rivgate/internal/pki"
 	"github.com/rivgate/rivgate/internal/testutil"
 )
 
@@ -23,20 +17,8 @@ import (
 // and exit code.
 func rivgate(t *testing.T, args ...string) (string, int) {
 	t.Helper()
-	conform := conformcmd.New()
-	AddTo(conform)
-	root := &cobra.Command{Use: "rivgate", SilenceUsage: true, SilenceErrors: true}
-	root.AddCommand(conform)
-	var out bytes.Buffer
-	root.SetOut(&out)
-	root.SetErr(&out)
-	root.SetArgs(append([]string{"conform"}, args...))
-	err := root.Execute()
-	if err != nil && cliutil.Message(err) != "" {
-		msg := cliutil.Message(err)
-		out.WriteString("rivgate: " + msg + "\n")
-	}
-	return out.String(), cliutil.Code(err)
+	code, out := execute(t, New(), args...)
+	return out, code
 }
 
 func expect(t *testing.T, code int, out string, wantCode int, wants ...string) {
@@ -144,6 +126,10 @@ func TestCertificationFlow(t *testing.T) {
 	// The certifier overrides; the proposal stays in the report.
 	out, code = rivgate(t, "decide", "--out", dir, "--outcome", "rejected", "--reason", "test environment not like production", "--by", "certifierare")
 	expect(t, code, out, 0, "Underkänd")
+	// The report no longer follows from what is recorded: no bundle until
+	// it is made again.
+	out, code = rivgate(t, "bundle", "--out", dir, "--key", filepath.Join(keys, "key"), "--bundle", filepath.Join(t.TempDir(), "stale.zip"))
+	expect(t, code, out, 2, "report.json is out of date (", "): run 'conform report' again; nothing bundled")
 	out, code = rivgate(t, "report", "--out", dir)
 	expect(t, code, out, 1, "Beslut: Underkänd (rejected)", "förslag: Godkänd med förbehåll")
 
@@ -182,26 +168,14 @@ func TestPlanSaysWhereTagsAndFunctionsCome(t *testing.T) {
 // and its decision say aborted, not failed.
 func TestAbortedRunReport(t *testing.T) {
 	t.Parallel()
-	keys := t.TempDir()
-	ca, err := pki.NewCA("abort test CA")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := ca.IssueServer(pki.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, key, err := srv.WriteFiles(keys, "server")
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := writePKI(t)
 	busy, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer busy.Close()
 	out := filepath.Join(t.TempDir(), "run")
-	res, code := rivgate(t, "run", "--suite", reporttest.SuiteDir(t), "--out", out, "--listen", busy.Addr().String(), "--cert", cert, "--key", key)
+	res, code := rivgate(t, "run", "--suite", reporttest.SuiteDir(t), "--out", out, "--listen", busy.Addr().String(), "--cert", f.serverCert, "--key", f.serverKey)
 	expect(t, code, res, 1, "run aborted: the harness cannot listen", "address already in use")
 	res, code = rivgate(t, "report", "--out", out)
 	expect(t, code, res, 1, "Beslut: Avbruten – inget godkännande (aborted)", "körningen avbröts: the harness cannot listen")
@@ -215,5 +189,27 @@ func TestAbortedRunReport(t *testing.T) {
 	html, err := os.ReadFile(filepath.Join(out, report.HTMLFile))
 	if err != nil || !strings.Contains(string(html), "Körningen avbröts") {
 		t.Fatalf("report.html does not say aborted (%v)", err)
+	}
+}
+
+// TestReportSuiteGone: when the suite results.json names is gone, the
+// report is still made, and its note (printed and in report.json) says to
+// pass --suite.
+func TestReportSuiteGone(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	gone := filepath.Join(dir, "gone")
+	if err := result.Write(dir, &result.Run{Suite: result.SuiteRef{Dir: gone}}); err != nil {
+		t.Fatal(err)
+	}
+	head, tail := "suite "+gone+" could not be loaded (", "): pass --suite"
+	out, code := rivgate(t, "report", "--out", dir)
+	expect(t, code, out, 1, "note: "+head, tail+"\n")
+	rep, err := report.Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Notes) == 0 || !strings.HasPrefix(rep.Notes[0], head) || !strings.HasSuffix(rep.Notes[0], tail) {
+		t.Errorf("report.json notes %q, want first %q...%q", rep.Notes, head, tail)
 	}
 }

@@ -1,4 +1,4 @@
-package confcli
+package conformcmd
 
 import (
 	"errors"
@@ -40,7 +40,7 @@ func TestSuiteFor(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			s, err := SuiteFor(tt.suite, tt.out)
+			s, err := suiteFor(tt.suite, tt.out)
 			if tt.wantErr == "" {
 				if err != nil {
 					t.Fatal(err)
@@ -63,7 +63,7 @@ func TestSuiteFor(t *testing.T) {
 
 func TestCurrentUser(t *testing.T) {
 	t.Parallel()
-	if u := CurrentUser(); u == "" || strings.ContainsAny(u, "\n") {
-		t.Errorf("CurrentUser() = %q", u)
+	if u := currentUser(); u == "" || strings.ContainsAny(u, "\n") {
+		t.Errorf("currentUser() = %q", u)
 	}
 }
