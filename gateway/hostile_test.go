@@ -79,7 +79,7 @@ func hostileInputs() []hostileInput {
 		{name: "SOAP 1.2 without receiver", file: "soap12-no-receiver.xml", contentType: hostiletest.SOAP12, code: vpfault.VP003,
 			detail: "No receiverId (logical address) found in message header."},
 
-		// Accepted by design (README "Robustness"): the gateway routes on
+		// Accepted by design (docs/robustness.md): the gateway routes on
 		// the head and streams the rest unparsed; the producer's parser
 		// sees the whole message unchanged.
 		{name: "SOAP 1.2 envelope", file: "soap12.xml", contentType: hostiletest.SOAP12, forwarded: true},

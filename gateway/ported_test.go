@@ -239,7 +239,7 @@ permissions:
 
 // TestPortedUTF16Request: FullServiceTestIT.callHttpsVPEndpointUTF16*: a
 // real UTF-16 request is routed; rivgate forwards its bytes unchanged
-// (VP converts to UTF-8; see README "Differences from VP").
+// (VP converts to UTF-8; see docs/differences-from-vp.md).
 func TestPortedUTF16Request(t *testing.T) {
 	t.Parallel()
 	b, p := newPortedBed(t)

@@ -218,7 +218,7 @@ func TestFailingProducers(t *testing.T) {
 		// (FullServiceInvalidContentLengthIT). rivgate streams: the
 		// producer's length is already sent when the body falls short, so
 		// the answer breaks off, an incomplete message as RFC 9112 6.3 has
-		// it (README "Robustness").
+		// it (docs/robustness.md).
 		{name: "Content-Length larger than the body", script: func(p *scriptedProducer, c net.Conn, br *bufio.Reader) {
 			p.readRequest(br)
 			fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: %d\r\n\r\n%s", len(okResponse)+100, okResponse)

@@ -392,7 +392,7 @@ permissions: [{sender: "{{C}}", receiver: RIVTA21REQUEST, contract: "{{NS}}"}]
 	}{
 		// RFC 9112 6.1: Transfer-Encoding overrides Content-Length (net/http
 		// drops Content-Length); it asks a server to close the connection
-		// after such a request, which net/http does not (README: Robustness).
+		// after such a request, which net/http does not (docs/robustness.md).
 		{"Content-Length and Transfer-Encoding", "POST /vp/x HTTP/1.1\r\nHost: gw\r\nContent-Type: text/xml\r\nContent-Length: 6\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked, []int{200}, 1, false},
 		// The bytes after the chunked body are a request of their own on
 		// the same connection (same client certificate): a malformed SOAP

@@ -4,8 +4,8 @@
 # faults (refused, 503 HTML page, reset, slower than the timeout) and
 # consumers that hang up half way, for a bounded time (default 10 minutes).
 # Goroutines, open file descriptors and heap of the gateway are sampled;
-# the run fails (exit 1) if any grows without bound (criterion: README
-# "Robustness"), a call gets an unexpected outcome, or a good call is lost.
+# the run fails (exit 1) if any grows without bound (criterion:
+# docs/robustness.md), a call gets an unexpected outcome, or a good call is lost.
 #
 #   ./scripts/soak.sh                      10 minutes at 40 calls/s
 #   ./scripts/soak.sh --duration 30m --rate 60 --json soak.json

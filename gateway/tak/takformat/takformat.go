@@ -1,7 +1,7 @@
 // Package takformat reads and writes the TAK catalogue formats rivgate
 // accepts, detected from content:
 //
-//   - rivgate's own YAML, written by people (see README "TAK catalogue");
+//   - rivgate's own YAML, written by people (see docs/tak.md);
 //   - VP's local TAK cache file (<persistentCache>, urn:skl:tp:vagvalsinfo:v2),
 //     read and written as VP's JAXB writes it, so files move between VP and
 //     rivgate; the same reader takes a saved SokVagvalsInfo SOAP answer;

@@ -18,7 +18,7 @@ import (
 	"github.com/rivgate/rivgate/gateway/tak/takdata"
 )
 
-// yamlFile is rivgate's TAK catalogue format, documented in README.md
+// yamlFile is rivgate's TAK catalogue format, documented in docs/tak.md
 // ("TAK catalogue") with an example in fixtures/tak/.
 type yamlFile struct {
 	Routes      []yamlRoute      `yaml:"routes,omitempty"`
@@ -233,7 +233,7 @@ func yamlErr(name string, err error) error {
 func WriteYAML(w io.Writer, d *takdata.Data, opt Options) error {
 	loc := opt.loc()
 	var b bytes.Buffer
-	b.WriteString("# rivgate TAK catalogue (README, \"TAK catalogue\")\n")
+	b.WriteString("# rivgate TAK catalogue (docs/tak.md)\n")
 	if d.Source != "" {
 		fmt.Fprintf(&b, "# converted from %s\n", strings.NewReplacer("\n", " ", "\r", " ").Replace(d.Source))
 	}

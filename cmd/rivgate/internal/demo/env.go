@@ -193,7 +193,7 @@ func writeSuite(dir string) (*scenario.Suite, error) {
 // clinic at the demo producer, both open to the demo consumer.
 func (e *env) takYAML(clinicURL, clinicNote string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "# TAK written by rivgate demo %s (rivgate TAK YAML, see README \"TAK catalogue\").\nroutes:\n", time.Now().Format(time.RFC3339))
+	fmt.Fprintf(&b, "# TAK written by rivgate demo %s (rivgate TAK YAML, see docs/tak.md).\nroutes:\n", time.Now().Format(time.RFC3339))
 	route := func(receiver, address, note string) {
 		fmt.Fprintf(&b, "  - receiver: %s   # %s\n    contract: %q\n    profile: RIVTABP21\n    address: %q\n", receiver, note, visitsNS, address)
 	}
@@ -211,7 +211,7 @@ func (e *env) takYAML(clinicURL, clinicNote string) string {
 func (e *env) gatewayYAML() string {
 	contracts, _ := e.suite.ContractsOSDir()
 	return fmt.Sprintf(`# gateway.yaml written by rivgate demo (test PKI, loopback only).
-# README "Configuration reference" documents every key.
+# docs/configuration.md documents every key.
 instance:
   name: "rivgate demo"
   id: "rivgate-demo"

@@ -169,7 +169,7 @@ func printSummary(out *printer, e *env, res *Result) {
 	fmt.Fprintf(&b, "\nNext (rivgate is ./rivgate from `go build -o rivgate ./cmd/rivgate`, or `go run ./cmd/rivgate`):\n")
 	fmt.Fprintf(&b, "  rivgate conform verify %s/evidence.zip --pubkey %s/%s\n", d, d, SignerPubFile)
 	if r != nil && !r.Decision.Outcome.IsApproval() {
-		fmt.Fprintf(&b, "  # a person's part, then a new report (README \"Reading the report\"):\n")
+		fmt.Fprintf(&b, "  # a person's part, then a new report (docs/testers-guide.md):\n")
 		for _, sc := range r.Scenarios {
 			for _, st := range sc.Steps {
 				if st.Manual != nil && st.Manual.Verdict == "" {

@@ -21,7 +21,7 @@ func newConvert() *cobra.Command {
 		Long: `Read IN (any supported format, detected from content) and write OUT in the
 format given by --to ("-" writes to standard output):
 
-  yaml   rivgate's YAML, for people (README, "TAK catalogue")
+  yaml   rivgate's YAML, for people (docs/tak.md)
   cache  VP's local cache file, exactly as VP's takcache writes it (JAXB)
   json   a TAK PubVersion snapshot (relationships by id, lossless)
 
