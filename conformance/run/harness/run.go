@@ -15,6 +15,7 @@ import (
 	"github.com/rivgate/rivgate/conformance/results/result"
 	"github.com/rivgate/rivgate/conformance/run/inject"
 	"github.com/rivgate/rivgate/conformance/suite/scenario"
+	"github.com/rivgate/rivgate/contracts/msgcheck"
 	"github.com/rivgate/rivgate/contracts/rivta"
 	"github.com/rivgate/rivgate/contracts/vpfault"
 )
@@ -25,7 +26,7 @@ const progressEvery = 10 * time.Second
 // pending is a request a handler holds until the runner decides its answer.
 type pending struct {
 	r        *http.Request
-	body     []byte
+	msg      *msgcheck.Message // the request as read, parsed once when needed
 	readErr  error
 	tooLarge *check.TooLarge // the body was over Options.MaxBody
 	received time.Time
@@ -51,13 +52,16 @@ func (h *Harness) handle(w http.ResponseWriter, r *http.Request) {
 		// Announced too large: not read at all (memory stays bounded).
 		p.tooLarge = &check.TooLarge{Limit: limit, Declared: r.ContentLength}
 		w.Header().Set("Connection", "close")
-	} else {
-		p.body, p.readErr = readBody(w, r, limit)
+	}
+	var body []byte
+	if p.tooLarge == nil {
+		body, p.readErr = readBody(w, r, limit)
 		var mbe *http.MaxBytesError
 		if errors.As(p.readErr, &mbe) {
 			p.tooLarge = &check.TooLarge{Limit: limit, Declared: r.ContentLength}
 		}
 	}
+	p.msg = check.NewMessage(r.Header, body, peerCert(r), p.tooLarge)
 	select {
 	case h.incoming <- p:
 	case <-r.Context().Done():
@@ -130,7 +134,7 @@ func (h *Harness) record(ex *exchange.Exchange, p *pending, a *inject.Answer, se
 	if p.tooLarge != nil {
 		ex.TooLarge = &exchange.BodyLimit{Limit: p.tooLarge.Limit, Declared: p.tooLarge.Declared}
 	}
-	if err := h.store.Write(ex, p.body, sent.Body); err != nil {
+	if err := h.store.Write(ex, p.msg.Body, sent.Body); err != nil {
 		h.progress("ERROR recording exchange %s: %v", ex.ID, err)
 	}
 }
@@ -233,7 +237,7 @@ func (h *Harness) unexpected(p *pending, run *result.Run, when string) {
 	if run != nil {
 		run.Unexpected = append(run.Unexpected, result.Check{ID: scenario.ReqExpectedRequest, Requirement: scenario.ReqExpectedRequest,
 			Impact: h.impact(scenario.ReqExpectedRequest), Status: result.Fail, Exchange: ex.ID, At: p.received,
-			Message: "unexpected request " + when + ": " + describeRequest(p.body)})
+			Message: "unexpected request " + when + ": " + describeRequest(p.msg)})
 	}
 }
 
@@ -242,10 +246,10 @@ func (h *Harness) impact(req string) int {
 	return r.Impact
 }
 
-func describeRequest(body []byte) string {
-	info, err := check.Sniff(body)
+func describeRequest(m *msgcheck.Message) string {
+	info, err := m.Head()
 	if err != nil {
-		return fmt.Sprintf("%d bytes, not a SOAP envelope", len(body))
+		return fmt.Sprintf("%d bytes, not a SOAP envelope", len(m.Body))
 	}
 	return fmt.Sprintf("{%s}%s to %q", info.Body.Space, info.Body.Local, info.Receiver)
 }
@@ -320,7 +324,7 @@ func (h *Harness) runScenario(ctx context.Context, sc *scenario.Scenario, scr *r
 		}
 		ex := h.begin(sc.ID, st.ID, "step")
 		str.Exchanges = append(str.Exchanges, ex.ID)
-		checks := h.env.Request(check.Request{Header: p.r.Header, Body: p.body, PeerCert: peerCert(p.r), Exchange: ex.ID, At: p.received, TooLarge: p.tooLarge}, sc, st)
+		checks := h.env.Request(check.Request{Message: p.msg, Exchange: ex.ID, At: p.received}, sc, st)
 		str.Checks = append(str.Checks, checks...)
 		if prev != nil {
 			status, msg := check.KeepsWorking(true, prev.step, prev.answer, 0)
@@ -339,8 +343,8 @@ func (h *Harness) runScenario(ctx context.Context, sc *scenario.Scenario, scr *r
 		hold := limit + grace(limit)
 		done := make(chan inject.Sent, 1)
 		p.reply <- reply{ex: ex, answer: answer, hold: hold, done: done}
-		h.progress("%s: got %s; answering %s", label, describeRequest(p.body), answer.Kind)
-		ns := contractOf(p.body)
+		h.progress("%s: got %s; answering %s", label, describeRequest(p.msg), answer.Kind)
+		ns := contractOf(p.msg)
 		var repeats []time.Time
 		sent, ok := h.collect(ctx, done, answer, ns, sc, st, &repeats, str, run)
 		if ok && answer.Timeout {
@@ -457,7 +461,7 @@ func (h *Harness) observe(ctx context.Context, window time.Duration, a *inject.A
 // unexpected at the end.
 func (h *Harness) other(p *pending, a *inject.Answer, ns string, sc *scenario.Scenario, st *scenario.Step,
 	repeats *[]time.Time, str *result.Step) {
-	if a.IsFault() && contractOf(p.body) == ns {
+	if a.IsFault() && contractOf(p.msg) == ns {
 		ex := h.begin(sc.ID, st.ID+"-repeat", "repeat")
 		limit := h.suite.Defaults.ConsumerTimeout.Or(DefaultConsumerTimeout)
 		p.reply <- reply{ex: ex, answer: a, hold: limit + grace(limit)}
@@ -470,8 +474,8 @@ func (h *Harness) other(p *pending, a *inject.Answer, ns string, sc *scenario.Sc
 	h.progress("scenario %s step %s: a request arrived while this step was being answered; it is for the next step", sc.ID, st.ID)
 }
 
-func contractOf(body []byte) string {
-	info, err := check.Sniff(body)
+func contractOf(m *msgcheck.Message) string {
+	info, err := m.Head()
 	if err != nil {
 		return ""
 	}
@@ -480,11 +484,11 @@ func contractOf(body []byte) string {
 
 func requestFacts(p *pending) inject.Request {
 	f := inject.Request{}
-	if info, err := check.Sniff(p.body); err == nil {
+	if info, err := p.msg.Head(); err == nil {
 		f.Contract, f.Receiver, f.Profile = info.Body.Space, info.Receiver, info.Profile
 	}
-	if c := peerCert(p.r); c != nil {
-		f.Sender = exchange.SerialNumberOf(c)
+	if c := p.msg.PeerCert; c != nil {
+		f.Sender = rivta.SerialNumber(c)
 	}
 	if f.Profile == "" {
 		f.Profile = rivta.RIVTABP21
