@@ -77,7 +77,7 @@ func TestScope(t *testing.T) {
 			scenarios: []Scenario{ran("S1")},
 			sel: &result.Selection{By: "scenarios", Selected: []result.SelectionItem{{ID: "S1"}},
 				NotSelected: []result.SelectionItem{{ID: "S2", Title: "sS2", Class: "low"}}},
-			plan: &risk.Plan{Scenarios: []risk.ScenarioPlan{planned("S1", true, risk.Low), planned("S2", true, risk.High)}},
+			plan:   &risk.Plan{Scenarios: []risk.ScenarioPlan{planned("S1", true, risk.Low), planned("S2", true, risk.High)}},
 			tested: []ScopeItem{item("S1", "tS1", risk.Low, "run")},
 			// The plan's class wins over the one the run recorded.
 			notTested:  []ScopeItem{item("S2", "sS2", risk.High, "not selected by the run's selection (scenarios)")},
