@@ -16,7 +16,7 @@ import (
 
 // checkEnvelope: a well-formed SOAP 1.1 envelope whose Body holds exactly
 // one element (RIV-TA document/literal).
-func checkEnvelope(_ *Checker, s *subject) (Outcome, string) {
+func checkEnvelope(s *subject) (Outcome, string) {
 	if s.m.Unread != nil {
 		return Fail, s.m.Unread.Error()
 	}
@@ -59,7 +59,7 @@ func checkEnvelope(_ *Checker, s *subject) (Outcome, string) {
 
 // checkContentType: SOAP 1.1 travels as text/xml; a declared charset must
 // be the one the document is in.
-func checkContentType(_ *Checker, s *subject) (Outcome, string) {
+func checkContentType(s *subject) (Outcome, string) {
 	ct := s.m.Header.Get("Content-Type")
 	if ct == "" {
 		return Fail, "no Content-Type header; SOAP 1.1 requires text/xml"

@@ -95,50 +95,52 @@ type subject struct {
 	op      *contracts.Operation // nil when the contracts do not have it
 }
 
-func (c *Checker) subject(m *Message) *subject {
-	s := &subject{m: m}
+func (c *Checker) subject(m *Message) subject {
+	s := subject{m: m}
 	s.info, s.infoErr = m.Envelope()
 	if s.info == nil || c.Contracts == nil {
 		return s
 	}
-	for _, op := range c.Contracts.OperationsFor(s.info.Body.Space) {
-		if op.Request.Local == s.info.Body.Local {
-			s.op = &op
+	// The operation whose request element the body holds, else the
+	// contract's preferred one (OperationsFor lists it first).
+	ops := c.Contracts.OperationsFor(s.info.Body.Space)
+	for i := range ops {
+		if ops[i].Request.Local == s.info.Body.Local {
+			s.op = &ops[i]
 			return s
 		}
 	}
-	if op, ok := c.Contracts.ByNamespace(s.info.Body.Space); ok {
-		s.op = &op
+	if len(ops) > 0 {
+		s.op = &ops[0]
 	}
 	return s
 }
 
-type rule func(c *Checker, s *subject) (Outcome, string)
-
-func ruleFor(id string) rule {
+// judge applies the rule with id to s.
+func (c *Checker) judge(id string, s *subject) (Outcome, string) {
 	switch id {
 	case RuleSOAPEnvelope:
-		return checkEnvelope
+		return checkEnvelope(s)
 	case RuleContentType:
-		return checkContentType
+		return checkContentType(s)
 	case RuleProfile:
-		return checkProfile
+		return checkProfile(s)
 	case RuleReceiverPresent:
-		return checkReceiverPresent
+		return checkReceiverPresent(s)
 	case RuleReceiverSpace:
-		return checkReceiverSpace
+		return checkReceiverSpace(s)
 	case RuleReceiverHSAID:
-		return checkReceiverHSAID
+		return checkReceiverHSAID(s)
 	case RuleSchema:
-		return checkSchema
+		return c.checkSchema(s)
 	case RuleSOAPAction:
-		return checkSOAPAction
+		return checkSOAPAction(s)
 	case RuleOriginalConsumer:
-		return checkOriginalConsumer
+		return c.checkOriginalConsumer(s)
 	case RuleClientCert:
-		return checkClientCert
+		return c.checkClientCert(s)
 	}
-	return nil
+	return Skip, fmt.Sprintf("no rule %q (known: %s)", id, strings.Join(Rules(), ", "))
 }
 
 // Check judges m against the rules with the given ids, in that order, and
@@ -146,15 +148,10 @@ func ruleFor(id string) rule {
 // a Skip finding that says so.
 func (c *Checker) Check(m *Message, rules ...string) []Finding {
 	s := c.subject(m)
-	out := make([]Finding, 0, len(rules))
-	for _, id := range rules {
-		f := Finding{Rule: id}
-		if r := ruleFor(id); r != nil {
-			f.Outcome, f.Message = r(c, s)
-		} else {
-			f.Outcome, f.Message = Skip, fmt.Sprintf("no rule %q (known: %s)", id, strings.Join(Rules(), ", "))
-		}
-		out = append(out, f)
+	out := make([]Finding, len(rules))
+	for i, id := range rules {
+		out[i].Rule = id
+		out[i].Outcome, out[i].Message = c.judge(id, &s)
 	}
 	return out
 }

@@ -22,7 +22,7 @@ func receiverElement(info *envelope.Info) (envelope.HeaderElement, bool) {
 
 // checkProfile: the receiver element is the one the contract's WSDL binds
 // (LogicalAddress for RIVTABP21, wsa:To for RIVTABP20), in its namespace.
-func checkProfile(_ *Checker, s *subject) (Outcome, string) {
+func checkProfile(s *subject) (Outcome, string) {
 	if s.info == nil {
 		return NotApplicable, "no envelope to read the profile from"
 	}
@@ -50,7 +50,7 @@ func describeProfile(p rivta.Profile) string {
 	return fmt.Sprintf("{%s}%s", ns, local)
 }
 
-func checkReceiverPresent(_ *Checker, s *subject) (Outcome, string) {
+func checkReceiverPresent(s *subject) (Outcome, string) {
 	if s.info == nil {
 		return Fail, "no envelope to read the receiver from"
 	}
@@ -63,7 +63,7 @@ func checkReceiverPresent(_ *Checker, s *subject) (Outcome, string) {
 	return Pass, fmt.Sprintf("receiver %q", s.info.Receiver)
 }
 
-func checkReceiverSpace(_ *Checker, s *subject) (Outcome, string) {
+func checkReceiverSpace(s *subject) (Outcome, string) {
 	if s.info == nil || !s.info.HasReceiver {
 		return NotApplicable, "no receiver"
 	}
@@ -74,7 +74,7 @@ func checkReceiverSpace(_ *Checker, s *subject) (Outcome, string) {
 	return Pass, "no surrounding whitespace"
 }
 
-func checkReceiverHSAID(_ *Checker, s *subject) (Outcome, string) {
+func checkReceiverHSAID(s *subject) (Outcome, string) {
 	if s.info == nil || !s.info.HasReceiver {
 		return NotApplicable, "no receiver"
 	}
@@ -86,7 +86,7 @@ func checkReceiverHSAID(_ *Checker, s *subject) (Outcome, string) {
 }
 
 // checkSOAPAction: when sent, the SOAPAction is the WSDL's for the operation.
-func checkSOAPAction(_ *Checker, s *subject) (Outcome, string) {
+func checkSOAPAction(s *subject) (Outcome, string) {
 	vals, sent := s.m.Header["Soapaction"]
 	if !sent || len(vals) == 0 {
 		return Pass, "no SOAPAction sent (allowed: the platform routes on the body)"
@@ -106,7 +106,7 @@ func checkSOAPAction(_ *Checker, s *subject) (Outcome, string) {
 
 // checkOriginalConsumer: x-rivta-original-serviceconsumer-hsaid is present
 // where required, and is an HSA-id whenever it is sent.
-func checkOriginalConsumer(c *Checker, s *subject) (Outcome, string) {
+func (c *Checker) checkOriginalConsumer(s *subject) (Outcome, string) {
 	v, sent := s.m.Header[textproto.CanonicalMIMEHeaderKey(rivta.HeaderOriginalConsumer)]
 	switch {
 	case !sent && c.RequireOriginalConsumer:
@@ -124,7 +124,7 @@ func checkOriginalConsumer(c *Checker, s *subject) (Outcome, string) {
 
 // checkClientCert: the client certificate's subject SERIALNUMBER is the
 // consumer's HSA-id.
-func checkClientCert(c *Checker, s *subject) (Outcome, string) {
+func (c *Checker) checkClientCert(s *subject) (Outcome, string) {
 	cert := s.m.PeerCert
 	if cert == nil {
 		return Fail, "no client certificate (the platform refuses the TLS handshake or answers VP002)"

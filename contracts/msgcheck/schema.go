@@ -11,7 +11,7 @@ import (
 const maxProblems = 5
 
 // checkSchema validates the first Body child against the contract's XSD.
-func checkSchema(c *Checker, s *subject) (Outcome, string) {
+func (c *Checker) checkSchema(s *subject) (Outcome, string) {
 	if s.info == nil {
 		// RIV-SOAP-01 says why; nothing that could hide an entity is parsed.
 		return NotApplicable, "no envelope to validate"
