@@ -88,10 +88,10 @@ func (e *Env) Request(req Request, sc *scenario.Scenario, st *scenario.Step) []r
 // skips. sc, whose likelihood the checks carry, may be nil.
 func (e *Env) RequestChecks(req Request, sc *scenario.Scenario) []result.Check {
 	run, skipped := e.Suite.EnabledChecks()
-	rules := msgcheck.Checker{Contracts: e.Contracts, Validator: e.Validator, Consumer: e.Suite.Consumer.HSAID,
+	checker := msgcheck.Checker{Contracts: e.Contracts, Validator: e.Validator, Consumer: e.Suite.Consumer.HSAID,
 		ViaPlatform: e.ViaPlatform, RequireOriginalConsumer: e.Suite.Consumer.RequireOriginalConsumer}
 	out := make([]result.Check, 0, len(run)+len(skipped))
-	for _, f := range rules.Check(req.Message, run...) {
+	for _, f := range checker.Check(req.Message, run...) {
 		out = append(out, e.check(req, sc, f.Rule, f.Rule, statusOf(f.Outcome), f.Message))
 	}
 	for _, id := range skipped {
