@@ -1,7 +1,8 @@
 // Package rivta holds the RIV-TA rules both halves of rivgate share: the
 // basic profiles (RIVTABP20 with WS-Addressing To, RIVTABP21 with
 // LogicalAddress), their header namespaces, HSA-id syntax as TAK validates
-// it, and the grammar of service contract namespaces.
+// it, the HSA-id a client certificate carries, and the grammar of service
+// contract namespaces.
 package rivta
 
 import (

@@ -29,6 +29,7 @@ import (
 
 	"github.com/rivgate/rivgate/conformance/results/exchange"
 	"github.com/rivgate/rivgate/contracts/envelope"
+	"github.com/rivgate/rivgate/contracts/rivta"
 )
 
 // Options configure a recording.
@@ -216,7 +217,7 @@ func (r *Recorder) save(req *http.Request, body []byte, received time.Time, stat
 		st.fault = callErr.Error()
 	}
 	if c := req.TLS; c != nil && len(c.PeerCertificates) > 0 && r.hsaID == "" {
-		r.hsaID = exchange.SerialNumberOf(c.PeerCertificates[0])
+		r.hsaID = rivta.SerialNumber(c.PeerCertificates[0])
 	}
 	ex := &exchange.Exchange{Scenario: r.opts.ScenarioID, Step: fmt.Sprintf("%d", n), Role: "record",
 		Received: received, Responded: time.Now(), Remote: req.RemoteAddr, TLS: exchange.TLSFrom(req.TLS)}

@@ -1,7 +1,8 @@
 // Package check runs the conformance checks on what a consumer sent: the
-// built-in RIV-TA request checks (one file per family, each a requirement
-// with an id and default impact), the step's expectations and matchers, and
-// the behaviour checks (retry storms, timeouts, recovery after a fault).
+// built-in request checks (the contract's rules, package msgcheck, each a
+// requirement the suite gives an impact), the step's expectations and
+// matchers, and the behaviour checks (retry storms, timeouts, recovery after
+// a fault).
 //
 // Checks are pure functions of a recorded exchange, the suite and the
 // contracts, so a verifier can re-evaluate them from the raw exchange files
@@ -9,21 +10,18 @@
 package check
 
 import (
-	"bytes"
 	"crypto/x509"
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
 	"time"
-
-	"github.com/beevik/etree"
 
 	"github.com/rivgate/rivgate/conformance/judge/match"
 	"github.com/rivgate/rivgate/conformance/results/result"
 	"github.com/rivgate/rivgate/conformance/suite/scenario"
 	"github.com/rivgate/rivgate/contracts"
 	"github.com/rivgate/rivgate/contracts/envelope"
+	"github.com/rivgate/rivgate/contracts/msgcheck"
 	"github.com/rivgate/rivgate/contracts/xsd"
 )
 
@@ -41,15 +39,21 @@ type Env struct {
 
 // Request is one received request as recorded.
 type Request struct {
-	Header   http.Header
-	Body     []byte
-	PeerCert *x509.Certificate // nil without a client certificate
-	Exchange string            // exchange id for findings
+	Message  *msgcheck.Message
+	Exchange string // exchange id for findings
 	At       time.Time
-	// TooLarge is set when the body was larger than the harness reads
-	// (Body then holds what was read, possibly nothing): RIV-SOAP-01 fails
-	// and the checks that need the body do not apply.
-	TooLarge *TooLarge
+}
+
+// NewMessage is a received request as the checks read it. tooLarge is set
+// when the body was larger than the harness reads (body then holds what was
+// read, possibly nothing): RIV-SOAP-01 fails and the checks that need the
+// body do not apply.
+func NewMessage(header http.Header, body []byte, cert *x509.Certificate, tooLarge *TooLarge) *msgcheck.Message {
+	m := &msgcheck.Message{Header: header, Body: body, PeerCert: cert}
+	if tooLarge != nil {
+		m.Unread = tooLarge
+	}
+	return m
 }
 
 // TooLarge says how a body exceeded the harness's limit.
@@ -60,7 +64,7 @@ type TooLarge struct {
 	Declared int64
 }
 
-func (t *TooLarge) String() string {
+func (t *TooLarge) Error() string {
 	size := "more"
 	if t.Declared >= 0 {
 		size = fmt.Sprintf("%d bytes", t.Declared)
@@ -68,124 +72,45 @@ func (t *TooLarge) String() string {
 	return fmt.Sprintf("the request body (%s) is larger than the %d bytes the harness reads; it was not checked", size, t.Limit)
 }
 
-// parsed is a request read once for all checks.
-type parsed struct {
-	req     Request
-	info    *envelope.Info // nil when the sniffer refused the message
-	infoErr error
-	doc     *etree.Document // nil when not well-formed
-	docErr  error
-	op      *contracts.Operation // the contract's operation for the body element
-}
-
-func (e *Env) parse(req Request) *parsed {
-	p := &parsed{req: req}
-	if req.TooLarge != nil {
-		p.infoErr = errors.New(req.TooLarge.String())
-		p.docErr = p.infoErr
-		return p
-	}
-	p.info, p.infoErr = Sniff(req.Body)
-	if p.info == nil {
-		// Only what the sniffer accepts goes to a full parser: it refuses
-		// DTDs, deep nesting and oversized heads within its bounds, so no
-		// parser here ever sees an entity to expand or fetch.
-		p.docErr = errors.New("not parsed: " + p.infoErr.Error())
-		return p
-	}
-	p.doc, p.docErr = match.Parse(req.Body)
-	if p.info != nil && e.Contracts != nil {
-		for _, op := range e.Contracts.OperationsFor(p.info.Body.Space) {
-			if op.Request.Local == p.info.Body.Local {
-				p.op = &op
-				break
-			}
-		}
-		if p.op == nil {
-			if op, ok := e.Contracts.ByNamespace(p.info.Body.Space); ok {
-				p.op = &op
-			}
-		}
-	}
-	return p
-}
-
-// MaxHead is the most of a request the envelope sniffer reads before the
-// first Body element must have started: the platform's (and rivgate's
-// gateway's) default, so a head the platform refuses is a finding here.
-const MaxHead = envelope.DefaultMaxHead
-
-// Sniff reads a request's envelope head, bounded by MaxHead whatever the
-// body's size (a 20 MB header is refused after 1 MiB, not scanned).
-func Sniff(body []byte) (*envelope.Info, error) {
-	info, _, err := envelope.Sniff(bytes.NewReader(body), envelope.Options{MaxHead: MaxHead})
-	return info, err
-}
-
 // SkippedBySuite is the message of a check the suite turned off (checks:
 // skip): n/a, and listed in the report's scope as not tested.
 const SkippedBySuite = "skipped by the suite"
-
-// requestCheck is one built-in check.
-type requestCheck func(e *Env, p *parsed) (result.Status, string)
-
-func (e *Env) builtin(id string) requestCheck {
-	switch id {
-	case scenario.ReqSOAPEnvelope:
-		return checkEnvelope
-	case scenario.ReqContentType:
-		return checkContentType
-	case scenario.ReqProfile:
-		return checkProfile
-	case scenario.ReqReceiverPresent:
-		return checkReceiverPresent
-	case scenario.ReqReceiverSpace:
-		return checkReceiverSpace
-	case scenario.ReqReceiverHSAID:
-		return checkReceiverHSAID
-	case scenario.ReqSchema:
-		return checkSchema
-	case scenario.ReqSOAPAction:
-		return checkSOAPAction
-	case scenario.ReqOriginalConsumer:
-		return checkOriginalConsumer
-	case scenario.ReqClientCert:
-		return checkClientCert
-	}
-	return nil
-}
 
 // Request runs the suite's request checks, then the step's expectations and
 // matchers, on one request. sc and st may be nil for a request no step
 // awaited (only the built-in checks run).
 func (e *Env) Request(req Request, sc *scenario.Scenario, st *scenario.Step) []result.Check {
-	p := e.parse(req)
-	likelihood := 0
-	if sc != nil {
-		likelihood = sc.Likelihood
-	}
-	var out []result.Check
-	add := func(id, req string, status result.Status, msg string) {
-		c := result.Check{ID: id, Requirement: req, Status: status, Message: msg, Exchange: p.req.Exchange, At: p.req.At, Likelihood: likelihood}
-		if r, ok := e.Suite.Requirement(req); ok {
-			c.Impact = r.Impact
-		}
-		out = append(out, c)
-	}
+	return append(e.RequestChecks(req, sc), e.StepChecks(req, sc, st)...)
+}
+
+// RequestChecks runs the suite's built-in request checks (the contract's
+// rules, package msgcheck) in the suite's order, and lists the ones it
+// skips. sc, whose likelihood the checks carry, may be nil.
+func (e *Env) RequestChecks(req Request, sc *scenario.Scenario) []result.Check {
 	run, skipped := e.Suite.EnabledChecks()
-	for _, id := range run {
-		status, msg := e.builtin(id)(e, p)
-		add(id, id, status, msg)
+	checker := msgcheck.Checker{Contracts: e.Contracts, Validator: e.Validator, Consumer: e.Suite.Consumer.HSAID,
+		ViaPlatform: e.ViaPlatform, RequireOriginalConsumer: e.Suite.Consumer.RequireOriginalConsumer}
+	out := make([]result.Check, 0, len(run)+len(skipped))
+	for _, f := range checker.Check(req.Message, run...) {
+		out = append(out, e.check(req, sc, f.Rule, f.Rule, statusOf(f.Outcome), f.Message))
 	}
 	for _, id := range skipped {
-		add(id, id, result.NotApplicable, SkippedBySuite)
+		out = append(out, e.check(req, sc, id, id, result.NotApplicable, SkippedBySuite))
 	}
+	return out
+}
+
+// StepChecks runs the step's expectation and matchers on a request; none
+// when st is nil or awaits no request.
+func (e *Env) StepChecks(req Request, sc *scenario.Scenario, st *scenario.Step) []result.Check {
 	if st == nil || st.Expect == nil {
-		return out
+		return nil
 	}
-	status, msg := e.expectation(p, st.Expect)
-	add(scenario.ReqExpectedRequest, scenario.ReqExpectedRequest, status, msg)
-	msgIn := match.Message{Doc: p.doc, Header: req.Header}
+	info, _ := req.Message.Envelope()
+	status, msg := e.expectation(info, st.Expect)
+	out := []result.Check{e.check(req, sc, scenario.ReqExpectedRequest, scenario.ReqExpectedRequest, status, msg)}
+	doc, _ := req.Message.Document()
+	msgIn := match.Message{Doc: doc, Header: req.Message.Header}
 	ns := e.Suite.XPathNamespaces()
 	for i, m := range st.Expect.Match {
 		r := match.Eval(m, msgIn, ns)
@@ -193,9 +118,34 @@ func (e *Env) Request(req Request, sc *scenario.Scenario, st *scenario.Step) []r
 		if r.OK {
 			s = result.Pass
 		}
-		add(fmt.Sprintf("match[%d]", i), MatcherRequirement(m, sc, st), s, r.Message)
+		out = append(out, e.check(req, sc, fmt.Sprintf("match[%d]", i), MatcherRequirement(m, sc, st), s, r.Message))
 	}
 	return out
+}
+
+// check is one finding on req, weighed by the suite (impact) and the
+// scenario (likelihood).
+func (e *Env) check(req Request, sc *scenario.Scenario, id, requirement string, status result.Status, msg string) result.Check {
+	c := result.Check{ID: id, Requirement: requirement, Status: status, Message: msg, Exchange: req.Exchange, At: req.At}
+	if sc != nil {
+		c.Likelihood = sc.Likelihood
+	}
+	if r, ok := e.Suite.Requirement(requirement); ok {
+		c.Impact = r.Impact
+	}
+	return c
+}
+
+func statusOf(o msgcheck.Outcome) result.Status {
+	switch o {
+	case msgcheck.Pass:
+		return result.Pass
+	case msgcheck.Fail:
+		return result.Fail
+	case msgcheck.NotApplicable:
+		return result.NotApplicable
+	}
+	return result.Skip
 }
 
 // MatcherRequirement is the requirement a matcher reports against: its own,
@@ -213,12 +163,13 @@ func MatcherRequirement(m scenario.Matcher, sc *scenario.Scenario, st *scenario.
 }
 
 // expectation checks contract, operation and receiver against the step.
-func (e *Env) expectation(p *parsed, x *scenario.Expect) (result.Status, string) {
-	if p.info == nil {
+// info is nil when the request is unread or not an envelope.
+func (e *Env) expectation(info *envelope.Info, x *scenario.Expect) (result.Status, string) {
+	if info == nil {
 		return result.Fail, "the request could not be read as a SOAP envelope, so it is not the expected request"
 	}
 	var problems []string
-	got := p.info.Body
+	got := info.Body
 	if x.Contract != "" && got.Space != x.Contract {
 		problems = append(problems, fmt.Sprintf("contract %q, want %q", got.Space, x.Contract))
 	}
@@ -245,13 +196,13 @@ func (e *Env) expectation(p *parsed, x *scenario.Expect) (result.Status, string)
 	}
 	// Compared trimmed: surrounding whitespace is its own finding
 	// (RIV-RECV-02), not a second one here.
-	if got := strings.TrimSpace(p.info.Receiver); receiver != "" && got != receiver {
+	if got := strings.TrimSpace(info.Receiver); receiver != "" && got != receiver {
 		problems = append(problems, fmt.Sprintf("receiver %q, want %q", got, receiver))
 	}
 	if len(problems) > 0 {
 		return result.Fail, joinProblems(problems)
 	}
-	return result.Pass, fmt.Sprintf("{%s}%s to %q", got.Space, got.Local, p.info.Receiver)
+	return result.Pass, fmt.Sprintf("{%s}%s to %q", got.Space, got.Local, info.Receiver)
 }
 
 func joinProblems(ps []string) string {

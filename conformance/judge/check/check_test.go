@@ -120,7 +120,7 @@ func TestChecktests(t *testing.T) {
 	for _, f := range files {
 		t.Run(strings.TrimSuffix(filepath.Base(f), ".checktest"), func(t *testing.T) {
 			ct := readChecktest(t, f)
-			findings := env.Request(Request{Header: ct.header, Body: ct.body, PeerCert: certs[ct.cert], Exchange: "x", At: time.Now()},
+			findings := env.Request(Request{Message: NewMessage(ct.header, ct.body, certs[ct.cert], nil), Exchange: "x", At: time.Now()},
 				env.Suite.Scenarios[0], step)
 			var got []string
 			for _, c := range findings {
@@ -167,7 +167,7 @@ func TestChecksSkipAndOrder(t *testing.T) {
 		s.Checks = []scenario.CheckRef{{ID: scenario.ReqSchema, Impact: 1}, {ID: scenario.ReqContentType, Skip: true}}
 	})
 	body, _ := env.Suite.ReadFile("requests/get-visits.xml")
-	got := env.Request(Request{Header: http.Header{"Content-Type": {"text/plain"}}, Body: body}, nil, nil)
+	got := env.Request(Request{Message: NewMessage(http.Header{"Content-Type": {"text/plain"}}, body, nil, nil)}, nil, nil)
 	if got[0].ID != scenario.ReqSchema || got[0].Impact != 1 || got[0].Status != result.Pass {
 		t.Fatalf("first check %+v", got[0])
 	}

@@ -16,11 +16,11 @@ func RequestFromExchange(ex *exchange.Exchange, body []byte) (Request, error) {
 	if err != nil {
 		return Request{}, fmt.Errorf("exchange %s: %w", ex.ID, err)
 	}
-	req := Request{Header: ex.Request.Header, Body: body, PeerCert: cert, Exchange: ex.ID, At: ex.Received}
+	var tooLarge *TooLarge
 	if ex.TooLarge != nil {
-		req.TooLarge = &TooLarge{Limit: ex.TooLarge.Limit, Declared: ex.TooLarge.Declared}
+		tooLarge = &TooLarge{Limit: ex.TooLarge.Limit, Declared: ex.TooLarge.Declared}
 	}
-	return req, nil
+	return Request{Message: NewMessage(ex.Request.Header, body, cert, tooLarge), Exchange: ex.ID, At: ex.Received}, nil
 }
 
 // Difference is a recorded check that does not reproduce.

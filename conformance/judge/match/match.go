@@ -13,34 +13,13 @@ import (
 	"github.com/beevik/etree"
 
 	"github.com/rivgate/rivgate/conformance/suite/scenario"
+	"github.com/rivgate/rivgate/contracts/msgcheck"
 )
-
-// SOAP11NS is the SOAP 1.1 envelope namespace.
-const SOAP11NS = "http://schemas.xmlsoap.org/soap/envelope/"
 
 // Message is what matchers look at.
 type Message struct {
-	Doc    *etree.Document // nil when the body is not XML
+	Doc    *etree.Document // nil when the body is not XML (msgcheck.ParseDocument reads it)
 	Header http.Header
-}
-
-// MaxDepth bounds the element nesting Parse builds a tree for.
-const MaxDepth = 256
-
-// Parse reads a body into a document for matchers. Depth is bounded.
-func Parse(body []byte) (*etree.Document, error) {
-	doc := etree.NewDocument()
-	doc.ReadSettings.MaxDepth = MaxDepth
-	if err := doc.ReadFromBytes(body); err != nil {
-		if errors.Is(err, etree.ErrMaxDepth) {
-			return nil, fmt.Errorf("elements nested deeper than %d: %w", MaxDepth, err)
-		}
-		return nil, fmt.Errorf("parse XML: %w", err)
-	}
-	if doc.Root() == nil {
-		return nil, errors.New("parse XML: no root element")
-	}
-	return doc, nil
 }
 
 // Result is the outcome of one matcher.
@@ -175,9 +154,9 @@ func contextNode(doc *etree.Document, in string) (*etree.Element, error) {
 	case "", "envelope":
 		return &doc.Element, nil
 	case "header":
-		return EnvelopeChild(doc, "Header"), nil
+		return msgcheck.EnvelopeChild(doc, "Header"), nil
 	case "body":
-		if b := EnvelopeChild(doc, "Body"); b != nil {
+		if b := msgcheck.EnvelopeChild(doc, "Body"); b != nil {
 			if els := b.ChildElements(); len(els) > 0 {
 				return els[0], nil
 			}
@@ -185,20 +164,6 @@ func contextNode(doc *etree.Document, in string) (*etree.Element, error) {
 		return nil, nil
 	}
 	return nil, fmt.Errorf("unknown scope %q", in)
-}
-
-// EnvelopeChild returns the SOAP 1.1 Envelope's Header or Body, or nil.
-func EnvelopeChild(doc *etree.Document, local string) *etree.Element {
-	root := doc.Root()
-	if root == nil || root.Tag != "Envelope" || root.NamespaceURI() != SOAP11NS {
-		return nil
-	}
-	for _, c := range root.ChildElements() {
-		if c.Tag == local && c.NamespaceURI() == SOAP11NS {
-			return c
-		}
-	}
-	return nil
 }
 
 // Select returns the elements and attribute owners an XPath selects, for

@@ -6,9 +6,11 @@ import (
 	"testing"
 
 	"github.com/rivgate/rivgate/conformance/suite/scenario"
+	"github.com/rivgate/rivgate/contracts/envelope"
+	"github.com/rivgate/rivgate/contracts/msgcheck"
 )
 
-const envelope = `<?xml version="1.0"?>
+const getVisits = `<?xml version="1.0"?>
 <s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" xmlns:a="urn:riv:itintegration:registry:1">
   <s:Header><a:LogicalAddress>SE2321000016-PROD1</a:LogicalAddress></s:Header>
   <s:Body>
@@ -23,13 +25,13 @@ func ptr(s string) *string { return &s }
 
 func TestEval(t *testing.T) {
 	t.Parallel()
-	doc, err := Parse([]byte(envelope))
+	doc, err := msgcheck.ParseDocument([]byte(getVisits))
 	if err != nil {
 		t.Fatal(err)
 	}
 	msg := Message{Doc: doc, Header: http.Header{"Soapaction": {`"urn:x"`}}}
 	// Prefixes differ from the document's on purpose: matching is by URI.
-	ns := map[string]string{"soap": SOAP11NS, "itr": "urn:riv:itintegration:registry:1",
+	ns := map[string]string{"soap": envelope.SOAP11NS, "itr": "urn:riv:itintegration:registry:1",
 		"gv": "urn:riv:demo:clinic:GetVisitsResponder:1", "core": "urn:riv:demo:clinic:1"}
 	tests := []struct {
 		name string
@@ -74,8 +76,8 @@ func TestDiffIgnoresPrefixesAndVolatile(t *testing.T) {
   <when>2027-01-01</when>
   <v>x</v>
 </R>`
-	da, _ := Parse([]byte(a))
-	db, _ := Parse([]byte(b))
+	da, _ := msgcheck.ParseDocument([]byte(a))
+	db, _ := msgcheck.ParseDocument([]byte(b))
 	if d := Diff(da, db, 10); len(d) != 2 {
 		t.Fatalf("want 2 differences before blanking, got %q", d)
 	}
@@ -89,7 +91,7 @@ func TestDiffIgnoresPrefixesAndVolatile(t *testing.T) {
 	if d := Diff(da, db, 10); len(d) != 0 {
 		t.Fatalf("want no differences after blanking, got %q", d)
 	}
-	dc, _ := Parse([]byte(`<R xmlns="urn:a"><id>1</id><when>x</when><v>y</v><extra/></R>`))
+	dc, _ := msgcheck.ParseDocument([]byte(`<R xmlns="urn:a"><id>1</id><when>x</when><v>y</v><extra/></R>`))
 	if err := Blank(dc, []string{"//a:id", "//a:when"}, ns); err != nil {
 		t.Fatal(err)
 	}

@@ -70,7 +70,8 @@ type builder struct {
 	in Inputs
 	m  risk.Matrix
 	r  *Report
-	// open items for the decision
+	// findings and open items (skipped, pending) as the sections add
+	// them, for the decision; scope adds the scenarios that did not run
 	open []decision.Open
 	fnd  []decision.Finding
 }
@@ -101,11 +102,16 @@ func (b *builder) build() error {
 	b.unexpected()
 	b.reviews()
 	b.declaration()
-	b.scope()
+	// Scope, decision and residual risks take what they build on as
+	// arguments: scope needs the scenarios, the decision scope's open
+	// items, the residual risks the decision and scope.
+	scope, notRun := b.scope(r.Scenarios, r.Aborted)
+	r.Scope = scope
 	b.appendices()
-	b.decide()
+	open := slices.Concat(b.open, notRun)
+	r.Decision = b.decide(open)
 	b.matrix()
-	b.residual()
+	r.Residual = residual(r.Decision, scope.NotTested, open)
 	b.summary()
 	return nil
 }
@@ -440,128 +446,6 @@ func (b *builder) declaration() {
 	b.r.Declaration = d
 }
 
-// scope is what was tested and what not, and why: from the selection the
-// run recorded (results.json), else from the risk plan; deviations compare
-// what ran with the plan.
-func (b *builder) scope() {
-	s := Scope{Tested: []ScopeItem{}, NotTested: []ScopeItem{}, DeviationsFromPlan: []string{}}
-	sel := b.in.Run.Selection
-	p := b.in.Plan
-	class := func(id, recorded string) risk.Class {
-		if p != nil {
-			if sp, ok := p.Scenario(id); ok {
-				return sp.Rating.Class
-			}
-		}
-		return risk.Class(recorded)
-	}
-	rating := func(id string, c risk.Class) risk.Rating {
-		if p != nil {
-			if sp, ok := p.Scenario(id); ok {
-				return sp.Rating
-			}
-		}
-		return risk.Rating{Class: c}
-	}
-	recorded := map[string]result.SelectionItem{} // the run's own selection
-	selected := map[string]bool{}
-	if sel != nil {
-		for _, it := range sel.Selected {
-			recorded[it.ID], selected[it.ID] = it, true
-		}
-		for _, it := range sel.NotSelected {
-			recorded[it.ID] = it
-		}
-	}
-	ran := map[string]bool{}
-	for _, sc := range b.r.Scenarios {
-		ran[sc.ID] = sc.Status != result.Skip
-		reason := "run"
-		if it, ok := recorded[sc.ID]; ok && len(it.Reasons) > 0 {
-			reason = strings.Join(it.Reasons, "; ")
-		} else if len(sc.Reasons) > 0 {
-			reason = strings.Join(sc.Reasons, "; ")
-		}
-		if sc.Status == result.Skip {
-			s.NotTested = append(s.NotTested, ScopeItem{Kind: "scenario", ID: sc.ID, Title: sc.Title, Class: sc.Rating.Class, Reason: "started but no step ran" + abortedSuffix(b.r.Aborted)})
-			continue
-		}
-		s.Tested = append(s.Tested, ScopeItem{Kind: "scenario", ID: sc.ID, Title: sc.Title, Class: sc.Rating.Class, Reason: reason})
-	}
-	notRun := func(id, title string, c risk.Class, why string) {
-		s.NotTested = append(s.NotTested, ScopeItem{Kind: "scenario", ID: id, Title: title, Class: c, Reason: why + abortedSuffix(b.r.Aborted)})
-		s.DeviationsFromPlan = append(s.DeviationsFromPlan, fmt.Sprintf("%s was selected (%s) but did not run", id, c))
-		b.open = append(b.open, decision.Open{Kind: decision.OpenNotRun, ID: id, Text: title, Rating: rating(id, c)})
-	}
-	if sel != nil {
-		s.SelectedBy = sel.By
-		if sel.Profile != "" {
-			s.SelectionProfile = sel.Profile + " sha256:" + sel.ProfileSHA256
-		}
-		by := "the run's selection (" + sel.By + ")"
-		for _, it := range sel.Selected {
-			if _, in := ran[it.ID]; !in {
-				notRun(it.ID, it.Title, class(it.ID, it.Class), "selected by "+by+" but not run")
-			}
-		}
-		for _, it := range sel.NotSelected {
-			if _, in := ran[it.ID]; in {
-				continue
-			}
-			why := "not selected by " + by
-			if len(it.Reasons) > 0 {
-				why += ": " + strings.Join(it.Reasons, "; ")
-			}
-			s.NotTested = append(s.NotTested, ScopeItem{Kind: "scenario", ID: it.ID, Title: it.Title, Class: class(it.ID, it.Class), Reason: why})
-		}
-	}
-	if p != nil {
-		for _, sp := range p.Scenarios {
-			_, inResults := ran[sp.ID]
-			_, inSelection := recorded[sp.ID]
-			switch {
-			case sel != nil && inSelection && selected[sp.ID] == sp.Selected:
-				// The run's selection agrees with the plan: handled above.
-				if inResults && !ran[sp.ID] && sp.Selected {
-					s.DeviationsFromPlan = append(s.DeviationsFromPlan, fmt.Sprintf("%s was selected (%s) but no step ran", sp.ID, sp.Rating.Class))
-					b.open = append(b.open, decision.Open{Kind: decision.OpenNotRun, ID: sp.ID, Text: sp.Title, Rating: sp.Rating})
-				}
-			case !inResults && sp.Selected && sel != nil:
-				// The plan (a risk profile given to the report) wants what
-				// the run did not select.
-				s.DeviationsFromPlan = append(s.DeviationsFromPlan, fmt.Sprintf("%s is selected by the risk plan (%s) but the run's selection (%s) left it out", sp.ID, sp.Rating.Class, sel.By))
-				b.open = append(b.open, decision.Open{Kind: decision.OpenNotRun, ID: sp.ID, Text: sp.Title, Rating: sp.Rating})
-			case !inResults && sp.Selected:
-				notRun(sp.ID, sp.Title, sp.Rating.Class, "selected by the risk plan but not run")
-			case inResults && !ran[sp.ID] && sp.Selected:
-				s.DeviationsFromPlan = append(s.DeviationsFromPlan, fmt.Sprintf("%s was selected (%s) but no step ran", sp.ID, sp.Rating.Class))
-				b.open = append(b.open, decision.Open{Kind: decision.OpenNotRun, ID: sp.ID, Text: sp.Title, Rating: sp.Rating})
-			case !inResults && sel == nil:
-				s.NotTested = append(s.NotTested, ScopeItem{Kind: "scenario", ID: sp.ID, Title: sp.Title, Class: sp.Rating.Class, Reason: strings.Join(sp.Reasons, "; ")})
-			case inResults && !sp.Selected:
-				s.DeviationsFromPlan = append(s.DeviationsFromPlan, fmt.Sprintf("%s ran although the risk plan did not select it", sp.ID))
-			}
-		}
-	}
-	if b.in.Suite != nil {
-		_, skipped := b.in.Suite.EnabledChecks()
-		for _, id := range skipped {
-			s.NotTested = append(s.NotTested, ScopeItem{Kind: "check", ID: id, Class: b.m.Rate(b.impact(id, 0), 1).Class, Reason: "turned off by the suite (checks: skip)"})
-		}
-	}
-	if b.r.Aborted != "" {
-		s.DeviationsFromPlan = append(s.DeviationsFromPlan, "the run was aborted: "+b.r.Aborted)
-	}
-	b.r.Scope = s
-}
-
-func abortedSuffix(reason string) string {
-	if reason == "" {
-		return ""
-	}
-	return " (run aborted: " + reason + ")"
-}
-
 func (b *builder) appendices() {
 	b.r.Appendices = []Appendix{}
 	if b.in.Activities == nil {
@@ -587,20 +471,22 @@ func (b *builder) appendices() {
 	}
 }
 
-func (b *builder) decide() {
+// decide proposes the decision on the findings and the open items (not
+// verified, pending, not run).
+func (b *builder) decide(open []decision.Open) decision.Decision {
 	run := b.in.Run
 	base := run.Finished
 	if base.IsZero() {
 		base = run.Started
 	}
-	in := decision.Input{Aborted: b.r.Aborted, Findings: b.fnd, Open: b.open, Declared: b.r.Declaration.Recorded, Base: base, Owner: b.r.Declaration.Org,
+	in := decision.Input{Aborted: b.r.Aborted, Findings: b.fnd, Open: open, Declared: b.r.Declaration.Recorded, Base: base, Owner: b.r.Declaration.Org,
 		Retest: map[string][]string{}}
 	for _, sc := range b.r.Scenarios {
 		for _, rq := range sc.Requirements {
 			in.Retest[rq] = append(in.Retest[rq], sc.ID)
 		}
 	}
-	b.r.Decision = b.in.Rules.Propose(in, b.in.Record.LatestOverride())
+	return b.in.Rules.Propose(in, b.in.Record.LatestOverride())
 }
 
 func (b *builder) matrix() {
@@ -626,9 +512,10 @@ func (b *builder) matrix() {
 	b.r.Matrix = mx
 }
 
-func (b *builder) residual() {
+// residual lists the risks left after decision d: its deviations, an
+// override, what was not tested (high and medium) and the open items.
+func residual(d decision.Decision, notTested []ScopeItem, open []decision.Open) []ResidualRisk {
 	var out []ResidualRisk
-	d := b.r.Decision
 	if d.Outcome.IsApproval() {
 		for _, dv := range d.Deviations {
 			out = append(out, ResidualRisk{Kind: "deviation", ID: dv.ID, Class: dv.Class,
@@ -639,12 +526,12 @@ func (b *builder) residual() {
 		out = append(out, ResidualRisk{Kind: "overridden", ID: "override", Class: risk.High,
 			Description: fmt.Sprintf("the proposal %q was overridden to %q by %s: %s", d.Proposed, d.Override.Outcome, d.Override.By, d.Override.Reason)})
 	}
-	for _, it := range b.r.Scope.NotTested {
+	for _, it := range notTested {
 		if it.Class == risk.High || it.Class == risk.Medium {
 			out = append(out, ResidualRisk{Kind: "not-tested", ID: it.ID, Class: it.Class, Description: it.Reason})
 		}
 	}
-	for _, o := range b.open {
+	for _, o := range open {
 		kind := "pending"
 		if o.Kind == decision.OpenSkipped {
 			kind = "skipped"
@@ -658,7 +545,7 @@ func (b *builder) residual() {
 	if out == nil {
 		out = []ResidualRisk{}
 	}
-	b.r.Residual = out
+	return out
 }
 
 func (c *Counts) add(s result.Status) {

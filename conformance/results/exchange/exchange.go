@@ -100,21 +100,6 @@ func (t *TLSInfo) PeerCert() (*x509.Certificate, error) {
 	return x509.ParseCertificate(b.Bytes)
 }
 
-// SerialNumberOf returns the subject SERIALNUMBER (OID 2.5.4.5) of c.
-func SerialNumberOf(c *x509.Certificate) string {
-	if c == nil {
-		return ""
-	}
-	for _, n := range c.Subject.Names {
-		if n.Type.Equal([]int{2, 5, 4, 5}) {
-			if s, ok := n.Value.(string); ok {
-				return s
-			}
-		}
-	}
-	return c.Subject.SerialNumber
-}
-
 // Store writes exchanges under Dir/exchanges. It is safe for concurrent use;
 // sequence numbers are per scenario.
 type Store struct {

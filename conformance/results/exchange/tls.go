@@ -3,6 +3,8 @@ package exchange
 import (
 	"crypto/tls"
 	"encoding/pem"
+
+	"github.com/rivgate/rivgate/contracts/rivta"
 )
 
 // TLSFrom describes a connection state (nil without TLS).
@@ -18,7 +20,7 @@ func TLSFrom(cs *tls.ConnectionState) *TLSInfo {
 	if len(cs.PeerCertificates) > 0 {
 		c := cs.PeerCertificates[0]
 		t.PeerSubject = c.Subject.String()
-		t.SerialNumber = SerialNumberOf(c)
+		t.SerialNumber = rivta.SerialNumber(c)
 		t.PeerCertPEM = string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw}))
 	}
 	return t

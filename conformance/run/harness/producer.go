@@ -20,6 +20,7 @@ import (
 	"github.com/rivgate/rivgate/conformance/suite/scenario"
 	"github.com/rivgate/rivgate/contracts"
 	"github.com/rivgate/rivgate/contracts/envelope"
+	"github.com/rivgate/rivgate/contracts/msgcheck"
 	"github.com/rivgate/rivgate/contracts/schematron"
 	"github.com/rivgate/rivgate/contracts/vpfault"
 	"github.com/rivgate/rivgate/contracts/xsd"
@@ -298,7 +299,7 @@ func (p *producerRun) checkResponse(str *result.Step, sc *scenario.Scenario, st 
 			p.add(str, sc, CheckResponseSchema, scenario.ReqProducerResponse, result.Pass, "valid against the schema of "+ns, exID)
 		}
 	}
-	doc, docErr := match.Parse(body)
+	doc, docErr := msgcheck.ParseDocument(body)
 	ns := p.suite.XPathNamespaces()
 	for i, m := range st.ResponseMatch {
 		r := match.Eval(m, match.Message{Doc: doc, Header: resp.Header}, ns)
@@ -324,7 +325,7 @@ func (p *producerRun) diff(st *scenario.Step, got *etree.Document, gotErr error)
 	if err != nil {
 		return err.Error(), result.Fail
 	}
-	want, err := match.Parse(recorded)
+	want, err := msgcheck.ParseDocument(recorded)
 	if err != nil {
 		return fmt.Sprintf("recorded response %s: %v", st.Respond.File, err), result.Fail
 	}

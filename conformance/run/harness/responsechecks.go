@@ -7,9 +7,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/rivgate/rivgate/conformance/judge/match"
 	"github.com/rivgate/rivgate/conformance/results/result"
 	"github.com/rivgate/rivgate/conformance/suite/scenario"
+	"github.com/rivgate/rivgate/contracts/msgcheck"
 	"github.com/rivgate/rivgate/contracts/schematron"
 	"github.com/rivgate/rivgate/contracts/vpfault"
 )
@@ -106,7 +106,7 @@ func (p *producerRun) schematron1(name string, body []byte) (result.Status, stri
 	if err != nil {
 		return result.Fail, err.Error()
 	}
-	if _, err := match.Parse(body); err != nil {
+	if _, err := msgcheck.ParseDocument(body); err != nil {
 		// the depth-bounded parse guards the evaluator as it guards matchers
 		return result.Fail, fmt.Sprintf("%s: the answer is not XML: %v", name, err)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/rivgate/rivgate/conformance/results/result"
 	"github.com/rivgate/rivgate/conformance/run/inject"
 	"github.com/rivgate/rivgate/conformance/suite/scenario"
+	"github.com/rivgate/rivgate/contracts/msgcheck"
 	"github.com/rivgate/rivgate/contracts/rivta"
 	"github.com/rivgate/rivgate/contracts/vpfault"
 )
@@ -25,7 +26,7 @@ const progressEvery = 10 * time.Second
 // pending is a request a handler holds until the runner decides its answer.
 type pending struct {
 	r        *http.Request
-	body     []byte
+	msg      *msgcheck.Message // the request as read, parsed once when needed
 	readErr  error
 	tooLarge *check.TooLarge // the body was over Options.MaxBody
 	received time.Time
@@ -51,13 +52,16 @@ func (h *Harness) handle(w http.ResponseWriter, r *http.Request) {
 		// Announced too large: not read at all (memory stays bounded).
 		p.tooLarge = &check.TooLarge{Limit: limit, Declared: r.ContentLength}
 		w.Header().Set("Connection", "close")
-	} else {
-		p.body, p.readErr = readBody(w, r, limit)
+	}
+	var body []byte
+	if p.tooLarge == nil {
+		body, p.readErr = readBody(w, r, limit)
 		var mbe *http.MaxBytesError
 		if errors.As(p.readErr, &mbe) {
 			p.tooLarge = &check.TooLarge{Limit: limit, Declared: r.ContentLength}
 		}
 	}
+	p.msg = check.NewMessage(r.Header, body, peerCert(r), p.tooLarge)
 	select {
 	case h.incoming <- p:
 	case <-r.Context().Done():
@@ -130,7 +134,7 @@ func (h *Harness) record(ex *exchange.Exchange, p *pending, a *inject.Answer, se
 	if p.tooLarge != nil {
 		ex.TooLarge = &exchange.BodyLimit{Limit: p.tooLarge.Limit, Declared: p.tooLarge.Declared}
 	}
-	if err := h.store.Write(ex, p.body, sent.Body); err != nil {
+	if err := h.store.Write(ex, p.msg.Body, sent.Body); err != nil {
 		h.progress("ERROR recording exchange %s: %v", ex.ID, err)
 	}
 }
@@ -177,7 +181,7 @@ func (h *Harness) Run(ctx context.Context) (*result.Run, error) {
 			Requirements: sc.Requirements, Status: result.Skip, Started: h.opts.Now()}
 		run.Scenarios = append(run.Scenarios, scr)
 		h.progress("scenario %s (%d/%d): %s", sc.ID, i+1, len(scs), sc.Title)
-		aborted := h.runScenario(ctx, sc, scr, run)
+		aborted := h.runScenario(ctx, sc, scr)
 		scr.Finished = h.opts.Now()
 		if aborted != "" {
 			run.Aborted = aborted
@@ -233,7 +237,7 @@ func (h *Harness) unexpected(p *pending, run *result.Run, when string) {
 	if run != nil {
 		run.Unexpected = append(run.Unexpected, result.Check{ID: scenario.ReqExpectedRequest, Requirement: scenario.ReqExpectedRequest,
 			Impact: h.impact(scenario.ReqExpectedRequest), Status: result.Fail, Exchange: ex.ID, At: p.received,
-			Message: "unexpected request " + when + ": " + describeRequest(p.body)})
+			Message: "unexpected request " + when + ": " + describeRequest(p.msg)})
 	}
 }
 
@@ -242,10 +246,10 @@ func (h *Harness) impact(req string) int {
 	return r.Impact
 }
 
-func describeRequest(body []byte) string {
-	info, err := check.Sniff(body)
+func describeRequest(m *msgcheck.Message) string {
+	info, err := m.Head()
 	if err != nil {
-		return fmt.Sprintf("%d bytes, not a SOAP envelope", len(body))
+		return fmt.Sprintf("%d bytes, not a SOAP envelope", len(m.Body))
 	}
 	return fmt.Sprintf("{%s}%s to %q", info.Body.Space, info.Body.Local, info.Receiver)
 }
@@ -255,116 +259,168 @@ type lastFault struct {
 	step, answer string
 }
 
+// stepRun is one scenario step while it runs.
+type stepRun struct {
+	sc    *scenario.Scenario
+	st    *scenario.Step
+	index int          // 0-based
+	res   *result.Step // what the step records
+	label string       // how progress lines name it
+}
+
 // runScenario runs one scenario's steps. It returns why the run must stop
 // ("" to go on): the consumer or its environment is unreachable.
-func (h *Harness) runScenario(ctx context.Context, sc *scenario.Scenario, scr *result.Scenario, run *result.Run) string {
+func (h *Harness) runScenario(ctx context.Context, sc *scenario.Scenario, scr *result.Scenario) string {
 	var prev *lastFault
 	scenarioTriggered := false
 	for i, st := range sc.Steps {
 		if ctx.Err() != nil {
 			return ""
 		}
-		str := &result.Step{Index: i + 1, ID: st.ID, Title: st.Title, Line: st.Line, Requirements: st.Requirements,
-			Status: result.Skip, Started: h.opts.Now()}
-		scr.Steps = append(scr.Steps, str)
-		label := fmt.Sprintf("scenario %s step %d/%d %s", sc.ID, i+1, len(sc.Steps), st.ID)
+		s := &stepRun{sc: sc, st: st, index: i, label: fmt.Sprintf("scenario %s step %d/%d %s", sc.ID, i+1, len(sc.Steps), st.ID),
+			res: &result.Step{Index: i + 1, ID: st.ID, Title: st.Title, Line: st.Line, Requirements: st.Requirements,
+				Status: result.Skip, Started: h.opts.Now()}}
+		scr.Steps = append(scr.Steps, s.res)
 		if st.Manual != "" {
-			str.Manual = &result.Manual{Instruction: st.Manual}
+			s.res.Manual = &result.Manual{Instruction: st.Manual}
 		}
 		if st.Expect == nil {
-			h.progress("%s: MANUAL verdict needed: %s%s", label, st.Manual, h.manualHint(sc.ID, st.ID))
-			str.Finished = h.opts.Now()
+			h.progress("%s: MANUAL verdict needed: %s%s", s.label, st.Manual, h.manualHint(sc.ID, st.ID))
+			s.res.Finished = h.opts.Now()
 			continue
 		}
+		// The scenario's trigger starts its first step that awaits a request.
 		trigger := st.Trigger
 		if trigger == nil && !scenarioTriggered && sc.Trigger != nil {
 			trigger = sc.Trigger
 		}
 		scenarioTriggered = true
-		wait := st.Wait.Or(h.suite.Defaults.Wait.Or(DefaultWait))
-		first := !h.awaited && h.requests.Load() == 0
-		h.awaited = true
-		if first && h.suite.Defaults.StartTimeout != 0 {
-			wait = h.suite.Defaults.StartTimeout.D() // the consumer's first request of the run
-		}
-		h.progress("%s: awaiting %s (up to %s)", label, describeExpect(h.suite, st.Expect), wait)
-		trig := h.fire(ctx, sc, st, i, trigger)
-		h.takeTLSErrors() // only failures while this step waits count
-		p, ok, abort := h.await(ctx, wait, label, st.Expect, trig)
-		if abort == "" && !ok && ctx.Err() == nil && h.requests.Load() == 0 && h.conns.Load() == 0 {
-			abort = fmt.Sprintf("nothing connected to the harness within %s of waiting for the consumer's first request (%s): the consumer or its environment is unreachable", wait, describeExpect(h.suite, st.Expect))
-			if note := triggerNote(trig); note != "" {
-				abort += "; " + note
-			}
-		}
-		if abort != "" {
-			str.Message = "not run: " + abort
-			str.Finished = h.opts.Now()
-			return abort
-		}
-		if !ok {
-			msg := fmt.Sprintf("no request within %s (awaited %s)", wait, describeExpect(h.suite, st.Expect))
-			if errs := h.takeTLSErrors(); len(errs) > 0 {
-				msg += fmt.Sprintf("; %d TLS handshake(s) failed meanwhile, the last: %s", len(errs), errs[len(errs)-1])
-			}
-			h.addCheck(str, sc, scenario.ReqExpectedRequest, result.Fail, msg, "")
-			if prev != nil {
-				status, msg := check.KeepsWorking(false, prev.step, prev.answer, wait)
-				h.addCheck(str, sc, scenario.ReqKeepsWorking, status, msg, "")
-			}
+		w := h.awaitStep(ctx, s, trigger)
+		switch {
+		case w.abort != "":
+			s.res.Message = "not run: " + w.abort
+			s.res.Finished = h.opts.Now()
+			return w.abort
+		case w.p == nil:
+			h.missed(s, w, prev)
 			prev = nil
-			str.Message = joinNote(str.Message, triggerNote(trig))
-			str.Finished = h.opts.Now()
-			h.progress("%s: FAIL no request within %s", label, wait)
-			continue
+		default:
+			prev = h.answerStep(ctx, s, w, prev)
 		}
-		ex := h.begin(sc.ID, st.ID, "step")
-		str.Exchanges = append(str.Exchanges, ex.ID)
-		checks := h.env.Request(check.Request{Header: p.r.Header, Body: p.body, PeerCert: peerCert(p.r), Exchange: ex.ID, At: p.received, TooLarge: p.tooLarge}, sc, st)
-		str.Checks = append(str.Checks, checks...)
-		if prev != nil {
-			status, msg := check.KeepsWorking(true, prev.step, prev.answer, 0)
-			h.addCheck(str, sc, scenario.ReqKeepsWorking, status, msg, ex.ID)
-			prev = nil
-		}
-		answer, err := inject.Build(h.suite, st.Respond, requestFacts(p))
-		if err != nil {
-			// Files were checked at load time; this is an I/O failure.
-			answer = &inject.Answer{Kind: "error", Status: 500, Header: http.Header{"Content-Type": {inject.ContentTypeSOAP11}},
-				Body: vpfault.RenderFault(string(vpfault.Server), "rivgate: "+err.Error(), "")}
-			str.Message = joinNote(str.Message, err.Error())
-		}
-		str.Answer = answer.Kind
-		limit := h.suite.Defaults.ConsumerTimeout.Or(DefaultConsumerTimeout)
-		hold := limit + grace(limit)
-		done := make(chan inject.Sent, 1)
-		p.reply <- reply{ex: ex, answer: answer, hold: hold, done: done}
-		h.progress("%s: got %s; answering %s", label, describeRequest(p.body), answer.Kind)
-		ns := contractOf(p.body)
-		var repeats []time.Time
-		sent, ok := h.collect(ctx, done, answer, ns, sc, st, &repeats, str, run)
-		if ok && answer.Timeout {
-			status, msg := check.TimeoutHonoured(p.received, sent.ClientGone, limit, hold)
-			h.addCheck(str, sc, scenario.ReqTimeoutHonoured, status, msg, ex.ID)
-		}
-		if answer.IsFault() {
-			observe := h.suite.Defaults.Retry.Observe.Or(DefaultObserve)
-			h.observe(ctx, observe, answer, ns, sc, st, &repeats, str, run)
-			status, msg := check.RetryStorm(p.received, repeats, h.suite.Defaults.Retry)
-			h.addCheck(str, sc, scenario.ReqNoRetryStorm, status, msg, ex.ID)
-			prev = &lastFault{step: st.ID, answer: answer.Kind}
-		}
-		str.Message = joinNote(str.Message, triggerNote(trig))
-		str.Finished = h.opts.Now()
-		failed := 0
-		for _, c := range str.Checks {
-			if c.Status == result.Fail {
-				failed++
-			}
-		}
-		h.progress("%s: %d check(s), %d failed", label, len(str.Checks), failed)
 	}
 	return ""
+}
+
+// awaited is how a step's wait for its request ended.
+type awaited struct {
+	p     *pending // nil: no request came
+	trig  *firing
+	wait  time.Duration
+	abort string // why the run must stop, "" to go on
+}
+
+// awaitStep fires the step's trigger and waits for its request. It aborts
+// when nothing connected to the harness at all.
+func (h *Harness) awaitStep(ctx context.Context, s *stepRun, trigger *scenario.Trigger) awaited {
+	wait := s.st.Wait.Or(h.suite.Defaults.Wait.Or(DefaultWait))
+	first := !h.awaited && h.requests.Load() == 0
+	h.awaited = true
+	if first && h.suite.Defaults.StartTimeout != 0 {
+		wait = h.suite.Defaults.StartTimeout.D() // the consumer's first request of the run
+	}
+	h.progress("%s: awaiting %s (up to %s)", s.label, describeExpect(h.suite, s.st.Expect), wait)
+	trig := h.fire(ctx, s.sc, s.st, s.index, trigger)
+	h.takeTLSErrors() // only failures while this step waits count
+	p, ok, abort := h.await(ctx, wait, s.label, s.st.Expect, trig)
+	if abort == "" && !ok && ctx.Err() == nil && h.requests.Load() == 0 && h.conns.Load() == 0 {
+		abort = fmt.Sprintf("nothing connected to the harness within %s of waiting for the consumer's first request (%s): the consumer or its environment is unreachable", wait, describeExpect(h.suite, s.st.Expect))
+		if note := triggerNote(trig); note != "" {
+			abort += "; " + note
+		}
+	}
+	return awaited{p: p, trig: trig, wait: wait, abort: abort}
+}
+
+// missed records a step whose request did not come; prev is the fault the
+// step before answered, if any.
+func (h *Harness) missed(s *stepRun, w awaited, prev *lastFault) {
+	msg := fmt.Sprintf("no request within %s (awaited %s)", w.wait, describeExpect(h.suite, s.st.Expect))
+	if errs := h.takeTLSErrors(); len(errs) > 0 {
+		msg += fmt.Sprintf("; %d TLS handshake(s) failed meanwhile, the last: %s", len(errs), errs[len(errs)-1])
+	}
+	h.addCheck(s.res, s.sc, scenario.ReqExpectedRequest, result.Fail, msg, "")
+	if prev != nil {
+		status, msg := check.KeepsWorking(false, prev.step, prev.answer, w.wait)
+		h.addCheck(s.res, s.sc, scenario.ReqKeepsWorking, status, msg, "")
+	}
+	s.res.Message = joinNote(s.res.Message, triggerNote(w.trig))
+	s.res.Finished = h.opts.Now()
+	h.progress("%s: FAIL no request within %s", s.label, w.wait)
+}
+
+// answerStep checks the step's request, answers it and watches what the
+// consumer does meanwhile. prev is the fault the step before answered, if
+// any; it returns the fault this step answered, for the next.
+func (h *Harness) answerStep(ctx context.Context, s *stepRun, w awaited, prev *lastFault) *lastFault {
+	p := w.p
+	ex := h.begin(s.sc.ID, s.st.ID, "step")
+	s.res.Exchanges = append(s.res.Exchanges, ex.ID)
+	s.res.Checks = append(s.res.Checks, h.env.Request(check.Request{Message: p.msg, Exchange: ex.ID, At: p.received}, s.sc, s.st)...)
+	if prev != nil {
+		status, msg := check.KeepsWorking(true, prev.step, prev.answer, 0)
+		h.addCheck(s.res, s.sc, scenario.ReqKeepsWorking, status, msg, ex.ID)
+	}
+	answer := h.answerFor(s, p)
+	s.res.Answer = answer.Kind
+	fault := h.deliver(ctx, s, p, ex, answer)
+	s.res.Message = joinNote(s.res.Message, triggerNote(w.trig))
+	s.res.Finished = h.opts.Now()
+	failed := 0
+	for _, c := range s.res.Checks {
+		if c.Status == result.Fail {
+			failed++
+		}
+	}
+	h.progress("%s: %d check(s), %d failed", s.label, len(s.res.Checks), failed)
+	return fault
+}
+
+// answerFor builds the step's answer to p. Its files were checked at load
+// time, so a failure is an I/O error: the consumer gets a SOAP fault and
+// the step notes why.
+func (h *Harness) answerFor(s *stepRun, p *pending) *inject.Answer {
+	answer, err := inject.Build(h.suite, s.st.Respond, requestFacts(p))
+	if err != nil {
+		answer = &inject.Answer{Kind: "error", Status: 500, Header: http.Header{"Content-Type": {inject.ContentTypeSOAP11}},
+			Body: vpfault.RenderFault(string(vpfault.Server), "rivgate: "+err.Error(), "")}
+		s.res.Message = joinNote(s.res.Message, err.Error())
+	}
+	return answer
+}
+
+// deliver hands the answer to p's handler and watches the consumer until it
+// is out and, after a fault, for the retry window; it adds the timeout and
+// retry-storm checks. It returns the fault answered, nil for none.
+func (h *Harness) deliver(ctx context.Context, s *stepRun, p *pending, ex *exchange.Exchange, answer *inject.Answer) *lastFault {
+	limit := h.suite.Defaults.ConsumerTimeout.Or(DefaultConsumerTimeout)
+	hold := limit + grace(limit)
+	done := make(chan inject.Sent, 1)
+	p.reply <- reply{ex: ex, answer: answer, hold: hold, done: done}
+	h.progress("%s: got %s; answering %s", s.label, describeRequest(p.msg), answer.Kind)
+	w := &watch{s: s, answer: answer, contract: contractOf(p.msg)}
+	sent, ok := h.collect(ctx, done, w)
+	if ok && answer.Timeout {
+		status, msg := check.TimeoutHonoured(p.received, sent.ClientGone, limit, hold)
+		h.addCheck(s.res, s.sc, scenario.ReqTimeoutHonoured, status, msg, ex.ID)
+	}
+	if !answer.IsFault() {
+		return nil
+	}
+	observe := h.suite.Defaults.Retry.Observe.Or(DefaultObserve)
+	h.observe(ctx, observe, w)
+	status, msg := check.RetryStorm(p.received, w.repeats, h.suite.Defaults.Retry)
+	h.addCheck(s.res, s.sc, scenario.ReqNoRetryStorm, status, msg, ex.ID)
+	return &lastFault{step: s.st.ID, answer: answer.Kind}
 }
 
 // grace is how much longer than the consumer's limit rivgate holds a
@@ -416,16 +472,24 @@ func (h *Harness) await(ctx context.Context, wait time.Duration, label string, x
 	}
 }
 
+// watch is a step whose answer is going out: requests that arrive
+// meanwhile are repeats (after a fault, for the same contract) or early.
+type watch struct {
+	s        *stepRun
+	answer   *inject.Answer
+	contract string      // the answered request's contract namespace
+	repeats  []time.Time // when each repeat arrived
+}
+
 // collect waits until the step's answer is out, treating concurrent
 // requests as repeats (same contract, after a fault) or unexpected.
-func (h *Harness) collect(ctx context.Context, done chan inject.Sent, a *inject.Answer, ns string, sc *scenario.Scenario, st *scenario.Step,
-	repeats *[]time.Time, str *result.Step, run *result.Run) (inject.Sent, bool) {
+func (h *Harness) collect(ctx context.Context, done chan inject.Sent, w *watch) (inject.Sent, bool) {
 	for {
 		select {
 		case s := <-done:
 			return s, true
 		case p := <-h.incoming:
-			h.other(p, a, ns, sc, st, repeats, str)
+			h.other(p, w)
 		case <-ctx.Done():
 			return inject.Sent{}, false
 		}
@@ -433,14 +497,13 @@ func (h *Harness) collect(ctx context.Context, done chan inject.Sent, a *inject.
 }
 
 // observe counts repeats of a faulted request for the retry window.
-func (h *Harness) observe(ctx context.Context, window time.Duration, a *inject.Answer, ns string, sc *scenario.Scenario, st *scenario.Step,
-	repeats *[]time.Time, str *result.Step, run *result.Run) {
+func (h *Harness) observe(ctx context.Context, window time.Duration, w *watch) {
 	t := time.NewTimer(window)
 	defer t.Stop()
 	for {
 		select {
 		case p := <-h.incoming:
-			h.other(p, a, ns, sc, st, repeats, str)
+			h.other(p, w)
 		case <-t.C:
 			return
 		case <-ctx.Done():
@@ -455,23 +518,23 @@ func (h *Harness) observe(ctx context.Context, window time.Duration, a *inject.A
 // consumer sends its next call as soon as it has the answer, which may be
 // before the harness has seen that answer go out); what no step takes is
 // unexpected at the end.
-func (h *Harness) other(p *pending, a *inject.Answer, ns string, sc *scenario.Scenario, st *scenario.Step,
-	repeats *[]time.Time, str *result.Step) {
-	if a.IsFault() && contractOf(p.body) == ns {
+func (h *Harness) other(p *pending, w *watch) {
+	sc, st := w.s.sc, w.s.st
+	if w.answer.IsFault() && contractOf(p.msg) == w.contract {
 		ex := h.begin(sc.ID, st.ID+"-repeat", "repeat")
 		limit := h.suite.Defaults.ConsumerTimeout.Or(DefaultConsumerTimeout)
-		p.reply <- reply{ex: ex, answer: a, hold: limit + grace(limit)}
-		*repeats = append(*repeats, p.received)
-		str.Exchanges = append(str.Exchanges, ex.ID)
-		h.progress("scenario %s step %s: repeat %d of the faulted request (%s)", sc.ID, st.ID, len(*repeats), ex.ID)
+		p.reply <- reply{ex: ex, answer: w.answer, hold: limit + grace(limit)}
+		w.repeats = append(w.repeats, p.received)
+		w.s.res.Exchanges = append(w.s.res.Exchanges, ex.ID)
+		h.progress("scenario %s step %s: repeat %d of the faulted request (%s)", sc.ID, st.ID, len(w.repeats), ex.ID)
 		return
 	}
 	h.early = append(h.early, p)
 	h.progress("scenario %s step %s: a request arrived while this step was being answered; it is for the next step", sc.ID, st.ID)
 }
 
-func contractOf(body []byte) string {
-	info, err := check.Sniff(body)
+func contractOf(m *msgcheck.Message) string {
+	info, err := m.Head()
 	if err != nil {
 		return ""
 	}
@@ -480,11 +543,11 @@ func contractOf(body []byte) string {
 
 func requestFacts(p *pending) inject.Request {
 	f := inject.Request{}
-	if info, err := check.Sniff(p.body); err == nil {
+	if info, err := p.msg.Head(); err == nil {
 		f.Contract, f.Receiver, f.Profile = info.Body.Space, info.Receiver, info.Profile
 	}
-	if c := peerCert(p.r); c != nil {
-		f.Sender = exchange.SerialNumberOf(c)
+	if c := p.msg.PeerCert; c != nil {
+		f.Sender = rivta.SerialNumber(c)
 	}
 	if f.Profile == "" {
 		f.Profile = rivta.RIVTABP21

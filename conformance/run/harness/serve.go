@@ -79,7 +79,7 @@ func (h *Harness) Serve(ctx context.Context) (*result.Run, error) {
 					h.progress("  FAIL %s %s: %s", c.ID, c.Requirement, c.Message)
 				}
 			}
-			h.progress("%s -> scenario %s step %s: %s (%d check(s) failed)", describeRequest(p.body), sc.ID, st.ID, answer.Kind, failed)
+			h.progress("%s -> scenario %s step %s: %s (%d check(s) failed)", describeRequest(p.msg), sc.ID, st.ID, answer.Kind, failed)
 			if err := h.writeResults(run); err != nil {
 				return run, err
 			}
@@ -88,25 +88,25 @@ func (h *Harness) Serve(ctx context.Context) (*result.Run, error) {
 }
 
 // dispatch finds the first step whose expectation and matchers the request
-// meets, and returns that step's checks on it.
+// meets, and returns that step's checks on it (the built-in request checks
+// run once, for the step found).
 func (h *Harness) dispatch(p *pending) (*scenario.Scenario, *scenario.Step, []result.Check) {
-	req := check.Request{Header: p.r.Header, Body: p.body, PeerCert: peerCert(p.r), At: p.received, TooLarge: p.tooLarge}
+	req := check.Request{Message: p.msg, At: p.received}
 	for _, sc := range h.suite.Scenarios {
 		for _, st := range sc.Steps {
 			if st.Expect == nil {
 				continue
 			}
-			checks := h.env.Request(req, sc, st)
-			if meets(checks) {
-				return sc, st, checks
+			if stepChecks := h.env.StepChecks(req, sc, st); meets(stepChecks) {
+				return sc, st, append(h.env.RequestChecks(req, sc), stepChecks...)
 			}
 		}
 	}
 	return nil, nil, nil
 }
 
-// meets: the expectation and every matcher passed (the RIV-TA checks may
-// still fail; they are findings, not dispatch criteria).
+// meets: the expectation and every matcher passed (the built-in request
+// checks are findings, not dispatch criteria).
 func meets(checks []result.Check) bool {
 	for _, c := range checks {
 		if (c.ID == scenario.ReqExpectedRequest || len(c.ID) > 6 && c.ID[:6] == "match[") && c.Status != result.Pass {

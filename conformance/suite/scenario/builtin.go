@@ -1,24 +1,27 @@
 package scenario
 
-// Built-in requirement ids: the checks rivgate runs on every request and on
-// the consumer's behaviour. Suites may reference them, reorder or skip the
-// request checks (suite `checks:`) and override their impact.
+import "github.com/rivgate/rivgate/contracts/msgcheck"
+
+// Built-in requirement ids: the checks rivgate runs on every request (the
+// contract's rules, package msgcheck) and on the consumer's behaviour.
+// Suites may reference them, reorder or skip the request checks (suite
+// `checks:`) and override their impact.
 const (
-	ReqSOAPEnvelope     = "RIV-SOAP-01"   // well-formed SOAP 1.1 envelope
-	ReqContentType      = "RIV-HTTP-01"   // Content-Type text/xml for SOAP 1.1
-	ReqProfile          = "RIV-PROF-01"   // RIV-TA profile header matches the contract's WSDL
-	ReqReceiverPresent  = "RIV-RECV-01"   // receiver present
-	ReqReceiverSpace    = "RIV-RECV-02"   // no surrounding whitespace
-	ReqReceiverHSAID    = "RIV-RECV-03"   // valid HSA-id syntax
-	ReqSchema           = "RIV-XSD-01"    // body valid against the contract XSD
-	ReqSOAPAction       = "RIV-ACTION-01" // SOAPAction consistent with the WSDL
-	ReqOriginalConsumer = "RIV-HDR-01"    // x-rivta-original-serviceconsumer-hsaid when required
-	ReqClientCert       = "RIV-CERT-01"   // client certificate SERIALNUMBER = expected HSA-id
-	ReqExpectedRequest  = "RIV-STEP-01"   // the expected request arrives (contract, operation, receiver)
-	ReqNoRetryStorm     = "RIV-BEH-01"    // no retry storm after a fault
-	ReqTimeoutHonoured  = "RIV-BEH-02"    // the consumer gives up within the suite's limit
-	ReqKeepsWorking     = "RIV-BEH-03"    // the consumer keeps working after a fault
-	ReqProducerResponse = "RIV-PROD-01"   // producer mode: response valid and as recorded
+	ReqSOAPEnvelope     = msgcheck.RuleSOAPEnvelope
+	ReqContentType      = msgcheck.RuleContentType
+	ReqProfile          = msgcheck.RuleProfile
+	ReqReceiverPresent  = msgcheck.RuleReceiverPresent
+	ReqReceiverSpace    = msgcheck.RuleReceiverSpace
+	ReqReceiverHSAID    = msgcheck.RuleReceiverHSAID
+	ReqSchema           = msgcheck.RuleSchema
+	ReqSOAPAction       = msgcheck.RuleSOAPAction
+	ReqOriginalConsumer = msgcheck.RuleOriginalConsumer
+	ReqClientCert       = msgcheck.RuleClientCert
+	ReqExpectedRequest  = "RIV-STEP-01" // the expected request arrives (contract, operation, receiver)
+	ReqNoRetryStorm     = "RIV-BEH-01"  // no retry storm after a fault
+	ReqTimeoutHonoured  = "RIV-BEH-02"  // the consumer gives up within the suite's limit
+	ReqKeepsWorking     = "RIV-BEH-03"  // the consumer keeps working after a fault
+	ReqProducerResponse = "RIV-PROD-01" // producer mode: response valid and as recorded
 )
 
 // BuiltinRequirements returns rivgate's own requirement catalogue with
@@ -48,7 +51,4 @@ func BuiltinRequirements() []Requirement {
 
 // RequestChecks are the built-in checks run on every request, in standard
 // order (a suite's `checks:` list may reorder, skip or re-weigh them).
-func RequestChecks() []string {
-	return []string{ReqClientCert, ReqContentType, ReqSOAPEnvelope, ReqReceiverPresent, ReqReceiverSpace,
-		ReqReceiverHSAID, ReqProfile, ReqSOAPAction, ReqOriginalConsumer, ReqSchema}
-}
+func RequestChecks() []string { return msgcheck.Rules() }

@@ -1,10 +1,9 @@
-package check
+package msgcheck
 
 import (
 	"fmt"
 	"strings"
 
-	"github.com/rivgate/rivgate/conformance/results/result"
 	"github.com/rivgate/rivgate/contracts/xsd"
 )
 
@@ -12,25 +11,25 @@ import (
 const maxProblems = 5
 
 // checkSchema validates the first Body child against the contract's XSD.
-func checkSchema(e *Env, p *parsed) (result.Status, string) {
-	if p.info == nil {
+func (c *Checker) checkSchema(s *subject) (Outcome, string) {
+	if s.info == nil {
 		// RIV-SOAP-01 says why; nothing that could hide an entity is parsed.
-		return result.NotApplicable, "no envelope to validate"
+		return NotApplicable, "no envelope to validate"
 	}
-	if e.Validator == nil {
-		return result.Skip, "no XSD validator configured"
+	if c.Validator == nil {
+		return Skip, "no XSD validator configured"
 	}
-	if p.info != nil && p.op == nil {
-		return result.Skip, fmt.Sprintf("contract %q is not in the suite's contracts", p.info.Body.Space)
+	if s.op == nil {
+		return Skip, fmt.Sprintf("contract %q is not in the suite's contracts", s.info.Body.Space)
 	}
-	ns, problems, err := xsd.ValidateMessage(e.Validator, p.req.Body)
+	ns, problems, err := xsd.ValidateMessage(c.Validator, s.m.Body)
 	if err != nil {
-		return result.Fail, fmt.Sprintf("cannot validate %s: %v", ns, err)
+		return Fail, fmt.Sprintf("cannot validate %s: %v", ns, err)
 	}
 	if len(problems) > 0 {
-		return result.Fail, formatProblems(ns, problems)
+		return Fail, formatProblems(ns, problems)
 	}
-	return result.Pass, "valid against the schema of " + ns
+	return Pass, "valid against the schema of " + ns
 }
 
 func formatProblems(ns string, ps []xsd.Problem) string {
