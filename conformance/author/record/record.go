@@ -29,6 +29,7 @@ import (
 
 	"github.com/rivgate/rivgate/conformance/results/exchange"
 	"github.com/rivgate/rivgate/contracts/envelope"
+	"github.com/rivgate/rivgate/internal/atomicfile"
 )
 
 // Options configure a recording.
@@ -264,7 +265,7 @@ func (r *Recorder) put(rel string, b []byte) error {
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		return err
 	}
-	return exchange.WriteFileAtomic(p, b)
+	return atomicfile.WriteFile(p, b, 0o644)
 }
 
 // Close stops the proxy and writes suite.yaml and the scenario file.

@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/rivgate/rivgate/conformance/judge/decision"
-	"github.com/rivgate/rivgate/conformance/results/exchange"
+	"github.com/rivgate/rivgate/internal/atomicfile"
 )
 
 // RecordFile is the record in a run's output directory.
@@ -92,7 +92,7 @@ func WriteRecord(dir string, r *Record) error {
 	if err != nil {
 		return fmt.Errorf("encode assessment: %w", err)
 	}
-	if err := exchange.WriteFileAtomic(filepath.Join(dir, RecordFile), append(b, '\n')); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(dir, RecordFile), append(b, '\n'), 0o644); err != nil {
 		return fmt.Errorf("write assessment: %w", err)
 	}
 	return nil
@@ -203,7 +203,7 @@ func attach(dir, item string, files []string) ([]Attachment, error) {
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			return nil, fmt.Errorf("attach: %w", err)
 		}
-		if err := exchange.WriteFileAtomic(p, b); err != nil {
+		if err := atomicfile.WriteFile(p, b, 0o644); err != nil {
 			return nil, fmt.Errorf("attach %s: %w", src, err)
 		}
 		h := sha256.Sum256(b)
@@ -224,5 +224,5 @@ func CopyFile(src, dst string) error {
 	if err != nil {
 		return err
 	}
-	return exchange.WriteFileAtomic(dst, b)
+	return atomicfile.WriteFile(dst, b, 0o644)
 }

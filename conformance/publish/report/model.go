@@ -16,9 +16,9 @@ import (
 
 	"github.com/rivgate/rivgate/conformance/judge/assess"
 	"github.com/rivgate/rivgate/conformance/judge/decision"
-	"github.com/rivgate/rivgate/conformance/results/exchange"
 	"github.com/rivgate/rivgate/conformance/results/result"
 	"github.com/rivgate/rivgate/conformance/suite/risk"
+	"github.com/rivgate/rivgate/internal/atomicfile"
 )
 
 // File names in a run's output directory.
@@ -318,7 +318,7 @@ func Write(dir string, r *Report) error {
 	if err != nil {
 		return fmt.Errorf("encode report: %w", err)
 	}
-	if err := exchange.WriteFileAtomic(filepath.Join(dir, JSONFile), append(b, '\n')); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(dir, JSONFile), append(b, '\n'), 0o644); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
 	return nil

@@ -14,8 +14,8 @@ import (
 	"slices"
 	"time"
 
-	"github.com/rivgate/rivgate/conformance/results/exchange"
 	"github.com/rivgate/rivgate/conformance/suite/scenario"
+	"github.com/rivgate/rivgate/internal/atomicfile"
 )
 
 // FileName is the results file in a run's output directory.
@@ -374,7 +374,7 @@ func Write(dir string, r *Run) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("results dir: %w", err)
 	}
-	if err := exchange.WriteFileAtomic(filepath.Join(dir, FileName), append(b, '\n')); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(dir, FileName), append(b, '\n'), 0o644); err != nil {
 		return fmt.Errorf("write results: %w", err)
 	}
 	return nil
