@@ -3,9 +3,7 @@ package gateway
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"crypto/subtle"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -24,6 +22,7 @@ import (
 	"github.com/rivgate/rivgate/gateway/config"
 	"github.com/rivgate/rivgate/gateway/identity"
 	"github.com/rivgate/rivgate/gateway/proxy"
+	"github.com/rivgate/rivgate/internal/ids"
 )
 
 // call is one exchange as it moves through the pipeline; it becomes the
@@ -78,7 +77,7 @@ func (g *Gateway) serviceHandler(listener string) http.Handler {
 		}()
 		c.correlationID = r.Header.Get(proxy.KeyCorrelationID)
 		if c.correlationID == "" {
-			c.correlationID = newUUID()
+			c.correlationID = ids.NewUUID()
 		}
 		w.Header()[proxy.KeyCorrelationID] = []string{c.correlationID}
 		if r.Method == http.MethodGet && r.URL.RawQuery != "" && hasWSDLQuery(r.URL.Query()) {
@@ -533,23 +532,4 @@ func (b *bodyReader) Read(p []byte) (int, error) {
 		b.err = err
 	}
 	return n, err
-}
-
-// newUUID makes a random (version 4) UUID for x-skltp-correlation-id.
-func newUUID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	var out [36]byte
-	hex.Encode(out[0:8], b[0:4])
-	out[8] = '-'
-	hex.Encode(out[9:13], b[4:6])
-	out[13] = '-'
-	hex.Encode(out[14:18], b[6:8])
-	out[18] = '-'
-	hex.Encode(out[19:23], b[8:10])
-	out[23] = '-'
-	hex.Encode(out[24:], b[10:])
-	return string(out[:])
 }
