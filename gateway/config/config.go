@@ -21,6 +21,7 @@ import (
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
+	"github.com/rivgate/rivgate/contracts/rivta"
 )
 
 // Config is gateway.yaml. Each field's comment gives its default.
@@ -296,7 +297,7 @@ func (c *Config) SetDefaults() {
 	if c.HTTP.AllowedCIDRs == nil {
 		c.HTTP.AllowedCIDRs = []string{"127.0.0.1/32", "::1/128"}
 	}
-	def(&c.HTTP.CertHeader, "x-vp-auth-cert")
+	def(&c.HTTP.CertHeader, rivta.HeaderVPAuthCert)
 	defb(&c.HTTP.VerifyCert, true)
 	def(&c.TAK.Timezone, "Europe/Stockholm")
 	defd(&c.TAK.Timeout, 60*time.Second)

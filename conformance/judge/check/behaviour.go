@@ -2,14 +2,11 @@ package check
 
 import (
 	"fmt"
-	"net/textproto"
 	"time"
 
 	"github.com/rivgate/rivgate/conformance/results/result"
 	"github.com/rivgate/rivgate/conformance/suite/scenario"
 )
-
-func canonical(h string) string { return textproto.CanonicalMIMEHeaderKey(h) }
 
 // RetryStorm judges how the consumer repeated a request after a fault:
 // first is when the faulted request arrived, repeats when each repeat did.

@@ -108,7 +108,7 @@ func checkSOAPAction(_ *Env, p *parsed) (result.Status, string) {
 // checkOriginalConsumer: x-rivta-original-serviceconsumer-hsaid is present
 // where the suite requires it, and is an HSA-id whenever it is sent.
 func checkOriginalConsumer(e *Env, p *parsed) (result.Status, string) {
-	v, sent := p.req.Header[canonical(rivta.HeaderOriginalConsumer)]
+	v, sent := p.req.Header[rivta.KeyOriginalConsumer]
 	required := e.Suite.Consumer.RequireOriginalConsumer
 	switch {
 	case !sent && required:
