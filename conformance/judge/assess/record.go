@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/rivgate/rivgate/conformance/judge/decision"
+	"github.com/rivgate/rivgate/conformance/results/result"
 	"github.com/rivgate/rivgate/internal/atomicfile"
 )
 
@@ -40,29 +41,21 @@ type Record struct {
 
 // Review is a reviewer's verdict on a document-review item.
 type Review struct {
-	Item        string       `json:"item"`
-	Verdict     string       `json:"verdict"` // pass or fail
-	Note        string       `json:"note"`
-	By          string       `json:"by"`
-	At          time.Time    `json:"at"`
-	Attachments []Attachment `json:"attachments,omitempty"`
-}
-
-// Attachment is a file copied into the output directory.
-type Attachment struct {
-	Name   string `json:"name"` // the original base name
-	Path   string `json:"path"` // relative to the output directory
-	SHA256 string `json:"sha256"`
-	Size   int64  `json:"size"`
+	Item        string              `json:"item"`
+	Verdict     string              `json:"verdict"` // pass or fail
+	Note        string              `json:"note"`
+	By          string              `json:"by"`
+	At          time.Time           `json:"at"`
+	Attachments []result.Attachment `json:"attachments,omitempty"`
 }
 
 // Declaration is the supplier's declaration.
 type Declaration struct {
-	By          string       `json:"by"`
-	Org         string       `json:"org"`
-	Statement   string       `json:"statement"`
-	At          time.Time    `json:"at"`
-	Attachments []Attachment `json:"attachments,omitempty"`
+	By          string              `json:"by"`
+	Org         string              `json:"org"`
+	Statement   string              `json:"statement"`
+	At          time.Time           `json:"at"`
+	Attachments []result.Attachment `json:"attachments,omitempty"`
 }
 
 // ReadRecord reads dir/assessment.json; an empty record when there is none.
@@ -177,13 +170,13 @@ var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 
 // Attach copies files into dir/attachments/<key>/ (key made safe for a
 // file name), never overwriting, and describes each copy.
-func Attach(dir, key string, files []string) ([]Attachment, error) {
+func Attach(dir, key string, files []string) ([]result.Attachment, error) {
 	return attach(dir, key, files)
 }
 
 // attach copies files into dir/attachments/<item>/, never overwriting.
-func attach(dir, item string, files []string) ([]Attachment, error) {
-	var out []Attachment
+func attach(dir, item string, files []string) ([]result.Attachment, error) {
+	var out []result.Attachment
 	for _, src := range files {
 		b, err := os.ReadFile(src)
 		if err != nil {
@@ -207,7 +200,7 @@ func attach(dir, item string, files []string) ([]Attachment, error) {
 			return nil, fmt.Errorf("attach %s: %w", src, err)
 		}
 		h := sha256.Sum256(b)
-		out = append(out, Attachment{Name: filepath.Base(src), Path: rel, SHA256: hex.EncodeToString(h[:]), Size: int64(len(b))})
+		out = append(out, result.Attachment{Name: filepath.Base(src), Path: rel, SHA256: hex.EncodeToString(h[:]), Size: int64(len(b))})
 	}
 	return out, nil
 }

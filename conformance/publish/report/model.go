@@ -14,7 +14,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/rivgate/rivgate/conformance/judge/assess"
 	"github.com/rivgate/rivgate/conformance/judge/decision"
 	"github.com/rivgate/rivgate/conformance/results/result"
 	"github.com/rivgate/rivgate/conformance/suite/risk"
@@ -254,7 +253,7 @@ type ReviewItem struct {
 	Note        string              `json:"note,omitempty"`
 	By          string              `json:"by,omitempty"`
 	At          time.Time           `json:"at,omitzero"`
-	Attachments []assess.Attachment `json:"attachments"`
+	Attachments []result.Attachment `json:"attachments"`
 	Finding     string              `json:"finding,omitempty"`
 }
 
@@ -267,7 +266,7 @@ type Declaration struct {
 	Org         string              `json:"org,omitempty"`
 	Statement   string              `json:"statement,omitempty"`
 	At          time.Time           `json:"at,omitzero"`
-	Attachments []assess.Attachment `json:"attachments"`
+	Attachments []result.Attachment `json:"attachments"`
 }
 
 // Appendix is one certification appendix's section.

@@ -277,7 +277,9 @@ type Manual struct {
 	Attachments []Attachment `json:"attachments,omitempty"`
 }
 
-// Attachment is a file copied into the run directory.
+// Attachment is a file copied into the run directory (a screenshot, say)
+// by assess.Attach for a manual verdict, a review or the declaration;
+// results.json and assessment.json both list them.
 type Attachment struct {
 	Name   string `json:"name"` // the original base name
 	Path   string `json:"path"` // relative to the run directory

@@ -430,9 +430,7 @@ func judgeStep(w io.Writer, out, scenarioID, stepID, verdict, note, by string, f
 	if err != nil {
 		return cliutil.BadInput("%w", err)
 	}
-	for _, a := range att {
-		st.Manual.Attachments = append(st.Manual.Attachments, result.Attachment(a))
-	}
+	st.Manual.Attachments = append(st.Manual.Attachments, att...)
 	if err := result.Write(out, run); err != nil {
 		return err
 	}
