@@ -23,8 +23,6 @@ import (
 // SuiteFile is the name of the suite file in a suite directory.
 const SuiteFile = "suite.yaml"
 
-var errNegativeDuration = errors.New("negative duration")
-
 // LoadError is one problem in a suite or scenario file. File is as the
 // user knows it (an OS path for LoadDir); Field is a YAML path, e.g.
 // "$.steps[2].respond.vp_fault".
