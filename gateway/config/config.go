@@ -18,7 +18,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 
 	"github.com/rivgate/rivgate/contracts/rivta"
@@ -400,7 +399,7 @@ func Parse(name string, data []byte) (c *Config, err error) {
 	}
 	present := map[string]bool{}
 	for _, k := range []string{"https", "admin"} {
-		if n := lookup(file, "$.listen."+k); n != nil {
+		if n := yamlstrict.Find(file, "$.listen."+k); n != nil {
 			present[k] = true
 		}
 	}
@@ -473,21 +472,6 @@ func keyAt(file *ast.File, line, col int) string {
 	return ""
 }
 
-func lookup(file *ast.File, path string) ast.Node {
-	if file == nil {
-		return nil
-	}
-	p, err := yaml.PathString(path)
-	if err != nil {
-		return nil
-	}
-	n, err := p.FilterFile(file)
-	if err != nil || n == nil {
-		return nil
-	}
-	return n
-}
-
 // resolvePaths makes relative file paths relative to the config file.
 func (c *Config) resolvePaths() {
 	if c.File == "" {
@@ -521,7 +505,7 @@ func (c *Config) validate(file *ast.File) error {
 	add := func(field, format string, args ...any) {
 		fe := &FieldError{File: c.File, Field: field, Msg: fmt.Sprintf(format, args...)}
 		path := "$." + field
-		if n := lookup(file, path); n != nil {
+		if n := yamlstrict.Find(file, path); n != nil {
 			if tk := n.GetToken(); tk != nil && tk.Position != nil {
 				fe.Line, fe.Column = tk.Position.Line, tk.Position.Column
 			}

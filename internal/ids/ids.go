@@ -12,7 +12,7 @@ import (
 // 36-character form, e.g. "3f2c8a9e-1b4d-4c6e-9f0a-2b3c4d5e6f70".
 func NewUUID() string {
 	var b [16]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
+	_, _ = rand.Read(b[:])  // crypto/rand.Read never fails (Go 1.24+)
 	b[6] = b[6]&0x0f | 0x40 // version 4
 	b[8] = b[8]&0x3f | 0x80 // RFC 9562 variant
 	var out [36]byte

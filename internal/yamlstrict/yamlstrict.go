@@ -68,6 +68,24 @@ func decodeNode(body ast.Node, v any) (err error) {
 	return yaml.NodeToValue(body, v, yaml.DisallowUnknownField(), yaml.Strict())
 }
 
+// Find returns the node at a YAML path ("$.listen.https",
+// "$.steps[2].respond") in f, or nil when the path is malformed or names
+// nothing there (f nil included).
+func Find(f *ast.File, path string) ast.Node {
+	if f == nil {
+		return nil
+	}
+	p, err := yaml.PathString(path)
+	if err != nil {
+		return nil
+	}
+	n, err := p.FilterFile(f)
+	if err != nil {
+		return nil
+	}
+	return n
+}
+
 // UnknownFields lists the mapping keys in f that v's type has no yaml
 // field for, in document order (at most maxProblems).
 func UnknownFields(f *ast.File, v any) (out []Problem) {

@@ -85,3 +85,34 @@ func TestOneLine(t *testing.T) {
 		}
 	}
 }
+
+func TestFind(t *testing.T) {
+	t.Parallel()
+	f, err := Parse([]byte("name: a\nitems:\n  - id: x\n  - id: y\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		path string
+		line int // 0: nothing found
+	}{
+		{"$.name", 1},
+		{"$.items[1].id", 4},
+		{"$.items[2].id", 0},
+		{"$.missing", 0},
+		{"not a path", 0},
+	}
+	for _, tt := range tests {
+		n := Find(f, tt.path)
+		line := 0
+		if n != nil {
+			line = n.GetToken().Position.Line
+		}
+		if line != tt.line {
+			t.Errorf("Find(%q) at line %d, want %d", tt.path, line, tt.line)
+		}
+	}
+	if Find(nil, "$.name") != nil {
+		t.Error("Find in no tree found something")
+	}
+}

@@ -12,7 +12,6 @@ import (
 	"strings"
 
 	"github.com/antchfx/xpath"
-	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 
 	"github.com/rivgate/rivgate/contracts/rivta"
@@ -135,12 +134,8 @@ func unwrapPath(err error) error {
 
 // at places a YAML path in f; an unknown path gives line 0.
 func at(f *yamlFile, yp string) (line, col int) {
-	p, err := yaml.PathString(yp)
-	if err != nil {
-		return 0, 0
-	}
-	n, err := p.FilterFile(f.ast)
-	if err != nil || n == nil {
+	n := yamlstrict.Find(f.ast, yp)
+	if n == nil {
 		// fall back to the parent path, so the error still points near
 		if i := strings.LastIndexAny(yp, ".["); i > 1 {
 			return at(f, yp[:i])

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 
 	"github.com/rivgate/rivgate/contracts/rivta"
@@ -86,20 +85,14 @@ func ReadYAML(name string, b []byte, opt Options) (*takdata.Data, error) {
 	}
 	// at finds the line and column of a field, for messages about values.
 	at := func(path string) string {
-		p, err := yaml.PathString(path)
-		if err == nil {
-			if n, err := p.FilterFile(file); err == nil && n != nil {
-				tk := n.GetToken()
-				return fmt.Sprintf("%s:%d:%d", name, tk.Position.Line, tk.Position.Column)
-			}
+		if n := yamlstrict.Find(file, path); n != nil {
+			tk := n.GetToken()
+			return fmt.Sprintf("%s:%d:%d", name, tk.Position.Line, tk.Position.Column)
 		}
 		// Missing fields have no node: point at the entry itself.
 		if i := strings.LastIndexByte(path, '.'); i > 0 {
-			p, err := yaml.PathString(path[:i])
-			if err == nil {
-				if n, err := p.FilterFile(file); err == nil && n != nil {
-					return fmt.Sprintf("%s:%d", name, n.GetToken().Position.Line)
-				}
+			if n := yamlstrict.Find(file, path[:i]); n != nil {
+				return fmt.Sprintf("%s:%d", name, n.GetToken().Position.Line)
 			}
 		}
 		return name
