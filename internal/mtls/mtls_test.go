@@ -7,6 +7,8 @@ import (
 	"net"
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/rivgate/rivgate/internal/pki"
 )
 
@@ -16,25 +18,15 @@ import (
 func TestListen(t *testing.T) {
 	t.Parallel()
 	ca, err := pki.NewCA("trusted CA")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	other, err := pki.NewCA("other CA")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	server, err := ca.IssueServer(pki.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	trusted, err := ca.IssueClient("SE-TRUSTED", pki.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	stranger, err := other.IssueClient("SE-STRANGER", pki.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	tests := []struct {
 		name      string
 		clientCAs bool
@@ -55,9 +47,7 @@ func TestListen(t *testing.T) {
 				cfg.ClientCAs = ca.Pool()
 			}
 			ln, err := Listen("127.0.0.1:0", cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			t.Cleanup(func() { _ = ln.Close() })
 			if cfg.ClientAuth != tls.NoClientCert || cfg.NextProtos != nil {
 				t.Error("Listen changed the caller's configuration")
