@@ -2,8 +2,6 @@ package gateway
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -15,8 +13,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rivgate/rivgate/contracts/rivta"
 	"github.com/rivgate/rivgate/contracts/vpfault"
 	"github.com/rivgate/rivgate/gateway/proxy"
+	"github.com/rivgate/rivgate/internal/ids"
 )
 
 func (g *Gateway) serviceHandler(listener string) http.Handler {
@@ -39,11 +39,11 @@ func (g *Gateway) serviceHandler(listener string) http.Handler {
 			g.metrics.inFlight.Dec()
 			g.finish(c)
 		}()
-		c.correlationID = r.Header.Get(proxy.KeyCorrelationID)
+		c.correlationID = r.Header.Get(rivta.KeyCorrelationID)
 		if c.correlationID == "" {
-			c.correlationID = newUUID()
+			c.correlationID = ids.NewUUID()
 		}
-		w.Header()[proxy.KeyCorrelationID] = []string{c.correlationID}
+		w.Header()[rivta.KeyCorrelationID] = []string{c.correlationID}
 		if r.Method == http.MethodGet && r.URL.RawQuery != "" && hasWSDLQuery(r.URL.Query()) {
 			c.kind = "wsdl"
 			c.status = g.serveWSDL(w, r)
@@ -85,12 +85,12 @@ func (g *Gateway) service(w http.ResponseWriter, r *http.Request, c *call) {
 		contentType:      h.Get("Content-Type"),
 		contentLength:    r.ContentLength,
 		xForwardedFor:    h.Values("X-Forwarded-For"),
-		vpSenderID:       h.Get(proxy.KeyVPSenderID),
-		vpInstanceID:     h.Get(proxy.KeyVPInstanceID),
+		vpSenderID:       h.Get(rivta.KeyVPSenderID),
+		vpInstanceID:     h.Get(rivta.KeyVPInstanceID),
 		certHeader:       h.Get(g.certHeaderKey),
-		routingHistory:   h.Get(proxy.KeyRoutingHistory),
-		originalConsumer: h.Get(proxy.KeyOriginalConsumer),
-		actingOnBehalfOf: h.Get(proxy.KeyActingOnBehalfOf),
+		routingHistory:   h.Get(rivta.KeyRoutingHistory),
+		originalConsumer: h.Get(rivta.KeyOriginalConsumer),
+		actingOnBehalfOf: h.Get(rivta.KeyActingOnBehalfOf),
 	}
 	if r.TLS != nil && len(r.TLS.PeerCertificates) > 0 {
 		c.req.peerCert = r.TLS.PeerCertificates[0]
@@ -220,23 +220,4 @@ func (b *bodyReader) Read(p []byte) (int, error) {
 		b.err = err
 	}
 	return n, err
-}
-
-// newUUID makes a random (version 4) UUID for x-skltp-correlation-id.
-func newUUID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	var out [36]byte
-	hex.Encode(out[0:8], b[0:4])
-	out[8] = '-'
-	hex.Encode(out[9:13], b[4:6])
-	out[13] = '-'
-	hex.Encode(out[14:18], b[6:8])
-	out[18] = '-'
-	hex.Encode(out[19:23], b[8:10])
-	out[23] = '-'
-	hex.Encode(out[24:], b[10:])
-	return string(out[:])
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/rivgate/rivgate/internal/pki"
 	"github.com/rivgate/rivgate/internal/testutil"
 	"github.com/rivgate/rivgate/internal/testutil/syncbuf"
+	"github.com/rivgate/rivgate/internal/yamlstrict"
 )
 
 // The tests here start real gateways: real TLS on 127.0.0.1:0 with
@@ -150,7 +151,7 @@ func newBed(t testing.TB, takYAML string, opts ...bedOpt) *bed {
 	cfg.Listen = config.Listen{HTTPS: "127.0.0.1:0", HTTP: "127.0.0.1:0", Admin: "127.0.0.1:0", PathPrefix: "/vp"}
 	cfg.TLS.Cert, cfg.TLS.Key, cfg.TLS.ClientCA = certPath, keyPath, caPath
 	cfg.TAK.Files = []string{takPath}
-	cfg.Producers.Timeout = config.Duration(5 * time.Second)
+	cfg.Producers.Timeout = yamlstrict.Duration(5 * time.Second)
 	cfg.Producers.CA = caPath
 	b := &bed{t: t, ca: ca, dir: dir, cfg: cfg, logs: &syncbuf.Buffer{}, takPath: takPath}
 	for _, o := range opts {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/rivgate/rivgate/contracts/vpfault"
 	"github.com/rivgate/rivgate/gateway/config"
+	"github.com/rivgate/rivgate/internal/yamlstrict"
 )
 
 const hundredMB = 100 << 20
@@ -129,7 +130,7 @@ permissions:
 `, "{{NS}}", scheduleNS, "{{P}}", p.srv.URL, "{{C}}", consumerID)
 	b := newBed(t, y, func(b *bed) {
 		b.cfg.Limits.MaxBody = config.ByteSize(200 << 20)
-		b.cfg.Producers.Timeout = config.Duration(30 * time.Second)
+		b.cfg.Producers.Timeout = yamlstrict.Duration(30 * time.Second)
 	})
 
 	t.Run("100 MB request", func(t *testing.T) {

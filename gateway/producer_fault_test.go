@@ -22,8 +22,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rivgate/rivgate/contracts/vpfault"
-	"github.com/rivgate/rivgate/gateway/config"
 	"github.com/rivgate/rivgate/internal/pki"
+	"github.com/rivgate/rivgate/internal/yamlstrict"
 )
 
 // Failing producers (issue 11, part 3): each misbehaviour is served by a
@@ -288,7 +288,7 @@ func TestFailingProducers(t *testing.T) {
 	require.NoError(t, os.WriteFile(pcaPath, pca.CertPEM, 0o644))
 	b := newBed(t, yaml, func(b *bed) {
 		b.cfg.Producers.CA = pcaPath
-		b.cfg.Producers.Timeout = config.Duration(time.Second)
+		b.cfg.Producers.Timeout = yamlstrict.Duration(time.Second)
 		b.cfg.Limits.MaxBody = 64 << 10
 		b.cfg.Limits.MaxHead = 32 << 10
 	})
@@ -367,7 +367,7 @@ func TestRefusedThenUpIsRetriedOnce(t *testing.T) {
 	addr := closedAddr(t)
 	yaml := fmt.Sprintf("routes:\n  - {receiver: UP, contract: %q, profile: RIVTABP21, address: %q}\npermissions:\n  - {sender: %q, receiver: UP, contract: %q}\n",
 		scheduleNS, "http://"+addr+"/p", consumerID, scheduleNS)
-	b := newBed(t, yaml, func(b *bed) { b.cfg.Producers.RetryDelay = config.Duration(time.Second) })
+	b := newBed(t, yaml, func(b *bed) { b.cfg.Producers.RetryDelay = yamlstrict.Duration(time.Second) })
 	var p *producer
 	done := make(chan int, 1)
 	msg := sample(t, "Rivta21Request.xml", "UP")

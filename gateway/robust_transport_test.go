@@ -22,8 +22,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rivgate/rivgate/contracts/vpfault"
-	"github.com/rivgate/rivgate/gateway/config"
 	"github.com/rivgate/rivgate/internal/pki"
+	"github.com/rivgate/rivgate/internal/yamlstrict"
 )
 
 // Transport attacks and misuse against real listeners (issue 11, part 2):
@@ -211,9 +211,9 @@ func TestSlowClientsAreCutOff(t *testing.T) {
 	t.Parallel()
 	const hdrTimeout, bodyTimeout = 600 * time.Millisecond, 700 * time.Millisecond
 	vb := newVPBed(t, func(b *bed) {
-		b.cfg.Listen.ReadHeaderTimeout = config.Duration(hdrTimeout)
-		b.cfg.Listen.BodyTimeout = config.Duration(bodyTimeout)
-		b.cfg.Producers.Timeout = config.Duration(20 * time.Second) // longer than the body timeout: the stall is the consumer's
+		b.cfg.Listen.ReadHeaderTimeout = yamlstrict.Duration(hdrTimeout)
+		b.cfg.Listen.BodyTimeout = yamlstrict.Duration(bodyTimeout)
+		b.cfg.Producers.Timeout = yamlstrict.Duration(20 * time.Second) // longer than the body timeout: the stall is the consumer's
 	})
 	req := sample(t, "Rivta21Request.xml", "")
 	headEnd := bytes.Index(req, []byte("<ns2:healthcare_facility")) // past the first Body child's start tag
@@ -278,8 +278,8 @@ func TestSlowClientsAreCutOff(t *testing.T) {
 		sb := newBed(t, fill(`routes: [{receiver: RIVTA21REQUEST, contract: "{{NS}}", profile: RIVTABP21, address: "{{P}}/p"}]
 permissions: [{sender: "{{C}}", receiver: RIVTA21REQUEST, contract: "{{NS}}"}]
 `, "{{NS}}", scheduleNS, "{{P}}", p.srv.URL, "{{C}}", consumerID), func(b *bed) {
-			b.cfg.Listen.BodyTimeout = config.Duration(bodyTimeout)
-			b.cfg.Producers.Timeout = config.Duration(20 * time.Second)
+			b.cfg.Listen.BodyTimeout = yamlstrict.Duration(bodyTimeout)
+			b.cfg.Producers.Timeout = yamlstrict.Duration(20 * time.Second)
 		})
 		conn := rawTLS(t, sb)
 		fmt.Fprintf(conn, "POST /vp/x HTTP/1.1\r\nHost: gw\r\nContent-Type: text/xml\r\nContent-Length: %d\r\n\r\n", len(req)+100)
@@ -584,7 +584,7 @@ func TestConsumerThatStopsReading(t *testing.T) {
 permissions: [{sender: "{{C}}", receiver: RIVTA21REQUEST, contract: "{{NS}}"}]
 `, "{{NS}}", scheduleNS, "{{P}}", p.srv.URL, "{{C}}", consumerID)
 	b := newBed(t, yaml, func(b *bed) {
-		b.cfg.Producers.Timeout = config.Duration(time.Second)
+		b.cfg.Producers.Timeout = yamlstrict.Duration(time.Second)
 		b.cfg.Limits.MaxBody = 1 << 30
 	})
 	conn := rawTLS(t, b)

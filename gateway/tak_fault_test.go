@@ -24,6 +24,7 @@ import (
 	"github.com/rivgate/rivgate/gateway/tak/takdata"
 	"github.com/rivgate/rivgate/gateway/tak/taktest"
 	"github.com/rivgate/rivgate/internal/testutil/hostiletest"
+	"github.com/rivgate/rivgate/internal/yamlstrict"
 )
 
 // A failing TAK (issue 11, part 4): the live TAK is the tak package's
@@ -115,8 +116,8 @@ func newTAKBed(t *testing.T, sw *takSwitch, p *producer, opts ...bedOpt) *takBed
 	b := newBed(t, "", append([]bedOpt{func(b *bed) {
 		b.cfg.TAK.Files = nil
 		b.cfg.TAK.URL = sw.URL
-		b.cfg.TAK.Poll = config.Duration(100 * time.Millisecond)
-		b.cfg.TAK.Timeout = config.Duration(time.Second)
+		b.cfg.TAK.Poll = yamlstrict.Duration(100 * time.Millisecond)
+		b.cfg.TAK.Timeout = yamlstrict.Duration(time.Second)
 		b.cfg.TAK.MaxAnswer = 1 << 20
 	}}, opts...)...)
 	return &takBed{bed: b, p: p, sw: sw}

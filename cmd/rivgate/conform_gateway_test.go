@@ -28,6 +28,7 @@ import (
 	"github.com/rivgate/rivgate/gateway/config"
 	"github.com/rivgate/rivgate/internal/pki"
 	"github.com/rivgate/rivgate/internal/testutil"
+	"github.com/rivgate/rivgate/internal/yamlstrict"
 )
 
 // This test wires the two halves together, as cmd does: it needs both the
@@ -118,7 +119,7 @@ permissions:
 	cfg.TLS.Cert, cfg.TLS.Key, cfg.TLS.ClientCA = p.serverCert, p.serverKey, p.caPath
 	cfg.TAK.Files = []string{takPath}
 	cfg.Producers.Cert, cfg.Producers.Key, cfg.Producers.CA = p.gwClientCert, p.gwClientKey, p.caPath
-	cfg.Producers.Timeout = config.Duration(timeout)
+	cfg.Producers.Timeout = yamlstrict.Duration(timeout)
 	gw, err := gateway.New(cfg, gateway.Deps{Logger: zerolog.Nop(), Version: "test"})
 	if err != nil {
 		t.Fatal(err)

@@ -2,7 +2,6 @@ package msgcheck
 
 import (
 	"fmt"
-	"net/textproto"
 	"strings"
 
 	"github.com/rivgate/rivgate/contracts/envelope"
@@ -107,7 +106,7 @@ func checkSOAPAction(s *subject) (Outcome, string) {
 // checkOriginalConsumer: x-rivta-original-serviceconsumer-hsaid is present
 // where required, and is an HSA-id whenever it is sent.
 func (c *Checker) checkOriginalConsumer(s *subject) (Outcome, string) {
-	v, sent := s.m.Header[textproto.CanonicalMIMEHeaderKey(rivta.HeaderOriginalConsumer)]
+	v, sent := s.m.Header[rivta.KeyOriginalConsumer]
 	switch {
 	case !sent && c.RequireOriginalConsumer:
 		return Fail, rivta.HeaderOriginalConsumer + " is required by the suite and was not sent"

@@ -132,7 +132,8 @@ func (c Contract) WSDLPath(p Profile) string {
 	return "vp/" + strings.Join(c.Domain, "/") + "/" + c.Interaction + "/" + strconv.Itoa(c.Major) + "/" + p.Lower()
 }
 
-// Well-known HTTP headers of the platform.
+// Well-known HTTP headers of the platform, as the platform's documents
+// write them (messages use these).
 const (
 	HeaderCorrelationID     = "x-skltp-correlation-id"
 	HeaderProducerRoundTrip = "x-skltp-prt"
@@ -143,4 +144,21 @@ const (
 	HeaderVPInstanceID      = "x-vp-instance-id"
 	HeaderVPAuthCert        = "x-vp-auth-cert"
 	HeaderForwardedTLSCert  = "X-Forwarded-Tls-Client-Cert"
+)
+
+// The same headers in canonical form (textproto.CanonicalMIMEHeaderKey of
+// the names above; a test derives each from its name): the keys net/http
+// stores them under. Indexing an http.Header with these skips the
+// canonicalisation that allocates a new string for a lower-case name on
+// every Get, Set or Del, which the gateway's hot path avoids.
+const (
+	KeyCorrelationID     = "X-Skltp-Correlation-Id"
+	KeyProducerRoundTrip = "X-Skltp-Prt"
+	KeyOriginalConsumer  = "X-Rivta-Original-Serviceconsumer-Hsaid"
+	KeyRoutingHistory    = "X-Rivta-Routing-History"
+	KeyActingOnBehalfOf  = "X-Rivta-Acting-On-Behalf-Of-Hsaid"
+	KeyVPSenderID        = "X-Vp-Sender-Id"
+	KeyVPInstanceID      = "X-Vp-Instance-Id"
+	KeyVPAuthCert        = "X-Vp-Auth-Cert"
+	KeyForwardedTLSCert  = "X-Forwarded-Tls-Client-Cert"
 )

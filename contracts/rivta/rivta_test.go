@@ -1,6 +1,7 @@
 package rivta
 
 import (
+	"net/textproto"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -76,4 +77,26 @@ func TestProfiles(t *testing.T) {
 	got, ok := ProfileForReceiverElement("LogicalAddress")
 	assert.True(t, ok)
 	assert.Equal(t, RIVTABP21, got)
+}
+
+// TestKeysAreCanonical: each Key* constant is its header's name in
+// canonical form.
+func TestKeysAreCanonical(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ name, key string }{
+		{HeaderCorrelationID, KeyCorrelationID},
+		{HeaderProducerRoundTrip, KeyProducerRoundTrip},
+		{HeaderOriginalConsumer, KeyOriginalConsumer},
+		{HeaderRoutingHistory, KeyRoutingHistory},
+		{HeaderActingOnBehalfOf, KeyActingOnBehalfOf},
+		{HeaderVPSenderID, KeyVPSenderID},
+		{HeaderVPInstanceID, KeyVPInstanceID},
+		{HeaderVPAuthCert, KeyVPAuthCert},
+		{HeaderForwardedTLSCert, KeyForwardedTLSCert},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			assert.Equal(t, textproto.CanonicalMIMEHeaderKey(tc.name), tc.key)
+		})
+	}
 }

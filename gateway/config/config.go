@@ -18,9 +18,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
-	"github.com/goccy/go-yaml/parser"
+
+	"github.com/rivgate/rivgate/contracts/rivta"
+	"github.com/rivgate/rivgate/internal/yamlstrict"
 )
 
 // Config is gateway.yaml. Each field's comment gives its default.
@@ -66,13 +67,13 @@ type Listen struct {
 	PathPrefix string `yaml:"path_prefix"`
 	// ReadHeaderTimeout bounds the TLS handshake and reading a request's
 	// line and headers, so slow-header (slowloris) clients are cut off. Default 10s.
-	ReadHeaderTimeout Duration `yaml:"read_header_timeout"`
+	ReadHeaderTimeout yamlstrict.Duration `yaml:"read_header_timeout"`
 	// BodyTimeout is the longest wait for more bytes of a request body (no
 	// progress); a stalled body gets VP015 and the producer gets no complete
 	// call. Default 20s.
-	BodyTimeout Duration `yaml:"body_timeout"`
+	BodyTimeout yamlstrict.Duration `yaml:"body_timeout"`
 	// IdleTimeout closes keep-alive connections with no request this long. Default 120s.
-	IdleTimeout Duration `yaml:"idle_timeout"`
+	IdleTimeout yamlstrict.Duration `yaml:"idle_timeout"`
 	// MaxHeaderBytes bounds a request's line and headers; larger gets HTTP 431. Default 1MiB.
 	MaxHeaderBytes ByteSize `yaml:"max_header_bytes"`
 }
@@ -121,10 +122,10 @@ type TAK struct {
 	// CacheFile is written after each successful URL load and read when TAK is unreachable. Default "".
 	CacheFile string `yaml:"cache_file"`
 	// Poll is how often sources are re-read; 0 turns polling off. Default 5m.
-	Poll Duration `yaml:"poll"`
+	Poll yamlstrict.Duration `yaml:"poll"`
 	// Timeout bounds one fetch from URL (both calls); Start waits at most
 	// this long for TAK before it falls back to the cache file. Default 60s.
-	Timeout Duration `yaml:"timeout"`
+	Timeout yamlstrict.Duration `yaml:"timeout"`
 	// MaxAnswer bounds one answer from URL; a larger one fails the fetch. Default 256MiB.
 	MaxAnswer ByteSize `yaml:"max_answer"`
 	// FastDecode reads URL's answers with the scanner that reads VP's cache
@@ -175,24 +176,24 @@ type Producers struct {
 	// (VP's default is false).
 	VerifyHostname *bool `yaml:"verify_hostname"`
 	// ConnectTimeout bounds TCP connect. Default 2s (VP's).
-	ConnectTimeout Duration `yaml:"connect_timeout"`
+	ConnectTimeout yamlstrict.Duration `yaml:"connect_timeout"`
 	// TLSHandshakeTimeout bounds the TLS handshake with a producer. Default 10s.
-	TLSHandshakeTimeout Duration `yaml:"tls_handshake_timeout"`
+	TLSHandshakeTimeout yamlstrict.Duration `yaml:"tls_handshake_timeout"`
 	// Timeout is the longest wait for the producer without progress (response
 	// headers or body bytes). Default 29s (VP's).
-	Timeout Duration `yaml:"timeout"`
+	Timeout yamlstrict.Duration `yaml:"timeout"`
 	// Timeouts per contract namespace, keyed case-insensitively. Default none.
-	Timeouts map[string]Duration `yaml:"timeouts"`
+	Timeouts map[string]yamlstrict.Duration `yaml:"timeouts"`
 	// MaxIdleConnsPerHost is the keep-alive pool per producer. Default 256 (Go's default of 2 halves throughput).
 	MaxIdleConnsPerHost int `yaml:"max_idle_conns_per_host"`
 	// MaxConnsPerHost caps connections per producer (a bulkhead); 0 = unlimited. Default 0.
 	MaxConnsPerHost int `yaml:"max_conns_per_host"`
 	// IdleConnTimeout closes unused keep-alive connections. Default 90s.
-	IdleConnTimeout Duration `yaml:"idle_conn_timeout"`
+	IdleConnTimeout yamlstrict.Duration `yaml:"idle_conn_timeout"`
 	// Retry once when the connection failed before any request byte was sent. Default true.
 	Retry *bool `yaml:"retry"`
 	// RetryDelay before that retry. Default 0s.
-	RetryDelay Duration `yaml:"retry_delay"`
+	RetryDelay yamlstrict.Duration `yaml:"retry_delay"`
 	// UserAgent sent to producers. Default "rivgate/<version>".
 	UserAgent string `yaml:"user_agent"`
 	// CorrelationIDToHTTPS sends x-skltp-correlation-id to https producers too. Default true.
@@ -247,7 +248,7 @@ type Platform struct {
 // Shutdown configures SIGTERM handling.
 type Shutdown struct {
 	// Drain is the longest wait for in-flight calls. Default 30s.
-	Drain Duration `yaml:"drain"`
+	Drain yamlstrict.Duration `yaml:"drain"`
 }
 
 // Default returns a configuration with every default filled in, the
@@ -277,9 +278,9 @@ func (c *Config) SetDefaults() {
 			*b = boolp(v)
 		}
 	}
-	defd := func(d *Duration, v time.Duration) {
+	defd := func(d *yamlstrict.Duration, v time.Duration) {
 		if *d == 0 {
-			*d = Duration(v)
+			*d = yamlstrict.Duration(v)
 		}
 	}
 	def(&c.Instance.Name, "rivgate")
@@ -296,7 +297,7 @@ func (c *Config) SetDefaults() {
 	if c.HTTP.AllowedCIDRs == nil {
 		c.HTTP.AllowedCIDRs = []string{"127.0.0.1/32", "::1/128"}
 	}
-	def(&c.HTTP.CertHeader, "x-vp-auth-cert")
+	def(&c.HTTP.CertHeader, rivta.HeaderVPAuthCert)
 	defb(&c.HTTP.VerifyCert, true)
 	def(&c.TAK.Timezone, "Europe/Stockholm")
 	defd(&c.TAK.Timeout, 60*time.Second)
@@ -359,9 +360,9 @@ func (e *FieldError) Error() string {
 		loc += fmt.Sprintf(":%d:%d", e.Line, e.Column)
 	}
 	if e.Field != "" {
-		return fmt.Sprintf("%s: %s: %s", loc, e.Field, e.Msg)
+		return fmt.Sprintf("%s: %s: %s", loc, yamlstrict.OneLine(e.Field), yamlstrict.OneLine(e.Msg))
 	}
-	return fmt.Sprintf("%s: %s", loc, e.Msg)
+	return fmt.Sprintf("%s: %s", loc, yamlstrict.OneLine(e.Msg))
 }
 
 // Load reads, decodes strictly, fills defaults and validates the file.
@@ -377,28 +378,28 @@ func Load(path string) (*Config, error) {
 // Parse is Load for bytes already read; name is used in messages and to
 // resolve relative paths.
 func Parse(name string, data []byte) (c *Config, err error) {
-	// go-yaml v1.19.2 panics on some malformed input (a tag where a
-	// sequence is expected, goccy/go-yaml#735): report it as bad input.
+	// The checks below walk the syntax tree of a hostile file too; a
+	// panic there is bad input, not a crash (yamlstrict guards go-yaml).
 	defer func() {
 		if r := recover(); r != nil {
-			c, err = nil, &FieldError{File: name, Msg: fmt.Sprintf("YAML parser failed on this input: %v", r)}
+			c, err = nil, &FieldError{File: name, Msg: fmt.Sprintf("the YAML tree of this input could not be read: %v", r)}
 		}
 	}()
 	c = &Config{File: name}
-	file, perr := parser.ParseBytes(data, 0)
-	if err := yaml.UnmarshalWithOptions(data, c, yaml.DisallowUnknownField(), yaml.Strict()); err != nil {
-		fe := decodeError(name, err)
-		if perr == nil && fe.Field == "" && fe.Line > 0 {
-			fe.Field = keyAt(file, fe.Line, fe.Column)
+	file, probs := yamlstrict.DecodeProblems(data, c)
+	if len(probs) > 0 {
+		errs := make([]error, 0, len(probs))
+		for _, p := range probs {
+			errs = append(errs, decodeError(name, file, p))
 		}
-		return nil, fe
-	}
-	if perr != nil {
-		return nil, decodeError(name, perr)
+		if len(errs) == 1 {
+			return nil, errs[0]
+		}
+		return nil, errors.Join(errs...)
 	}
 	present := map[string]bool{}
 	for _, k := range []string{"https", "admin"} {
-		if n := lookup(file, "$.listen."+k); n != nil {
+		if n := yamlstrict.Find(file, "$.listen."+k); n != nil {
 			present[k] = true
 		}
 	}
@@ -411,24 +412,17 @@ func Parse(name string, data []byte) (c *Config, err error) {
 	return c, nil
 }
 
-func decodeError(name string, err error) *FieldError {
-	var ne *nodeError
-	if errors.As(err, &ne) {
-		return &FieldError{File: name, Line: ne.line, Column: ne.col, Msg: ne.msg}
+// decodeError makes a decoding problem a *FieldError naming the key's
+// dotted path ("tls.clientca").
+func decodeError(name string, file *ast.File, p yamlstrict.Problem) *FieldError {
+	fe := &FieldError{File: name, Line: p.Line, Column: p.Column, Msg: p.Msg}
+	if p.Unknown {
+		fe.Msg = fmt.Sprintf("unknown key %q", p.Field)
 	}
-	var ye yaml.Error
-	if errors.As(err, &ye) {
-		fe := &FieldError{File: name, Msg: ye.GetMessage()}
-		if tk := ye.GetToken(); tk != nil && tk.Position != nil {
-			fe.Line, fe.Column = tk.Position.Line, tk.Position.Column
-			var uf *yaml.UnknownFieldError
-			if errors.As(err, &uf) {
-				fe.Msg = fmt.Sprintf("unknown key %q", tk.Value)
-			}
-		}
-		return fe
+	if file != nil && fe.Line > 0 {
+		fe.Field = keyAt(file, fe.Line, fe.Column)
 	}
-	return &FieldError{File: name, Msg: err.Error()}
+	return fe
 }
 
 // keyAt names the key whose value sits at line:col ("producers.timeout"),
@@ -478,21 +472,6 @@ func keyAt(file *ast.File, line, col int) string {
 	return ""
 }
 
-func lookup(file *ast.File, path string) ast.Node {
-	if file == nil {
-		return nil
-	}
-	p, err := yaml.PathString(path)
-	if err != nil {
-		return nil
-	}
-	n, err := p.FilterFile(file)
-	if err != nil || n == nil {
-		return nil
-	}
-	return n
-}
-
 // resolvePaths makes relative file paths relative to the config file.
 func (c *Config) resolvePaths() {
 	if c.File == "" {
@@ -526,7 +505,7 @@ func (c *Config) validate(file *ast.File) error {
 	add := func(field, format string, args ...any) {
 		fe := &FieldError{File: c.File, Field: field, Msg: fmt.Sprintf(format, args...)}
 		path := "$." + field
-		if n := lookup(file, path); n != nil {
+		if n := yamlstrict.Find(file, path); n != nil {
 			if tk := n.GetToken(); tk != nil && tk.Position != nil {
 				fe.Line, fe.Column = tk.Position.Line, tk.Position.Column
 			}
@@ -551,9 +530,9 @@ func (c *Config) validate(file *ast.File) error {
 		add("listen.path_prefix", "%q must start with /", c.Listen.PathPrefix)
 	}
 	if c.Listen.HTTPS != "" {
-		for field, v := range map[string]string{"tls.cert": c.TLS.Cert, "tls.key": c.TLS.Key, "tls.client_ca": c.TLS.ClientCA} {
-			if v == "" {
-				add(field, "required when listen.https is set")
+		for _, f := range []struct{ field, v string }{{"tls.cert", c.TLS.Cert}, {"tls.key", c.TLS.Key}, {"tls.client_ca", c.TLS.ClientCA}} {
+			if f.v == "" {
+				add(f.field, "required when listen.https is set")
 			}
 		}
 	}

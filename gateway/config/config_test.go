@@ -82,6 +82,8 @@ func TestErrorsNameFileLineAndField(t *testing.T) {
 		{"bad timezone", "tls: {cert: a, key: b, client_ca: c}\ntak: {timezone: Mars/Olympus}\n", []string{"tak.timezone"}},
 		{"no listener", "listen: {https: '', http: ''}\n", []string{"no service listener"}},
 		{"syntax", "tls: [\n", []string{"g.yaml:"}},
+		{"every unknown key, in document order", "zeta: 1\ntls: {cert: a, key: b, client_ca: c, colour: red}\n", []string{"g.yaml:1:1: zeta: unknown key \"zeta\"\ng.yaml:2:38: tls.colour: unknown key \"colour\""}},
+		{"an empty file's problems name it", "", []string{"g.yaml: tls.cert: required"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

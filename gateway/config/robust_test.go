@@ -21,7 +21,7 @@ func TestParseSurvivesYAMLLibraryPanics(t *testing.T) {
 			c, err := Parse("g.yaml", []byte(tt.yaml))
 			require.Error(t, err)
 			assert.Nil(t, c)
-			assert.True(t, strings.HasPrefix(err.Error(), "g.yaml: YAML parser failed on this input: "), "%v", err)
+			assert.True(t, strings.HasPrefix(err.Error(), "g.yaml: the YAML decoder failed on this input: "), "%v", err)
 		})
 	}
 }

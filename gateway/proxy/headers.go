@@ -4,26 +4,12 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+
+	"github.com/rivgate/rivgate/contracts/rivta"
 )
 
 // DefaultContentType is what VP sends when none is given.
 const DefaultContentType = "text/xml; charset=UTF-8"
-
-// Canonical forms of the rivta header names. http.Header's Get, Set and
-// Del canonicalise their key, which allocates a new string for the
-// lower-case names on every call; with these the hot path indexes the map
-// directly. A test checks them against textproto.CanonicalMIMEHeaderKey.
-const (
-	KeyCorrelationID     = "X-Skltp-Correlation-Id"
-	KeyProducerRoundTrip = "X-Skltp-Prt"
-	KeyOriginalConsumer  = "X-Rivta-Original-Serviceconsumer-Hsaid"
-	KeyRoutingHistory    = "X-Rivta-Routing-History"
-	KeyActingOnBehalfOf  = "X-Rivta-Acting-On-Behalf-Of-Hsaid"
-	KeyVPSenderID        = "X-Vp-Sender-Id"
-	KeyVPInstanceID      = "X-Vp-Instance-Id"
-	KeyVPAuthCert        = "X-Vp-Auth-Cert"
-	KeyForwardedTLSCert  = "X-Forwarded-Tls-Client-Cert"
-)
 
 // hasPrefixFold is strings.HasPrefix ignoring ASCII case, without the
 // allocation of lower-casing the name first.
@@ -77,24 +63,24 @@ func (o *OutboundHeaders) Apply(h http.Header, https bool) {
 	if o.CertHeader != "" {
 		h.Del(o.CertHeader)
 	}
-	delete(h, KeyForwardedTLSCert)
-	delete(h, KeyVPAuthCert)
+	delete(h, rivta.KeyForwardedTLSCert)
+	delete(h, rivta.KeyVPAuthCert)
 	if !https {
 		// Only internal, plain-HTTP hops learn who called (next VP/AgP);
 		// never sent over https to external producers (SKLTP-707).
-		h[KeyVPSenderID] = []string{o.Sender}
-		h[KeyVPInstanceID] = []string{o.InstanceID}
+		h[rivta.KeyVPSenderID] = []string{o.Sender}
+		h[rivta.KeyVPInstanceID] = []string{o.InstanceID}
 	}
 	if !https || o.CorrelationToHTTPS {
-		h[KeyCorrelationID] = []string{o.CorrelationID}
+		h[rivta.KeyCorrelationID] = []string{o.CorrelationID}
 	} else {
-		delete(h, KeyCorrelationID)
+		delete(h, rivta.KeyCorrelationID)
 	}
 	if o.OriginalConsumer != "" {
-		h[KeyOriginalConsumer] = []string{o.OriginalConsumer}
+		h[rivta.KeyOriginalConsumer] = []string{o.OriginalConsumer}
 	}
 	if o.RoutingHistory != "" {
-		h[KeyRoutingHistory] = []string{o.RoutingHistory}
+		h[rivta.KeyRoutingHistory] = []string{o.RoutingHistory}
 	}
 	if o.UserAgent != "" {
 		h["User-Agent"] = []string{o.UserAgent}
@@ -118,9 +104,9 @@ func InboundHeaders(h http.Header, correlationID, prt string) {
 	for _, name := range removedResponseHeaders {
 		h.Del(name)
 	}
-	h[KeyCorrelationID] = []string{correlationID}
+	h[rivta.KeyCorrelationID] = []string{correlationID}
 	if prt != "" {
-		h[KeyProducerRoundTrip] = []string{prt}
+		h[rivta.KeyProducerRoundTrip] = []string{prt}
 	}
 	ct := h.Get("Content-Type")
 	if n := normaliseContentType(ct); n != ct || len(h["Content-Type"]) != 1 {

@@ -3,32 +3,12 @@ package proxy
 import (
 	"mime"
 	"net/http"
-	"net/textproto"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 
 	"github.com/rivgate/rivgate/contracts/rivta"
 )
-
-func TestKeysAreCanonical(t *testing.T) {
-	t.Parallel()
-	for _, tc := range []struct{ name, key string }{
-		{rivta.HeaderCorrelationID, KeyCorrelationID},
-		{rivta.HeaderProducerRoundTrip, KeyProducerRoundTrip},
-		{rivta.HeaderOriginalConsumer, KeyOriginalConsumer},
-		{rivta.HeaderRoutingHistory, KeyRoutingHistory},
-		{rivta.HeaderActingOnBehalfOf, KeyActingOnBehalfOf},
-		{rivta.HeaderVPSenderID, KeyVPSenderID},
-		{rivta.HeaderVPInstanceID, KeyVPInstanceID},
-		{rivta.HeaderVPAuthCert, KeyVPAuthCert},
-		{rivta.HeaderForwardedTLSCert, KeyForwardedTLSCert},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			assert.Equal(t, textproto.CanonicalMIMEHeaderKey(tc.name), tc.key)
-		})
-	}
-}
 
 // referenceContentType is normaliseContentType before its fast path.
 func referenceContentType(ct string) string {

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -18,6 +16,7 @@ import (
 	"github.com/rivgate/rivgate/gateway/tak/hsa"
 	"github.com/rivgate/rivgate/gateway/tak/takdata"
 	"github.com/rivgate/rivgate/gateway/tak/takformat"
+	"github.com/rivgate/rivgate/internal/atomicfile"
 )
 
 // State is the outcome of the latest reload, VP's TakCacheLog.RefreshStatus.
@@ -152,9 +151,12 @@ func (s *Store) Reload(ctx context.Context) Report {
 		logf("Loaded %d routes and %d permissions from %s", len(d.Routes), len(d.Permissions), d.Source)
 		if live != nil && s.cfg.CacheFile != "" {
 			logf("Succeeded to get virtualizations and permissions from TAK, save to local TAK copy...")
-			if err := writeAtomic(s.cfg.CacheFile, func(w io.Writer) error {
+			// Atomic, so a reader (or a VP sharing the file) sees the old
+			// copy or the new one, never a part.
+			if err := atomicfile.Write(s.cfg.CacheFile, 0o644, func(w io.Writer) error {
 				return takformat.WriteCache(w, live, takformat.Options{Location: s.loc})
 			}); err != nil {
+				err = fmt.Errorf("write %s: %w", s.cfg.CacheFile, err)
 				logf("Failed to save to local TAK copy %s: %v", s.cfg.CacheFile, err)
 				s.log.Warn().Err(err).Str("file", s.cfg.CacheFile).Msg("TAK local cache not written")
 			} else {
@@ -297,42 +299,4 @@ func filterContracts(d *takdata.Data, contracts []string) *takdata.Data {
 		}
 	}
 	return out
-}
-
-// writeAtomic writes path through a temporary file in the same directory,
-// synced and renamed over path, so a reader (or a VP sharing the file) sees
-// the old file or the new one, never a part.
-func writeAtomic(path string, write func(io.Writer) error) (err error) {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			_ = tmp.Close()
-			_ = os.Remove(tmp.Name())
-		}
-	}()
-	if err = write(tmp); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = tmp.Chmod(0o644); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = tmp.Sync(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	// Make the rename itself durable.
-	if d, derr := os.Open(dir); derr == nil {
-		_ = d.Sync()
-		_ = d.Close()
-	}
-	return nil
 }

@@ -61,3 +61,47 @@ func TestDecode(t *testing.T) {
 		})
 	}
 }
+
+// TestDecodeProblems: the problems come unformatted, with the tree to
+// place them whenever the data parses.
+func TestDecodeProblems(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, data string
+		tree       bool
+		want       []Problem
+	}{
+		{name: "valid", data: "name: a\n", tree: true},
+		{name: "unknown fields", data: "zeta: 1\nname: a\nalpha: 2\n", tree: true, want: []Problem{
+			{Line: 1, Column: 1, Field: "zeta", Msg: `unknown field "zeta"`, Unknown: true},
+			{Line: 3, Column: 1, Field: "alpha", Msg: `unknown field "alpha"`, Unknown: true}}},
+		{name: "type error", data: "name: a\nitems: 3\n", tree: true, want: []Problem{
+			{Line: 2, Column: 8, Field: "items", Msg: "int was used where sequence is expected"}}},
+		{name: "value error", data: "wait: soon\n", tree: true, want: []Problem{
+			{Line: 1, Column: 7, Field: "wait", Msg: `"soon" is not a duration (want e.g. 2s, 500ms, 5m)`}}},
+		{name: "syntax error", data: "name: [a\n", want: []Problem{
+			{Line: 1, Column: 7, Field: "name", Msg: "sequence end token ']' not found"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var v struct {
+				Name  string   `yaml:"name"`
+				Items []string `yaml:"items"`
+				Wait  Duration `yaml:"wait"`
+			}
+			f, probs := DecodeProblems([]byte(tt.data), &v)
+			if (f != nil) != tt.tree {
+				t.Errorf("tree %v, want one: %v", f, tt.tree)
+			}
+			if len(probs) != len(tt.want) {
+				t.Fatalf("problems %+v, want %+v", probs, tt.want)
+			}
+			for i := range probs {
+				if probs[i] != tt.want[i] {
+					t.Errorf("problem %d: %+v, want %+v", i, probs[i], tt.want[i])
+				}
+			}
+		})
+	}
+}

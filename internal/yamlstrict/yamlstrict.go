@@ -1,11 +1,15 @@
-// Package yamlstrict decodes the conformance files people write (suites,
-// scenarios, risk.yaml, activities.yaml, decision.yaml) strictly and safely
-// with github.com/goccy/go-yaml: every unknown field is found, in document
+// Package yamlstrict decodes the files people write (the gateway's
+// gateway.yaml and TAK catalogues; the conformance suites, scenarios,
+// risk.yaml, activities.yaml, decision.yaml) strictly and safely with
+// github.com/goccy/go-yaml: every unknown field is found, in document
 // order, so the same file always gives the same errors (the decoder's own
 // strict mode reports one unknown field, chosen by map order); and a panic
 // of the parser or decoder on hostile input is an error, not a crash (the
 // loaders' fuzz tests found both). Decode does all of it and places every
-// failure as an *Error naming the file, line and field.
+// failure as an *Error naming the file, line and field; DecodeProblems
+// gives the same problems unformatted, for a caller with an error form of
+// its own. Value types place their own errors with UnmarshalScalar, as
+// Duration does.
 package yamlstrict
 
 import (
@@ -30,11 +34,14 @@ func OneLine(s string) string {
 	return s
 }
 
-// Problem is an unknown field.
+// Problem is one thing wrong with a file, placed: an unknown field, or a
+// syntax, type or value error.
 type Problem struct {
-	Line, Column int
-	Field        string // the key as written
-	Msg          string
+	Line, Column int    // 1-based; 0 when the problem is not at one place
+	Field        string // the key as written; "" when none is known
+	Msg          string // without the place
+	// Unknown: Field is a key the target type has no field for.
+	Unknown bool
 }
 
 // maxProblems bounds how many unknown fields one file reports.
@@ -50,15 +57,33 @@ func Parse(data []byte) (f *ast.File, err error) {
 	return parser.ParseBytes(data, 0)
 }
 
-// Unmarshal decodes data strictly (unknown fields and duplicate keys are
-// errors) into v; a decoder panic is an error.
-func Unmarshal(data []byte, v any) (err error) {
+// decodeNode decodes a document body strictly (unknown fields and
+// duplicate keys are errors) into v; a decoder panic is an error.
+func decodeNode(body ast.Node, v any) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("the YAML decoder failed on this input: %v", r)
 		}
 	}()
-	return yaml.UnmarshalWithOptions(data, v, yaml.DisallowUnknownField(), yaml.Strict())
+	return yaml.NodeToValue(body, v, yaml.DisallowUnknownField(), yaml.Strict())
+}
+
+// Find returns the node at a YAML path ("$.listen.https",
+// "$.steps[2].respond") in f, or nil when the path is malformed or names
+// nothing there (f nil included).
+func Find(f *ast.File, path string) ast.Node {
+	if f == nil {
+		return nil
+	}
+	p, err := yaml.PathString(path)
+	if err != nil {
+		return nil
+	}
+	n, err := p.FilterFile(f)
+	if err != nil {
+		return nil
+	}
+	return n
 }
 
 // UnknownFields lists the mapping keys in f that v's type has no yaml
@@ -125,7 +150,7 @@ func (w *walker) node(n ast.Node, t reflect.Type, depth int) {
 				if tk := mv.Key.GetToken(); tk != nil && tk.Position != nil {
 					line, col = tk.Position.Line, tk.Position.Column
 				}
-				w.out = append(w.out, Problem{Line: line, Column: col, Field: key, Msg: fmt.Sprintf("unknown field %q", key)})
+				w.out = append(w.out, Problem{Line: line, Column: col, Field: key, Msg: fmt.Sprintf("unknown field %q", key), Unknown: true})
 				if len(w.out) >= maxProblems {
 					return
 				}

@@ -70,11 +70,11 @@ func TestDecoderPanicIsAnError(t *testing.T) {
 	t.Parallel()
 	data := []byte("items:\n  - id: A\n    requirements: [0,A]\n  - id: A\n    requirements: !0000\n0:00")
 	var d doc
-	err := Unmarshal(data, &d)
-	if err == nil {
-		t.Fatal("decoded without error")
+	_, probs := DecodeProblems(data, &d)
+	if len(probs) != 1 {
+		t.Fatalf("problems %+v, want the panic as one", probs)
 	}
-	t.Logf("error: %v", err)
+	t.Logf("error: %s", probs[0].Msg)
 }
 
 func TestOneLine(t *testing.T) {
@@ -83,5 +83,36 @@ func TestOneLine(t *testing.T) {
 		if got := OneLine(in); got != want {
 			t.Errorf("OneLine(%q) = %s, want %s", in, got, want)
 		}
+	}
+}
+
+func TestFind(t *testing.T) {
+	t.Parallel()
+	f, err := Parse([]byte("name: a\nitems:\n  - id: x\n  - id: y\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		path string
+		line int // 0: nothing found
+	}{
+		{"$.name", 1},
+		{"$.items[1].id", 4},
+		{"$.items[2].id", 0},
+		{"$.missing", 0},
+		{"not a path", 0},
+	}
+	for _, tt := range tests {
+		n := Find(f, tt.path)
+		line := 0
+		if n != nil {
+			line = n.GetToken().Position.Line
+		}
+		if line != tt.line {
+			t.Errorf("Find(%q) at line %d, want %d", tt.path, line, tt.line)
+		}
+	}
+	if Find(nil, "$.name") != nil {
+		t.Error("Find in no tree found something")
 	}
 }

@@ -24,6 +24,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/rivgate/rivgate/internal/mtls"
 )
 
 func main() {
@@ -77,12 +79,10 @@ func run() error {
 		BufferPool: bufs,
 		ErrorLog:   log.New(io.Discard, "", 0),
 	}
-	ln, err := net.Listen("tcp", *listen)
+	ln, err := mtls.Listen(*listen, &tls.Config{Certificates: []tls.Certificate{cert}, ClientCAs: cas, MinVersion: tls.VersionTLS12})
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	tlsCfg := &tls.Config{Certificates: []tls.Certificate{cert}, ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: cas,
-		MinVersion: tls.VersionTLS12, NextProtos: []string{"http/1.1"}}
 	srv := &http.Server{Handler: rp, ReadHeaderTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second, ErrorLog: log.New(io.Discard, "", 0)}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
@@ -93,7 +93,7 @@ func run() error {
 		_ = srv.Close()
 	}()
 	fmt.Println("listening", ln.Addr().String())
-	if err := srv.Serve(tls.NewListener(ln, tlsCfg)); err != nil && !errors.Is(err, http.ErrServerClosed) {
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serve: %w", err)
 	}
 	return nil

@@ -30,6 +30,8 @@ import (
 	"github.com/rivgate/rivgate/conformance/results/exchange"
 	"github.com/rivgate/rivgate/contracts/envelope"
 	"github.com/rivgate/rivgate/contracts/rivta"
+	"github.com/rivgate/rivgate/internal/atomicfile"
+	"github.com/rivgate/rivgate/internal/mtls"
 )
 
 // Options configure a recording.
@@ -124,18 +126,11 @@ func New(opts Options) (*Recorder, error) {
 
 // Start listens.
 func (r *Recorder) Start(ctx context.Context) error {
-	ln, err := net.Listen("tcp", r.opts.Listen)
+	ln, err := mtls.Listen(r.opts.Listen, r.opts.ServerTLS)
 	if err != nil {
 		return fmt.Errorf("record listen %s: %w", r.opts.Listen, err)
 	}
-	cfg := r.opts.ServerTLS.Clone()
-	if cfg.ClientCAs != nil {
-		cfg.ClientAuth = tls.RequireAndVerifyClientCert
-	} else {
-		cfg.ClientAuth = tls.RequireAnyClientCert
-	}
-	cfg.NextProtos = []string{"http/1.1"}
-	r.ln = tls.NewListener(ln, cfg)
+	r.ln = ln
 	r.srv = &http.Server{Handler: http.HandlerFunc(r.handle), ReadHeaderTimeout: 10 * time.Second,
 		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) }}
 	go func() { _ = r.srv.Serve(r.ln) }()
@@ -265,7 +260,7 @@ func (r *Recorder) put(rel string, b []byte) error {
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		return err
 	}
-	return exchange.WriteFileAtomic(p, b)
+	return atomicfile.WriteFile(p, b, 0o644)
 }
 
 // Close stops the proxy and writes suite.yaml and the scenario file.

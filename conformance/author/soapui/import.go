@@ -19,6 +19,7 @@ import (
 
 	"github.com/rivgate/rivgate/conformance/suite/scenario"
 	"github.com/rivgate/rivgate/contracts/schematron"
+	"github.com/rivgate/rivgate/internal/yamlstrict"
 )
 
 // Options say what to import and where.
@@ -363,10 +364,10 @@ func parseCodes(s string) ([]int, error) {
 	return out, nil
 }
 
-func msDuration(s string) (scenario.Duration, error) {
+func msDuration(s string) (yamlstrict.Duration, error) {
 	n, err := strconv.Atoi(strings.TrimSpace(s))
 	if err != nil || n <= 0 {
 		return 0, fmt.Errorf("SLA %q is not a positive number of milliseconds", s)
 	}
-	return scenario.Duration(time.Duration(n) * time.Millisecond), nil
+	return yamlstrict.Duration(time.Duration(n) * time.Millisecond), nil
 }

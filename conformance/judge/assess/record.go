@@ -16,7 +16,8 @@ import (
 	"time"
 
 	"github.com/rivgate/rivgate/conformance/judge/decision"
-	"github.com/rivgate/rivgate/conformance/results/exchange"
+	"github.com/rivgate/rivgate/conformance/results/result"
+	"github.com/rivgate/rivgate/internal/atomicfile"
 )
 
 // RecordFile is the record in a run's output directory.
@@ -40,29 +41,21 @@ type Record struct {
 
 // Review is a reviewer's verdict on a document-review item.
 type Review struct {
-	Item        string       `json:"item"`
-	Verdict     string       `json:"verdict"` // pass or fail
-	Note        string       `json:"note"`
-	By          string       `json:"by"`
-	At          time.Time    `json:"at"`
-	Attachments []Attachment `json:"attachments,omitempty"`
-}
-
-// Attachment is a file copied into the output directory.
-type Attachment struct {
-	Name   string `json:"name"` // the original base name
-	Path   string `json:"path"` // relative to the output directory
-	SHA256 string `json:"sha256"`
-	Size   int64  `json:"size"`
+	Item        string              `json:"item"`
+	Verdict     string              `json:"verdict"` // pass or fail
+	Note        string              `json:"note"`
+	By          string              `json:"by"`
+	At          time.Time           `json:"at"`
+	Attachments []result.Attachment `json:"attachments,omitempty"`
 }
 
 // Declaration is the supplier's declaration.
 type Declaration struct {
-	By          string       `json:"by"`
-	Org         string       `json:"org"`
-	Statement   string       `json:"statement"`
-	At          time.Time    `json:"at"`
-	Attachments []Attachment `json:"attachments,omitempty"`
+	By          string              `json:"by"`
+	Org         string              `json:"org"`
+	Statement   string              `json:"statement"`
+	At          time.Time           `json:"at"`
+	Attachments []result.Attachment `json:"attachments,omitempty"`
 }
 
 // ReadRecord reads dir/assessment.json; an empty record when there is none.
@@ -92,7 +85,7 @@ func WriteRecord(dir string, r *Record) error {
 	if err != nil {
 		return fmt.Errorf("encode assessment: %w", err)
 	}
-	if err := exchange.WriteFileAtomic(filepath.Join(dir, RecordFile), append(b, '\n')); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(dir, RecordFile), append(b, '\n'), 0o644); err != nil {
 		return fmt.Errorf("write assessment: %w", err)
 	}
 	return nil
@@ -212,13 +205,13 @@ var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 
 // Attach copies files into dir/attachments/<key>/ (key made safe for a
 // file name), never overwriting, and describes each copy.
-func Attach(dir, key string, files []string) ([]Attachment, error) {
+func Attach(dir, key string, files []string) ([]result.Attachment, error) {
 	return attach(dir, key, files)
 }
 
 // attach copies files into dir/attachments/<item>/, never overwriting.
-func attach(dir, item string, files []string) ([]Attachment, error) {
-	var out []Attachment
+func attach(dir, item string, files []string) ([]result.Attachment, error) {
+	var out []result.Attachment
 	for _, src := range files {
 		b, err := os.ReadFile(src)
 		if err != nil {
@@ -238,11 +231,11 @@ func attach(dir, item string, files []string) ([]Attachment, error) {
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			return nil, fmt.Errorf("attach: %w", err)
 		}
-		if err := exchange.WriteFileAtomic(p, b); err != nil {
+		if err := atomicfile.WriteFile(p, b, 0o644); err != nil {
 			return nil, fmt.Errorf("attach %s: %w", src, err)
 		}
 		h := sha256.Sum256(b)
-		out = append(out, Attachment{Name: filepath.Base(src), Path: rel, SHA256: hex.EncodeToString(h[:]), Size: int64(len(b))})
+		out = append(out, result.Attachment{Name: filepath.Base(src), Path: rel, SHA256: hex.EncodeToString(h[:]), Size: int64(len(b))})
 	}
 	return out, nil
 }
@@ -259,5 +252,5 @@ func CopyFile(src, dst string) error {
 	if err != nil {
 		return err
 	}
-	return exchange.WriteFileAtomic(dst, b)
+	return atomicfile.WriteFile(dst, b, 0o644)
 }

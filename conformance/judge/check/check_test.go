@@ -19,6 +19,7 @@ import (
 	"github.com/rivgate/rivgate/contracts/xsd"
 	"github.com/rivgate/rivgate/internal/pki"
 	"github.com/rivgate/rivgate/internal/testutil"
+	"github.com/rivgate/rivgate/internal/yamlstrict"
 )
 
 var update = flag.Bool("update", false, "rewrite the expected findings in testdata/*.checktest")
@@ -181,7 +182,7 @@ func TestRetryStorm(t *testing.T) {
 	t.Parallel()
 	t0 := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
 	one := 1
-	rule := scenario.Retry{MaxRepeats: &one, MinSpacing: scenario.Duration(time.Second)}
+	rule := scenario.Retry{MaxRepeats: &one, MinSpacing: yamlstrict.Duration(time.Second)}
 	tests := []struct {
 		name    string
 		repeats []time.Duration

@@ -16,6 +16,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -27,6 +28,7 @@ import (
 	"github.com/rivgate/rivgate/conformance/results/exchange"
 	"github.com/rivgate/rivgate/conformance/results/result"
 	"github.com/rivgate/rivgate/conformance/suite/scenario"
+	"github.com/rivgate/rivgate/internal/atomicfile"
 	"github.com/rivgate/rivgate/internal/buildinfo"
 )
 
@@ -292,42 +294,20 @@ func writeZip(out string, entries []entry, now time.Time) error {
 	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
 		return fmt.Errorf("bundle: %w", err)
 	}
-	f, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".tmp*")
+	err := atomicfile.Write(out, 0o644, func(w io.Writer) error {
+		zw := zip.NewWriter(w)
+		for _, e := range entries {
+			fw, err := zw.CreateHeader(&zip.FileHeader{Name: e.Path, Method: zip.Deflate, Modified: now.UTC()})
+			if err != nil {
+				return err
+			}
+			if _, err := fw.Write(e.data); err != nil {
+				return err
+			}
+		}
+		return zw.Close()
+	})
 	if err != nil {
-		return fmt.Errorf("bundle: %w", err)
-	}
-	tmp := f.Name()
-	fail := func(err error) error {
-		f.Close()
-		os.Remove(tmp)
-		return fmt.Errorf("write bundle %s: %w", out, err)
-	}
-	zw := zip.NewWriter(f)
-	for _, e := range entries {
-		w, err := zw.CreateHeader(&zip.FileHeader{Name: e.Path, Method: zip.Deflate, Modified: now.UTC()})
-		if err != nil {
-			return fail(err)
-		}
-		if _, err := w.Write(e.data); err != nil {
-			return fail(err)
-		}
-	}
-	if err := zw.Close(); err != nil {
-		return fail(err)
-	}
-	if err := f.Sync(); err != nil {
-		return fail(err)
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write bundle %s: %w", out, err)
-	}
-	if err := os.Chmod(tmp, 0o644); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write bundle %s: %w", out, err)
-	}
-	if err := os.Rename(tmp, out); err != nil {
-		os.Remove(tmp)
 		return fmt.Errorf("write bundle %s: %w", out, err)
 	}
 	return nil

@@ -16,7 +16,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/rivgate/rivgate/conformance/results/exchange"
+	"github.com/rivgate/rivgate/internal/atomicfile"
 	"github.com/rivgate/rivgate/internal/pki"
 )
 
@@ -280,7 +280,7 @@ func Keygen(path string) (keyID string, err error) {
 	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
 		return "", fmt.Errorf("write key: %w", err)
 	}
-	if err := exchange.WriteFileAtomic(path+".pub", pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pder})); err != nil {
+	if err := atomicfile.WriteFile(path+".pub", pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pder}), 0o644); err != nil {
 		return "", fmt.Errorf("write public key: %w", err)
 	}
 	return KeyID(pub), nil

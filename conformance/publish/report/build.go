@@ -409,7 +409,7 @@ func (b *builder) reviews() {
 		for _, it := range ap.Items {
 			rt := b.m.Rate(it.Impact, it.Likelihood)
 			ri := ReviewItem{Item: it.ID, Appendix: ap.ID, Title: it.Title, Requirement: it.Requirement, Show: it.Show, Rating: rt,
-				Verdict: "pending", Attachments: []assess.Attachment{}}
+				Verdict: "pending", Attachments: []result.Attachment{}}
 			if rv := b.in.Record.LatestReview(it.ID); rv != nil {
 				ri.Verdict, ri.Note, ri.By, ri.At = rv.Verdict, rv.Note, rv.By, rv.At
 				if rv.Attachments != nil {
@@ -433,7 +433,7 @@ func (b *builder) reviews() {
 }
 
 func (b *builder) declaration() {
-	d := Declaration{Title: assess.DefaultDeclaration, Attachments: []assess.Attachment{}}
+	d := Declaration{Title: assess.DefaultDeclaration, Attachments: []result.Attachment{}}
 	if a := b.in.Activities; a != nil {
 		d.Title, d.Text = a.Declaration.Title, a.Declaration.Text
 	}

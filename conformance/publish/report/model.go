@@ -14,11 +14,10 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/rivgate/rivgate/conformance/judge/assess"
 	"github.com/rivgate/rivgate/conformance/judge/decision"
-	"github.com/rivgate/rivgate/conformance/results/exchange"
 	"github.com/rivgate/rivgate/conformance/results/result"
 	"github.com/rivgate/rivgate/conformance/suite/risk"
+	"github.com/rivgate/rivgate/internal/atomicfile"
 )
 
 // File names in a run's output directory.
@@ -254,7 +253,7 @@ type ReviewItem struct {
 	Note        string              `json:"note,omitempty"`
 	By          string              `json:"by,omitempty"`
 	At          time.Time           `json:"at,omitzero"`
-	Attachments []assess.Attachment `json:"attachments"`
+	Attachments []result.Attachment `json:"attachments"`
 	Finding     string              `json:"finding,omitempty"`
 }
 
@@ -267,7 +266,7 @@ type Declaration struct {
 	Org         string              `json:"org,omitempty"`
 	Statement   string              `json:"statement,omitempty"`
 	At          time.Time           `json:"at,omitzero"`
-	Attachments []assess.Attachment `json:"attachments"`
+	Attachments []result.Attachment `json:"attachments"`
 }
 
 // Appendix is one certification appendix's section.
@@ -318,7 +317,7 @@ func Write(dir string, r *Report) error {
 	if err != nil {
 		return fmt.Errorf("encode report: %w", err)
 	}
-	if err := exchange.WriteFileAtomic(filepath.Join(dir, JSONFile), append(b, '\n')); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(dir, JSONFile), append(b, '\n'), 0o644); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
 	return nil

@@ -5,7 +5,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/rivgate/rivgate/conformance/results/exchange"
+	"github.com/rivgate/rivgate/internal/atomicfile"
 )
 
 // Render reads dir/report.json and writes report.html, junit.xml and
@@ -32,7 +32,7 @@ func Render(dir, lang string) error {
 		return err
 	}
 	for name, b := range map[string][]byte{HTMLFile: html, JUnitFile: junit, PDFFile: pdf} {
-		if err := exchange.WriteFileAtomic(filepath.Join(dir, name), b); err != nil {
+		if err := atomicfile.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
 			return fmt.Errorf("write %s: %w", name, err)
 		}
 	}

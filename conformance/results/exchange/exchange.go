@@ -20,6 +20,8 @@ import (
 	"regexp"
 	"sync"
 	"time"
+
+	"github.com/rivgate/rivgate/internal/atomicfile"
 )
 
 // Exchange is one request and what was answered.
@@ -159,7 +161,7 @@ func (s *Store) put(rel string, b []byte) error {
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		return fmt.Errorf("exchange dir: %w", err)
 	}
-	if err := WriteFileAtomic(p, b); err != nil {
+	if err := atomicfile.WriteFile(p, b, 0o644); err != nil {
 		return fmt.Errorf("write exchange %s: %w", rel, err)
 	}
 	return nil
@@ -189,32 +191,4 @@ func Read(dir, id string) (*Exchange, []byte, []byte, error) {
 		return nil, nil, nil, fmt.Errorf("exchange %s response body: %w", id, err)
 	}
 	return &ex, req, resp, nil
-}
-
-// WriteFileAtomic writes b to p through a temporary file in the same
-// directory and a rename, so readers never see a half-written file.
-func WriteFileAtomic(p string, b []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(p), "."+filepath.Base(p)+".tmp*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return err
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	if err := os.Chmod(tmp, 0o644); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	if err := os.Rename(tmp, p); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return nil
 }

@@ -14,8 +14,8 @@ import (
 	"slices"
 	"time"
 
-	"github.com/rivgate/rivgate/conformance/results/exchange"
 	"github.com/rivgate/rivgate/conformance/suite/scenario"
+	"github.com/rivgate/rivgate/internal/atomicfile"
 )
 
 // FileName is the results file in a run's output directory.
@@ -277,7 +277,9 @@ type Manual struct {
 	Attachments []Attachment `json:"attachments,omitempty"`
 }
 
-// Attachment is a file copied into the run directory.
+// Attachment is a file copied into the run directory (a screenshot, say)
+// by assess.Attach for a manual verdict, a review or the declaration;
+// results.json and assessment.json both list them.
 type Attachment struct {
 	Name   string `json:"name"` // the original base name
 	Path   string `json:"path"` // relative to the run directory
@@ -374,7 +376,7 @@ func Write(dir string, r *Run) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("results dir: %w", err)
 	}
-	if err := exchange.WriteFileAtomic(filepath.Join(dir, FileName), append(b, '\n')); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(dir, FileName), append(b, '\n'), 0o644); err != nil {
 		return fmt.Errorf("write results: %w", err)
 	}
 	return nil

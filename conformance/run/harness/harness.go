@@ -36,6 +36,7 @@ import (
 	"github.com/rivgate/rivgate/contracts"
 	"github.com/rivgate/rivgate/contracts/xsd"
 	"github.com/rivgate/rivgate/internal/buildinfo"
+	"github.com/rivgate/rivgate/internal/mtls"
 )
 
 // Defaults for suites that say nothing.
@@ -284,19 +285,12 @@ func copyFS(fsys fs.FS, dir, to string) error {
 
 // Start listens. Requests are held until Run reads them.
 func (h *Harness) Start(ctx context.Context) error {
-	ln, err := net.Listen("tcp", h.opts.Listen)
+	ln, err := mtls.Listen(h.opts.Listen, h.opts.TLS)
 	if err != nil {
 		h.startErr = fmt.Errorf("harness listen %s: %w", h.opts.Listen, err)
 		return h.startErr
 	}
-	cfg := h.opts.TLS.Clone()
-	if cfg.ClientCAs != nil {
-		cfg.ClientAuth = tls.RequireAndVerifyClientCert
-	} else {
-		cfg.ClientAuth = tls.RequireAnyClientCert
-	}
-	cfg.NextProtos = []string{"http/1.1"}
-	h.ln = tls.NewListener(ln, cfg)
+	h.ln = ln
 	h.srv = &http.Server{
 		Handler:           http.HandlerFunc(h.handle),
 		ReadHeaderTimeout: 10 * time.Second,

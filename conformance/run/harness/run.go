@@ -2,7 +2,6 @@ package harness
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -18,6 +17,7 @@ import (
 	"github.com/rivgate/rivgate/contracts/msgcheck"
 	"github.com/rivgate/rivgate/contracts/rivta"
 	"github.com/rivgate/rivgate/contracts/vpfault"
+	"github.com/rivgate/rivgate/internal/ids"
 )
 
 // progressEvery is how often a waiting harness says it is still waiting.
@@ -554,7 +554,7 @@ func requestFacts(p *pending) inject.Request {
 	}
 	f.CorrelationID = p.r.Header.Get(rivta.HeaderCorrelationID)
 	if f.CorrelationID == "" {
-		f.CorrelationID = newCorrelationID()
+		f.CorrelationID = ids.NewUUID()
 	}
 	return f
 }
@@ -588,14 +588,4 @@ func joinNote(a, b string) string {
 		return a
 	}
 	return a + "; " + b
-}
-
-// newCorrelationID makes a random UUID (version 4), as the platform sets
-// when the consumer sent none.
-func newCorrelationID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
 }

@@ -14,8 +14,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/rivgate/rivgate/conformance/results/exchange"
 	"github.com/rivgate/rivgate/conformance/suite/scenario"
+	"github.com/rivgate/rivgate/internal/atomicfile"
 )
 
 func peerCert(r *http.Request) *x509.Certificate {
@@ -106,7 +106,7 @@ func (h *Harness) runCommand(ctx context.Context, sc *scenario.Scenario, st *sce
 		name := fmt.Sprintf("%s-%s.log", sc.ID, st.ID)
 		p := filepath.Join(h.opts.Out, "triggers", name)
 		if mkErr := os.MkdirAll(filepath.Dir(p), 0o755); mkErr == nil {
-			_ = exchange.WriteFileAtomic(p, out.Bytes())
+			_ = atomicfile.WriteFile(p, out.Bytes(), 0o644)
 		}
 	}
 	if err == nil {

@@ -22,6 +22,7 @@ import (
 	"github.com/rivgate/rivgate/conformance/suite/scenario"
 	"github.com/rivgate/rivgate/contracts/vpfault"
 	"github.com/rivgate/rivgate/internal/pki"
+	"github.com/rivgate/rivgate/internal/yamlstrict"
 )
 
 const okBody = `<?xml version="1.0"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><R xmlns="urn:x"><v>0123456789</v></R></soap:Body></soap:Envelope>`
@@ -154,7 +155,7 @@ func TestFaultsSeenByRealClient(t *testing.T) {
 				t.Fatalf("detail missing: %s", body)
 			}
 		}},
-		{name: "delay", respond: scenario.Respond{File: "ok.xml", Delay: scenario.Duration(300 * time.Millisecond)}, check: func(t *testing.T, resp *http.Response, _ []byte, err error, sent Sent) {
+		{name: "delay", respond: scenario.Respond{File: "ok.xml", Delay: yamlstrict.Duration(300 * time.Millisecond)}, check: func(t *testing.T, resp *http.Response, _ []byte, err error, sent Sent) {
 			if err != nil || resp.StatusCode != 200 {
 				t.Fatalf("err %v", err)
 			}

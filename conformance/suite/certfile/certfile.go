@@ -11,7 +11,6 @@ import (
 	"os"
 	"strings"
 
-	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 
 	"github.com/rivgate/rivgate/internal/yamlstrict"
@@ -58,16 +57,14 @@ func (f *File) Err() error { return errors.Join(f.errs...) }
 // position places a YAML path, falling back to its parents.
 func (f *File) position(yp string) (int, int) {
 	for p := yp; len(p) > 1; {
-		if path, err := yaml.PathString(p); err == nil {
-			if n, err := path.FilterFile(f.ast); err == nil && n != nil {
-				tk := n.GetToken()
-				if tk != nil && tk.Position != nil {
-					// A mapping value: point at its key.
-					if tk.Prev != nil && tk.Prev.Value == ":" && tk.Prev.Prev != nil && tk.Prev.Prev.Position != nil {
-						tk = tk.Prev.Prev
-					}
-					return tk.Position.Line, tk.Position.Column
+		if n := yamlstrict.Find(f.ast, p); n != nil {
+			tk := n.GetToken()
+			if tk != nil && tk.Position != nil {
+				// A mapping value: point at its key.
+				if tk.Prev != nil && tk.Prev.Value == ":" && tk.Prev.Prev != nil && tk.Prev.Prev.Position != nil {
+					tk = tk.Prev.Prev
 				}
+				return tk.Position.Line, tk.Position.Column
 			}
 		}
 		i := strings.LastIndexAny(p, ".[")

@@ -11,8 +11,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/rivgate/rivgate/conformance/results/exchange"
 	"github.com/rivgate/rivgate/conformance/results/result"
+	"github.com/rivgate/rivgate/internal/atomicfile"
 )
 
 // Write prints the plan for people: where functions and tags come from,
@@ -140,7 +140,7 @@ func (p *Plan) WriteRunFiles(dir, profilePath string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("encode plan: %w", err)
 	}
-	if err := exchange.WriteFileAtomic(filepath.Join(dir, PlanFile), append(b, '\n')); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(dir, PlanFile), append(b, '\n'), 0o644); err != nil {
 		return "", fmt.Errorf("write plan: %w", err)
 	}
 	if profilePath == "" {
@@ -153,7 +153,7 @@ func (p *Plan) WriteRunFiles(dir, profilePath string) (string, error) {
 	dst := filepath.Join(dir, ProfileFile)
 	src, _ := filepath.Abs(profilePath)
 	if to, _ := filepath.Abs(dst); src != to { // already in place: nothing to copy
-		if err := exchange.WriteFileAtomic(dst, raw); err != nil {
+		if err := atomicfile.WriteFile(dst, raw, 0o644); err != nil {
 			return "", fmt.Errorf("copy risk profile: %w", err)
 		}
 	}

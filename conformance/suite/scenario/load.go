@@ -12,7 +12,6 @@ import (
 	"strings"
 
 	"github.com/antchfx/xpath"
-	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 
 	"github.com/rivgate/rivgate/contracts/rivta"
@@ -22,8 +21,6 @@ import (
 
 // SuiteFile is the name of the suite file in a suite directory.
 const SuiteFile = "suite.yaml"
-
-var errNegativeDuration = errors.New("negative duration")
 
 // LoadError is one problem in a suite or scenario file. File is as the
 // user knows it (an OS path for LoadDir); Field is a YAML path, e.g.
@@ -137,12 +134,8 @@ func unwrapPath(err error) error {
 
 // at places a YAML path in f; an unknown path gives line 0.
 func at(f *yamlFile, yp string) (line, col int) {
-	p, err := yaml.PathString(yp)
-	if err != nil {
-		return 0, 0
-	}
-	n, err := p.FilterFile(f.ast)
-	if err != nil || n == nil {
+	n := yamlstrict.Find(f.ast, yp)
+	if n == nil {
 		// fall back to the parent path, so the error still points near
 		if i := strings.LastIndexAny(yp, ".["); i > 1 {
 			return at(f, yp[:i])

@@ -10,7 +10,8 @@ package scenario
 
 import (
 	"io/fs"
-	"time"
+
+	"github.com/rivgate/rivgate/internal/yamlstrict"
 )
 
 // Suite is one suite directory.
@@ -67,16 +68,16 @@ type Defaults struct {
 	// Receiver is the expected logical address when a step names none.
 	Receiver string `yaml:"receiver,omitempty" json:"receiver,omitempty"`
 	// Wait is how long the harness waits for an expected request. Default 60s.
-	Wait Duration `yaml:"wait,omitempty" json:"wait,omitempty"`
+	Wait yamlstrict.Duration `yaml:"wait,omitempty" json:"wait,omitempty"`
 	// StartTimeout is how long the harness waits for the consumer's first
 	// request of a run (instead of that step's wait): a consumer whose
 	// environment starts slowly gets longer. When nothing has even
 	// connected by then, the run is aborted: the consumer or its
 	// environment is unreachable. Default: the step's wait.
-	StartTimeout Duration `yaml:"start_timeout,omitempty" json:"start_timeout,omitempty"`
+	StartTimeout yamlstrict.Duration `yaml:"start_timeout,omitempty" json:"start_timeout,omitempty"`
 	// ConsumerTimeout is the longest a consumer may wait for an answer before
 	// giving up; a step with `respond: {timeout: true}` checks it. Default 30s.
-	ConsumerTimeout Duration `yaml:"consumer_timeout,omitempty" json:"consumer_timeout,omitempty"`
+	ConsumerTimeout yamlstrict.Duration `yaml:"consumer_timeout,omitempty" json:"consumer_timeout,omitempty"`
 	// Retry bounds how a consumer may repeat a request after a fault.
 	Retry Retry `yaml:"retry,omitempty" json:"retry"`
 }
@@ -87,10 +88,10 @@ type Retry struct {
 	// Default 1.
 	MaxRepeats *int `yaml:"max_repeats,omitempty" json:"max_repeats,omitempty"`
 	// MinSpacing is the least time between two attempts. Default 1s.
-	MinSpacing Duration `yaml:"min_spacing,omitempty" json:"min_spacing,omitempty"`
+	MinSpacing yamlstrict.Duration `yaml:"min_spacing,omitempty" json:"min_spacing,omitempty"`
 	// Observe is how long after a fault the harness counts repeats before it
 	// moves on. Default 2s.
-	Observe Duration `yaml:"observe,omitempty" json:"observe,omitempty"`
+	Observe yamlstrict.Duration `yaml:"observe,omitempty" json:"observe,omitempty"`
 }
 
 // CheckRef selects one built-in check.
@@ -146,7 +147,7 @@ type Trigger struct {
 	// HTTP calls the consumer's own API (its UI backend, a test hook).
 	HTTP *HTTPTrigger `yaml:"http,omitempty" json:"http,omitempty"`
 	// Timeout bounds the command or call. Default 60s.
-	Timeout Duration `yaml:"timeout,omitempty" json:"timeout,omitempty"`
+	Timeout yamlstrict.Duration `yaml:"timeout,omitempty" json:"timeout,omitempty"`
 }
 
 // HTTPTrigger is an HTTP call that makes the consumer act.
@@ -164,8 +165,8 @@ type Step struct {
 	Requirements []string `yaml:"requirements,omitempty" json:"requirements,omitempty"`
 	Trigger      *Trigger `yaml:"trigger,omitempty" json:"trigger,omitempty"`
 	// Wait overrides Defaults.Wait.
-	Wait   Duration `yaml:"wait,omitempty" json:"wait,omitempty"`
-	Expect *Expect  `yaml:"expect,omitempty" json:"expect,omitempty"`
+	Wait   yamlstrict.Duration `yaml:"wait,omitempty" json:"wait,omitempty"`
+	Expect *Expect             `yaml:"expect,omitempty" json:"expect,omitempty"`
 	// Request is a recorded request envelope (producer mode sends it).
 	Request string `yaml:"request,omitempty" json:"request,omitempty"`
 	// RequestHeaders are HTTP headers producer mode sends with Request.
@@ -195,7 +196,7 @@ type ResponseChecks struct {
 	// Unset: a soap_fault respond says a fault is expected (as before).
 	Fault *bool `yaml:"fault,omitempty" json:"fault,omitempty"`
 	// MaxTime is the longest the answer may take (SoapUI Response SLA).
-	MaxTime Duration `yaml:"max_time,omitempty" json:"max_time,omitempty"`
+	MaxTime yamlstrict.Duration `yaml:"max_time,omitempty" json:"max_time,omitempty"`
 	// StatusCodes: the HTTP status must be one of these.
 	StatusCodes []int `yaml:"status_codes,omitempty" json:"status_codes,omitempty"`
 	// NotStatusCodes: the HTTP status must be none of these.
@@ -299,7 +300,7 @@ type Respond struct {
 	// Detail fills the VP fault's detail template (e.g. the receiver).
 	Detail string `yaml:"detail,omitempty" json:"detail,omitempty"`
 	// Delay before anything is sent.
-	Delay Duration `yaml:"delay,omitempty" json:"delay,omitempty"`
+	Delay yamlstrict.Duration `yaml:"delay,omitempty" json:"delay,omitempty"`
 	// Timeout: never answer; the consumer must give up by itself.
 	Timeout bool `yaml:"timeout,omitempty" json:"timeout,omitempty"`
 	// Connection is one of ConnectionFaults.
@@ -312,33 +313,3 @@ type SOAPFault struct {
 	String string `yaml:"string" json:"string"` // faultstring
 	Detail string `yaml:"detail,omitempty" json:"detail,omitempty"`
 }
-
-// Duration is a time.Duration written as "1.5s" in YAML and JSON.
-type Duration time.Duration
-
-// D returns d as a time.Duration.
-func (d Duration) D() time.Duration { return time.Duration(d) }
-
-// Or returns d, or def when d is zero.
-func (d Duration) Or(def time.Duration) time.Duration {
-	if d == 0 {
-		return def
-	}
-	return time.Duration(d)
-}
-
-// UnmarshalText reads "1.5s", "200ms".
-func (d *Duration) UnmarshalText(b []byte) error {
-	v, err := time.ParseDuration(string(b))
-	if err != nil {
-		return err
-	}
-	if v < 0 {
-		return errNegativeDuration
-	}
-	*d = Duration(v)
-	return nil
-}
-
-// MarshalText writes d as "1.5s".
-func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }

@@ -2,7 +2,6 @@ package takformat
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"regexp"
@@ -10,12 +9,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
-	"github.com/goccy/go-yaml/parser"
 
 	"github.com/rivgate/rivgate/contracts/rivta"
 	"github.com/rivgate/rivgate/gateway/tak/takdata"
+	"github.com/rivgate/rivgate/internal/yamlstrict"
 )
 
 // yamlFile is rivgate's TAK catalogue format, documented in docs/tak.md
@@ -57,22 +55,22 @@ type yamlFilter struct {
 func ReadYAML(name string, b []byte, opt Options) (*takdata.Data, error) {
 	// One parse: the tree gives both the values (decoded strictly) and the
 	// lines that name entries in messages.
-	file, err := parseYAML(b)
-	if err != nil {
-		return nil, yamlErr(name, err)
+	var f yamlFile
+	file, probs := yamlstrict.DecodeProblems(b, &f)
+	if file != nil && len(file.Docs) > 1 {
+		return nil, fmt.Errorf("%s: %d YAML documents: want one", name, len(file.Docs))
+	}
+	if len(probs) > 0 {
+		// A TAK message names the place and says what is wrong; the
+		// unknown-field message names the field already.
+		for i := range probs {
+			probs[i].Field = ""
+		}
+		return nil, yamlstrict.Join(name, probs)
 	}
 	var body ast.Node
 	if len(file.Docs) > 0 {
 		body = file.Docs[0].Body
-	}
-	if len(file.Docs) > 1 {
-		return nil, fmt.Errorf("%s: %d YAML documents: want one", name, len(file.Docs))
-	}
-	var f yamlFile
-	if body != nil {
-		if err := decodeYAML(body, &f); err != nil {
-			return nil, yamlErr(name, err)
-		}
 	}
 	if len(f.Routes) == 0 && len(f.Permissions) == 0 {
 		return nil, fmt.Errorf("%s:1: no routes and no permissions: want a mapping with 'routes:' and/or 'permissions:'", name)
@@ -87,20 +85,14 @@ func ReadYAML(name string, b []byte, opt Options) (*takdata.Data, error) {
 	}
 	// at finds the line and column of a field, for messages about values.
 	at := func(path string) string {
-		p, err := yaml.PathString(path)
-		if err == nil {
-			if n, err := p.FilterFile(file); err == nil && n != nil {
-				tk := n.GetToken()
-				return fmt.Sprintf("%s:%d:%d", name, tk.Position.Line, tk.Position.Column)
-			}
+		if n := yamlstrict.Find(file, path); n != nil {
+			tk := n.GetToken()
+			return fmt.Sprintf("%s:%d:%d", name, tk.Position.Line, tk.Position.Column)
 		}
 		// Missing fields have no node: point at the entry itself.
 		if i := strings.LastIndexByte(path, '.'); i > 0 {
-			p, err := yaml.PathString(path[:i])
-			if err == nil {
-				if n, err := p.FilterFile(file); err == nil && n != nil {
-					return fmt.Sprintf("%s:%d", name, n.GetToken().Position.Line)
-				}
+			if n := yamlstrict.Find(file, path[:i]); n != nil {
+				return fmt.Sprintf("%s:%d", name, n.GetToken().Position.Line)
 			}
 		}
 		return name
@@ -191,40 +183,6 @@ func yamlValidity(from, to string, l *time.Location) (takdata.Validity, *fieldEr
 		return v, &fieldErr{"to", fmt.Errorf("%s is before from %s", v.ToText, v.FromText)}
 	}
 	return v, nil
-}
-
-// yamlErr turns a go-yaml error into "file:line:col: message".
-// parseYAML and decodeYAML turn a panic inside go-yaml into an error: a
-// TAK file is read on every reload of a running gateway, and v1.19.2
-// panics on a tag where a sequence is expected (goccy/go-yaml#735, found
-// by FuzzReadYAML: "routes:\n  ! #0").
-func parseYAML(b []byte) (file *ast.File, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			file, err = nil, fmt.Errorf("YAML parser failed on this input: %v", r)
-		}
-	}()
-	return parser.ParseBytes(b, 0)
-}
-
-func decodeYAML(body ast.Node, f *yamlFile) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("YAML decoder failed on this input: %v", r)
-		}
-	}()
-	return yaml.NodeToValue(body, f, yaml.DisallowUnknownField(), yaml.Strict())
-}
-
-func yamlErr(name string, err error) error {
-	var ye yaml.Error
-	if errors.As(err, &ye) {
-		if tk := ye.GetToken(); tk != nil {
-			return fmt.Errorf("%s:%d:%d: %s", name, tk.Position.Line, tk.Position.Column, ye.GetMessage())
-		}
-		return fmt.Errorf("%s: %s", name, ye.GetMessage())
-	}
-	return fmt.Errorf("%s: %w", name, err)
 }
 
 // WriteYAML writes d in rivgate's YAML format. It writes the text itself

@@ -47,6 +47,7 @@ func TestYAMLErrors(t *testing.T) {
 	tests := []struct{ name, doc, want string }{
 		{"unknown field", route + "    adress: typo\n", `t.yaml:6:5: unknown field "adress"`},
 		{"unknown top-level key", "vagval: []\n", `t.yaml:1:1: unknown field "vagval"`},
+		{"every unknown field, in document order", route + "    zeta: 1\n    adress: typo\n", "t.yaml:6:5: unknown field \"zeta\"\nt.yaml:7:5: unknown field \"adress\""},
 		{"duplicate key", route + "    receiver: B\n", "t.yaml:6:5"},
 		{"missing receiver", "routes:\n  - contract: urn:x:1\n    profile: RIVTABP21\n", "t.yaml:2: routes[0].receiver: required"},
 		{"missing sender", "permissions:\n  - receiver: A\n    contract: urn:x:1\n", "t.yaml:2: permissions[0].sender: required"},

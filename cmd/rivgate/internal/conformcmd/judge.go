@@ -99,9 +99,7 @@ func judgeStep(w io.Writer, out string, j result.Judgement, files []string) erro
 	if err != nil {
 		return cliutil.BadInput("%w", err)
 	}
-	for _, a := range att {
-		st.Manual.Attachments = append(st.Manual.Attachments, result.Attachment(a))
-	}
+	st.Manual.Attachments = append(st.Manual.Attachments, att...)
 	if err := result.Write(out, run); err != nil {
 		return err
 	}

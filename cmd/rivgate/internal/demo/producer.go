@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/rivgate/rivgate/contracts/vpfault"
+	"github.com/rivgate/rivgate/internal/mtls"
 )
 
 // producer is a real GetVisits producer behind the gateway: mutual TLS (it
@@ -34,13 +35,12 @@ const recordedPatient = "191212121212"
 var patientRe = regexp.MustCompile(`^(19|20)\d{10}$`)
 
 func startProducer(serverTLS *tls.Config, answer []byte, errLog io.Writer) (*producer, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	// serverTLS has the demo CA as ClientCAs: callers must hold its certificates.
+	ln, err := mtls.Listen("127.0.0.1:0", serverTLS)
 	if err != nil {
 		return nil, fmt.Errorf("demo producer: %w", err)
 	}
-	cfg := serverTLS.Clone()
-	cfg.ClientAuth = tls.RequireAndVerifyClientCert
-	p := &producer{ln: tls.NewListener(ln, cfg), answer: answer, done: make(chan struct{})}
+	p := &producer{ln: ln, answer: answer, done: make(chan struct{})}
 	p.srv = &http.Server{
 		Handler:           http.HandlerFunc(p.handle),
 		ReadHeaderTimeout: 10 * time.Second,

@@ -1,0 +1,35 @@
+package ids
+
+import (
+	"regexp"
+	"testing"
+)
+
+var uuidV4 = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+
+// TestNewUUID: every id has the version 4 form and none repeats.
+func TestNewUUID(t *testing.T) {
+	t.Parallel()
+	const n = 10000
+	seen := make(map[string]bool, n)
+	for range n {
+		id := NewUUID()
+		if !uuidV4.MatchString(id) {
+			t.Fatalf("%q is not a lower-case version 4 UUID", id)
+		}
+		if seen[id] {
+			t.Fatalf("%q repeated", id)
+		}
+		seen[id] = true
+	}
+}
+
+// TestNewUUIDAllocatesOnlyItsResult keeps the gateway's per-call cost.
+func TestNewUUIDAllocatesOnlyItsResult(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates too; counted without -race")
+	}
+	if got := testing.AllocsPerRun(100, func() { _ = NewUUID() }); got > 1 {
+		t.Errorf("%v allocations per id, want 1", got)
+	}
+}
