@@ -168,12 +168,11 @@ func transportOptions(cfg *config.Config) (proxy.TransportOptions, error) {
 		Retry: config.On(p.Retry), RetryDelay: p.RetryDelay.D(),
 	}
 	var err error
-	own := config.ProducerTLSProfile{Cert: p.Cert, Key: p.Key, CA: p.CA, VerifyHostname: p.VerifyHostname,
-		TLSMinVersion: p.TLSMinVersion, TLSMaxVersion: p.TLSMaxVersion}
-	if o.TLS, err = loadProducerTLS("producers.", own); err != nil {
+	if o.TLS, err = loadProducerTLS("producers.", p.ProducerTLS); err != nil {
 		return o, err
 	}
-	for i, prof := range p.TLSProfiles {
+	for i := range p.TLSProfiles {
+		prof := &p.TLSProfiles[i]
 		s, err := loadProducerTLS(fmt.Sprintf("producers.tls_profiles[%d] (%s).", i, prof.Name), prof.Effective(p))
 		if err != nil {
 			return o, err
@@ -187,7 +186,7 @@ func transportOptions(cfg *config.Config) (proxy.TransportOptions, error) {
 
 // loadProducerTLS reads one set of producer TLS settings; field prefixes
 // the keys named in errors.
-func loadProducerTLS(field string, p config.ProducerTLSProfile) (proxy.TLSSettings, error) {
+func loadProducerTLS(field string, p config.ProducerTLS) (proxy.TLSSettings, error) {
 	s := proxy.TLSSettings{VerifyHostname: config.On(p.VerifyHostname)}
 	var err error
 	if s.MinVersion, err = config.ParseTLSVersion(p.TLSMinVersion); err != nil {

@@ -97,9 +97,9 @@ permissions:
 		p.Cert, p.Key, p.CA = aCert, aKey, aCA
 		off := false
 		p.TLSProfiles = []config.ProducerTLSProfile{
-			{Name: "partner-b", Match: config.ProducerMatch{DomainSuffix: ".localhost", Port: b.port}, Cert: bCert, Key: bKey, CA: bCA},
-			{Name: "no-hostname", Match: config.ProducerMatch{Host: "127.0.0.1", Port: c.port}, VerifyHostname: &off},
-			{Name: "tls12-only", Match: config.ProducerMatch{Port: d.port}, TLSMaxVersion: "1.2"},
+			{Name: "partner-b", Match: config.ProducerMatch{DomainSuffix: ".localhost", Port: b.port}, ProducerTLS: config.ProducerTLS{Cert: bCert, Key: bKey, CA: bCA}},
+			{Name: "no-hostname", Match: config.ProducerMatch{Host: "127.0.0.1", Port: c.port}, ProducerTLS: config.ProducerTLS{VerifyHostname: &off}},
+			{Name: "tls12-only", Match: config.ProducerMatch{Port: d.port}, ProducerTLS: config.ProducerTLS{TLSMaxVersion: "1.2"}},
 		}
 	})
 	tests := []struct {

@@ -167,18 +167,10 @@ type DefaultRouting struct {
 
 // Producers configures calls to service producers.
 type Producers struct {
-	// Cert and Key are the gateway's client certificate for https producers. Default none.
-	Cert string `yaml:"cert"`
-	Key  string `yaml:"key"`
-	// CA is the PEM bundle producer certificates must chain to. Default: the system roots.
-	CA string `yaml:"ca"`
-	// VerifyHostname checks the producer certificate's name against the URL host. Default true
-	// (VP's default is false).
-	VerifyHostname *bool `yaml:"verify_hostname"`
-	// TLSMinVersion and TLSMaxVersion bound the TLS versions offered to https producers:
-	// "1.2" or "1.3". Default "1.2" and "1.3".
-	TLSMinVersion string `yaml:"tls_min_version"`
-	TLSMaxVersion string `yaml:"tls_max_version"`
+	// ProducerTLS is how https producers are called. Defaults: no client
+	// certificate, the system roots, verify_hostname true (VP's default is
+	// false), TLS 1.2 to 1.3.
+	ProducerTLS `yaml:",inline"`
 	// TLSProfiles give the https producers they match other TLS settings; the first
 	// profile that matches wins, the keys above serve the rest. Default none.
 	TLSProfiles []ProducerTLSProfile `yaml:"tls_profiles"`
@@ -207,44 +199,51 @@ type Producers struct {
 	CorrelationIDToHTTPS *bool `yaml:"correlation_id_to_https"`
 }
 
+// ProducerTLS is how the gateway talks TLS to https producers: the
+// producers section's keys, and a TLS profile's.
+type ProducerTLS struct {
+	// Cert and Key are the gateway's client certificate, presented when a producer asks.
+	Cert string `yaml:"cert"`
+	Key  string `yaml:"key"`
+	// CA is the PEM bundle producer certificates must chain to; "" = the system roots.
+	CA string `yaml:"ca"`
+	// VerifyHostname checks the producer certificate's name against the URL host.
+	VerifyHostname *bool `yaml:"verify_hostname"`
+	// TLSMinVersion and TLSMaxVersion bound the TLS versions offered: "1.2" or "1.3".
+	TLSMinVersion string `yaml:"tls_min_version"`
+	TLSMaxVersion string `yaml:"tls_max_version"`
+}
+
 // ProducerTLSProfile is the TLS settings for some https producers. A key
 // left out takes the producers section's value (cert and key as a pair).
 type ProducerTLSProfile struct {
 	// Name appears in the exchange log and in `gateway --check`. Required, unique, not "default".
 	Name string `yaml:"name"`
 	// Match picks the producers by their TAK address; every key given must hold.
-	Match ProducerMatch `yaml:"match"`
-	// Cert and Key are the client certificate presented to these producers.
-	Cert string `yaml:"cert"`
-	Key  string `yaml:"key"`
-	// CA is the PEM bundle these producers' certificates must chain to.
-	CA string `yaml:"ca"`
-	// VerifyHostname checks these producers' certificates against the URL host.
-	VerifyHostname *bool `yaml:"verify_hostname"`
-	// TLSMinVersion and TLSMaxVersion: "1.2" or "1.3".
-	TLSMinVersion string `yaml:"tls_min_version"`
-	TLSMaxVersion string `yaml:"tls_max_version"`
+	Match       ProducerMatch `yaml:"match"`
+	ProducerTLS `yaml:",inline"`
 }
 
-// Effective is p with the keys it leaves out taken from the producers
-// section: what the gateway uses.
-func (p ProducerTLSProfile) Effective(from *Producers) ProducerTLSProfile {
-	if p.Cert == "" && p.Key == "" {
-		p.Cert, p.Key = from.Cert, from.Key
+// Effective is the profile's TLS settings with the keys it leaves out
+// taken from the producers section: what the gateway uses.
+func (p *ProducerTLSProfile) Effective(from *Producers) ProducerTLS {
+	t := p.ProducerTLS
+	if t.Cert == "" && t.Key == "" {
+		t.Cert, t.Key = from.Cert, from.Key
 	}
-	if p.CA == "" {
-		p.CA = from.CA
+	if t.CA == "" {
+		t.CA = from.CA
 	}
-	if p.VerifyHostname == nil {
-		p.VerifyHostname = from.VerifyHostname
+	if t.VerifyHostname == nil {
+		t.VerifyHostname = from.VerifyHostname
 	}
-	if p.TLSMinVersion == "" {
-		p.TLSMinVersion = from.TLSMinVersion
+	if t.TLSMinVersion == "" {
+		t.TLSMinVersion = from.TLSMinVersion
 	}
-	if p.TLSMaxVersion == "" {
-		p.TLSMaxVersion = from.TLSMaxVersion
+	if t.TLSMaxVersion == "" {
+		t.TLSMaxVersion = from.TLSMaxVersion
 	}
-	return p
+	return t
 }
 
 // ProducerMatch picks producers by the host and port of their address.
@@ -719,7 +718,8 @@ func (c *Config) validateProducerTLS(add func(field, format string, args ...any)
 	}
 	versions("producers.", c.Producers.TLSMinVersion, c.Producers.TLSMaxVersion)
 	names := map[string]int{}
-	for i, p := range c.Producers.TLSProfiles {
+	for i := range c.Producers.TLSProfiles {
+		p := &c.Producers.TLSProfiles[i]
 		field := fmt.Sprintf("producers.tls_profiles[%d].", i)
 		switch name := strings.ToLower(strings.TrimSpace(p.Name)); {
 		case name == "":

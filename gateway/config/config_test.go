@@ -165,7 +165,7 @@ func TestProducerTLSProfiles(t *testing.T) {
 	assert.Equal(t, "1.3", c.Producers.TLSMaxVersion)
 	require.Len(t, c.Producers.TLSProfiles, 2)
 	legacy := c.Producers.TLSProfiles[0].Effective(&c.Producers)
-	assert.Equal(t, ProducerMatch{DomainSuffix: ".legacy.example.se", Port: 8443}, legacy.Match)
+	assert.Equal(t, ProducerMatch{DomainSuffix: ".legacy.example.se", Port: 8443}, c.Producers.TLSProfiles[0].Match)
 	assert.Equal(t, "/etc/rivgate/legacy-ca.pem", legacy.CA)
 	assert.Equal(t, "/etc/rivgate/gw.pem", legacy.Cert, "cert and key are inherited as a pair")
 	assert.Equal(t, "/etc/rivgate/gw.key", legacy.Key)
@@ -181,6 +181,7 @@ func TestProducerTLSProfiles(t *testing.T) {
 		name, profiles string
 		want           []string
 	}{
+		{"unknown key", "- {name: a, match: {port: 1}, crt: x.pem}", []string{"g.yaml:4:", `unknown key "crt"`}},
 		{"no name", "- {match: {port: 1}}", []string{"producers.tls_profiles[0].name: required"}},
 		{"default is taken", "- {name: Default, match: {port: 1}}", []string{"producers.tls_profiles[0].name", `"Default"`}},
 		{"duplicate name", "- {name: a, match: {port: 1}}\n    - {name: A, match: {port: 2}}", []string{"g.yaml:5:", "producers.tls_profiles[1].name", "tls_profiles[0]"}},
