@@ -51,10 +51,10 @@ type call struct {
 	head             []byte // the bytes the sniffer read, up to the first Body child
 	contract         string
 	profile          rivta.Profile
-	receiver         string
-	cat              *tak.Catalogue // the catalogue this call is decided by
 	originalConsumer string         // c.req's, logged once it is checked
 	actingOnBehalfOf string         // likewise
+	cat              *tak.Catalogue // the catalogue this call is decided by
+	receiver         string
 	routingTrace     string
 	authTrace        string
 	routed           bool // contract label is safe for metrics (known to the catalogue)

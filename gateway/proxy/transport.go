@@ -107,12 +107,20 @@ func (m TLSMatch) Matches(host string, port int) bool {
 	if m.Host != "" && !strings.EqualFold(m.Host, host) {
 		return false
 	}
-	if d := strings.TrimPrefix(m.DomainSuffix, "."); d != "" {
-		if !strings.EqualFold(host, d) && !(len(host) > len(d) && host[len(host)-len(d)-1] == '.' && strings.EqualFold(host[len(host)-len(d):], d)) {
-			return false
-		}
+	if d := strings.TrimPrefix(m.DomainSuffix, "."); d != "" && !inDomain(host, d) {
+		return false
 	}
 	return true
+}
+
+// inDomain reports whether host is domain or a name under it, by whole
+// labels ("a.example.se" is in "example.se", "badexample.se" is not).
+func inDomain(host, domain string) bool {
+	if strings.EqualFold(host, domain) {
+		return true
+	}
+	n := len(host) - len(domain)
+	return n > 1 && host[n-1] == '.' && strings.EqualFold(host[n:], domain)
 }
 
 // profileIndex is the index of the first profile matching the https URL u,
