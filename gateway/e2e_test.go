@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -108,6 +109,9 @@ func TestVPFaultsEndToEnd(t *testing.T) {
 			code: vpfault.VP013, detail: "Sender is not approved to set header x-rivta-original-serviceconsumer-hsaid."},
 		{name: "VP014 routing loop", body: req21(""), header: http.Header{"X-Rivta-Routing-History": {"SE-X#other-vp#" + instanceID}},
 			code: vpfault.VP014, detail: ""},
+		// HttpSenderIdExtractorProcessorImplTest: "dev_env#some_server" is a loop for dev_env.
+		{name: "VP014 own instance first in the routing history", body: req21(""), header: http.Header{"X-Rivta-Routing-History": {instanceID + "#some_server"}},
+			code: vpfault.VP014, detail: ""},
 		{name: "VP015 malformed request", body: malformed, code: vpfault.VP015,
 			detail: "The request could not be read properly. " + parseErr.Error()},
 	}
@@ -132,15 +136,22 @@ func TestVPFaultsEndToEnd(t *testing.T) {
 	}
 }
 
+// TestVP008NoCatalogue: without a catalogue every call gets VP008, one
+// without a receiver too: VP checks for TAK before the receiver
+// (VagvalProcessor.validateRequest).
 func TestVP008NoCatalogue(t *testing.T) {
 	t.Parallel()
 	b := newBed(t, "")
-	r := b.post(t, b.client, HTTPS, sample(t, "Rivta21Request.xml", ""), nil)
-	assert.Equal(t, http.StatusInternalServerError, r.status)
-	f := r.fault(t)
-	assert.Equal(t, "SOAP-ENV:Server", f.FaultCode)
-	assert.Equal(t, "VP008 ["+instanceName+"] "+vpfault.VP008.Text(), f.FaultString)
-	assert.Equal(t, "No contact with TAK at startup, and no local cache to fallback on, not possible to route call", f.DetailString)
+	for _, recv := range []string{"", " ", "RIVTA21REQUEST "} {
+		t.Run("receiver "+strconv.Quote(recv), func(t *testing.T) {
+			r := b.post(t, b.client, HTTPS, sample(t, "Rivta21Request.xml", recv), nil)
+			assert.Equal(t, http.StatusInternalServerError, r.status)
+			f := r.fault(t)
+			assert.Equal(t, "SOAP-ENV:Server", f.FaultCode)
+			assert.Equal(t, "VP008 ["+instanceName+"] "+vpfault.VP008.Text(), f.FaultString)
+			assert.Equal(t, "No contact with TAK at startup, and no local cache to fallback on, not possible to route call", f.DetailString)
+		})
+	}
 }
 
 func TestVP011PeerNotAllowed(t *testing.T) {

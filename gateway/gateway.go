@@ -20,6 +20,8 @@ import (
 	"net"
 	"net/http"
 	"net/textproto"
+	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -156,29 +158,56 @@ func New(cfg *config.Config, deps Deps) (*Gateway, error) {
 	return g, nil
 }
 
-// transportOptions loads the producer client certificate and CA files.
+// transportOptions loads the producer client certificates and CA files,
+// the producers section's and every TLS profile's.
 func transportOptions(cfg *config.Config) (proxy.TransportOptions, error) {
-	p := cfg.Producers
+	p := &cfg.Producers
 	o := proxy.TransportOptions{
 		ConnectTimeout: p.ConnectTimeout.D(), TLSHandshakeTimeout: p.TLSHandshakeTimeout.D(), IdleConnTimeout: p.IdleConnTimeout.D(),
 		MaxIdleConnsPerHost: p.MaxIdleConnsPerHost, MaxConnsPerHost: p.MaxConnsPerHost,
-		VerifyHostname: config.On(p.VerifyHostname), Retry: config.On(p.Retry), RetryDelay: p.RetryDelay.D(),
+		Retry: config.On(p.Retry), RetryDelay: p.RetryDelay.D(),
+	}
+	var err error
+	if o.TLS, err = loadProducerTLS("producers.", p.ProducerTLS); err != nil {
+		return o, err
+	}
+	for i := range p.TLSProfiles {
+		prof := &p.TLSProfiles[i]
+		s, err := loadProducerTLS(fmt.Sprintf("producers.tls_profiles[%d] (%s).", i, prof.Name), prof.Effective(p))
+		if err != nil {
+			return o, err
+		}
+		m := prof.Match
+		o.Profiles = append(o.Profiles, proxy.TLSProfile{Name: prof.Name, TLS: s,
+			Match: proxy.TLSMatch{Host: m.Host, DomainSuffix: m.DomainSuffix, Port: m.Port}})
+	}
+	return o, nil
+}
+
+// loadProducerTLS reads one set of producer TLS settings; field prefixes
+// the keys named in errors.
+func loadProducerTLS(field string, p config.ProducerTLS) (proxy.TLSSettings, error) {
+	s := proxy.TLSSettings{VerifyHostname: config.On(p.VerifyHostname)}
+	var err error
+	if s.MinVersion, err = config.ParseTLSVersion(p.TLSMinVersion); err != nil {
+		return s, fmt.Errorf("%stls_min_version: %w", field, err)
+	}
+	if s.MaxVersion, err = config.ParseTLSVersion(p.TLSMaxVersion); err != nil {
+		return s, fmt.Errorf("%stls_max_version: %w", field, err)
 	}
 	if p.Cert != "" {
 		c, err := tls.LoadX509KeyPair(p.Cert, p.Key)
 		if err != nil {
-			return o, fmt.Errorf("producers.cert %s / producers.key %s: %w", p.Cert, p.Key, err)
+			return s, fmt.Errorf("%scert %s / %skey %s: %w", field, p.Cert, field, p.Key, err)
 		}
-		o.ClientCert = &c
+		s.ClientCert = &c
 	}
 	if p.CA != "" {
-		pool, err := identity.LoadPool(p.CA)
-		if err != nil {
-			return o, fmt.Errorf("producers.ca: %w", err)
+		if s.RootCAs, err = identity.LoadPool(p.CA); err != nil {
+			return s, fmt.Errorf("%sca: %w", field, err)
 		}
-		o.RootCAs = pool
 	}
-	return o, nil
+	return s, nil
 }
 
 // Listener names for Addr.
@@ -371,3 +400,45 @@ func (w zerologWriter) Write(p []byte) (int, error) {
 
 // CheckCatalogue loads the catalogue sources once, for `gateway --check`.
 func (g *Gateway) CheckCatalogue(ctx context.Context) ReloadResult { return g.reloadCatalogue(ctx) }
+
+// ProducerEndpoint is one producer host and port of the catalogue and the
+// TLS settings calls to it use.
+type ProducerEndpoint struct {
+	Endpoint  string // scheme://host:port
+	Profile   string // proxy.DefaultProfile, a producers.tls_profiles name, or "" for plain http
+	Addresses int    // catalogue addresses at this endpoint
+}
+
+// ProducerTLS lists the producer endpoints of the loaded catalogue, sorted,
+// with the TLS settings each gets (for `gateway --check`). Addresses that
+// are not http(s) URLs are left out: `tak lint` names them.
+func (g *Gateway) ProducerTLS() []ProducerEndpoint {
+	cat := g.store.Catalogue()
+	if cat == nil {
+		return nil
+	}
+	byEndpoint := map[string]*ProducerEndpoint{}
+	for _, r := range cat.Data().Routes {
+		u, err := url.Parse(r.Address)
+		if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+			continue
+		}
+		port := u.Port()
+		if port == "" {
+			port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
+		}
+		key := u.Scheme + "://" + net.JoinHostPort(strings.ToLower(u.Hostname()), port)
+		e := byEndpoint[key]
+		if e == nil {
+			e = &ProducerEndpoint{Endpoint: key, Profile: g.transport.ProfileFor(u)}
+			byEndpoint[key] = e
+		}
+		e.Addresses++
+	}
+	out := make([]ProducerEndpoint, 0, len(byEndpoint))
+	for _, e := range byEndpoint {
+		out = append(out, *e)
+	}
+	slices.SortFunc(out, func(a, b ProducerEndpoint) int { return strings.Compare(a.Endpoint, b.Endpoint) })
+	return out
+}

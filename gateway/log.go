@@ -1,6 +1,8 @@
 package gateway
 
 import (
+	"crypto/tls"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -19,6 +21,10 @@ const (
 	fieldProfile          = "riv_profile"
 	fieldRouteProfile     = "route_profile"
 	fieldProducer         = "producer"
+	fieldProducerTLS      = "producer_tls"         // negotiated version, "TLS 1.3"
+	fieldProducerProfile  = "producer_tls_profile" // the TLS settings used (producers.tls_profiles)
+	fieldProducerCert     = "producer_cert"        // the producer certificate's subject
+	fieldProducerSerial   = "producer_cert_serial" // and its serial number, hex
 	fieldStatus           = "status"
 	fieldVPCode           = "vp_code"
 	fieldFaultDetail      = "fault_detail"
@@ -59,6 +65,15 @@ func (g *Gateway) finish(c *call) {
 		Str(fieldRouteProfile, string(c.routeProfile)).Str(fieldProducer, c.producer).Int(fieldStatus, c.status).Str(fieldVPCode, code).
 		Float64(fieldTotalMS, ms(total)).Float64(fieldProducerMS, ms(c.producerTime)).
 		Str(fieldRoutingTrace, c.routingTrace).Str(fieldAuthTrace, c.authTrace)
+	if x := c.exchange; x != nil && x.TLSProfile != "" {
+		ev = ev.Str(fieldProducerProfile, x.TLSProfile)
+		if x.TLSVersion != 0 {
+			ev = ev.Str(fieldProducerTLS, tls.VersionName(x.TLSVersion))
+		}
+		if pc := x.ProducerCert; pc != nil {
+			ev = ev.Str(fieldProducerCert, pc.Subject.String()).Str(fieldProducerSerial, fmt.Sprintf("%X", pc.SerialNumber))
+		}
+	}
 	if c.forwardedFor != "" {
 		ev = ev.Str(fieldForwardedFor, c.forwardedFor)
 	}

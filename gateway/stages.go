@@ -12,6 +12,7 @@ import (
 	"mime"
 	"net"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
@@ -50,9 +51,10 @@ type call struct {
 	head             []byte // the bytes the sniffer read, up to the first Body child
 	contract         string
 	profile          rivta.Profile
+	originalConsumer string         // c.req's, logged once it is checked
+	actingOnBehalfOf string         // likewise
+	cat              *tak.Catalogue // the catalogue this call is decided by
 	receiver         string
-	originalConsumer string // c.req's, logged once the receiver is checked
-	actingOnBehalfOf string // likewise
 	routingTrace     string
 	authTrace        string
 	routed           bool // contract label is safe for metrics (known to the catalogue)
@@ -102,9 +104,10 @@ func (g *Gateway) runStages(c *call) {
 		c.goOn(g.checkRoutingHistory(c)) && // VP014
 		c.goOn(g.checkLength(c)) && // a declared length over limits.max_body (VP015)
 		c.goOn(g.readEnvelope(c)) && // sniff the head (VP015)
-		c.goOn(g.checkReceiver(c)) && // VP003, VP004 with the whitespace hint
 		c.goOn(g.checkOriginalConsumer(c)) && // VP013
-		c.goOn(g.authoriseAndRoute(c)) && // TAK (VP008, VP004, VP006, VP007, VP010); platform services answered
+		c.goOn(g.takeCatalogue(c)) && // VP008: none loaded
+		c.goOn(g.checkReceiver(c)) && // VP003, VP004 with the whitespace hint
+		c.goOn(g.authoriseAndRoute(c)) && // TAK (VP004, VP006, VP007, VP010); platform services answered
 		c.goOn(g.mediateProfile(c)) && // RIV-TA 2.0 <-> 2.1 (VP005, VP012)
 		c.goOn(g.prepareForward(c)) // producer address (VP009)
 }
@@ -161,7 +164,11 @@ func (g *Gateway) identify(c *call) *vpfault.Fault {
 		return vpfault.Raw(vpfault.VP002, "No certificate found in httpheader "+name, nil)
 	}
 	cert, err := identity.ParseHeaderCert(v)
-	if err != nil {
+	switch {
+	case errors.Is(err, identity.ErrUnknownCertType):
+		// VP's text, its spelling kept (HeaderCertificateHelperImpl).
+		return vpfault.Raw(vpfault.VP002, "Exception, unkown certificate type found in httpheader "+name, err)
+	case err != nil:
 		return vpfault.Raw(vpfault.VP002, "Exception occured parsing certificate in httpheader "+name, err)
 	}
 	if g.serverTLS != nil && config.On(g.cfg.HTTP.VerifyCert) {
@@ -171,7 +178,9 @@ func (g *Gateway) identify(c *call) *vpfault.Fault {
 	}
 	s, ok := identity.SenderFromCert(cert)
 	if !ok {
-		return vpfault.Raw(vpfault.VP002, "No senderId found in Certificate: "+cert.Subject.String(), nil)
+		// Without the subject, unlike the HTTPS listener's text: VP's two
+		// paths differ (HeaderCertificateHelperImpl, CertificateExtractorProcessorImpl).
+		return vpfault.Raw(vpfault.VP002, "No senderId found in Certificate", nil)
 	}
 	c.sender = s
 	return nil
@@ -206,8 +215,10 @@ func (g *Gateway) checkRoutingHistory(c *call) *vpfault.Fault {
 		c.history = c.sender + "#" + g.cfg.Instance.ID
 		return nil
 	}
-	tokens := strings.Split(in, "#")
-	for _, t := range tokens[1:] {
+	// Every token counts, the first too, as in VP
+	// (HttpSenderIdExtractorProcessorImplTest: "dev_env#some_server" is a
+	// loop for instance dev_env): a history may start at another platform.
+	for t := range strings.SplitSeq(in, "#") {
 		if strings.EqualFold(strings.TrimSpace(t), g.cfg.Instance.ID) {
 			return vpfault.New(vpfault.VP014, "")
 		}
@@ -235,14 +246,18 @@ func (g *Gateway) readEnvelope(c *call) *vpfault.Fault {
 		// reached, the body ends first.
 		maxHead = n + 1
 	}
+	boundary := mimeBoundary(c.req.contentType)
 	z := g.sniffers.Get().(*envelope.Sniffer)
 	// Results never refer to the Sniffer's memory: it goes back at once.
-	info, head, err := z.Sniff(c.body, envelope.Options{MaxHead: maxHead, MIMEBoundary: mimeBoundary(c.req.contentType)})
+	info, head, err := z.Sniff(c.body, envelope.Options{MaxHead: maxHead, MIMEBoundary: boundary})
 	g.sniffers.Put(z)
 	c.head = head
 	if err != nil {
 		if c.body.err != nil {
 			return c.bodyFailed()
+		}
+		if boundary != "" && !errors.Is(err, envelope.ErrHeadTooLarge) && !envelopeTag.Match(head) {
+			return vpfault.Raw(vpfault.VP015, mtomNoEnvelope, err)
 		}
 		return vpfault.Raw(vpfault.VP015, vpfault.VP015.Detail(err.Error()), err)
 	}
@@ -250,6 +265,17 @@ func (g *Gateway) readEnvelope(c *call) *vpfault.Fault {
 	c.contract, c.profile = info.Body.Space, info.Profile
 	return nil
 }
+
+// mtomNoEnvelope is VP's VP015 detail for a multipart (MTOM/XOP) request
+// in which no envelope could be found: RequestReaderProcessorXMLEventReader
+// throws "Failed to extract XML part from MTOM message" as the exception's
+// message, which the fault does not show, and this sentence as its detail
+// (skltp/vp since 9a5023a7, raw since 65681a93).
+const mtomNoEnvelope = "Inkommande begäran är ej korrekt utformat och kan därför inte behandlas."
+
+// envelopeTag finds an Envelope start tag, prefixed or not, as VP's
+// extraction pattern does (case-insensitive).
+var envelopeTag = regexp.MustCompile(`(?i)<(?:[a-z_][\w.-]*:)?Envelope[\s/>]`)
 
 // bodyFailed is the answer when reading the consumer's body failed: its
 // fault (over the limit, stalled, bad framing), or none when the consumer
@@ -318,14 +344,21 @@ func (g *Gateway) originalConsumerAllowed(sender string) bool {
 	return false
 }
 
-// authoriseAndRoute asks the catalogue: VP008 when none is loaded, else
-// routing then authorisation. Calls to the platform's own services are
-// authorised and answered here.
-func (g *Gateway) authoriseAndRoute(c *call) *vpfault.Fault {
-	cat := g.store.Catalogue()
-	if cat == nil {
+// takeCatalogue takes the catalogue the call is decided by: VP008 when none
+// is loaded. VP checks this before the receiver (VagvalProcessor), so a
+// gateway without a catalogue answers VP008 whatever the call holds.
+func (g *Gateway) takeCatalogue(c *call) *vpfault.Fault {
+	c.cat = g.store.Catalogue()
+	if c.cat == nil {
 		return vpfault.New(vpfault.VP008, "")
 	}
+	return nil
+}
+
+// authoriseAndRoute asks the catalogue: routing then authorisation. Calls
+// to the platform's own services are authorised and answered here.
+func (g *Gateway) authoriseAndRoute(c *call) *vpfault.Fault {
+	cat := c.cat
 	q := tak.Query{Contract: c.contract, Receiver: c.receiver, Sender: c.sender, At: time.Now()}
 	if g.platform != nil && g.platform.Handles(c.contract, c.receiver) {
 		return g.servePlatform(c, cat, q)

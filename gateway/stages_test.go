@@ -61,12 +61,20 @@ permissions:
 	}{
 		{name: "sender before the body", noCert: true, body: malformed, want: vpfault.VP002},
 		{name: "routing loop before the size", body: req21(""), length: 1 << 20, history: "SE-X#" + instanceID, want: vpfault.VP014},
+		// VP checks every token of the history, the first too.
+		{name: "own instance first in the history", body: req21(""), history: instanceID + "#some_server", want: vpfault.VP014},
 		{name: "declared size before the envelope", body: malformed, length: 1 << 20, want: vpfault.VP015, detailHas: "exceeds limits.max_body"},
 		{name: "envelope before the original consumer", body: malformed, original: "SE-SOMEONE", want: vpfault.VP015, detailHas: "could not be read"},
-		{name: "missing receiver before the original consumer", body: req21(" "), original: "SE-SOMEONE", want: vpfault.VP003},
-		{name: "receiver whitespace before the original consumer", body: req21("UNKNOWN "), original: "SE-SOMEONE", want: vpfault.VP004, detailHas: "Whitespace"},
+		// VP: OriginalConsumerIdProcessor, then VagvalProcessor (VP008,
+		// then VP003, then the lookup with its whitespace hint).
+		{name: "original consumer before the missing receiver", body: req21(" "), original: "SE-SOMEONE", want: vpfault.VP013},
+		{name: "original consumer before receiver whitespace", body: req21("UNKNOWN "), original: "SE-SOMEONE", want: vpfault.VP013},
 		{name: "original consumer before the catalogue", gw: noCatalogue.gw, body: req21(""), original: "SE-SOMEONE", want: vpfault.VP013},
 		{name: "no catalogue", gw: noCatalogue.gw, body: req21("UNKNOWN"), want: vpfault.VP008},
+		{name: "no catalogue before the missing receiver", gw: noCatalogue.gw, body: req21(" "), want: vpfault.VP008},
+		{name: "no catalogue before receiver whitespace", gw: noCatalogue.gw, body: req21("UNKNOWN "), want: vpfault.VP008},
+		{name: "missing receiver before the route", body: req21(" "), want: vpfault.VP003},
+		{name: "receiver whitespace before the route", body: req21("UNKNOWN "), want: vpfault.VP004, detailHas: "Whitespace"},
 		{name: "route before the profile", body: req21("UNKNOWN"), want: vpfault.VP004},
 		{name: "profile before the address", body: req21("BADADDR22"), want: vpfault.VP005},
 		{name: "rewrite before the address", body: req21("BADADDR20"), gw: rewriteFails.gw, want: vpfault.VP012},

@@ -8,6 +8,7 @@
 package config
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -167,14 +168,13 @@ type DefaultRouting struct {
 
 // Producers configures calls to service producers.
 type Producers struct {
-	// Cert and Key are the gateway's client certificate for https producers. Default none.
-	Cert string `yaml:"cert"`
-	Key  string `yaml:"key"`
-	// CA is the PEM bundle producer certificates must chain to. Default: the system roots.
-	CA string `yaml:"ca"`
-	// VerifyHostname checks the producer certificate's name against the URL host. Default true
-	// (VP's default is false).
-	VerifyHostname *bool `yaml:"verify_hostname"`
+	// ProducerTLS is how https producers are called. Defaults: no client
+	// certificate, the system roots, verify_hostname true (VP's default is
+	// false), TLS 1.2 to 1.3.
+	ProducerTLS `yaml:",inline"`
+	// TLSProfiles give the https producers they match other TLS settings; the first
+	// profile that matches wins, the keys above serve the rest. Default none.
+	TLSProfiles []ProducerTLSProfile `yaml:"tls_profiles"`
 	// ConnectTimeout bounds TCP connect. Default 2s (VP's).
 	ConnectTimeout yamlstrict.Duration `yaml:"connect_timeout"`
 	// TLSHandshakeTimeout bounds the TLS handshake with a producer. Default 10s.
@@ -198,6 +198,64 @@ type Producers struct {
 	UserAgent string `yaml:"user_agent"`
 	// CorrelationIDToHTTPS sends x-skltp-correlation-id to https producers too. Default true.
 	CorrelationIDToHTTPS *bool `yaml:"correlation_id_to_https"`
+}
+
+// ProducerTLS is how the gateway talks TLS to https producers: the
+// producers section's keys, and a TLS profile's.
+type ProducerTLS struct {
+	// Cert and Key are the gateway's client certificate, presented when a producer asks.
+	Cert string `yaml:"cert"`
+	Key  string `yaml:"key"`
+	// CA is the PEM bundle producer certificates must chain to; "" = the system roots.
+	CA string `yaml:"ca"`
+	// VerifyHostname checks the producer certificate's name against the URL host.
+	VerifyHostname *bool `yaml:"verify_hostname"`
+	// TLSMinVersion and TLSMaxVersion bound the TLS versions offered: "1.2" or "1.3".
+	TLSMinVersion string `yaml:"tls_min_version"`
+	TLSMaxVersion string `yaml:"tls_max_version"`
+}
+
+// ProducerTLSProfile is the TLS settings for some https producers. A key
+// left out takes the producers section's value (cert and key as a pair).
+type ProducerTLSProfile struct {
+	// Name appears in the exchange log and in `gateway --check`. Required, unique, not "default".
+	Name string `yaml:"name"`
+	// Match picks the producers by their TAK address; every key given must hold.
+	Match       ProducerMatch `yaml:"match"`
+	ProducerTLS `yaml:",inline"`
+}
+
+// Effective is the profile's TLS settings with the keys it leaves out
+// taken from the producers section: what the gateway uses.
+func (p *ProducerTLSProfile) Effective(from *Producers) ProducerTLS {
+	t := p.ProducerTLS
+	if t.Cert == "" && t.Key == "" {
+		t.Cert, t.Key = from.Cert, from.Key
+	}
+	if t.CA == "" {
+		t.CA = from.CA
+	}
+	if t.VerifyHostname == nil {
+		t.VerifyHostname = from.VerifyHostname
+	}
+	if t.TLSMinVersion == "" {
+		t.TLSMinVersion = from.TLSMinVersion
+	}
+	if t.TLSMaxVersion == "" {
+		t.TLSMaxVersion = from.TLSMaxVersion
+	}
+	return t
+}
+
+// ProducerMatch picks producers by the host and port of their address.
+type ProducerMatch struct {
+	// Host is the address's host name or IP address (case-insensitive).
+	Host string `yaml:"host"`
+	// DomainSuffix matches that domain and every name under it ("example.se"
+	// matches example.se and a.example.se, not badexample.se).
+	DomainSuffix string `yaml:"domain_suffix"`
+	// Port is the address's port (443 when it names none); 0 = any.
+	Port int `yaml:"port"`
 }
 
 // OriginalConsumer governs x-rivta-original-serviceconsumer-hsaid.
@@ -309,6 +367,8 @@ func (c *Config) SetDefaults() {
 	defb(&c.TAK.DefaultRouting.Enabled, true)
 	def(&c.TAK.DefaultRouting.Delimiter, "#")
 	defb(&c.Producers.VerifyHostname, true)
+	def(&c.Producers.TLSMinVersion, "1.2")
+	def(&c.Producers.TLSMaxVersion, "1.3")
 	defd(&c.Producers.ConnectTimeout, 2*time.Second)
 	defd(&c.Producers.TLSHandshakeTimeout, 10*time.Second)
 	defd(&c.Producers.Timeout, 29*time.Second)
@@ -487,6 +547,12 @@ func (c *Config) resolvePaths() {
 		&c.Producers.Cert, &c.Producers.Key, &c.Producers.CA, &c.Contracts.Dir} {
 		res(p)
 	}
+	for i := range c.Producers.TLSProfiles {
+		p := &c.Producers.TLSProfiles[i]
+		for _, f := range []*string{&p.Cert, &p.Key, &p.CA} {
+			res(f)
+		}
+	}
 	for _, l := range [][]string{c.TLS.CRL, c.TAK.Files, c.TAK.HSAFiles} {
 		for i := range l {
 			res(&l[i])
@@ -578,6 +644,7 @@ func (c *Config) validate(file *ast.File) error {
 	if (c.Producers.Cert == "") != (c.Producers.Key == "") {
 		add("producers.cert", "producers.cert and producers.key go together")
 	}
+	c.validateProducerTLS(add)
 	if c.Producers.MaxIdleConnsPerHost < 0 {
 		add("producers.max_idle_conns_per_host", "must not be negative")
 	}
@@ -611,6 +678,71 @@ func (c *Config) validate(file *ast.File) error {
 		add("instance.id", "%q must be non-empty without '#', ',' or spaces (it is a routing-history token)", c.Instance.ID)
 	}
 	return errors.Join(errs...)
+}
+
+// validateProducerTLS checks producers' TLS versions and tls_profiles.
+func (c *Config) validateProducerTLS(add func(field, format string, args ...any)) {
+	versions := func(field, lo, hi string) {
+		minV, err1 := ParseTLSVersion(lo)
+		if err1 != nil {
+			add(field+"tls_min_version", "%v", err1)
+		}
+		maxV, err2 := ParseTLSVersion(hi)
+		if err2 != nil {
+			add(field+"tls_max_version", "%v", err2)
+		}
+		if err1 == nil && err2 == nil && minV > maxV {
+			add(field+"tls_min_version", "%s is above tls_max_version %s", lo, hi)
+		}
+	}
+	versions("producers.", c.Producers.TLSMinVersion, c.Producers.TLSMaxVersion)
+	names := map[string]int{}
+	for i := range c.Producers.TLSProfiles {
+		p := &c.Producers.TLSProfiles[i]
+		field := fmt.Sprintf("producers.tls_profiles[%d].", i)
+		switch name := strings.ToLower(strings.TrimSpace(p.Name)); {
+		case name == "":
+			add(field+"name", "required (it names the profile in the exchange log)")
+		case name == "default":
+			add(field+"name", "%q is the name of the producers section's own settings", p.Name)
+		default:
+			if j, ok := names[name]; ok {
+				add(field+"name", "%q is also the name of tls_profiles[%d]", p.Name, j)
+			}
+			names[name] = i
+		}
+		m := p.Match
+		switch {
+		case m.Host == "" && m.DomainSuffix == "" && m.Port == 0:
+			add(field+"match", "give host, domain_suffix and/or port")
+		case m.Host != "" && m.DomainSuffix != "":
+			add(field+"match", "host and domain_suffix exclude each other")
+		}
+		for _, kv := range [][2]string{{"host", m.Host}, {"domain_suffix", m.DomainSuffix}} {
+			if v := kv[1]; strings.ContainsAny(v, ":/@ ") && net.ParseIP(v) == nil {
+				add(field+"match."+kv[0], "%q: a host name or IP address only, no scheme, port or path", v)
+			}
+		}
+		if m.Port < 0 || m.Port > 65535 {
+			add(field+"match.port", "%d is not a port", m.Port)
+		}
+		if (p.Cert == "") != (p.Key == "") {
+			add(field+"cert", "cert and key go together")
+		}
+		e := p.Effective(&c.Producers)
+		versions(field, e.TLSMinVersion, e.TLSMaxVersion)
+	}
+}
+
+// ParseTLSVersion reads "1.2" or "1.3".
+func ParseTLSVersion(s string) (uint16, error) {
+	switch s {
+	case "1.2":
+		return tls.VersionTLS12, nil
+	case "1.3":
+		return tls.VersionTLS13, nil
+	}
+	return 0, fmt.Errorf("%q: want 1.2 or 1.3", s)
 }
 
 // ParsePrefix reads a CIDR ("10.0.0.0/8") or a single address ("10.1.2.3").

@@ -139,3 +139,72 @@ func TestExampleConfigInFixtures(t *testing.T) {
 	assert.NotEmpty(t, c.Instance.Name)
 	assert.True(t, strings.HasSuffix(c.TLS.Cert, ".pem"))
 }
+
+// TestProducerTLSProfiles: profiles load with their paths resolved, take
+// the keys they leave out from the producers section, and every mistake
+// is named by its key.
+func TestProducerTLSProfiles(t *testing.T) {
+	t.Parallel()
+	const base = "tls: {cert: a, key: b, client_ca: c}\n"
+	good := base + `producers:
+  cert: gw.pem
+  key: gw.key
+  ca: roots.pem
+  tls_profiles:
+    - name: legacy
+      match: {domain_suffix: .legacy.example.se, port: 8443}
+      ca: legacy-ca.pem
+      verify_hostname: false
+      tls_max_version: "1.2"
+    - name: partner
+      match: {host: partner.example.se}
+      cert: partner.pem
+      key: partner.key
+`
+	c, err := Parse("/etc/rivgate/gateway.yaml", []byte(good))
+	require.NoError(t, err)
+	assert.Equal(t, "1.2", c.Producers.TLSMinVersion)
+	assert.Equal(t, "1.3", c.Producers.TLSMaxVersion)
+	require.Len(t, c.Producers.TLSProfiles, 2)
+	legacy := c.Producers.TLSProfiles[0].Effective(&c.Producers)
+	assert.Equal(t, ProducerMatch{DomainSuffix: ".legacy.example.se", Port: 8443}, c.Producers.TLSProfiles[0].Match)
+	assert.Equal(t, "/etc/rivgate/legacy-ca.pem", legacy.CA)
+	assert.Equal(t, "/etc/rivgate/gw.pem", legacy.Cert, "cert and key are inherited as a pair")
+	assert.Equal(t, "/etc/rivgate/gw.key", legacy.Key)
+	assert.False(t, On(legacy.VerifyHostname))
+	assert.Equal(t, "1.2", legacy.TLSMinVersion)
+	assert.Equal(t, "1.2", legacy.TLSMaxVersion)
+	partner := c.Producers.TLSProfiles[1].Effective(&c.Producers)
+	assert.Equal(t, "/etc/rivgate/partner.pem", partner.Cert)
+	assert.Equal(t, "/etc/rivgate/roots.pem", partner.CA)
+	assert.True(t, On(partner.VerifyHostname))
+
+	tests := []struct {
+		name, profiles string
+		want           []string
+	}{
+		{"unknown key", "- {name: a, match: {port: 1}, crt: x.pem}", []string{"g.yaml:4:", `unknown key "crt"`}},
+		{"no name", "- {match: {port: 1}}", []string{"producers.tls_profiles[0].name: required"}},
+		{"default is taken", "- {name: Default, match: {port: 1}}", []string{"producers.tls_profiles[0].name", `"Default"`}},
+		{"duplicate name", "- {name: a, match: {port: 1}}\n    - {name: A, match: {port: 2}}", []string{"g.yaml:5:", "producers.tls_profiles[1].name", "tls_profiles[0]"}},
+		{"no match", "- {name: a}", []string{"producers.tls_profiles[0].match: give host"}},
+		{"host and suffix", "- {name: a, match: {host: x.se, domain_suffix: se}}", []string{"producers.tls_profiles[0].match: host and domain_suffix"}},
+		{"host with port", "- {name: a, match: {host: 'x.se:443'}}", []string{"producers.tls_profiles[0].match.host", "no scheme, port or path"}},
+		{"bad port", "- {name: a, match: {port: 70000}}", []string{"producers.tls_profiles[0].match.port", "70000"}},
+		{"cert without key", "- {name: a, match: {port: 1}, cert: c.pem}", []string{"producers.tls_profiles[0].cert: cert and key go together"}},
+		{"bad version", "- {name: a, match: {port: 1}, tls_min_version: '1.1'}", []string{"producers.tls_profiles[0].tls_min_version", `"1.1": want 1.2 or 1.3`}},
+		{"min above max", "- {name: a, match: {port: 1}, tls_min_version: '1.3', tls_max_version: '1.2'}", []string{"producers.tls_profiles[0].tls_min_version: 1.3 is above"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := Parse("g.yaml", []byte(base+"producers:\n  tls_profiles:\n    "+tt.profiles+"\n"))
+			require.Error(t, err)
+			for _, w := range tt.want {
+				assert.Contains(t, err.Error(), w)
+			}
+		})
+	}
+	_, err = Parse("g.yaml", []byte(base+"producers: {tls_min_version: '1.3', tls_max_version: '1.2'}\n"))
+	assert.ErrorContains(t, err, "producers.tls_min_version: 1.3 is above tls_max_version 1.2")
+}

@@ -13,11 +13,22 @@ import (
 // ErrNoCertificate is returned by ParseHeaderCert for an empty header.
 var ErrNoCertificate = errors.New("no certificate")
 
+// ErrUnknownCertType is returned by ParseHeaderCert for a value that is
+// neither PEM (BEGIN and END lines) nor base64 DER: VP's "unknown
+// certificate type", not a certificate that failed to parse.
+var ErrUnknownCertType = errors.New("neither a PEM certificate nor base64 DER")
+
+const (
+	pemBegin = "-----BEGIN CERTIFICATE-----"
+	pemEnd   = "-----END CERTIFICATE-----"
+)
+
 // ParseHeaderCert reads the client certificate a TLS-terminating proxy put
-// in a header. Accepted forms (VP's, plus URL-encoding, which Traefik has
-// used): PEM with BEGIN/END lines, whitespace and line breaks anywhere
-// (flattened onto one line is common); bare base64 DER ("MII..."), of which
-// only the first element of a comma-separated chain is used.
+// in a header. Accepted forms (VP's, plus URL-encoding, which Traefik and
+// nginx's $ssl_client_escaped_cert use): PEM with BEGIN/END lines,
+// whitespace and line breaks anywhere (flattened onto one line, or folded
+// as nginx's $ssl_client_cert sends it); bare base64 DER ("MII..."), of
+// which only the first element of a comma-separated chain is used.
 func ParseHeaderCert(v string) (*x509.Certificate, error) {
 	v = strings.TrimSpace(v)
 	if v == "" {
@@ -28,15 +39,18 @@ func ParseHeaderCert(v string) (*x509.Certificate, error) {
 			v = strings.TrimSpace(u)
 		}
 	}
-	if i := strings.Index(v, "-----BEGIN CERTIFICATE-----"); i >= 0 {
-		v = v[i+len("-----BEGIN CERTIFICATE-----"):]
-		end := strings.Index(v, "-----END CERTIFICATE-----")
-		if end < 0 {
-			return nil, errors.New("PEM certificate without END line")
+	begin, end := strings.Index(v, pemBegin), strings.Index(v, pemEnd)
+	switch {
+	case begin >= 0 && end > begin:
+		v = v[begin+len(pemBegin) : end]
+	case strings.HasPrefix(v, "MI"):
+		// A DER certificate is a SEQUENCE with a long-form length: its
+		// base64 starts "MI" ("MII" from 256 bytes on, VP's test).
+		if i := strings.IndexByte(v, ','); i >= 0 {
+			v = v[:i]
 		}
-		v = v[:end]
-	} else if i := strings.IndexByte(v, ','); i >= 0 {
-		v = v[:i]
+	default:
+		return nil, ErrUnknownCertType
 	}
 	v = strings.Map(func(r rune) rune {
 		switch r {
@@ -48,7 +62,7 @@ func ParseHeaderCert(v string) (*x509.Certificate, error) {
 	der, err := base64.StdEncoding.DecodeString(v)
 	if err != nil {
 		if der, err = base64.RawStdEncoding.DecodeString(strings.TrimRight(v, "=")); err != nil {
-			return nil, fmt.Errorf("certificate is neither PEM nor base64 DER: %w", err)
+			return nil, fmt.Errorf("certificate is not valid base64: %w", err)
 		}
 	}
 	cert, err := x509.ParseCertificate(der)

@@ -128,6 +128,15 @@ func TestHeaderCertForms(t *testing.T) {
 			}
 		})
 	}
+	for _, v := range []string{"not a cert", "CN=Hermione Granger, OU=Harmony", "-----BEGIN CERTIFICATE-----MIIB"} {
+		_, err := ParseHeaderCert(v)
+		assert.ErrorIs(t, err, ErrUnknownCertType, "%q is VP's unknown certificate type", v)
+	}
+	for _, v := range []string{"-----BEGIN CERTIFICATE-----This string will cause a parse error-----END CERTIFICATE-----", "MIIBnot base64"} {
+		_, err := ParseHeaderCert(v)
+		require.Error(t, err)
+		assert.NotErrorIs(t, err, ErrUnknownCertType, "%q is a certificate that does not parse", v)
+	}
 	ou, err := ParseHeaderCert(read("cert_ou_is_tp.pem"))
 	require.NoError(t, err)
 	_, ok := SenderFromCert(ou)

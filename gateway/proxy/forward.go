@@ -15,6 +15,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -49,6 +50,13 @@ type Exchange struct {
 	Fault        *vpfault.Fault
 	Err          error // internal cause, for logs
 	Canceled     bool  // the consumer went away
+	// TLSProfile names the TLS settings used for an https producer
+	// (DefaultProfile or a profile's name); "" for plain http.
+	TLSProfile string
+	// TLSVersion and ProducerCert are what the producer's TLS connection
+	// negotiated and showed (0 and nil when no answer came).
+	TLSVersion   uint16
+	ProducerCert *x509.Certificate
 	started      time.Time
 }
 
@@ -129,6 +137,12 @@ const faultPeek = 16 << 10
 func (f *Forwarder) modifyResponse(resp *http.Response) error {
 	x := exchangeOf(resp.Request)
 	x.ProducerTime = time.Since(x.started)
+	if cs := resp.TLS; cs != nil {
+		x.TLSVersion = cs.Version
+		if len(cs.PeerCertificates) > 0 {
+			x.ProducerCert = cs.PeerCertificates[0]
+		}
+	}
 	// The address text is only needed for a fault: not built per call.
 	target := x.Target.String
 	if f.maxResponse > 0 && resp.ContentLength > f.maxResponse {
@@ -240,7 +254,7 @@ func ClassifyError(target string, err error) *vpfault.Fault {
 	var unknown x509.UnknownAuthorityError
 	var recErr tls.RecordHeaderError
 	var alert tls.AlertError
-	if errors.As(err, &certErr) || errors.As(err, &hostErr) || errors.As(err, &unknown) || errors.As(err, &recErr) || errors.As(err, &alert) {
+	if errors.As(err, &certErr) || errors.As(err, &hostErr) || errors.As(err, &unknown) || errors.As(err, &recErr) || errors.As(err, &alert) || tlsFailure(err) {
 		return vp009(target, "SSLHandshakeException", err.Error(), err)
 	}
 	if errors.Is(err, syscall.ECONNRESET) {
@@ -250,6 +264,18 @@ func ClassifyError(target string, err error) *vpfault.Fault {
 		return vp009(target, "IOException", "Connection closed by producer before a complete response", err)
 	}
 	return vp009(target, "IOException", err.Error(), err)
+}
+
+// tlsFailure reports a handshake that failed on a TLS protocol matter (no
+// version or cipher both sides speak, an alert from the producer), which
+// crypto/tls reports without a type of its own: its messages start "tls: ",
+// an alert from the peer is a net.OpError "remote error".
+func tlsFailure(err error) bool {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "remote error" {
+		return true
+	}
+	return strings.HasPrefix(err.Error(), "tls: ")
 }
 
 func (f *Forwarder) errorHandler(w http.ResponseWriter, r *http.Request, err error) {

@@ -195,7 +195,7 @@ func TestHTTPSProducer(t *testing.T) {
 	t.Parallel()
 	hp := newHTTPSProducer(t, pki.Options{})
 	cert := hp.cli.TLSCertificate()
-	f := NewForwarder(NewTransport(TransportOptions{RootCAs: hp.ca.Pool(), ClientCert: &cert, VerifyHostname: true}), 0, nil)
+	f := NewForwarder(NewTransport(TransportOptions{TLS: TLSSettings{RootCAs: hp.ca.Pool(), ClientCert: &cert, VerifyHostname: true}}), 0, nil)
 	w, _ := forward(t, f, hp.url, "<req/>", http.Header{"X-Vp-Instance-Id": {"x"}}, 5*time.Second)
 	require.Equal(t, 200, w.Code, w.Body.String())
 	assert.Empty(t, hp.rec.header.Get("x-vp-sender-id"))
@@ -204,18 +204,18 @@ func TestHTTPSProducer(t *testing.T) {
 
 	wrongName := newHTTPSProducer(t, pki.Options{DNSNames: []string{"producer.example"}, IPAddresses: []net.IP{net.ParseIP("10.9.9.9")}})
 	wc := wrongName.cli.TLSCertificate()
-	strict := NewForwarder(NewTransport(TransportOptions{RootCAs: wrongName.ca.Pool(), ClientCert: &wc, VerifyHostname: true}), 0, nil)
+	strict := NewForwarder(NewTransport(TransportOptions{TLS: TLSSettings{RootCAs: wrongName.ca.Pool(), ClientCert: &wc, VerifyHostname: true}}), 0, nil)
 	w, _ = forward(t, strict, wrongName.url, "<req/>", nil, 5*time.Second)
 	pf := parseFault(t, w)
 	assert.Equal(t, vpfault.VP009, pf.Code)
 	assert.Contains(t, pf.DetailString, "SSLHandshakeException")
 	assert.EqualValues(t, 0, wrongName.rec.n.Load())
 
-	lax := NewForwarder(NewTransport(TransportOptions{RootCAs: wrongName.ca.Pool(), ClientCert: &wc, VerifyHostname: false}), 0, nil)
+	lax := NewForwarder(NewTransport(TransportOptions{TLS: TLSSettings{RootCAs: wrongName.ca.Pool(), ClientCert: &wc, VerifyHostname: false}}), 0, nil)
 	w, _ = forward(t, lax, wrongName.url, "<req/>", nil, 5*time.Second)
 	assert.Equal(t, 200, w.Code, "verify_hostname: false still verifies the chain, not the name")
 
-	unknown := NewForwarder(NewTransport(TransportOptions{ClientCert: &wc, VerifyHostname: false}), 0, nil)
+	unknown := NewForwarder(NewTransport(TransportOptions{TLS: TLSSettings{ClientCert: &wc, VerifyHostname: false}}), 0, nil)
 	w, _ = forward(t, unknown, wrongName.url, "<req/>", nil, 5*time.Second)
 	assert.Contains(t, parseFault(t, w).DetailString, "SSLHandshakeException")
 }
@@ -343,4 +343,39 @@ func TestLimitReader(t *testing.T) {
 	assert.Equal(t, "12345", string(b))
 	_, err = io.ReadAll(NewLimitReader(strings.NewReader("123456"), 5, sentinel))
 	assert.ErrorIs(t, err, sentinel)
+}
+
+// TestTLSProfileChoice: which TLS settings a producer address gets. Every
+// criterion a match gives must hold; a domain suffix matches the domain
+// and names under it, never a name that merely ends in the same letters;
+// the first profile that matches wins; plain http has none.
+func TestTLSProfileChoice(t *testing.T) {
+	t.Parallel()
+	o := TransportOptions{Profiles: []TLSProfile{
+		{Name: "exact", Match: TLSMatch{Host: "Prod.Example.SE"}},
+		{Name: "suffix-port", Match: TLSMatch{DomainSuffix: ".example.se", Port: 8443}},
+		{Name: "suffix", Match: TLSMatch{DomainSuffix: "example.se"}},
+		{Name: "port", Match: TLSMatch{Port: 9443}},
+		{Name: "ip", Match: TLSMatch{Host: "10.1.2.3", Port: 443}},
+		{Name: "never", Match: TLSMatch{}},
+	}}
+	tests := []struct{ url, want string }{
+		{"https://prod.example.se/x", "exact"},
+		{"https://prod.example.se:8443/x", "exact"},
+		{"https://a.example.se:8443/x", "suffix-port"},
+		{"https://a.b.example.se/x", "suffix"},
+		{"https://example.se/x", "suffix"},
+		{"https://example.se./x", "suffix"},
+		{"https://badexample.se/x", DefaultProfile},
+		{"https://other.org:9443/x", "port"},
+		{"https://10.1.2.3/x", "ip"},
+		{"https://10.1.2.3:444/x", DefaultProfile},
+		{"HTTPS://elsewhere.org/x", DefaultProfile},
+		{"http://prod.example.se/x", ""},
+	}
+	for _, tt := range tests {
+		u, err := url.Parse(tt.url)
+		require.NoError(t, err)
+		assert.Equal(t, tt.want, o.ProfileFor(u), tt.url)
+	}
 }

@@ -1,6 +1,7 @@
 // Package proxy forwards a routed call to its service producer: a pooled
 // keep-alive transport for http and https producers (client certificate,
-// hostname verification on by default), per-call timeouts without progress,
+// hostname verification on by default, other TLS settings per producer by
+// host, domain or port), per-call timeouts without progress,
 // one retry only when the connection failed before any byte was sent, the
 // header rules of the platform towards producer and consumer, streaming in
 // both directions with a size bound, and producer failures mapped onto VP009
@@ -17,6 +18,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -38,18 +42,120 @@ type TransportOptions struct {
 	MaxIdleConnsPerHost int
 	// MaxConnsPerHost caps connections per producer, a bulkhead. Default 0 (no cap).
 	MaxConnsPerHost int
-	// ClientCert is presented to https producers. Default none.
-	ClientCert *tls.Certificate
-	// RootCAs verify https producers. Default nil: the system roots.
-	RootCAs *x509.CertPool
-	// VerifyHostname checks the producer certificate against the URL host.
-	// VP defaults to off "for backward compatibility"; we default to on.
-	VerifyHostname bool
+	// TLS is how https producers are called (DefaultProfile). Default: no
+	// client certificate, the system roots, no hostname verification
+	// (the gateway turns it on from config).
+	TLS TLSSettings
+	// Profiles give the https producers they match other TLS settings; the
+	// first that matches wins, TLS serves the rest.
+	Profiles []TLSProfile
 	// Retry once after a failed connect (nothing was sent). Default false
 	// here; the gateway sets it from config (default true).
 	Retry bool
 	// RetryDelay waits before that retry. Default 0.
 	RetryDelay time.Duration
+}
+
+// DefaultProfile names the TLS settings of TransportOptions itself, used
+// for https producers no profile matches.
+const DefaultProfile = "default"
+
+// TLSProfile is the TLS settings for the https producers it matches.
+type TLSProfile struct {
+	Name  string
+	Match TLSMatch
+	TLS   TLSSettings
+}
+
+// TLSSettings are how the gateway talks TLS to a producer.
+type TLSSettings struct {
+	// ClientCert is presented when the producer asks for one; nil: none.
+	ClientCert *tls.Certificate
+	// RootCAs verify the producer's certificate; nil: the system roots.
+	RootCAs *x509.CertPool
+	// VerifyHostname checks the producer certificate against the URL host.
+	// VP defaults to off "for backward compatibility"; the gateway's
+	// configuration defaults to on.
+	VerifyHostname bool
+	// MinVersion and MaxVersion bound the TLS versions offered
+	// (tls.VersionTLS12...); 0: TLS 1.2, and the newest Go knows.
+	MinVersion, MaxVersion uint16
+}
+
+// TLSMatch picks producers by their URL. Every criterion given must hold;
+// a match with none matches nothing.
+type TLSMatch struct {
+	// Host is the URL's host name or IP address, compared without case.
+	Host string
+	// DomainSuffix matches the domain itself and every name under it
+	// ("example.se" and ".example.se" both match "example.se" and
+	// "a.example.se", not "badexample.se").
+	DomainSuffix string
+	// Port is the URL's port, 443 when it names none. 0: any port.
+	Port int
+}
+
+// Matches reports whether a producer at host:port is one of m's.
+func (m TLSMatch) Matches(host string, port int) bool {
+	if m.Host == "" && m.DomainSuffix == "" && m.Port == 0 {
+		return false
+	}
+	if m.Port != 0 && m.Port != port {
+		return false
+	}
+	host = strings.TrimSuffix(host, ".")
+	if m.Host != "" && !strings.EqualFold(m.Host, host) {
+		return false
+	}
+	if d := strings.TrimPrefix(m.DomainSuffix, "."); d != "" && !inDomain(host, d) {
+		return false
+	}
+	return true
+}
+
+// inDomain reports whether host is domain or a name under it, by whole
+// labels ("a.example.se" is in "example.se", "badexample.se" is not).
+func inDomain(host, domain string) bool {
+	if strings.EqualFold(host, domain) {
+		return true
+	}
+	n := len(host) - len(domain)
+	return n > 1 && host[n-1] == '.' && strings.EqualFold(host[n:], domain)
+}
+
+// profileIndex is the index of the first profile matching the https URL u,
+// -1 when none does.
+func profileIndex(profiles []TLSProfile, u *url.URL) int {
+	if len(profiles) == 0 {
+		return -1
+	}
+	port := 443
+	if p := u.Port(); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil {
+			return -1
+		}
+		port = n
+	}
+	host := u.Hostname()
+	for i := range profiles {
+		if profiles[i].Match.Matches(host, port) {
+			return i
+		}
+	}
+	return -1
+}
+
+// ProfileFor names the TLS settings a call to the producer at u uses:
+// DefaultProfile, a profile's name, or "" for a plain http producer.
+func (o *TransportOptions) ProfileFor(u *url.URL) string {
+	if !strings.EqualFold(u.Scheme, "https") {
+		return ""
+	}
+	if i := profileIndex(o.Profiles, u); i >= 0 {
+		return o.Profiles[i].Name
+	}
+	return DefaultProfile
 }
 
 // DialError is a connect failure: nothing of the request was sent, so a
@@ -72,8 +178,29 @@ type Transport struct {
 }
 
 type transportState struct {
-	opts TransportOptions
-	http *http.Transport
+	opts     TransportOptions
+	http     *http.Transport   // plain http producers and the default TLS settings
+	profiles []*http.Transport // one pool per profile, as opts.Profiles
+}
+
+// pick returns the pool for a call to u and the name of its TLS settings
+// ("" for plain http). Each profile has its own pool: a connection made
+// with one profile's settings never serves another's call.
+func (st *transportState) pick(u *url.URL) (string, *http.Transport) {
+	if u.Scheme != "https" {
+		return "", st.http
+	}
+	if i := profileIndex(st.opts.Profiles, u); i >= 0 {
+		return st.opts.Profiles[i].Name, st.profiles[i]
+	}
+	return DefaultProfile, st.http
+}
+
+func (st *transportState) closeIdle() {
+	st.http.CloseIdleConnections()
+	for _, p := range st.profiles {
+		p.CloseIdleConnections()
+	}
 }
 
 // NewTransport builds a transport from opts.
@@ -104,29 +231,19 @@ func (t *Transport) Replace(opts TransportOptions) {
 	if dial == nil {
 		dial = dialer.DialContext
 	}
-	tlsCfg := &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: opts.RootCAs}
-	if opts.ClientCert != nil {
-		cert := opts.ClientCert
-		tlsCfg.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return cert, nil }
+	st := &transportState{opts: opts}
+	st.http = newPool(opts, dial, opts.TLS)
+	for _, p := range opts.Profiles {
+		st.profiles = append(st.profiles, newPool(opts, dial, p.TLS))
 	}
-	if !opts.VerifyHostname {
-		// Verify the chain but not the name: the documented opt-out for
-		// producers whose certificates do not name their address.
-		roots := opts.RootCAs
-		tlsCfg.InsecureSkipVerify = true
-		tlsCfg.VerifyConnection = func(cs tls.ConnectionState) error {
-			if len(cs.PeerCertificates) == 0 {
-				return errors.New("producer sent no certificate")
-			}
-			inter := x509.NewCertPool()
-			for _, c := range cs.PeerCertificates[1:] {
-				inter.AddCert(c)
-			}
-			_, err := cs.PeerCertificates[0].Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter})
-			return err
-		}
+	if old := t.cur.Swap(st); old != nil {
+		old.closeIdle()
 	}
-	ht := &http.Transport{
+}
+
+// newPool makes one keep-alive pool with the given TLS settings.
+func newPool(opts TransportOptions, dial func(ctx context.Context, network, addr string) (net.Conn, error), s TLSSettings) *http.Transport {
+	return &http.Transport{
 		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 			c, err := dial(ctx, network, addr)
 			if err != nil {
@@ -134,7 +251,7 @@ func (t *Transport) Replace(opts TransportOptions) {
 			}
 			return c, nil
 		},
-		TLSClientConfig:       tlsCfg,
+		TLSClientConfig:       tlsConfig(s),
 		TLSHandshakeTimeout:   opts.TLSHandshakeTimeout,
 		MaxIdleConns:          0,
 		MaxIdleConnsPerHost:   opts.MaxIdleConnsPerHost,
@@ -146,14 +263,44 @@ func (t *Transport) Replace(opts TransportOptions) {
 		WriteBufferSize:       32 << 10,
 		ReadBufferSize:        32 << 10,
 	}
-	old := t.cur.Swap(&transportState{opts: opts, http: ht})
-	if old != nil {
-		old.http.CloseIdleConnections()
+}
+
+// tlsConfig is the client TLS configuration for settings s.
+func tlsConfig(s TLSSettings) *tls.Config {
+	cfg := &tls.Config{MinVersion: s.MinVersion, MaxVersion: s.MaxVersion, RootCAs: s.RootCAs}
+	if cfg.MinVersion == 0 {
+		cfg.MinVersion = tls.VersionTLS12
 	}
+	if s.ClientCert != nil {
+		cert := s.ClientCert
+		cfg.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return cert, nil }
+	}
+	if !s.VerifyHostname {
+		// Verify the chain but not the name: the documented opt-out for
+		// producers whose certificates do not name their address.
+		roots := s.RootCAs
+		cfg.InsecureSkipVerify = true
+		cfg.VerifyConnection = func(cs tls.ConnectionState) error {
+			if len(cs.PeerCertificates) == 0 {
+				return errors.New("producer sent no certificate")
+			}
+			inter := x509.NewCertPool()
+			for _, c := range cs.PeerCertificates[1:] {
+				inter.AddCert(c)
+			}
+			_, err := cs.PeerCertificates[0].Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter})
+			return err
+		}
+	}
+	return cfg
 }
 
 // CloseIdleConnections closes pooled connections (shutdown).
-func (t *Transport) CloseIdleConnections() { t.cur.Load().http.CloseIdleConnections() }
+func (t *Transport) CloseIdleConnections() { t.cur.Load().closeIdle() }
+
+// ProfileFor names the TLS settings a call to u uses now (see
+// TransportOptions.ProfileFor).
+func (t *Transport) ProfileFor(u *url.URL) string { return t.cur.Load().opts.ProfileFor(u) }
 
 // errProducerTimeout is the cancel cause when the producer made no progress
 // within the call's timeout.
@@ -181,8 +328,10 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	// and the body in two writes. Nothing needs tracking: a connect
 	// failure sends nothing, and the reader is still at its start.
 	inMemory := false
+	profile, pool := st.pick(req.URL)
 	if x := exchangeOf(req); x != nil {
 		_, inMemory = x.Body.(*bytes.Reader)
+		x.TLSProfile = profile
 	}
 	d, _ := req.Context().Value(timeoutKey{}).(time.Duration)
 	ctx, cancel := context.WithCancelCause(req.Context())
@@ -202,7 +351,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	var resp *http.Response
 	var err error
 	for i := 0; i < attempts; i++ {
-		resp, err = st.http.RoundTrip(out)
+		resp, err = pool.RoundTrip(out)
 		var de *DialError
 		if err == nil || !errors.As(err, &de) || body.n.Load() != 0 || i+1 == attempts {
 			break

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"text/tabwriter"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -42,7 +43,9 @@ the new ones); SIGTERM or Ctrl-C stops accepting calls, drains in-flight calls
 
 With --check the configuration is validated (keys, values, certificate and
 CA files, contract directory, TAK sources) and the command exits: 0 when
-everything loads, 2 with every problem named by file, line and key.`,
+everything loads, 2 with every problem named by file, line and key. With
+producers.tls_profiles set it also lists each producer host:port of the
+catalogue with the TLS profile its calls get.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if file == "" {
@@ -88,7 +91,25 @@ func runCheck(ctx context.Context, out io.Writer, cfg *config.Config) error {
 	}
 	fmt.Fprintf(out, "%s: OK (instance %q, https %q, http %q, admin %q; catalogue: %s)\n",
 		cfg.File, cfg.Instance.Name, cfg.Listen.HTTPS, cfg.Listen.HTTP, cfg.Listen.Admin, res.Message)
+	if len(cfg.Producers.TLSProfiles) > 0 {
+		return printProducerTLS(out, g.ProducerTLS())
+	}
 	return nil
+}
+
+// printProducerTLS shows which TLS profile each producer endpoint of the
+// catalogue gets (producers.tls_profiles; the first match wins).
+func printProducerTLS(out io.Writer, eps []gateway.ProducerEndpoint) error {
+	fmt.Fprintln(out, "producer TLS profiles (producers.tls_profiles, first match wins):")
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	for _, e := range eps {
+		profile := e.Profile
+		if profile == "" {
+			profile = "- (plain http)"
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%d address(es)\n", e.Endpoint, profile, e.Addresses)
+	}
+	return tw.Flush()
 }
 
 func run(ctx context.Context, logw io.Writer, cfg *config.Config) error {

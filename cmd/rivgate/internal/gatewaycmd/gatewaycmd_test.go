@@ -167,3 +167,38 @@ func TestRunServesAndStopsOnCancel(t *testing.T) {
 	}
 	assert.Contains(t, logs.String(), "gateway stopped")
 }
+
+// TestCheckShowsProducerTLSProfiles: with producers.tls_profiles set,
+// --check lists every producer endpoint of the catalogue with the profile
+// its calls get.
+func TestCheckShowsProducerTLSProfiles(t *testing.T) {
+	t.Parallel()
+	path := writeSetup(t, `producers:
+  tls_profiles:
+    - {name: legacy, match: {domain_suffix: legacy.example.se}, verify_hostname: false, tls_max_version: "1.2"}
+    - {name: partner, match: {port: 8443}}
+`)
+	tak := `routes:
+  - {receiver: A, contract: 'urn:riv:a:BResponder:1', profile: RIVTABP21, address: 'https://old.legacy.example.se/a'}
+  - {receiver: B, contract: 'urn:riv:a:BResponder:1', profile: RIVTABP21, address: 'https://old.legacy.example.se:443/b'}
+  - {receiver: C, contract: 'urn:riv:a:BResponder:1', profile: RIVTABP21, address: 'https://partner.example.se:8443/c'}
+  - {receiver: D, contract: 'urn:riv:a:BResponder:1', profile: RIVTABP21, address: 'https://other.example.se/d'}
+  - {receiver: E, contract: 'urn:riv:a:BResponder:1', profile: RIVTABP21, address: 'http://plain.example.se:8080/e'}
+`
+	require.NoError(t, os.WriteFile(filepath.Join(filepath.Dir(path), "tak.yaml"), []byte(tak), 0o644))
+	out, _, err := execute(t.Context(), "--check", "-c", path)
+	require.NoError(t, err)
+	for _, re := range []string{
+		`(?m)^  https://old\.legacy\.example\.se:443 +legacy +2 address\(es\)$`,
+		`(?m)^  https://partner\.example\.se:8443 +partner +1 address\(es\)$`,
+		`(?m)^  https://other\.example\.se:443 +default +1 address\(es\)$`,
+		`(?m)^  http://plain\.example\.se:8080 +- \(plain http\) +1 address\(es\)$`,
+	} {
+		assert.Regexp(t, regexp.MustCompile(re), out)
+	}
+
+	plain := writeSetup(t, "")
+	out, _, err = execute(t.Context(), "--check", "-c", plain)
+	require.NoError(t, err)
+	assert.NotContains(t, out, "producer TLS profiles", "without profiles the output is as before")
+}
