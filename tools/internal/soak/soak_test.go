@@ -5,10 +5,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"testing"
 	"time"
 
+	"github.com/rivgate/rivgate/internal/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -65,8 +65,7 @@ func TestShortSoak(t *testing.T) {
 	if testing.Short() {
 		t.Skip("soak: skipped with -short")
 	}
-	_, file, _, _ := runtime.Caller(0)
-	root := filepath.Join(filepath.Dir(file), "..", "..")
+	root := testutil.RepoRoot(t)
 	bin := filepath.Join(t.TempDir(), "rivgate")
 	build := exec.Command("go", "build", "-o", bin, "./cmd/rivgate")
 	build.Dir = root
