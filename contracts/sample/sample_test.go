@@ -40,6 +40,19 @@ func exceptions(t *testing.T) map[string]string {
 	return out
 }
 
+// xmllintBody validates the sample body of op (request or response, as
+// opt builds it) with xmllint against schema: the oracle's verdict, its
+// output, and the body.
+func xmllintBody(t *testing.T, xmllint, schema string, op contracts.Operation, response bool, opt sample.Options) (bool, string, []byte) {
+	t.Helper()
+	body, err := sample.Body(op, response, opt)
+	require.NoError(t, err)
+	file := filepath.Join(t.TempDir(), "body.xml")
+	require.NoError(t, os.WriteFile(file, body, 0o644))
+	valid, out := rivtatest.XmllintVerdict(t, xmllint, schema, file)
+	return valid, out, body
+}
+
 // sampleKinds are the messages generated per operation: the least and the
 // rich request and response.
 var sampleKinds = []struct {
@@ -93,14 +106,10 @@ func TestSamplesValidateForEverySharedContract(t *testing.T) {
 					}
 					assert.Equal(t, wantEl.Space, ns)
 
-					body, err := sample.Body(op, response, opt)
-					require.NoError(t, err)
 					sc, found := set.Schema(op.Namespace)
 					require.True(t, found)
 					require.Len(t, sc.Roots, 1)
-					file := filepath.Join(t.TempDir(), "body.xml")
-					require.NoError(t, os.WriteFile(file, body, 0o644))
-					oracle, oracleOut := rivtatest.XmllintVerdict(t, xmllint, sc.Roots[0], file)
+					oracle, oracleOut, body := xmllintBody(t, xmllint, sc.Roots[0], op, response, opt)
 
 					if excepted {
 						if len(probs) == 0 && oracle {
@@ -218,11 +227,7 @@ func TestSampleConstructs(t *testing.T) {
 		_, probs, err := xsd.ValidateMessage(v, msg)
 		require.NoError(t, err)
 		assert.Empty(t, probs, "%s", msg)
-		body, err := sample.Body(op, response, sample.Options{})
-		require.NoError(t, err)
-		file := filepath.Join(t.TempDir(), "body.xml")
-		require.NoError(t, os.WriteFile(file, body, 0o644))
-		valid, out := rivtatest.XmllintVerdict(t, xmllint, sc.Roots[0], file)
+		valid, out, body := xmllintBody(t, xmllint, sc.Roots[0], op, response, sample.Options{})
 		assert.True(t, valid, "xmllint: %s\n%s", out, body)
 	}
 }
@@ -270,11 +275,7 @@ func TestRichSample(t *testing.T) {
 			_, probs, err := xsd.ValidateMessage(v, tc.env)
 			require.NoError(t, err)
 			assert.Empty(t, probs, "%s", tc.env)
-			body, err := sample.Body(op, true, sample.Options{Rich: tc.name == "rich"})
-			require.NoError(t, err)
-			file := filepath.Join(t.TempDir(), "body.xml")
-			require.NoError(t, os.WriteFile(file, body, 0o644))
-			valid, out := rivtatest.XmllintVerdict(t, xmllint, sc.Roots[0], file)
+			valid, out, body := xmllintBody(t, xmllint, sc.Roots[0], op, true, sample.Options{Rich: tc.name == "rich"})
 			assert.True(t, valid, "xmllint: %s\n%s", out, body)
 		})
 	}

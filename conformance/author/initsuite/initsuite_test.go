@@ -1,6 +1,7 @@
 package initsuite_test
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -10,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/goccy/go-yaml"
+	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -19,6 +22,7 @@ import (
 	"github.com/rivgate/rivgate/contracts"
 	"github.com/rivgate/rivgate/contracts/xsd"
 	"github.com/rivgate/rivgate/internal/testutil/rivtatest"
+	"github.com/rivgate/rivgate/internal/testutil/schematest"
 )
 
 const (
@@ -54,6 +58,10 @@ var anchoredPatterns = map[string]string{
 func TestEveryOperationOfEveryContract(t *testing.T) {
 	t.Parallel()
 	folders := rivtatest.Folders(t)
+	schemas := map[string]*jsonschema.Schema{
+		"suite":    schematest.Compile(t, "suite.schema.json"),
+		"scenario": schematest.Compile(t, "scenario.schema.json"),
+	}
 	var suites, ops atomic.Int64
 	for _, folder := range folders {
 		name := filepath.Base(folder)
@@ -82,6 +90,7 @@ func TestEveryOperationOfEveryContract(t *testing.T) {
 			require.NoError(t, err)
 			suite, err := scenario.LoadDir(out)
 			require.NoError(t, err)
+			checkSchemas(t, out, suite, schemas)
 			checkShape(t, suite, res.Operations)
 			checkValid(t, suite, set, anchoredPatterns[name])
 			suites.Add(1)
@@ -91,6 +100,25 @@ func TestEveryOperationOfEveryContract(t *testing.T) {
 	t.Cleanup(func() {
 		t.Logf("%d contract folders: %d suites covering %d operations written, loaded and validated", len(folders), suites.Load(), ops.Load())
 	})
+}
+
+// checkSchemas validates the suite's files against the JSON Schemas
+// editors use (docs/schema).
+func checkSchemas(t *testing.T, dir string, suite *scenario.Suite, schemas map[string]*jsonschema.Schema) {
+	t.Helper()
+	check := func(schema, rel string) {
+		b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(rel)))
+		require.NoError(t, err)
+		var v any
+		require.NoError(t, yaml.Unmarshal(b, &v), rel)
+		j, err := json.Marshal(v)
+		require.NoError(t, err)
+		schematest.ValidateJSON(t, schemas[schema], rel, j)
+	}
+	check("suite", scenario.SuiteFile)
+	for _, f := range suite.ScenarioFiles {
+		check("scenario", f)
+	}
 }
 
 // checkShape checks what every operation's scenarios hold.

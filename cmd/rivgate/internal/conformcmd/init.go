@@ -47,7 +47,7 @@ RIVGATE_SCENARIO and RIVGATE_STEP); without it the harness waits for the
 consumer's calls.
 
 OP is an operation name; where DIR holds several versions of it, init exits
-2 listing them and OP must be NAME:VERSION (major, or major.minor). A
+2 listing them: give --operation NAME:VERSION (major, or major.minor). A
 directory that is not a RIV-TA service contract (no operation with a RIV-TA
 receiver header and a urn:riv:...Responder:N namespace, such as the TAK's
 own WSDLs) is refused. SUITE_DIR must be new or empty. The written suite is

@@ -364,3 +364,17 @@ func TestInitBadInput(t *testing.T) {
 		})
 	}
 }
+
+// TestInitHelp: --help says what init writes and how to choose a version.
+func TestInitHelp(t *testing.T) {
+	t.Parallel()
+	code, out := execute(t, New(), "init", "--help")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	for _, want := range []string{"Usage:", "--operation NAME:VERSION", "--trigger", "VP004, VP007, VP009", "kept the user's context", "is refused"} {
+		if !strings.Contains(strings.Join(strings.Fields(out), " "), want) {
+			t.Errorf("help lacks %q:\n%s", want, out)
+		}
+	}
+}
