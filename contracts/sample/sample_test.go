@@ -257,8 +257,8 @@ func TestRichSample(t *testing.T) {
 			"<urn:item ": 2, "<urn:status>booked<": 1, "<urn:status>cancelled<": 1,
 			`<urn:item kind="exempel">`: 1, `<urn:item kind="exempel 2">`: 1, "<urn:id>exempel 2<": 1,
 			"<urn:note>exempel<": 2, // maxLength 7: no room for a number
-			"<urn:tag>": 3,          // two in the first record, one in the second
-			"<urn:few>": 2, "<urn:pair>": 1, "<urn:byCode>": 1, "<urn:byName>": 1,
+			"<urn:tag>":          3, // two in the first record, one in the second
+			"<urn:few>":          2, "<urn:pair>": 1, "<urn:byCode>": 1, "<urn:byName>": 1,
 			"<urn:part>": 0, "points=": 0, "extension": 0,
 		}},
 		{name: "least", env: least, count: map[string]int{"<urn:item": 0, "<urn:pair>": 0, "<urn:result>": 1}},

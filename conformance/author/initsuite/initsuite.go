@@ -116,7 +116,8 @@ func Write(opt Options) (*Result, error) {
 		return nil, err
 	}
 	if err := w.write(); err != nil {
-		return nil, err
+		// The directory was new or empty: leave it so, not half written.
+		return nil, errors.Join(err, emptyDir(opt.Out))
 	}
 	suite, err := scenario.LoadDir(opt.Out)
 	if err != nil {
@@ -164,6 +165,20 @@ func newDir(dir string) error {
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("suite directory: %w", err)
+	}
+	return nil
+}
+
+// emptyDir removes what is in dir.
+func emptyDir(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("clean up %s: %w", dir, err)
+	}
+	for _, e := range entries {
+		if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+			return fmt.Errorf("clean up %s: %w", dir, err)
+		}
 	}
 	return nil
 }

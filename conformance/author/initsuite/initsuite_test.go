@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -212,13 +213,7 @@ func checkValid(t *testing.T, suite *scenario.Suite, set *contracts.Set, known s
 	}
 	require.NotEmpty(t, files)
 	anchored := false
-	for _, f := range slices.Sorted(func(yield func(string) bool) {
-		for f := range files {
-			if !yield(f) {
-				return
-			}
-		}
-	}) {
+	for _, f := range slices.Sorted(maps.Keys(files)) {
 		b, err := suite.ReadFile(f)
 		require.NoError(t, err)
 		anchored = anchored || strings.Contains(string(b), "$<")

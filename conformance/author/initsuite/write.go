@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -53,7 +54,6 @@ type operation struct {
 	key      string // file names: the operation name, with -vN when two versions are covered
 	prefix   string // requirement and scenario ids: the name's capitals, e.g. GCC
 	function string // risk-profile function id: the name in lower case
-	nsPrefix string // XPath prefix of the contract namespace
 
 	request, rich, least []byte // sample envelopes; least is nil when it equals rich
 	match                *matchExample
@@ -69,7 +69,6 @@ type matchExample struct {
 
 type writer struct {
 	opt          Options
-	set          *contracts.Set
 	ops          []*operation
 	namespaces   map[string]string // prefix -> namespace, for suite.yaml
 	contractsRel string
@@ -82,7 +81,7 @@ func newWriter(opt Options, set *contracts.Set, ops []contracts.Operation) (*wri
 	if err != nil {
 		return nil, fmt.Errorf("contracts directory relative to the suite: %w", err)
 	}
-	w := &writer{opt: opt, set: set, contractsRel: rel, namespaces: map[string]string{}}
+	w := &writer{opt: opt, contractsRel: rel, namespaces: map[string]string{}}
 	names := map[string]int{}
 	for _, op := range ops {
 		names[op.Name]++
@@ -96,7 +95,9 @@ func newWriter(opt Options, set *contracts.Set, ops []contracts.Operation) (*wri
 			o.function = fmt.Sprintf("%s-v%d", o.function, op.Major)
 		}
 		o.prefix = uniquePrefix(initials(op.Name), op.Major, usedPrefix)
-		o.nsPrefix = w.prefixFor(op.Namespace, strings.ToLower(o.prefix))
+		// The contract namespace's XPath prefix is the operation's (gcc),
+		// claimed before the matcher example names other namespaces.
+		w.prefixFor(op.Namespace, strings.ToLower(o.prefix))
 		for _, other := range set.OperationsFor(op.Namespace) {
 			if other.Name == op.Name && other.Profile != op.Profile && other.Profile != "" {
 				o.OtherProfiles = append(o.OtherProfiles, string(other.Profile))
@@ -330,13 +331,7 @@ func (w *writer) write() error {
 	)
 	data := suiteData{Options: w.opt, Ops: w.ops, ContractsRel: w.contractsRel, Requirements: reqs, Scenarios: scenarioFiles,
 		Wait: defaultWait, StartTimeout: defaultStartTimeout, ConsumerTimeout: defaultConsumerTimeout, Instance: defaultInstance}
-	for _, p := range slices.Sorted(func(yield func(string) bool) {
-		for p := range w.namespaces {
-			if !yield(p) {
-				return
-			}
-		}
-	}) {
+	for _, p := range slices.Sorted(maps.Keys(w.namespaces)) {
 		data.Namespaces = append(data.Namespaces, [2]string{p, w.namespaces[p]})
 	}
 	var b bytes.Buffer
