@@ -2,8 +2,10 @@
 // set: a SOAP 1.1 request envelope with the receiver header of the RIV-TA
 // profile and a body built from the contract's XSD (every required element
 // and attribute, with plausible values that satisfy the facets), or a
-// response envelope. The output is meant to validate against the contract;
-// `rivgate contract sample` prints it.
+// response envelope. Options.Rich builds a realistic message instead of the
+// least one: optional parts filled and two of everything that repeats. The
+// output is meant to validate against the contract; `rivgate contract
+// sample` prints it.
 package sample
 
 import (
@@ -31,18 +33,37 @@ const DefaultReceiver = "SE0000000000-1234"
 // maxDepth bounds element nesting, so required recursion cannot loop.
 const maxDepth = 40
 
-// Options shape a sample request.
+// richDepth is the deepest nesting at which Rich still fills optional
+// elements: deeper ones are left out, so recursive or very deep schemas
+// give messages of a readable size.
+const richDepth = 10
+
+// richRepeats is how many copies Rich writes of an element that may repeat.
+const richRepeats = 2
+
+// filler is the text of a string no element name or facet suggests better.
+const filler = "exempel"
+
+// Options shape a sample message.
 type Options struct {
-	// Profile selects the receiver header (RIVTABP20: wsa:To, RIVTABP21:
-	// LogicalAddress). Default: the operation's profile.
+	// Profile selects the receiver header of a request (RIVTABP20: wsa:To,
+	// RIVTABP21: LogicalAddress). Default: the operation's profile.
 	Profile rivta.Profile
-	// Receiver is the logical address in the header. Default: DefaultReceiver.
+	// Receiver is the logical address in a request's header. Default:
+	// DefaultReceiver.
 	Receiver string
+	// Rich builds a realistic message rather than the least valid one:
+	// optional elements and attributes are filled too (down to a nesting
+	// bound, never recursing into a type being built), two copies are
+	// written of every element or group that may repeat, and repeated
+	// enumerated values differ where the type allows. An optional part
+	// the generator cannot build is left out.
+	Rich bool
 }
 
 // Request returns a sample request envelope for op.
 func Request(op contracts.Operation, opt Options) ([]byte, error) {
-	g, err := newGen(op)
+	g, err := newGen(op, opt.Rich)
 	if err != nil {
 		return nil, err
 	}
@@ -88,13 +109,14 @@ func Request(op contracts.Operation, opt Options) ([]byte, error) {
 
 // Body returns the sample body element of a request (or, with response
 // true, of a response) as a document of its own, namespaces declared on its
-// root: what a schema validator sees of the envelope Request returns.
-func Body(op contracts.Operation, response bool) ([]byte, error) {
+// root: what a schema validator sees of the envelope Request or Response
+// returns with the same options.
+func Body(op contracts.Operation, response bool, opt Options) ([]byte, error) {
 	el := op.Request
 	if response {
 		el = op.Response
 	}
-	g, err := newGen(op)
+	g, err := newGen(op, opt.Rich)
 	if err != nil {
 		return nil, err
 	}
@@ -114,12 +136,13 @@ func Body(op contracts.Operation, response bool) ([]byte, error) {
 	return slices.Concat(out[:at], []byte(decls.String()), out[at:]), nil
 }
 
-// Response returns a sample response envelope for op.
-func Response(op contracts.Operation) ([]byte, error) {
+// Response returns a sample response envelope for op. Of opt only Rich
+// applies.
+func Response(op contracts.Operation, opt Options) ([]byte, error) {
 	if op.Response.Local == "" {
 		return nil, fmt.Errorf("operation %s has no response", op.Name)
 	}
-	g, err := newGen(op)
+	g, err := newGen(op, opt.Rich)
 	if err != nil {
 		return nil, err
 	}
@@ -148,14 +171,28 @@ type gen struct {
 	m     *model
 	depth int
 	path  []string // element names from the root, for plausible values
+	rich  bool     // Options.Rich
+	// open counts the global elements and named types being built, so
+	// Rich never recurses into one through an optional element.
+	open map[qname]int
+	// built counts, per element path, the elements built there so far;
+	// variant is that count for the element whose value is being made
+	// (Rich), so repeated records get different values.
+	built   map[string]int
+	variant int
+	// later is set while a copy other than the first of a repeated part is
+	// built: Rich repeats elements only in first copies, so every repeating
+	// element appears twice while the message grows linearly, not
+	// exponentially, with the nesting of lists.
+	later bool
 }
 
-func newGen(op contracts.Operation) (*gen, error) {
+func newGen(op contracts.Operation, rich bool) (*gen, error) {
 	m, err := loadModel(op.Schemas)
 	if err != nil {
 		return nil, fmt.Errorf("load schemas of %s: %w", op.WSDL, err)
 	}
-	return &gen{m: m}, nil
+	return &gen{m: m, rich: rich, open: map[qname]int{}, built: map[string]int{}}, nil
 }
 
 // global generates the global element q.
@@ -167,16 +204,64 @@ func (g *gen) global(q contracts.QName) (*node, error) {
 	return g.element(d.n, d.s, true)
 }
 
-func occurs(n *xmltext.Node) int {
-	v := n.Attr("minOccurs")
-	if v == "" {
-		return 1
+// occurs returns how many copies of particle n to build, and how many of
+// them the schema requires.
+func (g *gen) occurs(n *xmltext.Node) (copies, required int) {
+	required = 1
+	if v := n.Attr("minOccurs"); v != "" {
+		if i, err := strconv.Atoi(strings.TrimSpace(v)); err == nil {
+			required = min(i, 3) // a few copies are enough to show the shape
+		}
 	}
-	i, err := strconv.Atoi(strings.TrimSpace(v))
-	if err != nil {
-		return 1
+	if !g.rich {
+		return required, required
 	}
-	return min(i, 3) // a few copies are enough to show the shape
+	most := 1
+	switch v := strings.TrimSpace(n.Attr("maxOccurs")); v {
+	case "":
+	case "unbounded":
+		most = richRepeats
+	default:
+		if i, err := strconv.Atoi(v); err == nil {
+			most = i
+		}
+	}
+	repeats := richRepeats
+	if g.later {
+		repeats = 1
+	}
+	return max(required, min(repeats, most)), required
+}
+
+// leaveOut reports whether Rich skips optional particle p: a wildcard
+// (what it would hold is made up), an element below richDepth, or one whose
+// global element or named type is being built already (recursion).
+func (g *gen) leaveOut(p *xmltext.Node) bool {
+	switch p.Name.Local {
+	case "any":
+		return true
+	case "element":
+	default:
+		return false
+	}
+	if g.depth >= richDepth {
+		return true
+	}
+	for _, a := range []string{"ref", "type"} {
+		if v := p.Attr(a); v != "" {
+			if q, err := p.ResolveQName(v); err == nil && g.open[q] > 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// enter marks global element or named type q as being built until the
+// returned function is called.
+func (g *gen) enter(q qname) func() {
+	g.open[q]++
+	return func() { g.open[q]-- }
 }
 
 func (g *gen) element(n *xmltext.Node, s *schemaDoc, global bool) (*node, error) {
@@ -194,6 +279,9 @@ func (g *gen) element(n *xmltext.Node, s *schemaDoc, global bool) (*node, error)
 	name := qname{Local: n.Attr("name")}
 	if global || n.Attr("form") == "qualified" || (n.Attr("form") == "" && s.elemQualified) {
 		name.Space = s.tns
+	}
+	if global {
+		defer g.enter(name)()
 	}
 	if global && n.Attr("abstract") == "true" {
 		for _, sub := range g.m.substitutes[name] {
@@ -216,6 +304,13 @@ func (g *gen) element(n *xmltext.Node, s *schemaDoc, global bool) (*node, error)
 	if fixed := n.Attr("fixed"); fixed != "" {
 		out.text = fixed
 	}
+	variant := 0
+	if g.rich {
+		key := strings.Join(g.path, "/")
+		variant = g.built[key]
+		g.built[key]++
+	}
+	g.variant = variant
 	switch {
 	case n.Attr("type") != "":
 		t, err := n.ResolveQName(n.Attr("type"))
@@ -231,6 +326,7 @@ func (g *gen) element(n *xmltext.Node, s *schemaDoc, global bool) (*node, error)
 		}
 	case xs1(n, "simpleType") != nil:
 		if out.text == "" {
+			g.variant = variant
 			v, err := g.simpleValue(qname{}, xs1(n, "simpleType"))
 			if err != nil {
 				return nil, err
@@ -263,6 +359,7 @@ func (g *gen) typed(out *node, t qname) error {
 		out.text = v
 		return err
 	}
+	defer g.enter(t)()
 	if d.n.Attr("abstract") == "true" {
 		// Use a concrete derived type and say so with xsi:type.
 		for _, sub := range g.m.derived[t] {
@@ -282,7 +379,27 @@ func (g *gen) simpleValue(t qname, inline *xmltext.Node) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return value(base, f, g.path)
+	return g.value(base, f)
+}
+
+// value picks a value of built-in type base that satisfies f. Later
+// elements at the same path (Rich: the second record of a list) get the
+// next enumeration value, and the generic filler text gets a number, where
+// the facets allow; identifiers and codes stay as they are.
+func (g *gen) value(base string, f *facets) (string, error) {
+	if n := len(f.enums); n > 1 && g.variant > 0 {
+		k := g.variant % n
+		f.enums = slices.Concat(f.enums[k:], f.enums[:k])
+	}
+	v, err := value(base, f, g.path)
+	if err != nil || g.variant == 0 || v != filler {
+		return v, err
+	}
+	numbered := fmt.Sprintf("%s %d", filler, g.variant+1)
+	if ok, _ := f.matches(numbered); ok {
+		return numbered, nil
+	}
+	return v, nil
 }
 
 // complex fills out from a complex type definition.
@@ -345,7 +462,7 @@ func (g *gen) simpleContent(out *node, ct, sc *xmltext.Node, s *schemaDoc) error
 			if err != nil {
 				return err
 			}
-			if out.text, err = value(b, f, g.path); err != nil {
+			if out.text, err = g.value(b, f); err != nil {
 				return err
 			}
 		}
@@ -383,68 +500,94 @@ func (g *gen) complexContent(out *node, cc *xmltext.Node, s *schemaDoc) error {
 	return nil
 }
 
-// particle adds what a required particle needs to out.
+// particle adds the copies of particle p to out: the required ones, and
+// with Rich the optional and repeated ones too. A copy beyond the required
+// that cannot be built is left out (with what it added so far).
 func (g *gen) particle(out *node, p *xmltext.Node, s *schemaDoc) error {
-	for range occurs(p) {
-		switch p.Name.Local {
-		case "element":
-			e, err := g.element(p, s, false)
-			if err != nil {
+	copies, required := g.occurs(p)
+	if required == 0 && copies > 0 && g.leaveOut(p) {
+		return nil
+	}
+	later := g.later
+	defer func() { g.later = later }()
+	for i := range copies {
+		kids, attrs := len(out.kids), len(out.attrs)
+		g.later = later || i > 0
+		if err := g.particleCopy(out, p, s, i); err != nil {
+			if i < required {
 				return err
 			}
-			out.kids = append(out.kids, e)
-		case "sequence", "all":
-			for _, c := range p.Children {
-				if c.Name.Space == xsdNS && isParticle(c.Name.Local) {
-					if err := g.particle(out, c, s); err != nil {
-						return err
-					}
-				}
-			}
-		case "choice":
-			var first error
-			done := false
-			for _, c := range p.Children {
-				if c.Name.Space != xsdNS || !isParticle(c.Name.Local) {
-					continue
-				}
-				kids, attrs := len(out.kids), len(out.attrs)
-				err := g.particle(out, c, s)
-				if err == nil {
-					done = true
-					break
-				}
-				out.kids, out.attrs = out.kids[:kids], out.attrs[:attrs]
-				if first == nil {
-					first = err
-				}
-			}
-			if !done && first != nil {
-				return first
-			}
-		case "group":
-			q, err := p.ResolveQName(p.Attr("ref"))
-			if err != nil {
-				return err
-			}
-			gd, ok := g.m.groups[q]
-			if !ok {
-				return fmt.Errorf("group %s is not declared", q)
-			}
-			for _, c := range gd.n.Children {
-				if c.Name.Space == xsdNS && (c.Name.Local == "sequence" || c.Name.Local == "choice" || c.Name.Local == "all") {
-					if err := g.particle(out, c, gd.s); err != nil {
-						return err
-					}
-				}
-			}
-		case "any":
-			e, err := g.wildcard(p, s)
-			if err != nil {
-				return err
-			}
-			out.kids = append(out.kids, e)
+			out.kids, out.attrs = out.kids[:kids], out.attrs[:attrs]
+			break
 		}
+	}
+	return nil
+}
+
+// particleCopy adds copy i of particle p to out.
+func (g *gen) particleCopy(out *node, p *xmltext.Node, s *schemaDoc, i int) error {
+	switch p.Name.Local {
+	case "element":
+		e, err := g.element(p, s, false)
+		if err != nil {
+			return err
+		}
+		out.kids = append(out.kids, e)
+	case "sequence", "all":
+		for _, c := range p.Children {
+			if c.Name.Space == xsdNS && isParticle(c.Name.Local) {
+				if err := g.particle(out, c, s); err != nil {
+					return err
+				}
+			}
+		}
+	case "choice":
+		var alts []*xmltext.Node
+		for _, c := range p.Children {
+			if c.Name.Space == xsdNS && isParticle(c.Name.Local) {
+				alts = append(alts, c)
+			}
+		}
+		if len(alts) == 0 {
+			return nil
+		}
+		// The first alternative that can be built; the copies of a
+		// repeated choice start at different alternatives.
+		var first error
+		for k := range alts {
+			kids, attrs := len(out.kids), len(out.attrs)
+			err := g.particle(out, alts[(i+k)%len(alts)], s)
+			if err == nil {
+				return nil
+			}
+			out.kids, out.attrs = out.kids[:kids], out.attrs[:attrs]
+			if first == nil {
+				first = err
+			}
+		}
+		return first
+	case "group":
+		q, err := p.ResolveQName(p.Attr("ref"))
+		if err != nil {
+			return err
+		}
+		gd, ok := g.m.groups[q]
+		if !ok {
+			return fmt.Errorf("group %s is not declared", q)
+		}
+		for _, c := range gd.n.Children {
+			if c.Name.Space == xsdNS && (c.Name.Local == "sequence" || c.Name.Local == "choice" || c.Name.Local == "all") {
+				if err := g.particle(out, c, gd.s); err != nil {
+					return err
+				}
+			}
+		}
+	case "any":
+		e, err := g.wildcard(p, s)
+		if err != nil {
+			return err
+		}
+		out.kids = append(out.kids, e)
 	}
 	return nil
 }
@@ -533,50 +676,65 @@ func (g *gen) attributes(out *node, n *xmltext.Node, s *schemaDoc) error {
 				return err
 			}
 		case "attribute":
-			if a.Attr("use") != "required" {
+			use := a.Attr("use")
+			if use == "prohibited" || (use != "required" && !g.rich) {
 				continue
 			}
-			decl := a
-			name := qname{Local: a.Attr("name")}
-			if ref := a.Attr("ref"); ref != "" {
-				q, err := a.ResolveQName(ref)
-				if err != nil {
-					return err
-				}
-				d, ok := g.m.attributes[q]
-				if !ok {
-					return fmt.Errorf("attribute ref %s is not declared", q)
-				}
-				decl, name = d.n, q
-			} else if a.Attr("form") == "qualified" || (a.Attr("form") == "" && s.attrQualified) {
-				name.Space = s.tns
+			at, err := g.attribute(a, s)
+			switch {
+			case err != nil && use == "required":
+				return err
+			case err != nil:
+				continue // Rich: an optional attribute that cannot be built is left out
+			case slices.ContainsFunc(out.attrs, func(o attr) bool { return o.name == at.name }):
+				continue // restated by a derived type
 			}
-			v := a.Attr("fixed")
-			if v == "" {
-				v = decl.Attr("fixed")
-			}
-			if v == "" {
-				var err error
-				switch {
-				case decl.Attr("type") != "":
-					t, err2 := decl.ResolveQName(decl.Attr("type"))
-					if err2 != nil {
-						return err2
-					}
-					v, err = g.simpleValue(t, nil)
-				case xs1(decl, "simpleType") != nil:
-					v, err = g.simpleValue(qname{}, xs1(decl, "simpleType"))
-				default:
-					v = "exempel"
-				}
-				if err != nil {
-					return fmt.Errorf("attribute %s: %w", name.Local, err)
-				}
-			}
-			out.attrs = append(out.attrs, attr{name: name, value: v})
+			out.attrs = append(out.attrs, at)
 		}
 	}
 	return nil
+}
+
+// attribute builds attribute declaration (or reference) a.
+func (g *gen) attribute(a *xmltext.Node, s *schemaDoc) (attr, error) {
+	decl := a
+	name := qname{Local: a.Attr("name")}
+	if ref := a.Attr("ref"); ref != "" {
+		q, err := a.ResolveQName(ref)
+		if err != nil {
+			return attr{}, err
+		}
+		d, ok := g.m.attributes[q]
+		if !ok {
+			return attr{}, fmt.Errorf("attribute ref %s is not declared", q)
+		}
+		decl, name = d.n, q
+	} else if a.Attr("form") == "qualified" || (a.Attr("form") == "" && s.attrQualified) {
+		name.Space = s.tns
+	}
+	v := a.Attr("fixed")
+	if v == "" {
+		v = decl.Attr("fixed")
+	}
+	if v == "" {
+		var err error
+		switch {
+		case decl.Attr("type") != "":
+			t, err2 := decl.ResolveQName(decl.Attr("type"))
+			if err2 != nil {
+				return attr{}, err2
+			}
+			v, err = g.simpleValue(t, nil)
+		case xs1(decl, "simpleType") != nil:
+			v, err = g.simpleValue(qname{}, xs1(decl, "simpleType"))
+		default:
+			v = "exempel"
+		}
+		if err != nil {
+			return attr{}, fmt.Errorf("attribute %s: %w", name.Local, err)
+		}
+	}
+	return attr{name: name, value: v}, nil
 }
 
 // render writes the envelope with every namespace declared once on it.

@@ -40,9 +40,33 @@ func exceptions(t *testing.T) map[string]string {
 	return out
 }
 
-// Every operation of every shared contract gets a request and a response
-// whose body validates against the contract XSD, by our validator and by
-// xmllint, unless exceptions.md says why not.
+// xmllintBody validates the sample body of op (request or response, as
+// opt builds it) with xmllint against schema: the oracle's verdict, its
+// output, and the body.
+func xmllintBody(t *testing.T, xmllint, schema string, op contracts.Operation, response bool, opt sample.Options) (bool, string, []byte) {
+	t.Helper()
+	body, err := sample.Body(op, response, opt)
+	require.NoError(t, err)
+	file := filepath.Join(t.TempDir(), "body.xml")
+	require.NoError(t, os.WriteFile(file, body, 0o644))
+	valid, out := rivtatest.XmllintVerdict(t, xmllint, schema, file)
+	return valid, out, body
+}
+
+// sampleKinds are the messages generated per operation: the least and the
+// rich request and response.
+var sampleKinds = []struct {
+	name     string
+	response bool
+	rich     bool
+}{
+	{"request", false, false}, {"response", true, false},
+	{"request rich", false, true}, {"response rich", true, true},
+}
+
+// Every operation of every shared contract gets a request and a response,
+// least and rich, whose body validates against the contract XSD, by our
+// validator and by xmllint, unless exceptions.md says why not.
 func TestSamplesValidateForEverySharedContract(t *testing.T) {
 	t.Parallel()
 	xmllint := rivtatest.Xmllint(t)
@@ -54,13 +78,10 @@ func TestSamplesValidateForEverySharedContract(t *testing.T) {
 		require.NoError(t, err)
 		v := xsd.New(set)
 		for _, op := range set.Operations() {
-			for _, response := range []bool{false, true} {
-				msg := "request"
-				if response {
-					msg = "response"
-				}
+			for _, kind := range sampleKinds {
+				response, opt := kind.response, sample.Options{Rich: kind.rich}
 				rel, _ := filepath.Rel(folder, op.WSDL)
-				key := filepath.Base(folder) + "/" + filepath.ToSlash(rel) + "#" + op.Name + " " + msg
+				key := filepath.Base(folder) + "/" + filepath.ToSlash(rel) + "#" + op.Name + " " + kind.name
 				total++
 				t.Run(key, func(t *testing.T) {
 					reason, excepted := exc[key]
@@ -68,9 +89,9 @@ func TestSamplesValidateForEverySharedContract(t *testing.T) {
 					var env []byte
 					var err error
 					if response {
-						env, err = sample.Response(op)
+						env, err = sample.Response(op, opt)
 					} else {
-						env, err = sample.Request(op, sample.Options{})
+						env, err = sample.Request(op, opt)
 					}
 					if excepted && err != nil {
 						t.Logf("excepted (%s): %v", reason, err)
@@ -85,14 +106,10 @@ func TestSamplesValidateForEverySharedContract(t *testing.T) {
 					}
 					assert.Equal(t, wantEl.Space, ns)
 
-					body, err := sample.Body(op, response)
-					require.NoError(t, err)
 					sc, found := set.Schema(op.Namespace)
 					require.True(t, found)
 					require.Len(t, sc.Roots, 1)
-					file := filepath.Join(t.TempDir(), "body.xml")
-					require.NoError(t, os.WriteFile(file, body, 0o644))
-					oracle, oracleOut := rivtatest.XmllintVerdict(t, xmllint, sc.Roots[0], file)
+					oracle, oracleOut, body := xmllintBody(t, xmllint, sc.Roots[0], op, response, opt)
 
 					if excepted {
 						if len(probs) == 0 && oracle {
@@ -202,7 +219,7 @@ func TestSampleConstructs(t *testing.T) {
 	for _, response := range []bool{false, true} {
 		var msg []byte
 		if response {
-			msg, err = sample.Response(op)
+			msg, err = sample.Response(op, sample.Options{})
 		} else {
 			msg = env
 		}
@@ -210,11 +227,60 @@ func TestSampleConstructs(t *testing.T) {
 		_, probs, err := xsd.ValidateMessage(v, msg)
 		require.NoError(t, err)
 		assert.Empty(t, probs, "%s", msg)
-		body, err := sample.Body(op, response)
-		require.NoError(t, err)
-		file := filepath.Join(t.TempDir(), "body.xml")
-		require.NoError(t, os.WriteFile(file, body, 0o644))
-		valid, out := rivtatest.XmllintVerdict(t, xmllint, sc.Roots[0], file)
+		valid, out, body := xmllintBody(t, xmllint, sc.Roots[0], op, response, sample.Options{})
 		assert.True(t, valid, "xmllint: %s\n%s", out, body)
 	}
+}
+
+// The rich mode fills optional elements and attributes, writes two of
+// every repeatable element (a repeated choice takes each alternative once),
+// varies enumerations and filler text between records within the facets,
+// and leaves out what it must: a recursive optional element, an IDREF it
+// cannot point anywhere, a wildcard.
+func TestRichSample(t *testing.T) {
+	t.Parallel()
+	xmllint := rivtatest.Xmllint(t)
+	set, err := contracts.LoadDir(filepath.Join("testdata", "rich"))
+	require.NoError(t, err)
+	op, ok := set.ByNamespace("urn:riv:test:rich:GetListResponder:1")
+	require.True(t, ok)
+	rich, err := sample.Response(op, sample.Options{Rich: true})
+	require.NoError(t, err)
+	least, err := sample.Response(op, sample.Options{})
+	require.NoError(t, err)
+	tests := []struct {
+		name  string
+		env   []byte
+		count map[string]int
+	}{
+		{name: "rich", env: rich, count: map[string]int{
+			"<urn:item ": 2, "<urn:status>booked<": 1, "<urn:status>cancelled<": 1,
+			`<urn:item kind="exempel">`: 1, `<urn:item kind="exempel 2">`: 1, "<urn:id>exempel 2<": 1,
+			"<urn:note>exempel<": 2, // maxLength 7: no room for a number
+			"<urn:tag>":          3, // two in the first record, one in the second
+			"<urn:few>":          2, "<urn:pair>": 1, "<urn:byCode>": 1, "<urn:byName>": 1,
+			"<urn:part>": 0, "points=": 0, "extension": 0,
+		}},
+		{name: "least", env: least, count: map[string]int{"<urn:item": 0, "<urn:pair>": 0, "<urn:result>": 1}},
+	}
+	sc, ok := set.Schema(op.Namespace)
+	require.True(t, ok)
+	v := xsd.New(set)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			for s, n := range tc.count {
+				assert.Equal(t, n, strings.Count(string(tc.env), s), "%q in\n%s", s, tc.env)
+			}
+			_, probs, err := xsd.ValidateMessage(v, tc.env)
+			require.NoError(t, err)
+			assert.Empty(t, probs, "%s", tc.env)
+			valid, out, body := xmllintBody(t, xmllint, sc.Roots[0], op, true, sample.Options{Rich: tc.name == "rich"})
+			assert.True(t, valid, "xmllint: %s\n%s", out, body)
+		})
+	}
+	req, err := sample.Request(op, sample.Options{Rich: true, Receiver: "SE2321000016-ABCD"})
+	require.NoError(t, err)
+	assert.Contains(t, string(req), "<urn:from>2024-05-17</urn:from>", "optional request element filled")
+	assert.Contains(t, string(req), ">SE2321000016-ABCD</urn1:LogicalAddress>")
 }

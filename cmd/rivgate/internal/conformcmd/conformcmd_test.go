@@ -25,12 +25,18 @@ import (
 // execute runs a command and returns its exit code and output.
 func execute(t *testing.T, cmd *cobra.Command, args ...string) (int, string) {
 	t.Helper()
+	return executeWithin(t, 60*time.Second, cmd, args...)
+}
+
+// executeWithin is execute bounded by limit instead of a minute.
+func executeWithin(t *testing.T, limit time.Duration, cmd *cobra.Command, args ...string) (int, string) {
+	t.Helper()
 	var out bytes.Buffer
 	cmd.SetArgs(args)
 	cmd.SetOut(&out)
 	cmd.SetErr(&out)
 	cmd.SilenceUsage, cmd.SilenceErrors = true, true
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	err := cmd.ExecuteContext(ctx)
 	if err != nil {

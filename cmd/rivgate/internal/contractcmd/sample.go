@@ -15,9 +15,9 @@ import (
 
 func newSample() *cobra.Command {
 	var dir, namespace, operation, profile, receiver string
-	var response bool
+	var response, rich bool
 	cmd := &cobra.Command{
-		Use:   "sample --contracts DIR (--namespace NS | --operation NAME)",
+		Use:   "sample --contracts DIR (--namespace NS | --operation NAME) [--response] [--rich]",
 		Short: "Write a sample request envelope for an operation",
 		Long: `Write a SOAP 1.1 request envelope for one operation of the contracts in DIR:
 the receiver header of the RIV-TA profile (wsa:To for RIVTABP20,
@@ -25,6 +25,12 @@ LogicalAddress for RIVTABP21) and a body built from the contract's XSD with
 every required element and attribute and plausible values that satisfy the
 schema's facets. The body validates against the contract (rivgate contract
 validate accepts it).
+
+With --rich the message is realistic rather than the least valid one:
+optional elements and attributes are filled too (down to a nesting depth,
+never recursing), every element that may repeat appears twice, and repeated
+records get different enumeration values. 'rivgate conform init' answers its
+happy paths with rich responses.
 
 Choose the operation by contract namespace, by operation name, or both when
 a namespace has several operations or a name several versions.`,
@@ -38,7 +44,7 @@ a namespace has several operations or a name several versions.`,
 			if namespace == "" && operation == "" {
 				return cliutil.BadInput("give --namespace NS or --operation NAME")
 			}
-			var opt sample.Options
+			opt := sample.Options{Rich: rich}
 			if profile != "" {
 				p, err := rivta.ParseProfile(profile)
 				if err != nil {
@@ -59,7 +65,7 @@ a namespace has several operations or a name several versions.`,
 			}
 			var out []byte
 			if response {
-				out, err = sample.Response(op)
+				out, err = sample.Response(op, opt)
 			} else {
 				out, err = sample.Request(op, opt)
 			}
@@ -77,6 +83,7 @@ a namespace has several operations or a name several versions.`,
 	f.StringVar(&profile, "profile", "", "RIV-TA profile of the receiver header: RIVTABP20 or RIVTABP21 (default: the contract's)")
 	f.StringVar(&receiver, "receiver", "", "logical address (HSA-id) of the receiver (default "+sample.DefaultReceiver+")")
 	f.BoolVar(&response, "response", false, "write a sample response envelope instead of a request")
+	f.BoolVar(&rich, "rich", false, "a realistic message: optional parts filled, two of everything that repeats")
 	return cmd
 }
 
