@@ -21,6 +21,7 @@ import (
 	"github.com/rivgate/rivgate/conformance/judge/match"
 	"github.com/rivgate/rivgate/conformance/suite/scenario"
 	"github.com/rivgate/rivgate/contracts"
+	"github.com/rivgate/rivgate/contracts/msgcheck"
 	"github.com/rivgate/rivgate/contracts/xsd"
 	"github.com/rivgate/rivgate/internal/testutil/rivtatest"
 	"github.com/rivgate/rivgate/internal/testutil/schematest"
@@ -322,7 +323,7 @@ func TestMatchExampleAndTriggerHint(t *testing.T) {
 	require.Len(t, st.Expect.Match, 1)
 	req, err := suite.ReadFile(st.Request)
 	require.NoError(t, err)
-	doc, err := match.Parse(req)
+	doc, err := msgcheck.ParseDocument(req)
 	require.NoError(t, err)
 	r := match.Eval(st.Expect.Match[0], match.Message{Doc: doc}, suite.XPathNamespaces())
 	assert.True(t, r.OK, "%s", r.Message)
