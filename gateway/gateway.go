@@ -134,6 +134,7 @@ func New(cfg *config.Config, deps Deps) (*Gateway, error) {
 			return nil, fmt.Errorf("https listener: %w", err)
 		}
 		g.metrics.certNotAfter.Set(float64(g.serverTLS.Info().CertNotAfter.Unix()))
+		g.logTLSWarnings()
 	}
 	if g.allow, err = identity.NewAllowList(cfg.HTTP.AllowedCIDRs); err != nil {
 		return nil, fmt.Errorf("http.allowed_cidrs: %w", err)
@@ -331,6 +332,7 @@ func (g *Gateway) Reload(ctx context.Context) ReloadReport {
 		} else {
 			rep.TLS = "ok"
 			g.metrics.certNotAfter.Set(float64(g.serverTLS.Info().CertNotAfter.Unix()))
+			g.logTLSWarnings()
 		}
 	}
 	if o, err := transportOptions(g.cfg); err != nil {
@@ -371,3 +373,30 @@ func (w zerologWriter) Write(p []byte) (int, error) {
 
 // CheckCatalogue loads the catalogue sources once, for `gateway --check`.
 func (g *Gateway) CheckCatalogue(ctx context.Context) ReloadResult { return g.reloadCatalogue(ctx) }
+
+// CheckAddresses lists the routes of the loaded catalogue whose producer
+// address the gateway will not call (VP009: not http(s) with a host, or
+// with credentials), each naming where it was read; for `gateway --check`.
+func (g *Gateway) CheckAddresses() []error {
+	cat := g.store.Catalogue()
+	if cat == nil {
+		return nil
+	}
+	return cat.Data().CheckAddresses()
+}
+
+// Warnings are what is loaded but needs an operator (an expired CRL), as
+// /status shows them; for `gateway --check`.
+func (g *Gateway) Warnings() []string {
+	if g.serverTLS == nil {
+		return nil
+	}
+	return g.serverTLS.Info().Warnings
+}
+
+// logTLSWarnings logs each warning about the listener's TLS material.
+func (g *Gateway) logTLSWarnings() {
+	for _, w := range g.Warnings() {
+		g.log.Warn().Str("tls", w).Msg("TLS material needs attention")
+	}
+}

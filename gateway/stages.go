@@ -11,7 +11,6 @@ import (
 	"io"
 	"mime"
 	"net"
-	"net/url"
 	"strings"
 	"time"
 
@@ -22,6 +21,8 @@ import (
 	"github.com/rivgate/rivgate/gateway/identity"
 	"github.com/rivgate/rivgate/gateway/proxy"
 	"github.com/rivgate/rivgate/gateway/tak"
+	"github.com/rivgate/rivgate/gateway/tak/takdata"
+	"github.com/rivgate/rivgate/internal/redact"
 )
 
 // call is one exchange as it moves through the pipeline. The HTTP layer
@@ -55,12 +56,16 @@ type call struct {
 	actingOnBehalfOf string // likewise
 	routingTrace     string
 	authTrace        string
-	routed           bool // contract label is safe for metrics (known to the catalogue)
 	platform         bool
 	producer         string
 	routeProfile     rivta.Profile
 	outHead          []byte          // head as it goes to the producer (rewritten for its profile)
 	exchange         *proxy.Exchange // the call to the producer; Forward fills in its outcome
+
+	// metricContract is the contract as the catalogue spells it, once a
+	// route (or a platform service) is found: the metrics label, which a
+	// consumer cannot vary (the namespace it sent is looked up ignoring case).
+	metricContract string
 
 	// The outcome: a stage's fault is sent as a VP fault; a reply is the
 	// gateway's own answer (platform services), sent with status.
@@ -333,7 +338,7 @@ func (g *Gateway) authoriseAndRoute(c *call) *vpfault.Fault {
 	d := cat.Decide(q)
 	c.routingTrace, c.authTrace = d.RoutingTrace, d.AuthTrace
 	if d.Route != nil {
-		c.routed = true
+		c.metricContract = d.Route.Contract
 		c.producer = d.Route.Address
 		c.routeProfile = d.Route.Profile
 	}
@@ -349,7 +354,7 @@ func (g *Gateway) authoriseAndRoute(c *call) *vpfault.Fault {
 // servePlatform authorises a call to a platform service (gateway/platform)
 // and answers it from the whole message.
 func (g *Gateway) servePlatform(c *call, cat *tak.Catalogue, q tak.Query) *vpfault.Fault {
-	c.platform, c.routed = true, true
+	c.platform, c.metricContract = true, c.contract // Handles matched it exactly
 	trace, f := cat.Authorize(q)
 	c.authTrace = trace
 	if f != nil {
@@ -395,9 +400,13 @@ func isRIVTA(p rivta.Profile) bool {
 // when the catalogue's is not a usable URL), the body (the head as
 // rewritten, then the rest still streaming) and the outbound headers.
 func (g *Gateway) prepareForward(c *call) *vpfault.Fault {
-	target, err := url.Parse(c.producer)
-	if err != nil || (target.Scheme != "http" && target.Scheme != "https") || target.Host == "" {
-		return vpfault.Raw(vpfault.VP009, vpfault.VP009.Detail(fmt.Sprintf("%s. Invalid producer address in the catalogue", c.producer)), err)
+	target, err := takdata.ParseAddress(c.producer)
+	if err != nil {
+		reason := err.Error()
+		if ae := (*takdata.AddressError)(nil); errors.As(err, &ae) {
+			reason = ae.Reason
+		}
+		return vpfault.Raw(vpfault.VP009, vpfault.VP009.Detail(fmt.Sprintf("%s. Invalid producer address in the catalogue: %s", redact.URL(c.producer), reason)), err)
 	}
 	n, head, out := c.req.contentLength, c.head, c.outHead
 	length := int64(-1)

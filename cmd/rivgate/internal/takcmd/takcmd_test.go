@@ -217,6 +217,41 @@ func TestLint(t *testing.T) {
 	}
 }
 
+// TestLintAddressesAndPlatform: producer addresses that are not http(s)
+// with a host, or carry credentials, are errors naming file and line (the
+// password masked); a permission for the gateway's own PingForConfiguration
+// is no no-route error.
+func TestLintAddressesAndPlatform(t *testing.T) {
+	t.Parallel()
+	const ping = "urn:riv:itintegration:monitoring:PingForConfigurationResponder:1"
+	f := filepath.Join(t.TempDir(), "tak.yaml")
+	y := "routes:\n" +
+		"  - {receiver: A, contract: \"urn:riv:a:1\", profile: RIVTABP21, address: \"ftp://producer.example/a\"}\n" +
+		"  - {receiver: B, contract: \"urn:riv:a:1\", profile: RIVTABP21, address: \"https://svc:s3cret@producer.example/b\"}\n" +
+		"permissions:\n" +
+		"  - {sender: MON, receiver: rivgate, contract: \"" + ping + "\"}\n"
+	if err := os.WriteFile(f, []byte(y), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, _, code := run(t, "lint", f)
+	for _, want := range []string{
+		`error address: producer address "ftp://producer.example/a": not http:// or https://: calls get VP009`, "tak.yaml:2:",
+		`error address: producer address "https://xxxxx@producer.example/b": carries credentials`, "tak.yaml:3:",
+		"warning platform-service", "2 errors, 1 warnings",
+	} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("exit %d, output lacks %q:\n%s", code, want, out)
+		}
+	}
+	if code != 1 || strings.Contains(out, "s3cret") || strings.Contains(out, "no-route") {
+		t.Fatalf("exit %d (want 1), password or no-route shown:\n%s", code, out)
+	}
+	out, _, _ = run(t, "lint", "--platform-address", "rivgate", f)
+	if !strings.Contains(out, "2 errors, 0 warnings") {
+		t.Fatalf("with --platform-address the gateway's own service needs no route:\n%s", out)
+	}
+}
+
 func TestConvert(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
