@@ -78,6 +78,7 @@ type Gateway struct {
 	// canonicalise, and allocate, on every call).
 	defaultUA     string
 	certHeaderKey string
+	adminToken    string // admin.token's value; "" = none
 
 	mu        sync.Mutex
 	servers   []*http.Server
@@ -135,6 +136,11 @@ func New(cfg *config.Config, deps Deps) (*Gateway, error) {
 		}
 		g.metrics.certNotAfter.Set(float64(g.serverTLS.Info().CertNotAfter.Unix()))
 		g.logTLSWarnings()
+	}
+	if cfg.Admin.Token.IsSet() {
+		if g.adminToken, err = cfg.Admin.Token.Read(); err != nil {
+			return nil, fmt.Errorf("admin.token: %w", err)
+		}
 	}
 	if g.allow, err = identity.NewAllowList(cfg.HTTP.AllowedCIDRs); err != nil {
 		return nil, fmt.Errorf("http.allowed_cidrs: %w", err)

@@ -133,9 +133,9 @@ func (g *Gateway) identify(c *call) *vpfault.Fault {
 		if cert == nil {
 			return vpfault.Raw(vpfault.VP002, "No client certificate was presented in the TLS handshake", nil)
 		}
-		s, ok := identity.SenderFromCert(cert)
-		if !ok {
-			return vpfault.Raw(vpfault.VP002, "No senderId found in Certificate: "+cert.Subject.String(), nil)
+		s, err := identity.Sender(cert)
+		if err != nil {
+			return senderFault(cert, err)
 		}
 		c.sender = s
 		return nil
@@ -174,12 +174,22 @@ func (g *Gateway) identify(c *call) *vpfault.Fault {
 			return vpfault.Raw(vpfault.VP002, "Certificate in httpheader "+name+" is not trusted: "+err.Error(), err)
 		}
 	}
-	s, ok := identity.SenderFromCert(cert)
-	if !ok {
-		return vpfault.Raw(vpfault.VP002, "No senderId found in Certificate: "+cert.Subject.String(), nil)
+	s, err := identity.Sender(cert)
+	if err != nil {
+		return senderFault(cert, err)
 	}
 	c.sender = s
 	return nil
+}
+
+// senderFault is VP002 for a certificate that names no sender: VP's text
+// when it has no SERIALNUMBER, the reason when it has two (VP takes one of
+// them; docs/differences-from-vp.md).
+func senderFault(cert *x509.Certificate, err error) *vpfault.Fault {
+	if errors.Is(err, identity.ErrTwoSerialNumbers) {
+		return vpfault.Raw(vpfault.VP002, "Ambiguous senderId in Certificate: "+err.Error()+": "+cert.Subject.String(), err)
+	}
+	return vpfault.Raw(vpfault.VP002, "No senderId found in Certificate: "+cert.Subject.String(), nil)
 }
 
 // checkForwardedFor answers VP011 when an X-Forwarded-For entry is not in
