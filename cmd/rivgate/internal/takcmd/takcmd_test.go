@@ -3,6 +3,7 @@ package takcmd_test
 import (
 	"bytes"
 	"encoding/json"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -326,5 +327,34 @@ func TestImportLive(t *testing.T) {
 	out, _, code = run(t, "import", "--url", taktest.DeadURL(t), "--cache-file", cache, "--fast-decode")
 	if code != 1 || !strings.Contains(out, "state:       RESTORED") || !strings.Contains(out, "routes:      22") {
 		t.Fatalf("TAK gone: exit %d\n%s", code, out)
+	}
+}
+
+// TestImportCredentials: --username with --password-file sends HTTP Basic
+// authentication and shows the password nowhere; credentials in --url are
+// refused with the URL masked.
+func TestImportCredentials(t *testing.T) {
+	t.Parallel()
+	stand := taktest.NewStandIn(t, taktest.VPRoutes(t), taktest.VPPermissions(t))
+	pw := filepath.Join(t.TempDir(), "pw")
+	if err := os.WriteFile(pw, []byte("s3cret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, stderr, code := run(t, "import", "--url", stand.URL, "--username", "svc", "--password-file", pw)
+	if code != 0 || strings.Contains(out+stderr, "s3cret") {
+		t.Fatalf("exit %d\n%s%s", code, out, stderr)
+	}
+	for _, r := range stand.Received() {
+		if u, p, ok := (&http.Request{Header: r.Header}).BasicAuth(); !ok || u != "svc" || p != "s3cret" {
+			t.Fatalf("TAK got Authorization %q", r.Header.Get("Authorization"))
+		}
+	}
+	userinfo := strings.Replace(stand.URL, "http://", "http://svc:s3cret@", 1)
+	out, stderr, code = run(t, "import", "--url", userinfo)
+	if code != 2 || strings.Contains(out+stderr, "s3cret") || !strings.Contains(stderr, "http://xxxxx@127.0.0.1") {
+		t.Fatalf("credentials in --url: exit %d\n%s%s", code, out, stderr)
+	}
+	if _, stderr, code := run(t, "import", "--url", stand.URL, "--username", "svc"); code != 2 || !strings.Contains(stderr, "go together") {
+		t.Fatalf("--username alone: exit %d\n%s", code, stderr)
 	}
 }
