@@ -32,6 +32,17 @@ import (
 // The tests here are what a hostile consumer, a careless neighbour on the
 // host or a leaked config could do (issue 19), each over real sockets.
 
+// oneRoute is a TAK YAML with one route, RIVTA21REQUEST with the schedule
+// contract to address, and sender's permission for it.
+func oneRoute(address, sender string) string {
+	return fill(`
+routes:
+  - {receiver: RIVTA21REQUEST, contract: "{{NS}}", profile: RIVTABP21, address: "{{A}}"}
+permissions:
+  - {sender: "{{S}}", receiver: RIVTA21REQUEST, contract: "{{NS}}"}
+`, "{{NS}}", scheduleNS, "{{A}}", address, "{{S}}", sender)
+}
+
 // caseVariant flips the case of s's letters by the bits of i, so each i
 // below 2^10 gives another spelling.
 func caseVariant(s string, i int) string {
@@ -152,13 +163,7 @@ func TestProducerCredentialsNeverShown(t *testing.T) {
 	t.Parallel()
 	p := newProducer(t, nil)
 	addr := strings.Replace(p.srv.URL, "http://", "http://svc:pr0ducer-pw@", 1) + "/x"
-	y := fill(`
-routes:
-  - {receiver: RIVTA21REQUEST, contract: "{{NS}}", profile: RIVTABP21, address: "{{A}}"}
-permissions:
-  - {sender: "{{C}}", receiver: RIVTA21REQUEST, contract: "{{NS}}"}
-`, "{{NS}}", scheduleNS, "{{A}}", addr, "{{C}}", consumerID)
-	b := newBed(t, y)
+	b := newBed(t, oneRoute(addr, consumerID))
 	r := b.post(t, b.client, HTTPS, sample(t, "Rivta21Request.xml", ""), http.Header{"X-Skltp-Correlation-Id": {"masked-1"}})
 	f := r.fault(t)
 	assert.Equal(t, vpfault.VP009, f.Code)
@@ -178,13 +183,7 @@ func TestCertificateSerialDecodedOnce(t *testing.T) {
 	t.Parallel()
 	const victim = "SE-VICTIM"
 	p := newProducer(t, nil)
-	y := fill(`
-routes:
-  - {receiver: RIVTA21REQUEST, contract: "{{NS}}", profile: RIVTABP21, address: "{{P}}/x"}
-permissions:
-  - {sender: "{{V}}", receiver: RIVTA21REQUEST, contract: "{{NS}}"}
-`, "{{NS}}", scheduleNS, "{{P}}", p.srv.URL, "{{V}}", victim)
-	b := newBed(t, y)
+	b := newBed(t, oneRoute(p.srv.URL+"/x", victim))
 	der, err := asn1.Marshal(asn1.RawValue{Tag: asn1.TagUTF8String, Bytes: []byte(victim)})
 	require.NoError(t, err)
 	hexText := "#" + hex.EncodeToString(der)
