@@ -137,11 +137,15 @@ func (g *Gateway) adminHostAllowed(hostport string) bool {
 	return false
 }
 
-// bearerIs reports whether r carries "Authorization: Bearer <token>",
-// compared in constant time.
+// bearerIs reports whether r carries "Authorization: Bearer <token>" (the
+// scheme in any case, RFC 9110), the token compared in constant time.
 func bearerIs(r *http.Request, token string) bool {
-	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	return ok && subtle.ConstantTimeCompare([]byte(got), []byte(token)) == 1
+	const scheme = "Bearer "
+	h := r.Header.Get("Authorization")
+	if len(h) < len(scheme) || !strings.EqualFold(h[:len(scheme)], scheme) {
+		return false
+	}
+	return subtle.ConstantTimeCompare([]byte(h[len(scheme):]), []byte(token)) == 1
 }
 
 // crossSite reports a request a browser sent from another origin's page:

@@ -251,6 +251,7 @@ func TestAdminPort(t *testing.T) {
 		{"status without token", guarded, http.MethodGet, "/status", nil, http.StatusUnauthorized},
 		{"metrics with a wrong token", guarded, http.MethodGet, "/metrics", map[string]string{"Authorization": "Bearer nope"}, http.StatusUnauthorized},
 		{"status with the token", guarded, http.MethodGet, "/status", map[string]string{"Authorization": bearer}, http.StatusOK},
+		{"scheme in any case", guarded, http.MethodGet, "/metrics", map[string]string{"Authorization": "bearer " + token}, http.StatusOK},
 		{"reload without token", guarded, http.MethodPost, "/resetcache", nil, http.StatusUnauthorized},
 		{"VP's GET reload when switched on", guarded, http.MethodGet, "/resetcache", map[string]string{"Authorization": bearer}, http.StatusOK},
 		{"VP's GET reload from another site", guarded, http.MethodGet, "/resetcache", map[string]string{"Authorization": bearer, "Sec-Fetch-Site": "cross-site"}, http.StatusForbidden},

@@ -24,7 +24,7 @@ var oidSerialNumber = asn1.ObjectIdentifier{2, 5, 4, 5}
 // Why a certificate names no sender; the VP002 detail says which.
 var (
 	ErrNoSerialNumber   = errors.New("no SERIALNUMBER in the subject")
-	ErrTwoSerialNumbers = errors.New("the subject holds more than one SERIALNUMBER, so the sender is ambiguous")
+	ErrTwoSerialNumbers = errors.New("the subject holds more than one SERIALNUMBER")
 )
 
 // Sender returns the subject SERIALNUMBER of cert, the consumer's HSA-id,
