@@ -5,11 +5,12 @@
 #     --build-arg VERSION=$(git describe --tags --always --dirty) \
 #     --build-arg COMMIT=$(git rev-parse HEAD) .
 #   docker run --rm rivgate:dev version
-#   docker run --rm -p 20000:20000 -p 20001:20001 \
+#   docker run --rm -p 20000:20000 -p 127.0.0.1:20001:20001 \
 #     -v $PWD/etc:/etc/rivgate:ro rivgate:dev          # gateway -c /etc/rivgate/gateway.yaml
 #
 # The configuration must listen on 0.0.0.0 (listen.https, listen.admin) for
-# the published ports and the health check to reach it. deploy/k8s and
+# the published ports and the health check to reach it; the admin port is
+# published on the host's loopback only (it reloads and shows the state). deploy/k8s and
 # docs/operations.md show the rest; the demo runs too: docker run --rm rivgate:dev demo -o /tmp/d
 
 # --- build: the same static binary as scripts/build.sh makes (CGO_ENABLED=0)

@@ -194,7 +194,7 @@ func TestKubernetesManifests(t *testing.T) {
 	t.Parallel()
 	m := manifests(t)
 	for _, want := range []string{"Namespace/rivgate", "ConfigMap/rivgate-config", "Secret/rivgate-tls", "Deployment/rivgate",
-		"Service/rivgate", "Service/rivgate-admin", "HorizontalPodAutoscaler/rivgate", "PodDisruptionBudget/rivgate"} {
+		"Service/rivgate", "Service/rivgate-admin", "HorizontalPodAutoscaler/rivgate", "PodDisruptionBudget/rivgate", "NetworkPolicy/rivgate"} {
 		require.Contains(t, m, want)
 	}
 	dep := m["Deployment/rivgate"]
@@ -217,6 +217,34 @@ func TestKubernetesManifests(t *testing.T) {
 		assert.Equal(t, port(t, cfg.Listen.Admin), portNumber(t, c, get(c, "readinessProbe", "httpGet", "port")))
 		assert.Equal(t, "/healthz", str(c, "livenessProbe", "httpGet", "path"))
 		assert.Equal(t, port(t, cfg.Listen.Admin), portNumber(t, c, get(c, "livenessProbe", "httpGet", "port")))
+	})
+	t.Run("the admin port is open to named peers only", func(t *testing.T) {
+		np := m["NetworkPolicy/rivgate"]
+		assert.True(t, matches(get(np, "spec", "podSelector", "matchLabels"), podLabels), "the policy selects the gateway pods")
+		assert.Contains(t, get(np, "spec", "policyTypes"), "Ingress")
+		adminPort, httpsPort := port(t, cfg.Listen.Admin), port(t, cfg.Listen.HTTPS)
+		httpsOpen := false
+		rules, _ := get(np, "spec", "ingress").([]any)
+		require.NotEmpty(t, rules)
+		for i := range rules {
+			ports, _ := get(rules, i, "ports").([]any)
+			require.NotEmpty(t, ports, "ingress rule %d names its ports (none would open every port)", i)
+			from, _ := get(rules, i, "from").([]any)
+			for j := range ports {
+				switch portNumber(t, c, get(ports, j, "port")) {
+				case adminPort:
+					require.NotEmpty(t, from, "ingress rule %d opens the admin port to everyone", i)
+					for k := range from {
+						assert.NotEmpty(t, get(from, k, "podSelector", "matchLabels"), "rule %d peer %d names the pods it admits", i, k)
+					}
+				case httpsPort:
+					httpsOpen = httpsOpen || len(from) == 0
+				}
+			}
+		}
+		assert.True(t, httpsOpen, "consumers reach the service port")
+		assert.False(t, cfg.Admin.GetResetCache, "reloads need POST")
+		assert.NotEmpty(t, cfg.Admin.AllowedHosts, "the admin Service's name is accepted as Host")
 	})
 	t.Run("graceful stop outlasts the drain", func(t *testing.T) {
 		grace := num(t, podSpec, "terminationGracePeriodSeconds")
@@ -478,6 +506,13 @@ func TestDockerfile(t *testing.T) {
 	assert.Contains(t, healthcheck, "http://127.0.0.1:"+adminPort+"/readyz")
 	assert.ElementsMatch(t, []string{strconv.Itoa(port(t, cfg.Listen.HTTPS)), adminPort}, exposed)
 	assert.Equal(t, `["/usr/local/bin/rivgate"]`, entrypoint)
+	dockerfile, err := os.ReadFile(filepath.Join("..", "Dockerfile"))
+	require.NoError(t, err)
+	published := regexp.MustCompile(`-p (\S+):`+adminPort+`\b`).FindAllStringSubmatch(string(dockerfile), -1)
+	require.NotEmpty(t, published, "the docker run example publishes the admin port")
+	for _, p := range published {
+		assert.True(t, strings.HasPrefix(p[1], "127.0.0.1:"), "the admin port is published on the host's loopback only: -p %s:%s", p[1], adminPort)
+	}
 	assert.Contains(t, cmd, `"gateway", "-c"`)
 }
 

@@ -1,9 +1,14 @@
 package gateway
 
 import (
+	"crypto/subtle"
 	"encoding/json"
+	"net"
 	"net/http"
+	"net/netip"
+	"net/url"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -80,9 +85,83 @@ func (g *Gateway) adminHandler() http.Handler {
 		}
 		writeJSON(w, status, rep)
 	}
-	mux.HandleFunc("GET /resetcache", reset)
 	mux.HandleFunc("POST /resetcache", reset)
-	return mux
+	if g.cfg.Admin.GetResetCache {
+		mux.HandleFunc("GET /resetcache", reset) // VP's tak-monitor
+	}
+	return g.guardAdmin(mux)
+}
+
+// guardAdmin lets through only what an operator, a probe or Prometheus
+// sends: a Host that is an IP address, localhost or in admin.allowed_hosts
+// (a web page reaching the port through DNS rebinding names its own host),
+// the bearer token when admin.token is set (probes need none), and no
+// reload that a browser sent from another site's page (CSRF).
+func (g *Gateway) guardAdmin(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !g.adminHostAllowed(r.Host) {
+			http.Error(w, "host not accepted on the admin port (admin.allowed_hosts)", http.StatusMisdirectedRequest)
+			return
+		}
+		probe := r.URL.Path == "/healthz" || r.URL.Path == "/readyz"
+		if g.adminToken != "" && !probe && !bearerIs(r, g.adminToken) {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="rivgate admin"`)
+			http.Error(w, "admin.token required: Authorization: Bearer <token>", http.StatusUnauthorized)
+			return
+		}
+		if r.URL.Path == "/resetcache" && crossSite(r) {
+			http.Error(w, "cross-site request refused", http.StatusForbidden)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// adminHostAllowed accepts an IP address (a rebinding page cannot be
+// served from one it does not own), localhost and admin.allowed_hosts.
+func (g *Gateway) adminHostAllowed(hostport string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.Trim(host, "[]"), ".")
+	// No Host at all (HTTP/1.0 tools) is not a browser either.
+	if _, err := netip.ParseAddr(host); err == nil || host == "" || strings.EqualFold(host, "localhost") {
+		return true
+	}
+	for _, a := range g.cfg.Admin.AllowedHosts {
+		if strings.EqualFold(host, strings.TrimSuffix(a, ".")) {
+			return true
+		}
+	}
+	return false
+}
+
+// bearerIs reports whether r carries "Authorization: Bearer <token>" (the
+// scheme in any case, RFC 9110), the token compared in constant time.
+func bearerIs(r *http.Request, token string) bool {
+	const scheme = "Bearer "
+	h := r.Header.Get("Authorization")
+	if len(h) < len(scheme) || !strings.EqualFold(h[:len(scheme)], scheme) {
+		return false
+	}
+	return subtle.ConstantTimeCompare([]byte(h[len(scheme):]), []byte(token)) == 1
+}
+
+// crossSite reports a request a browser sent from another origin's page:
+// Sec-Fetch-Site says so, or Origin names another host. Programs (curl,
+// tak-monitor, Prometheus) send neither.
+func crossSite(r *http.Request) bool {
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "", "same-origin", "none":
+	default:
+		return true
+	}
+	if o := r.Header.Get("Origin"); o != "" {
+		u, err := url.Parse(o)
+		return err != nil || !strings.EqualFold(u.Host, r.Host)
+	}
+	return false
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

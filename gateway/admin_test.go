@@ -21,7 +21,23 @@ import (
 
 func adminGet(t *testing.T, b *bed, path string) (int, string) {
 	t.Helper()
-	resp, err := http.Get("http://" + b.gw.Addr(Admin) + path)
+	return adminDo(t, b, http.MethodGet, path, nil)
+}
+
+// adminDo sends one request to the admin listener with the given headers
+// ("Host" sets the Host header).
+func adminDo(t *testing.T, b *bed, method, path string, hdr map[string]string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, "http://"+b.gw.Addr(Admin)+path, nil)
+	require.NoError(t, err)
+	for k, v := range hdr {
+		if k == "Host" {
+			req.Host = v
+			continue
+		}
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
@@ -40,7 +56,7 @@ func TestAdminEndpoints(t *testing.T) {
 	assert.Equal(t, "ok\n", body)
 	code, _ = adminGet(t, vb.bed, "/readyz")
 	assert.Equal(t, http.StatusServiceUnavailable, code, "no catalogue yet")
-	code, body = adminGet(t, vb.bed, "/resetcache")
+	code, body = adminDo(t, vb.bed, http.MethodPost, "/resetcache", nil)
 	assert.Equal(t, http.StatusInternalServerError, code)
 	assert.Contains(t, body, "later.yaml")
 	assert.Contains(t, body, "FAILED")
@@ -48,7 +64,7 @@ func TestAdminEndpoints(t *testing.T) {
 	tak, err := os.ReadFile(vb.takPath)
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(vb.cfg.TAK.Files[0], tak, 0o644))
-	code, body = adminGet(t, vb.bed, "/resetcache")
+	code, body = adminDo(t, vb.bed, http.MethodPost, "/resetcache", nil)
 	assert.Equal(t, 200, code, body)
 	var rep ReloadReport
 	require.NoError(t, json.Unmarshal([]byte(body), &rep))
@@ -73,8 +89,11 @@ func TestAdminEndpoints(t *testing.T) {
 	assert.Contains(t, st, "last_reload")
 	assert.Contains(t, st, "tls")
 
-	code, body = adminGet(t, vb.bed, "/metrics")
-	require.Equal(t, 200, code)
+	// The metrics of a call are written just after its answer went out.
+	require.Eventually(t, func() bool {
+		code, body = adminGet(t, vb.bed, "/metrics")
+		return code == 200 && strings.Contains(body, "rivgate_gateway_in_flight_requests 0")
+	}, 5*time.Second, 5*time.Millisecond)
 	assert.Contains(t, body, `rivgate_gateway_requests_total{contract="`+scheduleNS+`",status="200",vp_code=""} 1`)
 	assert.Contains(t, body, `rivgate_gateway_requests_total{contract="`+scheduleNS+`",status="500",vp_code="VP007"} 1`)
 	assert.Contains(t, body, `rivgate_tak_reloads_total{result="failed"} 2`)

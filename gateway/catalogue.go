@@ -34,7 +34,13 @@ func newStore(cfg *config.Config, log zerolog.Logger) (*tak.Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("tak.timezone: %w", err)
 	}
-	s, err := tak.NewStore(takConfig(cfg, loc), log)
+	tc := takConfig(cfg, loc)
+	if cfg.TAK.Password.IsSet() {
+		if tc.Client.Password, err = cfg.TAK.Password.Read(); err != nil {
+			return nil, fmt.Errorf("tak.password: %w", err)
+		}
+	}
+	s, err := tak.NewStore(tc, log)
 	if err != nil {
 		return nil, fmt.Errorf("tak: %w", err)
 	}
@@ -56,7 +62,8 @@ func takConfig(cfg *config.Config, loc *time.Location) tak.Config {
 			Disabled: !config.On(dr.Enabled), Delimiter: dr.Delimiter,
 			AllowedContracts: dr.AllowedContracts, AllowedSenders: dr.AllowedSenders,
 		},
-		Client: tak.ClientConfig{UserAgent: "rivgate-takclient", Timeout: cfg.TAK.Timeout.D(), MaxResponse: int64(cfg.TAK.MaxAnswer), FastDecode: cfg.TAK.FastDecode},
+		Client: tak.ClientConfig{UserAgent: "rivgate-takclient", Timeout: cfg.TAK.Timeout.D(), MaxResponse: int64(cfg.TAK.MaxAnswer), FastDecode: cfg.TAK.FastDecode,
+			Username: cfg.TAK.Username},
 	}
 }
 

@@ -80,6 +80,7 @@ type Gateway struct {
 	// canonicalise, and allocate, on every call).
 	defaultUA     string
 	certHeaderKey string
+	adminToken    string // admin.token's value; "" = none
 
 	mu        sync.Mutex
 	servers   []*http.Server
@@ -136,6 +137,12 @@ func New(cfg *config.Config, deps Deps) (*Gateway, error) {
 			return nil, fmt.Errorf("https listener: %w", err)
 		}
 		g.metrics.certNotAfter.Set(float64(g.serverTLS.Info().CertNotAfter.Unix()))
+		g.logTLSWarnings()
+	}
+	if cfg.Admin.Token.IsSet() {
+		if g.adminToken, err = cfg.Admin.Token.Read(); err != nil {
+			return nil, fmt.Errorf("admin.token: %w", err)
+		}
 	}
 	if g.allow, err = identity.NewAllowList(cfg.HTTP.AllowedCIDRs); err != nil {
 		return nil, fmt.Errorf("http.allowed_cidrs: %w", err)
@@ -360,6 +367,7 @@ func (g *Gateway) Reload(ctx context.Context) ReloadReport {
 		} else {
 			rep.TLS = "ok"
 			g.metrics.certNotAfter.Set(float64(g.serverTLS.Info().CertNotAfter.Unix()))
+			g.logTLSWarnings()
 		}
 	}
 	if o, err := transportOptions(g.cfg); err != nil {
@@ -441,4 +449,31 @@ func (g *Gateway) ProducerTLS() []ProducerEndpoint {
 	}
 	slices.SortFunc(out, func(a, b ProducerEndpoint) int { return strings.Compare(a.Endpoint, b.Endpoint) })
 	return out
+}
+
+// CheckAddresses lists the routes of the loaded catalogue whose producer
+// address the gateway will not call (VP009: not http(s) with a host, or
+// with credentials), each naming where it was read; for `gateway --check`.
+func (g *Gateway) CheckAddresses() []error {
+	cat := g.store.Catalogue()
+	if cat == nil {
+		return nil
+	}
+	return cat.Data().CheckAddresses()
+}
+
+// Warnings are what is loaded but needs an operator (an expired CRL), as
+// /status shows them; for `gateway --check`.
+func (g *Gateway) Warnings() []string {
+	if g.serverTLS == nil {
+		return nil
+	}
+	return g.serverTLS.Info().Warnings
+}
+
+// logTLSWarnings logs each warning about the listener's TLS material.
+func (g *Gateway) logTLSWarnings() {
+	for _, w := range g.Warnings() {
+		g.log.Warn().Str("tls", w).Msg("TLS material needs attention")
+	}
 }

@@ -1,12 +1,14 @@
 package gateway
 
 import (
+	"cmp"
 	"crypto/tls"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"github.com/rivgate/rivgate/internal/redact"
 )
 
 // Exchange log field names, one place so log queries stay stable.
@@ -62,7 +64,7 @@ func (g *Gateway) finish(c *call) {
 	}
 	ev = ev.Str(fieldKind, c.kind).Str(fieldCorrelationID, c.correlationID).Str(fieldListener, c.listener).Str(fieldRemote, c.remote).
 		Str(fieldSender, c.sender).Str(fieldReceiver, c.receiver).Str(fieldContract, c.contract).Str(fieldProfile, string(c.profile)).
-		Str(fieldRouteProfile, string(c.routeProfile)).Str(fieldProducer, c.producer).Int(fieldStatus, c.status).Str(fieldVPCode, code).
+		Str(fieldRouteProfile, string(c.routeProfile)).Str(fieldProducer, redact.URL(c.producer)).Int(fieldStatus, c.status).Str(fieldVPCode, code).
 		Float64(fieldTotalMS, ms(total)).Float64(fieldProducerMS, ms(c.producerTime)).
 		Str(fieldRoutingTrace, c.routingTrace).Str(fieldAuthTrace, c.authTrace)
 	if x := c.exchange; x != nil && x.TLSProfile != "" {
@@ -103,11 +105,8 @@ func (g *Gateway) finish(c *call) {
 	if c.kind != "service" {
 		return
 	}
-	label := "unknown"
-	if c.routed {
-		label = c.contract
-	}
-	g.metrics.requests.WithLabelValues(label, code, strconv.Itoa(c.status)).Inc()
+	label := cmp.Or(c.metricContract, labelUnknown)
+	g.metrics.requests.WithLabelValues(label, codeLabel(c.fault), statusLabel(c.status)).Inc()
 	g.metrics.duration.WithLabelValues(label).Observe(total.Seconds())
 	if c.producerTime > 0 {
 		g.metrics.producer.WithLabelValues(label).Observe(c.producerTime.Seconds())

@@ -1,7 +1,12 @@
 package gateway
 
 import (
+	"net/http"
+	"strconv"
+
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/rivgate/rivgate/contracts/vpfault"
 )
 
 // metrics are registered into the registry passed to New, never a global
@@ -54,4 +59,32 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		}
 	}
 	return m, nil
+}
+
+// Every label value comes from a bounded set: a value a consumer or a
+// producer could vary freely would add a series per variant, kept for the
+// life of the process. The contract label is the catalogue's own spelling
+// (or labelUnknown), vp_code one of VP001-VP015, status a known HTTP status.
+const (
+	labelUnknown = "unknown"
+	labelOther   = "other"
+)
+
+// codeLabel is the vp_code label: "" for no fault.
+func codeLabel(f *vpfault.Fault) string {
+	switch {
+	case f == nil:
+		return ""
+	case f.Code.Valid():
+		return f.Code.String()
+	}
+	return labelOther
+}
+
+// statusLabel is the status label; 499 is the consumer gone (nginx's code).
+func statusLabel(status int) string {
+	if status != 499 && http.StatusText(status) == "" {
+		return labelOther
+	}
+	return strconv.Itoa(status)
 }

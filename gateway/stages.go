@@ -11,7 +11,6 @@ import (
 	"io"
 	"mime"
 	"net"
-	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -23,6 +22,8 @@ import (
 	"github.com/rivgate/rivgate/gateway/identity"
 	"github.com/rivgate/rivgate/gateway/proxy"
 	"github.com/rivgate/rivgate/gateway/tak"
+	"github.com/rivgate/rivgate/gateway/tak/takdata"
+	"github.com/rivgate/rivgate/internal/redact"
 )
 
 // call is one exchange as it moves through the pipeline. The HTTP layer
@@ -57,12 +58,16 @@ type call struct {
 	receiver         string
 	routingTrace     string
 	authTrace        string
-	routed           bool // contract label is safe for metrics (known to the catalogue)
 	platform         bool
 	producer         string
 	routeProfile     rivta.Profile
 	outHead          []byte          // head as it goes to the producer (rewritten for its profile)
 	exchange         *proxy.Exchange // the call to the producer; Forward fills in its outcome
+
+	// metricContract is the contract as the catalogue spells it, once a
+	// route (or a platform service) is found: the metrics label, which a
+	// consumer cannot vary (the namespace it sent is looked up ignoring case).
+	metricContract string
 
 	// The outcome: a stage's fault is sent as a VP fault; a reply is the
 	// gateway's own answer (platform services), sent with status.
@@ -131,9 +136,9 @@ func (g *Gateway) identify(c *call) *vpfault.Fault {
 		if cert == nil {
 			return vpfault.Raw(vpfault.VP002, "No client certificate was presented in the TLS handshake", nil)
 		}
-		s, ok := identity.SenderFromCert(cert)
-		if !ok {
-			return vpfault.Raw(vpfault.VP002, "No senderId found in Certificate: "+cert.Subject.String(), nil)
+		s, err := identity.Sender(cert)
+		if err != nil {
+			return senderFault(cert, err)
 		}
 		c.sender = s
 		return nil
@@ -176,14 +181,27 @@ func (g *Gateway) identify(c *call) *vpfault.Fault {
 			return vpfault.Raw(vpfault.VP002, "Certificate in httpheader "+name+" is not trusted: "+err.Error(), err)
 		}
 	}
-	s, ok := identity.SenderFromCert(cert)
-	if !ok {
+	s, err := identity.Sender(cert)
+	switch {
+	case errors.Is(err, identity.ErrTwoSerialNumbers):
+		return senderFault(cert, err)
+	case err != nil:
 		// Without the subject, unlike the HTTPS listener's text: VP's two
 		// paths differ (HeaderCertificateHelperImpl, CertificateExtractorProcessorImpl).
 		return vpfault.Raw(vpfault.VP002, "No senderId found in Certificate", nil)
 	}
 	c.sender = s
 	return nil
+}
+
+// senderFault is VP002 for a certificate that names no sender: VP's text
+// when it has no SERIALNUMBER, the reason when it has two (VP takes one of
+// them; docs/differences-from-vp.md).
+func senderFault(cert *x509.Certificate, err error) *vpfault.Fault {
+	if errors.Is(err, identity.ErrTwoSerialNumbers) {
+		return vpfault.Raw(vpfault.VP002, "Ambiguous senderId in Certificate: "+err.Error()+": "+cert.Subject.String(), err)
+	}
+	return vpfault.Raw(vpfault.VP002, "No senderId found in Certificate: "+cert.Subject.String(), nil)
 }
 
 // checkForwardedFor answers VP011 when an X-Forwarded-For entry is not in
@@ -366,7 +384,7 @@ func (g *Gateway) authoriseAndRoute(c *call) *vpfault.Fault {
 	d := cat.Decide(q)
 	c.routingTrace, c.authTrace = d.RoutingTrace, d.AuthTrace
 	if d.Route != nil {
-		c.routed = true
+		c.metricContract = d.Route.Contract
 		c.producer = d.Route.Address
 		c.routeProfile = d.Route.Profile
 	}
@@ -382,7 +400,7 @@ func (g *Gateway) authoriseAndRoute(c *call) *vpfault.Fault {
 // servePlatform authorises a call to a platform service (gateway/platform)
 // and answers it from the whole message.
 func (g *Gateway) servePlatform(c *call, cat *tak.Catalogue, q tak.Query) *vpfault.Fault {
-	c.platform, c.routed = true, true
+	c.platform, c.metricContract = true, c.contract // Handles matched it exactly
 	trace, f := cat.Authorize(q)
 	c.authTrace = trace
 	if f != nil {
@@ -428,9 +446,13 @@ func isRIVTA(p rivta.Profile) bool {
 // when the catalogue's is not a usable URL), the body (the head as
 // rewritten, then the rest still streaming) and the outbound headers.
 func (g *Gateway) prepareForward(c *call) *vpfault.Fault {
-	target, err := url.Parse(c.producer)
-	if err != nil || (target.Scheme != "http" && target.Scheme != "https") || target.Host == "" {
-		return vpfault.Raw(vpfault.VP009, vpfault.VP009.Detail(fmt.Sprintf("%s. Invalid producer address in the catalogue", c.producer)), err)
+	target, err := takdata.ParseAddress(c.producer)
+	if err != nil {
+		reason := err.Error()
+		if ae := (*takdata.AddressError)(nil); errors.As(err, &ae) {
+			reason = ae.Reason
+		}
+		return vpfault.Raw(vpfault.VP009, vpfault.VP009.Detail(fmt.Sprintf("%s. Invalid producer address in the catalogue: %s", redact.URL(c.producer), reason)), err)
 	}
 	n, head, out := c.req.contentLength, c.head, c.outHead
 	length := int64(-1)

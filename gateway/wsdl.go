@@ -1,19 +1,35 @@
 package gateway
 
 import (
+	"net"
 	"net/http"
 	"strings"
 )
 
 // serveWSDL answers ?wsdl and ?xsd= without a sender check, as VP does.
-// Behind a TLS-terminating proxy (plain listener, allowed peer) the
-// X-VP-Forwarded-Proto/Host/Port headers give the URL the consumer used.
+// The WSDL's locations are built on contracts.public_url; without it, on
+// the address the request arrived at, never on its Host header (any
+// client may send any Host, and a cache or a proxy would pass the
+// rewritten WSDL on). Behind a TLS-terminating proxy (plain listener,
+// allowed peer) the X-VP-Forwarded-Proto/Host/Port headers give the URL
+// the consumer used, as in VP.
 func (g *Gateway) serveWSDL(w http.ResponseWriter, r *http.Request) int {
 	if g.wsdl == nil {
 		http.Error(w, "no contract directory configured (contracts.dir)", http.StatusNotFound)
 		return http.StatusNotFound
 	}
-	scheme, host := "http", r.Host
+	return g.wsdl.Serve(w, r, g.publicBase(r)+r.URL.EscapedPath())
+}
+
+// publicBase is scheme://host[:port] for the locations in a served WSDL.
+func (g *Gateway) publicBase(r *http.Request) string {
+	if u := g.cfg.Contracts.PublicURL; u != "" {
+		return strings.TrimSuffix(u, "/")
+	}
+	scheme, host := "http", ""
+	if a, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
+		host = a.String()
+	}
 	if r.TLS != nil {
 		scheme = "https"
 	} else if _, ok := g.allow.AllowedString(remoteHost(r.RemoteAddr)); ok {
@@ -27,7 +43,7 @@ func (g *Gateway) serveWSDL(w http.ResponseWriter, r *http.Request) int {
 			}
 		}
 	}
-	return g.wsdl.Serve(w, r, scheme+"://"+host+r.URL.EscapedPath())
+	return scheme + "://" + host
 }
 
 func remoteHost(addr string) string {

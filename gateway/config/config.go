@@ -13,8 +13,10 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -23,12 +25,15 @@ import (
 
 	"github.com/rivgate/rivgate/contracts/rivta"
 	"github.com/rivgate/rivgate/internal/yamlstrict"
+
+	"github.com/rivgate/rivgate/internal/redact"
 )
 
 // Config is gateway.yaml. Each field's comment gives its default.
 type Config struct {
 	Instance         Instance         `yaml:"instance"`
 	Listen           Listen           `yaml:"listen"`
+	Admin            Admin            `yaml:"admin"`
 	TLS              TLS              `yaml:"tls"`
 	HTTP             HTTP             `yaml:"http"`
 	TAK              TAK              `yaml:"tak"`
@@ -61,7 +66,8 @@ type Listen struct {
 	HTTPS string `yaml:"https"`
 	// HTTP is the plain listener for use behind a TLS-terminating proxy. Default "" (off).
 	HTTP string `yaml:"http"`
-	// Admin serves /healthz, /readyz, /status, /metrics, /resetcache. Default "127.0.0.1:20001".
+	// Admin serves /healthz, /readyz, /status, /metrics, /resetcache (see the
+	// admin section). Default "127.0.0.1:20001".
 	Admin string `yaml:"admin"`
 	// PathPrefix: service calls are accepted under this path only, as VP
 	// accepts /vp/*; others get 404. "/" accepts every path. Default "/vp".
@@ -77,6 +83,57 @@ type Listen struct {
 	IdleTimeout yamlstrict.Duration `yaml:"idle_timeout"`
 	// MaxHeaderBytes bounds a request's line and headers; larger gets HTTP 431. Default 1MiB.
 	MaxHeaderBytes ByteSize `yaml:"max_header_bytes"`
+}
+
+// Admin guards the admin listener (listen.admin).
+type Admin struct {
+	// AllowedHosts are host names (port ignored, case-insensitive) accepted
+	// in a request's Host header besides IP addresses and "localhost", which
+	// are always accepted; any other name is refused with 421, so a web page
+	// cannot reach the port through DNS rebinding. Default none.
+	AllowedHosts []string `yaml:"allowed_hosts"`
+	// Token, when set, is a bearer token every admin request but /healthz
+	// and /readyz must send ("Authorization: Bearer <token>"); read from a
+	// file or an environment variable at start. Default none.
+	Token Secret `yaml:"token"`
+	// GetResetCache also reloads on GET /resetcache, as VP does (its
+	// tak-monitor calls it so). Default false: reloads need POST.
+	GetResetCache bool `yaml:"get_resetcache"`
+}
+
+// Secret names where a secret is read from: a file (trailing newlines
+// dropped) or an environment variable; never the config file itself, so
+// the config can be shown and shared. At most one of the two is set.
+type Secret struct {
+	// File holds the secret; relative to the config file.
+	File string `yaml:"file"`
+	// Env is the name of the environment variable holding the secret.
+	Env string `yaml:"env"`
+}
+
+// IsSet reports whether a source is named.
+func (s Secret) IsSet() bool { return s.File != "" || s.Env != "" }
+
+// Read returns the secret. Errors name the source, never the value.
+func (s Secret) Read() (string, error) {
+	var v string
+	switch {
+	case s.File != "":
+		b, err := os.ReadFile(s.File)
+		if err != nil {
+			return "", fmt.Errorf("read secret: %w", err)
+		}
+		v = strings.TrimRight(string(b), "\r\n")
+		if v == "" {
+			return "", fmt.Errorf("secret file %s is empty", s.File)
+		}
+	case s.Env != "":
+		v = os.Getenv(s.Env)
+		if v == "" {
+			return "", fmt.Errorf("environment variable %s is empty or not set", s.Env)
+		}
+	}
+	return v, nil
 }
 
 // TLS configures the HTTPS listener.
@@ -118,8 +175,13 @@ type TAK struct {
 	Files []string `yaml:"files"`
 	// HSAFiles are HSA tree files; the first is master. Default none.
 	HSAFiles []string `yaml:"hsa_files"`
-	// URL is a live TAK SokVagvalsInfo v2 endpoint. Default "" (none).
+	// URL is a live TAK SokVagvalsInfo v2 endpoint, without credentials
+	// (they would be shown wherever the URL is). Default "" (none).
 	URL string `yaml:"url"`
+	// Username and Password are sent to URL as HTTP Basic authentication;
+	// the password is read from a file or an environment variable. Default none.
+	Username string `yaml:"username"`
+	Password Secret `yaml:"password"`
 	// CacheFile is written after each successful URL load and read when TAK is unreachable. Default "".
 	CacheFile string `yaml:"cache_file"`
 	// Poll is how often sources are re-read; 0 turns polling off. Default 5m.
@@ -276,6 +338,10 @@ type RoutingHistory struct {
 type Contracts struct {
 	// Dir holds WSDL/XSD files served at ?wsdl and ?xsd=. Default "" (no WSDL serving).
 	Dir string `yaml:"dir"`
+	// PublicURL is scheme://host[:port] consumers reach the gateway at; the
+	// WSDL's soap:address and its schema locations are built on it. Default
+	// "": the address the request arrived at (never its Host header).
+	PublicURL string `yaml:"public_url"`
 }
 
 // Limits bounds what one call may cost.
@@ -544,7 +610,7 @@ func (c *Config) resolvePaths() {
 		}
 	}
 	for _, p := range []*string{&c.TLS.Cert, &c.TLS.Key, &c.TLS.ClientCA, &c.TAK.CacheFile,
-		&c.Producers.Cert, &c.Producers.Key, &c.Producers.CA, &c.Contracts.Dir} {
+		&c.Producers.Cert, &c.Producers.Key, &c.Producers.CA, &c.Contracts.Dir, &c.TAK.Password.File, &c.Admin.Token.File} {
 		res(p)
 	}
 	for i := range c.Producers.TLSProfiles {
@@ -636,6 +702,26 @@ func (c *Config) validate(file *ast.File) error {
 	if c.TAK.Timezone != "" {
 		if _, err := time.LoadLocation(c.TAK.Timezone); err != nil {
 			add("tak.timezone", "%q: %v", c.TAK.Timezone, err)
+		}
+	}
+	if c.TAK.URL != "" {
+		if err := checkHTTPURL(c.TAK.URL); err != nil {
+			add("tak.url", "%v", err)
+		}
+	}
+	checkSecret(add, "tak.password", c.TAK.Password)
+	if c.TAK.Password.IsSet() != (c.TAK.Username != "") {
+		add("tak.username", "tak.username and tak.password go together")
+	}
+	checkSecret(add, "admin.token", c.Admin.Token)
+	for i, h := range c.Admin.AllowedHosts {
+		if h == "" || strings.ContainsAny(h, "/@ \t") {
+			add(fmt.Sprintf("admin.allowed_hosts[%d]", i), "%q is not a host name", h)
+		}
+	}
+	if c.Contracts.PublicURL != "" {
+		if err := checkPublicURL(c.Contracts.PublicURL); err != nil {
+			add("contracts.public_url", "%v", err)
 		}
 	}
 	if c.TAK.DefaultRouting.Delimiter == "" {
@@ -743,6 +829,50 @@ func ParseTLSVersion(s string) (uint16, error) {
 		return tls.VersionTLS13, nil
 	}
 	return 0, fmt.Errorf("%q: want 1.2 or 1.3", s)
+}
+
+// checkHTTPURL wants an http(s) URL with a host and no credentials in it;
+// messages show the URL with its userinfo masked.
+func checkHTTPURL(s string) error {
+	shown := redact.URL(s)
+	if redact.HasUserinfo(s) {
+		return fmt.Errorf("%q carries credentials (user:password@), which would be shown wherever the URL is: use tak.username and tak.password", shown)
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return fmt.Errorf("%q is not a URL: %w", shown, err)
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("%q: want http:// or https:// with a host", shown)
+	}
+	return nil
+}
+
+// checkPublicURL wants scheme://host[:port] and nothing else.
+func checkPublicURL(s string) error {
+	if redact.HasUserinfo(s) {
+		return fmt.Errorf("%q: no credentials in a public URL", redact.URL(s))
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return fmt.Errorf("%q is not a URL: %w", s, err)
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("%q: want scheme://host[:port] (http or https, no path)", s)
+	}
+	return nil
+}
+
+// envName is what a shell accepts as a variable name.
+var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+func checkSecret(add func(field, format string, args ...any), field string, s Secret) {
+	if s.File != "" && s.Env != "" {
+		add(field, "give file or env, not both")
+	}
+	if s.Env != "" && !envName.MatchString(s.Env) {
+		add(field+".env", "%q is not an environment variable name", s.Env)
+	}
 }
 
 // ParsePrefix reads a CIDR ("10.0.0.0/8") or a single address ("10.1.2.3").

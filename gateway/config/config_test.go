@@ -84,6 +84,13 @@ func TestErrorsNameFileLineAndField(t *testing.T) {
 		{"syntax", "tls: [\n", []string{"g.yaml:"}},
 		{"every unknown key, in document order", "zeta: 1\ntls: {cert: a, key: b, client_ca: c, colour: red}\n", []string{"g.yaml:1:1: zeta: unknown key \"zeta\"\ng.yaml:2:38: tls.colour: unknown key \"colour\""}},
 		{"an empty file's problems name it", "", []string{"g.yaml: tls.cert: required"}},
+		{"credentials in tak.url, masked", "tls: {cert: a, key: b, client_ca: c}\ntak:\n  url: 'https://svc:s3cret@tak.example/v2'\n", []string{"g.yaml:3:", "tak.url", `"https://xxxxx@tak.example/v2" carries credentials`, "tak.username and tak.password"}},
+		{"tak.url not http", "tls: {cert: a, key: b, client_ca: c}\ntak: {url: 'ftp://tak.example/v2'}\n", []string{"tak.url", "want http:// or https://"}},
+		{"password without username", "tls: {cert: a, key: b, client_ca: c}\ntak: {password: {env: TAK_PW}}\n", []string{"tak.username and tak.password go together"}},
+		{"secret from file and env", "tls: {cert: a, key: b, client_ca: c}\nadmin: {token: {file: t, env: T}}\n", []string{"admin.token", "not both"}},
+		{"bad env name", "tls: {cert: a, key: b, client_ca: c}\nadmin: {token: {env: 'A-B'}}\n", []string{"admin.token.env", `"A-B"`}},
+		{"bad allowed host", "tls: {cert: a, key: b, client_ca: c}\nadmin: {allowed_hosts: ['http://x/']}\n", []string{"admin.allowed_hosts[0]"}},
+		{"public url with a path", "tls: {cert: a, key: b, client_ca: c}\ncontracts: {public_url: 'https://gw.example/vp'}\n", []string{"g.yaml:2:", "contracts.public_url", "no path"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -95,6 +102,33 @@ func TestErrorsNameFileLineAndField(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSecrets: secrets come from a file (relative to the config, trailing
+// newline dropped) or an environment variable, never the config itself;
+// errors name the source, never the value.
+func TestSecrets(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(dir+"/tak-password", []byte("pw-from-file\n"), 0o600))
+	require.NoError(t, os.WriteFile(dir+"/empty", nil, 0o600))
+	t.Setenv("RIVGATE_TEST_TOKEN", "token-from-env")
+	c, err := Parse(dir+"/g.yaml", []byte("tls: {cert: a, key: b, client_ca: c}\n"+
+		"tak: {url: 'https://tak.example/v2', username: svc, password: {file: tak-password}}\n"+
+		"admin: {token: {env: RIVGATE_TEST_TOKEN}, allowed_hosts: [gw-admin.example]}\n"+
+		"contracts: {public_url: 'https://gw.example:443'}\n"))
+	require.NoError(t, err)
+	pw, err := c.TAK.Password.Read()
+	require.NoError(t, err)
+	assert.Equal(t, "pw-from-file", pw)
+	tok, err := c.Admin.Token.Read()
+	require.NoError(t, err)
+	assert.Equal(t, "token-from-env", tok)
+
+	for _, s := range []Secret{{File: dir + "/empty"}, {File: dir + "/missing"}, {Env: "RIVGATE_TEST_UNSET"}} {
+		_, err := s.Read()
+		assert.Error(t, err, "%+v", s)
+	}
+	assert.False(t, Secret{}.IsSet())
 }
 
 func TestByteSize(t *testing.T) {

@@ -328,3 +328,47 @@ func TestSenderFromCertIgnoresOtherAttributes(t *testing.T) {
 	_, ok = SenderFromCert(nil)
 	assert.False(t, ok)
 }
+
+// TestSenderDecodesOnce: a SERIALNUMBER is taken as the certificate holds
+// it. One that reads "#0c..." (the RFC 2253 hex form of another HSA-id) is
+// that text, not decoded a second time into the other HSA-id; two
+// SERIALNUMBERs are refused, whatever they say.
+func TestSenderDecodesOnce(t *testing.T) {
+	t.Parallel()
+	ca, err := pki.NewCA("sender CA")
+	require.NoError(t, err)
+	der, err := asn1.Marshal(asn1.RawValue{Tag: asn1.TagUTF8String, Bytes: []byte("SE-VICTIM")})
+	require.NoError(t, err)
+	hexForm := "#" + hexOf(der)
+	serial := func(v string) pkix.AttributeTypeAndValue {
+		return pkix.AttributeTypeAndValue{Type: oidSerialNumber, Value: v}
+	}
+	tests := []struct {
+		name   string
+		serial string
+		extra  []pkix.AttributeTypeAndValue
+		want   string
+		err    error
+	}{
+		{"plain", "SE-CONSUMER-1", nil, "SE-CONSUMER-1", nil},
+		{"literal hex text stays text", hexForm, nil, hexForm, nil},
+		{"two serial numbers", "", []pkix.AttributeTypeAndValue{serial("SE-A"), serial("SE-B")}, "", ErrTwoSerialNumbers},
+		{"two, one in hex form", "", []pkix.AttributeTypeAndValue{serial("SE-A"), serial(hexForm)}, "", ErrTwoSerialNumbers},
+		{"none", "", nil, "", ErrNoSerialNumber},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, err := ca.IssueClient(tt.serial, pki.Options{CommonName: "c", ExtraSubject: tt.extra})
+			require.NoError(t, err)
+			got, err := Sender(c.Cert)
+			if tt.err != nil {
+				require.ErrorIs(t, err, tt.err)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, got)
+			assert.NotEqual(t, "SE-VICTIM", got)
+		})
+	}
+}

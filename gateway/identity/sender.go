@@ -1,9 +1,11 @@
 // Package identity answers "who is calling": the consumer's HSA-id from a
-// verified client certificate (subject SERIALNUMBER, OID 2.5.4.5, including
-// the "#"-hex form RFC 2253 uses for non-string values), the certificate a
-// TLS-terminating proxy forwards in a header, the CIDR allow list for the
-// plain-HTTP listener, and the server TLS configuration with client CA
-// verification, CRL checks and reload of certificates without a restart.
+// verified client certificate (subject SERIALNUMBER, OID 2.5.4.5), the
+// certificate a TLS-terminating proxy forwards in a header, the CIDR allow
+// list for the plain-HTTP listener, and the server TLS configuration with
+// client CA verification, CRL checks and reload of certificates without a
+// restart. A textual subject DN (SerialFromDN) may carry the "#"-hex form
+// RFC 2253 uses for non-string values; a certificate's values are decoded
+// once, by crypto/x509, and taken as they are.
 package identity
 
 import (
@@ -19,25 +21,43 @@ import (
 // oidSerialNumber is the subject attribute VP takes the sender from.
 var oidSerialNumber = asn1.ObjectIdentifier{2, 5, 4, 5}
 
-// SenderFromCert returns the subject SERIALNUMBER of cert, the consumer's
-// HSA-id. ok is false when the subject has none (VP002).
-func SenderFromCert(cert *x509.Certificate) (string, bool) {
+// Why a certificate names no sender; the VP002 detail says which.
+var (
+	ErrNoSerialNumber   = errors.New("no SERIALNUMBER in the subject")
+	ErrTwoSerialNumbers = errors.New("the subject holds more than one SERIALNUMBER")
+)
+
+// Sender returns the subject SERIALNUMBER of cert, the consumer's HSA-id,
+// exactly as the certificate holds it: crypto/x509 has already decoded
+// the DER string, so a value that reads "#0c12..." is that text, not hex
+// to decode again (it would name another HSA-id). A subject with no
+// SERIALNUMBER (or an empty one) or with two is refused (VP002).
+func Sender(cert *x509.Certificate) (string, error) {
 	if cert == nil {
-		return "", false
+		return "", ErrNoSerialNumber
 	}
+	var found string
+	n := 0
 	for _, atv := range cert.Subject.Names {
 		if !atv.Type.Equal(oidSerialNumber) {
 			continue
 		}
-		s, ok := atv.Value.(string)
-		if !ok {
-			continue
-		}
-		if v, err := DecodeDNValue(s); err == nil && v != "" {
-			return v, true
-		}
+		n++
+		found, _ = atv.Value.(string)
 	}
-	return "", false
+	switch {
+	case n > 1:
+		return "", ErrTwoSerialNumbers
+	case found == "":
+		return "", ErrNoSerialNumber
+	}
+	return found, nil
+}
+
+// SenderFromCert is Sender without the reason.
+func SenderFromCert(cert *x509.Certificate) (string, bool) {
+	s, err := Sender(cert)
+	return s, err == nil
 }
 
 // serialPattern is VP's default certificate.senderid.subject.pattern.

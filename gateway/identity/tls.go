@@ -33,8 +33,15 @@ type material struct {
 	notAfter  time.Time
 	loaded    time.Time
 	crlNext   time.Time // earliest NextUpdate among CRLs (zero if none)
+	crls      []crlFile
 	// config is what handshakes use while this material is current.
 	config *tls.Config
+}
+
+// crlFile is one loaded CRL, for the expiry warning.
+type crlFile struct {
+	path       string
+	nextUpdate time.Time // zero: none given
 }
 
 // Server holds the HTTPS listener's TLS material behind an atomic pointer:
@@ -72,12 +79,31 @@ type Info struct {
 	ClientCAs    int       `json:"client_cas"`
 	CRLs         int       `json:"crls"`
 	CRLNext      time.Time `json:"crl_next_update,omitzero"`
+	// Warnings name what is loaded but no longer current: a CRL past its
+	// nextUpdate (revocations since then are unknown here). Judged when
+	// Info is called, so a CRL that expires while the gateway runs shows.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Info returns what is loaded now.
 func (s *Server) Info() Info {
 	m := s.cur.Load()
-	return Info{CertNotAfter: m.notAfter, Loaded: m.loaded, ClientCAs: len(m.caCerts), CRLs: len(m.revoked), CRLNext: m.crlNext}
+	return Info{CertNotAfter: m.notAfter, Loaded: m.loaded, ClientCAs: len(m.caCerts), CRLs: len(m.revoked), CRLNext: m.crlNext,
+		Warnings: m.crlWarnings(time.Now())}
+}
+
+// crlWarnings names the CRLs whose nextUpdate is before now. Such a CRL
+// stays in use (what it revokes stays revoked); the warning asks for a
+// fresh one.
+func (m *material) crlWarnings(now time.Time) []string {
+	var out []string
+	for _, c := range m.crls {
+		if !c.nextUpdate.IsZero() && c.nextUpdate.Before(now) {
+			out = append(out, fmt.Sprintf("CRL %s expired at %s (nextUpdate): certificates revoked since then are not known; install a fresh CRL and reload",
+				c.path, c.nextUpdate.UTC().Format(time.RFC3339)))
+		}
+	}
+	return out
 }
 
 // TLSConfig returns the listener configuration. Certificate, client CAs and
@@ -231,6 +257,7 @@ func (m *material) addCRL(path string) error {
 	for _, e := range rl.RevokedCertificateEntries {
 		set[new(big.Int).Set(e.SerialNumber).String()] = true
 	}
+	m.crls = append(m.crls, crlFile{path: path, nextUpdate: rl.NextUpdate})
 	if !rl.NextUpdate.IsZero() && (m.crlNext.IsZero() || rl.NextUpdate.Before(m.crlNext)) {
 		m.crlNext = rl.NextUpdate
 	}

@@ -130,6 +130,9 @@ type ClientConfig struct {
 	// TLS is used for an https URL (client certificate, roots); nil means
 	// the system roots.
 	TLS *tls.Config
+	// Username and Password, when Username is set, are sent as HTTP Basic
+	// authentication (never in URL, which is shown).
+	Username, Password string
 	// FastDecode decodes TAK's answers with the cache-file scanner rather
 	// than the generated SOAP types (same entries, much faster; see
 	// takclient.Options).

@@ -12,6 +12,7 @@ import (
 func newFetcher(cfg Config, loc *time.Location) (fetchFunc, error) {
 	c, err := takclient.New(cfg.URL, takclient.Options{
 		Timeout: cfg.Client.Timeout, MaxResponse: cfg.Client.MaxResponse, UserAgent: cfg.Client.UserAgent, TLS: cfg.Client.TLS, Location: loc, FastDecode: cfg.Client.FastDecode,
+		Username: cfg.Client.Username, Password: cfg.Client.Password,
 	})
 	if err != nil {
 		return nil, err

@@ -53,6 +53,10 @@ type Options struct {
 	IPAddresses  []net.IP // server SANs
 	NotBefore    time.Time
 	NotAfter     time.Time
+	// ExtraSubject is added to the subject as it is, each attribute its own
+	// RDN; an attribute here replaces the field with its type (for tests of
+	// unusual subjects, e.g. two SERIALNUMBERs).
+	ExtraSubject []pkix.AttributeTypeAndValue
 }
 
 func (o Options) validity() (time.Time, time.Time) {
@@ -159,6 +163,7 @@ func (ca *CA) issue(o Options, usage []x509.ExtKeyUsage) (*Cert, error) {
 			CommonName:   o.CommonName,
 			SerialNumber: o.SerialNumber,
 			Organization: []string{orDefault(o.Organization, "rivgate test PKI")},
+			ExtraNames:   o.ExtraSubject,
 		},
 		NotBefore:   nb,
 		NotAfter:    na,

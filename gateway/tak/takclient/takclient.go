@@ -23,6 +23,7 @@ import (
 	"github.com/rivgate/rivgate/contracts/rivta"
 	"github.com/rivgate/rivgate/gateway/tak/takdata"
 	"github.com/rivgate/rivgate/gateway/tak/takformat"
+	"github.com/rivgate/rivgate/internal/redact"
 )
 
 // Options configure a Client.
@@ -38,6 +39,10 @@ type Options struct {
 	Location *time.Location
 	// MaxResponse bounds one answer's size. Default 1 GiB.
 	MaxResponse int64
+	// Username and Password, when Username is set, are sent as HTTP Basic
+	// authentication. They are options, never part of the URL: the URL is
+	// shown (catalogue source, messages, PingForConfiguration).
+	Username, Password string
 	// FastDecode decodes answers with the scanner that reads VP's cache
 	// file (takformat.ScanEntries) instead of the generated types; an answer
 	// the scanner does not take (a fault, an empty list, unusual XML) is
@@ -55,10 +60,13 @@ type Client struct {
 	opt  Options
 }
 
-// New returns a client for url (http or https).
+// New returns a client for url (http or https, without credentials).
 func New(url string, opt Options) (*Client, error) {
 	if !strings.HasPrefix(url, "http://") && !strings.HasPrefix(url, "https://") {
-		return nil, fmt.Errorf("TAK url %q: want http:// or https://", url)
+		return nil, fmt.Errorf("TAK url %q: want http:// or https://", redact.URL(url))
+	}
+	if redact.HasUserinfo(url) {
+		return nil, fmt.Errorf("TAK url %q: credentials in the URL would be shown wherever it is: give them as username and password", redact.URL(url))
 	}
 	if opt.Timeout <= 0 {
 		opt.Timeout = 60 * time.Second
@@ -169,6 +177,9 @@ func (c *Client) call(ctx context.Context, op string, req, resp any) (*takdata.D
 	hr.Header.Set("Content-Type", "text/xml; charset=UTF-8")
 	hr.Header.Set("SOAPAction", `""`)
 	hr.Header.Set("User-Agent", c.opt.UserAgent)
+	if c.opt.Username != "" {
+		hr.SetBasicAuth(c.opt.Username, c.opt.Password)
+	}
 	res, err := c.http.Do(hr)
 	if err != nil {
 		return nil, &Error{Operation: op, Err: err}

@@ -1,8 +1,10 @@
 // Package taklint checks a TAK catalogue for what would go wrong at call
 // time or what TAK itself would refuse: overlapping routes (a VP006 waiting
 // to happen), permissions no route can serve (VP004), values outside TAK's
-// own validation rules (tak-web EntityValidator), empty addresses (VP010),
-// profiles VP cannot speak (VP005), and expired entries.
+// own validation rules (tak-web EntityValidator), empty addresses (VP010)
+// and addresses the gateway will not call (VP009), profiles VP cannot speak
+// (VP005), and expired entries. Addresses are shown with any userinfo
+// masked.
 package taklint
 
 import (
@@ -16,6 +18,7 @@ import (
 	"github.com/rivgate/rivgate/contracts/rivta"
 	"github.com/rivgate/rivgate/gateway/tak/hsa"
 	"github.com/rivgate/rivgate/gateway/tak/takdata"
+	"github.com/rivgate/rivgate/internal/redact"
 )
 
 // Severity of a finding. Errors make `rivgate tak lint` exit 1.
@@ -31,7 +34,8 @@ const (
 type Finding struct {
 	Severity Severity `json:"severity"`
 	// Rule is a short stable name: overlap, overlap-permission, no-route,
-	// hsa-id, namespace, address, validity, profile, expired, hsa-case.
+	// platform-service, hsa-id, namespace, address, validity, profile,
+	// expired, hsa-case.
 	Rule    string   `json:"rule"`
 	Message string   `json:"message"`
 	Entries []string `json:"entries"`
@@ -50,6 +54,15 @@ type Options struct {
 	Now time.Time
 	// Location shows dates in findings.
 	Location *time.Location
+	// PlatformContracts are the services the gateway answers itself
+	// (gateway/platform: PingForConfiguration and the registry services);
+	// a permission for one of them addressed to one of PlatformAddresses
+	// (the gateway's platform.logical_address, case-insensitive) needs no
+	// route. With no PlatformAddresses such a permission without a route is
+	// a warning (platform-service): it is fine only if addressed to the
+	// gateway.
+	PlatformContracts []string
+	PlatformAddresses []string
 }
 
 // TAK's validation rules (tak-web EntityValidator).
@@ -105,7 +118,7 @@ func (c *checker) add(sev Severity, rule, msg string, entries ...string) {
 }
 
 func (c *checker) describeRoute(r *takdata.Route) string {
-	return fmt.Sprintf("%s: route %q -> %q (%s, %s, %s)", origin(r.Origin, r.ID), r.Receiver, r.Address, r.Contract, r.Profile, c.span(&r.Validity))
+	return fmt.Sprintf("%s: route %q -> %q (%s, %s, %s)", origin(r.Origin, r.ID), r.Receiver, redact.URL(r.Address), r.Contract, r.Profile, c.span(&r.Validity))
 }
 
 func (c *checker) describePerm(p *takdata.Permission) string {
@@ -181,9 +194,12 @@ func (c *checker) route(r *takdata.Route) {
 	c.hsaID("receiver", r.Receiver, e, true)
 	c.namespace(r.Contract, e)
 	c.validity(&r.Validity, e)
+	_, addrErr := takdata.ParseAddress(r.Address)
 	switch a := r.Address; {
 	case strings.TrimSpace(a) == "":
 		c.add(Error, "address", "empty address: calls get VP010", e)
+	case addrErr != nil:
+		c.add(Error, "address", addrErr.Error()+": calls get VP009", e)
 	case !addressRule.MatchString(a):
 		c.add(Error, "address", fmt.Sprintf("address %q: TAK allows only letters, digits and _ . : / - ? &", a), e)
 	case len(a) < 5 || len(a) > 255:
@@ -265,6 +281,9 @@ func (c *checker) noRoute(d *takdata.Data) {
 	for i := range d.Permissions {
 		p := &d.Permissions[i]
 		ns := strings.ToLower(p.Contract)
+		if c.answeredByGateway(p, have) {
+			continue
+		}
 		if p.Receiver == "*" {
 			if !anyFor[ns] {
 				c.add(Error, "no-route", fmt.Sprintf("default permission for contract %s, but no route for that contract at all", p.Contract), c.describePerm(p))
@@ -279,4 +298,20 @@ func (c *checker) noRoute(d *takdata.Data) {
 			c.add(Error, "no-route", fmt.Sprintf("no route for receiver %q (nor an HSA ancestor, nor \"*\") with contract %s: calls get VP004", p.Receiver, p.Contract), c.describePerm(p))
 		}
 	}
+}
+
+// answeredByGateway reports whether p is for a service the gateway answers
+// itself, which needs no route. With the platform address unknown, a
+// platform-service permission no direct route serves is a warning.
+func (c *checker) answeredByGateway(p *takdata.Permission, have map[string]bool) bool {
+	if !slices.Contains(c.opt.PlatformContracts, p.Contract) {
+		return false
+	}
+	if len(c.opt.PlatformAddresses) > 0 {
+		return slices.ContainsFunc(c.opt.PlatformAddresses, func(a string) bool { return strings.EqualFold(a, p.Receiver) })
+	}
+	if !have[key(p.Receiver, p.Contract)] && !have[key("*", p.Contract)] {
+		c.add(Warning, "platform-service", fmt.Sprintf("no route for receiver %q with platform service %s: fine when %q is the gateway's platform.logical_address, which answers it (say so with --platform-address), else calls get VP004", p.Receiver, p.Contract, p.Receiver), c.describePerm(p))
+	}
+	return true
 }

@@ -51,8 +51,14 @@ func TestRules(t *testing.T) {
 			rule: "address", sev: taklint.Error, contains: []string{`"https:// x"`}},
 		{name: "empty address", data: takdata.Data{Routes: []takdata.Route{route("A", "")}},
 			rule: "address", sev: taklint.Error, contains: []string{"VP010"}},
-		{name: "address too short", data: takdata.Data{Routes: []takdata.Route{route("A", "x:/")}},
+		{name: "address too long", data: takdata.Data{Routes: []takdata.Route{route("A", "https://x/"+strings.Repeat("a", 250))}},
 			rule: "address", sev: taklint.Error, contains: []string{"5 to 255"}},
+		{name: "address not http", data: takdata.Data{Routes: []takdata.Route{route("A", "ftp://producer/x")}},
+			rule: "address", sev: taklint.Error, contains: []string{"not http:// or https://", "VP009", "t.yaml:A"}},
+		{name: "address without a host", data: takdata.Data{Routes: []takdata.Route{route("A", "https:/producer/x")}},
+			rule: "address", sev: taklint.Error, contains: []string{"no host", "VP009"}},
+		{name: "address with credentials, masked", data: takdata.Data{Routes: []takdata.Route{route("A", "https://svc:s3cret@producer/x")}},
+			rule: "address", sev: taklint.Error, contains: []string{"credentials", `"https://xxxxx@producer/x"`, "t.yaml:A"}},
 		{name: "tom before from", data: takdata.Data{Routes: []takdata.Route{taktest.Between(route("A", "https://x"), day(2026, 1, 1), day(2025, 1, 1))}},
 			rule: "validity", sev: taklint.Error, contains: []string{"never valid"}},
 		{name: "expired entry is a warning", data: takdata.Data{Routes: []takdata.Route{taktest.Between(route("A", "https://x"), day(2020, 1, 1), day(2021, 1, 1))}},
@@ -138,5 +144,71 @@ func TestVPSamples(t *testing.T) {
 	}
 	if !taklint.HasErrors(fs) {
 		t.Fatal("HasErrors = false")
+	}
+}
+
+// TestCredentialsNeverShown: an address with user:password@ is an error,
+// and no finding shows the password.
+func TestCredentialsNeverShown(t *testing.T) {
+	t.Parallel()
+	r := taktest.R("A", ns, "RIVTABP21", "https://svc:s3cret@producer.example/x")
+	d := &takdata.Data{Routes: []takdata.Route{r, r}, Permissions: []takdata.Permission{taktest.P("C", "A", ns)}}
+	fs := taklint.Check(d, taklint.Options{Now: now})
+	if !taklint.HasErrors(fs) {
+		t.Fatal("an address with credentials is not an error")
+	}
+	for _, f := range fs {
+		if strings.Contains(f.String(), "s3cret") {
+			t.Fatalf("finding shows the password: %s", f)
+		}
+	}
+}
+
+// TestPlatformServices: a permission for one of the gateway's own services
+// addressed to its platform address needs no route; without the address
+// it is a warning, and addressed elsewhere it is still no-route.
+func TestPlatformServices(t *testing.T) {
+	t.Parallel()
+	const ping = "urn:riv:itintegration:monitoring:PingForConfigurationResponder:1"
+	d := &takdata.Data{
+		Routes: []takdata.Route{taktest.R("B", ns, "RIVTABP21", "https://b")},
+		Permissions: []takdata.Permission{
+			taktest.P("MON", "rivgate", ping),    // the gateway answers it
+			taktest.P("MON", "PRODUCER-X", ping), // a producer's own ping: needs a route
+		},
+	}
+	rules := func(fs []taklint.Finding) []string {
+		var out []string
+		for _, f := range fs {
+			out = append(out, string(f.Severity)+" "+f.Rule+" "+f.Entries[0])
+		}
+		return out
+	}
+	platform := []string{ping}
+	tests := []struct {
+		name      string
+		addresses []string
+		want      []string
+	}{
+		{"platform address given", []string{"RIVGATE"}, []string{`error no-route id : permission "MON" -> "PRODUCER-X"`}},
+		{"platform address unknown", nil, []string{`warning platform-service id : permission "MON" -> "rivgate"`, `warning platform-service id : permission "MON" -> "PRODUCER-X"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			fs := taklint.Check(d, taklint.Options{Now: now, PlatformContracts: platform, PlatformAddresses: tt.addresses})
+			got := rules(fs)
+			if len(got) != len(tt.want) {
+				t.Fatalf("findings %q, want %q", got, tt.want)
+			}
+			for i := range got {
+				if !strings.HasPrefix(got[i], tt.want[i]) {
+					t.Fatalf("finding %q, want %q...", got[i], tt.want[i])
+				}
+			}
+		})
+	}
+	if fs := taklint.Check(d, taklint.Options{Now: now}); len(fs) != 2 || fs[0].Rule != "no-route" {
+		t.Fatalf("without platform contracts both are no-route errors: %v", fs)
 	}
 }

@@ -42,10 +42,11 @@ the new ones); SIGTERM or Ctrl-C stops accepting calls, drains in-flight calls
 (shutdown.drain) and exits.
 
 With --check the configuration is validated (keys, values, certificate and
-CA files, contract directory, TAK sources) and the command exits: 0 when
-everything loads, 2 with every problem named by file, line and key. With
-producers.tls_profiles set it also lists each producer host:port of the
-catalogue with the TLS profile its calls get.`,
+CA files, secrets, contract directory, TAK sources and their producer
+addresses) and the command exits: 0 when everything loads, 2 with every
+problem named by file, line and key. Warnings (an expired CRL) are printed
+and do not fail the check. With producers.tls_profiles set it also lists
+each producer host:port of the catalogue with the TLS profile its calls get.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if file == "" {
@@ -88,6 +89,12 @@ func runCheck(ctx context.Context, out io.Writer, cfg *config.Config) error {
 	res := g.CheckCatalogue(ctx)
 	if !res.OK {
 		return cliutil.BadInput("%s: TAK sources: %s", cfg.File, res.Message)
+	}
+	if errs := g.CheckAddresses(); len(errs) > 0 {
+		return cliutil.BadInput("%s: TAK sources: %d routes the gateway will not call (VP009):\n%w", cfg.File, len(errs), errors.Join(errs...))
+	}
+	for _, w := range g.Warnings() {
+		fmt.Fprintf(out, "%s: warning: %s\n", cfg.File, w)
 	}
 	fmt.Fprintf(out, "%s: OK (instance %q, https %q, http %q, admin %q; catalogue: %s)\n",
 		cfg.File, cfg.Instance.Name, cfg.Listen.HTTPS, cfg.Listen.HTTP, cfg.Listen.Admin, res.Message)

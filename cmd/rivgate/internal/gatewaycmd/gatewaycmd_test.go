@@ -96,6 +96,58 @@ func TestCheck(t *testing.T) {
 	assert.Contains(t, err.Error(), "server.key")
 }
 
+// TestCheckAddressesCredentialsAndCRL: --check fails on a producer address
+// the gateway will not call (naming the TAK file's line, the password
+// masked) and on credentials in tak.url (naming the config line), and
+// warns about an expired CRL without failing.
+func TestCheckAddressesCredentialsAndCRL(t *testing.T) {
+	t.Parallel()
+	badAddr := writeSetup(t, "")
+	tak := "routes:\n  - {receiver: R, contract: 'urn:riv:a:BResponder:1', profile: RIVTABP21, address: 'http://127.0.0.1:1/x'}\n" +
+		"  - {receiver: S, contract: 'urn:riv:a:BResponder:1', profile: RIVTABP21, address: 'https://svc:s3cret@127.0.0.1:1/x'}\n" +
+		"  - {receiver: T, contract: 'urn:riv:a:BResponder:1', profile: RIVTABP21, address: 'file:///etc/passwd'}\n"
+	require.NoError(t, os.WriteFile(filepath.Join(filepath.Dir(badAddr), "tak.yaml"), []byte(tak), 0o644))
+	_, _, err := execute(t.Context(), "--check", "-c", badAddr)
+	require.Error(t, err)
+	assert.Equal(t, cliutil.ExitBadInput, cliutil.Code(err))
+	assert.Contains(t, err.Error(), "2 routes the gateway will not call")
+	assert.Regexp(t, `tak\.yaml:3: producer address "https://xxxxx@127\.0\.0\.1:1/x": carries credentials`, err.Error())
+	assert.Regexp(t, `tak\.yaml:4: producer address "file:///etc/passwd": not http:// or https://`, err.Error())
+	assert.NotContains(t, err.Error(), "s3cret")
+
+	userinfo := writeSetup(t, "producers: {}\n")
+	cfg, err := os.ReadFile(userinfo)
+	require.NoError(t, err)
+	cfg = bytes.Replace(cfg, []byte("tak: {files: [tak.yaml], poll: 0s}"), []byte("tak: {files: [tak.yaml], poll: 0s, url: 'http://svc:s3cret@127.0.0.1:1/tak'}"), 1)
+	require.NoError(t, os.WriteFile(userinfo, cfg, 0o644))
+	_, _, err = execute(t.Context(), "--check", "-c", userinfo)
+	require.Error(t, err)
+	assert.Regexp(t, `gateway\.yaml:4:\d+: tak\.url: "http://xxxxx@127\.0\.0\.1:1/tak" carries credentials`, err.Error())
+	assert.NotContains(t, err.Error(), "s3cret")
+
+	expired := writeSetup(t, "")
+	dir := filepath.Dir(expired)
+	ca, err := pki.NewCA("crl CA")
+	require.NoError(t, err)
+	crl, err := ca.RevocationList(nil, -30*time.Second)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "crl.pem"), crl, 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "ca.pem"), append(mustRead(t, filepath.Join(dir, "ca.pem")), ca.CertPEM...), 0o644))
+	cfg = bytes.Replace(mustRead(t, expired), []byte("client_ca: ca.pem}"), []byte("client_ca: ca.pem, crl: [crl.pem]}"), 1)
+	require.NoError(t, os.WriteFile(expired, cfg, 0o644))
+	out, _, err := execute(t.Context(), "--check", "-c", expired)
+	require.NoError(t, err)
+	assert.Regexp(t, `warning: CRL \S*crl\.pem expired at \S+ \(nextUpdate\)`, out)
+	assert.Contains(t, out, "OK")
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	return b
+}
+
 // TestExampleFixtureChecks: fixtures/gateway/gateway.yaml passes --check
 // once its PKI exists (made here in a copy of the folder).
 func TestExampleFixtureChecks(t *testing.T) {

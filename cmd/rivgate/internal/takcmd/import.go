@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rivgate/rivgate/cmd/rivgate/internal/cliutil"
+	"github.com/rivgate/rivgate/gateway/config"
 	"github.com/rivgate/rivgate/gateway/tak"
 	"github.com/rivgate/rivgate/gateway/tak/takformat"
 )
@@ -28,6 +29,8 @@ func newImport() *cobra.Command {
 		asJSON    bool
 		timeout   time.Duration
 		fast      bool
+		username  string
+		password  config.Secret
 	)
 	cmd := &cobra.Command{
 		Use:   "import [FILE...] [--url URL] [--cache-file FILE]",
@@ -39,7 +42,9 @@ RESTORED or FAILED), the counts, VP-style log lines and reader warnings. A
 dry run of the gateway's load; with --out the merged catalogue is written.
 
 With --url and --cache-file, a successful fetch writes the cache file as VP
-does (atomically).
+does (atomically). A TAK that wants HTTP Basic authentication gets
+--username and the password from --password-file or --password-env, never
+from the URL (it is shown in the report).
 
 Exit codes: 0 loaded from the sources (OK); 1 the sources failed (RESTORED
 from the local cache, or FAILED); 2 bad input.`,
@@ -60,10 +65,22 @@ from the local cache, or FAILED); 2 bad input.`,
 					return err
 				}
 			}
+			client := tak.ClientConfig{Timeout: timeout, FastDecode: fast, Username: username}
+			if password.File != "" && password.Env != "" {
+				return cliutil.BadInput("give --password-file or --password-env, not both")
+			}
+			if password.IsSet() != (username != "") {
+				return cliutil.BadInput("--username and --password-file/--password-env go together")
+			}
+			if password.IsSet() {
+				if client.Password, err = password.Read(); err != nil {
+					return cliutil.BadInput("password: %w", err)
+				}
+			}
 			opt := lf.options()
 			store, err := tak.NewStore(tak.Config{
 				Files: args, HSAFiles: c.hsaFiles, URL: url, CacheFile: cacheFile, Location: loc, Contracts: contracts,
-				HSALookup: opt.HSALookup, DefaultRouting: opt.DefaultRouting, Client: tak.ClientConfig{Timeout: timeout, FastDecode: fast},
+				HSALookup: opt.HSALookup, DefaultRouting: opt.DefaultRouting, Client: client,
 			}, zerolog.Nop())
 			if err != nil {
 				return cliutil.BadInput("%w", err)
@@ -112,6 +129,9 @@ from the local cache, or FAILED); 2 bad input.`,
 	fs.StringVar(&to, "to", "", "format for --out: yaml, cache or json (default: from the file name)")
 	fs.BoolVar(&asJSON, "json", false, "print the report as JSON")
 	fs.DurationVar(&timeout, "timeout", 60*time.Second, "bound on fetching from --url")
+	fs.StringVar(&username, "username", "", "HTTP Basic user name for --url")
+	fs.StringVar(&password.File, "password-file", "", "file holding the HTTP Basic password for --url")
+	fs.StringVar(&password.Env, "password-env", "", "environment variable holding the HTTP Basic password for --url")
 	fs.BoolVar(&fast, "fast-decode", false, "decode TAK's answers with the cache-file scanner instead of the generated SOAP types (same result, faster)")
 	c.register(fs)
 	lf.register(fs)

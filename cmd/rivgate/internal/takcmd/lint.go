@@ -7,14 +7,16 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rivgate/rivgate/cmd/rivgate/internal/cliutil"
+	"github.com/rivgate/rivgate/gateway/platform"
 	"github.com/rivgate/rivgate/gateway/tak/taklint"
 )
 
 func newLint() *cobra.Command {
 	var (
-		c      common
-		at     string
-		asJSON bool
+		c         common
+		at        string
+		asJSON    bool
+		platforms []string
 	)
 	cmd := &cobra.Command{
 		Use:   "lint FILE...",
@@ -25,11 +27,17 @@ permissions files) and print each finding with the entries it is about:
   error   overlap       two routes for one receiver and contract valid at once (VP006)
   error   no-route      a permission no route serves, directly, via HSA or "*" (VP004)
   error   hsa-id, namespace, address   values outside TAK's validation rules
-  error   address       empty address (VP010)
+  error   address       empty address (VP010); not http(s) with a host, or with
+                        user:password@ in it (VP009; shown masked)
   error   validity      tom before from
   warning profile       neither RIVTABP20 nor RIVTABP21 (VP005)
   warning expired       no longer valid
   warning overlap-permission, hsa-case
+  warning platform-service  a permission for a service the gateway answers itself
+                        (PingForConfiguration, GetLogicalAddresseesByServiceContract,
+                        GetSupportedServiceContracts) with no route: give the
+                        gateway's platform.logical_address with --platform-address
+                        and those addressed to it need no route (others are no-route)
 
 Exit codes: 0 no errors (warnings allowed); 1 errors found; 2 bad input.`,
 		Args: cobra.MinimumNArgs(1),
@@ -55,6 +63,7 @@ Exit codes: 0 no errors (warnings allowed); 1 errors found; 2 bad input.`,
 				}
 			}
 			opt.Now, opt.Location = now, loc
+			opt.PlatformContracts, opt.PlatformAddresses = platform.Contracts(), platforms
 			fs := taklint.Check(d, opt)
 			errs := 0
 			for _, f := range fs {
@@ -98,6 +107,7 @@ Exit codes: 0 no errors (warnings allowed); 1 errors found; 2 bad input.`,
 	fs := cmd.Flags()
 	fs.StringVar(&at, "at", "", "judge expiry at this time (RFC 3339); default now")
 	fs.BoolVar(&asJSON, "json", false, "print the findings as JSON")
+	fs.StringArrayVar(&platforms, "platform-address", nil, "the gateway's platform.logical_address: permissions for its own platform services addressed to it need no route; repeat")
 	c.register(fs)
 	return cmd
 }

@@ -3,6 +3,7 @@ package takcmd_test
 import (
 	"bytes"
 	"encoding/json"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -217,6 +218,41 @@ func TestLint(t *testing.T) {
 	}
 }
 
+// TestLintAddressesAndPlatform: producer addresses that are not http(s)
+// with a host, or carry credentials, are errors naming file and line (the
+// password masked); a permission for the gateway's own PingForConfiguration
+// is no no-route error.
+func TestLintAddressesAndPlatform(t *testing.T) {
+	t.Parallel()
+	const ping = "urn:riv:itintegration:monitoring:PingForConfigurationResponder:1"
+	f := filepath.Join(t.TempDir(), "tak.yaml")
+	y := "routes:\n" +
+		"  - {receiver: A, contract: \"urn:riv:a:1\", profile: RIVTABP21, address: \"ftp://producer.example/a\"}\n" +
+		"  - {receiver: B, contract: \"urn:riv:a:1\", profile: RIVTABP21, address: \"https://svc:s3cret@producer.example/b\"}\n" +
+		"permissions:\n" +
+		"  - {sender: MON, receiver: rivgate, contract: \"" + ping + "\"}\n"
+	if err := os.WriteFile(f, []byte(y), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, _, code := run(t, "lint", f)
+	for _, want := range []string{
+		`error address: producer address "ftp://producer.example/a": not http:// or https://: calls get VP009`, "tak.yaml:2:",
+		`error address: producer address "https://xxxxx@producer.example/b": carries credentials`, "tak.yaml:3:",
+		"warning platform-service", "2 errors, 1 warnings",
+	} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("exit %d, output lacks %q:\n%s", code, want, out)
+		}
+	}
+	if code != 1 || strings.Contains(out, "s3cret") || strings.Contains(out, "no-route") {
+		t.Fatalf("exit %d (want 1), password or no-route shown:\n%s", code, out)
+	}
+	out, _, _ = run(t, "lint", "--platform-address", "rivgate", f)
+	if !strings.Contains(out, "2 errors, 0 warnings") {
+		t.Fatalf("with --platform-address the gateway's own service needs no route:\n%s", out)
+	}
+}
+
 func TestConvert(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -291,5 +327,34 @@ func TestImportLive(t *testing.T) {
 	out, _, code = run(t, "import", "--url", taktest.DeadURL(t), "--cache-file", cache, "--fast-decode")
 	if code != 1 || !strings.Contains(out, "state:       RESTORED") || !strings.Contains(out, "routes:      22") {
 		t.Fatalf("TAK gone: exit %d\n%s", code, out)
+	}
+}
+
+// TestImportCredentials: --username with --password-file sends HTTP Basic
+// authentication and shows the password nowhere; credentials in --url are
+// refused with the URL masked.
+func TestImportCredentials(t *testing.T) {
+	t.Parallel()
+	stand := taktest.NewStandIn(t, taktest.VPRoutes(t), taktest.VPPermissions(t))
+	pw := filepath.Join(t.TempDir(), "pw")
+	if err := os.WriteFile(pw, []byte("s3cret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, stderr, code := run(t, "import", "--url", stand.URL, "--username", "svc", "--password-file", pw)
+	if code != 0 || strings.Contains(out+stderr, "s3cret") {
+		t.Fatalf("exit %d\n%s%s", code, out, stderr)
+	}
+	for _, r := range stand.Received() {
+		if u, p, ok := (&http.Request{Header: r.Header}).BasicAuth(); !ok || u != "svc" || p != "s3cret" {
+			t.Fatalf("TAK got Authorization %q", r.Header.Get("Authorization"))
+		}
+	}
+	userinfo := strings.Replace(stand.URL, "http://", "http://svc:s3cret@", 1)
+	out, stderr, code = run(t, "import", "--url", userinfo)
+	if code != 2 || strings.Contains(out+stderr, "s3cret") || !strings.Contains(stderr, "http://xxxxx@127.0.0.1") {
+		t.Fatalf("credentials in --url: exit %d\n%s%s", code, out, stderr)
+	}
+	if _, stderr, code := run(t, "import", "--url", stand.URL, "--username", "svc"); code != 2 || !strings.Contains(stderr, "go together") {
+		t.Fatalf("--username alone: exit %d\n%s", code, stderr)
 	}
 }
