@@ -287,7 +287,10 @@ func TestTAKFailsWhileServing(t *testing.T) {
 	t.Parallel()
 	p := newProducer(t, nil)
 	sw := newTAKSwitch(t, liveTAK(t, p))
-	b := newTAKBed(t, sw, p)
+	// tak.timeout 2.5 s, still under takSlow's 3 s: reading the first MiB
+	// of the huge answer on a loaded CI machine took over 1 s now and then,
+	// so the reload failed on the timeout instead of tak.max_answer.
+	b := newTAKBed(t, sw, p, func(b *bed) { b.cfg.TAK.Timeout = yamlstrict.Duration(2500 * time.Millisecond) })
 	b.waitState(t, "OK")
 	tests := []struct {
 		name    string
