@@ -181,18 +181,10 @@ func (t *Traffic) Finish() *Traffic {
 	return t
 }
 
-// PerDay is a call's mean number of calls per day over the time the log
-// spans, counted as at least one day (a log of an hour gives that hour's
-// calls, not a guess at the day's).
+// PerDay is a call's mean number of calls per day: its calls over the
+// calendar days the log covers (at least one). A log of whole days gives
+// their mean; a log of an hour gives that hour's calls, not a guess at a
+// day's.
 func (t *Traffic) PerDay(c *Call) float64 {
-	return float64(c.Calls) / t.SpanDays()
-}
-
-// SpanDays is the time the log spans in days, at least 1.
-func (t *Traffic) SpanDays() float64 {
-	d := t.To.Sub(t.From).Hours() / 24
-	if d < 1 {
-		return 1
-	}
-	return d
+	return float64(c.Calls) / float64(max(1, len(t.Days)))
 }

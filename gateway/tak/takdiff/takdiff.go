@@ -208,25 +208,38 @@ type Outcome struct {
 // OK is the code of a call that goes through.
 const OK = "OK"
 
-// Broken counts the calls that worked and now fail, over the report's
-// effects, replayed calls and boundaries. Calls decided for routing alone
-// do not count: no consumer could make them.
-func (r *Report) Broken() int {
-	n := countBroken(r.Effects) + countBroken(r.Calls)
+// BrokenEffects counts the calls that worked and now fail, over the
+// report's effects and its boundaries' (each call the catalogues reach, not
+// traffic). Calls decided for routing alone do not count: no consumer could
+// make them.
+func (r *Report) BrokenEffects() int {
+	n, _ := countBroken(r.Effects)
 	for _, b := range r.Boundaries {
-		n += countBroken(b.Effects) + countBroken(b.Calls)
+		m, _ := countBroken(b.Effects)
+		n += m
 	}
 	return n
 }
 
-func countBroken(es []Effect) int {
-	n := 0
+// BrokenCalls counts the logged calls that worked and would fail, by the
+// change or at a boundary, and their calls per day.
+func (r *Report) BrokenCalls() (n int, perDay float64) {
+	n, perDay = countBroken(r.Calls)
+	for _, b := range r.Boundaries {
+		m, d := countBroken(b.Calls)
+		n, perDay = n+m, perDay+d
+	}
+	return n, perDay
+}
+
+func countBroken(es []Effect) (n int, perDay float64) {
 	for _, e := range es {
 		if e.Kind == Broken && e.Sender != "" {
 			n++
+			perDay += e.CallsPerDay
 		}
 	}
-	return n
+	return n, perDay
 }
 
 // Diff compares old with new at opt.At and, with a window, new across its

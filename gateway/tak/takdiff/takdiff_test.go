@@ -311,8 +311,8 @@ func TestDiffEffects(t *testing.T) {
 			if got := summaries(rep.Effects); !slices.Equal(got, tc.effects) {
 				t.Errorf("effects:\n  %s\nwant\n  %s", strings.Join(got, "\n  "), strings.Join(tc.effects, "\n  "))
 			}
-			if got := rep.Broken(); got != tc.broken {
-				t.Errorf("Broken() = %d, want %d", got, tc.broken)
+			if got := rep.BrokenEffects(); got != tc.broken {
+				t.Errorf("BrokenEffects() = %d, want %d", got, tc.broken)
 			}
 			checkCauses(t, rep.Changes, rep.Effects, func(c takdiff.Change) []int { return c.Effects })
 		})
@@ -405,8 +405,11 @@ func TestWindow(t *testing.T) {
 	if len(b0.Calls) != 1 || b0.Calls[0].Traffic.Calls != 3 || b0.Calls[0].Kind != takdiff.Fixed {
 		t.Errorf("start calls: %+v", b0.Calls)
 	}
-	if rep.Broken() != 3 {
-		t.Errorf("Broken() = %d, want the lapse (the clinic and its wards) and its logged call", rep.Broken())
+	if n := rep.BrokenEffects(); n != 2 {
+		t.Errorf("BrokenEffects() = %d, want the lapse for the clinic and its wards", n)
+	}
+	if n, perDay := rep.BrokenCalls(); n != 1 || perDay != 30 {
+		t.Errorf("BrokenCalls() = %d, %.1f/day; want the logged call, 30 a day", n, perDay)
 	}
 	checkCauses(t, b1.Changes, b1.Effects, func(c takdiff.Change) []int { return c.Effects })
 }
@@ -470,8 +473,8 @@ func TestReplay(t *testing.T) {
 	if rep.Calls[0].Old.RoutingTrace != clinic2 || rep.Calls[1].Old.RoutingTrace != "(leaf),"+clinic2 {
 		t.Errorf("traces %q, %q", rep.Calls[0].Old.RoutingTrace, rep.Calls[1].Old.RoutingTrace)
 	}
-	// The log spans two days less the minutes within: per day is over that span.
-	if pd := rep.Calls[0].CallsPerDay; pd < 30 || pd > 60 {
+	// The log covers two calendar days: 60 calls are 30 a day.
+	if pd := rep.Calls[0].CallsPerDay; pd != 30 {
 		t.Errorf("calls per day %.1f", pd)
 	}
 }
