@@ -116,3 +116,9 @@ func (c *Catalogue) PermissionsFor(sender, receiver, contract string) []*Permiss
 	}
 	return out
 }
+
+// AppendKey appends the key the catalogue indexes entries by: the parts
+// lower-cased as the lookup compares them and joined by '|'. Tools that
+// group entries the way the lookup does (takdiff) use it, so their case
+// folding is the lookup's.
+func AppendKey(b []byte, parts ...string) []byte { return appendKey(b, parts...) }

@@ -2,6 +2,7 @@ package takdiff
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -174,14 +175,7 @@ func (e *engine) effects(a, b side, ks keySet, changes []Change) []Effect {
 			}
 		}
 	}
-	kindOrder := map[EffectKind]int{Broken: 0, Moved: 1, Refaulted: 2, Fixed: 3}
-	slices.SortStableFunc(out, func(x, y Effect) int {
-		return cmp.Or(cmp.Compare(kindOrder[x.Kind], kindOrder[y.Kind]),
-			cmp.Compare(lower(x.Contract), lower(y.Contract)),
-			cmp.Compare(btoi(x.OtherReceivers), btoi(y.OtherReceivers)),
-			cmp.Compare(lower(x.Receiver), lower(y.Receiver)),
-			cmp.Compare(lower(x.Sender), lower(y.Sender)))
-	})
+	sortEffects(out)
 	for i := range changes {
 		if changes[i].Effects == nil {
 			changes[i].Effects = []int{}
@@ -193,6 +187,25 @@ func (e *engine) effects(a, b side, ks keySet, changes []Change) []Effect {
 		}
 	}
 	return out
+}
+
+// sortEffects orders effects broken first, then by contract, receiver
+// ("any other receiver" last) and sender.
+func sortEffects(es []Effect) {
+	kindOrder := map[EffectKind]int{Broken: 0, Moved: 1, Refaulted: 2, Fixed: 3}
+	type keyed struct {
+		e   Effect
+		key string
+	}
+	ks := make([]keyed, len(es))
+	for i, e := range es {
+		ks[i] = keyed{e, fmt.Sprintf("%d\x00%s\x00%d\x00%s\x00%s", kindOrder[e.Kind], tak.AppendKey(nil, e.Contract), btoi(e.OtherReceivers),
+			tak.AppendKey(nil, e.Receiver), tak.AppendKey(nil, e.Sender))}
+	}
+	slices.SortStableFunc(ks, func(a, b keyed) int { return cmp.Compare(a.key, b.key) })
+	for i := range ks {
+		es[i] = ks[i].e
+	}
 }
 
 // replay asks both sides about each logged call of a contract with a

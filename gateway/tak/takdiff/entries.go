@@ -2,6 +2,7 @@ package takdiff
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -55,13 +56,16 @@ type permGroup struct {
 	old, new                   []*tak.Permission
 }
 
-// lower is the lookup's case folding (tak lowers keys the same way).
+// lower is the lookup's case folding, for keys of other shapes.
 func lower(s string) string { return strings.ToLower(s) }
 
-func routeKey(receiver, contract string) string { return lower(receiver) + "|" + lower(contract) }
+// routeKey and permKey are the catalogue's own index keys.
+func routeKey(receiver, contract string) string {
+	return string(tak.AppendKey(nil, receiver, contract))
+}
 
 func permKey(sender, receiver, contract string) string {
-	return lower(receiver) + "|" + lower(sender) + "|" + lower(contract)
+	return string(tak.AppendKey(nil, receiver, sender, contract))
 }
 
 func newEngine(old, new *tak.Catalogue) *engine {
@@ -69,14 +73,16 @@ func newEngine(old, new *tak.Catalogue) *engine {
 	od, nd := old.Data(), new.Data()
 	e.routes = make(map[string]*routeGroup, len(nd.Routes))
 	e.perms = make(map[string]*permGroup, len(nd.Permissions))
+	var kb []byte
+	// Map lookups with string(kb) do not allocate: only a new key does.
 	addRoutes := func(rs []tak.Route, isNew bool) {
 		for i := range rs {
 			r := &rs[i]
-			k := routeKey(r.Receiver, r.Contract)
-			g := e.routes[k]
+			kb = tak.AppendKey(kb[:0], r.Receiver, r.Contract)
+			g := e.routes[string(kb)]
 			if g == nil {
 				g = &routeGroup{receiver: r.Receiver, contract: r.Contract}
-				e.routes[k] = g
+				e.routes[string(kb)] = g
 			}
 			if isNew {
 				g.new = append(g.new, r)
@@ -88,11 +94,11 @@ func newEngine(old, new *tak.Catalogue) *engine {
 	addPerms := func(ps []tak.Permission, isNew bool) {
 		for i := range ps {
 			p := &ps[i]
-			k := permKey(p.Sender, p.Receiver, p.Contract)
-			g := e.perms[k]
+			kb = tak.AppendKey(kb[:0], p.Receiver, p.Sender, p.Contract)
+			g := e.perms[string(kb)]
 			if g == nil {
 				g = &permGroup{sender: p.Sender, receiver: p.Receiver, contract: p.Contract}
-				e.perms[k] = g
+				e.perms[string(kb)] = g
 			}
 			if isNew {
 				g.new = append(g.new, p)
@@ -161,18 +167,24 @@ func (e *engine) entryChanges() []Change {
 // sender, kind and validity, so output does not depend on map order.
 func sortChanges(cs []Change) {
 	kindOrder := map[ChangeKind]int{Removed: 0, Changed: 1, Added: 2, Ends: 3, Starts: 4}
-	slices.SortStableFunc(cs, func(a, b Change) int {
-		ea, eb := a.entry(), b.entry()
-		return cmp.Or(
-			cmp.Compare(b.Entry, a.Entry), // "route" before "permission"
-			cmp.Compare(lower(ea.Contract), lower(eb.Contract)),
-			cmp.Compare(lower(ea.Receiver), lower(eb.Receiver)),
-			cmp.Compare(lower(ea.Sender), lower(eb.Sender)),
-			cmp.Compare(kindOrder[a.Kind], kindOrder[b.Kind]),
-			ea.From.Compare(eb.From),
-			cmp.Compare(ea.Origin, eb.Origin),
-		)
+	type keyed struct {
+		c   Change
+		key string
+	}
+	ks := make([]keyed, len(cs))
+	for i, c := range cs {
+		en := c.entry()
+		// The entry kind first: "route" sorts after "permission", so invert.
+		ks[i] = keyed{c, fmt.Sprintf("%d\x00%s\x00%s\x00%s\x00%d", 1-btoi(c.Entry == RouteEntry),
+			tak.AppendKey(nil, en.Contract), tak.AppendKey(nil, en.Receiver), tak.AppendKey(nil, en.Sender), kindOrder[c.Kind])}
+	}
+	slices.SortStableFunc(ks, func(a, b keyed) int {
+		ea, eb := a.c.entry(), b.c.entry()
+		return cmp.Or(cmp.Compare(a.key, b.key), ea.From.Compare(eb.From), cmp.Compare(ea.Origin, eb.Origin))
 	})
+	for i := range ks {
+		cs[i] = ks[i].c
+	}
 }
 
 // entry is the entry a change is about: the new one when there is one.

@@ -2,6 +2,7 @@ package takdiff
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/rivgate/rivgate/gateway/tak"
 	"github.com/rivgate/rivgate/gateway/tak/hsa"
@@ -28,19 +29,22 @@ type reach struct {
 	children map[string][]string // HSA unit -> its child units, sorted
 	roots    []string            // units whose parent is not in the tree, sorted
 	byLower  map[string][]string // lower-cased HSA-id -> the units so spelled
-	// entries holds, per lower-cased contract, the lower-cased receivers
-	// with any route or permission for it on either side, with each
-	// spelling the entries use.
-	entries map[string]map[string][]string
-	// perms holds, per lower-cased contract and receiver, the permission
-	// groups for it.
-	perms map[string]map[string][]*permGroup
-	cache map[string][]target
+	// recvs maps (receiver, contract), as tak.AppendKey keys them, to each
+	// spelling of the receiver in the entries of either side: the receivers
+	// with entries of their own for the contract.
+	recvs map[string][]string
+	// perms maps (receiver, contract) to its permission groups.
+	perms map[string][]*permGroup
+	// byContract lists, per lower-cased contract, the spellings of its
+	// receivers; built on first use (a change on "*" or SE).
+	byContract map[string][]string
+	cache      map[string][]target
+	kb         []byte
 }
 
 func newReach(e *engine) *reach {
 	x := &reach{children: map[string][]string{}, byLower: map[string][]string{},
-		entries: map[string]map[string][]string{}, perms: map[string]map[string][]*permGroup{}, cache: map[string][]target{}}
+		recvs: make(map[string][]string, len(e.routes)), perms: make(map[string][]*permGroup, len(e.perms)), cache: map[string][]target{}}
 	for _, t := range []*hsa.Tree{e.new.Tree(), e.old.Tree()} {
 		if t != nil && !slices.Contains(x.trees, t) {
 			x.trees = append(x.trees, t)
@@ -74,41 +78,65 @@ func newReach(e *engine) *reach {
 		slices.Sort(c)
 	}
 	slices.Sort(x.roots)
-	note := func(receiver, contract string) {
-		lc := lower(contract)
-		m := x.entries[lc]
-		if m == nil {
-			m = map[string][]string{}
-			x.entries[lc] = m
-		}
-		if lr := lower(receiver); !slices.Contains(m[lr], receiver) {
-			m[lr] = append(m[lr], receiver)
-		}
-	}
-	for _, g := range e.routes {
+	// A route group's key is (receiver, contract) already.
+	for k, g := range e.routes {
+		sp := x.recvs[k]
 		for _, r := range g.old {
-			note(r.Receiver, r.Contract)
+			sp = addSpelling(sp, r.Receiver)
 		}
 		for _, r := range g.new {
-			note(r.Receiver, r.Contract)
+			sp = addSpelling(sp, r.Receiver)
 		}
+		x.recvs[k] = sp
 	}
+	var kb []byte
 	for _, g := range e.perms {
+		kb = tak.AppendKey(kb[:0], g.receiver, g.contract)
+		sp := x.recvs[string(kb)]
 		for _, p := range g.old {
-			note(p.Receiver, p.Contract)
+			sp = addSpelling(sp, p.Receiver)
 		}
 		for _, p := range g.new {
-			note(p.Receiver, p.Contract)
+			sp = addSpelling(sp, p.Receiver)
 		}
-		lc := lower(g.contract)
-		m := x.perms[lc]
-		if m == nil {
-			m = map[string][]*permGroup{}
-			x.perms[lc] = m
-		}
-		m[lower(g.receiver)] = append(m[lower(g.receiver)], g)
+		x.recvs[string(kb)] = sp
+		x.perms[string(kb)] = append(x.perms[string(kb)], g)
 	}
 	return x
+}
+
+func addSpelling(sp []string, s string) []string {
+	if slices.Contains(sp, s) {
+		return sp
+	}
+	return append(sp, s)
+}
+
+// has reports whether receiver has entries of its own for contract.
+func (x *reach) has(receiver, contract string) bool {
+	x.kb = tak.AppendKey(x.kb[:0], receiver, contract)
+	_, ok := x.recvs[string(x.kb)]
+	return ok
+}
+
+// spellings are the receiver's spellings in the contract's entries.
+func (x *reach) spellings(receiver, contract string) []string {
+	x.kb = tak.AppendKey(x.kb[:0], receiver, contract)
+	return x.recvs[string(x.kb)]
+}
+
+// contractReceivers lists every receiver spelling with entries for
+// contract.
+func (x *reach) contractReceivers(contract string) []string {
+	if x.byContract == nil {
+		x.byContract = map[string][]string{}
+		for k, sp := range x.recvs {
+			// The contract is after the last '|' (namespaces hold none).
+			lc := k[strings.LastIndexByte(k, '|')+1:]
+			x.byContract[lc] = append(x.byContract[lc], sp...)
+		}
+	}
+	return x.byContract[string(tak.AppendKey(nil, contract))]
 }
 
 // expand lists the receivers a change on (receiver, contract) can reach: the
@@ -116,16 +144,14 @@ func newReach(e *engine) *reach {
 // SE every receiver of the contract. Units without entries for the contract
 // are grouped under their nearest ancestor with entries, one target each.
 func (x *reach) expand(receiver, contract string) []target {
-	lc := lower(contract)
 	root := isRoot(receiver)
-	ck := lower(receiver) + "|" + lc
+	ck := routeKey(receiver, contract)
 	if root {
-		ck = "|" + lc
+		ck = routeKey("", contract)
 	}
 	if ts, ok := x.cache[ck]; ok {
 		return ts
 	}
-	known := x.entries[lc]
 	// A receiver is asked about as the tree spells it and as its entries
 	// spell it: only the tree's spelling climbs the tree (the tree is
 	// case-sensitive, the keys are not).
@@ -156,7 +182,7 @@ func (x *reach) expand(receiver, contract string) []target {
 			}
 			visited[it.unit] = true
 			next := it.anc
-			if _, has := known[lower(it.unit)]; has {
+			if x.has(it.unit, contract) {
 				addExplicit(it.unit)
 				next = it.unit
 			} else if it.anc != "" {
@@ -179,11 +205,9 @@ func (x *reach) expand(receiver, contract string) []target {
 		// Receivers with entries that are not HSA units, or are spelled
 		// otherwise than the tree spells them.
 		var rest []string
-		for _, spellings := range known {
-			for _, r := range spellings {
-				if !seen[r] && r != tak.DefaultReceiver {
-					rest = append(rest, r)
-				}
+		for _, r := range x.contractReceivers(contract) {
+			if !seen[r] && r != tak.DefaultReceiver {
+				rest = append(rest, r)
 			}
 		}
 		slices.Sort(rest)
@@ -192,7 +216,7 @@ func (x *reach) expand(receiver, contract string) []target {
 		}
 	} else {
 		addExplicit(receiver)
-		for _, r := range known[lower(receiver)] {
+		for _, r := range x.spellings(receiver, contract) {
 			addExplicit(r)
 		}
 		// The units below are those of the tree's spelling of the
@@ -219,21 +243,18 @@ func (x *reach) expand(receiver, contract string) []target {
 // a or side b: those with a permission valid there on a key the
 // authorisation walk visits (the receiver, "*", its HSA ancestors), sorted.
 func (x *reach) senders(receiver, contract string, a, b side) []string {
-	m := x.perms[lower(contract)]
-	if len(m) == 0 {
-		return nil
-	}
-	keys := []string{lower(receiver), tak.DefaultReceiver}
+	keys := []string{receiver, tak.DefaultReceiver}
 	for _, t := range x.trees {
 		t.Walk(receiver, func(anc string) bool {
-			keys = append(keys, lower(anc))
+			keys = append(keys, anc)
 			return false
 		})
 	}
 	seen := map[string]bool{}
 	var out []string
 	for _, k := range keys {
-		for _, g := range m[k] {
+		x.kb = tak.AppendKey(x.kb[:0], k, contract)
+		for _, g := range x.perms[string(x.kb)] {
 			ls := lower(g.sender)
 			if seen[ls] {
 				continue

@@ -3,11 +3,13 @@ package takcmd
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -117,23 +119,30 @@ input.`,
 			opt := lf.options()
 			res := DiffResult{}
 			ctx := cmd.Context()
-			newCat, err := loadSource(ctx, newSrc, loc, tree, opt, timeout)
-			if err != nil {
-				return err
-			}
-			res.New = sourceOf(newSrc, newCat)
-			oldCat := newCat
+			// The two catalogues and the log are read at once: at national
+			// scale each takes seconds.
+			var (
+				wg                   sync.WaitGroup
+				oldCat, newCat       *tak.Catalogue
+				oldErr, newErr, lErr error
+			)
+			wg.Go(func() { newCat, newErr = loadSource(ctx, newSrc, loc, tree, opt, timeout) })
 			if oldSrc != nil {
-				if oldCat, err = loadSource(ctx, oldSrc, loc, tree, opt, timeout); err != nil {
-					return err
-				}
-				o := sourceOf(oldSrc, oldCat)
-				res.Old = &o
+				wg.Go(func() { oldCat, oldErr = loadSource(ctx, oldSrc, loc, tree, opt, timeout) })
 			}
 			if len(calls) > 0 {
-				if res.Traffic, err = readTraffic(cmd.InOrStdin(), calls, loc); err != nil {
-					return err
-				}
+				wg.Go(func() { res.Traffic, lErr = readTraffic(cmd.InOrStdin(), calls, loc) })
+			}
+			wg.Wait()
+			if err := errors.Join(oldErr, newErr, lErr); err != nil {
+				return cliutil.BadInput("%w", err)
+			}
+			res.New = sourceOf(newSrc, newCat)
+			if oldSrc == nil {
+				oldCat = newCat
+			} else {
+				o := sourceOf(oldSrc, oldCat)
+				res.Old = &o
 			}
 			res.Report = takdiff.Diff(oldCat, newCat, takdiff.Options{At: when, Window: span, Traffic: res.Traffic})
 			res.Broken = res.Report.BrokenEffects()
