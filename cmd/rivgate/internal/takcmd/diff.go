@@ -336,6 +336,9 @@ func (p *diffPrinter) print(r *DiffResult) {
 		}
 	}
 	p.f("\nwould fail: %d calls (consumer, contract, receiver) that work", r.Broken)
+	if !rep.WindowEnd.IsZero() {
+		p.f(", now or at a boundary")
+	}
 	if r.Traffic != nil {
 		p.f("; of the logged calls, %d (%.1f calls/day)", r.BrokenLogged, r.BrokenLoggedPerDay)
 	}

@@ -132,7 +132,7 @@ func TestDiffCommand(t *testing.T) {
 	out, _, _ = run(t, "diff", newF, "--window", "30d", "--at", at)
 	for _, w := range []string{"validity boundaries of the new catalogue to 2025-07-01T12:00:00+02:00: 1", "from 2025-06-10 (2025-06-10T00:00:00+02:00)",
 		"[b1.1] route starts  SE1-LAB", "broken    (routing alone: no consumer may call) -> SE1-LAB: OK https://lab.example.se/a (RIVTABP21) -> VP006 (more than one route valid)",
-		"effects: 0 broken, 0 moved, 0 refaulted, 0 fixed; 1 for routing alone (no consumer may call)", "would fail: 0 calls (consumer, contract, receiver) that work\n"} {
+		"effects: 0 broken, 0 moved, 0 refaulted, 0 fixed; 1 for routing alone (no consumer may call)", "would fail: 0 calls (consumer, contract, receiver) that work, now or at a boundary\n"} {
 		if !strings.Contains(out, w) {
 			t.Errorf("window text lacks %q:\n%s", w, out)
 		}

@@ -368,7 +368,7 @@ func via(receiver, key, trace string) string {
 // timeoutFor is the producer timeout the gateway applies to contract.
 func timeoutFor(cfg *config.Config, contract string) (string, string) {
 	if cfg == nil {
-		return config.Default().Producers.Timeout.D().String(), "the default producers.timeout (give --config for the gateway's)"
+		return config.Default().Producers.Timeout.D().String(), "producers.timeout's default; --config gives the gateway's"
 	}
 	for k := range cfg.Producers.Timeouts {
 		if strings.EqualFold(k, contract) {
@@ -447,7 +447,7 @@ func printExplained(w io.Writer, x ExplainedCall, catalogue string, loc *time.Lo
 		f(" (platform service: authorisation only)")
 	}
 	f("\n")
-	f("logged:      %s, HTTP %d, producer %s, %.0f ms\n", codeOrOK(e.VPCode), e.Status, orDash(e.Producer), e.TotalMS)
+	f("logged:      %s, HTTP %d, producer %s, %.1f ms\n", codeOrOK(e.VPCode), e.Status, orDash(e.Producer), e.TotalMS)
 	f("re-run:      at %s against %s\n", x.At.In(loc).Format("2006-01-02T15:04:05.000Z07:00"), catalogue)
 	if x.Code == "-" {
 		f("answer:      -\n")

@@ -223,7 +223,7 @@ func TestExplainLoggedCalls(t *testing.T) {
 		}
 	}
 	out, _, code = run(t, "explain", "--log", logPath, "--correlation", "explain-vp004", "--tak", filepath.Join(g.dir, "tak.yaml"))
-	for _, want := range []string{"answer:      VP004 ", "timeout:     29s (the default producers.timeout", "matches the log"} {
+	for _, want := range []string{"answer:      VP004 ", "timeout:     29s (producers.timeout's default", "matches the log"} {
 		if !strings.Contains(out, want) || code != 0 {
 			t.Errorf("exit %d, output lacks %q:\n%s", code, want, out)
 		}
