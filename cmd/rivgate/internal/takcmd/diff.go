@@ -148,10 +148,7 @@ input.`,
 			res.Broken = res.Report.BrokenEffects()
 			res.BrokenLogged, res.BrokenLoggedPerDay = res.Report.BrokenCalls()
 			if asJSON {
-				enc := json.NewEncoder(cmd.OutOrStdout())
-				enc.SetIndent("", "  ")
-				enc.SetEscapeHTML(false)
-				if err := enc.Encode(res); err != nil {
+				if err := printJSON(cmd.OutOrStdout(), res); err != nil {
 					return err
 				}
 			} else {
@@ -176,6 +173,14 @@ input.`,
 	c.register(fs)
 	lf.register(fs)
 	return cmd
+}
+
+// printJSON writes v as indented JSON, as the other tak subcommands do.
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
 }
 
 // diffSources reads OLD NEW (or NEW alone with a window) from the arguments

@@ -1,7 +1,6 @@
 package takcmd
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -168,10 +167,7 @@ Exit codes: 0 explained, matching the log; 1 the re-run differs from the log;
 				res.Calls = append(res.Calls, explainCall(cat, e, when, cfg))
 			}
 			if asJSON {
-				enc := json.NewEncoder(cmd.OutOrStdout())
-				enc.SetIndent("", "  ")
-				enc.SetEscapeHTML(false)
-				if err := enc.Encode(res); err != nil {
+				if err := printJSON(cmd.OutOrStdout(), res); err != nil {
 					return err
 				}
 			} else {
@@ -321,9 +317,7 @@ func explainCall(cat *tak.Catalogue, e *exchangelog.Entry, when time.Time, cfg *
 			x.Routes = append(x.Routes, LookupRoute{Receiver: r.Receiver, Contract: r.Contract, Profile: string(r.Profile),
 				Address: r.Address, From: r.From, To: r.To, Origin: r.Origin})
 		}
-		for _, p := range ex.Permissions {
-			x.Perms = append(x.Perms, ExplainPerm{Sender: p.Sender, Receiver: p.Receiver, Contract: p.Contract, From: p.From, To: p.To, Origin: p.Origin})
-		}
+		x.Perms = permsOf(ex.Permissions, when)
 		if ex.Route != nil {
 			x.Producer = &ExplainTarget{Address: ex.Route.Address, Profile: string(ex.Route.Profile),
 				Rewrite: e.Profile != "" && !strings.EqualFold(e.Profile, string(ex.Route.Profile)), TLS: tlsOf(cfg, ex.Route.Address)}
@@ -340,6 +334,7 @@ func explainCall(cat *tak.Catalogue, e *exchangelog.Entry, when time.Time, cfg *
 	return x
 }
 
+// permsOf shows the permissions valid at at.
 func permsOf(ps []*tak.Permission, at time.Time) []ExplainPerm {
 	var out []ExplainPerm
 	for _, p := range ps {
