@@ -25,10 +25,19 @@ type target struct {
 
 // reach finds the receivers and consumers a changed key can reach.
 type reach struct {
-	trees    []*hsa.Tree
-	children map[string][]string // HSA unit -> its child units, sorted
-	roots    []string            // units whose parent is not in the tree, sorted
-	byLower  map[string][]string // lower-cased HSA-id -> the units so spelled
+	trees   []*hsa.Tree
+	byLower map[string][]string // lower-cased HSA-id -> the units so spelled
+	// The tree flattened in pre-order (roots and children sorted): a unit's
+	// subtree is units[i+1:end[i]], parent[i] is its parent's index (-1 for
+	// a root). An expansion then is array work, not a walk.
+	units  []string
+	parent []int32
+	end    []int32
+	index  map[string]int32
+	// Scratch for one expansion: which units have entries for the
+	// contract, and each unit's nearest ancestor that has.
+	mark []bool
+	near []int32
 	// recvs maps (receiver, contract), as tak.AppendKey keys them, to each
 	// spelling of the receiver in the entries of either side: the receivers
 	// with entries of their own for the contract.
@@ -43,7 +52,7 @@ type reach struct {
 }
 
 func newReach(e *engine) *reach {
-	x := &reach{children: map[string][]string{}, byLower: map[string][]string{},
+	x := &reach{byLower: map[string][]string{},
 		recvs: make(map[string][]string, len(e.routes)), perms: make(map[string][]*permGroup, len(e.perms)), cache: map[string][]target{}}
 	for _, t := range []*hsa.Tree{e.new.Tree(), e.old.Tree()} {
 		if t != nil && !slices.Contains(x.trees, t) {
@@ -60,6 +69,8 @@ func newReach(e *engine) *reach {
 			x.byLower[lower(id)] = append(x.byLower[lower(id)], id)
 		}
 	}
+	children := map[string][]string{}
+	var roots []string
 	for id := range seen {
 		parent, fromTree := "", false
 		for _, t := range x.trees {
@@ -69,15 +80,16 @@ func newReach(e *engine) *reach {
 			}
 		}
 		if fromTree {
-			x.children[parent] = append(x.children[parent], id)
+			children[parent] = append(children[parent], id)
 		} else {
-			x.roots = append(x.roots, id)
+			roots = append(roots, id)
 		}
 	}
-	for _, c := range x.children {
+	for _, c := range children {
 		slices.Sort(c)
 	}
-	slices.Sort(x.roots)
+	slices.Sort(roots)
+	x.flatten(roots, children)
 	// A route group's key is (receiver, contract) already.
 	for k, g := range e.routes {
 		sp := x.recvs[k]
@@ -105,18 +117,54 @@ func newReach(e *engine) *reach {
 	return x
 }
 
+// flatten lays the tree out in pre-order. Units on a loop (two units
+// sharing an HSA-id) hang under no root and are left out, as a walk from
+// the top never reaches them.
+func (x *reach) flatten(roots []string, children map[string][]string) {
+	type item struct {
+		unit   string
+		parent int32
+	}
+	x.index = make(map[string]int32, len(x.byLower))
+	stack := make([]item, 0, len(roots))
+	for i := len(roots) - 1; i >= 0; i-- {
+		stack = append(stack, item{roots[i], -1})
+	}
+	for len(stack) > 0 {
+		it := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if _, done := x.index[it.unit]; done {
+			continue
+		}
+		i := int32(len(x.units))
+		x.index[it.unit] = i
+		x.units = append(x.units, it.unit)
+		x.parent = append(x.parent, it.parent)
+		kids := children[it.unit]
+		for k := len(kids) - 1; k >= 0; k-- {
+			stack = append(stack, item{kids[k], i})
+		}
+	}
+	n := len(x.units)
+	size := make([]int32, n)
+	for i := n - 1; i >= 0; i-- {
+		size[i]++
+		if p := x.parent[i]; p >= 0 {
+			size[p] += size[i]
+		}
+	}
+	x.end = make([]int32, n)
+	for i := range n {
+		x.end[i] = int32(i) + size[i]
+	}
+	x.mark, x.near = make([]bool, n), make([]int32, n)
+}
+
 func addSpelling(sp []string, s string) []string {
 	if slices.Contains(sp, s) {
 		return sp
 	}
 	return append(sp, s)
-}
-
-// has reports whether receiver has entries of its own for contract.
-func (x *reach) has(receiver, contract string) bool {
-	x.kb = tak.AppendKey(x.kb[:0], receiver, contract)
-	_, ok := x.recvs[string(x.kb)]
-	return ok
 }
 
 // spellings are the receiver's spellings in the contract's entries.
@@ -163,45 +211,50 @@ func (x *reach) expand(receiver, contract string) []target {
 			explicit = append(explicit, target{receiver: r})
 		}
 	}
-	groups := map[string]*target{}
-	var groupOrder []string
-	// walk visits the units below start, depth first in sorted order,
-	// carrying the nearest ancestor with entries.
-	walk := func(start []string, anc string) {
-		type item struct{ unit, anc string }
-		stack := make([]item, 0, len(start))
-		for i := len(start) - 1; i >= 0; i-- {
-			stack = append(stack, item{start[i], anc})
-		}
-		visited := map[string]bool{}
-		for len(stack) > 0 {
-			it := stack[len(stack)-1]
-			stack = stack[:len(stack)-1]
-			if visited[it.unit] {
-				continue // two units sharing an HSA-id can make the tree loop
+	// Mark the units with entries for the contract.
+	var marked []int32
+	for _, r := range x.contractReceivers(contract) {
+		for _, u := range x.byLower[lower(r)] {
+			if i, ok := x.index[u]; ok && !x.mark[i] {
+				x.mark[i] = true
+				marked = append(marked, i)
 			}
-			visited[it.unit] = true
-			next := it.anc
-			if x.has(it.unit, contract) {
-				addExplicit(it.unit)
-				next = it.unit
-			} else if it.anc != "" {
-				g := groups[it.anc]
+		}
+	}
+	defer func() {
+		for _, i := range marked {
+			x.mark[i] = false
+		}
+	}()
+	groups := map[int32]*target{}
+	var groupOrder []int32
+	// scan visits units[from:to] in pre-order, each with its nearest
+	// ancestor that has entries (from its parent's, set before).
+	scan := func(from, to int32) {
+		for i := from; i < to; i++ {
+			n := int32(-1)
+			if p := x.parent[i]; p >= 0 {
+				if n = x.near[p]; x.mark[p] {
+					n = p
+				}
+			}
+			x.near[i] = n
+			switch {
+			case x.mark[i]:
+				addExplicit(x.units[i])
+			case n >= 0:
+				g := groups[n]
 				if g == nil {
-					g = &target{receiver: it.unit, under: it.anc}
-					groups[it.anc] = g
-					groupOrder = append(groupOrder, it.anc)
+					g = &target{receiver: x.units[i], under: x.units[n]}
+					groups[n] = g
+					groupOrder = append(groupOrder, n)
 				}
 				g.units++
-			}
-			kids := x.children[it.unit]
-			for i := len(kids) - 1; i >= 0; i-- {
-				stack = append(stack, item{kids[i], next})
 			}
 		}
 	}
 	if root {
-		walk(x.roots, "")
+		scan(0, int32(len(x.units)))
 		// Receivers with entries that are not HSA units, or are spelled
 		// otherwise than the tree spells them.
 		var rest []string
@@ -221,12 +274,15 @@ func (x *reach) expand(receiver, contract string) []target {
 		}
 		// The units below are those of the tree's spelling of the
 		// receiver, whose routes they find whatever their case.
-		var kids []string
 		for _, u := range x.byLower[lower(receiver)] {
+			i, ok := x.index[u]
+			if !ok {
+				continue
+			}
 			addExplicit(u)
-			kids = append(kids, x.children[u]...)
+			x.near[i] = -1
+			scan(i+1, x.end[i])
 		}
-		walk(kids, receiver)
 	}
 	out := explicit
 	for _, a := range groupOrder {
