@@ -381,7 +381,7 @@ func TestWindow(t *testing.T) {
 		perms: []takdata.Permission{until(perm(cons1, clinic1), lapse), perm(cons2, clinic2),
 			until(perm(cons2, clinic1), at.Add(40*24*time.Hour))},
 	}.build(tree)
-	tr := traffic(t, []line{{cons1, ns, clinic1, at.Add(-time.Hour), 30}, {cons2, ns, clinic2, at.Add(-time.Hour), 3}})
+	tr := traffic(t, []line{{cons1, ns, clinic1, at.Add(-time.Hour), 30, false}, {cons2, ns, clinic2, at.Add(-time.Hour), 3, false}})
 	rep := takdiff.Diff(c, c, takdiff.Options{At: at, Window: 30 * 24 * time.Hour, Traffic: tr})
 	if len(rep.Changes) != 0 || len(rep.Effects) != 0 {
 		t.Fatalf("one catalogue against itself: %v", rep.Changes)
@@ -418,6 +418,7 @@ type line struct {
 	sender, contract, receiver string
 	at                         time.Time
 	n                          int
+	platform                   bool
 }
 
 // traffic writes exchange lines as the gateway does and counts them.
@@ -426,8 +427,8 @@ func traffic(t *testing.T, ls []line) *exchangelog.Traffic {
 	var b strings.Builder
 	for _, l := range ls {
 		for i := range l.n {
-			fmt.Fprintf(&b, `{"level":"info","instance":"rivgate","kind":"service","correlation_id":"c-%d","sender":%q,"receiver":%q,"contract":%q,"status":200,"vp_code":"","time":%q,"message":"exchange"}`+"\n",
-				i, l.sender, l.receiver, l.contract, l.at.Add(time.Duration(i)*time.Minute).Format(time.RFC3339))
+			fmt.Fprintf(&b, `{"level":"info","instance":"rivgate","kind":"service","correlation_id":"c-%d","sender":%q,"receiver":%q,"contract":%q,"status":200,"vp_code":"","platform_service":%t,"time":%q,"message":"exchange"}`+"\n",
+				i, l.sender, l.receiver, l.contract, l.platform, l.at.Add(time.Duration(i)*time.Minute).Format(time.RFC3339))
 		}
 	}
 	tr := exchangelog.NewTraffic(time.UTC)
@@ -449,12 +450,14 @@ func TestReplay(t *testing.T) {
 	new := cat{routes: []takdata.Route{route(clinic1, addrA)}, perms: old.perms}
 	day := 24 * time.Hour
 	tr := traffic(t, []line{
-		{cons1, ns, clinic1, at.Add(-2 * day), 50},             // unchanged
-		{cons1, ns, clinic2, at.Add(-2 * day), 40},             // route removed
-		{cons1, ns, clinic2, at.Add(-day), 20},                 // same call, next day
-		{cons1, ns, "VG1#" + clinic2, at.Add(-day), 5},         // VG#VE: rightmost token has lost its route
-		{cons1, ns2, clinic2, at.Add(-day), 7},                 // another contract: not replayed
-		{cons1, strings.ToUpper(ns), clinic2, at.Add(-day), 1}, // contract case differs: same key
+		{cons1, ns, clinic1, at.Add(-2 * day), 50, false},             // unchanged
+		{cons1, ns, clinic2, at.Add(-2 * day), 40, false},             // route removed
+		{cons1, ns, clinic2, at.Add(-day), 20, false},                 // same call, next day
+		{cons1, ns, "VG1#" + clinic2, at.Add(-day), 5, false},         // VG#VE: rightmost token has lost its route
+		{cons1, ns2, clinic2, at.Add(-day), 7, false},                 // another contract: not replayed
+		{cons1, strings.ToUpper(ns), clinic2, at.Add(-day), 1, false}, // contract case differs: same key
+		{cons1, ns, clinic2, at.Add(-day), 9, true},                   // a platform service: authorisation alone, unchanged
+		{cons2, ns, clinic1, at.Add(-day), 3, true},                   // and one whose permission never was
 	})
 	rep := takdiff.Diff(old.build(tree), new.build(tree), takdiff.Options{At: at, Traffic: tr})
 	var got []string
@@ -658,4 +661,23 @@ func code(d tak.Decision) string {
 		return d.Fault.Code.String()
 	}
 	return takdiff.OK
+}
+
+// TestReplayPlatform: a platform service call (the gateway answers it
+// itself) is decided by authorisation alone, so it breaks with its
+// permission, not with a route.
+func TestReplayPlatform(t *testing.T) {
+	t.Parallel()
+	tree := testTree()
+	old := cat{routes: []takdata.Route{route(clinic1, addrA)}, perms: []takdata.Permission{perm(cons1, clinic1), perm(cons2, clinic1)}}
+	new := cat{perms: []takdata.Permission{perm(cons1, clinic1)}} // the route and cons2's permission go
+	tr := traffic(t, []line{{cons1, ns, clinic1, at.Add(-time.Hour), 4, true}, {cons2, ns, clinic1, at.Add(-time.Hour), 2, true}})
+	rep := takdiff.Diff(old.build(tree), new.build(tree), takdiff.Options{At: at, Traffic: tr})
+	if len(rep.Calls) != 1 {
+		t.Fatalf("calls %v", summaries(rep.Calls))
+	}
+	c := rep.Calls[0]
+	if !c.Platform || c.Sender != cons2 || c.Kind != takdiff.Broken || c.New.Code != "VP007" || c.Old.RoutingTrace != "" || c.Old.AuthTrace != clinic1 || c.Traffic.Calls != 2 {
+		t.Errorf("platform call %+v", c)
+	}
 }
