@@ -45,15 +45,18 @@ type reach struct {
 	// perms maps (receiver, contract) to its permission groups.
 	perms map[string][]*permGroup
 	// byContract lists, per lower-cased contract, the spellings of its
-	// receivers; built on first use (a change on "*" or SE).
+	// receivers, and marked the tree units among them; both built on first
+	// use.
 	byContract map[string][]string
+	marked     map[string][]int32
 	cache      map[string][]target
 	kb         []byte
 }
 
 func newReach(e *engine) *reach {
 	x := &reach{byLower: map[string][]string{},
-		recvs: make(map[string][]string, len(e.routes)), perms: make(map[string][]*permGroup, len(e.perms)), cache: map[string][]target{}}
+		recvs: make(map[string][]string, len(e.routes)), perms: make(map[string][]*permGroup, len(e.perms)),
+		marked: map[string][]int32{}, cache: map[string][]target{}}
 	for _, t := range []*hsa.Tree{e.new.Tree(), e.old.Tree()} {
 		if t != nil && !slices.Contains(x.trees, t) {
 			x.trees = append(x.trees, t)
@@ -160,6 +163,28 @@ func (x *reach) flatten(roots []string, children map[string][]string) {
 	x.mark, x.near = make([]bool, n), make([]int32, n)
 }
 
+// treeUnits lists the tree units with entries for contract, by index.
+func (x *reach) treeUnits(contract string) []int32 {
+	lc := string(tak.AppendKey(nil, contract))
+	if m, ok := x.marked[lc]; ok {
+		return m
+	}
+	var m []int32
+	if len(x.units) > 0 {
+		seen := map[int32]bool{}
+		for _, r := range x.contractReceivers(contract) {
+			for _, u := range x.byLower[lower(r)] {
+				if i, ok := x.index[u]; ok && !seen[i] {
+					seen[i] = true
+					m = append(m, i)
+				}
+			}
+		}
+	}
+	x.marked[lc] = m
+	return m
+}
+
 func addSpelling(sp []string, s string) []string {
 	if slices.Contains(sp, s) {
 		return sp
@@ -212,14 +237,9 @@ func (x *reach) expand(receiver, contract string) []target {
 		}
 	}
 	// Mark the units with entries for the contract.
-	var marked []int32
-	for _, r := range x.contractReceivers(contract) {
-		for _, u := range x.byLower[lower(r)] {
-			if i, ok := x.index[u]; ok && !x.mark[i] {
-				x.mark[i] = true
-				marked = append(marked, i)
-			}
-		}
+	marked := x.treeUnits(contract)
+	for _, i := range marked {
+		x.mark[i] = true
 	}
 	defer func() {
 		for _, i := range marked {
