@@ -238,6 +238,12 @@ func TestExplainLoggedCalls(t *testing.T) {
 		t.Errorf("exit %d:\n%s", code, out)
 	}
 
+	// --at re-runs at another moment: before the route's validity.
+	out, _, code = run(t, "explain", "--log", logPath, "--correlation", "explain-ok", "-c", g.cfgPath, "--at", "2023-06-01T12:00:00+02:00")
+	if code != 1 || !strings.Contains(out, "re-run:      at 2023-06-01T12:00:00.000+02:00") || !strings.Contains(out, "the re-run answers VP004") {
+		t.Errorf("--at: exit %d:\n%s", code, out)
+	}
+
 	for _, bad := range [][]string{
 		{"explain", "--log", logPath, "--correlation", "no-such-id", "-c", g.cfgPath},
 		{"explain", "--log", logPath, "--correlation", "explain-ok"},
