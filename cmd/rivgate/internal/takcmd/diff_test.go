@@ -315,6 +315,46 @@ func TestDiffNationalDump(t *testing.T) {
 	if len(res.Calls) != 1 || res.Calls[0].Kind != takdiff.Fixed || res.Calls[0].Traffic.Calls != 4 {
 		t.Errorf("logged calls now: %+v", res.Calls)
 	}
+
+	// The order done right (as docs/tak-change-preview.md says): with the
+	// old Update route ended on 10 March, the consumers move to the new host
+	// on 11 March and nothing breaks.
+	d, err := takformat.ReadFile(dump, takformat.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ended := 0
+	for i, r := range d.Routes {
+		if r.Receiver == "5565594230" && r.Contract == "urn:riv:itintegration:engagementindex:UpdateResponder:1" {
+			d.Routes[i].To, err = takdata.ParseBound("2016-03-10", true, stockholm(t), takdata.ExactZoned)
+			d.Routes[i].ToText = "2016-03-10"
+			ended++
+		}
+	}
+	if err != nil || ended != 1 {
+		t.Fatalf("ending the old route: %d routes, %v", ended, err)
+	}
+	right := filepath.Join(t.TempDir(), "dump-ended.yaml")
+	f, err := os.Create(right)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := takformat.WriteYAML(f, d, takformat.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	_ = f.Close()
+	res, code = diffJSON(t, "--old", dump, "--new", right, "--new", previewFixture(t, "change.yaml"), "--at", "2016-03-10T12:00:00+01:00", "--window", "7d")
+	moved := 0
+	for _, b := range res.Boundaries {
+		for _, e := range b.Effects {
+			if e.Kind == takdiff.Moved && e.New.Address == "https://ei-new.example.se:8443/skltp-ei/update-service/v1" {
+				moved++
+			}
+		}
+	}
+	if code != 0 || res.Broken != 0 || moved != 30 {
+		t.Errorf("the old route ended: exit %d, %d broken, %d moved to the new host", code, res.Broken, moved)
+	}
 }
 
 // TestChangePreviewLog: the docs' exchange log is what the gateway would
