@@ -9,6 +9,10 @@
 #   ./scripts/bench.sh --quick --profile bench/prof   CPU and alloc profiles of
 #                                 the gateway at max rate (go tool pprof)
 #   ./scripts/bench.sh --help     every flag of the driver
+#   ./scripts/bench.sh --takdiff  only the TAK change preview at national scale
+#                                 (100k routes + 100k permissions diffed, 1M log
+#                                 lines replayed, and `rivgate tak diff` end to
+#                                 end; bounded at 10 minutes; bench/takdiff.json)
 #
 # Builds rivgate and the bench's own programs (tools/internal/benchkit),
 # installs nginx-light if missing, writes bench/results.json and ends with
@@ -19,11 +23,23 @@ cd "$(dirname "$0")/.."
 
 for a in "$@"; do
 	if [ "$a" = -h ] || [ "$a" = --help ]; then
-		sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+		sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
 		echo
 		exec go run ./tools/bench --help
 	fi
 done
+
+if [ "${1:-}" = --takdiff ]; then
+	shift
+	bin=$(mktemp -d "${TMPDIR:-/tmp}/rivgate-bench-bin.XXXXXX")
+	trap 'rm -rf "$bin"' EXIT
+	echo "bench.sh: building" >&2
+	CGO_ENABLED=0 go build -trimpath -o "$bin/rivgate" ./cmd/rivgate
+	go build -trimpath -o "$bin/benchtakdiff" ./tools/benchtakdiff
+	mkdir -p bench
+	"$bin/benchtakdiff" --rivgate "$bin/rivgate" --out bench/takdiff.json "$@"
+	exit
+fi
 
 if ! [ -x /usr/sbin/nginx ] && ! command -v nginx >/dev/null 2>&1; then
 	sudo=""

@@ -297,7 +297,7 @@ func (c *Catalogue) route(contract, receiver string, t time.Time) (*Route, strin
 	switch {
 	case c.cfg.delim != "" && strings.Contains(receiver, c.cfg.delim):
 		var st trace
-		st.add("(leaf)")
+		st.add(markLeaf)
 		for _, tok := range defaultRoutingTokens(receiver, c.cfg.delim) {
 			st.add(tok)
 			if r, n = c.lookupRoutes(tok, contract, t); n > 0 {
@@ -313,7 +313,7 @@ func (c *Catalogue) route(contract, receiver string, t time.Time) (*Route, strin
 		}
 		st := trace{steps: []string{receiver}}
 		if c.cfg.hsa.Routing.Enabled(contract) {
-			st.add("(parent)")
+			st.add(markParent)
 			c.tree.Walk(receiver, func(a string) bool {
 				st.add(a)
 				r, n = c.lookupRoutes(a, contract, t)
@@ -321,7 +321,7 @@ func (c *Catalogue) route(contract, receiver string, t time.Time) (*Route, strin
 			})
 		}
 		if n == 0 {
-			st.add("(default)", DefaultReceiver)
+			st.add(markDefault, DefaultReceiver)
 			r, n = c.lookupRoutes(DefaultReceiver, contract, t)
 		}
 		tr = st.String()
@@ -344,10 +344,10 @@ func (c *Catalogue) route(contract, receiver string, t time.Time) (*Route, strin
 
 func (c *Catalogue) authorize(sender, contract, receiver string, t time.Time) (bool, string) {
 	if c.cfg.delim != "" && strings.Contains(receiver, c.cfg.delim) {
-		st := trace{steps: []string{"(leaf)"}}
+		st := trace{steps: []string{markLeaf}}
 		toks := defaultRoutingTokens(receiver, c.cfg.delim)
 		if len(toks) > 2 || !allowed(contract, c.cfg.contracts) || !allowed(sender, c.cfg.senders) {
-			st.add("Invalid parameters")
+			st.add(markInvalid)
 			return false, st.String()
 		}
 		for _, tok := range toks {
@@ -361,13 +361,13 @@ func (c *Catalogue) authorize(sender, contract, receiver string, t time.Time) (b
 	if c.permitted(receiver, sender, contract, t) {
 		return true, receiver
 	}
-	st := trace{steps: []string{receiver, "(default)", DefaultReceiver}}
+	st := trace{steps: []string{receiver, markDefault, DefaultReceiver}}
 	if c.permitted(DefaultReceiver, sender, contract, t) {
 		return true, st.String()
 	}
 	ok := false
 	if c.cfg.hsa.Authorization.Enabled(contract) {
-		st.add("(parent)")
+		st.add(markParent)
 		ok = c.tree.Walk(receiver, func(a string) bool {
 			st.add(a)
 			return c.permitted(a, sender, contract, t)

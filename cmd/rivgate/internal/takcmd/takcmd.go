@@ -30,14 +30,18 @@ those (TAK's nightly dump).
   lookup   where would a call go, and is the consumer allowed: VP's answer and traces
   lint     find overlapping routes, permissions without routes, bad values, expired entries
   convert  write a catalogue in another format (yaml, cache, json)
-  import   load sources as the gateway would (files, live TAK, local cache) and report`,
+  import   load sources as the gateway would (files, live TAK, local cache) and report
+  diff     preview a change: the calls whose answer it moves, logged traffic, lapses ahead
+  explain  why one logged call got its answer: entries, HSA path, producer, timeout`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			_ = cmd.Help()
-			return cliutil.BadInput("'rivgate tak' needs a subcommand: lookup, lint, convert or import")
+			return cliutil.BadInput("'rivgate tak' needs a subcommand: lookup, lint, convert, import, diff or explain")
 		},
 	}
 	cmd.AddCommand(newLookup(), newLint(), newConvert(), newImport())
+	cmd.AddCommand(newDiff())
+	cmd.AddCommand(newExplain())
 	return cmd
 }
 
