@@ -78,6 +78,8 @@ type Gateway struct {
 	// canonicalise, and allocate, on every call).
 	defaultUA     string
 	certHeaderKey string
+	minRate       proxy.MinRate  // limits.min_rate after limits.rate_grace
+	consumers     *consumerLimit // limits.max_calls_per_consumer
 
 	mu        sync.Mutex
 	servers   []*http.Server
@@ -109,6 +111,8 @@ func New(cfg *config.Config, deps Deps) (*Gateway, error) {
 	}
 	g.defaultUA = "rivgate/" + g.version
 	g.certHeaderKey = textproto.CanonicalMIMEHeaderKey(cfg.HTTP.CertHeader)
+	g.minRate = proxy.MinRate{BytesPerSec: int64(cfg.Limits.MinRate), Grace: cfg.Limits.RateGrace.D()}
+	g.consumers = newConsumerLimit(cfg.Limits.MaxCallsPerConsumer)
 	if g.reg == nil {
 		g.reg = prometheus.NewRegistry()
 	}
@@ -163,6 +167,7 @@ func transportOptions(cfg *config.Config) (proxy.TransportOptions, error) {
 		ConnectTimeout: p.ConnectTimeout.D(), TLSHandshakeTimeout: p.TLSHandshakeTimeout.D(), IdleConnTimeout: p.IdleConnTimeout.D(),
 		MaxIdleConnsPerHost: p.MaxIdleConnsPerHost, MaxConnsPerHost: p.MaxConnsPerHost,
 		VerifyHostname: config.On(p.VerifyHostname), Retry: config.On(p.Retry), RetryDelay: p.RetryDelay.D(),
+		MaxResponseHeaderBytes: int64(p.MaxHeaderBytes),
 	}
 	if p.Cert != "" {
 		c, err := tls.LoadX509KeyPair(p.Cert, p.Key)

@@ -232,6 +232,8 @@ func TestSniffCases(t *testing.T) {
 				"   <soapenv:Header>\n      <urn:LogicalAddress>HttpProducer</urn:LogicalAddress>\n   </soapenv:Header>\n   <soapenv:Body>\n      <urn1:GetSupportedServiceContracts>\n" +
 				"         <urn1:serviceConsumerHsaId>5565594230</urn1:serviceConsumerHsaId>\n      </urn1:GetSupportedServiceContracts>\n   </soapenv:Body>\n</soapenv:envelope>\n------=_Part_11_8757200.1571821395690--\n"),
 			receiver: "HttpProducer", has: true, profile: rivta.RIVTABP21, body: QName{"urn:riv:infrastructure:itintegration:registry:GetSupportedServiceContractsResponder:2", "GetSupportedServiceContracts"}},
+		{name: "MTOM Content-Type over a bare envelope (VP finds the envelope anyway)", opt: Options{MIME: true, MIMEBoundary: "uuid:1234"},
+			msg: []byte("\r\n" + env(la("SE1"), pingBody)), receiver: "SE1", has: true, profile: rivta.RIVTABP21, body: pingQName},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -350,6 +350,11 @@ func (s *scanner) prolog() error {
 // part's headers of a multipart message. boundary, the declared one, only
 // names what was missing.
 func (s *scanner) skipMIME(boundary string) error {
+	// A body that starts with markup has no MIME wrapper at all: VP finds
+	// the envelope wherever it is, so it is sniffed as it stands.
+	if p := s.skipSpace(0); p < len(s.buf) && s.buf[p] == '<' {
+		return nil
+	}
 	i := s.find(0, "--")
 	for i > 0 && s.buf[i-1] != '\n' { // a delimiter starts a line
 		i = s.find(i+1, "--")

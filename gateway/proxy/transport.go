@@ -50,6 +50,10 @@ type TransportOptions struct {
 	Retry bool
 	// RetryDelay waits before that retry. Default 0.
 	RetryDelay time.Duration
+	// MaxResponseHeaderBytes bounds a producer answer's status line and
+	// headers; a larger one fails the call. Default 1 MiB (net/http's own
+	// default is 10 MiB, held per call in memory).
+	MaxResponseHeaderBytes int64
 }
 
 // DialError is a connect failure: nothing of the request was sent, so a
@@ -99,6 +103,9 @@ func (t *Transport) Replace(opts TransportOptions) {
 	if opts.MaxIdleConnsPerHost == 0 {
 		opts.MaxIdleConnsPerHost = 256
 	}
+	if opts.MaxResponseHeaderBytes == 0 {
+		opts.MaxResponseHeaderBytes = 1 << 20
+	}
 	dialer := &net.Dialer{Timeout: opts.ConnectTimeout, KeepAlive: 30 * time.Second}
 	dial := t.dial
 	if dial == nil {
@@ -134,17 +141,18 @@ func (t *Transport) Replace(opts TransportOptions) {
 			}
 			return c, nil
 		},
-		TLSClientConfig:       tlsCfg,
-		TLSHandshakeTimeout:   opts.TLSHandshakeTimeout,
-		MaxIdleConns:          0,
-		MaxIdleConnsPerHost:   opts.MaxIdleConnsPerHost,
-		MaxConnsPerHost:       opts.MaxConnsPerHost,
-		IdleConnTimeout:       opts.IdleConnTimeout,
-		DisableCompression:    true, // VP removes accept-encoding: producers answer uncompressed
-		ForceAttemptHTTP2:     false,
-		ExpectContinueTimeout: 0,
-		WriteBufferSize:       32 << 10,
-		ReadBufferSize:        32 << 10,
+		TLSClientConfig:        tlsCfg,
+		TLSHandshakeTimeout:    opts.TLSHandshakeTimeout,
+		MaxIdleConns:           0,
+		MaxIdleConnsPerHost:    opts.MaxIdleConnsPerHost,
+		MaxConnsPerHost:        opts.MaxConnsPerHost,
+		IdleConnTimeout:        opts.IdleConnTimeout,
+		MaxResponseHeaderBytes: opts.MaxResponseHeaderBytes,
+		DisableCompression:     true, // VP removes accept-encoding: producers answer uncompressed
+		ForceAttemptHTTP2:      false,
+		ExpectContinueTimeout:  0,
+		WriteBufferSize:        32 << 10,
+		ReadBufferSize:         32 << 10,
 	}
 	old := t.cur.Swap(&transportState{opts: opts, http: ht})
 	if old != nil {
@@ -159,15 +167,72 @@ func (t *Transport) CloseIdleConnections() { t.cur.Load().http.CloseIdleConnecti
 // within the call's timeout.
 var errProducerTimeout = errors.New("producer timeout")
 
+// errProducerTooSlow is the cancel cause when the exchange fell behind its
+// minimum rate (see WithMinRate).
+var errProducerTooSlow = errors.New("producer exchange below its minimum rate")
+
 // timeoutText is VP's message for a producer timeout.
 const timeoutText = "Timeout when waiting on response from producer."
+
+// tooSlowText is the message when the exchange fell behind limits.min_rate.
+const tooSlowText = "Producer exchange too slow: it fell behind limits.min_rate (time allowed: timeout + limits.rate_grace + bytes / limits.min_rate)."
 
 // timeoutKey carries the per-call timeout in the request context.
 type timeoutKey struct{}
 
+// rateKey carries the per-call minimum rate in the request context.
+type rateKey struct{}
+
 // WithTimeout sets the longest wait without progress for calls made with ctx.
 func WithTimeout(ctx context.Context, d time.Duration) context.Context {
 	return context.WithValue(ctx, timeoutKey{}, d)
+}
+
+// WithMinRate sets the pace the whole exchange must keep for calls made
+// with ctx: request and answer bytes together, counted from the start of
+// the call, with the call's timeout added to m.Grace (the producer has its
+// timeout to begin answering).
+func WithMinRate(ctx context.Context, m MinRate) context.Context {
+	return context.WithValue(ctx, rateKey{}, m)
+}
+
+// paceWatch cancels an exchange that falls behind its minimum rate. Its
+// timer fires at the deadline for the bytes moved when it was armed; if
+// more have moved since, it re-arms for the later deadline.
+type paceWatch struct {
+	mu       sync.Mutex
+	t        *time.Timer
+	rate     MinRate
+	start    time.Time
+	sent     func() int64 // request bytes written so far
+	answered atomic.Int64 // answer bytes read so far
+	cancel   context.CancelCauseFunc
+}
+
+func newPaceWatch(rate MinRate, sent func() int64, cancel context.CancelCauseFunc) *paceWatch {
+	w := &paceWatch{rate: rate, start: time.Now(), sent: sent, cancel: cancel}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.t = time.AfterFunc(time.Until(rate.Deadline(w.start, 0)), w.fire)
+	return w
+}
+
+func (w *paceWatch) fire() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if wait := time.Until(w.rate.Deadline(w.start, w.sent()+w.answered.Load())); wait > 0 {
+		w.t.Reset(wait)
+		return
+	}
+	w.cancel(errProducerTooSlow)
+}
+
+func (w *paceWatch) stop() {
+	if w != nil {
+		w.mu.Lock()
+		w.t.Stop()
+		w.mu.Unlock()
+	}
 }
 
 // RoundTrip sends the request with the call's timeout and at most one retry
@@ -190,6 +255,18 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if d > 0 {
 		timer = time.AfterFunc(d, func() { cancel(errProducerTimeout) })
 		body.progress = func() { timer.Reset(d) }
+	}
+	var pace *paceWatch
+	if rate, _ := req.Context().Value(rateKey{}).(MinRate); rate.On() {
+		rate.Grace += d
+		reqLen := max(req.ContentLength, 0)
+		pace = newPaceWatch(rate, func() int64 {
+			sent := body.n.Load()
+			if inMemory {
+				sent = reqLen // not tracked: written with the headers
+			}
+			return sent
+		}, cancel)
 	}
 	out := req.WithContext(ctx)
 	if realBody != nil && !inMemory {
@@ -221,23 +298,43 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if timer != nil {
 			timer.Stop()
 		}
-		if context.Cause(ctx) == errProducerTimeout {
-			err = &TimeoutError{Err: err}
-		}
+		pace.stop()
+		err = timeoutErr(ctx, err)
 		cancel(nil)
 		if realBody != nil {
 			_ = realBody.Close()
 		}
 		return nil, err
 	}
-	resp.Body = &responseBody{rc: resp.Body, timer: timer, d: d, cancel: cancel, ctx: ctx}
+	resp.Body = &responseBody{rc: resp.Body, timer: timer, d: d, cancel: cancel, ctx: ctx, pace: pace}
 	return resp, nil
 }
 
-// TimeoutError is a call that got no progress from the producer in time.
-type TimeoutError struct{ Err error }
+// timeoutErr wraps err as a *TimeoutError when the call's own timers
+// canceled it.
+func timeoutErr(ctx context.Context, err error) error {
+	switch context.Cause(ctx) {
+	case errProducerTimeout:
+		return &TimeoutError{Err: err}
+	case errProducerTooSlow:
+		return &TimeoutError{Err: err, TooSlow: true}
+	}
+	return err
+}
 
-func (e *TimeoutError) Error() string { return timeoutText }
+// TimeoutError is a call that got no progress from the producer in time,
+// or (TooSlow) whose exchange fell behind its minimum rate.
+type TimeoutError struct {
+	Err     error
+	TooSlow bool
+}
+
+func (e *TimeoutError) Error() string {
+	if e.TooSlow {
+		return tooSlowText
+	}
+	return timeoutText
+}
 func (e *TimeoutError) Unwrap() error { return e.Err }
 
 // trackedBody counts what the transport read and never closes the
@@ -261,14 +358,15 @@ func (b *trackedBody) Read(p []byte) (int, error) {
 
 func (b *trackedBody) Close() error { return nil }
 
-// responseBody resets the no-progress timer on every read and releases the
-// call's context when closed.
+// responseBody resets the no-progress timer on every read, counts the
+// answer's bytes for the pace and releases the call's context when closed.
 type responseBody struct {
 	rc     io.ReadCloser
 	timer  *time.Timer
 	d      time.Duration
 	cancel context.CancelCauseFunc
 	ctx    context.Context
+	pace   *paceWatch // nil: no minimum rate
 }
 
 func (b *responseBody) Read(p []byte) (int, error) {
@@ -276,8 +374,11 @@ func (b *responseBody) Read(p []byte) (int, error) {
 	if n > 0 && b.timer != nil {
 		b.timer.Reset(b.d)
 	}
-	if err != nil && err != io.EOF && context.Cause(b.ctx) == errProducerTimeout {
-		err = &TimeoutError{Err: err}
+	if n > 0 && b.pace != nil {
+		b.pace.answered.Add(int64(n))
+	}
+	if err != nil && err != io.EOF {
+		err = timeoutErr(b.ctx, err)
 	}
 	return n, err
 }
@@ -286,6 +387,7 @@ func (b *responseBody) Close() error {
 	if b.timer != nil {
 		b.timer.Stop()
 	}
+	b.pace.stop()
 	err := b.rc.Close()
 	b.cancel(nil)
 	return err
