@@ -203,8 +203,7 @@ type answerWriter struct {
 }
 
 // arm pushes the write deadline out to now+idle, or to where the answer
-// falls behind the minimum rate if that is sooner; at most every idle/8
-// when it moves later, so a stream of small writes costs few system calls.
+// falls behind the minimum rate if that is sooner (see nextDeadline).
 func (a *answerWriter) arm() {
 	if a.idle <= 0 {
 		return
@@ -213,11 +212,7 @@ func (a *answerWriter) arm() {
 	if a.start.IsZero() {
 		a.start = now
 	}
-	dl := now.Add(a.idle)
-	if r := a.rate.Deadline(a.start, a.n); !r.IsZero() && r.Before(dl) {
-		dl = r
-	}
-	if dl.Before(a.armed) || dl.Sub(a.armed) > a.idle/8 {
+	if dl, _ := nextDeadline(now, a.idle, a.rate, a.start, a.n, a.armed); !dl.IsZero() {
 		_ = a.rc.SetWriteDeadline(dl)
 		a.armed = dl
 	}
@@ -280,13 +275,14 @@ type bodyReader struct {
 	// body on its own goroutine, so mu orders its deadline changes with
 	// unwatch, after which the connection (maybe serving its next request)
 	// is not touched again.
-	mu    sync.Mutex
-	rc    *http.ResponseController // nil: no deadline
-	idle  time.Duration
-	rate  proxy.MinRate // the body must keep this pace too
-	start time.Time     // when the request arrived, for the pace
-	armed time.Time     // the read deadline set last
-	eof   bool          // read to its end
+	mu       sync.Mutex
+	rc       *http.ResponseController // nil: no deadline
+	idle     time.Duration
+	rate     proxy.MinRate // the body must keep this pace too
+	start    time.Time     // when the request arrived, for the pace
+	armed    time.Time     // the read deadline set last
+	armedFor paceOrIdle    // what set it
+	eof      bool          // read to its end
 }
 
 // watch arms the no-progress deadline (idle <= 0: none) and the pace.
@@ -327,10 +323,10 @@ func (b *bodyReader) unwatch() {
 }
 
 // arm pushes the deadline out to now+idle, or to where the body falls
-// behind the minimum rate if that is sooner; at most every idle/8 when it
-// moves later: a stalled read then fails between 7/8 idle and idle. At
-// the end of the body it clears the deadline: net/http then watches the
-// idle connection for the consumer going away, which must not time out.
+// behind the minimum rate if that is sooner (see nextDeadline): a stalled
+// read then fails between 7/8 idle and idle. At the end of the body it
+// clears the deadline: net/http then watches the idle connection for the
+// consumer going away, which must not time out.
 func (b *bodyReader) arm(eof bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -340,23 +336,45 @@ func (b *bodyReader) arm(eof bool) {
 		_ = b.rc.SetReadDeadline(time.Time{})
 		b.rc = nil
 	default:
-		now := time.Now()
-		dl := now.Add(b.idle)
-		if r := b.rate.Deadline(b.start, b.max-b.left); !r.IsZero() && r.Before(dl) {
-			dl = r
-		}
-		if dl.Before(b.armed) || dl.Sub(b.armed) > b.idle/8 {
+		dl, why := nextDeadline(time.Now(), b.idle, b.rate, b.start, b.max-b.left, b.armed)
+		if !dl.IsZero() {
 			_ = b.rc.SetReadDeadline(dl)
-			b.armed = dl
+			b.armed, b.armedFor = dl, why
 		}
 	}
+}
+
+// paceOrIdle is what a deadline was set for.
+type paceOrIdle bool
+
+const (
+	forIdle paceOrIdle = false // no progress for the idle time
+	forPace paceOrIdle = true  // behind the minimum rate
+)
+
+// nextDeadline is the deadline a transfer of n bytes since start should
+// have now: now+idle, or where it falls behind rate if that is sooner. It
+// returns the zero Time when armed, the deadline set last, is close
+// enough: a later one by at most 1/8 of the time left to either, so a
+// stream of reads or writes costs few system calls and a stale deadline
+// cuts a transfer at most 1/8 of its remaining time early.
+func nextDeadline(now time.Time, idle time.Duration, rate proxy.MinRate, start time.Time, n int64, armed time.Time) (time.Time, paceOrIdle) {
+	dl, why := now.Add(idle), forIdle
+	if r := rate.Deadline(start, n); !r.IsZero() && r.Before(dl) {
+		dl, why = r, forPace
+	}
+	slack := min(idle, armed.Sub(now)) / 8
+	if !dl.Before(armed) && dl.Sub(armed) <= slack {
+		return time.Time{}, why
+	}
+	return dl, why
 }
 
 // stallDetail says why a read of the body timed out: no bytes for idle,
 // or too few for the minimum rate.
 func (b *bodyReader) stallDetail() string {
 	read := b.max - b.left
-	if r := b.rate.Deadline(b.start, read); !r.IsZero() && !time.Now().Before(r) {
+	if b.armedFor == forPace {
 		return fmt.Sprintf("Request body too slow: %d bytes in %s, below limits.min_rate (%d bytes/s after limits.rate_grace %s)",
 			read, time.Since(b.start).Round(time.Millisecond), b.rate.BytesPerSec, b.rate.Grace)
 	}
