@@ -322,12 +322,17 @@ func TestEarlyRefusalReachesWriteThenReadClients(t *testing.T) {
 		b.cfg.Limits.MaxBody = 1 << 20
 		b.cfg.Limits.MaxHead = 64 << 10
 	})
-	// Both over the 256 KiB net/http discards by itself, and far beyond the
-	// socket buffers on the way: the head under limits.max_body, the body
-	// over it.
+	// A second gateway takes bodies up to 64 MiB, so a head over its
+	// limits.max_head can be refused while its body is within the limit.
+	wide := newBed(t, routeTo(p.srv.URL), reuseCA(b), func(b *bed) {
+		b.cfg.Limits.MaxBody = 64 << 20
+		b.cfg.Limits.MaxHead = 64 << 10
+	})
+	// Far beyond the 256 KiB net/http discards by itself and the socket
+	// buffers on the way (loopback's grow to megabytes).
 	env := string(sample(t, "Rivta21Request.xml", ""))
-	bigHead := strings.Replace(env, "<soap:Header>", "<soap:Header><x>"+strings.Repeat("a", 900<<10)+"</x>", 1)
-	bigBody := strings.Replace(env, "<ns2:healthcare_facility>", "<pad>"+strings.Repeat("a", 6<<20)+"</pad><ns2:healthcare_facility>", 1)
+	bigHead := strings.Replace(env, "<soap:Header>", "<soap:Header><x>"+strings.Repeat("a", 8<<20)+"</x>", 1)
+	bigBody := strings.Replace(env, "<ns2:healthcare_facility>", "<pad>"+strings.Repeat("a", 8<<20)+"</pad><ns2:healthcare_facility>", 1)
 	require.NotEqual(t, env, bigHead)
 	require.NotEqual(t, env, bigBody)
 	chunked := func(s string) string {
@@ -341,23 +346,24 @@ func TestEarlyRefusalReachesWriteThenReadClients(t *testing.T) {
 	}
 	tests := []struct {
 		name       string
+		b          *bed
 		request    string
 		wantStatus int
 		wantDetail string
 	}{
-		{"declared length over limits.max_body", fmt.Sprintf("POST /vp/x HTTP/1.1\r\nHost: gw\r\nContent-Type: text/xml\r\nContent-Length: %d\r\n\r\n%s", len(bigBody), bigBody),
+		{"declared length over limits.max_body", b, fmt.Sprintf("POST /vp/x HTTP/1.1\r\nHost: gw\r\nContent-Type: text/xml\r\nContent-Length: %d\r\n\r\n%s", len(bigBody), bigBody),
 			http.StatusRequestEntityTooLarge, fmt.Sprintf("The request could not be read properly. Request body of %d bytes exceeds limits.max_body (1048576 bytes)", len(bigBody))},
-		{"head over limits.max_head", fmt.Sprintf("POST /vp/x HTTP/1.1\r\nHost: gw\r\nContent-Type: text/xml\r\nContent-Length: %d\r\n\r\n%s", len(bigHead), bigHead),
+		{"head over limits.max_head", wide, fmt.Sprintf("POST /vp/x HTTP/1.1\r\nHost: gw\r\nContent-Type: text/xml\r\nContent-Length: %d\r\n\r\n%s", len(bigHead), bigHead),
 			http.StatusInternalServerError, "The request could not be read properly. SOAP head too large: the first Body element did not start within 65536 bytes"},
-		{"chunked head over limits.max_head", "POST /vp/x HTTP/1.1\r\nHost: gw\r\nContent-Type: text/xml\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked(bigHead),
+		{"chunked head over limits.max_head", wide, "POST /vp/x HTTP/1.1\r\nHost: gw\r\nContent-Type: text/xml\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked(bigHead),
 			http.StatusInternalServerError, "The request could not be read properly. SOAP head too large: the first Body element did not start within 65536 bytes"},
-		{"chunked body growing over limits.max_body while it is forwarded", "POST /vp/x HTTP/1.1\r\nHost: gw\r\nContent-Type: text/xml\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked(bigBody),
+		{"chunked body growing over limits.max_body while it is forwarded", b, "POST /vp/x HTTP/1.1\r\nHost: gw\r\nContent-Type: text/xml\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked(bigBody),
 			http.StatusRequestEntityTooLarge, "The request could not be read properly. Request body exceeds limits.max_body (1048576 bytes)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			conn := rawTLS(t, b)
+			conn := rawTLS(t, tt.b)
 			_ = conn.SetDeadline(time.Now().Add(60 * time.Second))
 			// Everything first, as a write-then-read client does; without
 			// the drain the gateway closes on unread bytes, the kernel
