@@ -41,11 +41,7 @@ func SniffBytesOptions(b []byte, opt Options) (*Info, error) {
 func SniffRoot(b []byte) (SOAPVersion, error) {
 	var z Sniffer
 	var s scanner
-	s.init(&z.st)
-	s.raw = b
-	s.buf = b
-	s.eof = true
-	s.maxHead = len(b)
+	s.initBytes(&z.st, b)
 	if _, err := s.root(); err != nil {
 		return 0, err
 	}
@@ -84,12 +80,17 @@ func (z *Sniffer) Sniff(r io.Reader, opt Options) (*Info, []byte, error) {
 // memory.
 func (z *Sniffer) SniffBytes(b []byte, opt Options) (*Info, error) {
 	var s scanner
-	s.init(&z.st)
+	s.initBytes(&z.st, b)
+	return s.run(opt)
+}
+
+// initBytes readies s to scan b, already all in memory.
+func (s *scanner) initBytes(st *scratch, b []byte) {
+	s.init(st)
 	s.raw = b
 	s.buf = b
 	s.eof = true
 	s.maxHead = len(b)
-	return s.run(opt)
 }
 
 // Parse states: where in the envelope the scanner is.
