@@ -196,45 +196,6 @@ func WithMinRate(ctx context.Context, m MinRate) context.Context {
 	return context.WithValue(ctx, rateKey{}, m)
 }
 
-// paceWatch cancels an exchange that falls behind its minimum rate. Its
-// timer fires at the deadline for the bytes moved when it was armed; if
-// more have moved since, it re-arms for the later deadline.
-type paceWatch struct {
-	mu       sync.Mutex
-	t        *time.Timer
-	rate     MinRate
-	start    time.Time
-	sent     func() int64 // request bytes written so far
-	answered atomic.Int64 // answer bytes read so far
-	cancel   context.CancelCauseFunc
-}
-
-func newPaceWatch(rate MinRate, sent func() int64, cancel context.CancelCauseFunc) *paceWatch {
-	w := &paceWatch{rate: rate, start: time.Now(), sent: sent, cancel: cancel}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.t = time.AfterFunc(time.Until(rate.Deadline(w.start, 0)), w.fire)
-	return w
-}
-
-func (w *paceWatch) fire() {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if wait := time.Until(w.rate.Deadline(w.start, w.sent()+w.answered.Load())); wait > 0 {
-		w.t.Reset(wait)
-		return
-	}
-	w.cancel(errProducerTooSlow)
-}
-
-func (w *paceWatch) stop() {
-	if w != nil {
-		w.mu.Lock()
-		w.t.Stop()
-		w.mu.Unlock()
-	}
-}
-
 // RoundTrip sends the request with the call's timeout and at most one retry
 // after a connect failure.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -254,19 +215,15 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	var timer *time.Timer
 	if d > 0 {
 		timer = time.AfterFunc(d, func() { cancel(errProducerTimeout) })
-		body.progress = func() { timer.Reset(d) }
+		body.timer, body.d = timer, d
 	}
-	var pace *paceWatch
 	if rate, _ := req.Context().Value(rateKey{}).(MinRate); rate.On() {
+		// The pace is checked as bytes move; silence is the timer's.
 		rate.Grace += d
-		reqLen := max(req.ContentLength, 0)
-		pace = newPaceWatch(rate, func() int64 {
-			sent := body.n.Load()
-			if inMemory {
-				sent = reqLen // not tracked: written with the headers
-			}
-			return sent
-		}, cancel)
+		body.rate, body.start, body.cancel = rate, time.Now(), cancel
+		if inMemory {
+			body.unread = max(req.ContentLength, 0) // written with the headers, not read through body
+		}
 	}
 	out := req.WithContext(ctx)
 	if realBody != nil && !inMemory {
@@ -298,7 +255,6 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if timer != nil {
 			timer.Stop()
 		}
-		pace.stop()
 		err = timeoutErr(ctx, err)
 		cancel(nil)
 		if realBody != nil {
@@ -306,7 +262,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		return nil, err
 	}
-	resp.Body = &responseBody{rc: resp.Body, timer: timer, d: d, cancel: cancel, ctx: ctx, pace: pace}
+	resp.Body = &responseBody{rc: resp.Body, timer: timer, cancel: cancel, ctx: ctx, exchange: body}
 	return resp, nil
 }
 
@@ -339,43 +295,58 @@ func (e *TimeoutError) Unwrap() error { return e.Err }
 
 // trackedBody counts what the transport read and never closes the
 // consumer's body, so a retry after a failed connect can still send it.
+// It also keeps the exchange's clocks: every read pushes the no-progress
+// timer out, and the request and answer bytes together must keep rate.
 type trackedBody struct {
-	r        io.ReadCloser
-	n        atomic.Int64
-	progress func()
+	r     io.ReadCloser
+	n     atomic.Int64 // request bytes read (sent)
+	timer *time.Timer  // nil: no timeout
+	d     time.Duration
+
+	rate     MinRate // zero: no pace
+	start    time.Time
+	unread   int64        // request bytes sent without reading them here
+	answered atomic.Int64 // answer bytes read
+	cancel   context.CancelCauseFunc
 }
 
 func (b *trackedBody) Read(p []byte) (int, error) {
 	n, err := b.r.Read(p)
 	if n > 0 {
 		b.n.Add(int64(n))
-		if b.progress != nil {
-			b.progress()
-		}
+		b.moved()
 	}
 	return n, err
 }
 
+// moved pushes the no-progress timer out and ends the exchange when it
+// has fallen behind its pace.
+func (b *trackedBody) moved() {
+	if b.timer != nil {
+		b.timer.Reset(b.d)
+	}
+	if b.rate.On() && time.Now().After(b.rate.Deadline(b.start, b.unread+b.n.Load()+b.answered.Load())) {
+		b.cancel(errProducerTooSlow)
+	}
+}
+
 func (b *trackedBody) Close() error { return nil }
 
-// responseBody resets the no-progress timer on every read, counts the
-// answer's bytes for the pace and releases the call's context when closed.
+// responseBody counts the answer's bytes on the exchange's clocks
+// (trackedBody.moved) and releases the call's context when closed.
 type responseBody struct {
-	rc     io.ReadCloser
-	timer  *time.Timer
-	d      time.Duration
-	cancel context.CancelCauseFunc
-	ctx    context.Context
-	pace   *paceWatch // nil: no minimum rate
+	rc       io.ReadCloser
+	timer    *time.Timer
+	cancel   context.CancelCauseFunc
+	ctx      context.Context
+	exchange *trackedBody
 }
 
 func (b *responseBody) Read(p []byte) (int, error) {
 	n, err := b.rc.Read(p)
-	if n > 0 && b.timer != nil {
-		b.timer.Reset(b.d)
-	}
-	if n > 0 && b.pace != nil {
-		b.pace.answered.Add(int64(n))
+	if n > 0 {
+		b.exchange.answered.Add(int64(n))
+		b.exchange.moved()
 	}
 	if err != nil && err != io.EOF {
 		err = timeoutErr(b.ctx, err)
@@ -387,7 +358,6 @@ func (b *responseBody) Close() error {
 	if b.timer != nil {
 		b.timer.Stop()
 	}
-	b.pace.stop()
 	err := b.rc.Close()
 	b.cancel(nil)
 	return err
