@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rivgate/rivgate/contracts/vpfault"
+	"github.com/rivgate/rivgate/gateway/config"
 )
 
 // Headers and framing on the wire (issue 19, items 7, 8, 13 and 15): what
@@ -88,7 +89,9 @@ func TestProducerAnswerHeaders(t *testing.T) {
 	})
 	t.Run("a header block over producers.max_header_bytes", func(t *testing.T) {
 		big := rawAnswer(t, "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nX-Big: "+strings.Repeat("a", 2<<20), string(okResponse))
-		hb := newBed(t, routeTo(big.url), reuseCA(b))
+		// Reading a megabyte of header is slow under -race on a busy
+		// machine: the timeout must not be what answers.
+		hb := newBed(t, routeTo(big.url), reuseCA(b), func(b *bed) { b.cfg.Producers.Timeout = config.Duration(time.Minute) })
 		r := hb.post(t, hb.client, HTTPS, sample(t, "Rivta21Request.xml", ""), nil)
 		f := r.fault(t)
 		assert.Equal(t, http.StatusInternalServerError, r.status)

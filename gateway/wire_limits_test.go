@@ -95,8 +95,10 @@ func TestSlowConsumersAreCutOff(t *testing.T) {
 	t.Parallel()
 	p := bigAnswer(t)
 	b := newBed(t, routeTo(p.srv.URL), func(b *bed) {
-		b.cfg.Listen.WriteTimeout = config.Duration(300 * time.Millisecond)
-		b.cfg.Limits.MinRate = 256 << 10
+		// Small, but with room for a loaded machine running -race: the
+		// honest readers below must never fall behind.
+		b.cfg.Listen.WriteTimeout = config.Duration(time.Second)
+		b.cfg.Limits.MinRate = 64 << 10
 		b.cfg.Limits.RateGrace = config.Duration(300 * time.Millisecond)
 		b.cfg.Limits.MaxBody = 1 << 30
 		b.cfg.Producers.Timeout = config.Duration(30 * time.Second) // the producer is never the one that stalls
