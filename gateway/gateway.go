@@ -80,7 +80,9 @@ type Gateway struct {
 	// canonicalise, and allocate, on every call).
 	defaultUA     string
 	certHeaderKey string
-	adminToken    string // admin.token's value; "" = none
+	adminToken    string         // admin.token's value; "" = none
+	minRate       proxy.MinRate  // limits.min_rate after limits.rate_grace
+	consumers     *consumerLimit // limits.max_calls_per_consumer
 
 	mu        sync.Mutex
 	servers   []*http.Server
@@ -112,6 +114,8 @@ func New(cfg *config.Config, deps Deps) (*Gateway, error) {
 	}
 	g.defaultUA = "rivgate/" + g.version
 	g.certHeaderKey = textproto.CanonicalMIMEHeaderKey(cfg.HTTP.CertHeader)
+	g.minRate = proxy.MinRate{BytesPerSec: int64(cfg.Limits.MinRate), Grace: cfg.Limits.RateGrace.D()}
+	g.consumers = newConsumerLimit(cfg.Limits.MaxCallsPerConsumer)
 	if g.reg == nil {
 		g.reg = prometheus.NewRegistry()
 	}
@@ -173,6 +177,7 @@ func transportOptions(cfg *config.Config) (proxy.TransportOptions, error) {
 		ConnectTimeout: p.ConnectTimeout.D(), TLSHandshakeTimeout: p.TLSHandshakeTimeout.D(), IdleConnTimeout: p.IdleConnTimeout.D(),
 		MaxIdleConnsPerHost: p.MaxIdleConnsPerHost, MaxConnsPerHost: p.MaxConnsPerHost,
 		Retry: config.On(p.Retry), RetryDelay: p.RetryDelay.D(),
+		MaxResponseHeaderBytes: int64(p.MaxHeaderBytes),
 	}
 	var err error
 	if o.TLS, err = loadProducerTLS("producers.", p.ProducerTLS); err != nil {

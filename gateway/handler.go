@@ -20,10 +20,12 @@ import (
 )
 
 func (g *Gateway) serviceHandler(listener string) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		g.inFlight.Add(1)
 		g.metrics.inFlight.Inc()
 		c := &call{listener: listener, start: time.Now(), remote: r.RemoteAddr, kind: "service", forwardedFor: r.Header.Get("X-Forwarded-For")}
+		rc := http.NewResponseController(rw)
+		w := &answerWriter{ResponseWriter: rw, rc: rc, idle: g.cfg.Listen.WriteTimeout.D(), rate: g.minRate}
 		defer func() {
 			// The answer goes out before the exchange line and metrics
 			// are written, as nginx logs after it has answered: a slow log
@@ -31,16 +33,19 @@ func (g *Gateway) serviceHandler(listener string) http.Handler {
 			// answers of known length: an early flush would make net/http
 			// send any other small answer chunked.
 			if c.kind == "service" && w.Header()["Content-Length"] != nil {
-				if f, ok := w.(http.Flusher); ok {
-					f.Flush()
-				}
+				_ = w.FlushError()
 			}
+			w.arm() // net/http's last write (after the handler) has its deadline too
+			if w.err != nil && c.err == nil {
+				c.err = fmt.Errorf("answer to the consumer: %w", w.err)
+			}
+			g.release(c)
 			g.inFlight.Add(-1)
 			g.metrics.inFlight.Dec()
 			g.finish(c)
 		}()
 		c.correlationID = r.Header.Get(rivta.KeyCorrelationID)
-		if c.correlationID == "" {
+		if !validCorrelationID(c.correlationID) {
 			c.correlationID = ids.NewUUID()
 		}
 		w.Header()[rivta.KeyCorrelationID] = []string{c.correlationID}
@@ -62,8 +67,31 @@ func (g *Gateway) serviceHandler(listener string) http.Handler {
 			http.Error(w, "SOAP calls use POST; GET ?wsdl for the contract", http.StatusMethodNotAllowed)
 			return
 		}
-		g.service(w, r, c)
+		g.service(w, r, rc, c)
 	})
+}
+
+// maxCorrelationID is the longest correlation id taken from a consumer.
+const maxCorrelationID = 128
+
+// validCorrelationID reports whether a consumer's x-skltp-correlation-id
+// is taken as it is: at most 128 characters of letters, digits and
+// "-_.:@+=/". Any other (empty, long, spaces, quotes, control or non-ASCII
+// characters that would end up in producers' headers and every log) is
+// replaced by a new UUID.
+func validCorrelationID(id string) bool {
+	if id == "" || len(id) > maxCorrelationID {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		switch b := id[i]; {
+		case b >= 'a' && b <= 'z', b >= 'A' && b <= 'Z', b >= '0' && b <= '9':
+		case strings.IndexByte("-_.:@+=/", b) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 func hasWSDLQuery(q url.Values) bool { return q.Has("wsdl") || q.Has("xsd") }
@@ -78,13 +106,15 @@ func (g *Gateway) underPrefix(path string) bool {
 
 // service runs the stages (stages.go) for one service call and sends
 // their answer: the only part of the pipeline that touches net/http.
-func (g *Gateway) service(w http.ResponseWriter, r *http.Request, c *call) {
+func (g *Gateway) service(w http.ResponseWriter, r *http.Request, rc *http.ResponseController, c *call) {
 	h := r.Header
 	c.req = consumerRequest{
 		ctx:              r.Context(),
 		contentType:      h.Get("Content-Type"),
 		contentLength:    r.ContentLength,
 		xForwardedFor:    h.Values("X-Forwarded-For"),
+		forwarded:        h.Values("Forwarded"),
+		xRealIP:          h.Values("X-Real-Ip"),
 		vpSenderID:       h.Get(rivta.KeyVPSenderID),
 		vpInstanceID:     h.Get(rivta.KeyVPInstanceID),
 		certHeader:       h.Get(g.certHeaderKey),
@@ -96,8 +126,8 @@ func (g *Gateway) service(w http.ResponseWriter, r *http.Request, c *call) {
 		c.req.peerCert = r.TLS.PeerCertificates[0]
 	}
 	maxBody := int64(g.cfg.Limits.MaxBody)
-	c.body = &bodyReader{r: r.Body, ctx: r.Context(), left: maxBody, max: maxBody}
-	c.body.watch(w, g.cfg.Listen.BodyTimeout.D())
+	c.body = &bodyReader{r: r.Body, ctx: r.Context(), left: maxBody, max: maxBody, length: r.ContentLength, start: c.start}
+	c.body.watch(rc, g.cfg.Listen.BodyTimeout.D(), g.minRate)
 	defer c.body.unwatch()
 
 	g.runStages(c)
@@ -105,18 +135,121 @@ func (g *Gateway) service(w http.ResponseWriter, r *http.Request, c *call) {
 	switch {
 	case c.canceled: // the consumer went away: nobody to answer
 	case c.replied:
-		w.Header().Set("Content-Type", proxy.DefaultContentType)
-		w.Header().Set("Content-Length", strconv.Itoa(len(c.reply)))
+		h := w.Header()
+		h.Set("Content-Type", proxy.DefaultContentType)
+		h.Set("Content-Length", strconv.Itoa(len(c.reply)))
+		if c.status == http.StatusServiceUnavailable {
+			h.Set("Retry-After", "1")
+		}
 		w.WriteHeader(c.status)
 		_, _ = w.Write(c.reply)
+		g.linger(r, rc, c)
 	case c.fault != nil:
 		c.status = proxy.WriteFault(w, c.fault, g.cfg.Instance.Name)
+		g.linger(r, rc, c)
 	default:
 		x := c.exchange
 		g.forwarder.Forward(w, r, x)
 		c.status, c.fault, c.err, c.producerTime, c.canceled = x.Status, x.Fault, x.Err, x.ProducerTime, x.Canceled
+		// The body's own fault (over the limit while it streamed): the
+		// transport has stopped reading it, the rest is still coming.
+		if x.Fault != nil && c.body.failedWith(x.Fault) {
+			g.linger(r, rc, c)
+		}
 	}
 }
+
+// linger reads and discards the rest of a request body the gateway refused
+// before reading it all (over limits.max_body, a head over limits.max_head,
+// a malformed envelope), for at most listen.linger_time and
+// listen.linger_bytes, as nginx's lingering close does. A client that
+// writes its whole request before it reads (most SOAP stacks, Python's
+// http.client, Java's HttpURLConnection) then reads the fault; closing
+// with its bytes unread would make the kernel reset the connection, and
+// the fault would be lost with it.
+//
+// Only the handler's goroutine reads the body here: linger runs for the
+// gateway's own answers (nothing was forwarded) and after a forward that
+// failed on the body itself. net/http, when the answer's headers go out,
+// discards up to 256 KiB of the rest itself and closes the connection
+// after the answer when more is left; linger reads on from there.
+func (g *Gateway) linger(r *http.Request, rc *http.ResponseController, c *call) {
+	if !c.body.unfinished() {
+		return
+	}
+	c.body.unwatch()
+	_ = rc.SetReadDeadline(time.Now().Add(g.cfg.Listen.LingerTime.D()))
+	if rc.Flush() != nil {
+		return // the consumer is gone
+	}
+	_, _ = io.CopyN(io.Discard, r.Body, int64(g.cfg.Listen.LingerBytes))
+}
+
+// answerWriter bounds the answer's writes to the consumer: each must make
+// progress within listen.write_timeout, and the whole answer must keep
+// limits.min_rate, so a consumer that stops reading (or reads a byte now
+// and then) does not hold the call, its producer connection and the
+// answer's buffers. A write past its deadline fails and the connection is
+// closed.
+type answerWriter struct {
+	http.ResponseWriter
+	rc    *http.ResponseController
+	idle  time.Duration // listen.write_timeout; <= 0: no deadline
+	rate  proxy.MinRate
+	start time.Time // the answer's first write
+	n     int64     // bytes written
+	armed time.Time // the write deadline set last
+	err   error     // the first failed write
+}
+
+// arm pushes the write deadline out to now+idle, or to where the answer
+// falls behind the minimum rate if that is sooner (see nextDeadline).
+func (a *answerWriter) arm() {
+	if a.idle <= 0 {
+		return
+	}
+	now := time.Now()
+	if a.start.IsZero() {
+		a.start = now
+	}
+	if dl, _ := nextDeadline(now, a.idle, a.rate, a.start, a.n, a.armed); !dl.IsZero() {
+		_ = a.rc.SetWriteDeadline(dl)
+		a.armed = dl
+	}
+}
+
+func (a *answerWriter) note(err error) {
+	if err != nil && a.err == nil {
+		a.err = err
+	}
+}
+
+func (a *answerWriter) WriteHeader(code int) {
+	a.arm()
+	a.ResponseWriter.WriteHeader(code)
+}
+
+func (a *answerWriter) Write(p []byte) (int, error) {
+	a.arm()
+	n, err := a.ResponseWriter.Write(p)
+	a.n += int64(n)
+	a.note(err)
+	return n, err
+}
+
+// FlushError flushes under the deadline (http.ResponseController finds it).
+func (a *answerWriter) FlushError() error {
+	a.arm()
+	err := a.rc.Flush()
+	a.note(err)
+	return err
+}
+
+// Flush is FlushError for callers that look for http.Flusher.
+func (a *answerWriter) Flush() { _ = a.FlushError() }
+
+// Unwrap gives http.ResponseController the connection's own writer.
+func (a *answerWriter) Unwrap() http.ResponseWriter { return a.ResponseWriter }
 
 func tooLarge(n, max int64) *vpfault.Fault {
 	detail := fmt.Sprintf("Request body exceeds limits.max_body (%d bytes)", max)
@@ -130,28 +263,53 @@ func tooLarge(n, max int64) *vpfault.Fault {
 // failed (over the limit, stalled, or the consumer went away), so the
 // pipeline can tell a consumer problem from a producer one.
 type bodyReader struct {
-	r    io.Reader
-	ctx  context.Context // the request's: canceled when the consumer's connection fails
-	left int64
-	max  int64
-	err  error
+	r      io.Reader
+	ctx    context.Context // the request's: canceled when the consumer's connection fails
+	left   int64
+	max    int64
+	length int64 // declared, -1 when chunked
+	err    error
 
 	// A stalled body (no bytes for idle) fails with a VP015 fault through a
 	// read deadline on the consumer's connection. The transport reads the
 	// body on its own goroutine, so mu orders its deadline changes with
 	// unwatch, after which the connection (maybe serving its next request)
 	// is not touched again.
-	mu    sync.Mutex
-	rc    *http.ResponseController // nil: no deadline
-	idle  time.Duration
-	armed time.Time // when the deadline was last pushed out
+	mu       sync.Mutex
+	rc       *http.ResponseController // nil: no deadline
+	idle     time.Duration
+	rate     proxy.MinRate // the body must keep this pace too
+	start    time.Time     // when the request arrived, for the pace
+	armed    time.Time     // the read deadline set last
+	armedFor paceOrIdle    // what set it
+	eof      bool          // read to its end
 }
 
-// watch arms the no-progress deadline (idle <= 0: none).
-func (b *bodyReader) watch(w http.ResponseWriter, idle time.Duration) {
+// watch arms the no-progress deadline (idle <= 0: none) and the pace.
+func (b *bodyReader) watch(rc *http.ResponseController, idle time.Duration, rate proxy.MinRate) {
 	if idle > 0 {
-		b.rc, b.idle = http.NewResponseController(w), idle
+		b.rc, b.idle, b.rate = rc, idle, rate
 	}
+}
+
+// unfinished reports whether the body may have more bytes coming from a
+// consumer that is still there and still sending: not read to its end,
+// not broken off, not stalled.
+func (b *bodyReader) unfinished() bool {
+	switch {
+	case b.eof, b.length >= 0 && b.max-b.left >= b.length, b.ctx != nil && b.ctx.Err() != nil:
+		return false
+	case b.err == nil:
+		return true
+	}
+	var f *vpfault.Fault
+	return errors.As(b.err, &f) && !errors.Is(b.err, os.ErrDeadlineExceeded)
+}
+
+// failedWith reports whether f is the body's own fault.
+func (b *bodyReader) failedWith(f *vpfault.Fault) bool {
+	var bf *vpfault.Fault
+	return errors.As(b.err, &bf) && bf == f
 }
 
 // unwatch stops touching the deadline; the handler calls it before it
@@ -164,8 +322,9 @@ func (b *bodyReader) unwatch() {
 	b.mu.Unlock()
 }
 
-// arm pushes the deadline out, at most every idle/8: a read then waits
-// between 7/8 idle and idle before it fails. At the end of the body it
+// arm pushes the deadline out to now+idle, or to where the body falls
+// behind the minimum rate if that is sooner (see nextDeadline): a stalled
+// read then fails between 7/8 idle and idle. At the end of the body it
 // clears the deadline: net/http then watches the idle connection for the
 // consumer going away, which must not time out.
 func (b *bodyReader) arm(eof bool) {
@@ -177,11 +336,49 @@ func (b *bodyReader) arm(eof bool) {
 		_ = b.rc.SetReadDeadline(time.Time{})
 		b.rc = nil
 	default:
-		if now := time.Now(); now.Sub(b.armed) > b.idle/8 {
-			_ = b.rc.SetReadDeadline(now.Add(b.idle))
-			b.armed = now
+		dl, why := nextDeadline(time.Now(), b.idle, b.rate, b.start, b.max-b.left, b.armed)
+		if !dl.IsZero() {
+			_ = b.rc.SetReadDeadline(dl)
+			b.armed, b.armedFor = dl, why
 		}
 	}
+}
+
+// paceOrIdle is what a deadline was set for.
+type paceOrIdle bool
+
+const (
+	forIdle paceOrIdle = false // no progress for the idle time
+	forPace paceOrIdle = true  // behind the minimum rate
+)
+
+// nextDeadline is the deadline a transfer of n bytes since start should
+// have now: now+idle, or where it falls behind rate if that is sooner. It
+// returns the zero Time when armed, the deadline set last, is close
+// enough: a later one by at most 1/8 of the time left to either, so a
+// stream of reads or writes costs few system calls and a stale deadline
+// cuts a transfer at most 1/8 of its remaining time early.
+func nextDeadline(now time.Time, idle time.Duration, rate proxy.MinRate, start time.Time, n int64, armed time.Time) (time.Time, paceOrIdle) {
+	dl, why := now.Add(idle), forIdle
+	if r := rate.Deadline(start, n); !r.IsZero() && r.Before(dl) {
+		dl, why = r, forPace
+	}
+	slack := min(idle, armed.Sub(now)) / 8
+	if !dl.Before(armed) && dl.Sub(armed) <= slack {
+		return time.Time{}, why
+	}
+	return dl, why
+}
+
+// stallDetail says why a read of the body timed out: no bytes for idle,
+// or too few for the minimum rate.
+func (b *bodyReader) stallDetail() string {
+	read := b.max - b.left
+	if b.armedFor == forPace {
+		return fmt.Sprintf("Request body too slow: %d bytes in %s, below limits.min_rate (%d bytes/s after limits.rate_grace %s)",
+			read, time.Since(b.start).Round(time.Millisecond), b.rate.BytesPerSec, b.rate.Grace)
+	}
+	return fmt.Sprintf("Request body stalled: no bytes for %s (listen.body_timeout)", b.idle)
 }
 
 func (b *bodyReader) Read(p []byte) (int, error) {
@@ -203,12 +400,12 @@ func (b *bodyReader) Read(p []byte) (int, error) {
 	switch {
 	case err == nil:
 	case err == io.EOF:
+		b.eof = true
 		if b.idle > 0 {
 			b.arm(true)
 		}
 	case b.idle > 0 && errors.Is(err, os.ErrDeadlineExceeded):
-		b.err = vpfault.Raw(vpfault.VP015, vpfault.VP015.Detail(fmt.Sprintf(
-			"Request body stalled: no bytes for %s (listen.body_timeout)", b.idle)), err)
+		b.err = vpfault.Raw(vpfault.VP015, vpfault.VP015.Detail(b.stallDetail()), err)
 		return n, b.err
 	case b.ctx != nil && b.ctx.Err() == nil:
 		// The connection is fine but the body is not (bad chunked

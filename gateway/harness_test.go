@@ -148,7 +148,8 @@ func newBed(t testing.TB, takYAML string, opts ...bedOpt) *bed {
 	}
 	cfg := config.Default()
 	cfg.Instance = config.Instance{Name: instanceName, ID: instanceID}
-	cfg.Listen = config.Listen{HTTPS: "127.0.0.1:0", HTTP: "127.0.0.1:0", Admin: "127.0.0.1:0", PathPrefix: "/vp"}
+	// Addresses only: the listeners' timeouts and limits keep their defaults.
+	cfg.Listen.HTTPS, cfg.Listen.HTTP, cfg.Listen.Admin, cfg.Listen.PathPrefix = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0", "/vp"
 	cfg.TLS.Cert, cfg.TLS.Key, cfg.TLS.ClientCA = certPath, keyPath, caPath
 	cfg.TAK.Files = []string{takPath}
 	cfg.Producers.Timeout = yamlstrict.Duration(5 * time.Second)
@@ -230,6 +231,13 @@ func (r response) fault(t testing.TB) *vpfault.Parsed {
 // after the answer has gone out.
 func exchangeLine(t testing.TB, logs *syncbuf.Buffer, correlationID string) map[string]any {
 	t.Helper()
+	return exchangeLineWithin(t, logs, correlationID, 5*time.Second)
+}
+
+// exchangeLineWithin is exchangeLine waiting at most limit: for calls
+// whose end is itself what the test waits for.
+func exchangeLineWithin(t testing.TB, logs *syncbuf.Buffer, correlationID string, limit time.Duration) map[string]any {
+	t.Helper()
 	var line map[string]any
 	require.Eventually(t, func() bool {
 		for _, l := range strings.Split(logs.String(), "\n") {
@@ -238,7 +246,7 @@ func exchangeLine(t testing.TB, logs *syncbuf.Buffer, correlationID string) map[
 			}
 		}
 		return false
-	}, 5*time.Second, 5*time.Millisecond, "exchange line for %s", correlationID)
+	}, limit, 5*time.Millisecond, "exchange line for %s", correlationID)
 	return line
 }
 

@@ -46,6 +46,7 @@ type call struct {
 
 	// What the stages learned, in their order.
 	sender           string
+	admitted         bool   // counted against limits.max_calls_per_consumer
 	internal         bool   // sender asserted by a trusted internal caller
 	history          string // x-rivta-routing-history to send on
 	info             *envelope.Info
@@ -88,6 +89,8 @@ type consumerRequest struct {
 	contentType   string
 	contentLength int64    // -1: not known (chunked)
 	xForwardedFor []string // every X-Forwarded-For line
+	forwarded     []string // every Forwarded line (RFC 7239)
+	xRealIP       []string // every X-Real-IP line
 	// vpSenderID and vpInstanceID are an internal caller's assertion of
 	// the sender.
 	vpSenderID, vpInstanceID string
@@ -106,6 +109,7 @@ type consumerRequest struct {
 // the heap.)
 func (g *Gateway) runStages(c *call) {
 	_ = c.goOn(g.identify(c)) && // sender: certificate, or header on plain HTTP (VP002, VP011)
+		c.goOn(g.admit(c)) && // limits.max_calls_per_consumer (HTTP 503, RG001)
 		c.goOn(g.checkRoutingHistory(c)) && // VP014
 		c.goOn(g.checkLength(c)) && // a declared length over limits.max_body (VP015)
 		c.goOn(g.readEnvelope(c)) && // sniff the head (VP015)
@@ -155,7 +159,7 @@ func (g *Gateway) identify(c *call) *vpfault.Fault {
 			if subtle.ConstantTimeCompare([]byte(c.req.vpInstanceID), []byte(secret)) == 1 {
 				// An internal hop (AgP, EI, another platform) forwarding for
 				// a client: that client must be allowed too, as in VP.
-				if f := g.checkForwardedFor(c.req.xForwardedFor); f != nil {
+				if f := g.checkForwardedFor(c.req); f != nil {
 					return f
 				}
 				c.sender, c.internal = id, true
@@ -204,21 +208,64 @@ func senderFault(cert *x509.Certificate, err error) *vpfault.Fault {
 	return vpfault.Raw(vpfault.VP002, "No senderId found in Certificate: "+cert.Subject.String(), nil)
 }
 
-// checkForwardedFor answers VP011 when an X-Forwarded-For entry is not in
-// the allow list.
-func (g *Gateway) checkForwardedFor(lines []string) *vpfault.Fault {
-	for _, v := range lines {
+// checkForwardedFor answers VP011 when an address an internal hop says it
+// forwards for is not in the allow list: every X-Forwarded-For entry, every
+// Forwarded for= (RFC 7239) and X-Real-IP. An entry that is no address
+// (Forwarded's "unknown" or an obfuscated "_name") is refused too: a hop
+// that asserts the sender must say for whom.
+func (g *Gateway) checkForwardedFor(req consumerRequest) *vpfault.Fault {
+	check := func(header, ip string) *vpfault.Fault {
+		if ip == "" {
+			return nil
+		}
+		if _, ok := g.allow.AllowedString(ip); !ok {
+			return vpfault.Newf(vpfault.VP011, " IP-address: %s. HTTP header that caused checking: %s", ip, header)
+		}
+		return nil
+	}
+	for _, v := range req.xForwardedFor {
 		for _, ip := range strings.Split(v, ",") {
-			ip = strings.TrimSpace(ip)
-			if ip == "" {
-				continue
-			}
-			if _, ok := g.allow.AllowedString(ip); !ok {
-				return vpfault.Newf(vpfault.VP011, " IP-address: %s. HTTP header that caused checking: X-Forwarded-For", ip)
+			if f := check("X-Forwarded-For", strings.TrimSpace(ip)); f != nil {
+				return f
 			}
 		}
 	}
+	for _, v := range req.forwarded {
+		for _, elem := range strings.Split(v, ",") {
+			for _, pair := range strings.Split(elem, ";") {
+				k, val, ok := strings.Cut(strings.TrimSpace(pair), "=")
+				if ok && strings.EqualFold(strings.TrimSpace(k), "for") {
+					if f := check("Forwarded", forwardedNode(val)); f != nil {
+						return f
+					}
+				}
+			}
+		}
+	}
+	for _, v := range req.xRealIP {
+		if f := check("X-Real-IP", strings.TrimSpace(v)); f != nil {
+			return f
+		}
+	}
 	return nil
+}
+
+// forwardedNode is the address in a Forwarded for= value: quotes, an IPv6
+// address's brackets and a port removed ("[2001:db8::1]:4711" ->
+// 2001:db8::1, "192.0.2.43:47011" -> 192.0.2.43). Anything else ("unknown",
+// "_hidden") comes back as it is, to be refused.
+func forwardedNode(v string) string {
+	v = strings.Trim(strings.TrimSpace(v), `"`)
+	if strings.HasPrefix(v, "[") {
+		if end := strings.IndexByte(v, ']'); end > 0 {
+			return v[1:end]
+		}
+		return v
+	}
+	if host, _, err := net.SplitHostPort(v); err == nil {
+		return host
+	}
+	return v
 }
 
 // checkRoutingHistory checks x-rivta-routing-history for this instance
@@ -264,17 +311,17 @@ func (g *Gateway) readEnvelope(c *call) *vpfault.Fault {
 		// reached, the body ends first.
 		maxHead = n + 1
 	}
-	boundary := mimeBoundary(c.req.contentType)
 	z := g.sniffers.Get().(*envelope.Sniffer)
 	// Results never refer to the Sniffer's memory: it goes back at once.
-	info, head, err := z.Sniff(c.body, envelope.Options{MaxHead: maxHead, MIMEBoundary: boundary})
+	isMIME, boundary := mimeParts(c.req.contentType)
+	info, head, err := z.Sniff(c.body, envelope.Options{MaxHead: maxHead, MIME: isMIME, MIMEBoundary: boundary})
 	g.sniffers.Put(z)
 	c.head = head
 	if err != nil {
 		if c.body.err != nil {
 			return c.bodyFailed()
 		}
-		if boundary != "" && !errors.Is(err, envelope.ErrHeadTooLarge) && !envelopeTag.Match(head) {
+		if isMIME && !errors.Is(err, envelope.ErrHeadTooLarge) && !envelopeTag.Match(head) {
 			return vpfault.Raw(vpfault.VP015, mtomNoEnvelope, err)
 		}
 		return vpfault.Raw(vpfault.VP015, vpfault.VP015.Detail(err.Error()), err)
@@ -307,19 +354,24 @@ func (c *call) bodyFailed() *vpfault.Fault {
 	return nil
 }
 
-// mimeBoundary returns the boundary of a multipart/related (MTOM/XOP)
-// request; the sniffer then reads the envelope in its root part and the
+// mimeParts tells a multipart (MTOM/XOP) request and its declared
+// boundary; the sniffer then reads the envelope in its root part and the
 // whole multipart message is forwarded unchanged, attachments included.
-func mimeBoundary(contentType string) string {
+// As VP, a Content-Type naming application/xop+xml is MTOM too, and one
+// whose parameters do not parse (VP's own MTOM test ends its Content-Type
+// with a literal "\r\n") is still multipart: the sniffer finds the root
+// part by the body's first delimiter line.
+func mimeParts(contentType string) (isMIME bool, boundary string) {
 	// Plain SOAP (almost every call) needs no parse and its allocations.
-	if t := strings.TrimLeft(contentType, " \t"); len(t) < len("multipart/") || !strings.EqualFold(t[:len("multipart/")], "multipart/") {
-		return ""
+	t := strings.TrimLeft(contentType, " \t")
+	multipart := len(t) >= len("multipart/") && strings.EqualFold(t[:len("multipart/")], "multipart/")
+	if !multipart && !proxy.ContainsFold(contentType, "application/xop+xml") {
+		return false, ""
 	}
-	mt, params, err := mime.ParseMediaType(contentType)
-	if err != nil || mt != "multipart/related" {
-		return ""
+	if _, params, err := mime.ParseMediaType(contentType); err == nil {
+		boundary = params["boundary"]
 	}
-	return params["boundary"]
+	return true, boundary
 }
 
 // checkReceiver wants a receiver without surrounding whitespace.
@@ -470,6 +522,7 @@ func (g *Gateway) prepareForward(c *call) *vpfault.Fault {
 		Target: target, Body: body, ContentLength: length,
 		Timeout: g.timeoutFor(c.contract), Instance: g.cfg.Instance.Name,
 		RequestErr: func() error { return reqBody.err },
+		MinRate:    g.minRate, PassHeaders: g.cfg.Producers.PassResponseHeaders,
 		Headers: proxy.OutboundHeaders{
 			Sender: c.sender, InstanceID: g.cfg.Instance.ID, CorrelationID: c.correlationID,
 			OriginalConsumer: cmp.Or(c.originalConsumer, c.sender), RoutingHistory: c.history, UserAgent: g.userAgent(),

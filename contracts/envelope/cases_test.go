@@ -218,6 +218,22 @@ func TestSniffCases(t *testing.T) {
 			msg: []byte("--uuid:1234\r\nContent-Type: application/xop+xml; charset=UTF-8; type=\"text/xml\"\r\nContent-Transfer-Encoding: binary\r\nContent-ID: <root.message@cxf.apache.org>\r\n\r\n" +
 				env(la("SE1"), pingBody) + "\r\n--uuid:1234\r\nContent-Type: application/octet-stream\r\n\r\nBINARY\r\n--uuid:1234--\r\n"),
 			receiver: "SE1", has: true, profile: rivta.RIVTABP21, body: pingQName},
+		// VP's FullServiceMtomIT sends these (RequestReaderProcessorXMLEventReaderTest's
+		// MTOM_TEXT_1 and _2) with a Content-Type whose boundary,
+		// "uuid:1b56605a-...+id=393", is in neither body: VP routes both.
+		{name: "MTOM whose boundary differs from the declared one (VP's MTOM_TEXT_1, payload shortened)", opt: Options{MIME: true, MIMEBoundary: "uuid:1b56605a-1344-46cd-98b9-4687e64cfe7a+id=393"},
+			msg: []byte("\n--uuid:2b0d9d3d-f8bf-4a78-b9ad-62e0996d1872+id=1\nContent-ID: <http://tempuri.org/0>\nContent-Transfer-Encoding: 8bit\nContent-Type: application/xop+xml;charset=utf-8;type=\"text/xml\"\n\n" +
+				`<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Header><h:LogicalAddress xmlns:h="urn:riv:itintegration:registry:1" xmlns="urn:riv:itintegration:registry:1">HttpProducer</h:LogicalAddress></s:Header><s:Body><CheckBlocksRequest xmlns="urn:riv:ehr:blocking:accesscontrol:CheckBlocksResponder:3"><PatientId>191212121212</PatientId></CheckBlocksRequest></s:Body></s:Envelope>` +
+				"\n--uuid:2b0d9d3d-f8bf-4a78-b9ad-62e0996d1872+id=1--"),
+			receiver: "HttpProducer", has: true, profile: rivta.RIVTABP21, body: QName{"urn:riv:ehr:blocking:accesscontrol:CheckBlocksResponder:3", "CheckBlocksRequest"}},
+		{name: "MTOM with no declared boundary and a lower-case envelope (VP's MTOM_TEXT_2)", opt: Options{MIME: true},
+			msg: []byte("\n------=_Part_11_8757200.1571821395690\nContent-Type: application/xop+xml; charset=UTF-8; type=\"text/xml\"\nContent-Transfer-Encoding: 8bit\nContent-ID: <rootpart@soapui.org>\n\n" +
+				`<soapenv:envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:urn="urn:riv:infrastructure:itintegration:registry:2" xmlns:urn1="urn:riv:infrastructure:itintegration:registry:GetSupportedServiceContractsResponder:2">` + "\n" +
+				"   <soapenv:Header>\n      <urn:LogicalAddress>HttpProducer</urn:LogicalAddress>\n   </soapenv:Header>\n   <soapenv:Body>\n      <urn1:GetSupportedServiceContracts>\n" +
+				"         <urn1:serviceConsumerHsaId>5565594230</urn1:serviceConsumerHsaId>\n      </urn1:GetSupportedServiceContracts>\n   </soapenv:Body>\n</soapenv:envelope>\n------=_Part_11_8757200.1571821395690--\n"),
+			receiver: "HttpProducer", has: true, profile: rivta.RIVTABP21, body: QName{"urn:riv:infrastructure:itintegration:registry:GetSupportedServiceContractsResponder:2", "GetSupportedServiceContracts"}},
+		{name: "MTOM Content-Type over a bare envelope (VP finds the envelope anyway)", opt: Options{MIME: true, MIMEBoundary: "uuid:1234"},
+			msg: []byte("\r\n" + env(la("SE1"), pingBody)), receiver: "SE1", has: true, profile: rivta.RIVTABP21, body: pingQName},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -370,6 +386,7 @@ func TestSniffErrors(t *testing.T) {
 		{"non-envelope root", []byte(`<?xml version="1.0"?>` + "\n<foo/>"), ErrNotEnvelope, 2, 1, `root element is <foo> in namespace "", not a SOAP 1.1 or 1.2 Envelope`},
 		{"Envelope in another namespace", []byte(`<Envelope xmlns="urn:x"><Body><a/></Body></Envelope>`), ErrNotEnvelope, 1, 1, `in namespace "urn:x"`},
 		{"Envelope without namespace", []byte(`<Envelope><Body><a/></Body></Envelope>`), ErrNotEnvelope, 1, 1, "not a SOAP 1.1 or 1.2 Envelope"},
+		{"lower-case envelope in another namespace", []byte(`<envelope xmlns="urn:x"><Body><a/></Body></envelope>`), ErrNotEnvelope, 1, 1, `root element is <envelope> in namespace "urn:x"`},
 		{"no Body", []byte(`<s:Envelope xmlns:s="` + SOAP11NS + `"><s:Header/></s:Envelope>`), ErrNoBody, 1, 76, "Envelope has no Body"},
 		{"self-closing Envelope", []byte(`<s:Envelope xmlns:s="` + SOAP11NS + `"/>`), ErrNoBody, 1, 1, "Envelope has no Body"},
 		{"empty Body", []byte(`<s:Envelope xmlns:s="` + SOAP11NS + `"><s:Body/></s:Envelope>`), ErrNoBody, 1, 65, "Body is empty"},
@@ -469,5 +486,38 @@ func TestWordChecks(t *testing.T) {
 		require.Equal(t, plain, plainWord(w), "plainWord(%#x)", w)
 		require.Equal(t, amp, hasByte(w, '&'), "hasByte(%#x, '&')", w)
 		require.Equal(t, gt, hasByte(w, '>'), "hasByte(%#x, '>')", w)
+	}
+}
+
+// TestSniffRoot: only a SOAP Envelope root counts, however much markup
+// comes before it or mentions the envelope namespace (a producer's HTML
+// error page with the namespace in a comment is not a SOAP fault).
+func TestSniffRoot(t *testing.T) {
+	t.Parallel()
+	fault := `<soap:Envelope xmlns:soap="` + SOAP11NS + `"><soap:Body><soap:Fault><faultcode>soap:Server</faultcode>`
+	tests := []struct {
+		name string
+		msg  string
+		want SOAPVersion // 0: not an envelope
+	}{
+		{"SOAP 1.1 fault, cut off after the root", `<?xml version="1.0"?>` + "\n<!-- answer -->\n" + fault, SOAP11},
+		{"SOAP 1.2 envelope", `<env:Envelope xmlns:env="` + SOAP12NS + `"><env:Body>`, SOAP12},
+		{"HTML with the namespace in a comment", "<html><!-- " + SOAP11NS + " --><body>500 Internal Server Error</body></html>", 0},
+		{"HTML with the namespace in a comment before the root", "<!-- " + SOAP11NS + " -->\n<html><body>error</body></html>", 0},
+		{"plain text naming the namespace", "error: " + SOAP11NS, 0},
+		{"DOCTYPE before an envelope", "<!DOCTYPE html>" + fault, 0},
+		{"empty", "", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			v, err := SniffRoot([]byte(tt.msg))
+			if tt.want == 0 {
+				assert.Error(t, err)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, v)
+		})
 	}
 }

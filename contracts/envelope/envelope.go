@@ -94,11 +94,18 @@ type Options struct {
 	// end of the first Body child's start tag; beyond it Sniff fails with
 	// ErrHeadTooLarge. Default DefaultMaxHead (1 MiB).
 	MaxHead int64
-	// MIMEBoundary, when set, is the boundary parameter of a
-	// multipart/related (MTOM/XOP) Content-Type. Sniff then skips the MIME
+	// MIME marks a multipart (MTOM/XOP) message: Sniff skips the MIME
 	// preamble and the root part's MIME headers and sniffs the envelope in
 	// that part. Offsets stay offsets into the whole stream, so the caller
 	// still forwards the multipart message unchanged, attachments included.
+	// The root part starts at the first line that begins with "--" (the
+	// first delimiter) whatever boundary the Content-Type declares: VP cuts
+	// the envelope out without looking at the boundary, and its own MTOM
+	// test sends one that does not match the body.
+	MIME bool
+	// MIMEBoundary is the boundary the Content-Type declares, named in the
+	// error when the body has no delimiter line at all; set alone, it also
+	// turns MIME on.
 	MIMEBoundary string
 }
 

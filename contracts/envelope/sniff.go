@@ -34,6 +34,20 @@ func SniffBytesOptions(b []byte, opt Options) (*Info, error) {
 	return z.SniffBytes(b, opt)
 }
 
+// SniffRoot reports which SOAP version's Envelope is the root element of
+// b, reading only the prolog and the root's start tag (b may be the first
+// bytes of a longer message). A document whose root is anything else, or
+// that is not well-formed up to there (HTML, text, a DOCTYPE), fails.
+func SniffRoot(b []byte) (SOAPVersion, error) {
+	var z Sniffer
+	var s scanner
+	s.initBytes(&z.st, b)
+	if _, err := s.root(); err != nil {
+		return 0, err
+	}
+	return s.version, nil
+}
+
 // A Sniffer keeps Sniff's working memory (about 5 KB) between calls, so a
 // server that sniffs every request allocates only the head, the Info and
 // its strings. The zero value is ready to use. A Sniffer is not safe for
@@ -58,7 +72,7 @@ func (z *Sniffer) Sniff(r io.Reader, opt Options) (*Info, []byte, error) {
 	s.maxHead = int(maxHead)
 	s.raw = make([]byte, 0, min(readChunk, s.maxHead))
 	s.buf = s.raw
-	info, err := s.run(opt.MIMEBoundary)
+	info, err := s.run(opt)
 	return info, s.raw, err
 }
 
@@ -66,12 +80,17 @@ func (z *Sniffer) Sniff(r io.Reader, opt Options) (*Info, []byte, error) {
 // memory.
 func (z *Sniffer) SniffBytes(b []byte, opt Options) (*Info, error) {
 	var s scanner
-	s.init(&z.st)
+	s.initBytes(&z.st, b)
+	return s.run(opt)
+}
+
+// initBytes readies s to scan b, already all in memory.
+func (s *scanner) initBytes(st *scratch, b []byte) {
+	s.init(st)
 	s.raw = b
 	s.buf = b
 	s.eof = true
 	s.maxHead = len(b)
-	return s.run(opt.MIMEBoundary)
 }
 
 // Parse states: where in the envelope the scanner is.
@@ -83,32 +102,15 @@ const (
 )
 
 // run scans the whole head: encoding, prolog, Envelope, Header, Body.
-func (s *scanner) run(boundary string) (*Info, error) {
-	if boundary != "" {
-		if err := s.skipMIME(boundary); err != nil {
+func (s *scanner) run(opt Options) (*Info, error) {
+	if opt.MIME || opt.MIMEBoundary != "" {
+		if err := s.skipMIME(opt.MIMEBoundary); err != nil {
 			return nil, err
 		}
 	}
-	if err := s.detect(); err != nil {
-		return nil, err
-	}
-	if err := s.prolog(); err != nil {
-		return nil, err
-	}
-	// s.pos is at the root element's '<'.
-	t, err := s.startTag()
+	t, err := s.root()
 	if err != nil {
 		return nil, err
-	}
-	switch {
-	case t.localIs(s, "Envelope") && t.nsIs(s, SOAP11NS):
-		s.version = SOAP11
-	case t.localIs(s, "Envelope") && t.nsIs(s, SOAP12NS):
-		s.version = SOAP12
-	default:
-		return nil, s.errAt(t.start, ErrNotEnvelope,
-			"root element is <%s> in namespace %q, not a SOAP 1.1 or 1.2 Envelope",
-			s.buf[t.nameStart:t.nameEnd], string(s.nsbuf[t.nsStart:t.nsEnd]))
 	}
 	if t.selfClosing {
 		return nil, s.errAt(t.start, ErrNoBody, "Envelope has no Body")
@@ -119,6 +121,37 @@ func (s *scanner) run(boundary string) (*Info, error) {
 		return nil, err
 	}
 	return s.result(), nil
+}
+
+// root reads the encoding, the prolog and the root element's start tag,
+// which must be a SOAP 1.1 or 1.2 Envelope; it sets s.version.
+func (s *scanner) root() (tag, error) {
+	if err := s.detect(); err != nil {
+		return tag{}, err
+	}
+	if err := s.prolog(); err != nil {
+		return tag{}, err
+	}
+	// s.pos is at the root element's '<'.
+	t, err := s.startTag()
+	if err != nil {
+		return tag{}, err
+	}
+	// The root's name is compared ignoring case: VP does not look at the
+	// root at all, and its own MTOM test sends <soapenv:envelope>. The
+	// namespace leaves no doubt.
+	env := bytes.EqualFold(t.localBytes(s), []byte("Envelope"))
+	switch {
+	case env && t.nsIs(s, SOAP11NS):
+		s.version = SOAP11
+	case env && t.nsIs(s, SOAP12NS):
+		s.version = SOAP12
+	default:
+		return tag{}, s.errAt(t.start, ErrNotEnvelope,
+			"root element is <%s> in namespace %q, not a SOAP 1.1 or 1.2 Envelope",
+			s.buf[t.nameStart:t.nameEnd], string(s.nsbuf[t.nsStart:t.nsEnd]))
+	}
+	return t, nil
 }
 
 // content scans the Envelope's content until the first Body child's start
@@ -313,18 +346,27 @@ func (s *scanner) prolog() error {
 	}
 }
 
-// skipMIME moves s.pos past the MIME preamble, the first boundary line and
-// the root part's headers of a multipart/related message.
+// skipMIME moves s.pos past the MIME preamble, the first delimiter line
+// (the first line that starts with "--", see Options.MIME) and the root
+// part's headers of a multipart message. boundary, the declared one, only
+// names what was missing.
 func (s *scanner) skipMIME(boundary string) error {
-	delim := "--" + boundary
-	i := s.find(0, delim)
+	// A body that starts with markup has no MIME wrapper at all: VP finds
+	// the envelope wherever it is, so it is sniffed as it stands.
+	if p := s.skipSpace(0); p < len(s.buf) && s.buf[p] == '<' {
+		return nil
+	}
+	i := s.find(0, "--")
 	for i > 0 && s.buf[i-1] != '\n' { // a delimiter starts a line
-		i = s.find(i+1, delim)
+		i = s.find(i+1, "--")
 	}
 	if i < 0 {
+		if boundary == "" {
+			return s.eofErr("no MIME delimiter line (one starting with --) found")
+		}
 		return s.eofErr("MIME boundary %q not found", boundary)
 	}
-	p := s.findByte(i+len(delim), '\n')
+	p := s.findByte(i+2, '\n')
 	for p >= 0 {
 		q := s.findByte(p+1, '\n')
 		if q < 0 {

@@ -79,6 +79,17 @@ type Listen struct {
 	// progress); a stalled body gets VP015 and the producer gets no complete
 	// call. Default 20s.
 	BodyTimeout yamlstrict.Duration `yaml:"body_timeout"`
+	// WriteTimeout is the longest a write of the answer to the consumer may
+	// wait without progress (a consumer that stops reading); the connection
+	// is then closed. Default 20s.
+	WriteTimeout yamlstrict.Duration `yaml:"write_timeout"`
+	// LingerTime and LingerBytes bound how long and how much of a request
+	// body the gateway still reads and discards after it refused the call
+	// before reading it all (size or head limits), so a client that writes
+	// its whole request before reading gets the fault instead of a reset
+	// (nginx's lingering close). Default 10s and 128MiB.
+	LingerTime  yamlstrict.Duration `yaml:"linger_time"`
+	LingerBytes ByteSize            `yaml:"linger_bytes"`
 	// IdleTimeout closes keep-alive connections with no request this long. Default 120s.
 	IdleTimeout yamlstrict.Duration `yaml:"idle_timeout"`
 	// MaxHeaderBytes bounds a request's line and headers; larger gets HTTP 431. Default 1MiB.
@@ -252,6 +263,14 @@ type Producers struct {
 	MaxConnsPerHost int `yaml:"max_conns_per_host"`
 	// IdleConnTimeout closes unused keep-alive connections. Default 90s.
 	IdleConnTimeout yamlstrict.Duration `yaml:"idle_conn_timeout"`
+	// MaxHeaderBytes bounds a producer answer's status line and headers;
+	// larger is VP009. Default 1MiB (as listen.max_header_bytes).
+	MaxHeaderBytes ByteSize `yaml:"max_header_bytes"`
+	// PassResponseHeaders names producer response headers the gateway
+	// otherwise drops (Set-Cookie, Access-Control-*, X-Vp-*) that it
+	// passes to consumers anyway; hop-by-hop headers are never passed.
+	// Default none.
+	PassResponseHeaders []string `yaml:"pass_response_headers"`
 	// Retry once when the connection failed before any request byte was sent. Default true.
 	Retry *bool `yaml:"retry"`
 	// RetryDelay before that retry. Default 0s.
@@ -350,6 +369,19 @@ type Limits struct {
 	MaxBody ByteSize `yaml:"max_body"`
 	// MaxHead is the most the sniffer reads before the first Body child. Default 1MiB.
 	MaxHead ByteSize `yaml:"max_head"`
+	// MinRate is the slowest average transfer, in bytes per second, of a
+	// request body, an answer to the consumer and the whole exchange with
+	// the producer, after a grace of RateGrace: a transfer that falls
+	// behind (a drip) is cut, one that keeps the pace is never cut, however
+	// large. Default 4KiB (per second): a 50 MiB answer may take 3.5 hours.
+	MinRate ByteSize `yaml:"min_rate"`
+	// RateGrace is the time a transfer has before MinRate applies; for the
+	// producer it comes on top of the contract's timeout, for the
+	// producer's answer to begin. Default 10s.
+	RateGrace yamlstrict.Duration `yaml:"rate_grace"`
+	// MaxCallsPerConsumer caps the calls one sender (HSA-id) has in flight;
+	// more get HTTP 503 with the RG001 fault. -1 = no cap. Default 200.
+	MaxCallsPerConsumer int `yaml:"max_calls_per_consumer"`
 }
 
 // Logging configures the exchange log (JSON lines on stderr).
@@ -412,6 +444,11 @@ func (c *Config) SetDefaults() {
 	def(&c.Listen.PathPrefix, "/vp")
 	defd(&c.Listen.ReadHeaderTimeout, 10*time.Second)
 	defd(&c.Listen.BodyTimeout, 20*time.Second)
+	defd(&c.Listen.WriteTimeout, 20*time.Second)
+	defd(&c.Listen.LingerTime, 10*time.Second)
+	if c.Listen.LingerBytes == 0 {
+		c.Listen.LingerBytes = 128 << 20
+	}
 	defd(&c.Listen.IdleTimeout, 120*time.Second)
 	if c.Listen.MaxHeaderBytes == 0 {
 		c.Listen.MaxHeaderBytes = 1 << 20
@@ -442,6 +479,9 @@ func (c *Config) SetDefaults() {
 		c.Producers.MaxIdleConnsPerHost = 256
 	}
 	defd(&c.Producers.IdleConnTimeout, 90*time.Second)
+	if c.Producers.MaxHeaderBytes == 0 {
+		c.Producers.MaxHeaderBytes = 1 << 20
+	}
 	defb(&c.Producers.Retry, true)
 	defb(&c.Producers.CorrelationIDToHTTPS, true)
 	defb(&c.RoutingHistory.Enabled, true)
@@ -450,6 +490,13 @@ func (c *Config) SetDefaults() {
 	}
 	if c.Limits.MaxHead == 0 {
 		c.Limits.MaxHead = 1 << 20
+	}
+	if c.Limits.MinRate == 0 {
+		c.Limits.MinRate = 4 << 10
+	}
+	defd(&c.Limits.RateGrace, 10*time.Second)
+	if c.Limits.MaxCallsPerConsumer == 0 {
+		c.Limits.MaxCallsPerConsumer = 200
 	}
 	def(&c.Logging.Level, "info")
 	defb(&c.Platform.Enabled, true)
@@ -751,6 +798,9 @@ func (c *Config) validate(file *ast.File) error {
 			add("producers.timeouts."+k, "same contract as %q (keys are case-insensitive)", prev)
 		}
 		seen[strings.ToLower(k)] = k
+	}
+	if c.Limits.MaxCallsPerConsumer < -1 {
+		add("limits.max_calls_per_consumer", "%d: want a positive cap or -1 for none", c.Limits.MaxCallsPerConsumer)
 	}
 	if c.Limits.MaxHead > c.Limits.MaxBody {
 		add("limits.max_head", "%s is larger than limits.max_body %s", c.Limits.MaxHead, c.Limits.MaxBody)

@@ -53,6 +53,15 @@ func TestDefaults(t *testing.T) {
 	assert.True(t, On(c.RoutingHistory.Enabled))
 	assert.Equal(t, ByteSize(1<<20), c.Limits.MaxHead)
 	assert.Equal(t, "rivgate", c.Platform.LogicalAddress)
+	// Slow peers and floods (issue 19).
+	assert.Equal(t, 20*time.Second, c.Listen.WriteTimeout.D())
+	assert.Equal(t, 10*time.Second, c.Listen.LingerTime.D())
+	assert.Equal(t, ByteSize(128<<20), c.Listen.LingerBytes)
+	assert.Equal(t, ByteSize(4<<10), c.Limits.MinRate)
+	assert.Equal(t, 10*time.Second, c.Limits.RateGrace.D())
+	assert.Equal(t, 200, c.Limits.MaxCallsPerConsumer)
+	assert.Equal(t, ByteSize(1<<20), c.Producers.MaxHeaderBytes)
+	assert.Empty(t, c.Producers.PassResponseHeaders)
 }
 
 func TestListenerCanBeTurnedOff(t *testing.T) {
@@ -78,6 +87,7 @@ func TestErrorsNameFileLineAndField(t *testing.T) {
 		{"https without certs", "listen: {https: '127.0.0.1:1'}\n", []string{"tls.cert: required", "tls.key: required", "tls.client_ca: required"}},
 		{"short secret", "tls: {cert: a, key: b, client_ca: c}\nhttp: {internal_secret: abc}\n", []string{"g.yaml:2:", "http.internal_secret: too short"}},
 		{"bad client auth", "tls: {cert: a, key: b, client_ca: c, client_auth: maybe}\n", []string{"tls.client_auth", "maybe"}},
+		{"negative call cap", "tls: {cert: a, key: b, client_ca: c}\nlimits: {max_calls_per_consumer: -2}\n", []string{"g.yaml:2:", "limits.max_calls_per_consumer", "-1 for none"}},
 		{"duplicate timeout keys", "tls: {cert: a, key: b, client_ca: c}\nproducers:\n  timeouts: {'urn:a:1': 1s, 'URN:A:1': 2s}\n", []string{"case-insensitive"}},
 		{"bad timezone", "tls: {cert: a, key: b, client_ca: c}\ntak: {timezone: Mars/Olympus}\n", []string{"tak.timezone"}},
 		{"no listener", "listen: {https: '', http: ''}\n", []string{"no service listener"}},

@@ -2,7 +2,6 @@ package proxy
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -20,6 +19,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/rivgate/rivgate/contracts/envelope"
 	"github.com/rivgate/rivgate/contracts/rivta"
 	"github.com/rivgate/rivgate/contracts/vpfault"
 )
@@ -43,6 +43,12 @@ type Exchange struct {
 	// RequestErr reports why reading the consumer's body failed, if it did
 	// (a *vpfault.Fault for a body over the size limit).
 	RequestErr func() error
+	// MinRate is the pace the whole exchange must keep (request and answer
+	// bytes), with Timeout added to its grace; the zero value sets none.
+	MinRate MinRate
+	// PassHeaders are producer response headers relayed although the
+	// rules drop them (see InboundHeaders).
+	PassHeaders []string
 
 	// Results, filled by Forward.
 	Status       int           // HTTP status sent to the consumer (0: none, consumer gone)
@@ -93,6 +99,12 @@ func NewForwarder(t *Transport, maxResponse int64, errLog *log.Logger) *Forwarde
 func (f *Forwarder) Forward(w http.ResponseWriter, r *http.Request, x *Exchange) {
 	ctx := context.WithValue(r.Context(), exchangeKey{}, x)
 	ctx = WithTimeout(ctx, x.Timeout)
+	if x.MinRate.On() {
+		ctx = WithMinRate(ctx, x.MinRate)
+	}
+	// The answer sets the correlation id (InboundHeaders, or the fault):
+	// one set before, for the gateway's own answers, would be sent twice.
+	delete(w.Header(), rivta.KeyCorrelationID)
 	sw := &statusWriter{ResponseWriter: w}
 	f.rp.ServeHTTP(sw, r.WithContext(ctx))
 	if x.Status == 0 {
@@ -123,15 +135,7 @@ func (f *Forwarder) rewrite(pr *httputil.ProxyRequest) {
 	x.started = time.Now()
 }
 
-// soapEnvelopeNS are the envelope namespaces that mark a producer's 500 as
-// a SOAP fault to pass through (VP checks for the SOAP 1.1 one; SOAP 1.2
-// faults are passed too).
-var soapEnvelopeNS = [][]byte{
-	[]byte("http://schemas.xmlsoap.org/soap/envelope/"),
-	[]byte("http://www.w3.org/2003/05/soap-envelope"),
-}
-
-// faultPeek is how far into a 500 body we look for the envelope namespace.
+// faultPeek is how far into a 500 body we look for the SOAP envelope.
 const faultPeek = 16 << 10
 
 func (f *Forwarder) modifyResponse(resp *http.Response) error {
@@ -153,7 +157,10 @@ func (f *Forwarder) modifyResponse(resp *http.Response) error {
 	case resp.StatusCode == http.StatusInternalServerError:
 		br := bufio.NewReaderSize(resp.Body, faultPeek)
 		head, _ := peekUpTo(br, faultPeek)
-		if !containsAny(head, soapEnvelopeNS) {
+		// A SOAP fault (1.1, or 1.2) is an answer whose root element is a
+		// SOAP Envelope; an HTML error page that merely names the
+		// namespace (in a comment, say) is not one.
+		if _, err := envelope.SniffRoot(head); err != nil {
 			return statusFault(target(), resp.StatusCode)
 		}
 		body = br
@@ -176,7 +183,7 @@ func (f *Forwarder) modifyResponse(resp *http.Response) error {
 		body = &limitReader{r: body, left: f.maxResponse, err: errResponseTooLarge}
 	}
 	resp.Body = readCloser{Reader: body, Closer: resp.Body}
-	InboundHeaders(resp.Header, x.Headers.CorrelationID, strconv.FormatInt(x.ProducerTime.Milliseconds(), 10))
+	InboundHeaders(resp.Header, x.Headers.CorrelationID, strconv.FormatInt(x.ProducerTime.Milliseconds(), 10), x.PassHeaders...)
 	if resp.ContentLength >= 0 {
 		resp.Header.Set("Content-Length", strconv.FormatInt(resp.ContentLength, 10))
 	}
@@ -196,15 +203,6 @@ func peekUpTo(br *bufio.Reader, n int) ([]byte, error) {
 		err = nil
 	}
 	return b, err
-}
-
-func containsAny(b []byte, subs [][]byte) bool {
-	for _, s := range subs {
-		if bytes.Contains(b, s) {
-			return true
-		}
-	}
-	return false
 }
 
 // vp009 builds VP's VP009 detail: "Error connecting to service producer at
@@ -236,7 +234,7 @@ func ClassifyError(target string, err error) *vpfault.Fault {
 	}
 	var te *TimeoutError
 	if errors.As(err, &te) {
-		return vp009(target, "TimeoutException", timeoutText, err)
+		return vp009(target, "TimeoutException", te.Error(), err)
 	}
 	var de *DialError
 	if errors.As(err, &de) {

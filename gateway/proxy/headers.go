@@ -24,12 +24,23 @@ func hasPrefixFold(s, prefix string) bool {
 var removedRequestPrefixes = []string{"x-vp-", "x-forwarded", "mule_", "x-mule_"}
 
 var removedRequestHeaders = []string{
-	"Peer_certificates", "Accept-Encoding", "Forwarded", "Expect", "Content-Length",
+	"Peer_certificates", "Accept-Encoding", "Forwarded", "X-Real-Ip", "Expect", "Content-Length",
 	"Te", "Trailer", "Proxy-Authorization", "Proxy-Connection", "Keep-Alive", "Upgrade", "Connection",
 }
 
 // removedResponseHeaders are producer headers VP does not pass back.
 var removedResponseHeaders = []string{"Soapaction", "Local_certificate", "Peer_certificates", "Http.method"}
+
+// hopByHopHeaders are about one connection (RFC 9110 7.6.1) and never
+// relayed; the names a Connection header lists are removed too.
+var hopByHopHeaders = []string{"Connection", "Keep-Alive", "Proxy-Connection", "Proxy-Authenticate", "Te", "Trailer", "Transfer-Encoding", "Upgrade"}
+
+// guardedResponsePrefixes are producer headers not passed to consumers
+// unless producers.pass_response_headers names them: the platform's
+// identity headers (a producer must not speak for the platform), cookies
+// (the gateway is no session for a consumer's browser) and CORS (a
+// producer must not open the gateway's origin to web pages).
+var guardedResponsePrefixes = []string{"x-vp-", "set-cookie", "access-control-"}
 
 // OutboundHeaders applies the platform's header rules to a request going to
 // a producer (reference §2 table).
@@ -47,9 +58,34 @@ type OutboundHeaders struct {
 	ContentType string
 }
 
+// identityPrefixes are the header names (by prefix, '-' spelled) that say
+// who calls or from where: their underscore spellings are dropped too,
+// since servers behind some stacks (CGI, PHP, many proxies) read
+// X_VP_SENDER_ID as X-Vp-Sender-Id.
+var identityPrefixes = []string{"x-vp-", "x-rivta-", "x-skltp-", "x-forwarded", "forwarded", "x-real-ip"}
+
+// identityVariant reports whether name, an underscore spelling, reads as
+// an identity header (or as certHeader) once '_' is '-'.
+func identityVariant(name, certHeader string) bool {
+	dashed := strings.ReplaceAll(name, "_", "-")
+	if certHeader != "" && strings.EqualFold(dashed, certHeader) {
+		return true
+	}
+	for _, p := range identityPrefixes {
+		if hasPrefixFold(dashed, p) {
+			return true
+		}
+	}
+	return false
+}
+
 // Apply edits h for a producer; https is the producer URL's scheme.
 func (o *OutboundHeaders) Apply(h http.Header, https bool) {
 	for name := range h {
+		if strings.IndexByte(name, '_') >= 0 && identityVariant(name, o.CertHeader) {
+			delete(h, name)
+			continue
+		}
 		for _, p := range removedRequestPrefixes {
 			if hasPrefixFold(name, p) {
 				delete(h, name)
@@ -94,14 +130,33 @@ func (o *OutboundHeaders) Apply(h http.Header, https bool) {
 }
 
 // InboundHeaders cleans a producer's response headers for the consumer and
-// sets the platform's own.
-func InboundHeaders(h http.Header, correlationID, prt string) {
+// sets the platform's own. pass names guarded headers (X-Vp-*,
+// Set-Cookie, Access-Control-*) to relay all the same, case-insensitively;
+// a name ending in "*" is a prefix. Hop-by-hop headers are never relayed.
+func InboundHeaders(h http.Header, correlationID, prt string, pass ...string) {
+	for _, v := range h["Connection"] {
+		for _, name := range strings.Split(v, ",") {
+			if name = strings.TrimSpace(name); name != "" {
+				h.Del(name)
+			}
+		}
+	}
 	for name := range h {
 		if hasPrefixFold(name, "mule_") || hasPrefixFold(name, "x-mule_") {
 			delete(h, name)
+			continue
+		}
+		for _, p := range guardedResponsePrefixes {
+			if hasPrefixFold(name, p) && !passed(name, pass) {
+				delete(h, name)
+				break
+			}
 		}
 	}
 	for _, name := range removedResponseHeaders {
+		h.Del(name)
+	}
+	for _, name := range hopByHopHeaders {
 		h.Del(name)
 	}
 	h[rivta.KeyCorrelationID] = []string{correlationID}
@@ -114,30 +169,54 @@ func InboundHeaders(h http.Header, correlationID, prt string) {
 	}
 }
 
-// normaliseContentType gives text/xml a charset (VP answers
-// "text/xml; charset=UTF-8") and leaves other types, such as SOAP 1.2's
-// application/soap+xml, and explicit charsets alone.
-func normaliseContentType(ct string) string {
-	if ct == "" {
-		return DefaultContentType
+// passed reports whether name is in pass (case-insensitive; "p*" is a prefix).
+func passed(name string, pass []string) bool {
+	for _, p := range pass {
+		if pre, ok := strings.CutSuffix(p, "*"); ok {
+			if hasPrefixFold(name, pre) {
+				return true
+			}
+		} else if strings.EqualFold(name, p) {
+			return true
+		}
 	}
-	if ct == DefaultContentType || !containsFold(ct, "text/xml") {
-		// What parsing would conclude, without its allocations: only a
-		// text/xml type can lack a charset that we add.
-		return ct
-	}
-	mt, params, err := mime.ParseMediaType(ct)
-	if err != nil {
-		return ct
-	}
-	if mt == "text/xml" && params["charset"] == "" {
-		return DefaultContentType
-	}
-	return ct
+	return false
 }
 
-// containsFold reports whether s contains the lower-case ASCII substr in any case.
-func containsFold(s, substr string) bool {
+// keptContentTypes are answer types passed as they are: SOAP 1.2 and
+// multipart (MTOM) answers.
+var keptContentTypes = []string{"application/soap+xml", "multipart/"}
+
+// normaliseContentType makes every answer SOAP's text/xml as VP does
+// (VP's HttpResponseHeadersIT: a producer's "text/plain;charset=UTF-8"
+// reaches the consumer as "text/xml; charset=UTF-8"), keeping the
+// producer's charset (the gateway does not convert charsets) or adding
+// UTF-8. SOAP 1.2 and multipart answers are left alone.
+func normaliseContentType(ct string) string {
+	if ct == "" || ct == DefaultContentType {
+		return DefaultContentType
+	}
+	t := strings.TrimLeft(ct, " \t")
+	for _, k := range keptContentTypes {
+		if hasPrefixFold(t, k) {
+			return ct // without parsing: its allocations are for the rare case
+		}
+	}
+	mt, params, err := mime.ParseMediaType(ct)
+	switch {
+	case err != nil && hasPrefixFold(t, "text/xml"):
+		return ct // text/xml with odd parameters: the producer's own words
+	case err != nil || params["charset"] == "":
+		return DefaultContentType
+	case mt == "text/xml":
+		return ct
+	}
+	return "text/xml; charset=" + params["charset"]
+}
+
+// ContainsFold reports whether s contains the lower-case ASCII substr in
+// any case, without lower-casing (allocating) s.
+func ContainsFold(s, substr string) bool {
 	for i := 0; i+len(substr) <= len(s); i++ {
 		if strings.EqualFold(s[i:i+len(substr)], substr) {
 			return true

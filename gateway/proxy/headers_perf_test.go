@@ -3,6 +3,7 @@ package proxy
 import (
 	"mime"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -10,19 +11,25 @@ import (
 	"github.com/rivgate/rivgate/contracts/rivta"
 )
 
-// referenceContentType is normaliseContentType before its fast path.
+// referenceContentType is normaliseContentType without its fast paths:
+// every value parsed.
 func referenceContentType(ct string) string {
 	if ct == "" {
 		return DefaultContentType
 	}
 	mt, params, err := mime.ParseMediaType(ct)
-	if err != nil {
+	lower := strings.ToLower(strings.TrimSpace(ct))
+	switch {
+	case err == nil && (mt == "application/soap+xml" || strings.HasPrefix(mt, "multipart/")):
+		return ct
+	case err != nil && (strings.HasPrefix(lower, "text/xml") || strings.HasPrefix(lower, "application/soap+xml") || strings.HasPrefix(lower, "multipart/")):
+		return ct
+	case err != nil || params["charset"] == "":
+		return DefaultContentType
+	case mt == "text/xml":
 		return ct
 	}
-	if mt == "text/xml" && params["charset"] == "" {
-		return DefaultContentType
-	}
-	return ct
+	return "text/xml; charset=" + params["charset"]
 }
 
 func TestNormaliseContentTypeMatchesParsing(t *testing.T) {
@@ -31,6 +38,7 @@ func TestNormaliseContentTypeMatchesParsing(t *testing.T) {
 		"", DefaultContentType, "text/xml", "TEXT/XML", " text/xml ", "text/xml;charset=utf-8", `text/xml; charset=""`,
 		"text/xml; charset=ISO-8859-1", "text/xml; foo=bar", "application/soap+xml; charset=utf-8", "application/xml",
 		"text/xml;;", "garbage", "multipart/related; type=\"text/xml\"", "text/xmlx", "Text/Xml; Charset=UTF-8",
+		"text/plain;charset=UTF-8", "text/plain", "text/html; charset=ISO-8859-1", "application/xml", "application/soap+xml",
 	} {
 		t.Run(ct, func(t *testing.T) {
 			assert.Equal(t, referenceContentType(ct), normaliseContentType(ct))

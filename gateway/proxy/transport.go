@@ -54,6 +54,10 @@ type TransportOptions struct {
 	Retry bool
 	// RetryDelay waits before that retry. Default 0.
 	RetryDelay time.Duration
+	// MaxResponseHeaderBytes bounds a producer answer's status line and
+	// headers; a larger one fails the call. Default 1 MiB (net/http's own
+	// default is 10 MiB, held per call in memory).
+	MaxResponseHeaderBytes int64
 }
 
 // DefaultProfile names the TLS settings of TransportOptions itself, used
@@ -226,6 +230,9 @@ func (t *Transport) Replace(opts TransportOptions) {
 	if opts.MaxIdleConnsPerHost == 0 {
 		opts.MaxIdleConnsPerHost = 256
 	}
+	if opts.MaxResponseHeaderBytes == 0 {
+		opts.MaxResponseHeaderBytes = 1 << 20
+	}
 	dialer := &net.Dialer{Timeout: opts.ConnectTimeout, KeepAlive: 30 * time.Second}
 	dial := t.dial
 	if dial == nil {
@@ -251,17 +258,18 @@ func newPool(opts TransportOptions, dial func(ctx context.Context, network, addr
 			}
 			return c, nil
 		},
-		TLSClientConfig:       tlsConfig(s),
-		TLSHandshakeTimeout:   opts.TLSHandshakeTimeout,
-		MaxIdleConns:          0,
-		MaxIdleConnsPerHost:   opts.MaxIdleConnsPerHost,
-		MaxConnsPerHost:       opts.MaxConnsPerHost,
-		IdleConnTimeout:       opts.IdleConnTimeout,
-		DisableCompression:    true, // VP removes accept-encoding: producers answer uncompressed
-		ForceAttemptHTTP2:     false,
-		ExpectContinueTimeout: 0,
-		WriteBufferSize:       32 << 10,
-		ReadBufferSize:        32 << 10,
+		TLSClientConfig:        tlsConfig(s),
+		TLSHandshakeTimeout:    opts.TLSHandshakeTimeout,
+		MaxIdleConns:           0,
+		MaxIdleConnsPerHost:    opts.MaxIdleConnsPerHost,
+		MaxConnsPerHost:        opts.MaxConnsPerHost,
+		IdleConnTimeout:        opts.IdleConnTimeout,
+		MaxResponseHeaderBytes: opts.MaxResponseHeaderBytes,
+		DisableCompression:     true, // VP removes accept-encoding: producers answer uncompressed
+		ForceAttemptHTTP2:      false,
+		ExpectContinueTimeout:  0,
+		WriteBufferSize:        32 << 10,
+		ReadBufferSize:         32 << 10,
 	}
 }
 
@@ -306,15 +314,33 @@ func (t *Transport) ProfileFor(u *url.URL) string { return t.cur.Load().opts.Pro
 // within the call's timeout.
 var errProducerTimeout = errors.New("producer timeout")
 
+// errProducerTooSlow is the cancel cause when the exchange fell behind its
+// minimum rate (see WithMinRate).
+var errProducerTooSlow = errors.New("producer exchange below its minimum rate")
+
 // timeoutText is VP's message for a producer timeout.
 const timeoutText = "Timeout when waiting on response from producer."
+
+// tooSlowText is the message when the exchange fell behind limits.min_rate.
+const tooSlowText = "Producer exchange too slow: it fell behind limits.min_rate (time allowed: timeout + limits.rate_grace + bytes / limits.min_rate)."
 
 // timeoutKey carries the per-call timeout in the request context.
 type timeoutKey struct{}
 
+// rateKey carries the per-call minimum rate in the request context.
+type rateKey struct{}
+
 // WithTimeout sets the longest wait without progress for calls made with ctx.
 func WithTimeout(ctx context.Context, d time.Duration) context.Context {
 	return context.WithValue(ctx, timeoutKey{}, d)
+}
+
+// WithMinRate sets the pace the whole exchange must keep for calls made
+// with ctx: request and answer bytes together, counted from the start of
+// the call, with the call's timeout added to m.Grace (the producer has its
+// timeout to begin answering).
+func WithMinRate(ctx context.Context, m MinRate) context.Context {
+	return context.WithValue(ctx, rateKey{}, m)
 }
 
 // RoundTrip sends the request with the call's timeout and at most one retry
@@ -338,7 +364,15 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	var timer *time.Timer
 	if d > 0 {
 		timer = time.AfterFunc(d, func() { cancel(errProducerTimeout) })
-		body.progress = func() { timer.Reset(d) }
+		body.timer, body.d = timer, d
+	}
+	if rate, _ := req.Context().Value(rateKey{}).(MinRate); rate.On() {
+		// The pace is checked as bytes move; silence is the timer's.
+		rate.Grace += d
+		body.rate, body.start, body.cancel = rate, time.Now(), cancel
+		if inMemory {
+			body.unread = max(req.ContentLength, 0) // written with the headers, not read through body
+		}
 	}
 	out := req.WithContext(ctx)
 	if realBody != nil && !inMemory {
@@ -370,63 +404,101 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if timer != nil {
 			timer.Stop()
 		}
-		if context.Cause(ctx) == errProducerTimeout {
-			err = &TimeoutError{Err: err}
-		}
+		err = timeoutErr(ctx, err)
 		cancel(nil)
 		if realBody != nil {
 			_ = realBody.Close()
 		}
 		return nil, err
 	}
-	resp.Body = &responseBody{rc: resp.Body, timer: timer, d: d, cancel: cancel, ctx: ctx}
+	resp.Body = &responseBody{rc: resp.Body, timer: timer, cancel: cancel, ctx: ctx, exchange: body}
 	return resp, nil
 }
 
-// TimeoutError is a call that got no progress from the producer in time.
-type TimeoutError struct{ Err error }
+// timeoutErr wraps err as a *TimeoutError when the call's own timers
+// canceled it.
+func timeoutErr(ctx context.Context, err error) error {
+	switch context.Cause(ctx) {
+	case errProducerTimeout:
+		return &TimeoutError{Err: err}
+	case errProducerTooSlow:
+		return &TimeoutError{Err: err, TooSlow: true}
+	}
+	return err
+}
 
-func (e *TimeoutError) Error() string { return timeoutText }
+// TimeoutError is a call that got no progress from the producer in time,
+// or (TooSlow) whose exchange fell behind its minimum rate.
+type TimeoutError struct {
+	Err     error
+	TooSlow bool
+}
+
+func (e *TimeoutError) Error() string {
+	if e.TooSlow {
+		return tooSlowText
+	}
+	return timeoutText
+}
 func (e *TimeoutError) Unwrap() error { return e.Err }
 
 // trackedBody counts what the transport read and never closes the
 // consumer's body, so a retry after a failed connect can still send it.
+// It also keeps the exchange's clocks: every read pushes the no-progress
+// timer out, and the request and answer bytes together must keep rate.
 type trackedBody struct {
-	r        io.ReadCloser
-	n        atomic.Int64
-	progress func()
+	r     io.ReadCloser
+	n     atomic.Int64 // request bytes read (sent)
+	timer *time.Timer  // nil: no timeout
+	d     time.Duration
+
+	rate     MinRate // zero: no pace
+	start    time.Time
+	unread   int64        // request bytes sent without reading them here
+	answered atomic.Int64 // answer bytes read
+	cancel   context.CancelCauseFunc
 }
 
 func (b *trackedBody) Read(p []byte) (int, error) {
 	n, err := b.r.Read(p)
 	if n > 0 {
 		b.n.Add(int64(n))
-		if b.progress != nil {
-			b.progress()
-		}
+		b.moved()
 	}
 	return n, err
 }
 
+// moved pushes the no-progress timer out and ends the exchange when it
+// has fallen behind its pace.
+func (b *trackedBody) moved() {
+	if b.timer != nil {
+		b.timer.Reset(b.d)
+	}
+	if b.rate.On() && time.Now().After(b.rate.Deadline(b.start, b.unread+b.n.Load()+b.answered.Load())) {
+		b.cancel(errProducerTooSlow)
+	}
+}
+
 func (b *trackedBody) Close() error { return nil }
 
-// responseBody resets the no-progress timer on every read and releases the
-// call's context when closed.
+// responseBody counts the answer's bytes on the exchange's clocks
+// (trackedBody.moved) and releases the call's context when closed.
 type responseBody struct {
-	rc     io.ReadCloser
-	timer  *time.Timer
-	d      time.Duration
-	cancel context.CancelCauseFunc
-	ctx    context.Context
+	rc       io.ReadCloser
+	timer    *time.Timer
+	cancel   context.CancelCauseFunc
+	ctx      context.Context
+	exchange *trackedBody
 }
 
 func (b *responseBody) Read(p []byte) (int, error) {
 	n, err := b.rc.Read(p)
-	if n > 0 && b.timer != nil {
-		b.timer.Reset(b.d)
+	if n > 0 {
+		b.exchange.answered.Add(int64(n))
+		b.exchange.moved()
 	}
-	if err != nil && err != io.EOF && context.Cause(b.ctx) == errProducerTimeout {
-		err = &TimeoutError{Err: err}
+	if err != nil && err != io.EOF {
+		err = timeoutErr(b.ctx, err)
 	}
 	return n, err
 }
