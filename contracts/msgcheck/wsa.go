@@ -85,23 +85,36 @@ func checkReceiverConflict(s *subject) (Outcome, string) {
 		strings.Join(list, ", "), els[len(els)-1].Text)
 }
 
+// sentOnce is the one wsa:local header of s's message. When there is no
+// envelope, no such header or more than one, judged is true and the
+// outcome and message say so (n/a: nothing sent; fail: sent twice, where
+// WS-Addressing allows one).
+func sentOnce(s *subject, local string) (h envelope.HeaderElement, outcome Outcome, msg string, judged bool) {
+	if s.info == nil {
+		return h, NotApplicable, "no envelope to read the headers from", true
+	}
+	hs := wsaHeader(s.info, local)
+	switch len(hs) {
+	case 0:
+		return h, NotApplicable, "no wsa:" + local + " sent", true
+	case 1:
+		return hs[0], "", "", false
+	}
+	return h, Fail, fmt.Sprintf("wsa:%s sent %d times; WS-Addressing allows one", local, len(hs)), true
+}
+
 // checkWSAAction: a wsa:Action, when sent, is the SOAP action the
 // contract's WSDL binds the operation to (WS-Addressing's explicit action,
 // as SoapUI's WS-A settings for RIV-TA send it).
 func checkWSAAction(s *subject) (Outcome, string) {
-	if s.info == nil {
-		return NotApplicable, "no envelope to read the headers from"
-	}
-	acts := wsaHeader(s.info, "Action")
+	act, outcome, msg, judged := sentOnce(s, "Action")
 	switch {
-	case len(acts) == 0:
-		return NotApplicable, "no wsa:Action sent"
-	case len(acts) > 1:
-		return Fail, fmt.Sprintf("wsa:Action sent %d times; WS-Addressing allows one", len(acts))
+	case judged:
+		return outcome, msg
 	case s.op == nil:
 		return Skip, fmt.Sprintf("contract %q is not in the suite's contracts", s.info.Body.Space)
 	}
-	got := strings.TrimSpace(acts[0].Text)
+	got := strings.TrimSpace(act.Text)
 	switch {
 	case s.op.SOAPAction == "":
 		return Skip, fmt.Sprintf("the WSDL gives no soapAction for %s to compare wsa:Action %q with", s.op.Name, clip(got))
@@ -115,17 +128,11 @@ func checkWSAAction(s *subject) (Outcome, string) {
 // checkWSAMessageID: a wsa:MessageID, when sent, is one absolute IRI (the
 // answer's wsa:RelatesTo names it).
 func checkWSAMessageID(s *subject) (Outcome, string) {
-	if s.info == nil {
-		return NotApplicable, "no envelope to read the headers from"
+	id, outcome, msg, judged := sentOnce(s, "MessageID")
+	if judged {
+		return outcome, msg
 	}
-	ids := wsaHeader(s.info, "MessageID")
-	switch {
-	case len(ids) == 0:
-		return NotApplicable, "no wsa:MessageID sent"
-	case len(ids) > 1:
-		return Fail, fmt.Sprintf("wsa:MessageID sent %d times; WS-Addressing allows one", len(ids))
-	}
-	v := strings.TrimSpace(ids[0].Text)
+	v := strings.TrimSpace(id.Text)
 	if err := checkAbsoluteIRI(v); err != nil {
 		return Fail, fmt.Sprintf("wsa:MessageID %q %v; WS-Addressing requires an absolute IRI, such as urn:uuid:...", clip(v), err)
 	}
