@@ -386,8 +386,9 @@ func (h *Harness) answerStep(ctx context.Context, s *stepRun, w awaited, prev *l
 }
 
 // answerFor builds the step's answer to p. Its files were checked at load
-// time, so a failure is an I/O error: the consumer gets a SOAP fault and
-// the step notes why.
+// time, so a failure is an I/O error or a template placeholder that found
+// nothing in p (the step's template check says which): the consumer gets a
+// SOAP fault and the step notes why.
 func (h *Harness) answerFor(s *stepRun, p *pending) *inject.Answer {
 	answer, err := inject.Build(h.suite, s.st.Respond, h.requestFacts(p))
 	if err != nil {
