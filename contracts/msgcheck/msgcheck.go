@@ -1,9 +1,11 @@
 // Package msgcheck judges one SOAP request against its service contract and
 // the RIV-TA rules: a well-formed SOAP 1.1 envelope, the HTTP Content-Type,
 // the profile's receiver header (wsa:To for RIVTABP20, LogicalAddress for
-// RIVTABP21) as the contract's WSDL binds it, the receiver's HSA-id, the
-// SOAPAction, the x-rivta-original-serviceconsumer-hsaid header, the client
-// certificate's SERIALNUMBER and the Body against the contract's XSD.
+// RIVTABP21) as the contract's WSDL binds it, one receiver however many
+// receiver headers are sent, the receiver's HSA-id, the SOAPAction, the
+// WS-Addressing Action and MessageID, headers marked mustUnderstand, the
+// x-rivta-original-serviceconsumer-hsaid header, the client certificate's
+// SERIALNUMBER and the Body against the contract's XSD.
 //
 // Each rule has a requirement id (RIV-SOAP-01, ...) and gives a Finding:
 // an outcome and a message saying what was found. How much a failure
@@ -24,13 +26,17 @@ import (
 // The rules' requirement ids.
 const (
 	RuleSOAPEnvelope     = "RIV-SOAP-01"   // well-formed SOAP 1.1 envelope
+	RuleMustUnderstand   = "RIV-SOAP-02"   // every mustUnderstand header is one the profile or WSDL defines
 	RuleContentType      = "RIV-HTTP-01"   // Content-Type text/xml for SOAP 1.1
 	RuleProfile          = "RIV-PROF-01"   // RIV-TA profile header matches the contract's WSDL
 	RuleReceiverPresent  = "RIV-RECV-01"   // receiver present
 	RuleReceiverSpace    = "RIV-RECV-02"   // no surrounding whitespace
 	RuleReceiverHSAID    = "RIV-RECV-03"   // valid HSA-id syntax
+	RuleReceiverConflict = "RIV-RECV-04"   // receiver headers (To, LogicalAddress) agree
 	RuleSchema           = "RIV-XSD-01"    // body valid against the contract XSD
 	RuleSOAPAction       = "RIV-ACTION-01" // SOAPAction consistent with the WSDL
+	RuleWSAAction        = "RIV-WSA-01"    // wsa:Action, when sent, is the WSDL's SOAP action
+	RuleWSAMessageID     = "RIV-WSA-02"    // wsa:MessageID, when sent, is an absolute URI
 	RuleOriginalConsumer = "RIV-HDR-01"    // x-rivta-original-serviceconsumer-hsaid when required
 	RuleClientCert       = "RIV-CERT-01"   // client certificate SERIALNUMBER = expected HSA-id
 )
@@ -40,7 +46,8 @@ const (
 // schema.
 func Rules() []string {
 	return []string{RuleClientCert, RuleContentType, RuleSOAPEnvelope, RuleReceiverPresent, RuleReceiverSpace,
-		RuleReceiverHSAID, RuleProfile, RuleSOAPAction, RuleOriginalConsumer, RuleSchema}
+		RuleReceiverHSAID, RuleReceiverConflict, RuleProfile, RuleSOAPAction, RuleWSAAction, RuleWSAMessageID,
+		RuleMustUnderstand, RuleOriginalConsumer, RuleSchema}
 }
 
 // Outcome is how a message fared against a rule.
@@ -98,22 +105,28 @@ type subject struct {
 func (c *Checker) subject(m *Message) subject {
 	s := subject{m: m}
 	s.info, s.infoErr = m.Envelope()
-	if s.info == nil || c.Contracts == nil {
-		return s
+	s.op = OperationFor(c.Contracts, s.info)
+	return s
+}
+
+// OperationFor is the contract operation a message's body element belongs
+// to: the operation whose request element it is, else the contract's
+// preferred one (OperationsFor lists it first); nil without contracts, an
+// envelope or that contract.
+func OperationFor(set *contracts.Set, info *envelope.Info) *contracts.Operation {
+	if info == nil || set == nil {
+		return nil
 	}
-	// The operation whose request element the body holds, else the
-	// contract's preferred one (OperationsFor lists it first).
-	ops := c.Contracts.OperationsFor(s.info.Body.Space)
+	ops := set.OperationsFor(info.Body.Space)
 	for i := range ops {
-		if ops[i].Request.Local == s.info.Body.Local {
-			s.op = &ops[i]
-			return s
+		if ops[i].Request.Local == info.Body.Local {
+			return &ops[i]
 		}
 	}
 	if len(ops) > 0 {
-		s.op = &ops[0]
+		return &ops[0]
 	}
-	return s
+	return nil
 }
 
 // judge applies the rule with id to s.
@@ -131,6 +144,14 @@ func (c *Checker) judge(id string, s *subject) (Outcome, string) {
 		return checkReceiverSpace(s)
 	case RuleReceiverHSAID:
 		return checkReceiverHSAID(s)
+	case RuleReceiverConflict:
+		return checkReceiverConflict(s)
+	case RuleWSAAction:
+		return checkWSAAction(s)
+	case RuleWSAMessageID:
+		return checkWSAMessageID(s)
+	case RuleMustUnderstand:
+		return checkMustUnderstand(s)
 	case RuleSchema:
 		return c.checkSchema(s)
 	case RuleSOAPAction:

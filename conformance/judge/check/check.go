@@ -16,6 +16,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/beevik/etree"
+
 	"github.com/rivgate/rivgate/conformance/judge/match"
 	"github.com/rivgate/rivgate/conformance/results/result"
 	"github.com/rivgate/rivgate/conformance/suite/scenario"
@@ -120,7 +122,31 @@ func (e *Env) StepChecks(req Request, sc *scenario.Scenario, st *scenario.Step) 
 		}
 		out = append(out, e.check(req, sc, fmt.Sprintf("match[%d]", i), MatcherRequirement(m, sc, st), s, r.Message))
 	}
+	if st.Respond != nil && st.Respond.Template != "" {
+		status, msg := e.template(st.Respond.Template, doc)
+		out = append(out, e.check(req, sc, CheckTemplate, MatcherRequirement(scenario.Matcher{}, sc, st), status, msg))
+	}
 	return out
+}
+
+// CheckTemplate is the check that a step's response template could be
+// filled from the request (respond.template): a placeholder that finds
+// nothing fails it, and the consumer gets a SOAP fault instead of an
+// answer with an empty field.
+const CheckTemplate = "template"
+
+// template fills the step's response template from the request, as the
+// harness does when it answers, and says whether every placeholder found
+// a value.
+func (e *Env) template(name string, doc *etree.Document) (result.Status, string) {
+	t, err := e.Suite.Template(name)
+	if err != nil {
+		return result.Fail, fmt.Sprintf("template %s: %v", name, err)
+	}
+	if _, err := match.Fill(t, doc, e.Suite.XPathNamespaces()); err != nil {
+		return result.Fail, strings.ReplaceAll(err.Error(), "\n", "; ") + " (the consumer got a SOAP fault instead of the answer)"
+	}
+	return result.Pass, fmt.Sprintf("%d placeholder(s) of %s filled from the request", len(t.Placeholders), name)
 }
 
 // check is one finding on req, weighed by the suite (impact) and the

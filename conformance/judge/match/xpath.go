@@ -1,6 +1,7 @@
 // Package match evaluates a step's matchers (XPath 1.0 with an expected
 // value, regular expressions, present/absent) on a SOAP message and its HTTP
-// headers. XPath runs on an etree document through an antchfx/xpath
+// headers, and fills response templates' {{XPath}} placeholders from a
+// request the same way. XPath runs on an etree document through an antchfx/xpath
 // navigator, so namespaces resolve by URI (suite prefixes), not by the
 // prefixes the consumer happened to write.
 package match

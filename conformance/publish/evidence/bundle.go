@@ -253,6 +253,9 @@ func addSuite(s *scenario.Suite, add func(p, role string, data []byte) error) (s
 			if st.Respond != nil && st.Respond.File != "" {
 				files = append(files, src{path.Join(s.Dir, st.Respond.File), "suite"})
 			}
+			if st.Respond != nil && st.Respond.Template != "" {
+				files = append(files, src{path.Join(s.Dir, st.Respond.Template), "suite"})
+			}
 		}
 	}
 	root := s.Dir

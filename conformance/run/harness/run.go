@@ -386,10 +386,11 @@ func (h *Harness) answerStep(ctx context.Context, s *stepRun, w awaited, prev *l
 }
 
 // answerFor builds the step's answer to p. Its files were checked at load
-// time, so a failure is an I/O error: the consumer gets a SOAP fault and
-// the step notes why.
+// time, so a failure is an I/O error or a template placeholder that found
+// nothing in p (the step's template check says which): the consumer gets a
+// SOAP fault and the step notes why.
 func (h *Harness) answerFor(s *stepRun, p *pending) *inject.Answer {
-	answer, err := inject.Build(h.suite, s.st.Respond, requestFacts(p))
+	answer, err := inject.Build(h.suite, s.st.Respond, h.requestFacts(p))
 	if err != nil {
 		answer = &inject.Answer{Kind: "error", Status: 500, Header: http.Header{"Content-Type": {inject.ContentTypeSOAP11}},
 			Body: vpfault.RenderFault(string(vpfault.Server), "rivgate: "+err.Error(), "")}
@@ -541,10 +542,13 @@ func contractOf(m *msgcheck.Message) string {
 	return info.Body.Space
 }
 
-func requestFacts(p *pending) inject.Request {
-	f := inject.Request{}
+func (h *Harness) requestFacts(p *pending) inject.Request {
+	f := inject.Request{Message: p.msg}
 	if info, err := p.msg.Head(); err == nil {
 		f.Contract, f.Receiver, f.Profile = info.Body.Space, info.Receiver, info.Profile
+		if op := msgcheck.OperationFor(h.env.Contracts, info); op != nil {
+			f.ContractProfile = op.Profile
+		}
 	}
 	if c := p.msg.PeerCert; c != nil {
 		f.Sender = rivta.SerialNumber(c)

@@ -64,7 +64,7 @@ func (h *Harness) Serve(ctx context.Context) (*result.Run, error) {
 			}
 			str.Checks = append(str.Checks, checks...)
 			str.Exchanges = append(str.Exchanges, ex.ID)
-			answer, err := inject.Build(h.suite, st.Respond, requestFacts(p))
+			answer, err := inject.Build(h.suite, st.Respond, h.requestFacts(p))
 			if err != nil {
 				answer = &inject.Answer{Kind: "error", Status: 500, Header: http.Header{"Content-Type": {inject.ContentTypeSOAP11}},
 					Body: vpfault.RenderFault(string(vpfault.Server), "rivgate: "+err.Error(), "")}

@@ -1,7 +1,9 @@
 // Package inject answers a consumer's request the way a scenario step says:
-// a recorded response, a producer SOAP fault, a platform (VP) fault with VP's
-// own texts, a delay, no answer at all, or a broken connection (reset, empty
-// reply, malformed XML, truncated body, wrong content type). Connection
+// a recorded response, a template filled from the request, a producer SOAP
+// fault, a platform (VP) fault with VP's own texts, a delay, no answer at
+// all, or a broken connection (reset, empty reply, malformed XML, truncated
+// body, wrong content type). The producer's answers to a RIVTABP20
+// contract carry wsa:RelatesTo with the request's wsa:MessageID. Connection
 // faults are written on the hijacked connection so they are real: a reset is
 // a TCP RST, a truncated body really ends early.
 package inject
@@ -17,7 +19,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rivgate/rivgate/conformance/judge/match"
 	"github.com/rivgate/rivgate/conformance/suite/scenario"
+	"github.com/rivgate/rivgate/contracts/msgcheck"
 	"github.com/rivgate/rivgate/contracts/rivta"
 	"github.com/rivgate/rivgate/contracts/vpfault"
 )
@@ -34,6 +38,14 @@ type Request struct {
 	// CorrelationID is echoed in x-skltp-correlation-id, as the platform
 	// does on every answer (faults included).
 	CorrelationID string
+	// ContractProfile is the profile the contract's WSDL binds ("" when the
+	// suite's contracts do not have it): the producer's answers to a
+	// RIVTABP20 contract carry wsa:RelatesTo.
+	ContractProfile rivta.Profile
+	// Message is the request itself: a respond.template is filled from it,
+	// and a RIVTABP20 answer's wsa:RelatesTo names its wsa:MessageID. nil
+	// leaves both out (a template then cannot be answered).
+	Message *msgcheck.Message
 }
 
 // Answer is a prepared response.
@@ -94,8 +106,20 @@ func Build(s *scenario.Suite, r *scenario.Respond, req Request) (*Answer, error)
 		}
 		a.Body = b
 		a.Kind = "file " + r.File
+	case r.Template != "":
+		b, err := fillTemplate(s, r.Template, req.Message)
+		if err != nil {
+			return nil, fmt.Errorf("respond.template: %w", err)
+		}
+		a.Body = b
+		a.Kind = "template " + r.Template
 	case r.Timeout:
 		a.Kind = "timeout"
+	}
+	if r.VPFault == "" && len(a.Body) > 0 {
+		// The producer's own answer (not the platform's fault): WS-Addressing
+		// relates it to the request.
+		a.Body = relateAnswer(a.Body, req)
 	}
 	if r.Connection != "" {
 		a.Kind = strings.TrimSpace("connection " + r.Connection + " " + a.Kind)
@@ -117,6 +141,19 @@ func Build(s *scenario.Suite, r *scenario.Respond, req Request) (*Answer, error)
 		a.Header.Set("Content-Type", r.ContentType)
 	}
 	return a, nil
+}
+
+// fillTemplate renders the suite's template name from the request.
+func fillTemplate(s *scenario.Suite, name string, m *msgcheck.Message) ([]byte, error) {
+	t, err := s.Template(name)
+	if err != nil {
+		return nil, err
+	}
+	if m == nil {
+		return nil, fmt.Errorf("template %s: no request to fill it from", name)
+	}
+	doc, _ := m.Document() // nil for a request that is not XML: Fill says so
+	return match.Fill(t, doc, s.XPathNamespaces())
 }
 
 // withRawDetail renders a producer fault whose detail is XML given by the

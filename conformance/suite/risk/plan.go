@@ -315,7 +315,7 @@ func isHappy(sc *scenario.Scenario) bool {
 			return false
 		}
 		if r := st.Respond; r != nil {
-			if r.File == "" || r.SOAPFault != nil || r.VPFault != "" || r.Timeout || r.Connection != "" || r.Delay != 0 || r.Status >= 300 {
+			if (r.File == "" && r.Template == "") || r.SOAPFault != nil || r.VPFault != "" || r.Timeout || r.Connection != "" || r.Delay != 0 || r.Status >= 300 {
 				return false
 			}
 			answered = true

@@ -8,13 +8,17 @@ import "github.com/rivgate/rivgate/contracts/msgcheck"
 // `checks:`) and override their impact.
 const (
 	ReqSOAPEnvelope     = msgcheck.RuleSOAPEnvelope
+	ReqMustUnderstand   = msgcheck.RuleMustUnderstand
 	ReqContentType      = msgcheck.RuleContentType
 	ReqProfile          = msgcheck.RuleProfile
 	ReqReceiverPresent  = msgcheck.RuleReceiverPresent
 	ReqReceiverSpace    = msgcheck.RuleReceiverSpace
 	ReqReceiverHSAID    = msgcheck.RuleReceiverHSAID
+	ReqReceiverConflict = msgcheck.RuleReceiverConflict
 	ReqSchema           = msgcheck.RuleSchema
 	ReqSOAPAction       = msgcheck.RuleSOAPAction
+	ReqWSAAction        = msgcheck.RuleWSAAction
+	ReqWSAMessageID     = msgcheck.RuleWSAMessageID
 	ReqOriginalConsumer = msgcheck.RuleOriginalConsumer
 	ReqClientCert       = msgcheck.RuleClientCert
 	ReqExpectedRequest  = "RIV-STEP-01" // the expected request arrives (contract, operation, receiver)
@@ -37,8 +41,12 @@ func BuiltinRequirements() []Requirement {
 		b(ReqReceiverPresent, 4, "The request names its receiver (logical address) in the RIV-TA header."),
 		b(ReqReceiverSpace, 3, "The receiver has no surrounding whitespace (the platform does not trim and answers VP004)."),
 		b(ReqReceiverHSAID, 3, "The receiver has valid HSA-id syntax."),
+		b(ReqReceiverConflict, 3, "Receiver headers sent together (wsa:To and LogicalAddress, or one twice) name the same receiver."),
 		b(ReqSchema, 4, "The request element validates against the contract's XML Schema."),
 		b(ReqSOAPAction, 2, "When a SOAPAction is sent, it is the one the contract's WSDL gives for the operation."),
+		b(ReqWSAAction, 3, "When a wsa:Action is sent, it is the SOAP action the contract's WSDL gives for the operation."),
+		b(ReqWSAMessageID, 2, "When a wsa:MessageID is sent, it is sent once and is an absolute URI."),
+		b(ReqMustUnderstand, 3, "Every header marked mustUnderstand for the receiver is one the RIV-TA profile (WS-Addressing for RIVTABP20) or the contract's WSDL defines."),
 		b(ReqOriginalConsumer, 3, "The x-rivta-original-serviceconsumer-hsaid HTTP header is sent with a valid HSA-id where the suite requires it."),
 		b(ReqClientCert, 4, "The consumer authenticates with a client certificate whose subject SERIALNUMBER is its HSA-id."),
 		b(ReqExpectedRequest, 3, "The consumer sends the request the scenario expects (contract, operation, receiver) within the wait time."),

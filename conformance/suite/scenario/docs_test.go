@@ -65,6 +65,36 @@ func TestDocsExamples(t *testing.T) {
 	if err := compileSchema(t, "scenario.schema.json").Validate(yamlToJSONValue(t, []byte(scenarioYAML))); err != nil {
 		t.Errorf("scenario example vs schema: %v", err)
 	}
+	// The template example loads with the documented suite.yaml: its
+	// placeholders compile with the suite's prefixes, and it is well-formed.
+	var tplStep, tplXML string
+	for _, b := range blocks {
+		if strings.HasPrefix(b[1], "# a step answered from a template\n") {
+			tplStep = b[1]
+		}
+	}
+	for _, b := range regexp.MustCompile("(?s)```xml\n(.*?)```").FindAllStringSubmatch(string(doc), -1) {
+		if strings.HasPrefix(b[1], "<!-- responses/visits-for-request.xml -->\n") {
+			tplXML = b[1]
+		}
+	}
+	if tplStep == "" || tplXML == "" {
+		t.Fatal("docs lost their template example")
+	}
+	write("scenarios/01-happy-path.yaml", "id: T\ntitle: template\nrequirements: [DEMO-01]\nlikelihood: 1\nsteps:\n  "+
+		strings.ReplaceAll(strings.TrimSpace(tplStep), "\n", "\n  ")+"\n")
+	write("responses/visits-for-request.xml", tplXML)
+	s, err = LoadDir(dir)
+	if err != nil {
+		t.Fatalf("documented template example does not load: %v", err)
+	}
+	tpl, err := s.Template(s.Scenarios[0].Steps[0].Respond.Template)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tpl.Placeholders) != 7 {
+		t.Fatalf("template example has placeholders %v, want 7", tpl.Placeholders)
+	}
 	for _, r := range BuiltinRequirements() {
 		row := regexp.MustCompile(`\| ` + regexp.QuoteMeta(r.ID) + ` \| (\d) \|`).FindStringSubmatch(string(doc))
 		if row == nil {

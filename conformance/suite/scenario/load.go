@@ -14,6 +14,7 @@ import (
 	"github.com/antchfx/xpath"
 	"github.com/goccy/go-yaml/ast"
 
+	"github.com/rivgate/rivgate/contracts/msgcheck"
 	"github.com/rivgate/rivgate/contracts/rivta"
 	"github.com/rivgate/rivgate/contracts/vpfault"
 	"github.com/rivgate/rivgate/internal/yamlstrict"
@@ -385,6 +386,9 @@ func (l *loader) checkStep(s *Suite, f *yamlFile, field string, st *Step, known 
 	}
 	if r := st.Respond; r != nil {
 		l.checkRespond(f, field+".respond", r)
+		if r.Template != "" {
+			l.checkTemplate(f, field+".respond.template", r.Template, nsMap)
+		}
 	}
 	for i, m := range st.ResponseMatch {
 		l.checkMatcher(f, fmt.Sprintf("%s.response_match[%d]", field, i), m, nsMap, known)
@@ -485,6 +489,9 @@ func (l *loader) checkRespond(f *yamlFile, field string, r *Respond) {
 		kinds = append(kinds, "file")
 		l.resolve(f, field+".file", r.File)
 	}
+	if r.Template != "" {
+		kinds = append(kinds, "template")
+	}
 	if r.SOAPFault != nil {
 		kinds = append(kinds, "soap_fault")
 		if r.SOAPFault.Code == "" {
@@ -510,17 +517,51 @@ func (l *loader) checkRespond(f *yamlFile, field string, r *Respond) {
 		if !slices.Contains(ConnectionFaults(), r.Connection) {
 			l.add(f, field+".connection", "unknown connection fault %q (known: %s)", r.Connection, strings.Join(ConnectionFaults(), ", "))
 		}
-		// A broken body can be built from a recorded file.
-		if len(kinds) == 1 && kinds[0] == "file" {
+		// A broken body can be built from a recorded file or a template.
+		if len(kinds) == 1 && (kinds[0] == "file" || kinds[0] == "template") {
 			kinds = nil
 		}
 		kinds = append(kinds, "connection")
 	}
 	if len(kinds) != 1 {
-		l.add(f, field, "give exactly one of file, soap_fault, vp_fault, timeout or connection (got %s)", strings.Join(kinds, ", "))
+		l.add(f, field, "give exactly one of file, template, soap_fault, vp_fault, timeout or connection (got %s)", strings.Join(kinds, ", "))
 	}
 	if r.Status != 0 && (r.Status < 100 || r.Status > 599) {
 		l.add(f, field+".status", "HTTP status must be 100-599, got %d", r.Status)
+	}
+}
+
+// checkTemplate checks a response template: it exists, its placeholders
+// are closed XPath 1.0 expressions whose prefixes the suite declares, and
+// it is well-formed XML once they are filled.
+func (l *loader) checkTemplate(f *yamlFile, field, name string, ns map[string]string) {
+	p, ok := l.resolve(f, field, name)
+	if !ok {
+		return
+	}
+	data, err := fs.ReadFile(l.fsys, p)
+	if err != nil {
+		l.add(f, field, "template %q: %v", name, unwrapPath(err))
+		return
+	}
+	t, err := ParseTemplate(name, data)
+	if err != nil {
+		l.add(f, field, "template %v", err)
+		return
+	}
+	filled := make([]string, len(t.Placeholders))
+	for i, ph := range t.Placeholders {
+		if _, err := xpath.CompileWithNS(ph.XPath, ns); err != nil {
+			l.add(f, field, "template %s: placeholder %s: bad XPath: %v", name, ph, err)
+		}
+		filled[i] = "x"
+	}
+	body, err := t.Render(filled)
+	if err == nil {
+		_, err = msgcheck.ParseDocument(body)
+	}
+	if err != nil {
+		l.add(f, field, "template %s is not well-formed XML once its placeholders are filled: %v", name, err)
 	}
 }
 

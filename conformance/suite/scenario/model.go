@@ -285,11 +285,15 @@ func ConnectionFaults() []string {
 }
 
 // Respond is how the harness answers the step's request. Exactly one of
-// File, SOAPFault, VPFault, Timeout or Connection says what is sent
-// (Connection may take File as the body to break); Delay comes first.
+// File, Template, SOAPFault, VPFault, Timeout or Connection says what is
+// sent (Connection may take File or Template as the body to break); Delay
+// comes first.
 type Respond struct {
 	// File is a recorded response envelope, relative to the suite directory.
 	File string `yaml:"file,omitempty" json:"file,omitempty"`
+	// Template is a response envelope, relative to the suite directory,
+	// whose {{XPath}} placeholders are filled from the request (Template).
+	Template string `yaml:"template,omitempty" json:"template,omitempty"`
 	// Status is the HTTP status; default 200 for File, 500 for faults.
 	Status      int               `yaml:"status,omitempty" json:"status,omitempty"`
 	ContentType string            `yaml:"content_type,omitempty" json:"content_type,omitempty"`
