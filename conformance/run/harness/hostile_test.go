@@ -65,7 +65,8 @@ func hostileCorpus() []hostile {
 		{name: "SOAP 1.2 envelope", file: "soap12.xml", contentType: hostiletest.SOAP12, check: soap, msg: "SOAP 1.2 envelope (http://www.w3.org/2003/05/soap-envelope); RIV-TA requires SOAP 1.1"},
 		{name: "SOAP 1.2 without receiver", file: "soap12-no-receiver.xml", contentType: hostiletest.SOAP12, check: scenario.ReqReceiverPresent, msg: "no receiver header (To or LogicalAddress)"},
 		{name: "MTOM multipart", file: "mtom.mime", contentType: hostiletest.MTOM, check: soap, msg: "a multipart/related message (MTOM/XOP or SOAP with attachments); RIV-TA requires a plain SOAP 1.1 envelope"},
-		{name: "MTOM without its boundary", file: "mtom-boundary-missing.mime", contentType: hostiletest.MTOM, check: soap, msg: "a multipart/related message"},
+		{name: "MTOM whose delimiter is not the declared boundary", file: "mtom-boundary-mismatch.mime", contentType: hostiletest.MTOM, check: soap, msg: "a multipart/related message"},
+		{name: "MTOM without any delimiter line", file: "mtom-no-delimiter.mime", contentType: hostiletest.MTOM, check: soap, msg: "a multipart/related message"},
 		{name: "MTOM with a DTD in the root part", file: "mtom-root-dtd.mime", contentType: hostiletest.MTOM, check: soap, msg: "a multipart/related message"},
 
 		{name: "quadratic blowup (64 KiB entity x 20000)", check: soap, msg: findDTD,
