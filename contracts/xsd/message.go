@@ -33,7 +33,7 @@ func ValidateMessage(v Validator, msg []byte) (ns string, problems []Problem, er
 	if err != nil {
 		return "", []Problem{{Line: 1, Column: 1, Message: err.Error()}}, nil
 	}
-	part, prob := extract(text.Data)
+	part, _, prob := extract(text.Data, false)
 	if prob != nil {
 		prob.Column = text.Column(prob.Line, prob.Column)
 		return part.ns, []Problem{*prob}, nil
@@ -52,8 +52,9 @@ func ValidateMessage(v Validator, msg []byte) (ns string, problems []Problem, er
 // element is the part of a message to validate, with what is needed to map
 // its positions back.
 type element struct {
-	ns  string
-	doc []byte
+	ns    string
+	local string // set for header elements
+	doc   []byte
 	// Where doc starts in the message (1-based), and the column inside doc's
 	// first line where declarations were inserted, and how many bytes.
 	line, col      int
@@ -79,8 +80,10 @@ func (e element) position(line, col int) (int, int) {
 }
 
 // extract finds the element to validate. For a bare document that is the
-// whole text, unchanged.
-func extract(data []byte) (element, *Problem) {
+// whole text, unchanged. With headers, it reads a SOAP envelope only up to
+// the Body and returns every child of its Header instead, each standing
+// alone as the body element does.
+func extract(data []byte, headers bool) (element, []element, *Problem) {
 	d := xml.NewDecoder(bytes.NewReader(data))
 	d.Strict = true
 	var stack []map[string]string // namespace declarations per open element
@@ -107,8 +110,10 @@ func extract(data []byte) (element, *Problem) {
 	var (
 		envelope bool
 		inBody   bool
+		inHeader bool
 		found    element
 		target   = -1 // depth of the element being validated
+		heads    []element
 	)
 	for {
 		line, col := d.InputPos()
@@ -117,11 +122,11 @@ func extract(data []byte) (element, *Problem) {
 		if err != nil {
 			if errors.Is(err, io.EOF) && len(stack) == 0 {
 				if found.doc == nil && !envelope {
-					return found, &Problem{Line: line, Column: col, Message: "no root element"}
+					return found, nil, &Problem{Line: line, Column: col, Message: "no root element"}
 				}
-				return found, &Problem{Line: line, Column: col, Message: "SOAP envelope has no Body element, or the Body is empty"}
+				return found, nil, &Problem{Line: line, Column: col, Message: "SOAP envelope has no Body element, or the Body is empty"}
 			}
-			return found, syntax(err)
+			return found, nil, syntax(err)
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
@@ -138,17 +143,28 @@ func extract(data []byte) (element, *Problem) {
 			names = append(names, t.Name)
 			uri, ok := lookup(t.Name.Space)
 			if !ok {
-				return found, &Problem{Line: line, Column: col, Message: fmt.Sprintf("not well-formed: prefix %q of <%s:%s> is not declared", t.Name.Space, t.Name.Space, t.Name.Local)}
+				return found, nil, &Problem{Line: line, Column: col, Message: fmt.Sprintf("not well-formed: prefix %q of <%s:%s> is not declared", t.Name.Space, t.Name.Space, t.Name.Local)}
 			}
 			depth := len(stack)
 			switch {
 			case depth == 1 && t.Name.Local == "Envelope" && (uri == soap11EnvNS || uri == soap12EnvNS):
 				envelope = true
+			case depth == 1 && headers:
+				return found, nil, &Problem{Line: line, Column: col, Message: fmt.Sprintf("not a SOAP envelope: the root element is {%s}%s", uri, t.Name.Local)}
 			case depth == 1:
 				// A bare document: validate it whole, positions unchanged.
-				return element{ns: uri, doc: data, line: 1, col: 1}, nil
+				return element{ns: uri, doc: data, line: 1, col: 1}, nil, nil
 			case envelope && depth == 2 && t.Name.Local == "Body" && (uri == soap11EnvNS || uri == soap12EnvNS):
+				if headers {
+					return found, heads, nil
+				}
 				inBody = true
+			case envelope && depth == 2 && t.Name.Local == "Header" && (uri == soap11EnvNS || uri == soap12EnvNS):
+				inHeader = headers
+			case inHeader && depth == 3:
+				target = depth
+				found = element{ns: uri, local: t.Name.Local, line: line, col: col, start: start}
+				found.doc, found.insertAt, found.adds = withScope(data[start:], t, stack[:len(stack)-1])
 			case inBody && depth == 3 && target < 0:
 				target = depth
 				found = element{ns: uri, line: line, col: col, start: start}
@@ -156,20 +172,24 @@ func extract(data []byte) (element, *Problem) {
 			}
 		case xml.EndElement:
 			if len(stack) == 0 {
-				return found, syntax(fmt.Errorf("unexpected end tag </%s>", t.Name.Local))
+				return found, nil, syntax(fmt.Errorf("unexpected end tag </%s>", t.Name.Local))
 			}
 			if open := names[len(names)-1]; open != t.Name {
 				line, col := d.InputPos()
-				return found, &Problem{Line: line, Column: col, Message: fmt.Sprintf("not well-formed: element <%s> closed by </%s>", rawName(open), rawName(t.Name))}
+				return found, nil, &Problem{Line: line, Column: col, Message: fmt.Sprintf("not well-formed: element <%s> closed by </%s>", rawName(open), rawName(t.Name))}
 			}
 			names = names[:len(names)-1]
 			if target == len(stack) {
 				end := d.InputOffset()
 				found.doc = found.doc[:int(end-found.start)+found.adds]
-				return found, nil
+				if !inHeader {
+					return found, nil, nil
+				}
+				heads = append(heads, found)
+				found, target = element{}, -1
 			}
-			if len(stack) == 2 && inBody {
-				inBody = false
+			if len(stack) == 2 {
+				inBody, inHeader = false, false
 			}
 			stack = stack[:len(stack)-1]
 		}

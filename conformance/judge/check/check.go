@@ -145,6 +145,8 @@ func (e *Env) builtin(id string) requestCheck {
 		return checkReceiverHSAID
 	case scenario.ReqSchema:
 		return checkSchema
+	case scenario.ReqHeaderElements:
+		return checkHeaderElements
 	case scenario.ReqSOAPAction:
 		return checkSOAPAction
 	case scenario.ReqOriginalConsumer:

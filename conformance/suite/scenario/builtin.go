@@ -13,6 +13,7 @@ const (
 	ReqSchema           = "RIV-XSD-01"    // body valid against the contract XSD
 	ReqSOAPAction       = "RIV-ACTION-01" // SOAPAction consistent with the WSDL
 	ReqOriginalConsumer = "RIV-HDR-01"    // x-rivta-original-serviceconsumer-hsaid when required
+	ReqHeaderElements   = "RIV-HDR-02"    // every header element the WSDL declares is sent and valid
 	ReqClientCert       = "RIV-CERT-01"   // client certificate SERIALNUMBER = expected HSA-id
 	ReqExpectedRequest  = "RIV-STEP-01"   // the expected request arrives (contract, operation, receiver)
 	ReqNoRetryStorm     = "RIV-BEH-01"    // no retry storm after a fault
@@ -35,6 +36,7 @@ func BuiltinRequirements() []Requirement {
 		b(ReqReceiverSpace, 3, "The receiver has no surrounding whitespace (the platform does not trim and answers VP004)."),
 		b(ReqReceiverHSAID, 3, "The receiver has valid HSA-id syntax."),
 		b(ReqSchema, 4, "The request element validates against the contract's XML Schema."),
+		b(ReqHeaderElements, 3, "Every SOAP header element the contract's WSDL binding declares for the operation, besides the receiver, is sent and validates against its XML Schema."),
 		b(ReqSOAPAction, 2, "When a SOAPAction is sent, it is the one the contract's WSDL gives for the operation."),
 		b(ReqOriginalConsumer, 3, "The x-rivta-original-serviceconsumer-hsaid HTTP header is sent with a valid HSA-id where the suite requires it."),
 		b(ReqClientCert, 4, "The consumer authenticates with a client certificate whose subject SERIALNUMBER is its HSA-id."),
@@ -50,5 +52,5 @@ func BuiltinRequirements() []Requirement {
 // order (a suite's `checks:` list may reorder, skip or re-weigh them).
 func RequestChecks() []string {
 	return []string{ReqClientCert, ReqContentType, ReqSOAPEnvelope, ReqReceiverPresent, ReqReceiverSpace,
-		ReqReceiverHSAID, ReqProfile, ReqSOAPAction, ReqOriginalConsumer, ReqSchema}
+		ReqReceiverHSAID, ReqProfile, ReqSOAPAction, ReqOriginalConsumer, ReqSchema, ReqHeaderElements}
 }

@@ -35,9 +35,6 @@ files they import, as published).
 	return cmd
 }
 
-// strictXSDFlag is the help of --strict-xsd, the same on every command.
-const strictXSDFlag = "read XSD pattern facets literally, as XML Schema defines them: a pattern written ^...$ then requires the characters ^ and $ (default: read as anchors, with a warning per contract)"
-
 // loadSet loads dir; WSDLs that failed are reported on stderr and the rest
 // are used. It fails only when nothing usable was loaded.
 func loadSet(dir string, strictXSD bool, stderr io.Writer) (*contracts.Set, error) {

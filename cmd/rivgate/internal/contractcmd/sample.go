@@ -82,7 +82,7 @@ XML Schema defines it, so the value then carries the two characters.`,
 	f.StringVar(&profile, "profile", "", "RIV-TA profile of the receiver header: RIVTABP20 or RIVTABP21 (default: the contract's)")
 	f.StringVar(&receiver, "receiver", "", "logical address (HSA-id) of the receiver (default "+sample.DefaultReceiver+")")
 	f.BoolVar(&response, "response", false, "write a sample response envelope instead of a request")
-	f.BoolVar(&strict, "strict-xsd", false, strictXSDFlag)
+	f.BoolVar(&strict, "strict-xsd", false, cliutil.StrictXSDFlag)
 	return cmd
 }
 

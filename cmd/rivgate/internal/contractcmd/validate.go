@@ -91,6 +91,6 @@ anchored regular expressions and says so on stderr, once per contract;
 	}
 	cmd.Flags().StringVar(&dir, "contracts", "", "contract directory (WSDL and XSD files) (required)")
 	cmd.Flags().StringVar(&backend, "backend", "go", "XSD validator: go (pure Go) or libxml2 (only in builds with -tags libxml2)")
-	cmd.Flags().BoolVar(&strict, "strict-xsd", false, strictXSDFlag)
+	cmd.Flags().BoolVar(&strict, "strict-xsd", false, cliutil.StrictXSDFlag)
 	return cmd
 }
