@@ -473,29 +473,7 @@ func (g *gen) wildcard(p *xmltext.Node, s *xsdmodel.Schema) (*node, error) {
 	if nsAttr == "" {
 		nsAttr = "##any"
 	}
-	allowed := func(ns string) bool {
-		for _, tok := range strings.Fields(nsAttr) {
-			switch tok {
-			case "##any":
-				return true
-			case "##other":
-				return ns != s.TNS && ns != ""
-			case "##targetNamespace":
-				if ns == s.TNS {
-					return true
-				}
-			case "##local":
-				if ns == "" {
-					return true
-				}
-			default:
-				if ns == tok {
-					return true
-				}
-			}
-		}
-		return false
-	}
+	allowed := func(ns string) bool { return xsdmodel.WildcardAllows(nsAttr, s.TNS, ns) }
 	if pc := p.Attr("processContents"); pc == "" || pc == "strict" {
 		names := slices.SortedFunc(maps.Keys(g.m.Elements), func(a, b qname) int {
 			return cmp.Or(cmp.Compare(a.Space, b.Space), cmp.Compare(a.Local, b.Local))

@@ -23,15 +23,7 @@ func readAnchors(data []byte) []byte {
 	}
 	d := xml.NewDecoder(bytes.NewReader(data[bom:]))
 	d.Strict = true
-	var scopes []map[string]string // namespace declarations per open element
-	lookup := func(prefix string) string {
-		for i := len(scopes) - 1; i >= 0; i-- {
-			if uri, ok := scopes[i][prefix]; ok {
-				return uri
-			}
-		}
-		return ""
-	}
+	var open scopes
 	var out []byte // nil until the first rewrite
 	copied := 0    // bytes of data already in out
 	for {
@@ -45,17 +37,9 @@ func readAnchors(data []byte) []byte {
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
-			decl := map[string]string{}
-			for _, a := range t.Attr {
-				switch {
-				case a.Name.Space == "xmlns":
-					decl[a.Name.Local] = a.Value
-				case a.Name.Space == "" && a.Name.Local == "xmlns":
-					decl[""] = a.Value
-				}
-			}
-			scopes = append(scopes, decl)
-			if t.Name.Local != "pattern" || lookup(t.Name.Space) != xsdmodel.XSDNS {
+			decl, _ := declarations(t.Attr)
+			open = append(open, decl)
+			if ns, _ := open.lookup(t.Name.Space); t.Name.Local != "pattern" || ns != xsdmodel.XSDNS {
 				continue
 			}
 			for _, a := range t.Attr {
@@ -75,8 +59,8 @@ func readAnchors(data []byte) []byte {
 				copied = to
 			}
 		case xml.EndElement:
-			if len(scopes) > 0 {
-				scopes = scopes[:len(scopes)-1]
+			if len(open) > 0 {
+				open = open[:len(open)-1]
 			}
 		}
 	}

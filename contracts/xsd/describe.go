@@ -362,16 +362,7 @@ func readDoc(data []byte) (*docElem, map[docPos]*docElem) {
 		switch t := tok.(type) {
 		case xml.StartElement:
 			el := &docElem{name: t.Name, parent: cur}
-			for _, a := range t.Attr {
-				switch {
-				case a.Name.Space == "xmlns":
-					el.declare(a.Name.Local, a.Value)
-				case a.Name.Space == "" && a.Name.Local == "xmlns":
-					el.declare("", a.Value)
-				default:
-					el.attrs = append(el.attrs, a)
-				}
-			}
+			el.decls, el.attrs = declarations(t.Attr)
 			if cur == nil {
 				root = el
 			} else {
@@ -405,11 +396,4 @@ func readDoc(data []byte) (*docElem, map[docPos]*docElem) {
 			}
 		}
 	}
-}
-
-func (e *docElem) declare(prefix, uri string) {
-	if e.decls == nil {
-		e.decls = map[string]string{}
-	}
-	e.decls[prefix] = uri
 }

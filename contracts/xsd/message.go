@@ -21,6 +21,44 @@ const (
 
 func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
 
+// declarations splits a start tag's attributes into its namespace
+// declarations (prefix "" for the default namespace; nil when none) and
+// the others.
+func declarations(attrs []xml.Attr) (map[string]string, []xml.Attr) {
+	var decls map[string]string
+	var other []xml.Attr
+	for _, a := range attrs {
+		prefix, isDecl := a.Name.Local, a.Name.Space == "xmlns"
+		if a.Name.Space == "" && a.Name.Local == "xmlns" {
+			prefix, isDecl = "", true
+		}
+		if !isDecl {
+			other = append(other, a)
+			continue
+		}
+		if decls == nil {
+			decls = map[string]string{}
+		}
+		decls[prefix] = a.Value
+	}
+	return decls, other
+}
+
+// scopes are the namespace declarations of the open elements, outermost
+// first.
+type scopes []map[string]string
+
+// lookup resolves a prefix in the innermost scope that declares it; an
+// undeclared default namespace is no namespace.
+func (s scopes) lookup(prefix string) (string, bool) {
+	for i := len(s) - 1; i >= 0; i-- {
+		if uri, ok := s[i][prefix]; ok {
+			return uri, true
+		}
+	}
+	return "", prefix == ""
+}
+
 // ValidateMessage validates msg with v. msg is a SOAP 1.1 or 1.2 envelope,
 // whose first Body child is validated, or a bare document, whose root is.
 // The body child is validated as a document of its own that carries every
@@ -86,16 +124,8 @@ func (e element) position(line, col int) (int, int) {
 func extract(data []byte, headers bool) (element, []element, *Problem) {
 	d := xml.NewDecoder(bytes.NewReader(data))
 	d.Strict = true
-	var stack []map[string]string // namespace declarations per open element
-	var names []xml.Name          // open elements as written, to match end tags
-	lookup := func(prefix string) (string, bool) {
-		for i := len(stack) - 1; i >= 0; i-- {
-			if uri, ok := stack[i][prefix]; ok {
-				return uri, true
-			}
-		}
-		return "", prefix == ""
-	}
+	var stack scopes     // namespace declarations per open element
+	var names []xml.Name // open elements as written, to match end tags
 	syntax := func(err error) *Problem {
 		line, col := d.InputPos()
 		var se *xml.SyntaxError
@@ -130,18 +160,10 @@ func extract(data []byte, headers bool) (element, []element, *Problem) {
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
-			decl := map[string]string{}
-			for _, a := range t.Attr {
-				switch {
-				case a.Name.Space == "xmlns":
-					decl[a.Name.Local] = a.Value
-				case a.Name.Space == "" && a.Name.Local == "xmlns":
-					decl[""] = a.Value
-				}
-			}
+			decl, _ := declarations(t.Attr)
 			stack = append(stack, decl)
 			names = append(names, t.Name)
-			uri, ok := lookup(t.Name.Space)
+			uri, ok := stack.lookup(t.Name.Space)
 			if !ok {
 				return found, nil, &Problem{Line: line, Column: col, Message: fmt.Sprintf("not well-formed: prefix %q of <%s:%s> is not declared", t.Name.Space, t.Name.Space, t.Name.Local)}
 			}

@@ -3,12 +3,14 @@ package check
 import (
 	"net/http"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/rivgate/rivgate/conformance/results/result"
 	"github.com/rivgate/rivgate/conformance/suite/scenario"
 	"github.com/rivgate/rivgate/contracts"
+	"github.com/rivgate/rivgate/contracts/sample"
 	"github.com/rivgate/rivgate/contracts/xsd"
 	"github.com/rivgate/rivgate/internal/testutil"
 )
@@ -29,18 +31,24 @@ func notesEnv(t *testing.T, withValidator bool) *Env {
 	return env
 }
 
-func notesRequest(header string) []byte {
-	return []byte(`<?xml version="1.0" encoding="UTF-8"?>
-<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:itr="urn:riv:itintegration:registry:1" xmlns:act="urn:riv:interoperability:headers:1">
-  <soapenv:Header>
-    <itr:LogicalAddress>SE2321000016-CLIN</itr:LogicalAddress>` + header + `
-  </soapenv:Header>
-  <soapenv:Body>
-    <gn:GetNotes xmlns:gn="urn:riv:demo:notes:GetNotesResponder:1" xmlns:core="urn:riv:demo:notes:1">
-      <gn:patientId><core:id>191212121212</core:id><core:type>1.2.752.129.2.1.3.1</core:type></gn:patientId>
-    </gn:GetNotes>
-  </soapenv:Body>
-</soapenv:Envelope>`)
+// actorHeader is the sample request's Actor header element.
+var actorHeader = regexp.MustCompile(`(?s)<(\w+):Actor>.*</\w+:Actor>`)
+
+// notesRequest is the sample GetNotes request with its Actor header
+// element replaced by header (the prefix of its namespace is declared on
+// the Envelope as ACT).
+func notesRequest(t *testing.T, env *Env, header string) []byte {
+	t.Helper()
+	op, _ := env.Contracts.ByNamespace("urn:riv:demo:notes:GetNotesResponder:1")
+	msg, err := sample.Request(op, sample.Options{Receiver: "SE2321000016-CLIN"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := actorHeader.FindSubmatch(msg)
+	if m == nil {
+		t.Fatalf("no Actor header in the sample:\n%s", msg)
+	}
+	return actorHeader.ReplaceAll(msg, []byte(strings.ReplaceAll(header, "ACT", string(m[1]))))
 }
 
 // RIV-HDR-02: a request without the contract's second header element, or
@@ -56,17 +64,17 @@ func TestHeaderElementsCheck(t *testing.T) {
 		msg    string
 	}{
 		{name: "correct", status: result.Pass, msg: "header element(s) " + actor + " sent and valid",
-			header: "\n    <act:Actor><act:actorId>SE2321000016-1234</act:actorId><act:actorType>PROFESSION</act:actorType></act:Actor>"},
+			header: "<ACT:Actor><ACT:actorId>SE2321000016-1234</ACT:actorId><ACT:actorType>PROFESSION</ACT:actorType></ACT:Actor>"},
 		{name: "missing", status: result.Fail,
 			msg: "header element " + actor + " is missing; the WSDL binding of GetNotes declares it"},
 		{name: "in another namespace", status: result.Fail,
 			header: `<x:Actor xmlns:x="urn:riv:interoperability:headers:2"><x:actorId>a</x:actorId></x:Actor>`,
 			msg:    "header element " + actor + ` is missing; the WSDL binding of GetNotes declares it (an element named Actor was sent in namespace "urn:riv:interoperability:headers:2")`},
 		{name: "wrong type", status: result.Fail,
-			header: "\n    <act:Actor><act:actorId>SE2321000016-1234</act:actorId><act:actorType>DOCTOR</act:actorType></act:Actor>",
+			header: "<ACT:Actor><ACT:actorId>SE2321000016-1234</ACT:actorId><ACT:actorType>DOCTOR</ACT:actorType></ACT:Actor>",
 			msg: "header element " + actor + " is invalid: 1 schema problem(s) for urn:riv:interoperability:headers:1: " +
-				`5:81: /Actor/actorType: value "DOCTOR" is not one of "SUBJECT_OF_CARE", "PROFESSION" of ActorTypeEnum [validation.facet]`},
-		{name: "present, no validator", noXSD: true, status: result.Skip, header: "<act:Actor/>",
+				`4:85: /Actor/actorType: value "DOCTOR" is not one of "SUBJECT_OF_CARE", "PROFESSION" of ActorTypeEnum [validation.facet]`},
+		{name: "present, no validator", noXSD: true, status: result.Skip, header: "<ACT:Actor/>",
 			msg: "header element " + actor + " was sent but not validated: no XSD validator configured"},
 		{name: "missing, no validator", noXSD: true, status: result.Fail,
 			msg: "header element " + actor + " is missing; the WSDL binding of GetNotes declares it"},
@@ -75,7 +83,7 @@ func TestHeaderElementsCheck(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			env := notesEnv(t, !tc.noXSD)
-			got := find(t, env.Request(Request{Header: http.Header{"Content-Type": {"text/xml"}}, Body: notesRequest(tc.header)}, nil, nil), scenario.ReqHeaderElements)
+			got := find(t, env.Request(Request{Header: http.Header{"Content-Type": {"text/xml"}}, Body: notesRequest(t, env, tc.header)}, nil, nil), scenario.ReqHeaderElements)
 			if got.Status != tc.status || got.Message != tc.msg {
 				t.Fatalf("got %s %q\nwant %s %q", got.Status, got.Message, tc.status, tc.msg)
 			}

@@ -285,17 +285,25 @@ func (m *Model) accepts(q Name, d Decl) []Name {
 }
 
 // allows reports whether an xs:any particle accepts namespace ns.
-func (p *Particle) allows(ns string) bool {
-	for _, tok := range strings.Fields(p.Namespace) {
+func (p *Particle) allows(ns string) bool { return WildcardAllows(p.Namespace, p.TNS, ns) }
+
+// WildcardAllows reports whether a wildcard's namespace constraint (its
+// namespace attribute, "##any" when absent), in a schema whose target
+// namespace is tns, accepts namespace ns.
+func WildcardAllows(constraint, tns, ns string) bool {
+	if constraint == "" {
+		constraint = "##any"
+	}
+	for _, tok := range strings.Fields(constraint) {
 		switch tok {
 		case "##any":
 			return true
 		case "##other":
-			if ns != p.TNS && ns != "" {
+			if ns != tns && ns != "" {
 				return true
 			}
 		case "##targetNamespace":
-			if ns == p.TNS {
+			if ns == tns {
 				return true
 			}
 		case "##local":
