@@ -157,15 +157,28 @@ func (l *Libxml2) Validate(ns string, doc []byte) ([]Problem, error) {
 
 // anchoredCopy copies the files of sc, with their anchored patterns read as
 // anchors, to a temporary directory in the same layout, and returns sc
-// pointing at the copies. cleanup removes them.
+// pointing at the copies; when no file has one, sc itself. cleanup removes
+// the copies.
 func anchoredCopy(sc contracts.Schema) (contracts.Schema, func(), error) {
+	noop := func() {}
 	files := make([]string, len(sc.Files))
+	texts := make([][]byte, len(sc.Files))
+	changed := false
 	for i, f := range sc.Files {
 		abs, err := filepath.Abs(f)
 		if err != nil {
-			return sc, func() {}, err
+			return sc, noop, err
 		}
 		files[i] = abs
+		literal, err := schemaText(abs, true)
+		if err != nil {
+			return sc, noop, err
+		}
+		texts[i] = readAnchors(literal)
+		changed = changed || len(texts[i]) != len(literal)
+	}
+	if !changed {
+		return sc, noop, nil
 	}
 	base := filepath.Dir(files[0])
 	for _, f := range files[1:] {
@@ -175,21 +188,18 @@ func anchoredCopy(sc contracts.Schema) (contracts.Schema, func(), error) {
 	}
 	tmp, err := os.MkdirTemp("", "rivgate-xsd-")
 	if err != nil {
-		return sc, func() {}, err
+		return sc, noop, err
 	}
 	cleanup := func() { os.RemoveAll(tmp) }
 	moved := func(abs string) string { return filepath.Join(tmp, strings.TrimPrefix(abs, base)) }
-	for _, f := range files {
-		data, err := schemaText(f, false)
+	for i, f := range files {
+		err := os.MkdirAll(filepath.Dir(moved(f)), 0o755)
 		if err == nil {
-			err = os.MkdirAll(filepath.Dir(moved(f)), 0o755)
-		}
-		if err == nil {
-			err = os.WriteFile(moved(f), data, 0o644)
+			err = os.WriteFile(moved(f), texts[i], 0o644)
 		}
 		if err != nil {
 			cleanup()
-			return sc, func() {}, err
+			return sc, noop, err
 		}
 	}
 	out := contracts.Schema{Namespace: sc.Namespace}
@@ -197,7 +207,7 @@ func anchoredCopy(sc contracts.Schema) (contracts.Schema, func(), error) {
 		abs, err := filepath.Abs(r)
 		if err != nil {
 			cleanup()
-			return sc, func() {}, err
+			return sc, noop, err
 		}
 		out.Roots = append(out.Roots, moved(abs))
 	}
