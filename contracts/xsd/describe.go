@@ -11,6 +11,7 @@ import (
 
 	"github.com/jacoelho/xsd/xsderrors"
 
+	"github.com/rivgate/rivgate/contracts/internal/xmltext"
 	"github.com/rivgate/rivgate/contracts/internal/xsdmodel"
 )
 
@@ -51,11 +52,45 @@ type describer struct {
 	m   *xsdmodel.Model
 	doc *docElem
 	at  map[docPos]*docElem // elements by the position of their start and end tags
+
+	// What was looked up for one problem serves the next.
+	types    map[*docElem]typeOf
+	contents map[*xmltext.Node]content
 }
 
-func newDescriber(m *xsdmodel.Model, doc []byte) *describer {
-	root, at := readDoc(doc)
-	return &describer{m: m, doc: root, at: at}
+type typeOf struct {
+	t  xsdmodel.Type
+	ok bool
+}
+
+type content struct {
+	p   *xsdmodel.Particle
+	err error
+}
+
+// newDescriber reads doc as far as the last of the issues needs.
+func newDescriber(m *xsdmodel.Model, doc []byte, issues []issue) *describer {
+	last := docPos{}
+	for _, i := range issues {
+		if p := (docPos{i.line, i.col}); p.after(last) {
+			last = p
+		}
+	}
+	root, at := readDoc(doc, last)
+	return &describer{m: m, doc: root, at: at, types: map[*docElem]typeOf{}, contents: map[*xmltext.Node]content{}}
+}
+
+// content is m.Content, once per type.
+func (d *describer) content(t xsdmodel.Type) (*xsdmodel.Particle, error) {
+	if t.N == nil {
+		return nil, nil
+	}
+	c, ok := d.contents[t.N]
+	if !ok {
+		c.p, c.err = d.m.Content(t)
+		d.contents[t.N] = c
+	}
+	return c.p, c.err
 }
 
 func (d *describer) describe(i issue) string {
@@ -99,7 +134,7 @@ func (d *describer) expected(parent *docElem, at int) string {
 	if !ok {
 		return ""
 	}
-	content, err := d.m.Content(t)
+	content, err := d.content(t)
 	if err != nil {
 		return ""
 	}
@@ -147,7 +182,7 @@ func (d *describer) facet(t xsdmodel.Type, ok bool, value, reason string) string
 	case "pattern":
 		failing := f.Patterns
 		for _, p := range f.Patterns {
-			if re, err := xsdmodel.CompileRegexp(p); err == nil && !re.MatchString(value) {
+			if re, err := d.m.Regexp(p); err == nil && !re.MatchString(value) {
 				failing = []string{p}
 				break
 			}
@@ -223,13 +258,25 @@ func abbreviate(v string) string {
 // typeOf is the type el is validated against: its xsi:type, else its
 // declaration's.
 func (d *describer) typeOf(el *docElem) (xsdmodel.Type, bool) {
+	if r, ok := d.types[el]; ok {
+		return r.t, r.ok
+	}
+	t, ok := d.lookupType(el)
+	d.types[el] = typeOf{t, ok}
+	return t, ok
+}
+
+func (d *describer) lookupType(el *docElem) (xsdmodel.Type, bool) {
+	if el.depth > maxDescribeDepth {
+		return xsdmodel.Type{}, false
+	}
 	if v, ok := el.attrNS(xsdmodel.XSINS, "type"); ok {
 		if q, ok := el.resolve(v); ok {
 			return d.m.TypeNamed(q)
 		}
 		return xsdmodel.Type{}, false
 	}
-	decl, ok := d.declOf(el, 0)
+	decl, ok := d.declOf(el)
 	if !ok {
 		return xsdmodel.Type{}, false
 	}
@@ -237,27 +284,25 @@ func (d *describer) typeOf(el *docElem) (xsdmodel.Type, bool) {
 }
 
 // declOf finds el's element declaration from the root down.
-func (d *describer) declOf(el *docElem, depth int) (xsdmodel.Decl, bool) {
+func (d *describer) declOf(el *docElem) (xsdmodel.Decl, bool) {
 	q := xsdmodel.Name{Space: el.name.Space, Local: el.name.Local}
 	if el.parent == nil {
 		decl, ok := d.m.Elements[q]
 		return decl, ok
 	}
-	if depth > maxDescribeDepth {
-		return xsdmodel.Decl{}, false
-	}
 	pt, ok := d.typeOf(el.parent)
 	if !ok {
 		return xsdmodel.Decl{}, false
 	}
-	content, err := d.m.Content(pt)
+	content, err := d.content(pt)
 	if err != nil {
 		return xsdmodel.Decl{}, false
 	}
 	return d.m.Child(content, q)
 }
 
-// maxDescribeDepth bounds how deep declarations are looked up.
+// maxDescribeDepth bounds how deep in a document declarations are looked
+// up (each level looks up its parent's first).
 const maxDescribeDepth = 200
 
 // attributeType finds the type of attribute a of el.
@@ -288,6 +333,8 @@ func (d *describer) globals(ns string) []string {
 // docPos is a 1-based line and byte column.
 type docPos struct{ line, col int }
 
+func (p docPos) after(q docPos) bool { return p.line > q.line || p.line == q.line && p.col > q.col }
+
 // docElem is an element of the validated document, with what messages
 // need.
 type docElem struct {
@@ -297,6 +344,7 @@ type docElem struct {
 	text   string            // character data directly inside
 	kids   []*docElem
 	parent *docElem
+	depth  int // the root is 0
 }
 
 func (e *docElem) attrNS(space, local string) (string, bool) {
@@ -325,18 +373,38 @@ func (e *docElem) resolve(v string) (xsdmodel.Name, bool) {
 	if !ok {
 		prefix, local = "", prefix
 	}
+	uri, found := e.namespace(prefix)
+	return xsdmodel.Name{Space: uri, Local: local}, found
+}
+
+// namespace resolves a prefix in el's scope.
+func (e *docElem) namespace(prefix string) (string, bool) {
+	if prefix == "xml" {
+		return "http://www.w3.org/XML/1998/namespace", true
+	}
 	for x := e; x != nil; x = x.parent {
 		if uri, ok := x.decls[prefix]; ok {
-			return xsdmodel.Name{Space: uri, Local: local}, true
+			return uri, true
 		}
 	}
-	return xsdmodel.Name{Local: local}, prefix == ""
+	return "", prefix == ""
+}
+
+// resolveName turns a name as written (prefix in Space) into one with its
+// namespace (an undeclared prefix stays: the validator reported it).
+func (e *docElem) resolveName(n xml.Name) xml.Name {
+	if uri, ok := e.namespace(n.Space); ok {
+		n.Space = uri
+	}
+	return n
 }
 
 // readDoc reads the validated document into a tree, indexing elements by
-// the positions of their start and end tags. A document that cannot be
-// read gives what was read before the error.
-func readDoc(data []byte) (*docElem, map[docPos]*docElem) {
+// the positions of their start and end tags, up to the token at position
+// until: what a problem there needs (its element, the ancestors, the
+// siblings before it) is read by then. A document that cannot be read
+// gives what was read before the error.
+func readDoc(data []byte, until docPos) (*docElem, map[docPos]*docElem) {
 	at := map[docPos]*docElem{}
 	bom := 0
 	if bytes.HasPrefix(data, []byte{0xEF, 0xBB, 0xBF}) {
@@ -355,14 +423,26 @@ func readDoc(data []byte) (*docElem, map[docPos]*docElem) {
 	selfClosed := false // the next end token is a self-closed element's
 	for {
 		p := pos()
-		tok, err := dec.Token()
+		if p.after(until) {
+			return root, at
+		}
+		tok, err := dec.RawToken() // names resolved below: cheaper than Token
 		if err != nil {
 			return root, at // what was read serves the messages before it
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
-			el := &docElem{name: t.Name, parent: cur}
+			el := &docElem{parent: cur}
+			if cur != nil {
+				el.depth = cur.depth + 1
+			}
 			el.decls, el.attrs = declarations(t.Attr)
+			el.name = el.resolveName(t.Name)
+			for i, a := range el.attrs {
+				if a.Name.Space != "" {
+					el.attrs[i].Name = el.resolveName(a.Name)
+				}
+			}
 			if cur == nil {
 				root = el
 			} else {

@@ -122,7 +122,7 @@ func (p *Pure) ValidateContext(ctx context.Context, ns string, doc []byte) ([]Pr
 	}
 	var d *describer
 	if m := c.schemaModel(); m != nil {
-		d = newDescriber(m, text.Data)
+		d = newDescriber(m, text.Data, issues)
 	}
 	probs := make([]Problem, 0, len(issues))
 	for _, is := range issues {

@@ -13,6 +13,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"sync"
 
 	"github.com/rivgate/rivgate/contracts/internal/xmltext"
 )
@@ -64,6 +66,8 @@ type Model struct {
 	Substitutes map[Name][]Name
 
 	strict bool
+	// regexps caches compiled patterns (Regexp); the model is shared.
+	regexps sync.Map
 }
 
 // Load reads roots and everything they import or include.
@@ -169,6 +173,20 @@ func (m *Model) add(s *Schema) {
 			m.Attributes[name] = d
 		}
 	}
+}
+
+// Regexp compiles an XML Schema pattern (CompileRegexp) once per model.
+func (m *Model) Regexp(p string) (*regexp.Regexp, error) {
+	type compiled struct {
+		re  *regexp.Regexp
+		err error
+	}
+	if c, ok := m.regexps.Load(p); ok {
+		return c.(compiled).re, c.(compiled).err
+	}
+	re, err := CompileRegexp(p)
+	m.regexps.Store(p, compiled{re, err})
+	return re, err
 }
 
 // XS1 returns the first XML Schema child element of n named local, or nil.
