@@ -218,7 +218,12 @@ func (d *describer) facet(t xsdmodel.Type, ok bool, value, reason string) string
 			return fmt.Sprintf(" breaks %s %s%s", m[1], bound, of)
 		}
 	}
-	return fmt.Sprintf(": %s%s", reason, of)
+	// A facet of the built-in base (positiveInteger's minInclusive 1).
+	owner := "xs:" + base
+	if f.Type != (xsdmodel.Name{}) {
+		owner = f.Type.Local
+	}
+	return fmt.Sprintf(" breaks %s of %s", m[1], owner)
 }
 
 func digits(n int) string {

@@ -139,3 +139,35 @@ func TestMessagesOnRealContracts(t *testing.T) {
 		})
 	}
 }
+
+// An attribute's value and facet, an xsi:type's content model, a value of
+// simple content: on the schema constructs the sample generator is tested
+// with.
+func TestMessagesOnConstructs(t *testing.T) {
+	t.Parallel()
+	set, err := contracts.LoadDir(filepath.Join("..", "sample", "testdata", "constructs"))
+	require.NoError(t, err)
+	op, ok := set.ByNamespace("urn:riv:test:constructs:DoAllResponder:1")
+	require.True(t, ok)
+	good, err := sample.Request(op, sample.Options{})
+	require.NoError(t, err)
+	tests := []struct {
+		name, old, new, want string
+	}{
+		{name: "attribute pattern", old: `currency="AAA"`, new: `currency="kr"`,
+			want: `attribute currency value "kr" does not match the pattern "[A-Z]{3}" [validation.facet]`},
+		{name: "simple content", old: `changedBy="sample">1<`, new: `changedBy="sample">-1<`,
+			want: `/DoAll/amount: value "-1" breaks minInclusive of xs:positiveInteger [validation.facet]`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			require.Contains(t, string(good), tc.old)
+			msg := []byte(strings.Replace(string(good), tc.old, tc.new, 1))
+			_, probs, err := xsd.ValidateMessage(xsd.New(set), msg)
+			require.NoError(t, err)
+			require.Len(t, probs, 1, "%v", probs)
+			assert.Contains(t, probs[0].Message, tc.want)
+		})
+	}
+}
