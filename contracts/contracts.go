@@ -58,6 +58,25 @@ type Operation struct {
 	// Schemas are the XSD files the WSDL's types section imports, resolved
 	// to paths (their own imports are reached through Set.Closure).
 	Schemas []string
+	// StrictXSD is the set's LoadOptions.StrictXSD: how the pattern facets
+	// of Schemas are read, by the validator and the sample generator alike.
+	StrictXSD bool
+}
+
+// HeaderElements returns the header elements the WSDL declares for the
+// operation's input (the binding's soap:header parts, or the parts that are
+// not the body when there is no binding), in binding order, other than the
+// RIV-TA receiver (LogicalAddress, wsa:To), whose presence and profile have
+// checks of their own. A conforming request carries each of them.
+func (op Operation) HeaderElements() []QName {
+	var out []QName
+	for _, h := range op.Headers {
+		if _, receiver := rivta.ProfileForReceiverElement(h.Local); receiver || slices.Contains(out, h) {
+			continue
+		}
+		out = append(out, h)
+	}
+	return out
 }
 
 // LoadError is a WSDL that could not be loaded.
@@ -79,15 +98,27 @@ type Schema struct {
 	Files []string
 }
 
+// LoadOptions shape how a contract directory is read.
+type LoadOptions struct {
+	// StrictXSD reads pattern facets exactly as XML Schema defines them, so
+	// a pattern written ^...$ requires the characters ^ and $ in the value.
+	// By default such a pattern is read as a regular expression anchored at
+	// both ends, as the RIV-TA contracts that write it mean, and the set
+	// warns once per contract (PatternAnchors).
+	StrictXSD bool
+}
+
 // Set is a loaded contract directory.
 type Set struct {
 	dir      string
+	strict   bool
 	ops      []Operation
 	byNS     map[string][]int // namespace -> operations, preferred first
 	byFoldNS map[string]string
 	schemas  map[string]Schema
 	xsds     map[string]*xsdDoc
 	warnings []string
+	anchors  []PatternAnchors
 }
 
 // Dir is the directory the set was loaded from.
@@ -97,10 +128,21 @@ func (s *Set) Dir() string { return s.dir }
 // order of the portType.
 func (s *Set) Operations() []Operation { return slices.Clone(s.ops) }
 
+// StrictXSD reports whether the set reads XSD patterns literally
+// (LoadOptions.StrictXSD).
+func (s *Set) StrictXSD() bool { return s.strict }
+
 // Warnings are oddities that did not stop loading (a binding that names a
 // header part its message lacks, a profile in the file name that disagrees
-// with the header part).
-func (s *Set) Warnings() []string { return slices.Clone(s.warnings) }
+// with the header part), then one line per contract whose patterns are
+// written ^...$ (PatternAnchors).
+func (s *Set) Warnings() []string {
+	out := slices.Clone(s.warnings)
+	for _, a := range s.anchors {
+		out = append(out, a.String())
+	}
+	return out
+}
 
 // ByNamespace returns the operation for a contract namespace, matching
 // exactly first and case-insensitively second. When several WSDLs share the
@@ -142,7 +184,8 @@ func (s *Set) Namespaces() []string {
 
 // Schema returns the XSD files that validate messages of contract namespace
 // ns (exact match, else case-insensitive), taken from the operation
-// ByNamespace prefers.
+// ByNamespace prefers, or the elements of a header namespace some
+// operation's WSDL declares a header part in (exact match).
 func (s *Set) Schema(ns string) (Schema, bool) {
 	if sc, ok := s.schemas[ns]; ok {
 		return sc, true
@@ -181,10 +224,14 @@ func (s *Set) Closure(files ...string) []string {
 	return out
 }
 
-// LoadDir loads every *.wsdl below dir. It returns the set of everything that
-// loaded and, when some WSDLs failed, an error joining one *LoadError per
-// failed file. A directory without any WSDL is an error.
-func LoadDir(dir string) (*Set, error) {
+// LoadDir loads every *.wsdl below dir with the default LoadOptions. It
+// returns the set of everything that loaded and, when some WSDLs failed, an
+// error joining one *LoadError per failed file. A directory without any WSDL
+// is an error.
+func LoadDir(dir string) (*Set, error) { return LoadDirWith(dir, LoadOptions{}) }
+
+// LoadDirWith is LoadDir with options.
+func LoadDirWith(dir string, opt LoadOptions) (*Set, error) {
 	var files []string
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -202,7 +249,7 @@ func LoadDir(dir string) (*Set, error) {
 		return nil, fmt.Errorf("contract directory %s: no *.wsdl files", dir)
 	}
 	slices.Sort(files)
-	return load(dir, files)
+	return load(dir, files, opt)
 }
 
 // LoadFiles loads the given WSDL files (and what they import) as one set.
@@ -210,12 +257,12 @@ func LoadFiles(files ...string) (*Set, error) {
 	if len(files) == 0 {
 		return nil, errors.New("no WSDL files given")
 	}
-	return load("", slices.Sorted(slices.Values(files)))
+	return load("", slices.Sorted(slices.Values(files)), LoadOptions{})
 }
 
-func load(dir string, files []string) (*Set, error) {
+func load(dir string, files []string, opt LoadOptions) (*Set, error) {
 	l := newLoader()
-	s := &Set{dir: dir, byNS: map[string][]int{}, byFoldNS: map[string]string{}, schemas: map[string]Schema{}}
+	s := &Set{dir: dir, strict: opt.StrictXSD, byNS: map[string][]int{}, byFoldNS: map[string]string{}, schemas: map[string]Schema{}}
 	var errs []error
 	for _, f := range files {
 		// Parse everything first: a binding may live in a WSDL that
@@ -230,6 +277,9 @@ func load(dir string, files []string) (*Set, error) {
 			continue
 		}
 		s.ops = append(s.ops, ops...)
+	}
+	for i := range s.ops {
+		s.ops[i].StrictXSD = opt.StrictXSD
 	}
 	s.xsds = l.xsds
 	for i, op := range s.ops {
@@ -258,6 +308,19 @@ func load(dir string, files []string) (*Set, error) {
 			s.schemas[ns] = Schema{Namespace: ns, Roots: roots, Files: s.Closure(roots...)}
 		}
 	}
+	// Header elements validate against the schemas of their own namespace,
+	// taken from the first operation that declares one there.
+	for _, op := range s.ops {
+		for _, h := range op.Headers {
+			if _, known := s.schemas[h.Space]; known || s.byNS[h.Space] != nil {
+				continue
+			}
+			if roots := l.schemaRoots(op.Schemas, h.Space); len(roots) > 0 {
+				s.schemas[h.Space] = Schema{Namespace: h.Space, Roots: roots, Files: s.Closure(roots...)}
+			}
+		}
+	}
+	s.anchors = s.patternAnchors()
 	return s, errors.Join(errs...)
 }
 

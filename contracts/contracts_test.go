@@ -410,3 +410,61 @@ func TestLoadDirSplitWSDLAndInlineSchema(t *testing.T) {
 	assert.False(t, ok, "no XSD file to validate against")
 	assert.Contains(t, strings.Join(set.Warnings(), "\n"), "inline schema")
 }
+
+// The fixture contract's binding declares a second header part, Actor: it
+// is a header element of the operation, and the set knows its schema. The
+// receiver is not among them; a contract without another header has none.
+func TestHeaderElements(t *testing.T) {
+	t.Parallel()
+	root := filepath.Join("..", "fixtures", "contracts")
+	set, err := contracts.LoadDir(filepath.Join(root, "demo_notes_1.0"))
+	require.NoError(t, err)
+	op, ok := set.ByNamespace("urn:riv:demo:notes:GetNotesResponder:1")
+	require.True(t, ok)
+	actor := contracts.QName{Space: "urn:riv:interoperability:headers:1", Local: "Actor"}
+	assert.Equal(t, []contracts.QName{{Space: "urn:riv:itintegration:registry:1", Local: "LogicalAddress"}, actor}, op.Headers)
+	assert.Equal(t, []contracts.QName{actor}, op.HeaderElements())
+	sc, ok := set.Schema(actor.Space)
+	require.True(t, ok, "the header's namespace has a schema")
+	require.Len(t, sc.Roots, 1)
+	assert.Equal(t, "interoperability_headers_1.0.xsd", filepath.Base(sc.Roots[0]))
+	assert.Equal(t, []string{"urn:riv:demo:notes:GetNotesResponder:1"}, set.Namespaces(), "a header namespace is not a contract")
+
+	clinic, err := contracts.LoadDir(filepath.Join(root, "demo_clinic_1.0"))
+	require.NoError(t, err)
+	for _, op := range clinic.Operations() {
+		assert.Empty(t, op.HeaderElements(), op.Name)
+	}
+}
+
+// Patterns written ^...$ are found at load, once per contract, with the
+// type they restrict; the operations carry how the set reads them.
+func TestPatternAnchors(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(rivtatest.Contracts(t), "itintegration_engagementindex_1.0")
+	for _, strict := range []bool{false, true} {
+		set, err := contracts.LoadDirWith(dir, contracts.LoadOptions{StrictXSD: strict})
+		require.NoError(t, err)
+		assert.Equal(t, strict, set.StrictXSD())
+		for _, op := range set.Operations() {
+			assert.Equal(t, strict, op.StrictXSD, op.Name)
+		}
+		anchors := set.PatternAnchors()
+		require.Len(t, anchors, len(set.Namespaces()))
+		for i, a := range anchors {
+			assert.Equal(t, set.Namespaces()[i], a.Contract)
+			require.Len(t, a.Patterns, 1)
+			p := a.Patterns[0]
+			assert.Equal(t, "RegisteredResidentIdentificationType", p.Owner)
+			assert.Equal(t, "^[0-9]{8}[0-9pPtTfF][0-9]{3}$", p.Pattern)
+			assert.Equal(t, 62, p.Line)
+			assert.Equal(t, strict, a.Strict)
+			assert.Contains(t, set.Warnings(), a.String())
+			assert.Contains(t, a.String(), "schemas/core_components/itintegration_engagementindex_1.0.xsd:62")
+		}
+	}
+	// The patched release writes the pattern without anchors: no warning.
+	patched, err := contracts.LoadDir(filepath.Join(rivtatest.Contracts(t), "itintegration_engagementindex_1.0_skltp-ei-patched"))
+	require.NoError(t, err)
+	assert.Empty(t, patched.PatternAnchors())
+}

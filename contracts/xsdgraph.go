@@ -22,6 +22,7 @@ type xsdDoc struct {
 	tns      string
 	elements []string
 	refs     []xsdRef
+	anchored []AnchoredPattern // pattern facets written ^...$
 }
 
 // xsdRef is one xs:import, xs:include or xs:redefine with a schemaLocation.
@@ -96,7 +97,7 @@ func (l *loader) parseXSD(path string) (*xsdDoc, error) {
 	if root.Name != (xmltext.Name{Space: xsdNS, Local: "schema"}) {
 		return nil, fmt.Errorf("schema %s: root element is %s, want {%s}schema", path, root.Name, xsdNS)
 	}
-	d := &xsdDoc{path: path, tns: root.Attr("targetNamespace")}
+	d := &xsdDoc{path: path, tns: root.Attr("targetNamespace"), anchored: anchoredPatterns(path, root)}
 	// Register before recursing: imports may be circular.
 	l.xsds[path] = d
 	for _, c := range root.Children {

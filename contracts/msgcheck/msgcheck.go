@@ -38,6 +38,7 @@ const (
 	RuleWSAAction        = "RIV-WSA-01"    // wsa:Action, when sent, is the WSDL's SOAP action
 	RuleWSAMessageID     = "RIV-WSA-02"    // wsa:MessageID, when sent, is an absolute URI
 	RuleOriginalConsumer = "RIV-HDR-01"    // x-rivta-original-serviceconsumer-hsaid when required
+	RuleHeaderElements   = "RIV-HDR-02"    // every header element the WSDL declares is sent and valid
 	RuleClientCert       = "RIV-CERT-01"   // client certificate SERIALNUMBER = expected HSA-id
 )
 
@@ -47,7 +48,7 @@ const (
 func Rules() []string {
 	return []string{RuleClientCert, RuleContentType, RuleSOAPEnvelope, RuleReceiverPresent, RuleReceiverSpace,
 		RuleReceiverHSAID, RuleReceiverConflict, RuleProfile, RuleSOAPAction, RuleWSAAction, RuleWSAMessageID,
-		RuleMustUnderstand, RuleOriginalConsumer, RuleSchema}
+		RuleMustUnderstand, RuleOriginalConsumer, RuleSchema, RuleHeaderElements}
 }
 
 // Outcome is how a message fared against a rule.
@@ -154,6 +155,8 @@ func (c *Checker) judge(id string, s *subject) (Outcome, string) {
 		return checkMustUnderstand(s)
 	case RuleSchema:
 		return c.checkSchema(s)
+	case RuleHeaderElements:
+		return c.checkHeaderElements(s)
 	case RuleSOAPAction:
 		return checkSOAPAction(s)
 	case RuleOriginalConsumer:

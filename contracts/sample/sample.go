@@ -20,11 +20,19 @@ import (
 
 	"github.com/rivgate/rivgate/contracts"
 	"github.com/rivgate/rivgate/contracts/internal/xmltext"
+	"github.com/rivgate/rivgate/contracts/internal/xsdmodel"
 	"github.com/rivgate/rivgate/contracts/rivta"
 )
 
-// SOAP 1.1 envelope namespace.
-const soapEnvNS = "http://schemas.xmlsoap.org/soap/envelope/"
+// Namespaces: SOAP 1.1 envelope, XML Schema, XML Schema instance.
+const (
+	soapEnvNS = "http://schemas.xmlsoap.org/soap/envelope/"
+	xsdNS     = xsdmodel.XSDNS
+	xsiNS     = xsdmodel.XSINS
+)
+
+// qname is a namespace-qualified name.
+type qname = xsdmodel.Name
 
 // DefaultReceiver is the logical address written when none is given: an
 // obviously made-up HSA-id.
@@ -95,7 +103,7 @@ func Request(op contracts.Operation, opt Options) ([]byte, error) {
 		if _, isReceiver := rivta.ProfileForReceiverElement(h.Local); isReceiver {
 			continue
 		}
-		if _, declared := g.m.elements[qname(h)]; !declared {
+		if _, declared := g.m.Elements[qname(h)]; !declared {
 			continue // the loader warned: nothing to build it from
 		}
 		n, err := g.global(h)
@@ -168,7 +176,7 @@ type attr struct {
 }
 
 type gen struct {
-	m     *model
+	m     *xsdmodel.Model
 	depth int
 	path  []string // element names from the root, for plausible values
 	rich  bool     // Options.Rich
@@ -188,7 +196,7 @@ type gen struct {
 }
 
 func newGen(op contracts.Operation, rich bool) (*gen, error) {
-	m, err := loadModel(op.Schemas)
+	m, err := xsdmodel.Load(op.Schemas, xsdmodel.Options{StrictXSD: op.StrictXSD})
 	if err != nil {
 		return nil, fmt.Errorf("load schemas of %s: %w", op.WSDL, err)
 	}
@@ -197,11 +205,11 @@ func newGen(op contracts.Operation, rich bool) (*gen, error) {
 
 // global generates the global element q.
 func (g *gen) global(q contracts.QName) (*node, error) {
-	d, ok := g.m.elements[qname(q)]
+	d, ok := g.m.Elements[qname(q)]
 	if !ok {
 		return nil, fmt.Errorf("element %s is not declared", q)
 	}
-	return g.element(d.n, d.s, true)
+	return g.element(d.N, d.S, true)
 }
 
 // occurs returns how many copies of particle n to build, and how many of
@@ -264,29 +272,29 @@ func (g *gen) enter(q qname) func() {
 	return func() { g.open[q]-- }
 }
 
-func (g *gen) element(n *xmltext.Node, s *schemaDoc, global bool) (*node, error) {
+func (g *gen) element(n *xmltext.Node, s *xsdmodel.Schema, global bool) (*node, error) {
 	if ref := n.Attr("ref"); ref != "" {
 		q, err := n.ResolveQName(ref)
 		if err != nil {
 			return nil, err
 		}
-		d, ok := g.m.elements[q]
+		d, ok := g.m.Elements[q]
 		if !ok {
 			return nil, fmt.Errorf("element ref %s is not declared", q)
 		}
-		return g.element(d.n, d.s, true)
+		return g.element(d.N, d.S, true)
 	}
 	name := qname{Local: n.Attr("name")}
-	if global || n.Attr("form") == "qualified" || (n.Attr("form") == "" && s.elemQualified) {
-		name.Space = s.tns
+	if global || n.Attr("form") == "qualified" || (n.Attr("form") == "" && s.ElemQualified) {
+		name.Space = s.TNS
 	}
 	if global {
 		defer g.enter(name)()
 	}
 	if global && n.Attr("abstract") == "true" {
-		for _, sub := range g.m.substitutes[name] {
-			if d := g.m.elements[sub]; d.n.Attr("abstract") != "true" {
-				return g.element(d.n, d.s, true)
+		for _, sub := range g.m.Substitutes[name] {
+			if d := g.m.Elements[sub]; d.N.Attr("abstract") != "true" {
+				return g.element(d.N, d.S, true)
 			}
 		}
 		return nil, fmt.Errorf("abstract element %s has no substitute", name)
@@ -320,14 +328,14 @@ func (g *gen) element(n *xmltext.Node, s *schemaDoc, global bool) (*node, error)
 		if err := g.typed(out, t); err != nil {
 			return nil, err
 		}
-	case xs1(n, "complexType") != nil:
-		if err := g.complex(out, xs1(n, "complexType"), s); err != nil {
+	case xsdmodel.XS1(n, "complexType") != nil:
+		if err := g.complex(out, xsdmodel.XS1(n, "complexType"), s); err != nil {
 			return nil, err
 		}
-	case xs1(n, "simpleType") != nil:
+	case xsdmodel.XS1(n, "simpleType") != nil:
 		if out.text == "" {
 			g.variant = variant
-			v, err := g.simpleValue(qname{}, xs1(n, "simpleType"))
+			v, err := g.simpleValue(qname{}, xsdmodel.XS1(n, "simpleType"))
 			if err != nil {
 				return nil, err
 			}
@@ -347,11 +355,11 @@ func (g *gen) typed(out *node, t qname) error {
 		out.text = v
 		return err
 	}
-	d, ok := g.m.types[t]
+	d, ok := g.m.Types[t]
 	if !ok {
 		return fmt.Errorf("type %s is not declared", t)
 	}
-	if d.n.Name.Local == "simpleType" {
+	if d.N.Name.Local == "simpleType" {
 		if out.text != "" {
 			return nil
 		}
@@ -360,22 +368,22 @@ func (g *gen) typed(out *node, t qname) error {
 		return err
 	}
 	defer g.enter(t)()
-	if d.n.Attr("abstract") == "true" {
+	if d.N.Attr("abstract") == "true" {
 		// Use a concrete derived type and say so with xsi:type.
-		for _, sub := range g.m.derived[t] {
-			if sd := g.m.types[sub]; sd.n.Attr("abstract") != "true" {
+		for _, sub := range g.m.Derived[t] {
+			if sd := g.m.Types[sub]; sd.N.Attr("abstract") != "true" {
 				out.attrs = append(out.attrs, attr{name: qname{Space: xsiNS, Local: "type"}, qval: &sub})
-				return g.complex(out, sd.n, sd.s)
+				return g.complex(out, sd.N, sd.S)
 			}
 		}
 		return fmt.Errorf("abstract type %s has no concrete derived type", t)
 	}
-	return g.complex(out, d.n, d.s)
+	return g.complex(out, d.N, d.S)
 }
 
 func (g *gen) simpleValue(t qname, inline *xmltext.Node) (string, error) {
-	f := newFacets()
-	base, err := g.simple(t, inline, f, 0)
+	f := xsdmodel.NewFacets()
+	base, err := g.m.Simple(t, inline, f)
 	if err != nil {
 		return "", err
 	}
@@ -386,24 +394,24 @@ func (g *gen) simpleValue(t qname, inline *xmltext.Node) (string, error) {
 // elements at the same path (Rich: the second record of a list) get the
 // next enumeration value, and the generic filler text gets a number, where
 // the facets allow; identifiers and codes stay as they are.
-func (g *gen) value(base string, f *facets) (string, error) {
-	if n := len(f.enums); n > 1 && g.variant > 0 {
+func (g *gen) value(base string, f *xsdmodel.Facets) (string, error) {
+	if n := len(f.Enums); n > 1 && g.variant > 0 {
 		k := g.variant % n
-		f.enums = slices.Concat(f.enums[k:], f.enums[:k])
+		f.Enums = slices.Concat(f.Enums[k:], f.Enums[:k])
 	}
 	v, err := value(base, f, g.path)
 	if err != nil || g.variant == 0 || v != filler {
 		return v, err
 	}
 	numbered := fmt.Sprintf("%s %d", filler, g.variant+1)
-	if ok, _ := f.matches(numbered); ok {
+	if ok, _ := f.Matches(numbered); ok {
 		return numbered, nil
 	}
 	return v, nil
 }
 
 // complex fills out from a complex type definition.
-func (g *gen) complex(out *node, ct *xmltext.Node, s *schemaDoc) error {
+func (g *gen) complex(out *node, ct *xmltext.Node, s *xsdmodel.Schema) error {
 	if err := g.attributes(out, ct, s); err != nil {
 		return err
 	}
@@ -429,7 +437,7 @@ func (g *gen) complex(out *node, ct *xmltext.Node, s *schemaDoc) error {
 	return nil
 }
 
-func (g *gen) simpleContent(out *node, ct, sc *xmltext.Node, s *schemaDoc) error {
+func (g *gen) simpleContent(out *node, ct, sc *xmltext.Node, s *xsdmodel.Schema) error {
 	for _, der := range sc.Children {
 		if der.Name.Space != xsdNS || (der.Name.Local != "extension" && der.Name.Local != "restriction") {
 			continue
@@ -438,15 +446,15 @@ func (g *gen) simpleContent(out *node, ct, sc *xmltext.Node, s *schemaDoc) error
 		if err != nil {
 			return err
 		}
-		if bd, ok := g.m.types[base]; ok && bd.n.Name.Local == "complexType" && base.Space != xsdNS {
+		if bd, ok := g.m.Types[base]; ok && bd.N.Name.Local == "complexType" && base.Space != xsdNS {
 			// Attributes the base type requires.
-			if err := g.attributes(out, bd.n, bd.s); err != nil {
+			if err := g.attributes(out, bd.N, bd.S); err != nil {
 				return err
 			}
-			if bsc := xs1(bd.n, "simpleContent"); bsc != nil {
+			if bsc := xsdmodel.XS1(bd.N, "simpleContent"); bsc != nil {
 				for _, bder := range bsc.Children {
 					if bder.Name.Space == xsdNS && bder.Name.Local == "extension" {
-						if err := g.attributes(out, bder, bd.s); err != nil {
+						if err := g.attributes(out, bder, bd.S); err != nil {
 							return err
 						}
 					}
@@ -457,8 +465,8 @@ func (g *gen) simpleContent(out *node, ct, sc *xmltext.Node, s *schemaDoc) error
 			return err
 		}
 		if out.text == "" {
-			f := newFacets()
-			b, err := g.simpleContentBase(ct, f, 0)
+			f := xsdmodel.NewFacets()
+			b, err := g.m.SimpleContentBase(ct, f)
 			if err != nil {
 				return err
 			}
@@ -471,7 +479,7 @@ func (g *gen) simpleContent(out *node, ct, sc *xmltext.Node, s *schemaDoc) error
 	return nil
 }
 
-func (g *gen) complexContent(out *node, cc *xmltext.Node, s *schemaDoc) error {
+func (g *gen) complexContent(out *node, cc *xmltext.Node, s *xsdmodel.Schema) error {
 	for _, der := range cc.Children {
 		if der.Name.Space != xsdNS {
 			continue
@@ -483,11 +491,11 @@ func (g *gen) complexContent(out *node, cc *xmltext.Node, s *schemaDoc) error {
 				return err
 			}
 			if base != (qname{Space: xsdNS, Local: "anyType"}) {
-				bd, ok := g.m.types[base]
+				bd, ok := g.m.Types[base]
 				if !ok {
 					return fmt.Errorf("base type %s is not declared", base)
 				}
-				if err := g.complex(out, bd.n, bd.s); err != nil {
+				if err := g.complex(out, bd.N, bd.S); err != nil {
 					return err
 				}
 			}
@@ -503,7 +511,7 @@ func (g *gen) complexContent(out *node, cc *xmltext.Node, s *schemaDoc) error {
 // particle adds the copies of particle p to out: the required ones, and
 // with Rich the optional and repeated ones too. A copy beyond the required
 // that cannot be built is left out (with what it added so far).
-func (g *gen) particle(out *node, p *xmltext.Node, s *schemaDoc) error {
+func (g *gen) particle(out *node, p *xmltext.Node, s *xsdmodel.Schema) error {
 	copies, required := g.occurs(p)
 	if required == 0 && copies > 0 && g.leaveOut(p) {
 		return nil
@@ -525,7 +533,7 @@ func (g *gen) particle(out *node, p *xmltext.Node, s *schemaDoc) error {
 }
 
 // particleCopy adds copy i of particle p to out.
-func (g *gen) particleCopy(out *node, p *xmltext.Node, s *schemaDoc, i int) error {
+func (g *gen) particleCopy(out *node, p *xmltext.Node, s *xsdmodel.Schema, i int) error {
 	switch p.Name.Local {
 	case "element":
 		e, err := g.element(p, s, false)
@@ -571,13 +579,13 @@ func (g *gen) particleCopy(out *node, p *xmltext.Node, s *schemaDoc, i int) erro
 		if err != nil {
 			return err
 		}
-		gd, ok := g.m.groups[q]
+		gd, ok := g.m.Groups[q]
 		if !ok {
 			return fmt.Errorf("group %s is not declared", q)
 		}
-		for _, c := range gd.n.Children {
+		for _, c := range gd.N.Children {
 			if c.Name.Space == xsdNS && (c.Name.Local == "sequence" || c.Name.Local == "choice" || c.Name.Local == "all") {
-				if err := g.particle(out, c, gd.s); err != nil {
+				if err := g.particle(out, c, gd.S); err != nil {
 					return err
 				}
 			}
@@ -603,46 +611,24 @@ func isParticle(local string) bool {
 // wildcard satisfies a required xs:any: a declared element of an allowed
 // namespace when the schema checks it strictly, else a made-up extension
 // element.
-func (g *gen) wildcard(p *xmltext.Node, s *schemaDoc) (*node, error) {
+func (g *gen) wildcard(p *xmltext.Node, s *xsdmodel.Schema) (*node, error) {
 	nsAttr := p.Attr("namespace")
 	if nsAttr == "" {
 		nsAttr = "##any"
 	}
-	allowed := func(ns string) bool {
-		for _, tok := range strings.Fields(nsAttr) {
-			switch tok {
-			case "##any":
-				return true
-			case "##other":
-				return ns != s.tns && ns != ""
-			case "##targetNamespace":
-				if ns == s.tns {
-					return true
-				}
-			case "##local":
-				if ns == "" {
-					return true
-				}
-			default:
-				if ns == tok {
-					return true
-				}
-			}
-		}
-		return false
-	}
+	allowed := func(ns string) bool { return xsdmodel.WildcardAllows(nsAttr, s.TNS, ns) }
 	if pc := p.Attr("processContents"); pc == "" || pc == "strict" {
-		names := slices.SortedFunc(maps.Keys(g.m.elements), func(a, b qname) int {
+		names := slices.SortedFunc(maps.Keys(g.m.Elements), func(a, b qname) int {
 			return cmp.Or(cmp.Compare(a.Space, b.Space), cmp.Compare(a.Local, b.Local))
 		})
 		for _, q := range names {
-			if d := g.m.elements[q]; allowed(q.Space) && d.n.Attr("abstract") != "true" {
-				return g.element(d.n, d.s, true)
+			if d := g.m.Elements[q]; allowed(q.Space) && d.N.Attr("abstract") != "true" {
+				return g.element(d.N, d.S, true)
 			}
 		}
 		return nil, fmt.Errorf("required strict xs:any (namespace %q) and no element to put there", nsAttr)
 	}
-	for _, ns := range []string{"urn:rivgate:sample:extension", s.tns, ""} {
+	for _, ns := range []string{"urn:rivgate:sample:extension", s.TNS, ""} {
 		if allowed(ns) {
 			return &node{name: qname{Space: ns, Local: "extension"}, text: "exempel"}, nil
 		}
@@ -657,7 +643,7 @@ func (g *gen) wildcard(p *xmltext.Node, s *schemaDoc) (*node, error) {
 
 // attributes adds the required attributes declared directly in n (and in
 // the attribute groups it references).
-func (g *gen) attributes(out *node, n *xmltext.Node, s *schemaDoc) error {
+func (g *gen) attributes(out *node, n *xmltext.Node, s *xsdmodel.Schema) error {
 	for _, a := range n.Children {
 		if a.Name.Space != xsdNS {
 			continue
@@ -668,11 +654,11 @@ func (g *gen) attributes(out *node, n *xmltext.Node, s *schemaDoc) error {
 			if err != nil {
 				return err
 			}
-			d, ok := g.m.attrGroups[q]
+			d, ok := g.m.AttrGroups[q]
 			if !ok {
 				return fmt.Errorf("attributeGroup %s is not declared", q)
 			}
-			if err := g.attributes(out, d.n, d.s); err != nil {
+			if err := g.attributes(out, d.N, d.S); err != nil {
 				return err
 			}
 		case "attribute":
@@ -696,7 +682,7 @@ func (g *gen) attributes(out *node, n *xmltext.Node, s *schemaDoc) error {
 }
 
 // attribute builds attribute declaration (or reference) a.
-func (g *gen) attribute(a *xmltext.Node, s *schemaDoc) (attr, error) {
+func (g *gen) attribute(a *xmltext.Node, s *xsdmodel.Schema) (attr, error) {
 	decl := a
 	name := qname{Local: a.Attr("name")}
 	if ref := a.Attr("ref"); ref != "" {
@@ -704,13 +690,13 @@ func (g *gen) attribute(a *xmltext.Node, s *schemaDoc) (attr, error) {
 		if err != nil {
 			return attr{}, err
 		}
-		d, ok := g.m.attributes[q]
+		d, ok := g.m.Attributes[q]
 		if !ok {
 			return attr{}, fmt.Errorf("attribute ref %s is not declared", q)
 		}
-		decl, name = d.n, q
-	} else if a.Attr("form") == "qualified" || (a.Attr("form") == "" && s.attrQualified) {
-		name.Space = s.tns
+		decl, name = d.N, q
+	} else if a.Attr("form") == "qualified" || (a.Attr("form") == "" && s.AttrQualified) {
+		name.Space = s.TNS
 	}
 	v := a.Attr("fixed")
 	if v == "" {
@@ -725,8 +711,8 @@ func (g *gen) attribute(a *xmltext.Node, s *schemaDoc) (attr, error) {
 				return attr{}, err2
 			}
 			v, err = g.simpleValue(t, nil)
-		case xs1(decl, "simpleType") != nil:
-			v, err = g.simpleValue(qname{}, xs1(decl, "simpleType"))
+		case xsdmodel.XS1(decl, "simpleType") != nil:
+			v, err = g.simpleValue(qname{}, xsdmodel.XS1(decl, "simpleType"))
 		default:
 			v = "exempel"
 		}

@@ -5,6 +5,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/rivgate/rivgate/contracts/internal/xsdmodel"
 )
 
 func TestTranslateXSDRegexp(t *testing.T) {
@@ -28,7 +30,7 @@ func TestTranslateXSDRegexp(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			re, err := compileXSDRegexp(tc.pattern)
+			re, err := xsdmodel.CompileRegexp(tc.pattern)
 			if tc.wantErr != "" {
 				require.ErrorContains(t, err, tc.wantErr)
 				return
@@ -51,8 +53,8 @@ func TestTranslateXSDRegexp(t *testing.T) {
 
 func TestValue(t *testing.T) {
 	t.Parallel()
-	f := func(mod func(*facets)) *facets {
-		x := newFacets()
+	f := func(mod func(*xsdmodel.Facets)) *xsdmodel.Facets {
+		x := xsdmodel.NewFacets()
 		if mod != nil {
 			mod(x)
 		}
@@ -61,23 +63,23 @@ func TestValue(t *testing.T) {
 	tests := []struct {
 		name string
 		base string
-		f    *facets
+		f    *xsdmodel.Facets
 		hint []string
 		want string
 	}{
-		{name: "personnummer by pattern", base: "string", f: f(func(x *facets) { x.patterns = []string{`[0-9]{8}[0-9pPtTfF][0-9]{3}`} }), want: "191212121212"},
-		{name: "timestamp by pattern", base: "string", f: f(func(x *facets) {
-			x.patterns = []string{`(19|20)\d\d(0[1-9]|1[012])(0[1-9]|[12][0-9]|3[01])(0[0-9]|1[0-9]|2[0-3])[0-5][0-9][0-5][0-9]`}
+		{name: "personnummer by pattern", base: "string", f: f(func(x *xsdmodel.Facets) { x.Patterns = []string{`[0-9]{8}[0-9pPtTfF][0-9]{3}`} }), want: "191212121212"},
+		{name: "timestamp by pattern", base: "string", f: f(func(x *xsdmodel.Facets) {
+			x.Patterns = []string{`(19|20)\d\d(0[1-9]|1[012])(0[1-9]|[12][0-9]|3[01])(0[0-9]|1[0-9]|2[0-3])[0-5][0-9][0-5][0-9]`}
 		}), want: "20240517103000"},
-		{name: "generated from pattern", base: "string", f: f(func(x *facets) { x.patterns = []string{`[A-Z]{2}-[0-9]{3}`} }), want: "AA-000"},
+		{name: "generated from pattern", base: "string", f: f(func(x *xsdmodel.Facets) { x.Patterns = []string{`[A-Z]{2}-[0-9]{3}`} }), want: "AA-000"},
 		{name: "patient id by name", base: "string", f: f(nil), hint: []string{"patientId", "id"}, want: "191212121212"},
 		{name: "HSA-id by name", base: "string", f: f(nil), hint: []string{"x", "careUnitHSAId"}, want: "SE0000000000-1234"},
-		{name: "min length pads", base: "string", f: f(func(x *facets) { x.minLen = 10 }), want: "exempelxxx"},
-		{name: "max length cuts", base: "string", f: f(func(x *facets) { x.maxLen = 3 }), want: "exe"},
-		{name: "enumeration", base: "string", f: f(func(x *facets) { x.enums = []string{"A", "B"} }), want: "A"},
-		{name: "integer bounds", base: "int", f: f(func(x *facets) { x.minInc = "5"; x.maxInc = "9" }), want: "5"},
-		{name: "exclusive bound", base: "int", f: f(func(x *facets) { x.minExc = "100" }), want: "101"},
-		{name: "upper bound", base: "int", f: f(func(x *facets) { x.maxExc = "0" }), want: "-1"},
+		{name: "min length pads", base: "string", f: f(func(x *xsdmodel.Facets) { x.MinLen = 10 }), want: "exempelxxx"},
+		{name: "max length cuts", base: "string", f: f(func(x *xsdmodel.Facets) { x.MaxLen = 3 }), want: "exe"},
+		{name: "enumeration", base: "string", f: f(func(x *xsdmodel.Facets) { x.Enums = []string{"A", "B"} }), want: "A"},
+		{name: "integer bounds", base: "int", f: f(func(x *xsdmodel.Facets) { x.MinInc = "5"; x.MaxInc = "9" }), want: "5"},
+		{name: "exclusive bound", base: "int", f: f(func(x *xsdmodel.Facets) { x.MinExc = "100" }), want: "101"},
+		{name: "upper bound", base: "int", f: f(func(x *xsdmodel.Facets) { x.MaxExc = "0" }), want: "-1"},
 		{name: "date", base: "date", f: f(nil), want: "2024-05-17"},
 		{name: "boolean", base: "boolean", f: f(nil), want: "true"},
 	}
@@ -89,6 +91,6 @@ func TestValue(t *testing.T) {
 			assert.Equal(t, tc.want, got)
 		})
 	}
-	_, err := value("IDREF", newFacets(), nil)
+	_, err := value("IDREF", xsdmodel.NewFacets(), nil)
 	require.ErrorContains(t, err, "IDREF")
 }

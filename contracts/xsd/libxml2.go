@@ -5,6 +5,8 @@ package xsd
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -73,14 +75,26 @@ func (l *Libxml2) schema(ns string) (*xsdvalidate.XsdHandler, error) {
 	}
 	l.mu.Unlock()
 	if !ok {
-		s.h, s.err = lxCompile(sc)
+		s.h, s.err = lxCompile(sc, l.set.StrictXSD())
 		close(s.ready)
 	}
 	<-s.ready
 	return s.h, s.err
 }
 
-func lxCompile(sc contracts.Schema) (*xsdvalidate.XsdHandler, error) {
+// lxCompile compiles the schema of sc. Unless strict, libxml2 reads a copy
+// of the schema files whose patterns written ^...$ are read as anchors
+// (readAnchors), as the pure-Go backend does: libxml2 reads includes from
+// disk itself.
+func lxCompile(sc contracts.Schema, strict bool) (*xsdvalidate.XsdHandler, error) {
+	if !strict {
+		copied, cleanup, err := anchoredCopy(sc)
+		if err != nil {
+			return nil, fmt.Errorf("compile schema for %s with libxml2: %w", sc.Namespace, err)
+		}
+		defer cleanup()
+		sc = copied
+	}
 	var h *xsdvalidate.XsdHandler
 	var err error
 	if len(sc.Roots) == 1 {
@@ -139,4 +153,66 @@ func (l *Libxml2) Validate(ns string, doc []byte) ([]Problem, error) {
 		return []Problem{{Line: line, Message: "not well-formed: " + msg}}, nil
 	}
 	return nil, fmt.Errorf("validate against %s with libxml2: %w", ns, err)
+}
+
+// anchoredCopy copies the files of sc, with their anchored patterns read as
+// anchors, to a temporary directory in the same layout, and returns sc
+// pointing at the copies; when no file has one, sc itself. cleanup removes
+// the copies.
+func anchoredCopy(sc contracts.Schema) (contracts.Schema, func(), error) {
+	noop := func() {}
+	files := make([]string, len(sc.Files))
+	texts := make([][]byte, len(sc.Files))
+	changed := false
+	for i, f := range sc.Files {
+		abs, err := filepath.Abs(f)
+		if err != nil {
+			return sc, noop, err
+		}
+		files[i] = abs
+		literal, err := schemaText(abs, true)
+		if err != nil {
+			return sc, noop, err
+		}
+		texts[i] = readAnchors(literal)
+		changed = changed || len(texts[i]) != len(literal)
+	}
+	if !changed {
+		return sc, noop, nil
+	}
+	base := filepath.Dir(files[0])
+	for _, f := range files[1:] {
+		for !strings.HasPrefix(f, base+string(filepath.Separator)) && base != filepath.Dir(base) {
+			base = filepath.Dir(base)
+		}
+	}
+	tmp, err := os.MkdirTemp("", "rivgate-xsd-")
+	if err != nil {
+		return sc, noop, err
+	}
+	cleanup := func() { os.RemoveAll(tmp) }
+	moved := func(abs string) string { return filepath.Join(tmp, strings.TrimPrefix(abs, base)) }
+	for i, f := range files {
+		err := os.MkdirAll(filepath.Dir(moved(f)), 0o755)
+		if err == nil {
+			err = os.WriteFile(moved(f), texts[i], 0o644)
+		}
+		if err != nil {
+			cleanup()
+			return sc, noop, err
+		}
+	}
+	out := contracts.Schema{Namespace: sc.Namespace}
+	for _, r := range sc.Roots {
+		abs, err := filepath.Abs(r)
+		if err != nil {
+			cleanup()
+			return sc, noop, err
+		}
+		out.Roots = append(out.Roots, moved(abs))
+	}
+	for _, f := range files {
+		out.Files = append(out.Files, moved(f))
+	}
+	return out, cleanup, nil
 }

@@ -75,3 +75,26 @@ func BenchmarkValidateSampleLibxml2(b *testing.B) {
 		i++
 	}
 }
+
+// The libxml2 backend follows the same switch: a pattern written ^...$ is
+// anchored unless the set is strict, where libxml2 reads it as xmllint does.
+func TestLibxml2PatternAnchors(t *testing.T) {
+	t.Parallel()
+	for _, strict := range []bool{false, true} {
+		set, op := realOperation(t, "crm_scheduling_1.0.4", "GetSubjectOfCareSchedule", strict)
+		v, err := xsd.NewLibxml2(set)
+		require.NoError(t, err)
+		msg := []byte(`<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body>` +
+			`<s:GetSubjectOfCareSchedule xmlns:s="` + op.Namespace + `"><s:healthcare_facility>SE1</s:healthcare_facility>` +
+			`<s:subject_of_care>191212121212</s:subject_of_care></s:GetSubjectOfCareSchedule></soapenv:Body></soapenv:Envelope>`)
+		_, probs, err := xsd.ValidateMessage(v, msg)
+		require.NoError(t, err)
+		if strict {
+			require.Len(t, probs, 1, "%v", probs)
+			assert.Contains(t, probs[0].Message, "is not accepted by the pattern '^[0-9]{8}[0-9pPtTfF][0-9]{3}$'")
+		} else {
+			assert.Empty(t, probs)
+		}
+		v.(*xsd.Libxml2).Close()
+	}
+}

@@ -21,6 +21,44 @@ const (
 
 func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
 
+// declarations splits a start tag's attributes into its namespace
+// declarations (prefix "" for the default namespace; nil when none) and
+// the others.
+func declarations(attrs []xml.Attr) (map[string]string, []xml.Attr) {
+	var decls map[string]string
+	var other []xml.Attr
+	for _, a := range attrs {
+		prefix, isDecl := a.Name.Local, a.Name.Space == "xmlns"
+		if a.Name.Space == "" && a.Name.Local == "xmlns" {
+			prefix, isDecl = "", true
+		}
+		if !isDecl {
+			other = append(other, a)
+			continue
+		}
+		if decls == nil {
+			decls = map[string]string{}
+		}
+		decls[prefix] = a.Value
+	}
+	return decls, other
+}
+
+// scopes are the namespace declarations of the open elements, outermost
+// first.
+type scopes []map[string]string
+
+// lookup resolves a prefix in the innermost scope that declares it; an
+// undeclared default namespace is no namespace.
+func (s scopes) lookup(prefix string) (string, bool) {
+	for i := len(s) - 1; i >= 0; i-- {
+		if uri, ok := s[i][prefix]; ok {
+			return uri, true
+		}
+	}
+	return "", prefix == ""
+}
+
 // ValidateMessage validates msg with v. msg is a SOAP 1.1 or 1.2 envelope,
 // whose first Body child is validated, or a bare document, whose root is.
 // The body child is validated as a document of its own that carries every
@@ -33,7 +71,7 @@ func ValidateMessage(v Validator, msg []byte) (ns string, problems []Problem, er
 	if err != nil {
 		return "", []Problem{{Line: 1, Column: 1, Message: err.Error()}}, nil
 	}
-	part, prob := extract(text.Data)
+	part, _, prob := extract(text.Data, false)
 	if prob != nil {
 		prob.Column = text.Column(prob.Line, prob.Column)
 		return part.ns, []Problem{*prob}, nil
@@ -52,8 +90,9 @@ func ValidateMessage(v Validator, msg []byte) (ns string, problems []Problem, er
 // element is the part of a message to validate, with what is needed to map
 // its positions back.
 type element struct {
-	ns  string
-	doc []byte
+	ns    string
+	local string // set for header elements
+	doc   []byte
 	// Where doc starts in the message (1-based), and the column inside doc's
 	// first line where declarations were inserted, and how many bytes.
 	line, col      int
@@ -79,20 +118,14 @@ func (e element) position(line, col int) (int, int) {
 }
 
 // extract finds the element to validate. For a bare document that is the
-// whole text, unchanged.
-func extract(data []byte) (element, *Problem) {
+// whole text, unchanged. With headers, it reads a SOAP envelope only up to
+// the Body and returns every child of its Header instead, each standing
+// alone as the body element does.
+func extract(data []byte, headers bool) (element, []element, *Problem) {
 	d := xml.NewDecoder(bytes.NewReader(data))
 	d.Strict = true
-	var stack []map[string]string // namespace declarations per open element
-	var names []xml.Name          // open elements as written, to match end tags
-	lookup := func(prefix string) (string, bool) {
-		for i := len(stack) - 1; i >= 0; i-- {
-			if uri, ok := stack[i][prefix]; ok {
-				return uri, true
-			}
-		}
-		return "", prefix == ""
-	}
+	var stack scopes     // namespace declarations per open element
+	var names []xml.Name // open elements as written, to match end tags
 	syntax := func(err error) *Problem {
 		line, col := d.InputPos()
 		var se *xml.SyntaxError
@@ -107,8 +140,10 @@ func extract(data []byte) (element, *Problem) {
 	var (
 		envelope bool
 		inBody   bool
+		inHeader bool
 		found    element
 		target   = -1 // depth of the element being validated
+		heads    []element
 	)
 	for {
 		line, col := d.InputPos()
@@ -117,38 +152,41 @@ func extract(data []byte) (element, *Problem) {
 		if err != nil {
 			if errors.Is(err, io.EOF) && len(stack) == 0 {
 				if found.doc == nil && !envelope {
-					return found, &Problem{Line: line, Column: col, Message: "no root element"}
+					return found, nil, &Problem{Line: line, Column: col, Message: "no root element"}
 				}
-				return found, &Problem{Line: line, Column: col, Message: "SOAP envelope has no Body element, or the Body is empty"}
+				return found, nil, &Problem{Line: line, Column: col, Message: "SOAP envelope has no Body element, or the Body is empty"}
 			}
-			return found, syntax(err)
+			return found, nil, syntax(err)
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
-			decl := map[string]string{}
-			for _, a := range t.Attr {
-				switch {
-				case a.Name.Space == "xmlns":
-					decl[a.Name.Local] = a.Value
-				case a.Name.Space == "" && a.Name.Local == "xmlns":
-					decl[""] = a.Value
-				}
-			}
+			decl, _ := declarations(t.Attr)
 			stack = append(stack, decl)
 			names = append(names, t.Name)
-			uri, ok := lookup(t.Name.Space)
+			uri, ok := stack.lookup(t.Name.Space)
 			if !ok {
-				return found, &Problem{Line: line, Column: col, Message: fmt.Sprintf("not well-formed: prefix %q of <%s:%s> is not declared", t.Name.Space, t.Name.Space, t.Name.Local)}
+				return found, nil, &Problem{Line: line, Column: col, Message: fmt.Sprintf("not well-formed: prefix %q of <%s:%s> is not declared", t.Name.Space, t.Name.Space, t.Name.Local)}
 			}
 			depth := len(stack)
 			switch {
 			case depth == 1 && t.Name.Local == "Envelope" && (uri == soap11EnvNS || uri == soap12EnvNS):
 				envelope = true
+			case depth == 1 && headers:
+				return found, nil, &Problem{Line: line, Column: col, Message: fmt.Sprintf("not a SOAP envelope: the root element is {%s}%s", uri, t.Name.Local)}
 			case depth == 1:
 				// A bare document: validate it whole, positions unchanged.
-				return element{ns: uri, doc: data, line: 1, col: 1}, nil
+				return element{ns: uri, doc: data, line: 1, col: 1}, nil, nil
 			case envelope && depth == 2 && t.Name.Local == "Body" && (uri == soap11EnvNS || uri == soap12EnvNS):
+				if headers {
+					return found, heads, nil
+				}
 				inBody = true
+			case envelope && depth == 2 && t.Name.Local == "Header" && (uri == soap11EnvNS || uri == soap12EnvNS):
+				inHeader = headers
+			case inHeader && depth == 3:
+				target = depth
+				found = element{ns: uri, local: t.Name.Local, line: line, col: col, start: start}
+				found.doc, found.insertAt, found.adds = withScope(data[start:], t, stack[:len(stack)-1])
 			case inBody && depth == 3 && target < 0:
 				target = depth
 				found = element{ns: uri, line: line, col: col, start: start}
@@ -156,20 +194,24 @@ func extract(data []byte) (element, *Problem) {
 			}
 		case xml.EndElement:
 			if len(stack) == 0 {
-				return found, syntax(fmt.Errorf("unexpected end tag </%s>", t.Name.Local))
+				return found, nil, syntax(fmt.Errorf("unexpected end tag </%s>", t.Name.Local))
 			}
 			if open := names[len(names)-1]; open != t.Name {
 				line, col := d.InputPos()
-				return found, &Problem{Line: line, Column: col, Message: fmt.Sprintf("not well-formed: element <%s> closed by </%s>", rawName(open), rawName(t.Name))}
+				return found, nil, &Problem{Line: line, Column: col, Message: fmt.Sprintf("not well-formed: element <%s> closed by </%s>", rawName(open), rawName(t.Name))}
 			}
 			names = names[:len(names)-1]
 			if target == len(stack) {
 				end := d.InputOffset()
 				found.doc = found.doc[:int(end-found.start)+found.adds]
-				return found, nil
+				if !inHeader {
+					return found, nil, nil
+				}
+				heads = append(heads, found)
+				found, target = element{}, -1
 			}
-			if len(stack) == 2 && inBody {
-				inBody = false
+			if len(stack) == 2 {
+				inBody, inHeader = false, false
 			}
 			stack = stack[:len(stack)-1]
 		}

@@ -25,6 +25,7 @@ import (
 
 	"github.com/rivgate/rivgate/contracts"
 	"github.com/rivgate/rivgate/contracts/internal/xmltext"
+	"github.com/rivgate/rivgate/contracts/internal/xsdmodel"
 )
 
 // Problem is one reason a document is invalid, at a 1-based line and byte
@@ -66,6 +67,21 @@ type compiled struct {
 	// sessions reuses validation sessions (their buffers) across calls; a
 	// session serves one call at a time.
 	sessions sync.Pool
+
+	// The schema model messages consult, read on the first invalid
+	// document (nil when it cannot be read).
+	schema    contracts.Schema
+	strict    bool
+	modelOnce sync.Once
+	model     *xsdmodel.Model
+}
+
+// schemaModel reads the model of c's schema once.
+func (c *compiled) schemaModel() *xsdmodel.Model {
+	c.modelOnce.Do(func() {
+		c.model, _ = xsdmodel.Load(c.schema.Roots, xsdmodel.Options{StrictXSD: c.strict})
+	})
+	return c.model
 }
 
 // New returns the pure-Go validator for the contracts in set.
@@ -100,12 +116,22 @@ func (p *Pure) ValidateContext(ctx context.Context, ns string, doc []byte) ([]Pr
 	if verr == nil {
 		return nil, nil
 	}
-	probs, err := problems(verr)
+	issues, err := issues(verr)
 	if err != nil {
 		return nil, fmt.Errorf("validate against %s: %w", ns, err)
 	}
-	for i := range probs {
-		probs[i].Column = text.Column(probs[i].Line, probs[i].Column)
+	var d *describer
+	if m := c.schemaModel(); m != nil {
+		d = newDescriber(m, text.Data, issues)
+	}
+	probs := make([]Problem, 0, len(issues))
+	for _, is := range issues {
+		if d != nil {
+			is.msg = d.describe(is)
+		}
+		p := is.problem()
+		p.Column = text.Column(p.Line, p.Column)
+		probs = append(probs, p)
 	}
 	return probs, nil
 }
@@ -128,13 +154,13 @@ func (p *Pure) engine(ctx context.Context, ns string) (*compiled, error) {
 	p.mu.Lock()
 	c, ok := p.cache[sc.Namespace]
 	if !ok {
-		c = &compiled{ready: make(chan struct{})}
+		c = &compiled{ready: make(chan struct{}), schema: sc, strict: p.set.StrictXSD()}
 		p.cache[sc.Namespace] = c
 	}
 	p.mu.Unlock()
 	if !ok {
 		p.compiles.Add(1)
-		c.eng, c.err = compile(ctx, sc)
+		c.eng, c.err = compile(ctx, sc, p.set.StrictXSD())
 		if c.err != nil && ctx.Err() != nil {
 			// A cancelled compile is not the schema's fault: forget it so
 			// the next caller tries again.
@@ -156,19 +182,20 @@ func (p *Pure) engine(ctx context.Context, ns string) (*compiled, error) {
 }
 
 // compile builds the engine for one contract schema. Files are read through
-// xmltext so that schemas in other encodings than UTF-8 work too, and
-// imports are resolved relative to the importing file.
-func compile(ctx context.Context, sc contracts.Schema) (*jxsd.Engine, error) {
+// xmltext so that schemas in other encodings than UTF-8 work too, imports
+// are resolved relative to the importing file, and unless strict, patterns
+// written ^...$ are read as anchored (readAnchors).
+func compile(ctx context.Context, sc contracts.Schema, strict bool) (*jxsd.Engine, error) {
 	resolver := jxsd.ResolverFunc(func(_ context.Context, base, location string) (jxsd.SchemaSource, error) {
 		p := location
 		if !filepath.IsAbs(p) {
 			p = filepath.Join(filepath.Dir(base), filepath.FromSlash(location))
 		}
-		return schemaSource(p)
+		return schemaSource(p, strict)
 	})
 	var srcs []jxsd.SchemaSource
 	for _, r := range sc.Roots {
-		src, err := schemaSource(r)
+		src, err := schemaSource(r, strict)
 		if err != nil {
 			return nil, fmt.Errorf("schema for %s: %w", sc.Namespace, err)
 		}
@@ -181,23 +208,36 @@ func compile(ctx context.Context, sc contracts.Schema) (*jxsd.Engine, error) {
 	return eng, nil
 }
 
-func schemaSource(path string) (jxsd.SchemaSource, error) {
+func schemaSource(path string, strict bool) (jxsd.SchemaSource, error) {
 	path = filepath.Clean(path)
-	data, err := os.ReadFile(path)
+	data, err := schemaText(path, strict)
 	if err != nil {
 		return jxsd.SchemaSource{}, err
 	}
-	t, err := xmltext.ToUTF8(data)
-	if err != nil {
-		return jxsd.SchemaSource{}, fmt.Errorf("%s: %w", path, err)
-	}
-	return jxsd.Bytes(path, t.Data), nil
+	return jxsd.Bytes(path, data), nil
 }
 
-// problems turns the validator's error into problems. Errors that say
-// nothing about the document (internal, cancelled, schema) are returned as
-// the error.
-func problems(err error) ([]Problem, error) {
+// schemaText reads a schema file as UTF-8, with its anchored patterns read
+// as anchors unless strict.
+func schemaText(path string, strict bool) ([]byte, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	t, err := xmltext.ToUTF8(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if strict {
+		return t.Data, nil
+	}
+	return readAnchors(t.Data), nil
+}
+
+// issues turns the validator's error into issues. Errors that say nothing
+// about the document (internal, cancelled, schema) are returned as the
+// error.
+func issues(err error) ([]issue, error) {
 	var list []error
 	var errs xsderrors.Errors
 	if errors.As(err, &errs) {
@@ -205,7 +245,7 @@ func problems(err error) ([]Problem, error) {
 	} else {
 		list = []error{err}
 	}
-	var out []Problem
+	var out []issue
 	for _, e := range list {
 		x, ok := errors.AsType[*xsderrors.Error](e)
 		if !ok {
@@ -226,10 +266,7 @@ func problems(err error) ([]Problem, error) {
 		if x.Code == xsderrors.CodeValidationXML {
 			msg = strings.TrimSuffix("not well-formed: "+msg, ": ")
 		}
-		if x.Path != "" {
-			msg = x.Path + ": " + msg
-		}
-		out = append(out, Problem{Line: x.Line, Column: x.Column, Message: msg + " [" + string(x.Code) + "]"})
+		out = append(out, issue{line: x.Line, col: x.Column, code: x.Code, path: x.Path, msg: msg})
 	}
 	return out, nil
 }

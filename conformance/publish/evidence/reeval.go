@@ -47,7 +47,7 @@ func reevaluate(dir string, m *Manifest, v *Verified) error {
 		v.NotReevaluated = append(v.NotReevaluated, "producer-mode checks (response diff against recordings) are taken as recorded")
 	} else {
 		osDir, _ := suite.ContractsOSDir()
-		set, err := contracts.LoadDir(osDir)
+		set, err := contracts.LoadDirWith(osDir, contracts.LoadOptions{StrictXSD: run.StrictXSD || suite.StrictXSD})
 		if set == nil {
 			return differ(m.SuiteDir, "the bundled contracts do not load: %v", err)
 		}

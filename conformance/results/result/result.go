@@ -98,6 +98,9 @@ type Run struct {
 	// the harness, when there was one; re-evaluating the checks needs it
 	// (check.Env.ViaPlatform).
 	ViaPlatform string `json:"via_platform,omitempty"`
+	// StrictXSD says the contracts' XSD patterns were read literally
+	// (contracts.LoadOptions.StrictXSD); re-evaluating the checks needs it.
+	StrictXSD bool `json:"strict_xsd,omitempty"`
 	// Requirements is the catalogue in force (built-ins with overrides, then
 	// the suite's), so readers need not load the suite.
 	Requirements []scenario.Requirement `json:"requirements"`

@@ -212,6 +212,7 @@ func New(suite *scenario.Suite, opts Options) (*Harness, error) {
 			fmt.Fprintln(opts.Progress, "warning:", err)
 		}
 	}
+	warnAnchors(opts.Progress, set)
 	v := opts.Validator
 	if v == nil {
 		v = xsd.New(set)
@@ -233,7 +234,16 @@ func New(suite *scenario.Suite, opts Options) (*Harness, error) {
 	return h, nil
 }
 
-// LoadContracts loads the suite's contract directory. Suites on disk load
+// warnAnchors says how the contracts' patterns written ^...$ are read, one
+// line per contract.
+func warnAnchors(w io.Writer, set *contracts.Set) {
+	for _, a := range set.PatternAnchors() {
+		fmt.Fprintln(w, "warning:", a)
+	}
+}
+
+// LoadContracts loads the suite's contract directory (reading XSD patterns
+// as the suite's strict_xsd says). Suites on disk load
 // in place; suites in another fs.FS (embedded) are copied to a temporary
 // directory first, because the contract loader reads OS paths and the
 // validator compiles schemas from them lazily. cleanup removes that copy;
@@ -254,7 +264,7 @@ func LoadContracts(suite *scenario.Suite) (set *contracts.Set, cleanup func(), e
 		}
 		dir = tmp
 	}
-	set, err = contracts.LoadDir(dir)
+	set, err = contracts.LoadDirWith(dir, contracts.LoadOptions{StrictXSD: suite.StrictXSD})
 	if set == nil {
 		cleanup()
 		return nil, func() {}, fmt.Errorf("suite %s: contracts %s: %w", suite.ID, suite.Contracts, err)
@@ -364,6 +374,7 @@ func (h *Harness) newRun() *result.Run {
 		Target:        h.URL(),
 		ExpectedHSAID: h.suite.Consumer.HSAID,
 		ViaPlatform:   h.opts.ViaPlatform,
+		StrictXSD:     h.env.Contracts.StrictXSD(),
 		Requirements:  h.suite.AllRequirements(),
 		Selection:     selectionFor(h.suite, h.opts.Scenarios, h.opts.Selection),
 		Notes:         h.notes,

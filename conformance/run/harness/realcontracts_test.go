@@ -5,19 +5,23 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/rivgate/rivgate/conformance/results/result"
 	"github.com/rivgate/rivgate/conformance/suite/scenario"
 	"github.com/rivgate/rivgate/internal/testutil"
+	"github.com/rivgate/rivgate/internal/testutil/syncbuf"
 )
 
 // TestRealContractSuites runs the fixture suites built on real contracts
 // from ../shared/rivta (GetCareDocumentation 2.1 on RIVTABP21 with the
 // original-consumer header required; GetSubjectOfCareSchedule 1.0 on
-// RIVTABP20 with wsa:To) with a Go consumer sending the suites' recorded
-// requests, and once without the required header.
+// RIVTABP20 with wsa:To, whose personnummer pattern is written ^...$) with a
+// Go consumer sending the suites' recorded requests, once without the
+// required header, and once reading the XSD strictly, which fails the
+// correct personnummer.
 func TestRealContractSuites(t *testing.T) {
 	const gcdAction = `"urn:riv:clinicalprocess:healthcond:description:GetCareDocumentationResponder:2:GetCareDocumentation"`
 	t.Parallel()
@@ -31,6 +35,7 @@ func TestRealContractSuites(t *testing.T) {
 		suite   string
 		request string
 		header  http.Header
+		strict  bool
 		want    []string // failed checks
 	}{
 		{name: "GetCareDocumentation with original consumer", suite: "gcd-consumer", request: "requests/get-care-documentation.xml",
@@ -40,6 +45,9 @@ func TestRealContractSuites(t *testing.T) {
 			want:   []string{"GCD-S01/ask/RIV-HDR-01", "GCD-S02/again/RIV-HDR-01", "GCD-S02/no-route/RIV-HDR-01"}},
 		{name: "GetSubjectOfCareSchedule on RIVTABP20", suite: "crm-scheduling-bp20", request: "requests/get-subject-of-care-schedule.xml",
 			header: http.Header{"Soapaction": {`"urn:riv:crm:scheduling:GetSubjectOfCareScheduleResponder:1:GetSubjectOfCareSchedule"`}}},
+		{name: "GetSubjectOfCareSchedule, strict XSD", suite: "crm-scheduling-bp20", request: "requests/get-subject-of-care-schedule.xml",
+			header: http.Header{"Soapaction": {`"urn:riv:crm:scheduling:GetSubjectOfCareScheduleResponder:1:GetSubjectOfCareSchedule"`}}, strict: true,
+			want: []string{"SCH-S01/ask/RIV-XSD-01", "SCH-S02/allowed/RIV-XSD-01", "SCH-S02/denied/RIV-XSD-01"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -48,6 +56,8 @@ func TestRealContractSuites(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			suite.StrictXSD = tc.strict
+			progress := &syncbuf.Buffer{}
 			body, err := suite.ReadFile(tc.request)
 			if err != nil {
 				t.Fatal(err)
@@ -55,7 +65,10 @@ func TestRealContractSuites(t *testing.T) {
 			c := newGoConsumer(p, p.good, 2*time.Second)
 			c.body = func() []byte { return body }
 			c.header = tc.header
-			run := runHarness(t, suite, Options{TLS: p.serverTLS(), Out: t.TempDir(), Await: c.await}, c, time.Minute)
+			run := runHarness(t, suite, Options{TLS: p.serverTLS(), Out: t.TempDir(), Await: c.await, Progress: progress}, c, time.Minute)
+			if run.StrictXSD != tc.strict {
+				t.Errorf("results say strict_xsd %v, want %v", run.StrictXSD, tc.strict)
+			}
 			got := keys(failures(run))
 			if !slices.Equal(got, tc.want) && !(len(got) == 0 && len(tc.want) == 0) {
 				t.Fatalf("failed %q, want %q: %v", got, tc.want, failures(run))
@@ -63,16 +76,19 @@ func TestRealContractSuites(t *testing.T) {
 			if len(tc.want) == 0 && run.Status != result.ManualPending {
 				t.Fatalf("status %s, want manual-pending (each suite has a manual step)", run.Status)
 			}
-			// The XSD check ran on the real contract (or was skipped by
-			// the suite with its reason).
-			xsdStatus := run.Scenarios[0].Steps[0].Checks
-			for _, ch := range xsdStatus {
-				if ch.ID == scenario.ReqSchema && tc.suite == "gcd-consumer" && ch.Status != result.Pass {
+			// The XSD check ran on the real contract; on the one with the
+			// anchored pattern the load said how it reads it.
+			for _, ch := range run.Scenarios[0].Steps[0].Checks {
+				if ch.ID == scenario.ReqSchema && !tc.strict && ch.Status != result.Pass {
 					t.Errorf("XSD check %s: %s", ch.Status, ch.Message)
 				}
-				if ch.ID == scenario.ReqSchema && tc.suite == "crm-scheduling-bp20" && ch.Status != result.NotApplicable {
-					t.Errorf("XSD check should be turned off by the suite (n/a), got %s", ch.Status)
+				if ch.ID == scenario.ReqSchema && tc.strict && !strings.Contains(ch.Message, `/subject_of_care: value "191212121212" does not match the pattern`) {
+					t.Errorf("strict XSD check %s: %s", ch.Status, ch.Message)
 				}
+			}
+			anchors := strings.Count(progress.String(), "warning: contract urn:riv:crm:scheduling:")
+			if want := map[string]int{"crm-scheduling-bp20": 9}[tc.suite]; anchors != want {
+				t.Errorf("%d pattern warnings, want %d (one per contract of the folder):\n%s", anchors, want, progress)
 			}
 		})
 	}

@@ -20,6 +20,7 @@ const (
 	ReqWSAAction        = msgcheck.RuleWSAAction
 	ReqWSAMessageID     = msgcheck.RuleWSAMessageID
 	ReqOriginalConsumer = msgcheck.RuleOriginalConsumer
+	ReqHeaderElements   = msgcheck.RuleHeaderElements
 	ReqClientCert       = msgcheck.RuleClientCert
 	ReqExpectedRequest  = "RIV-STEP-01" // the expected request arrives (contract, operation, receiver)
 	ReqNoRetryStorm     = "RIV-BEH-01"  // no retry storm after a fault
@@ -43,6 +44,7 @@ func BuiltinRequirements() []Requirement {
 		b(ReqReceiverHSAID, 3, "The receiver has valid HSA-id syntax."),
 		b(ReqReceiverConflict, 3, "Receiver headers sent together (wsa:To and LogicalAddress, or one twice) name the same receiver."),
 		b(ReqSchema, 4, "The request element validates against the contract's XML Schema."),
+		b(ReqHeaderElements, 3, "Every SOAP header element the contract's WSDL binding declares for the operation, besides the receiver, is sent and validates against its XML Schema."),
 		b(ReqSOAPAction, 2, "When a SOAPAction is sent, it is the one the contract's WSDL gives for the operation."),
 		b(ReqWSAAction, 3, "When a wsa:Action is sent, it is the SOAP action the contract's WSDL gives for the operation."),
 		b(ReqWSAMessageID, 2, "When a wsa:MessageID is sent, it is sent once and is an absolute URI."),

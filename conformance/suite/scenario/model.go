@@ -35,7 +35,11 @@ type Suite struct {
 	Volatile []string `yaml:"volatile,omitempty" json:"volatile,omitempty"`
 	// Checks selects and orders the built-in request checks and may override
 	// their impact. Empty = all built-in checks in the standard order.
-	Checks       []CheckRef    `yaml:"checks,omitempty" json:"checks,omitempty"`
+	Checks []CheckRef `yaml:"checks,omitempty" json:"checks,omitempty"`
+	// StrictXSD reads the contracts' XSD pattern facets literally, as XML
+	// Schema defines them; by default a pattern written ^...$ is read as
+	// anchored (contracts.LoadOptions.StrictXSD).
+	StrictXSD    bool          `yaml:"strict_xsd,omitempty" json:"strict_xsd,omitempty"`
 	Requirements []Requirement `yaml:"requirements" json:"requirements"`
 	// ScenarioFiles are the scenario file paths, relative to the suite
 	// directory, in the order they run.

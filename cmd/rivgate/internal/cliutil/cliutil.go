@@ -77,3 +77,7 @@ func Message(err error) string {
 	}
 	return err.Error()
 }
+
+// StrictXSDFlag is the help of --strict-xsd, the same on every command that
+// validates against a contract's XSD.
+const StrictXSDFlag = "read XSD pattern facets literally, as XML Schema defines them (as the suite key strict_xsd: true does): a pattern written ^...$ then requires the characters ^ and $ (default: read as anchors, with a warning per contract)"

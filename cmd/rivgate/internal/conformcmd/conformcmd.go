@@ -58,6 +58,7 @@ func loadSuite(dir string) (*scenario.Suite, error) {
 
 // newRun loads --suite for a new run into --out, which is required and
 // must not hold a run already.
+
 func newRun(suiteDir, out string) (*scenario.Suite, error) {
 	suite, err := loadSuite(suiteDir)
 	if err != nil {

@@ -20,6 +20,7 @@ func runCommand() *cobra.Command {
 		suiteDir, out, listen, producer, via, riskPath string
 		scenarios                                      []string
 		maxBody                                        int64
+		strictXSD                                      bool
 		srv                                            cliutil.ServerTLSFlags
 		cli                                            cliutil.ClientTLSFlags
 	)
@@ -46,6 +47,10 @@ every scenario runs, or the --scenario ones.
 OUT must not hold an earlier run (results.json): a run never mixes its
 exchanges with another's.
 
+A contract pattern written ^...$ is read as anchored (a warning per contract
+says so); --strict-xsd, or strict_xsd: true in suite.yaml, reads the XSD
+literally. results.json records which.
+
 A run that cannot proceed because the consumer or its environment is
 unreachable (a trigger that cannot start or connect, or fails before any
 request; no connection within the suite's start_timeout; a --listen address
@@ -59,6 +64,7 @@ check failed or the run was aborted, 2 on bad input.`,
 			if err != nil {
 				return err
 			}
+			suite.StrictXSD = suite.StrictXSD || strictXSD
 			progress := cmd.ErrOrStderr()
 			sel, err := planSelection(cmd.OutOrStdout(), suite, riskPath, scenarios, out)
 			if err != nil {
@@ -110,6 +116,7 @@ check failed or the run was aborted, 2 on bad input.`,
 	cmd.Flags().StringVar(&riskPath, "risk", "", "risk profile (risk.yaml, docs/report.md): its plan selects the scenarios; copied to OUT/risk.yaml")
 	cmd.Flags().StringVar(&producer, "producer", "", "producer mode: the producer's URL")
 	cmd.Flags().Int64Var(&maxBody, "max-body", harness.DefaultMaxBody, "consumer mode: the largest request body (bytes) the harness reads, checks and records; a larger one is a RIV-SOAP-01 finding")
+	cmd.Flags().BoolVar(&strictXSD, "strict-xsd", false, cliutil.StrictXSDFlag)
 	cmd.Flags().StringVar(&via, "via-platform", "", "consumer mode behind a gateway: the gateway's HSA-id (its client certificate SERIALNUMBER); its calls are attributed to the consumer in x-rivta-original-serviceconsumer-hsaid")
 	srv.Add(cmd, "consumer mode: the harness's server")
 	cli.Add(cmd, "producer-", "the producer (producer mode)")

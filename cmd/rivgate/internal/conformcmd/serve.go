@@ -11,6 +11,7 @@ func serveCommand() *cobra.Command {
 	var (
 		suiteDir, out, listen string
 		maxBody               int64
+		strictXSD             bool
 		srv                   cliutil.ServerTLSFlags
 	)
 	cmd := &cobra.Command{
@@ -27,6 +28,7 @@ consumer; certification runs use 'conform run'.`,
 			if err != nil {
 				return err
 			}
+			suite.StrictXSD = suite.StrictXSD || strictXSD
 			cfg, err := srv.Config()
 			if err != nil {
 				return err
@@ -50,6 +52,7 @@ consumer; certification runs use 'conform run'.`,
 	cmd.Flags().StringVar(&out, "out", "", "output directory for results.json and exchanges/")
 	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:8443", "address to listen on")
 	cmd.Flags().Int64Var(&maxBody, "max-body", harness.DefaultMaxBody, "the largest request body (bytes) read, checked and recorded; a larger one is a RIV-SOAP-01 finding")
+	cmd.Flags().BoolVar(&strictXSD, "strict-xsd", false, cliutil.StrictXSDFlag)
 	srv.Add(cmd, "the mock platform's server")
 	return cmd
 }

@@ -37,8 +37,8 @@ files they import, as published).
 
 // loadSet loads dir; WSDLs that failed are reported on stderr and the rest
 // are used. It fails only when nothing usable was loaded.
-func loadSet(dir string, stderr io.Writer) (*contracts.Set, error) {
-	set, err := contracts.LoadDir(dir)
+func loadSet(dir string, strictXSD bool, stderr io.Writer) (*contracts.Set, error) {
+	set, err := contracts.LoadDirWith(dir, contracts.LoadOptions{StrictXSD: strictXSD})
 	if set == nil {
 		return nil, cliutil.BadInput("%w", err)
 	}
@@ -47,10 +47,21 @@ func loadSet(dir string, stderr io.Writer) (*contracts.Set, error) {
 			fmt.Fprintf(stderr, "warning: %v\n", e)
 		}
 	}
+
 	if len(set.Operations()) == 0 {
 		return nil, cliutil.BadInput("contract directory %s: no operation could be loaded", dir)
 	}
 	return set, nil
+}
+
+// warnAnchors says on stderr how the patterns written ^...$ of contract ns
+// are read, if it has any.
+func warnAnchors(stderr io.Writer, set *contracts.Set, ns string) {
+	for _, a := range set.PatternAnchors() {
+		if a.Contract == ns {
+			fmt.Fprintf(stderr, "warning: %s\n", a)
+		}
+	}
 }
 
 // loadErrors unpacks the joined *LoadError values LoadDir returns.

@@ -232,7 +232,8 @@ func TestValidateAgreesWithXmllint(t *testing.T) {
 			agree, valid := 0, 0
 			for _, s := range samples {
 				oracle, oracleOut := rivtatest.XmllintVerdict(t, xmllint, s.XSD, s.XML)
-				r := run(t, "validate", "--backend", backend, "--contracts", s.ContractsDir, s.XML)
+				// Strict: xmllint reads patterns written ^...$ literally.
+				r := run(t, "validate", "--strict-xsd", "--backend", backend, "--contracts", s.ContractsDir, s.XML)
 				require.Contains(t, []int{0, 1}, r.code, "%s: validate could not decide: %s", s.Name, r.stderr)
 				ours := r.code == 0
 				if ours {
@@ -312,7 +313,7 @@ func TestValidateExitCodes(t *testing.T) {
 		{name: "valid envelope and bare document", args: []string{valid, bare}, wantCode: 0,
 			wantOut: []string{valid + ": valid (urn:riv:test:things:GetThingsResponder:1)", bare + ": valid"}},
 		{name: "invalid", args: []string{valid, invalid}, wantCode: 1,
-			wantOut: []string{invalid + ":3:", "pattern facet failed"}, wantErrOut: []string{"1 of 2 file(s) invalid"}},
+			wantOut: []string{invalid + ":3:", `value "not-a-pnr" does not match the pattern`}, wantErrOut: []string{"1 of 2 file(s) invalid"}},
 		{name: "unknown namespace lists the known ones", args: []string{invalid, unknown}, wantCode: 2,
 			wantErrOut: []string{`no contract in ` + contractsDir + ` for namespace "urn:riv:other:OtherResponder:1"`, "it knows:\n  urn:riv:test:things:GetThingsResponder:1"}},
 		{name: "missing file", args: []string{valid, missing}, wantCode: 2,
@@ -399,6 +400,36 @@ func TestSampleRoundTripsThroughValidate(t *testing.T) {
 			assert.Equal(t, 0, v.code, "validate %s:\n%s%s", r.stdout, v.stdout, v.stderr)
 		})
 	}
+}
+
+// A contract that writes its personnummer pattern ^...$: the sample holds a
+// real personnummer and validates, with one warning naming the type; with
+// --strict-xsd the sample holds the characters and a real one is invalid.
+func TestStrictXSD(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(rivtatest.Contracts(t), "crm_scheduling_1.0.4")
+	const ns = "urn:riv:crm:scheduling:GetSubjectOfCareScheduleResponder:1"
+	r := run(t, "sample", "--contracts", dir, "--namespace", ns)
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stdout, ":subject_of_care>191212121212</")
+	assert.NotContains(t, r.stdout, "^")
+	assert.Equal(t, "warning: contract "+ns+`: pattern "^[0-9]{8}[0-9pPtTfF][0-9]{3}$" of SubjectOfCareIdType (schemas/core_components/crm_scheduling_1.0.xsd:60) `+
+		"is read with ^ and $ as anchors; XSD reads them as literal characters (--strict-xsd or the suite key strict_xsd does)\n", r.stderr)
+	file := filepath.Join(t.TempDir(), "sample.xml")
+	require.NoError(t, os.WriteFile(file, []byte(r.stdout), 0o644))
+
+	v := run(t, "validate", "--contracts", dir, file)
+	assert.Equal(t, 0, v.code, v.stdout+v.stderr)
+	assert.Equal(t, r.stderr, v.stderr, "the same warning")
+
+	v = run(t, "validate", "--strict-xsd", "--contracts", dir, file)
+	assert.Equal(t, 1, v.code, v.stdout+v.stderr)
+	assert.Contains(t, v.stdout, `/subject_of_care: value "191212121212" does not match the pattern "^[0-9]{8}[0-9pPtTfF][0-9]{3}$" of SubjectOfCareIdType (strict XSD`)
+	assert.Contains(t, v.stderr, "is read as XSD defines it")
+
+	s := run(t, "sample", "--strict-xsd", "--contracts", dir, "--namespace", ns)
+	require.Equal(t, 0, s.code, s.stderr)
+	assert.Contains(t, s.stdout, ":subject_of_care>^000000000000$</")
 }
 
 func TestSampleUsage(t *testing.T) {

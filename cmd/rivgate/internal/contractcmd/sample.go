@@ -15,7 +15,7 @@ import (
 
 func newSample() *cobra.Command {
 	var dir, namespace, operation, profile, receiver string
-	var response, rich bool
+	var response, rich, strict bool
 	cmd := &cobra.Command{
 		Use:   "sample --contracts DIR (--namespace NS | --operation NAME) [--response] [--rich]",
 		Short: "Write a sample request envelope for an operation",
@@ -33,7 +33,11 @@ records get different enumeration values. 'rivgate conform init' answers its
 happy paths with rich responses.
 
 Choose the operation by contract namespace, by operation name, or both when
-a namespace has several operations or a name several versions.`,
+a namespace has several operations or a name several versions.
+
+A pattern the contract writes as ^...$ is read as anchored (the value holds
+no ^ or $), with a warning on stderr; --strict-xsd reads it literally, as
+XML Schema defines it, so the value then carries the two characters.`,
 		Example: `  rivgate contract sample --contracts ../shared/rivta/contracts --operation GetCareDocumentation
   rivgate contract sample --contracts contracts/ --namespace urn:riv:crm:scheduling:MakeBookingResponder:1 --profile RIVTABP21 --receiver SE2321000016-1234`,
 		Args: cobra.NoArgs,
@@ -55,7 +59,7 @@ a namespace has several operations or a name several versions.`,
 			// Any receiver is written as given (escaped): tests of VP's
 			// receiver checks need odd ones too.
 			opt.Receiver = receiver
-			set, err := loadSet(dir, cmd.ErrOrStderr())
+			set, err := loadSet(dir, strict, cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
@@ -63,6 +67,7 @@ a namespace has several operations or a name several versions.`,
 			if err != nil {
 				return err
 			}
+			warnAnchors(cmd.ErrOrStderr(), set, op.Namespace)
 			var out []byte
 			if response {
 				out, err = sample.Response(op, opt)
@@ -84,6 +89,7 @@ a namespace has several operations or a name several versions.`,
 	f.StringVar(&receiver, "receiver", "", "logical address (HSA-id) of the receiver (default "+sample.DefaultReceiver+")")
 	f.BoolVar(&response, "response", false, "write a sample response envelope instead of a request")
 	f.BoolVar(&rich, "rich", false, "a realistic message: optional parts filled, two of everything that repeats")
+	f.BoolVar(&strict, "strict-xsd", false, cliutil.StrictXSDFlag)
 	return cmd
 }
 

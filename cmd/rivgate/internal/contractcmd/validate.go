@@ -14,6 +14,7 @@ import (
 
 func newValidate() *cobra.Command {
 	var dir, backend string
+	var strict bool
 	cmd := &cobra.Command{
 		Use:   "validate --contracts DIR FILE...",
 		Short: "Validate messages against their contract's XSD",
@@ -25,14 +26,19 @@ validated). The contract is chosen by the element's namespace.
 Each problem is printed as FILE:LINE:COL: message, with the position in FILE
 as given. Exit code: 0 all files valid; 1 at least one invalid; 2 usage or
 I/O error, or a namespace DIR has no contract for (the message lists the
-namespaces DIR knows).`,
+namespaces DIR knows).
+
+Some published contracts write a pattern as ^...$ (in XSD ^ and $ are
+literal characters, so no real value matches). rivgate reads such patterns as
+anchored regular expressions and says so on stderr, once per contract;
+--strict-xsd reads them literally, as xmllint does.`,
 		Example: `  rivgate contract validate --contracts ../shared/rivta/contracts request.xml response.xml`,
 		Args:    cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, files []string) error {
 			if dir == "" {
 				return cliutil.BadInput("--contracts DIR is required")
 			}
-			set, err := loadSet(dir, cmd.ErrOrStderr())
+			set, err := loadSet(dir, strict, cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
@@ -42,6 +48,7 @@ namespaces DIR knows).`,
 			}
 			out, errOut := cmd.OutOrStdout(), cmd.ErrOrStderr()
 			var invalid, broken, unknown int
+			warned := map[string]bool{}
 			for _, f := range files {
 				data, err := os.ReadFile(f)
 				if err != nil {
@@ -50,6 +57,10 @@ namespaces DIR knows).`,
 					continue
 				}
 				ns, problems, err := xsd.ValidateMessage(v, data)
+				if !warned[ns] {
+					warned[ns] = true
+					warnAnchors(errOut, set, ns)
+				}
 				switch {
 				case errors.Is(err, xsd.ErrUnknownNamespace):
 					fmt.Fprintf(errOut, "%s: no contract in %s for namespace %q\n", f, dir, ns)
@@ -80,5 +91,6 @@ namespaces DIR knows).`,
 	}
 	cmd.Flags().StringVar(&dir, "contracts", "", "contract directory (WSDL and XSD files) (required)")
 	cmd.Flags().StringVar(&backend, "backend", "go", "XSD validator: go (pure Go) or libxml2 (only in builds with -tags libxml2)")
+	cmd.Flags().BoolVar(&strict, "strict-xsd", false, cliutil.StrictXSDFlag)
 	return cmd
 }
