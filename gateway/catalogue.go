@@ -78,8 +78,15 @@ func LookupOptions(cfg *config.Config) tak.BuildOptions {
 // reloadCatalogue reads the TAK sources now. Only a fresh load counts as
 // OK; a reload that kept the old catalogue or fell back to the local cache
 // is reported as failed, with the store's own report.
+//
+// A fresh catalogue that replaced another is compared with it in the
+// background, for /status (changes.go).
 func (g *Gateway) reloadCatalogue(ctx context.Context) ReloadResult {
+	old := g.store.Catalogue()
 	rep := g.store.Reload(ctx)
+	if cur := g.store.Catalogue(); rep.State == tak.StateOK && old != nil && cur != old {
+		g.changes.compare(old, cur)
+	}
 	// Reading a catalogue leaves its parse garbage mapped until Go's
 	// scavenger slowly returns it: a 10,000-route YAML file kept the process
 	// at ~258 MB RSS against ~50 MB live. Returning it now costs one

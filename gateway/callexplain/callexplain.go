@@ -19,6 +19,15 @@ import (
 	"github.com/rivgate/rivgate/gateway/tak"
 )
 
+// Result is the explanation of the calls with one correlation id:
+// `rivgate tak explain --json` prints it and the admin port's /explain
+// answers with it.
+type Result struct {
+	// Catalogue names the catalogue the lookups were re-run against.
+	Catalogue string `json:"catalogue"`
+	Calls     []Call `json:"calls"`
+}
+
 // Call is one logged exchange and why it got its answer.
 type Call struct {
 	// Logged is the exchange line as the gateway wrote it.

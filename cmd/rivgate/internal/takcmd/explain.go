@@ -21,10 +21,7 @@ import (
 )
 
 // ExplainResult is what `rivgate tak explain --json` prints.
-type ExplainResult struct {
-	Catalogue string          `json:"catalogue"`
-	Calls     []ExplainedCall `json:"calls"`
-}
+type ExplainResult = callexplain.Result
 
 // ExplainedCall is one logged exchange and why it got its answer.
 type ExplainedCall = callexplain.Call
