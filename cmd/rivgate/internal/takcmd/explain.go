@@ -55,6 +55,8 @@ The catalogue is --tak (files in any format or a live TAK URL, repeat to
 merge) with --hsa, or the tak section of --config (the gateway's own
 gateway.yaml, which also gives the timeouts, lookup settings and instance
 name). A correlation id that several calls share is explained for each.
+For one of its latest calls the running gateway answers the same JSON on
+its admin port: GET /explain?correlation=ID.
 
 Exit codes: 0 explained, matching the log; 1 the re-run differs from the log;
 2 bad input, or the id is not in the log.`,
