@@ -3,6 +3,7 @@ package callwatch
 import (
 	"fmt"
 	"math/rand/v2"
+	"sync"
 	"testing"
 	"time"
 
@@ -164,4 +165,37 @@ func BenchmarkRecordParallel(b *testing.B) {
 			i++
 		}
 	})
+}
+
+// TestConcurrentUse: calls recorded from many goroutines while the admin
+// port reads; every call is counted once (run with -race).
+func TestConcurrentUse(t *testing.T) {
+	w := New(Options{Recent: 64, Tracked: 16})
+	const workers, each = 4, 500
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range 200 {
+			_ = w.Find("c")
+			_, _ = w.Traffic()
+		}
+	}()
+	var wg sync.WaitGroup
+	for g := range workers {
+		wg.Go(func() {
+			for i := range each {
+				w.Record(call("c", fmt.Sprint("S", g), fmt.Sprint("R", i%4)), t0)
+			}
+		})
+	}
+	wg.Wait()
+	<-done
+	tr, _ := w.Traffic()
+	assert.Equal(t, workers*each, tr.Exchanges)
+	sum := 0
+	for _, c := range tr.Calls {
+		sum += c.Calls
+	}
+	assert.Equal(t, workers*each, sum, "16 distinct triples fit: exact")
+	assert.Equal(t, 64, w.Kept())
 }
