@@ -88,6 +88,19 @@ func BenchmarkReloadDiff100k(b *testing.B) {
 	}
 }
 
+// BenchmarkReloadUnchanged100k is that comparison after a poll that read
+// the same 100k catalogue again (every tak.poll of a live TAK).
+func BenchmarkReloadUnchanged100k(b *testing.B) {
+	old, _ := national(b, 100_000)
+	again := tak.Build(old.Data(), nil, tak.BuildOptions{})
+	defer reportCPU(b)()
+	for b.Loop() {
+		if rep := takdiff.Diff(old, again, takdiff.Options{At: benchAt}); len(rep.Changes) != 0 {
+			b.Fatal("changes")
+		}
+	}
+}
+
 // reportCPU adds the process's CPU time per op (all threads, GC included):
 // on a shared machine wall time says more about the neighbours.
 func reportCPU(b *testing.B) func() {
