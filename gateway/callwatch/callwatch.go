@@ -134,26 +134,26 @@ func (w *Watch) Kept() int {
 // triple called more often than 1/Tracked of the window's calls is never
 // missed. Since is when the counted span began.
 func (w *Watch) Traffic() (tr *exchangelog.Traffic, since time.Time) {
+	// Copied under the lock, merged after it: calls wait only for the copy.
 	w.mu.Lock()
-	defer w.mu.Unlock()
-	byKey := map[triple]*exchangelog.Call{}
-	tr = &exchangelog.Traffic{}
-	for _, t := range []*topK{w.prev, w.cur} {
-		tr.Exchanges += int(t.total)
-		for _, s := range t.slots {
-			c := byKey[s.key]
-			if c == nil {
-				c = &exchangelog.Call{Sender: s.key.sender, Contract: s.key.contract, Receiver: s.key.receiver, Platform: s.key.platform}
-				byKey[s.key] = c
-				tr.Calls = append(tr.Calls, c)
-			}
-			c.Calls += int(s.count)
-		}
-	}
-	slices.SortStableFunc(tr.Calls, func(a, b *exchangelog.Call) int { return b.Calls - a.Calls })
+	slots := append(append(make([]slot, 0, len(w.prev.slots)+len(w.cur.slots)), w.prev.slots...), w.cur.slots...)
+	total := w.prev.total + w.cur.total
 	since = w.curStart
 	if w.prev.total > 0 {
 		since = w.curStart.Add(-w.window)
 	}
+	w.mu.Unlock()
+	byKey := make(map[triple]*exchangelog.Call, len(slots))
+	tr = &exchangelog.Traffic{Exchanges: int(total)}
+	for _, s := range slots {
+		c := byKey[s.key]
+		if c == nil {
+			c = &exchangelog.Call{Sender: s.key.sender, Contract: s.key.contract, Receiver: s.key.receiver, Platform: s.key.platform}
+			byKey[s.key] = c
+			tr.Calls = append(tr.Calls, c)
+		}
+		c.Calls += int(s.count)
+	}
+	slices.SortStableFunc(tr.Calls, func(a, b *exchangelog.Call) int { return b.Calls - a.Calls })
 	return tr, since
 }
