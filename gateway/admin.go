@@ -18,19 +18,21 @@ import (
 
 // Status is the JSON on /status.
 type Status struct {
-	Name          string            `json:"name"`
-	InstanceID    string            `json:"instance_id"`
-	Version       string            `json:"version"`
-	Started       time.Time         `json:"started"`
-	UptimeSeconds float64           `json:"uptime_seconds"`
-	Ready         bool              `json:"ready"`
-	InFlight      int64             `json:"in_flight"`
-	Catalogue     CatalogueStatus   `json:"catalogue"`
-	LastReload    *reloadRecord     `json:"last_reload,omitempty"`
-	TLS           *identity.Info    `json:"tls,omitempty"`
-	Listeners     map[string]string `json:"listeners"`
-	HeapBytes     uint64            `json:"heap_bytes"`
-	Goroutines    int               `json:"goroutines"`
+	Name          string          `json:"name"`
+	InstanceID    string          `json:"instance_id"`
+	Version       string          `json:"version"`
+	Started       time.Time       `json:"started"`
+	UptimeSeconds float64         `json:"uptime_seconds"`
+	Ready         bool            `json:"ready"`
+	InFlight      int64           `json:"in_flight"`
+	Catalogue     CatalogueStatus `json:"catalogue"`
+	LastReload    *reloadRecord   `json:"last_reload,omitempty"`
+	// CatalogueChanges is what the latest reloads changed (changes.go).
+	CatalogueChanges *CatalogueChanges `json:"catalogue_changes,omitempty"`
+	TLS              *identity.Info    `json:"tls,omitempty"`
+	Listeners        map[string]string `json:"listeners"`
+	HeapBytes        uint64            `json:"heap_bytes"`
+	Goroutines       int               `json:"goroutines"`
 }
 
 // Status reports what /status shows.
@@ -41,7 +43,7 @@ func (g *Gateway) Status() Status {
 		Name: g.cfg.Instance.Name, InstanceID: g.cfg.Instance.ID, Version: g.version, Started: g.started,
 		UptimeSeconds: time.Since(g.started).Seconds(), Ready: g.Ready(), InFlight: g.inFlight.Load(),
 		Catalogue: g.catalogueStatus(), LastReload: g.lastLoad.Load(), Listeners: map[string]string{},
-		HeapBytes: ms.HeapAlloc, Goroutines: runtime.NumGoroutine(),
+		HeapBytes: ms.HeapAlloc, Goroutines: runtime.NumGoroutine(), CatalogueChanges: g.changes.status(),
 	}
 	if g.serverTLS != nil {
 		info := g.serverTLS.Info()
@@ -76,6 +78,7 @@ func (g *Gateway) adminHandler() http.Handler {
 	mux.HandleFunc("GET /status", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, g.Status())
 	})
+	mux.HandleFunc("GET /explain", g.serveExplain)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(g.reg, promhttp.HandlerOpts{}))
 	reset := func(w http.ResponseWriter, r *http.Request) {
 		rep := g.Reload(r.Context())

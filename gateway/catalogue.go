@@ -49,29 +49,44 @@ func newStore(cfg *config.Config, log zerolog.Logger) (*tak.Store, error) {
 
 // takConfig is the catalogue store's configuration from the tak section.
 func takConfig(cfg *config.Config, loc *time.Location) tak.Config {
-	hl := cfg.TAK.HSALookup
-	dr := cfg.TAK.DefaultRouting
+	lookup := LookupOptions(cfg)
 	return tak.Config{
 		Files: cfg.TAK.Files, HSAFiles: cfg.TAK.HSAFiles, URL: cfg.TAK.URL, CacheFile: cfg.TAK.CacheFile,
 		Poll: cfg.TAK.Poll.D(), Location: loc,
+		HSALookup: lookup.HSALookup, DefaultRouting: lookup.DefaultRouting,
+		Client: tak.ClientConfig{UserAgent: "rivgate-takclient", Timeout: cfg.TAK.Timeout.D(), MaxResponse: int64(cfg.TAK.MaxAnswer), FastDecode: cfg.TAK.FastDecode,
+			Username: cfg.TAK.Username},
+	}
+}
+
+// LookupOptions are the lookup settings of gateway.yaml's tak section (HSA
+// tree walk, default routing) as the gateway builds its catalogue with
+// them; tools that re-run the gateway's lookups (`tak explain --config`)
+// build theirs with the same.
+func LookupOptions(cfg *config.Config) tak.BuildOptions {
+	hl, dr := cfg.TAK.HSALookup, cfg.TAK.DefaultRouting
+	return tak.BuildOptions{
 		HSALookup: tak.HSALookup{
 			Routing:       tak.HSARule{Disabled: !config.On(hl.Routing), Excepted: hl.RoutingExcepted},
 			Authorization: tak.HSARule{Disabled: !config.On(hl.Authorization), Excepted: hl.AuthorizationExcepted},
 		},
-		DefaultRouting: tak.DefaultRouting{
-			Disabled: !config.On(dr.Enabled), Delimiter: dr.Delimiter,
-			AllowedContracts: dr.AllowedContracts, AllowedSenders: dr.AllowedSenders,
-		},
-		Client: tak.ClientConfig{UserAgent: "rivgate-takclient", Timeout: cfg.TAK.Timeout.D(), MaxResponse: int64(cfg.TAK.MaxAnswer), FastDecode: cfg.TAK.FastDecode,
-			Username: cfg.TAK.Username},
+		DefaultRouting: tak.DefaultRouting{Disabled: !config.On(dr.Enabled), Delimiter: dr.Delimiter,
+			AllowedContracts: dr.AllowedContracts, AllowedSenders: dr.AllowedSenders},
 	}
 }
 
 // reloadCatalogue reads the TAK sources now. Only a fresh load counts as
 // OK; a reload that kept the old catalogue or fell back to the local cache
 // is reported as failed, with the store's own report.
+//
+// A fresh catalogue that replaced another is compared with it in the
+// background, for /status (changes.go).
 func (g *Gateway) reloadCatalogue(ctx context.Context) ReloadResult {
+	old := g.store.Catalogue()
 	rep := g.store.Reload(ctx)
+	if cur := g.store.Catalogue(); rep.State == tak.StateOK && old != nil && cur != old {
+		g.changes.compare(old, cur)
+	}
 	// Reading a catalogue leaves its parse garbage mapped until Go's
 	// scavenger slowly returns it: a 10,000-route YAML file kept the process
 	// at ~258 MB RSS against ~50 MB live. Returning it now costs one

@@ -33,6 +33,7 @@ import (
 	"github.com/rivgate/rivgate/contracts/envelope"
 	"github.com/rivgate/rivgate/contracts/rivta"
 	"github.com/rivgate/rivgate/contracts/wsdlserve"
+	"github.com/rivgate/rivgate/gateway/callwatch"
 	"github.com/rivgate/rivgate/gateway/config"
 	"github.com/rivgate/rivgate/gateway/identity"
 	"github.com/rivgate/rivgate/gateway/platform"
@@ -83,6 +84,10 @@ type Gateway struct {
 	adminToken    string         // admin.token's value; "" = none
 	minRate       proxy.MinRate  // limits.min_rate after limits.rate_grace
 	consumers     *consumerLimit // limits.max_calls_per_consumer
+	// calls keeps recent calls for /explain and the reload comparison;
+	// changes compares each reloaded catalogue with the one it replaced.
+	calls   *callwatch.Watch
+	changes *changeWatcher
 
 	mu        sync.Mutex
 	servers   []*http.Server
@@ -109,6 +114,8 @@ func New(cfg *config.Config, deps Deps) (*Gateway, error) {
 		listeners: map[string]net.Listener{}, timeouts: map[string]time.Duration{},
 	}
 	g.sniffers.New = func() any { return new(envelope.Sniffer) }
+	g.calls = callwatch.New(callwatch.Options{})
+	g.changes = &changeWatcher{calls: g.calls}
 	if g.version == "" {
 		g.version = buildinfo.Get().Version
 	}
@@ -328,6 +335,7 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 	g.closeLocked()
 	g.mu.Unlock()
 	g.bg.Wait()
+	g.changes.close()
 	return errors.Join(errs...)
 }
 
@@ -337,6 +345,7 @@ func (g *Gateway) Close() error {
 	g.closeLocked()
 	g.mu.Unlock()
 	g.bg.Wait()
+	g.changes.close()
 	return nil
 }
 

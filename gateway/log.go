@@ -101,6 +101,7 @@ func (g *Gateway) finish(c *call) {
 		ev = ev.Str(fieldPayloadHead, string(c.head))
 	}
 	ev.Msg("exchange")
+	g.remember(c, code, total)
 
 	if c.kind != "service" {
 		return

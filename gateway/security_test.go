@@ -256,6 +256,9 @@ func TestAdminPort(t *testing.T) {
 		{"VP's GET reload when switched on", guarded, http.MethodGet, "/resetcache", map[string]string{"Authorization": bearer}, http.StatusOK},
 		{"VP's GET reload from another site", guarded, http.MethodGet, "/resetcache", map[string]string{"Authorization": bearer, "Sec-Fetch-Site": "cross-site"}, http.StatusForbidden},
 		{"allowed host name", guarded, http.MethodGet, "/status", map[string]string{"Authorization": bearer, "Host": "GW-Admin.example" + port(guarded)}, http.StatusOK},
+		{"explain without token", guarded, http.MethodGet, "/explain?correlation=x", nil, http.StatusUnauthorized},
+		{"explain with the token, id not kept", guarded, http.MethodGet, "/explain?correlation=x", map[string]string{"Authorization": bearer}, http.StatusNotFound},
+		{"explain from a rebinding host", plain, http.MethodGet, "/explain?correlation=x", map[string]string{"Host": "rebind.attacker.example"}, http.StatusMisdirectedRequest},
 		{"other host name", guarded, http.MethodGet, "/status", map[string]string{"Authorization": bearer, "Host": "gw-admin.example.attacker.example"}, http.StatusMisdirectedRequest},
 	}
 	for _, tt := range tests {

@@ -448,6 +448,9 @@ func (c *Catalogue) SupportedContracts(sender, receiver string, at time.Time) []
 // Callers must not change them.
 func (c *Catalogue) Data() *takdata.Data { return c.data }
 
+// Loaded is when the catalogue was built.
+func (c *Catalogue) Loaded() time.Time { return c.loaded }
+
 // Tree returns the HSA tree in use.
 func (c *Catalogue) Tree() *hsa.Tree { return c.tree }
 

@@ -67,6 +67,40 @@ func BenchmarkDiff100k(b *testing.B) {
 	}
 }
 
+// BenchmarkReloadDiff100k is the comparison the gateway runs in the
+// background after a reload (gateway/changes.go): the 100k catalogues at
+// one moment, no window, with the 1,024 triples its traffic counter holds
+// replayed through both.
+func BenchmarkReloadDiff100k(b *testing.B) {
+	old, new := national(b, 100_000)
+	log := takdifftest.NewLog(old.Data(), 1024, benchAt.Add(-time.Hour))
+	tr := exchangelog.NewTraffic(time.UTC)
+	if err := tr.Read(log.Reader(100_000)); err != nil {
+		b.Fatal(err)
+	}
+	tr.Finish()
+	defer reportCPU(b)()
+	for b.Loop() {
+		rep := takdiff.Diff(old, new, takdiff.Options{At: benchAt, Traffic: tr})
+		if len(rep.Effects) == 0 || len(rep.Calls) == 0 {
+			b.Fatal("no effects")
+		}
+	}
+}
+
+// BenchmarkReloadUnchanged100k is that comparison after a poll that read
+// the same 100k catalogue again (every tak.poll of a live TAK).
+func BenchmarkReloadUnchanged100k(b *testing.B) {
+	old, _ := national(b, 100_000)
+	again := tak.Build(old.Data(), nil, tak.BuildOptions{})
+	defer reportCPU(b)()
+	for b.Loop() {
+		if rep := takdiff.Diff(old, again, takdiff.Options{At: benchAt}); len(rep.Changes) != 0 {
+			b.Fatal("changes")
+		}
+	}
+}
+
 // reportCPU adds the process's CPU time per op (all threads, GC included):
 // on a shared machine wall time says more about the neighbours.
 func reportCPU(b *testing.B) func() {

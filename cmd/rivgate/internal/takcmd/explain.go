@@ -11,7 +11,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rivgate/rivgate/cmd/rivgate/internal/cliutil"
-	"github.com/rivgate/rivgate/contracts/vpfault"
+	"github.com/rivgate/rivgate/gateway"
+	"github.com/rivgate/rivgate/gateway/callexplain"
 	"github.com/rivgate/rivgate/gateway/config"
 	"github.com/rivgate/rivgate/gateway/exchangelog"
 	"github.com/rivgate/rivgate/gateway/tak"
@@ -20,73 +21,10 @@ import (
 )
 
 // ExplainResult is what `rivgate tak explain --json` prints.
-type ExplainResult struct {
-	Catalogue string          `json:"catalogue"`
-	Calls     []ExplainedCall `json:"calls"`
-}
+type ExplainResult = callexplain.Result
 
 // ExplainedCall is one logged exchange and why it got its answer.
-type ExplainedCall struct {
-	// Logged is the exchange line as the gateway wrote it.
-	Logged *exchangelog.Entry `json:"logged"`
-	// At is the moment the lookup was re-run: when the call began.
-	At time.Time `json:"at"`
-	// BeforeLookup is set when the gateway answered before consulting the
-	// catalogue (VP002, VP003, VP011, VP013, VP014, VP015): the lookup is
-	// shown for reference only.
-	BeforeLookup bool `json:"beforeLookup,omitempty"`
-	// Code is the catalogue's answer: OK or a VP fault.
-	Code         string `json:"code"`
-	FaultString  string `json:"faultstring,omitempty"`
-	Detail       string `json:"detail,omitempty"`
-	RoutingTrace string `json:"routingTrace,omitempty"`
-	AuthTrace    string `json:"authTrace,omitempty"`
-	// RouteKey is the receiver key whose routes answered; RouteVia says how
-	// the lookup reached it (exact, hsa, default, default-routing).
-	RouteKey string         `json:"routeKey,omitempty"`
-	RouteVia string         `json:"routeVia,omitempty"`
-	Routes   []LookupRoute  `json:"routes,omitempty"`
-	AuthKey  string         `json:"authKey,omitempty"`
-	AuthVia  string         `json:"authVia,omitempty"`
-	Perms    []ExplainPerm  `json:"permissions,omitempty"`
-	Path     []string       `json:"hsaPath,omitempty"`
-	Producer *ExplainTarget `json:"producer,omitempty"`
-	// Timeout is the producer timeout the gateway applies to the contract,
-	// and TimeoutFrom where it comes from.
-	Timeout     string `json:"timeout"`
-	TimeoutFrom string `json:"timeoutFrom"`
-	// Matches says whether the re-run gives what the log says the catalogue
-	// answered; Mismatch says how it differs.
-	Matches  bool     `json:"matches"`
-	Mismatch []string `json:"mismatch,omitempty"`
-}
-
-// ExplainPerm is a permission entry the lookup used.
-type ExplainPerm struct {
-	Sender   string    `json:"sender"`
-	Receiver string    `json:"receiver"`
-	Contract string    `json:"contract"`
-	From     time.Time `json:"from,omitzero"`
-	To       time.Time `json:"to,omitzero"`
-	Origin   string    `json:"origin"`
-}
-
-// ExplainTarget is the producer and how the gateway connects to it.
-type ExplainTarget struct {
-	Address string `json:"address"`
-	Profile string `json:"profile"`
-	// Rewrite says the gateway rewrites the call's RIV-TA header to the
-	// producer's profile.
-	Rewrite bool   `json:"rewrite,omitempty"`
-	TLS     string `json:"tls"`
-}
-
-// beforeLookup are the faults the gateway gives before the catalogue
-// lookup; afterLookup those it gives after a successful one.
-var (
-	beforeLookup = []string{"VP002", "VP003", "VP011", "VP013", "VP014", "VP015"}
-	afterLookup  = []string{"VP005", "VP009", "VP012"}
-)
+type ExplainedCall = callexplain.Call
 
 func newExplain() *cobra.Command {
 	var (
@@ -117,6 +55,8 @@ The catalogue is --tak (files in any format or a live TAK URL, repeat to
 merge) with --hsa, or the tak section of --config (the gateway's own
 gateway.yaml, which also gives the timeouts, lookup settings and instance
 name). A correlation id that several calls share is explained for each.
+For one of its latest calls the running gateway answers the same JSON on
+its admin port: GET /explain?correlation=ID.
 
 Exit codes: 0 explained, matching the log; 1 the re-run differs from the log;
 2 bad input, or the id is not in the log.`,
@@ -164,7 +104,7 @@ Exit codes: 0 explained, matching the log; 1 the re-run differs from the log;
 			}
 			res := ExplainResult{Catalogue: strings.Join(src, " + ")}
 			for _, e := range entries {
-				res.Calls = append(res.Calls, explainCall(cat, e, when, cfg))
+				res.Calls = append(res.Calls, callexplain.Explain(cat, e, when, cfg))
 			}
 			if asJSON {
 				if err := printJSON(cmd.OutOrStdout(), res); err != nil {
@@ -223,7 +163,7 @@ func explainSetup(cmd *cobra.Command, cfg *config.Config, files []string, c *com
 		hsaFiles = cfg.TAK.HSAFiles
 	}
 	if !lookupFlagsChanged(cmd) {
-		opt = configLookup(cfg)
+		opt = gateway.LookupOptions(cfg)
 	}
 	zone := cfg.TAK.Timezone
 	if cmd.Flags().Changed("zone") {
@@ -242,20 +182,6 @@ func lookupFlagsChanged(cmd *cobra.Command) bool {
 		}
 	}
 	return false
-}
-
-// configLookup is the lookup settings of gateway.yaml's tak section, as the
-// gateway builds its catalogue with them.
-func configLookup(cfg *config.Config) tak.BuildOptions {
-	hl, dr := cfg.TAK.HSALookup, cfg.TAK.DefaultRouting
-	return tak.BuildOptions{
-		HSALookup: tak.HSALookup{
-			Routing:       tak.HSARule{Disabled: !config.On(hl.Routing), Excepted: hl.RoutingExcepted},
-			Authorization: tak.HSARule{Disabled: !config.On(hl.Authorization), Excepted: hl.AuthorizationExcepted},
-		},
-		DefaultRouting: tak.DefaultRouting{Disabled: !config.On(dr.Enabled), Delimiter: dr.Delimiter,
-			AllowedContracts: dr.AllowedContracts, AllowedSenders: dr.AllowedSenders},
-	}
 }
 
 // findCalls reads the exchange lines of id from each log; "-" is stdin.
@@ -280,150 +206,6 @@ func findCalls(stdin io.Reader, logs []string, id string) ([]*exchangelog.Entry,
 		out = append(out, es...)
 	}
 	return out, nil
-}
-
-// explainCall re-runs one logged call's lookup at when (zero: when the call
-// began).
-func explainCall(cat *tak.Catalogue, e *exchangelog.Entry, when time.Time, cfg *config.Config) ExplainedCall {
-	if when.IsZero() {
-		when = e.Start()
-	}
-	x := ExplainedCall{Logged: e, At: when, BeforeLookup: slices.Contains(beforeLookup, e.VPCode)}
-	x.Timeout, x.TimeoutFrom = timeoutFor(cfg, e.Contract)
-	instance := ""
-	if cfg != nil {
-		instance = cfg.Instance.Name
-	}
-	if e.Sender == "" || e.Contract == "" || e.Receiver == "" {
-		x.Code = "-"
-		x.Mismatch = []string{"the line has no sender, contract or receiver (the call failed before they were known): nothing to look up"}
-		x.Matches = x.BeforeLookup
-		return x
-	}
-	q := tak.Query{Contract: e.Contract, Receiver: e.Receiver, Sender: e.Sender, At: when}
-	var fault *vpfault.Fault
-	if e.Platform {
-		x.AuthTrace, fault = cat.Authorize(q)
-		if steps := tak.TraceSteps(x.AuthTrace); fault == nil && len(steps) > 0 {
-			x.AuthKey = steps[len(steps)-1]
-			x.Perms = permsOf(cat.PermissionsFor(e.Sender, x.AuthKey, e.Contract), when)
-		}
-	} else {
-		ex := cat.Explain(q)
-		fault = ex.Fault
-		x.RoutingTrace, x.AuthTrace = ex.RoutingTrace, ex.AuthTrace
-		x.RouteKey, x.AuthKey, x.Path = ex.RouteKey, ex.AuthKey, ex.Path
-		for _, r := range ex.Routes {
-			x.Routes = append(x.Routes, LookupRoute{Receiver: r.Receiver, Contract: r.Contract, Profile: string(r.Profile),
-				Address: r.Address, From: r.From, To: r.To, Origin: r.Origin})
-		}
-		x.Perms = permsOf(ex.Permissions, when)
-		if ex.Route != nil {
-			x.Producer = &ExplainTarget{Address: ex.Route.Address, Profile: string(ex.Route.Profile),
-				Rewrite: e.Profile != "" && !strings.EqualFold(e.Profile, string(ex.Route.Profile)), TLS: tlsOf(cfg, ex.Route.Address)}
-		}
-	}
-	x.RouteVia = via(e.Receiver, x.RouteKey, x.RoutingTrace)
-	x.AuthVia = via(e.Receiver, x.AuthKey, x.AuthTrace)
-	if fault == nil {
-		x.Code = "OK"
-	} else {
-		x.Code, x.Detail, x.FaultString = fault.Code.String(), fault.Detail, fault.FaultString(instance)
-	}
-	x.Matches, x.Mismatch = matchLog(e, &x)
-	return x
-}
-
-// permsOf shows the permissions valid at at.
-func permsOf(ps []*tak.Permission, at time.Time) []ExplainPerm {
-	var out []ExplainPerm
-	for _, p := range ps {
-		if p.ValidAt(at) {
-			out = append(out, ExplainPerm{Sender: p.Sender, Receiver: p.Receiver, Contract: p.Contract, From: p.From, To: p.To, Origin: p.Origin})
-		}
-	}
-	return out
-}
-
-// via says how a lookup reached key from the call's receiver.
-func via(receiver, key, trace string) string {
-	switch {
-	case key == "":
-		return ""
-	case strings.HasPrefix(trace, "(leaf)"):
-		return "default-routing"
-	case key == tak.DefaultReceiver:
-		return "default"
-	case strings.EqualFold(key, receiver):
-		return "exact"
-	}
-	return "hsa"
-}
-
-// timeoutFor is the producer timeout the gateway applies to contract.
-func timeoutFor(cfg *config.Config, contract string) (string, string) {
-	if cfg == nil {
-		return config.Default().Producers.Timeout.D().String(), "producers.timeout's default; --config gives the gateway's"
-	}
-	for k := range cfg.Producers.Timeouts {
-		if strings.EqualFold(k, contract) {
-			return cfg.Producers.TimeoutFor(contract).String(), "producers.timeouts[" + k + "]"
-		}
-	}
-	return cfg.Producers.TimeoutFor(contract).String(), "producers.timeout"
-}
-
-// tlsOf says how the gateway connects to a producer address.
-func tlsOf(cfg *config.Config, address string) string {
-	if !strings.HasPrefix(strings.ToLower(address), "https://") {
-		return "plain HTTP (x-vp-sender-id and x-vp-instance-id sent)"
-	}
-	if cfg == nil {
-		return "TLS (give --config for the gateway's client certificate and trust)"
-	}
-	p := cfg.Producers
-	s := "TLS"
-	if p.Cert != "" {
-		s += ", client certificate " + p.Cert
-	} else {
-		s += ", no client certificate"
-	}
-	if p.CA != "" {
-		s += ", producer trusted by " + p.CA
-	} else {
-		s += ", producer trusted by the system roots"
-	}
-	if config.On(p.VerifyHostname) {
-		s += ", hostname verified"
-	} else {
-		s += ", hostname not verified"
-	}
-	return s
-}
-
-// matchLog compares the re-run with what the gateway logged.
-func matchLog(e *exchangelog.Entry, x *ExplainedCall) (bool, []string) {
-	if x.BeforeLookup {
-		return true, []string{"the gateway answered " + e.VPCode + " before the catalogue lookup; the lookup is shown for reference"}
-	}
-	logged := e.VPCode
-	if logged == "" || slices.Contains(afterLookup, logged) {
-		logged = "OK"
-	}
-	var diff []string
-	if logged != x.Code {
-		diff = append(diff, fmt.Sprintf("the log says the catalogue answered %s, the re-run answers %s", logged, x.Code))
-	}
-	if !e.Platform && e.RoutingTrace != "" && e.RoutingTrace != x.RoutingTrace {
-		diff = append(diff, fmt.Sprintf("routing trace: logged %q, re-run %q", e.RoutingTrace, x.RoutingTrace))
-	}
-	if e.AuthTrace != "" && e.AuthTrace != x.AuthTrace {
-		diff = append(diff, fmt.Sprintf("authorisation trace: logged %q, re-run %q", e.AuthTrace, x.AuthTrace))
-	}
-	if x.Producer != nil && e.Producer != "" && e.Producer != x.Producer.Address {
-		diff = append(diff, fmt.Sprintf("producer: logged %s, re-run %s", e.Producer, x.Producer.Address))
-	}
-	return len(diff) == 0, diff
 }
 
 func printExplained(w io.Writer, x ExplainedCall, catalogue string, loc *time.Location) {

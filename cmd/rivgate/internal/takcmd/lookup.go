@@ -10,6 +10,7 @@ import (
 	"github.com/rivgate/rivgate/cmd/rivgate/internal/cliutil"
 	"github.com/rivgate/rivgate/contracts/rivta"
 	"github.com/rivgate/rivgate/contracts/vpfault"
+	"github.com/rivgate/rivgate/gateway/callexplain"
 	"github.com/rivgate/rivgate/gateway/tak"
 	"github.com/rivgate/rivgate/gateway/tak/takdata"
 )
@@ -29,15 +30,7 @@ type LookupResult struct {
 }
 
 // LookupRoute is the producer a call goes to.
-type LookupRoute struct {
-	Receiver string    `json:"receiver"`
-	Contract string    `json:"contract"`
-	Profile  string    `json:"profile"`
-	Address  string    `json:"address"`
-	From     time.Time `json:"from,omitzero"`
-	To       time.Time `json:"to,omitzero"`
-	Origin   string    `json:"origin"`
-}
+type LookupRoute = callexplain.Route
 
 // LookupFault is VP's answer when the call cannot go through.
 type LookupFault struct {
