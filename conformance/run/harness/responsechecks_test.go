@@ -33,6 +33,58 @@ const visitsSchematron = `<sch:schema xmlns:sch="http://purl.oclc.org/dsdl/schem
 const visitsFault = `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><soap:Fault>` +
 	`<faultcode>soap:Server</faultcode><faultstring>backend down</faultstring></soap:Fault></soap:Body></soap:Envelope>`
 
+// TestProducerRequestHeaders: a step's request_headers are sent, and
+// replace the Content-Type and SOAPAction producer mode would set.
+func TestProducerRequestHeaders(t *testing.T) {
+	t.Parallel()
+	p := newPKI(t)
+	suite, err := scenario.LoadDir(filepath.Join(testutil.RepoRoot(t), "fixtures", "suites", "demo-clinic"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		set  map[string]string
+		want http.Header
+	}{
+		{name: "defaults", want: http.Header{"Content-Type": {"text/xml; charset=UTF-8"}, "Soapaction": {`"urn:riv:demo:clinic:GetVisitsResponder:1:GetVisits"`}}},
+		{name: "added and replaced", set: map[string]string{"x-mock-response": "Only PatientId", "SOAPAction": `"wrong"`, "content-type": "application/soap+xml"},
+			want: http.Header{"X-Mock-Response": {"Only PatientId"}, "Soapaction": {`"wrong"`}, "Content-Type": {"application/soap+xml"}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got := make(chan http.Header, 1)
+			srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				got <- r.Header.Clone()
+				w.Header().Set("Content-Type", "text/xml; charset=UTF-8")
+				_, _ = w.Write([]byte(visitsFault))
+			}))
+			srv.TLS = &tls.Config{Certificates: []tls.Certificate{p.server.TLSCertificate()}, ClientCAs: p.ca.Pool(), ClientAuth: tls.RequireAndVerifyClientCert}
+			srv.StartTLS()
+			defer srv.Close()
+			s := *suite
+			sc := *s.Scenarios[0]
+			st := *sc.Steps[0]
+			st.RequestHeaders = tc.set
+			sc.Steps = []*scenario.Step{&st}
+			s.Scenarios = []*scenario.Scenario{&sc}
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if _, err := RunProducer(ctx, &s, ProducerOptions{URL: srv.URL, Scenarios: []string{sc.ID},
+				TLS: &tls.Config{Certificates: []tls.Certificate{p.good.TLSCertificate()}, RootCAs: p.ca.Pool()}}); err != nil {
+				t.Fatal(err)
+			}
+			h := <-got
+			for k, v := range tc.want {
+				if h.Get(k) != v[0] || len(h.Values(k)) != 1 {
+					t.Errorf("%s: %q, want %q", k, h.Values(k), v)
+				}
+			}
+		})
+	}
+}
+
 // TestProducerResponseChecks drives every kind of response_checks against
 // a real mTLS producer stand-in on loopback: each passes on an answer that
 // meets it and fails (with a message saying why) on one that does not.
