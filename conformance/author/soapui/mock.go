@@ -7,7 +7,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rivgate/rivgate/conformance/judge/match"
 	"github.com/rivgate/rivgate/conformance/suite/scenario"
+	"github.com/rivgate/rivgate/contracts/msgcheck"
 	"github.com/rivgate/rivgate/contracts/vpfault"
 )
 
@@ -33,6 +35,9 @@ func (im *importer) mock() (*ProjectReport, error) {
 	// The data.xml test case whose request names each response fills its
 	// ${...} (SoapUI fills them from the request at run time).
 	fill := map[string]string{}
+	// The request (expanded with its data) that names each response: the
+	// mock's scripts copy values from it.
+	requests := map[string]string{}
 	if test != nil {
 		for _, ts := range test.Suites {
 			for _, tc := range ts.Cases {
@@ -44,6 +49,8 @@ func (im *importer) mock() (*ProjectReport, error) {
 					if name := st.Headers["x-mock-response"]; name != "" && dataCase != "" {
 						if _, seen := fill[name]; !seen {
 							fill[name] = dataCase
+							vals, _ := data.Values(dataCase)
+							requests[name], _ = expandXML(st.Body, vals)
 						}
 					}
 				}
@@ -78,6 +85,9 @@ func (im *importer) mock() (*ProjectReport, error) {
 				// The scripts run after the request is read: their values win.
 				byScript := map[string]string{}
 				for k, v := range requestTime {
+					byScript[k] = v
+				}
+				for k, v := range requestEcho(ms.OnRequestScript+"\n"+op.DispatchPath, requests[r.Name]) {
 					byScript[k] = v
 				}
 				for k, v := range scriptConstants(r.Script) {
@@ -233,6 +243,47 @@ func goLayout(java string) (string, bool) {
 		}
 	}
 	return b.String(), true
+}
+
+var (
+	reHolderNS    = regexp.MustCompile(`\w+\.namespaces\[\s*['"](\w+)['"]\s*\]\s*=\s*['"]([^'"]+)['"]`)
+	reHolderValue = regexp.MustCompile(`^\w+\.getNodeValue\(\s*['"]([^'"]+)['"]\s*\)$`)
+)
+
+// requestEcho returns the context values a mock script copies from the
+// request (def v = holder.getNodeValue('xpath'); context.name = v),
+// evaluated on request, the test project's request that names the
+// response. A path that selects nothing is left unset.
+func requestEcho(script, request string) map[string]string {
+	out := map[string]string{}
+	if request == "" {
+		return out
+	}
+	doc, err := msgcheck.ParseDocument([]byte(request))
+	if err != nil {
+		return out
+	}
+	ns := map[string]string{}
+	for _, m := range reHolderNS.FindAllStringSubmatch(script, -1) {
+		ns[m[1]] = m[2]
+	}
+	locals := map[string]string{}
+	for _, m := range reAssign.FindAllStringSubmatch(script, -1) {
+		v, ok := locals[m[3]]
+		if f := reHolderValue.FindStringSubmatch(m[3]); f != nil {
+			found, val, err := match.Value(doc, f[1], ns)
+			v, ok = val, found && err == nil
+		}
+		if !ok {
+			continue
+		}
+		if m[1] != "" {
+			out[m[2]] = v
+		} else {
+			locals[m[2]] = v
+		}
+	}
+	return out
 }
 
 // usedValues returns the values of vals the content refers to.

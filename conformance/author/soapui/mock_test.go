@@ -38,3 +38,31 @@ func TestMockScriptValues(t *testing.T) {
 		})
 	}
 }
+
+// TestRequestEcho: a dispatch script's copies of request values, read
+// from the test project's request with the script's own prefixes.
+func TestRequestEcho(t *testing.T) {
+	const script = `def holder = new XmlHolder( mockRequest.requestContent )
+holder.namespaces['soapenv'] = 'http://schemas.xmlsoap.org/soap/envelope/'
+holder.namespaces['g'] = 'urn:test:Get:1'
+def unit = holder.getNodeValue('/soapenv:Envelope/soapenv:Body/g:Get/g:careUnitHSAId')
+def gone = holder.getNodeValue('/soapenv:Envelope/soapenv:Body/g:Get/g:nothing')
+context.careUnitHSAId = unit
+context.nothing = gone`
+	const request = `<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><x:Get xmlns:x="urn:test:Get:1"><x:careUnitHSAId>123465</x:careUnitHSAId></x:Get></s:Body></s:Envelope>`
+	tests := []struct {
+		name, request string
+		want          map[string]string
+	}{
+		{"read with the script's prefixes", request, map[string]string{"careUnitHSAId": "123465"}},
+		{"no request", "", map[string]string{}},
+		{"not XML", "<broken", map[string]string{}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := requestEcho(script, tc.request); !maps.Equal(got, tc.want) {
+				t.Errorf("got %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
