@@ -186,15 +186,27 @@ func scriptTimes(script string, now time.Time) map[string]string {
 			layouts[m[1]] = l
 		}
 	}
-	out := map[string]string{}
 	if len(layouts) == 0 {
-		return out
+		return map[string]string{}
 	}
-	locals := map[string]string{}
+	return contextAssignments(script, func(rhs string) (string, bool) {
+		if f := reFormatNow.FindStringSubmatch(rhs); f != nil && f[0] == rhs && layouts[f[1]] != "" {
+			return now.Format(layouts[f[1]]), true
+		}
+		return "", false
+	})
+}
+
+// contextAssignments follows a script's assignments in order: a local
+// (def v = ...) or context value (context.name = ...) gets the value of
+// eval(right-hand side), or of the local it names. It returns the
+// context values.
+func contextAssignments(script string, eval func(rhs string) (string, bool)) map[string]string {
+	out, locals := map[string]string{}, map[string]string{}
 	for _, m := range reAssign.FindAllStringSubmatch(script, -1) {
 		v, ok := locals[m[3]]
-		if f := reFormatNow.FindStringSubmatch(m[3]); f != nil && f[0] == m[3] {
-			v, ok = now.Format(layouts[f[1]]), layouts[f[1]] != ""
+		if !ok {
+			v, ok = eval(m[3])
 		}
 		if !ok {
 			continue
@@ -255,35 +267,25 @@ var (
 // evaluated on request, the test project's request that names the
 // response. A path that selects nothing is left unset.
 func requestEcho(script, request string) map[string]string {
-	out := map[string]string{}
 	if request == "" {
-		return out
+		return map[string]string{}
 	}
 	doc, err := msgcheck.ParseDocument([]byte(request))
 	if err != nil {
-		return out
+		return map[string]string{}
 	}
 	ns := map[string]string{}
 	for _, m := range reHolderNS.FindAllStringSubmatch(script, -1) {
 		ns[m[1]] = m[2]
 	}
-	locals := map[string]string{}
-	for _, m := range reAssign.FindAllStringSubmatch(script, -1) {
-		v, ok := locals[m[3]]
-		if f := reHolderValue.FindStringSubmatch(m[3]); f != nil {
-			found, val, err := match.Value(doc, f[1], ns)
-			v, ok = val, found && err == nil
+	return contextAssignments(script, func(rhs string) (string, bool) {
+		f := reHolderValue.FindStringSubmatch(rhs)
+		if f == nil {
+			return "", false
 		}
-		if !ok {
-			continue
-		}
-		if m[1] != "" {
-			out[m[2]] = v
-		} else {
-			locals[m[2]] = v
-		}
-	}
-	return out
+		found, val, err := match.Value(doc, f[1], ns)
+		return val, found && err == nil
+	})
 }
 
 // usedValues returns the values of vals the content refers to.
