@@ -175,7 +175,7 @@ func TestBadSchemas(t *testing.T) {
 // shared TK suites: all rules evaluable, the sample mock answers of the
 // same contract pass, and breaking one rule gives the finding.
 func TestPublishedConstraints(t *testing.T) {
-	files, _ := filepath.Glob(filepath.Join(testutil.Shared(t, "rivta", "soapui"), "*", "test-suite", "*", "constraints*.xml"))
+	files, _ := filepath.Glob(filepath.Join(testutil.Shared(t, "soapui"), "*", "test-suite", "*", "constraints*.xml"))
 	if len(files) == 0 {
 		t.Skip("no shared constraints files")
 	}
@@ -186,7 +186,7 @@ func TestPublishedConstraints(t *testing.T) {
 			t.Errorf("%s: %+v, problems %v", f, c, s.Problems)
 		}
 	}
-	s := mustParse(t, filepath.Join(testutil.Shared(t, "rivta", "soapui"), "clinicalprocess_logistics_logistics_2.0.1", "test-suite", "GetCareContacts", "constraints.xml"))
+	s := mustParse(t, filepath.Join(testutil.Shared(t, "soapui"), "clinicalprocess_logistics_logistics_2.0.1", "test-suite", "GetCareContacts", "constraints.xml"))
 	good := `<Envelope xmlns="http://schemas.xmlsoap.org/soap/envelope/"><Body>
 <r:GetCareContactsResponse xmlns:r="urn:riv:clinicalprocess:logistics:logistics:GetCareContactsResponder:2" xmlns:c="urn:riv:clinicalprocess:logistics:logistics:2">
 <r:careContact><c:careContactHeader><c:accountableHealthcareProfessional><c:code>1</c:code><c:codeSystem>2</c:codeSystem><c:displayName>3</c:displayName></c:accountableHealthcareProfessional></c:careContactHeader></r:careContact>

@@ -37,6 +37,9 @@ type Options struct {
 	// suite does not check it; a Mock suite's consumer is the system under
 	// test). Default SE0000000000-TKCONSUMER.
 	ConsumerHSAID string
+	// Now is the time a mock's request-time scripts see when they set
+	// ${now}-like values (served fixed, as of import). Default time.Now.
+	Now func() time.Time
 }
 
 // DefaultConsumerHSAID stands in for the consumer's HSA-id.
@@ -53,6 +56,9 @@ type projectFile struct {
 func Import(opts Options) (*Report, error) {
 	if opts.ConsumerHSAID == "" {
 		opts.ConsumerHSAID = DefaultConsumerHSAID
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
 	}
 	files, err := findProjects(opts.Path)
 	if err != nil {

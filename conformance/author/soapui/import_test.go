@@ -56,12 +56,12 @@ func countProject(t *testing.T, path string) (cases, assertions int) {
 // accounts for every test case and assertion, that the suites load, and
 // that no request carries a ${...} of a data.xml variable.
 func TestImportSharedTKSuites(t *testing.T) {
-	root := testutil.Shared(t, "rivta", "soapui")
+	root := testutil.Shared(t, "soapui")
 	for domain, contracts := range tkContracts {
 		t.Run(domain, func(t *testing.T) {
 			src := filepath.Join(root, domain, "test-suite")
 			out := t.TempDir()
-			rep, err := Import(Options{Path: src, Out: out, Contracts: testutil.Shared(t, "rivta", "contracts", contracts)})
+			rep, err := Import(Options{Path: src, Out: out, Contracts: testutil.Shared(t, "contracts", contracts)})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -77,7 +77,9 @@ type Assertion struct {
 // MockService is a SoapUI mock service.
 type MockService struct {
 	Name, Path string
-	Operations []MockOperation
+	// OnRequestScript runs before every request is dispatched.
+	OnRequestScript string
+	Operations      []MockOperation
 }
 
 // MockOperation is one operation of a mock service and its responses.
@@ -91,8 +93,10 @@ type MockOperation struct {
 // MockResponse is a canned response.
 type MockResponse struct {
 	Name, Content string
-	Status        int
-	Headers       map[string]string
+	// Script runs before the response is served (it sets context values).
+	Script  string
+	Status  int
+	Headers map[string]string
 }
 
 // ParseFile reads a SoapUI project file.
@@ -137,12 +141,12 @@ func Parse(data []byte) (*Project, error) {
 		p.Suites = append(p.Suites, s)
 	}
 	for _, ms := range children(root, "mockService") {
-		m := MockService{Name: ms.SelectAttrValue("name", ""), Path: ms.SelectAttrValue("path", "")}
+		m := MockService{Name: ms.SelectAttrValue("name", ""), Path: ms.SelectAttrValue("path", ""), OnRequestScript: text(child(ms, "onRequestScript"))}
 		for _, mo := range children(ms, "mockOperation") {
 			op := MockOperation{Name: mo.SelectAttrValue("name", ""), Interface: mo.SelectAttrValue("interface", ""), Operation: mo.SelectAttrValue("operation", ""),
 				DispatchStyle: text(child(mo, "dispatchStyle")), DispatchPath: text(child(mo, "dispatchPath")), DefaultResponse: text(child(mo, "defaultResponse"))}
 			for _, r := range children(mo, "response") {
-				mr := MockResponse{Name: r.SelectAttrValue("name", ""), Content: text(child(r, "responseContent")), Headers: headers(r)}
+				mr := MockResponse{Name: r.SelectAttrValue("name", ""), Content: text(child(r, "responseContent")), Script: text(child(r, "script")), Headers: headers(r)}
 				fmt.Sscan(r.SelectAttrValue("httpResponseStatus", "0"), &mr.Status)
 				op.Responses = append(op.Responses, mr)
 			}

@@ -109,8 +109,11 @@ type MockResponseReport struct {
 	File   string `json:"file"`
 	Status int    `json:"status"`
 	// FilledFrom is the data.xml test case whose values filled ${...}.
-	FilledFrom string   `json:"filled_from,omitempty"`
-	Unresolved []string `json:"unresolved,omitempty"`
+	FilledFrom string `json:"filled_from,omitempty"`
+	// FilledByScript are the ${...} values the mock's scripts set that the
+	// importer could work out (constants; the request time as of import).
+	FilledByScript map[string]string `json:"filled_by_script,omitempty"`
+	Unresolved     []string          `json:"unresolved,omitempty"`
 }
 
 // SchematronReport is a constraints file copied into the suite.

@@ -306,3 +306,9 @@ func directText(e *etree.Element) string {
 	}
 	return b.String()
 }
+
+// Value evaluates an XPath on doc: whether it selects anything, and its
+// string value (the first node's, for node sets).
+func Value(doc *etree.Document, path string, ns map[string]string) (bool, string, error) {
+	return selectValue(scenario.Matcher{XPath: path}, Message{Doc: doc}, ns)
+}

@@ -208,12 +208,15 @@ func (p *producerRun) step(ctx context.Context, sc *scenario.Scenario, st *scena
 		str.Status, str.Message = result.Fail, err.Error()
 		return str
 	}
-	for k, v := range st.RequestHeaders {
-		req.Header.Set(k, v)
-	}
 	req.Header.Set("Content-Type", "text/xml; charset=UTF-8")
 	if soapAction != "" {
 		req.Header.Set("SOAPAction", `"`+soapAction+`"`)
+	}
+	// The step's headers come last, so a suite can send a wrong
+	// Content-Type or SOAPAction on purpose (as a SoapUI request's own
+	// headers replace the generated ones).
+	for k, v := range st.RequestHeaders {
+		req.Header.Set(k, v)
 	}
 	fmt.Fprintf(p.opts.Progress, "%s %s: sending %s to %s\n", p.opts.Now().Format("15:04:05"), label, st.Request, p.opts.URL)
 	ex := &exchange.Exchange{Scenario: sc.ID, Step: st.ID, Role: "producer", Received: p.opts.Now()}
