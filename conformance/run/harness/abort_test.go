@@ -36,7 +36,7 @@ func abortSuite(t *testing.T, trigger, defaults string) *scenario.Suite {
 title: abort causes
 contracts: %s
 consumer: {hsa_id: SE2321000016-DEMOCONS}
-defaults: {receiver: SE2321000016-CLIN, wait: 4s, consumer_timeout: 1s, retry: {observe: 200ms}%s}
+defaults: {receiver: SE2321000016-CLIN, wait: 4s, consumer_timeout: 1s, settle: 200ms, retry: {observe: 200ms}%s}
 requirements: [{id: A-1, text: the consumer fetches visits, impact: 3}]
 scenarios: [s1.yaml, s2.yaml]
 `, contracts, defaults))

@@ -57,7 +57,7 @@ func TestServe(t *testing.T) {
 	if run.Mode != "serve" || len(run.Scenarios) != 1 || run.Scenarios[0].ID != "HAPPY" || run.Scenarios[0].Steps[0].Answer != "file ../../../../../fixtures/suites/demo-clinic/responses/visits-ok.xml" {
 		t.Fatalf("served %+v", run.Scenarios)
 	}
-	if len(run.Unexpected) != 1 || !strings.Contains(run.Unexpected[0].Message, "matches no step") {
+	if len(run.Unexpected) != 1 || !strings.Contains(run.Unexpected[0].Message, "meets no step's expectation") {
 		t.Fatalf("unexpected %+v", run.Unexpected)
 	}
 }
