@@ -103,13 +103,20 @@ func TestAborted(t *testing.T) {
 		listen   string
 		hook     func(c *goConsumer, a Await) error // nil: no hook
 		aborted  []string                           // fragments of the reason; nil: not aborted
+		output   string                             // the trigger output results.json keeps on the first step
 		failed   string                             // a failed check's message fragment, when not aborted
 		within   time.Duration                      // the run ends within this
 	}{
 		{name: "trigger command does not start", trigger: `{command: [./no-such-consumer, fetch]}`,
 			aborted: []string{`trigger "./no-such-consumer fetch" could not start`, "no such file or directory"}, within: 3 * time.Second},
 		{name: "trigger command exits non-zero before any request", trigger: `{command: [sh, -c, "echo backend down >&2; exit 3"]}`,
-			aborted: []string{`trigger "sh -c echo backend down >&2; exit 3": exit status 3 (backend down), before any request reached the harness`}, within: 3 * time.Second},
+			aborted: []string{`trigger "sh -c echo backend down >&2; exit 3": exit status 3 (backend down), before any request reached the harness`},
+			output:  "backend down\n", within: 3 * time.Second},
+		// It used to wait out start_timeout and blame the environment
+		// ("nothing connected ...: unreachable").
+		{name: "trigger command exits 0 before any request", trigger: `{command: [sh, -c, "echo queued the fetch; exit 0"]}`, defaults: ", start_timeout: 60s",
+			aborted: []string{`the trigger exited 0 without a request reaching the harness (trigger "sh -c echo queued the fetch; exit 0"; nothing came within 2s of its exit)`},
+			output:  "queued the fetch\n", within: 10 * time.Second},
 		{name: "HTTP trigger cannot connect", trigger: fmt.Sprintf(`{http: {url: "http://%s/fetch"}}`, closedPort(t)),
 			aborted: []string{"trigger GET http://", "/fetch cannot connect", "connection refused"}, within: 3 * time.Second},
 		{name: "listener cannot be bound", listen: busy.Addr().String(),
@@ -189,6 +196,13 @@ func TestAborted(t *testing.T) {
 				if !strings.Contains(run.Aborted, w) {
 					t.Errorf("aborted %q, want %q", run.Aborted, w)
 				}
+			}
+			output := ""
+			if len(back.Scenarios) > 0 {
+				output = back.Scenarios[0].Steps[0].TriggerOutput
+			}
+			if output != tc.output {
+				t.Errorf("trigger output in results.json %q, want %q", output, tc.output)
 			}
 			// Aborted is not failed: nothing failed, nothing after the abort ran.
 			if run.Summary.Checks.Fail != 0 || run.Status == result.Fail || len(run.Scenarios) > 1 {

@@ -286,7 +286,7 @@ func (h *Harness) runScenario(ctx context.Context, sc *scenario.Scenario, scr *r
 		switch {
 		case w.abort != "":
 			s.res.Message = "not run: " + w.abort
-			s.res.TriggerOutput = triggerOutput(w.trig)
+			s.res.TriggerOutput = triggerOutput(w.trig, true)
 			s.res.Finished = h.opts.Now()
 			return w.abort
 		case w.p == nil:
@@ -345,7 +345,7 @@ func (h *Harness) missed(s *stepRun, w awaited, prev *lastFault) {
 		h.addCheck(s.res, s.sc, scenario.ReqKeepsWorking, status, msg, "")
 	}
 	s.res.Message = joinNote(s.res.Message, triggerNote(w.trig))
-	s.res.TriggerOutput = triggerOutput(w.trig)
+	s.res.TriggerOutput = triggerOutput(w.trig, false)
 	s.res.Finished = h.opts.Now()
 	h.progress("%s: FAIL no request within %s", s.label, w.wait)
 }
@@ -368,7 +368,7 @@ func (h *Harness) answerStep(ctx context.Context, s *stepRun, w awaited, prev *l
 	s.res.Message = joinNote(s.res.Message, note)
 	fault, watched := h.deliver(ctx, s, p, ex, answer)
 	s.res.Message = joinNote(s.res.Message, triggerNote(w.trig))
-	s.res.TriggerOutput = triggerOutput(w.trig)
+	s.res.TriggerOutput = triggerOutput(w.trig, false)
 	s.res.Finished = h.opts.Now()
 	failed := 0
 	for _, c := range s.res.Checks {

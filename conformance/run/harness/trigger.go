@@ -104,9 +104,10 @@ func triggerNote(f *firing) string {
 }
 
 // triggerOutput is a finished command trigger's output when it has a
-// note (it failed or was stopped), for the step in results.json.
-func triggerOutput(f *firing) string {
-	if res, ok := f.finished(); ok && res.note != "" {
+// note (it failed or was stopped), or always when aborting is true (the
+// run ends after it), for the step in results.json.
+func triggerOutput(f *firing, aborting bool) string {
+	if res, ok := f.finished(); ok && (res.note != "" || aborting) {
 		return res.output
 	}
 	return ""
