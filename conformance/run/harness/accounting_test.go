@@ -37,7 +37,7 @@ func TestSurplusRequestsStayInTheirScenario(t *testing.T) {
 			want:  map[string]string{"HAPPY/get-visits/RIV-BEH-01": "retry storm: 3 repeats after the answer"},
 			roles: []string{exchange.RoleStep, exchange.RoleRepeat, exchange.RoleRepeat, exchange.RoleRepeat}},
 		{name: "a request no step expects", extra: []string{otherContract},
-			want: map[string]string{"HAPPY/get-visits/RIV-STEP-01": `unexpected request after the scenario's last step: {urn:riv:demo:clinic:GetVisitsResponder:9}GetVisits to "SE2321000016-CLIN"`},
+			want:  map[string]string{"HAPPY/get-visits/RIV-STEP-01": `unexpected request after the scenario's last step: {urn:riv:demo:clinic:GetVisitsResponder:9}GetVisits to "SE2321000016-CLIN"`},
 			roles: []string{exchange.RoleStep, exchange.RoleUnexpected}},
 	}
 	for _, tc := range tests {

@@ -47,14 +47,18 @@ func TestServe(t *testing.T) {
 	if err := c.call(ctx); err != nil { // matches HAPPY/get-visits
 		t.Fatal(err)
 	}
-	c.body = func() []byte { return []byte(strings.Replace(goodEnvelope, "SE2321000016-UNIT1", "SE2321000016-UNIT9", 1)) }
+	c.body = func() []byte {
+		return []byte(strings.Replace(goodEnvelope, "SE2321000016-UNIT1", "SE2321000016-UNIT9", 1))
+	}
 	if err := c.call(ctx); err != nil { // HAPPY's expectation, not its careUnitHSAId matcher
 		t.Fatal(err)
 	}
 	if a := c.lastAnswer(); a.status != http.StatusOK {
 		t.Fatalf("a failed matcher: HTTP %d, want HAPPY's answer", a.status)
 	}
-	c.body = func() []byte { return []byte(strings.Replace(goodEnvelope, ">SE2321000016-CLIN<", ">SE2321000016-CLIN <", 1)) }
+	c.body = func() []byte {
+		return []byte(strings.Replace(goodEnvelope, ">SE2321000016-CLIN<", ">SE2321000016-CLIN <", 1))
+	}
 	if err := c.call(ctx); err != nil { // the platform refuses the receiver
 		t.Fatal(err)
 	}
