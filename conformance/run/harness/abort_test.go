@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -21,30 +20,22 @@ import (
 // second request; defaults adds to the suite's defaults.
 func abortSuite(t *testing.T, trigger, defaults string) *scenario.Suite {
 	t.Helper()
-	dir := t.TempDir()
-	contracts, err := filepath.Rel(dir, filepath.Join(testutil.RepoRoot(t), "fixtures", "contracts", "demo_clinic_1.0"))
-	if err != nil {
-		t.Fatal(err)
+	root := testutil.RepoRoot(t)
+	resp := filepath.Join(root, "fixtures", "suites", "demo-clinic", "responses", "visits-ok.xml")
+	trig := ""
+	if trigger != "" {
+		trig = "\n    trigger: " + trigger
 	}
-	resp, _ := filepath.Rel(dir, filepath.Join(testutil.RepoRoot(t), "fixtures", "suites", "demo-clinic", "responses", "visits-ok.xml"))
-	write := func(name, content string) {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	write("suite.yaml", fmt.Sprintf(`id: abort
+	return loadSuiteFiles(t, map[string]string{
+		"suite.yaml": fmt.Sprintf(`id: abort
 title: abort causes
 contracts: %s
 consumer: {hsa_id: SE2321000016-DEMOCONS}
 defaults: {receiver: SE2321000016-CLIN, wait: 4s, consumer_timeout: 1s, settle: 200ms, retry: {observe: 200ms}%s}
 requirements: [{id: A-1, text: the consumer fetches visits, impact: 3}]
 scenarios: [s1.yaml, s2.yaml]
-`, contracts, defaults))
-	trig := ""
-	if trigger != "" {
-		trig = "\n    trigger: " + trigger
-	}
-	write("s1.yaml", fmt.Sprintf(`id: S1
+`, filepath.Join(root, "fixtures", "contracts", "demo_clinic_1.0"), defaults),
+		"s1.yaml": fmt.Sprintf(`id: S1
 title: first
 requirements: [A-1]
 likelihood: 2
@@ -55,8 +46,8 @@ steps:
   - id: second
     expect: {operation: GetVisits}
     respond: {file: %s}
-`, trig, resp))
-	write("s2.yaml", fmt.Sprintf(`id: S2
+`, trig, resp),
+		"s2.yaml": fmt.Sprintf(`id: S2
 title: second
 requirements: [A-1]
 likelihood: 2
@@ -64,12 +55,8 @@ steps:
   - id: again
     expect: {operation: GetVisits}
     respond: {file: %s}
-`, resp))
-	s, err := scenario.LoadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
+`, resp),
+	})
 }
 
 // closedPort is a loopback address nothing listens on.

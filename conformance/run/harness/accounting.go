@@ -208,19 +208,22 @@ func (h *Harness) afterScenarios(ctx context.Context, run *result.Run) {
 }
 
 // endRun hands the run's requests to drain until Close, which adds them to
-// run.
+// run (unless Close already began: then there is no one left to answer).
 func (h *Harness) endRun(run *result.Run) {
 	h.lateMu.Lock()
+	defer h.lateMu.Unlock()
 	h.run = run
-	h.lateMu.Unlock()
+	if h.closing {
+		return
+	}
 	h.drainStop, h.drained = make(chan struct{}), make(chan struct{})
-	go h.drain()
+	go h.drain(h.drainStop, h.drained)
 }
 
 // drain answers the requests that arrive after the run ended, keeping
-// their findings for Close, until Close stops it.
-func (h *Harness) drain() {
-	defer close(h.drained)
+// their findings for Close, until stop is closed.
+func (h *Harness) drain(stop <-chan struct{}, done chan<- struct{}) {
+	defer close(done)
 	for {
 		select {
 		case p := <-h.incoming:
@@ -228,7 +231,7 @@ func (h *Harness) drain() {
 			h.lateMu.Lock()
 			h.late = append(h.late, c)
 			h.lateMu.Unlock()
-		case <-h.drainStop:
+		case <-stop:
 			return
 		}
 	}
@@ -237,11 +240,15 @@ func (h *Harness) drain() {
 // closeRun stops drain (all handlers have finished) and adds what it
 // answered to the run, rewriting results.json.
 func (h *Harness) closeRun() error {
-	if h.drainStop == nil {
+	h.lateMu.Lock()
+	h.closing = true
+	stop, done := h.drainStop, h.drained
+	h.lateMu.Unlock()
+	if stop == nil {
 		return nil
 	}
-	close(h.drainStop)
-	<-h.drained
+	close(stop)
+	<-done
 	h.lateMu.Lock()
 	late, run := h.late, h.run
 	h.late = nil

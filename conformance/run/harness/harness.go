@@ -147,6 +147,7 @@ type Harness struct {
 	late      []result.Check
 	drainStop chan struct{}
 	drained   chan struct{}
+	closing   bool // Close has begun: no drain starts
 
 	// wsdl serves ?wsdl and ?xsd= from the suite's contracts.
 	wsdl *wsdlserve.Server

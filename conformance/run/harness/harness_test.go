@@ -157,6 +157,27 @@ func loadBehaviourSuite(t testing.TB) *scenario.Suite {
 	return s
 }
 
+// loadSuiteFiles writes files (suite-relative name -> content) into a new
+// suite directory and loads it.
+func loadSuiteFiles(t *testing.T, files map[string]string) *scenario.Suite {
+	t.Helper()
+	dir := t.TempDir()
+	for name, content := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s, err := scenario.LoadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
 // runWith runs the named scenarios with consumer c driven by the Await hook.
 func runWith(t *testing.T, p *testPKI, c *goConsumer, scenarios ...string) (*result.Run, string) {
 	t.Helper()

@@ -5,17 +5,14 @@ import (
 	"fmt"
 	"path"
 	"path/filepath"
-	"strings"
 
 	"github.com/rivgate/rivgate/conformance/suite/scenario"
 	"github.com/rivgate/rivgate/contracts"
 	"github.com/rivgate/rivgate/contracts/envelope"
+	"github.com/rivgate/rivgate/contracts/msgcheck"
 	"github.com/rivgate/rivgate/contracts/vpfault"
 	"github.com/rivgate/rivgate/contracts/xsd"
 )
-
-// maxResponseProblems bounds the schema problems one load error lists.
-const maxResponseProblems = 3
 
 // CheckResponses validates the response files the suite's steps answer
 // with against the contracts, so a suite never sends an invalid answer
@@ -61,27 +58,14 @@ func checkResponse(suite *scenario.Suite, set *contracts.Set, v xsd.Validator, n
 			return fmt.Sprintf("response %s: %s is not in the suite's contracts%s", name, element, deliberately)
 		}
 	}
-	_, problems, err := xsd.ValidateMessage(v, body)
+	ns, problems, err := xsd.ValidateMessage(v, body)
 	switch {
 	case err != nil:
 		return fmt.Sprintf("response %s: %s cannot be validated: %v", name, element, err)
-	case len(problems) == 0:
-		return ""
+	case len(problems) > 0:
+		return fmt.Sprintf("response %s: %s is invalid against the contract: %s%s", name, element, msgcheck.FormatProblems(ns, problems), deliberately)
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "response %s: %s is invalid against the contract, %d problem(s) (line:column): ", name, element, len(problems))
-	for i, p := range problems {
-		if i == maxResponseProblems {
-			fmt.Fprintf(&b, "; and %d more", len(problems)-maxResponseProblems)
-			break
-		}
-		if i > 0 {
-			b.WriteString("; ")
-		}
-		b.WriteString(p.String())
-	}
-	b.WriteString(deliberately)
-	return b.String()
+	return ""
 }
 
 // deliberately tells the author how to keep an invalid answer.

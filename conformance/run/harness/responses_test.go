@@ -17,39 +17,26 @@ import (
 // directory is named by its absolute path.
 func writeSuite(t *testing.T, response, respond string) *scenario.Suite {
 	t.Helper()
-	dir := t.TempDir()
-	write := func(name, content string) {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	write("suite.yaml", `id: responses
+	return loadSuiteFiles(t, map[string]string{
+		"suite.yaml": `id: responses
 title: response files
-contracts: `+filepath.Join(testutil.RepoRoot(t), "fixtures", "contracts", "demo_clinic_1.0")+`
+contracts: ` + filepath.Join(testutil.RepoRoot(t), "fixtures", "contracts", "demo_clinic_1.0") + `
 consumer: {hsa_id: SE2321000016-DEMOCONS}
 defaults: {receiver: SE2321000016-CLIN, wait: 4s, settle: 100ms}
 requirements: [{id: R-1, text: the consumer fetches visits, impact: 3}]
 scenarios: [scenarios/s1.yaml]
-`)
-	write("scenarios/s1.yaml", `id: S1
+`,
+		"scenarios/s1.yaml": `id: S1
 title: visits
 requirements: [R-1]
 likelihood: 2
 steps:
   - id: fetch
     expect: {operation: GetVisits}
-    respond: {file: responses/answer.xml`+respond+`}
-`)
-	write("responses/answer.xml", response)
-	s, err := scenario.LoadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
+    respond: {file: responses/answer.xml` + respond + `}
+`,
+		"responses/answer.xml": response,
+	})
 }
 
 // TestResponseFilesValidated: a response file invalid against the contract
