@@ -13,7 +13,6 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/rivgate/rivgate/conformance/results/exchange"
 	"github.com/rivgate/rivgate/conformance/suite/scenario"
@@ -213,22 +212,4 @@ func (h *Harness) callHTTP(ctx context.Context, t *scenario.Trigger) triggerResu
 		return triggerResult{note: fmt.Sprintf("%s: HTTP %d", what, resp.StatusCode), failed: true}
 	}
 	return triggerResult{}
-}
-
-// waitTriggers waits (at most bound, or until ctx ends) for triggers and
-// hooks still running, so a run ends after the consumer has its last answer.
-func (h *Harness) waitTriggers(ctx context.Context, bound time.Duration) {
-	done := make(chan struct{})
-	go func() {
-		h.triggers.Wait()
-		close(done)
-	}()
-	t := time.NewTimer(bound)
-	defer t.Stop()
-	select {
-	case <-done:
-	case <-t.C:
-		h.progress("a trigger is still running after the last step; not waiting for it")
-	case <-ctx.Done():
-	}
 }
