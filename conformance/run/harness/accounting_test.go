@@ -51,12 +51,14 @@ func TestSurplusRequestsStayInTheirScenario(t *testing.T) {
 						return err
 					}
 					for _, b := range tc.extra {
-						c.body = func() []byte { return []byte(b) }
-						if err := c.call(ctx); err != nil {
+						// Its own consumer: the next scenario's hook may
+						// already run c.
+						extra := newGoConsumer(p, p.good, 2*time.Second)
+						extra.url, extra.body = c.url, func() []byte { return []byte(b) }
+						if err := extra.call(ctx); err != nil {
 							return err
 						}
 					}
-					c.body = func() []byte { return []byte(goodEnvelope) }
 					return nil
 				}}, c, time.Minute)
 			got := failures(run)
