@@ -72,3 +72,18 @@ func (h *Harness) serveWSDL(w http.ResponseWriter, r *http.Request) {
 	status := h.wsdl.Serve(w, r, "https://"+r.Host+r.URL.EscapedPath())
 	h.progress("%s %s: HTTP %d (the contract, from the suite's contracts)", r.Method, r.URL.RequestURI(), status)
 }
+
+// progressContracts says where the contracts are served (the first few).
+func (h *Harness) progressContracts() {
+	if h.wsdl == nil {
+		return
+	}
+	paths := h.wsdl.Paths()
+	for i, p := range paths {
+		if i == 5 {
+			h.progress("contracts: and %d more (any other path lists them)", len(paths)-i)
+			return
+		}
+		h.progress("contract: %s%s?wsdl", h.URL(), p)
+	}
+}

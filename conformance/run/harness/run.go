@@ -185,6 +185,7 @@ func (h *Harness) Run(ctx context.Context) (*result.Run, error) {
 		return run, h.writeResults(run)
 	}
 	h.progress("suite %s: %d scenario(s); consumers call %s with a client certificate for %s", h.suite.ID, len(scs), h.URL(), h.suite.Consumer.HSAID)
+	h.progressContracts()
 	for i, sc := range scs {
 		scr := &result.Scenario{ID: sc.ID, Title: sc.Title, File: sc.File, Likelihood: sc.Likelihood,
 			Requirements: sc.Requirements, Status: result.Skip, Started: h.opts.Now()}

@@ -26,6 +26,7 @@ func (h *Harness) Serve(ctx context.Context) (*result.Run, error) {
 		return run, err
 	}
 	h.progress("suite %s: serving as a mock platform at %s until interrupted", h.suite.ID, h.URL())
+	h.progressContracts()
 	steps := map[*scenario.Step]*result.Step{}
 	scens := map[*scenario.Scenario]*result.Scenario{}
 	for {
