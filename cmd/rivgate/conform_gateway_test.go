@@ -22,6 +22,7 @@ import (
 	"github.com/rivgate/rivgate/conformance/results/result"
 	"github.com/rivgate/rivgate/conformance/run/harness"
 	"github.com/rivgate/rivgate/conformance/suite/scenario"
+	"github.com/rivgate/rivgate/contracts/vpfault"
 	"github.com/rivgate/rivgate/contracts/xsd"
 	"github.com/rivgate/rivgate/fixtures"
 	"github.com/rivgate/rivgate/gateway"
@@ -329,5 +330,70 @@ func TestDemoSuiteThroughGateway(t *testing.T) {
 	}
 	if seen["S01/get-visits"] != 200 || seen["S04/vp007"] != 500 || seen["S06/reset"] != 500 {
 		t.Fatalf("consumer saw %v", seen)
+	}
+}
+
+// TestPlatformFaultsMatchGateway: the harness refuses the receivers the
+// platform refuses (missing, surrounding whitespace, not routed) with the
+// very fault the real gateway gives (faultcode, faultstring, detail), so a
+// consumer's error handling meets the same answer in a conformance run as
+// in production.
+func TestPlatformFaultsMatchGateway(t *testing.T) {
+	t.Parallel()
+	p := newE2EPKI(t)
+	suite, err := scenario.Load(fixtures.Conformance(), fixtures.DemoSuiteDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	suite.Instance = "rivgate e2e" // the gateway's instance name
+	h, err := harness.New(suite, harness.Options{TLS: p.serverTLS()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := h.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	served := make(chan error, 1)
+	go func() {
+		_, err := h.Serve(ctx)
+		served <- err
+	}()
+	gw := startGateway(t, p, "https://127.0.0.1:1/unused")
+	client := p.consumerClient()
+	post := func(url, body string) *vpfault.Parsed {
+		t.Helper()
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, url, strings.NewReader(body))
+		req.Header.Set("Content-Type", "text/xml; charset=UTF-8")
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		f, err := vpfault.Parse(b)
+		if err != nil || resp.StatusCode != http.StatusInternalServerError {
+			t.Fatalf("%s: HTTP %d %s: %v", url, resp.StatusCode, b, err)
+		}
+		return f
+	}
+	header := "<itr:LogicalAddress>SE2321000016-CLIN</itr:LogicalAddress>"
+	for _, tc := range []struct{ name, header string }{
+		{"surrounding whitespace", "<itr:LogicalAddress>SE2321000016-CLIN </itr:LogicalAddress>"},
+		{"not routed", "<itr:LogicalAddress>SE2321000016-ELSE</itr:LogicalAddress>"},
+		{"no receiver", ""},
+	} {
+		body := strings.Replace(strings.Replace(visitsRequest, "PATIENT", "191212121212", 1), header, tc.header, 1)
+		fromGateway := post("https://"+gw.Addr()+"/vp/demo/clinic/GetVisits/1/rivtabp21", body)
+		fromHarness := post(h.URL(), body)
+		if *fromHarness != *fromGateway {
+			t.Errorf("%s: the harness answers %+v, the gateway %+v", tc.name, *fromHarness, *fromGateway)
+		}
+	}
+	cancel()
+	if err := <-served; err != nil {
+		t.Fatal(err)
 	}
 }

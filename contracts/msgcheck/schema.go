@@ -27,12 +27,15 @@ func (c *Checker) checkSchema(s *subject) (Outcome, string) {
 		return Fail, fmt.Sprintf("cannot validate %s: %v", ns, err)
 	}
 	if len(problems) > 0 {
-		return Fail, formatProblems(ns, problems)
+		return Fail, FormatProblems(ns, problems)
 	}
 	return Pass, "valid against the schema of " + ns
 }
 
-func formatProblems(ns string, ps []xsd.Problem) string {
+// FormatProblems lists a message's schema problems for the contract
+// namespace ns in one line, the first few at their line and column (what
+// RIV-XSD-01 says; the harness says it of an invalid response file too).
+func FormatProblems(ns string, ps []xsd.Problem) string {
 	var b strings.Builder
 	if ns == "" {
 		ns = "the message (no element found to validate)"

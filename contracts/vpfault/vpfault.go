@@ -162,6 +162,27 @@ func Wrap(code Code, err error) *Fault {
 	return &Fault{Code: code, Detail: code.Detail(err.Error()), Err: err}
 }
 
+// NoReceiver is VP003: the call names no receiver (no To or
+// LogicalAddress, or one that is empty or only whitespace).
+func NoReceiver() *Fault { return New(VP003, "") }
+
+// ReceiverWhitespace is the VP004 the platform answers a receiver with
+// surrounding whitespace with (it does not trim, so nothing routes it).
+func ReceiverWhitespace(contract, receiver string) *Fault {
+	return Newf(VP004, "serviceNamespace: %s, receiverId: %s. Whitespace detected in incoming request!", contract, receiver)
+}
+
+// NoRoute is the VP004 the platform answers a receiver and contract
+// without a route in its catalogue with (noting a space inside the
+// receiver, as the platform does).
+func NoRoute(contract, receiver string) *Fault {
+	arg := "serviceNamespace: " + contract + ", receiverId: " + receiver
+	if strings.Contains(receiver, " ") {
+		arg += ". Whitespace detected in incoming request!"
+	}
+	return New(VP004, arg)
+}
+
 // Error is for logs: code, detail and cause.
 func (f *Fault) Error() string {
 	s := f.Code.String() + ": " + f.Detail

@@ -128,3 +128,31 @@ func TestEnvelopeWellFormedForXmllint(t *testing.T) {
 		require.NoError(t, err, "%s: %s", c, out)
 	}
 }
+
+// TestReceiverFaults pins the faults the platform answers for a receiver
+// alone, which the gateway and the conformance harness both give
+// (cmd/rivgate's TestPlatformFaultsMatchGateway compares the two).
+func TestReceiverFaults(t *testing.T) {
+	t.Parallel()
+	const ns = "urn:riv:demo:clinic:GetVisitsResponder:1"
+	tests := []struct {
+		name   string
+		fault  *Fault
+		code   Code
+		detail string
+	}{
+		{"no receiver", NoReceiver(), VP003, "No receiverId (logical address) found in message header."},
+		{"surrounding whitespace", ReceiverWhitespace(ns, " SE1 "), VP004,
+			"No receiverId (logical address) found for serviceNamespace: " + ns + ", receiverId:  SE1 . Whitespace detected in incoming request!"},
+		{"no route", NoRoute(ns, "SE2"), VP004, "No receiverId (logical address) found for serviceNamespace: " + ns + ", receiverId: SE2"},
+		{"no route, a space inside", NoRoute(ns, "SE 2"), VP004,
+			"No receiverId (logical address) found for serviceNamespace: " + ns + ", receiverId: SE 2. Whitespace detected in incoming request!"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			assert.Equal(t, tc.code, tc.fault.Code)
+			assert.Equal(t, tc.detail, tc.fault.Detail)
+		})
+	}
+}

@@ -336,9 +336,7 @@ func (r *Recorder) writeSuite() error {
 	if contractsDir == "" {
 		contractsDir = "CHANGE-ME-contract-directory"
 	} else if filepath.IsAbs(contractsDir) {
-		if rel, err := filepath.Rel(r.opts.Out, contractsDir); err == nil {
-			contractsDir = filepath.ToSlash(rel)
-		}
+		contractsDir = suitePath(r.opts.Out, contractsDir)
 	}
 	reqID := r.opts.ScenarioID + "-R1"
 	sc := outScenario{ID: r.opts.ScenarioID, Title: fmt.Sprintf("Recorded %s (%d exchanges)", time.Now().UTC().Format(time.RFC3339), len(r.steps)),
@@ -377,6 +375,18 @@ func (r *Recorder) writeSuite() error {
 		return fmt.Errorf("write scenario: %w", err)
 	}
 	return r.put(s.Scenarios[0], append([]byte(head), cb...))
+}
+
+// suitePath is how a suite written to out names the absolute directory
+// dir: relative to out when the two are on the same volume, else absolute
+// (suites take both).
+func suitePath(out, dir string) string {
+	if absOut, err := filepath.Abs(out); err == nil {
+		if rel, err := filepath.Rel(absOut, dir); err == nil {
+			return filepath.ToSlash(rel)
+		}
+	}
+	return filepath.ToSlash(dir)
 }
 
 func orDefault(s, d string) string {

@@ -210,7 +210,7 @@ func TestTKSuitesRun(t *testing.T) {
 			wrong := []struct {
 				name, cut, check, frag string
 			}{
-				{"missing element", "<urn1:sourceSystemHSAId>1234</urn1:sourceSystemHSAId>", "response-schema", "vaccinationMedicalRecordHeader: unexpected child element documentTitle"}, // where sourceSystemHSAId must be
+				{"missing element", "<urn1:sourceSystemHSAId>1234</urn1:sourceSystemHSAId>", "response-schema", "vaccinationMedicalRecordHeader: unexpected child element {urn:riv:clinicalprocess:activityprescription:actoutcome:1}documentTitle; expected is ( {urn:riv:clinicalprocess:activityprescription:actoutcome:1}sourceSystemHSAId )"}, // where sourceSystemHSAId must be
 				{"Schematron rule broken", "<urn1:nullified>false</urn1:nullified>", "response-schematron[0]", "must contain nullified element"},
 			}
 			for _, w := range wrong {

@@ -13,6 +13,27 @@ import (
 // More than rule.Repeats() repeats, or any two attempts closer than
 // rule.MinSpacing, is a storm.
 func RetryStorm(first time.Time, repeats []time.Time, rule scenario.Retry) (result.Status, string) {
+	return judgeRepeats(first, repeats, rule, "the fault")
+}
+
+// Repeats judges a step's repeats of its request (RIV-BEH-01): after a
+// fault answer always (RetryStorm), after any other answer only when
+// repeats came (a retry storm after an OK answer, by the same rule). ok is
+// false when there is nothing to judge.
+func Repeats(fault bool, first time.Time, repeats []time.Time, rule scenario.Retry) (status result.Status, msg string, ok bool) {
+	switch {
+	case fault:
+		status, msg = RetryStorm(first, repeats, rule)
+		return status, msg, true
+	case len(repeats) > 0:
+		status, msg = judgeRepeats(first, repeats, rule, "the answer")
+		return status, msg, true
+	}
+	return "", "", false
+}
+
+// judgeRepeats applies rule to the repeats after an answer (what names it).
+func judgeRepeats(first time.Time, repeats []time.Time, rule scenario.Retry, what string) (result.Status, string) {
 	maxRepeats := rule.Repeats()
 	minSpacing := rule.MinSpacing.Or(time.Second)
 	if len(repeats) == 0 {
@@ -28,8 +49,8 @@ func RetryStorm(first time.Time, repeats []time.Time, rule scenario.Retry) (resu
 	}
 	switch {
 	case len(repeats) > maxRepeats:
-		return result.Fail, fmt.Sprintf("retry storm: %d repeats after the fault within %s (allowed %d), closest spacing %s (required at least %s)",
-			len(repeats), prev.Sub(first).Round(time.Millisecond), maxRepeats, closest.Round(time.Millisecond), minSpacing)
+		return result.Fail, fmt.Sprintf("retry storm: %d repeats after %s within %s (allowed %d), closest spacing %s (required at least %s)",
+			len(repeats), what, prev.Sub(first).Round(time.Millisecond), maxRepeats, closest.Round(time.Millisecond), minSpacing)
 	case closest < minSpacing:
 		return result.Fail, fmt.Sprintf("repeated %s after the previous attempt (required at least %s)", closest.Round(time.Millisecond), minSpacing)
 	}

@@ -13,6 +13,7 @@ import (
 	"crypto/x509"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -195,9 +196,9 @@ func (e *Env) expectation(info *envelope.Info, x *scenario.Expect) (result.Statu
 		return result.Fail, "the request could not be read as a SOAP envelope, so it is not the expected request"
 	}
 	var problems []string
-	got := info.Body
-	if x.Contract != "" && got.Space != x.Contract {
-		problems = append(problems, fmt.Sprintf("contract %q, want %q", got.Space, x.Contract))
+	body := info.Body
+	if x.Contract != "" && body.Space != x.Contract {
+		problems = append(problems, fmt.Sprintf("contract %q, want %q", body.Space, x.Contract))
 	}
 	if x.Operation != "" {
 		var want *contracts.Operation
@@ -212,8 +213,8 @@ func (e *Env) expectation(info *envelope.Info, x *scenario.Expect) (result.Statu
 		switch {
 		case want == nil:
 			problems = append(problems, fmt.Sprintf("operation %q is not in the suite's contracts", x.Operation))
-		case want.Request.Space != got.Space || want.Request.Local != got.Local:
-			problems = append(problems, fmt.Sprintf("request element {%s}%s, want {%s}%s (operation %s)", got.Space, got.Local, want.Request.Space, want.Request.Local, x.Operation))
+		case want.Request.Space != body.Space || want.Request.Local != body.Local:
+			problems = append(problems, fmt.Sprintf("request element {%s}%s, want {%s}%s (operation %s)", body.Space, body.Local, want.Request.Space, want.Request.Local, x.Operation))
 		}
 	}
 	receiver := x.Receiver
@@ -222,13 +223,34 @@ func (e *Env) expectation(info *envelope.Info, x *scenario.Expect) (result.Statu
 	}
 	// Compared trimmed: surrounding whitespace is its own finding
 	// (RIV-RECV-02), not a second one here.
-	if got := strings.TrimSpace(info.Receiver); receiver != "" && got != receiver {
+	got := strings.TrimSpace(info.Receiver)
+	switch known := e.Suite.KnownReceivers(); {
+	case receiver != "" && got != receiver:
 		problems = append(problems, fmt.Sprintf("receiver %q, want %q", got, receiver))
+	case receiver == "" && info.HasReceiver && len(known) > 0 && !slices.Contains(known, got):
+		problems = append(problems, fmt.Sprintf("receiver %q is not among the suite's receivers (%s)", got, strings.Join(known, ", ")))
 	}
 	if len(problems) > 0 {
 		return result.Fail, joinProblems(problems)
 	}
-	return result.Pass, fmt.Sprintf("{%s}%s to %q", got.Space, got.Local, info.Receiver)
+	return result.Pass, fmt.Sprintf("{%s}%s to %q", info.Body.Space, info.Body.Local, info.Receiver)
+}
+
+// Unexpected is the finding on a request no step awaited (RIV-STEP-01):
+// when says when it came ("after the scenario's last step").
+func (e *Env) Unexpected(req Request, sc *scenario.Scenario, when string) result.Check {
+	return e.check(req, sc, scenario.ReqExpectedRequest, scenario.ReqExpectedRequest, result.Fail,
+		"unexpected request "+when+": "+Describe(req.Message))
+}
+
+// Describe names a request in findings and progress lines: its body
+// element and receiver.
+func Describe(m *msgcheck.Message) string {
+	info, err := m.Head()
+	if err != nil {
+		return fmt.Sprintf("%d bytes, not a SOAP envelope", len(m.Body))
+	}
+	return fmt.Sprintf("{%s}%s to %q", info.Body.Space, info.Body.Local, info.Receiver)
 }
 
 func joinProblems(ps []string) string {

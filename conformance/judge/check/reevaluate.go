@@ -39,8 +39,8 @@ func (d Difference) String() string {
 // request check, matcher and behaviour check (retry storm, timeout,
 // recovery) recorded in run, and returns those that do not reproduce
 // (status or message). The suite and contracts in e must be the ones the
-// run used. Checks on requests no step awaited and producer-mode checks are
-// not re-evaluated.
+// run used. Checks on requests no step awaited (role "unexpected", in a step
+// or the run) and producer-mode checks are not re-evaluated.
 func (e *Env) Reevaluate(dir string, run *result.Run) ([]Difference, error) {
 	var diffs []Difference
 	for _, scr := range run.Scenarios {
@@ -85,7 +85,7 @@ func (e *Env) recompute(dir string, sc *scenario.Scenario, st *scenario.Step, st
 			return nil, err
 		}
 		switch ex.Role {
-		case "step":
+		case exchange.RoleStep:
 			stepEx = ex
 			req, err := RequestFromExchange(ex, body)
 			if err != nil {
@@ -94,7 +94,7 @@ func (e *Env) recompute(dir string, sc *scenario.Scenario, st *scenario.Step, st
 			for _, c := range e.Request(req, sc, st) {
 				out[c.ID+"@"+c.Exchange] = c
 			}
-		case "repeat":
+		case exchange.RoleRepeat:
 			repeats = append(repeats, ex.Received)
 		}
 	}
@@ -104,8 +104,7 @@ func (e *Env) recompute(dir string, sc *scenario.Scenario, st *scenario.Step, st
 	put := func(id string, s result.Status, msg string) {
 		out[id+"@"+stepEx.ID] = result.Check{ID: id, Status: s, Message: msg}
 	}
-	if stepEx.Fault != "" {
-		s, msg := RetryStorm(stepEx.Received, repeats, e.Suite.Defaults.Retry)
+	if s, msg, ok := Repeats(stepEx.Fault != "", stepEx.Received, repeats, e.Suite.Defaults.Retry); ok {
 		put(scenario.ReqNoRetryStorm, s, msg)
 	}
 	if stepEx.Fault == "timeout" {

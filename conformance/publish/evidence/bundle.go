@@ -111,7 +111,7 @@ func Create(o Options) (string, error) {
 		return "", err
 	}
 	// The same comparison verify makes, on the run directory as it is now.
-	if err := compareReport(o.RunDir, o.Suite.OSDir, &Verified{}); err != nil {
+	if err := compareReport(o.RunDir, o.Suite, &Verified{}); err != nil {
 		return "", fmt.Errorf("bundle %s: %w (%v)", o.RunDir, ErrStaleReport, err)
 	}
 	if o.Out == "" {
@@ -223,8 +223,8 @@ func complete(dir string) error {
 
 // addSuite bundles the suite directory, its contracts and every file its
 // steps reference, keeping their relative layout under suite/ so the
-// suite's relative paths still resolve. It returns the suite directory's
-// path in the bundle.
+// suite's file names still resolve. It returns the suite directory's path
+// in the bundle.
 func addSuite(s *scenario.Suite, add func(p, role string, data []byte) error) (string, error) {
 	type src struct{ p, role string }
 	var files []src
@@ -248,19 +248,25 @@ func addSuite(s *scenario.Suite, add func(p, role string, data []byte) error) (s
 	for _, sc := range s.Scenarios {
 		for _, st := range sc.Steps {
 			if st.Request != "" {
-				files = append(files, src{path.Join(s.Dir, st.Request), "suite"})
+				files = append(files, src{s.Path(st.Request), "suite"})
 			}
 			if st.Respond != nil && st.Respond.File != "" {
-				files = append(files, src{path.Join(s.Dir, st.Respond.File), "suite"})
+				files = append(files, src{s.Path(st.Respond.File), "suite"})
 			}
 			if st.Respond != nil && st.Respond.Template != "" {
 				files = append(files, src{path.Join(s.Dir, st.Respond.Template), "suite"})
 			}
 		}
 	}
+	// The files keep their layout below the directory they share, or, when
+	// the suite names one by an absolute path, their full paths (verify
+	// loads the suite rooted at suite/).
 	root := s.Dir
 	for _, f := range files {
 		root = commonDir(root, path.Dir(f.p))
+	}
+	if s.Absolute {
+		root = "."
 	}
 	rel := func(p string) string {
 		if root == "." || root == "" {

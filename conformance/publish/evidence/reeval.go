@@ -36,7 +36,9 @@ func reevaluate(dir string, m *Manifest, v *Verified) error {
 		return differ(result.FileName, "%s: an incomplete run is no evidence", why)
 	}
 	suiteDir := filepath.Join(dir, filepath.FromSlash(m.SuiteDir))
-	suite, err := scenario.LoadDir(suiteDir)
+	// The suite's absolute file names are inside the bundle, at their full
+	// paths under suite/ (addSuite).
+	suite, err := scenario.LoadDirRooted(filepath.Join(dir, filepath.FromSlash(SuitePrefix)), suiteDir)
 	if err != nil {
 		return differ(m.SuiteDir+"/"+scenario.SuiteFile, "the bundled suite does not load: %v", err)
 	}
@@ -75,7 +77,7 @@ func reevaluate(dir string, m *Manifest, v *Verified) error {
 			return err
 		}
 	}
-	return compareReport(dir, suiteDir, v)
+	return compareReport(dir, suite, v)
 }
 
 var forwardedRE = regexp.MustCompile(`^forwarded by platform "([^"]+)"`)
@@ -159,23 +161,27 @@ func (r *reeval) run(run *result.Run) error {
 			}
 			var stepEx *loaded
 			var repeats []time.Time
+			var want []result.Check
+			addB := func(id string, status result.Status, msg, ex string) {
+				want = append(want, result.Check{ID: id, Requirement: id, Status: status, Message: msg, Exchange: ex, Impact: r.impact(id)})
+			}
 			for _, id := range st.Exchanges {
 				l, err := r.load(id)
 				if err != nil {
 					return err
 				}
 				switch l.ex.Role {
-				case "step":
+				case exchange.RoleStep:
 					if stepEx == nil {
 						stepEx = l
 					}
-				case "repeat":
+				case exchange.RoleRepeat:
 					repeats = append(repeats, l.ex.Received)
+				case exchange.RoleUnexpected:
+					// No step expected it: it came after the scenario's
+					// last step (check.Env.Unexpected).
+					addB(scenario.ReqExpectedRequest, result.Fail, "unexpected request", l.ex.ID)
 				}
-			}
-			var want []result.Check
-			addB := func(id string, status result.Status, msg, ex string) {
-				want = append(want, result.Check{ID: id, Requirement: id, Status: status, Message: msg, Exchange: ex, Impact: r.impact(id)})
 			}
 			if stepEx == nil {
 				addB(scenario.ReqExpectedRequest, result.Fail, "no request", "")
@@ -199,9 +205,10 @@ func (r *reeval) run(run *result.Run) error {
 					status, msg := check.TimeoutHonoured(ex.Received, ex.ClientGone, limit, limit+check.HoldGrace(limit))
 					addB(scenario.ReqTimeoutHonoured, status, msg, ex.ID)
 				}
-				if ex.Fault != "" {
-					status, msg := check.RetryStorm(ex.Received, repeats, r.suite.Defaults.Retry)
+				if status, msg, ok := check.Repeats(ex.Fault != "", ex.Received, repeats, r.suite.Defaults.Retry); ok {
 					addB(scenario.ReqNoRetryStorm, status, msg, ex.ID)
+				}
+				if ex.Fault != "" {
 					prevFault = stepEx
 				}
 			}
@@ -219,7 +226,7 @@ func (r *reeval) run(run *result.Run) error {
 		if err != nil {
 			return err
 		}
-		if l.ex.Role != "unexpected" || c.Status != result.Fail {
+		if l.ex.Role != exchange.RoleUnexpected || c.Status != result.Fail {
 			return differ(c.Exchange, "recorded as an unexpected request (%s), but the exchange's role is %q", c.Status, l.ex.Role)
 		}
 		r.v.Checks++
@@ -294,7 +301,7 @@ func compareChecks(scenarioID string, st *result.Step, want []result.Check) erro
 
 // compareReport rebuilds the report from the bundled inputs and compares
 // its verdict-relevant parts with the bundled report.json.
-func compareReport(dir, suiteDir string, v *Verified) error {
+func compareReport(dir string, suite *scenario.Suite, v *Verified) error {
 	rec, err := report.Read(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		v.NotReevaluated = append(v.NotReevaluated, "the bundle has no report.json: the decision was not compared")
@@ -303,7 +310,7 @@ func compareReport(dir, suiteDir string, v *Verified) error {
 	if err != nil {
 		return differ(report.JSONFile, "cannot be read: %v", err)
 	}
-	in, err := report.Load(dir, suiteDir, rec.Generated)
+	in, err := report.LoadWithSuite(dir, suite, rec.Generated)
 	if err != nil {
 		return differ(report.JSONFile, "its inputs do not load: %v", err)
 	}

@@ -25,22 +25,40 @@ func Load(dir, suiteDir string, now time.Time) (Inputs, error) {
 	if err != nil {
 		return Inputs{}, err
 	}
-	in := Inputs{Dir: dir, Run: run, Now: now, Rules: decision.DefaultRules()}
 	explicit := suiteDir != ""
 	if !explicit {
 		suiteDir = run.Suite.Dir
 	}
+	var suite *scenario.Suite
+	var suiteErr error
 	if suiteDir != "" {
 		s, err := scenario.LoadDir(suiteDir)
 		switch {
 		case err != nil && explicit:
 			return Inputs{}, err
 		case err != nil:
-			in.SuiteErr = fmt.Errorf("suite %s could not be loaded (%w)", suiteDir, err)
+			suiteErr = fmt.Errorf("suite %s could not be loaded (%w)", suiteDir, err)
 		default:
-			in.Suite = s
+			suite = s
 		}
 	}
+	return load(dir, run, suite, suiteErr, now)
+}
+
+// LoadWithSuite is Load with the suite given, already loaded (an evidence
+// bundle loads its own copy).
+func LoadWithSuite(dir string, suite *scenario.Suite, now time.Time) (Inputs, error) {
+	run, err := result.Read(dir)
+	if err != nil {
+		return Inputs{}, err
+	}
+	return load(dir, run, suite, nil, now)
+}
+
+// load gathers the inputs besides results.json and the suite.
+func load(dir string, run *result.Run, suite *scenario.Suite, suiteErr error, now time.Time) (Inputs, error) {
+	in := Inputs{Dir: dir, Run: run, Now: now, Rules: decision.DefaultRules(), Suite: suite, SuiteErr: suiteErr}
+	var err error
 	if in.Suite != nil {
 		if in.Activities, err = assess.SuiteActivities(in.Suite); err != nil {
 			return Inputs{}, err

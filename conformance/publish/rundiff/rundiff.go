@@ -114,7 +114,13 @@ func items(s *Side) (map[string]entry, map[string]bool) {
 		ran[sc.ID] = sc.Status != result.Skip
 		for _, st := range sc.Steps {
 			for _, c := range st.Checks {
-				out[sc.ID+"/"+st.ID+" "+c.ID] = entry{c.Requirement, c.Message, c.Status, sc.ID}
+				// A check id can recur on a step (RIV-STEP-01 on its own
+				// request and on each unexpected one after it): the worst
+				// counts.
+				k := sc.ID + "/" + st.ID + " " + c.ID
+				if prev, ok := out[k]; !ok || result.Worst(prev.status, c.Status) != prev.status {
+					out[k] = entry{c.Requirement, c.Message, c.Status, sc.ID}
+				}
 			}
 			if m := st.Manual; m != nil {
 				status := result.ManualPending

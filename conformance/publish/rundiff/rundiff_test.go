@@ -67,3 +67,19 @@ func TestCompare(t *testing.T) {
 		t.Fatalf("output:\n%s", b.String())
 	}
 }
+
+// TestRecurringCheckID: a step with RIV-STEP-01 on its own request (pass)
+// and on an unexpected one after it (fail) fails that key, whatever the
+// order.
+func TestRecurringCheckID(t *testing.T) {
+	t.Parallel()
+	for _, order := range [][]result.Status{{result.Pass, result.Fail}, {result.Fail, result.Pass}} {
+		r := run(map[string]result.Status{"S1/a/RIV-STEP-01": order[0]})
+		st := r.Run.Scenarios[0].Steps[0]
+		st.Checks = append(st.Checks, result.Check{ID: "RIV-STEP-01", Requirement: "RIV-STEP-01", Status: order[1], Message: "unexpected request after the scenario's last step: x"})
+		got, _ := items(r)
+		if e := got["S1/a RIV-STEP-01"]; e.status != result.Fail {
+			t.Errorf("order %v: %s", order, e.status)
+		}
+	}
+}

@@ -24,6 +24,19 @@ import (
 	"github.com/rivgate/rivgate/internal/atomicfile"
 )
 
+// Roles of the harness's exchanges.
+const (
+	// RoleStep is a step's request.
+	RoleStep = "step"
+	// RoleRepeat repeats a step's request after its answer: after a fault,
+	// or after the scenario's last answer (a retry storm after an OK).
+	RoleRepeat = "repeat"
+	// RoleUnexpected is a request no step expected: after a scenario's
+	// last answer (Scenario and Step name that step) or outside every
+	// scenario (they are empty).
+	RoleUnexpected = "unexpected"
+)
+
 // Exchange is one request and what was answered.
 type Exchange struct {
 	// ID is the sidecar path relative to the output directory, e.g.
@@ -32,9 +45,8 @@ type Exchange struct {
 	Scenario string `json:"scenario,omitempty"`
 	Step     string `json:"step,omitempty"`
 	Seq      int    `json:"seq"`
-	// Role: "step" (the step's request), "repeat" (a repeat after a fault),
-	// "unexpected" (no step was awaiting), "record" (recording proxy),
-	// "producer" (producer mode).
+	// Role: RoleStep, RoleRepeat, RoleUnexpected, "record" (recording
+	// proxy), "producer" (producer mode).
 	Role string `json:"role"`
 
 	Received  time.Time `json:"received"`

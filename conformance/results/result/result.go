@@ -108,7 +108,10 @@ type Run struct {
 	// why (the report's scope comes from it).
 	Selection *Selection  `json:"selection,omitempty"`
 	Scenarios []*Scenario `json:"scenarios"`
-	// Unexpected lists requests no step was waiting for.
+	// Unexpected lists requests that arrived outside every scenario: after
+	// the last one (or, in serve mode, meeting no step's expectation).
+	// Requests no step expected that arrived during a scenario are on its
+	// last step awaiting a request.
 	Unexpected []Check  `json:"unexpected,omitempty"`
 	Status     Status   `json:"status"`
 	Summary    Summary  `json:"summary"`
@@ -247,10 +250,17 @@ type Step struct {
 	Finished     time.Time `json:"finished,omitzero"`
 	// Answer says how rivgate answered ("file responses/x.xml",
 	// "vp_fault VP007", "timeout", "reset", ...).
-	Answer    string   `json:"answer,omitempty"`
+	Answer string `json:"answer,omitempty"`
+	// Exchanges are the step's request ("step"), its repeats ("repeat")
+	// and, on a scenario's last step awaiting a request, the requests no
+	// step expected that arrived after its answer ("unexpected"), each
+	// with a failed RIV-STEP-01 check.
 	Exchanges []string `json:"exchanges,omitempty"`
 	Checks    []Check  `json:"checks"`
 	Manual    *Manual  `json:"manual,omitempty"`
+	// TriggerOutput is the trigger command's output (its last 4 KiB)
+	// when it failed, or when the run was aborted after it.
+	TriggerOutput string `json:"trigger_output,omitempty"`
 }
 
 // Check is one check's outcome on one exchange or behaviour.

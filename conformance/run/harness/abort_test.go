@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -21,30 +20,22 @@ import (
 // second request; defaults adds to the suite's defaults.
 func abortSuite(t *testing.T, trigger, defaults string) *scenario.Suite {
 	t.Helper()
-	dir := t.TempDir()
-	contracts, err := filepath.Rel(dir, filepath.Join(testutil.RepoRoot(t), "fixtures", "contracts", "demo_clinic_1.0"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, _ := filepath.Rel(dir, filepath.Join(testutil.RepoRoot(t), "fixtures", "suites", "demo-clinic", "responses", "visits-ok.xml"))
-	write := func(name, content string) {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	write("suite.yaml", fmt.Sprintf(`id: abort
-title: abort causes
-contracts: %s
-consumer: {hsa_id: SE2321000016-DEMOCONS}
-defaults: {receiver: SE2321000016-CLIN, wait: 4s, consumer_timeout: 1s, retry: {observe: 200ms}%s}
-requirements: [{id: A-1, text: the consumer fetches visits, impact: 3}]
-scenarios: [s1.yaml, s2.yaml]
-`, contracts, defaults))
+	root := testutil.RepoRoot(t)
+	resp := filepath.Join(root, "fixtures", "suites", "demo-clinic", "responses", "visits-ok.xml")
 	trig := ""
 	if trigger != "" {
 		trig = "\n    trigger: " + trigger
 	}
-	write("s1.yaml", fmt.Sprintf(`id: S1
+	return loadSuiteFiles(t, map[string]string{
+		"suite.yaml": fmt.Sprintf(`id: abort
+title: abort causes
+contracts: %s
+consumer: {hsa_id: SE2321000016-DEMOCONS}
+defaults: {receiver: SE2321000016-CLIN, wait: 4s, consumer_timeout: 1s, settle: 200ms, retry: {observe: 200ms}%s}
+requirements: [{id: A-1, text: the consumer fetches visits, impact: 3}]
+scenarios: [s1.yaml, s2.yaml]
+`, filepath.Join(root, "fixtures", "contracts", "demo_clinic_1.0"), defaults),
+		"s1.yaml": fmt.Sprintf(`id: S1
 title: first
 requirements: [A-1]
 likelihood: 2
@@ -55,8 +46,8 @@ steps:
   - id: second
     expect: {operation: GetVisits}
     respond: {file: %s}
-`, trig, resp))
-	write("s2.yaml", fmt.Sprintf(`id: S2
+`, trig, resp),
+		"s2.yaml": fmt.Sprintf(`id: S2
 title: second
 requirements: [A-1]
 likelihood: 2
@@ -64,12 +55,8 @@ steps:
   - id: again
     expect: {operation: GetVisits}
     respond: {file: %s}
-`, resp))
-	s, err := scenario.LoadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
+`, resp),
+	})
 }
 
 // closedPort is a loopback address nothing listens on.
@@ -103,13 +90,20 @@ func TestAborted(t *testing.T) {
 		listen   string
 		hook     func(c *goConsumer, a Await) error // nil: no hook
 		aborted  []string                           // fragments of the reason; nil: not aborted
+		output   string                             // the trigger output results.json keeps on the first step
 		failed   string                             // a failed check's message fragment, when not aborted
 		within   time.Duration                      // the run ends within this
 	}{
 		{name: "trigger command does not start", trigger: `{command: [./no-such-consumer, fetch]}`,
 			aborted: []string{`trigger "./no-such-consumer fetch" could not start`, "no such file or directory"}, within: 3 * time.Second},
 		{name: "trigger command exits non-zero before any request", trigger: `{command: [sh, -c, "echo backend down >&2; exit 3"]}`,
-			aborted: []string{`trigger "sh -c echo backend down >&2; exit 3": exit status 3 (backend down), before any request reached the harness`}, within: 3 * time.Second},
+			aborted: []string{`trigger "sh -c echo backend down >&2; exit 3": exit status 3 (backend down), before any request reached the harness`},
+			output:  "backend down\n", within: 3 * time.Second},
+		// It used to wait out start_timeout and blame the environment
+		// ("nothing connected ...: unreachable").
+		{name: "trigger command exits 0 before any request", trigger: `{command: [sh, -c, "echo queued the fetch; exit 0"]}`, defaults: ", start_timeout: 60s",
+			aborted: []string{`the trigger exited 0 without a request reaching the harness (trigger "sh -c echo queued the fetch; exit 0"; nothing came within 2s of its exit)`},
+			output:  "queued the fetch\n", within: 10 * time.Second},
 		{name: "HTTP trigger cannot connect", trigger: fmt.Sprintf(`{http: {url: "http://%s/fetch"}}`, closedPort(t)),
 			aborted: []string{"trigger GET http://", "/fetch cannot connect", "connection refused"}, within: 3 * time.Second},
 		{name: "listener cannot be bound", listen: busy.Addr().String(),
@@ -189,6 +183,13 @@ func TestAborted(t *testing.T) {
 				if !strings.Contains(run.Aborted, w) {
 					t.Errorf("aborted %q, want %q", run.Aborted, w)
 				}
+			}
+			output := ""
+			if len(back.Scenarios) > 0 {
+				output = back.Scenarios[0].Steps[0].TriggerOutput
+			}
+			if output != tc.output {
+				t.Errorf("trigger output in results.json %q, want %q", output, tc.output)
 			}
 			// Aborted is not failed: nothing failed, nothing after the abort ran.
 			if run.Summary.Checks.Fail != 0 || run.Status == result.Fail || len(run.Scenarios) > 1 {

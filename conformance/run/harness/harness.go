@@ -34,6 +34,7 @@ import (
 	"github.com/rivgate/rivgate/conformance/results/result"
 	"github.com/rivgate/rivgate/conformance/suite/scenario"
 	"github.com/rivgate/rivgate/contracts"
+	"github.com/rivgate/rivgate/contracts/wsdlserve"
 	"github.com/rivgate/rivgate/contracts/xsd"
 	"github.com/rivgate/rivgate/internal/buildinfo"
 	"github.com/rivgate/rivgate/internal/mtls"
@@ -136,9 +137,21 @@ type Harness struct {
 	conns    atomic.Int64
 	requests atomic.Int64
 	awaited  bool // the runner has awaited a request (start_timeout is over)
-	// early are requests that arrived while the previous step was still
-	// being answered, oldest first; the next steps take them (runner only).
-	early []*pending
+	// held are requests that arrived while a step was being answered,
+	// oldest first, for the scenario's later steps (runner only).
+	held []*pending
+
+	// After Run (or Serve) returns, drain answers what still comes and
+	// keeps its findings in late; Close adds them to run.
+	lateMu    sync.Mutex
+	run       *result.Run
+	late      []result.Check
+	drainStop chan struct{}
+	drained   chan struct{}
+	closing   bool // Close has begun: no drain starts
+
+	// wsdl serves ?wsdl and ?xsd= from the suite's contracts.
+	wsdl *wsdlserve.Server
 
 	// recording holds, per exchange being answered, a channel closed once
 	// its files are written: results.json is written only after every
@@ -197,13 +210,16 @@ func New(suite *scenario.Suite, opts Options) (*Harness, error) {
 	if opts.TLS == nil || len(opts.TLS.Certificates) == 0 && opts.TLS.GetCertificate == nil {
 		return nil, errors.New("harness: a server certificate is required (TLS.Certificates)")
 	}
+	dir, cleanup, err := contractsOnDisk(suite)
+	if err != nil {
+		return nil, err
+	}
 	set := opts.Contracts
-	cleanup := func() {}
 	var notes []string
 	if set == nil {
-		var err error
-		set, cleanup, err = LoadContracts(suite)
+		set, err = loadContracts(suite, dir)
 		if set == nil {
+			cleanup()
 			return nil, err
 		}
 		if err != nil {
@@ -217,6 +233,16 @@ func New(suite *scenario.Suite, opts Options) (*Harness, error) {
 	if v == nil {
 		v = xsd.New(set)
 	}
+	if err := CheckResponses(suite, set, v); err != nil {
+		cleanup()
+		return nil, err
+	}
+	wsdl, err := wsdlserve.New(dir)
+	if err != nil {
+		// The run goes on; a consumer fetching ?wsdl is told there is none.
+		notes = append(notes, "the contracts cannot be served at ?wsdl: "+err.Error())
+		fmt.Fprintln(opts.Progress, "warning:", err)
+	}
 	h := &Harness{
 		suite:    suite,
 		opts:     opts,
@@ -225,6 +251,7 @@ func New(suite *scenario.Suite, opts Options) (*Harness, error) {
 		serveErr: make(chan error, 1),
 		cleanup:  cleanup,
 		notes:    notes,
+		wsdl:     wsdl,
 
 		recording: map[string]chan struct{}{},
 	}
@@ -250,29 +277,46 @@ func warnAnchors(w io.Writer, set *contracts.Set) {
 // call it when the set is no longer used. A set with an error means some
 // WSDLs did not load (the error names each); nil set means nothing did.
 func LoadContracts(suite *scenario.Suite) (set *contracts.Set, cleanup func(), err error) {
-	cleanup = func() {}
-	dir, onDisk := suite.ContractsOSDir()
-	if !onDisk {
-		tmp, err := os.MkdirTemp("", "rivgate-contracts-")
-		if err != nil {
-			return nil, cleanup, fmt.Errorf("contracts: %w", err)
-		}
-		cleanup = func() { os.RemoveAll(tmp) }
-		if err := copyFS(suite.FS, suite.ContractsDir(), tmp); err != nil {
-			cleanup()
-			return nil, func() {}, fmt.Errorf("suite %s: copy contracts: %w", suite.ID, err)
-		}
-		dir = tmp
+	dir, cleanup, err := contractsOnDisk(suite)
+	if err != nil {
+		return nil, cleanup, err
 	}
-	set, err = contracts.LoadDirWith(dir, contracts.LoadOptions{StrictXSD: suite.StrictXSD})
+	set, err = loadContracts(suite, dir)
 	if set == nil {
 		cleanup()
-		return nil, func() {}, fmt.Errorf("suite %s: contracts %s: %w", suite.ID, suite.Contracts, err)
+		return nil, func() {}, err
+	}
+	return set, cleanup, err
+}
+
+// contractsOnDisk is the suite's contract directory on disk: in place, or
+// a temporary copy for a suite in another fs.FS, which cleanup removes.
+func contractsOnDisk(suite *scenario.Suite) (dir string, cleanup func(), err error) {
+	if dir, onDisk := suite.ContractsOSDir(); onDisk {
+		return dir, func() {}, nil
+	}
+	tmp, err := os.MkdirTemp("", "rivgate-contracts-")
+	if err != nil {
+		return "", func() {}, fmt.Errorf("contracts: %w", err)
+	}
+	cleanup = func() { os.RemoveAll(tmp) }
+	if err := copyFS(suite.FS, suite.ContractsDir(), tmp); err != nil {
+		cleanup()
+		return "", func() {}, fmt.Errorf("suite %s: copy contracts: %w", suite.ID, err)
+	}
+	return tmp, cleanup, nil
+}
+
+// loadContracts loads the contracts in dir, the suite's on disk.
+func loadContracts(suite *scenario.Suite, dir string) (*contracts.Set, error) {
+	set, err := contracts.LoadDirWith(dir, contracts.LoadOptions{StrictXSD: suite.StrictXSD})
+	if set == nil {
+		return nil, fmt.Errorf("suite %s: contracts %s: %w", suite.ID, suite.Contracts, err)
 	}
 	if err != nil {
 		err = fmt.Errorf("suite %s: some contracts in %s did not load: %w", suite.ID, suite.Contracts, err)
 	}
-	return set, cleanup, err
+	return set, err
 }
 
 func copyFS(fsys fs.FS, dir, to string) error {
@@ -330,6 +374,8 @@ func (h *Harness) Addr() string {
 func (h *Harness) URL() string { return "https://" + h.Addr() + "/" }
 
 // Close stops the listener and waits for handlers to finish recording.
+// Requests that came after Run (or Serve) returned are added to its run
+// as unexpected, and results.json is rewritten with them.
 func (h *Harness) Close() error {
 	h.closeMu.Lock()
 	if h.closed {
@@ -349,7 +395,7 @@ func (h *Harness) Close() error {
 		err = h.srv.Close()
 	}
 	h.wg.Wait()
-	return err
+	return errors.Join(err, h.closeRun())
 }
 
 // manualHint is Options.ManualHint in parentheses after a space, or "".

@@ -73,6 +73,24 @@ type goConsumer struct {
 
 	mu     sync.Mutex
 	errors []string
+	// answers are the status and body of every answer, in order.
+	answers []answered
+}
+
+// answered is one answer a goConsumer got.
+type answered struct {
+	status int
+	body   string
+}
+
+// lastAnswer is the last answer c got.
+func (c *goConsumer) lastAnswer() answered {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.answers) == 0 {
+		return answered{}
+	}
+	return c.answers[len(c.answers)-1]
 }
 
 const goodEnvelope = `<?xml version="1.0" encoding="UTF-8"?>
@@ -104,8 +122,11 @@ func (c *goConsumer) call(ctx context.Context) error {
 			c.mu.Unlock()
 			return nil // a consumer that gives up is behaving
 		}
-		_, _ = io.Copy(io.Discard, resp.Body)
+		b, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
+		c.mu.Lock()
+		c.answers = append(c.answers, answered{resp.StatusCode, string(b)})
+		c.mu.Unlock()
 		if resp.StatusCode != 500 {
 			return nil
 		}
@@ -130,6 +151,27 @@ func newGoConsumer(p *testPKI, cert *pki.Cert, timeout time.Duration) *goConsume
 func loadBehaviourSuite(t testing.TB) *scenario.Suite {
 	t.Helper()
 	s, err := scenario.LoadDir(filepath.Join(testutil.RepoRoot(t), "conformance", "run", "harness", "testdata", "behaviour"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// loadSuiteFiles writes files (suite-relative name -> content) into a new
+// suite directory and loads it.
+func loadSuiteFiles(t *testing.T, files map[string]string) *scenario.Suite {
+	t.Helper()
+	dir := t.TempDir()
+	for name, content := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s, err := scenario.LoadDir(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

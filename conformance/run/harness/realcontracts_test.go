@@ -20,8 +20,8 @@ import (
 // original-consumer header required; GetSubjectOfCareSchedule 1.0 on
 // RIVTABP20 with wsa:To, whose personnummer pattern is written ^...$) with a
 // Go consumer sending the suites' recorded requests, once without the
-// required header, and once reading the XSD strictly, which fails the
-// correct personnummer.
+// required header; read strictly, the XSD refuses the suite's own answer
+// holding a correct personnummer.
 func TestRealContractSuites(t *testing.T) {
 	const gcdAction = `"urn:riv:clinicalprocess:healthcond:description:GetCareDocumentationResponder:2:GetCareDocumentation"`
 	t.Parallel()
@@ -37,6 +37,7 @@ func TestRealContractSuites(t *testing.T) {
 		header  http.Header
 		strict  bool
 		want    []string // failed checks
+		loadErr string   // the harness refuses the suite, saying this
 	}{
 		{name: "GetCareDocumentation with original consumer", suite: "gcd-consumer", request: "requests/get-care-documentation.xml",
 			header: http.Header{"X-Rivta-Original-Serviceconsumer-Hsaid": {"SE2321000016-PORTAL"}, "Soapaction": {gcdAction}}},
@@ -47,7 +48,11 @@ func TestRealContractSuites(t *testing.T) {
 			header: http.Header{"Soapaction": {`"urn:riv:crm:scheduling:GetSubjectOfCareScheduleResponder:1:GetSubjectOfCareSchedule"`}}},
 		{name: "GetSubjectOfCareSchedule, strict XSD", suite: "crm-scheduling-bp20", request: "requests/get-subject-of-care-schedule.xml",
 			header: http.Header{"Soapaction": {`"urn:riv:crm:scheduling:GetSubjectOfCareScheduleResponder:1:GetSubjectOfCareSchedule"`}}, strict: true,
-			want: []string{"SCH-S01/ask/RIV-XSD-01", "SCH-S02/allowed/RIV-XSD-01", "SCH-S02/denied/RIV-XSD-01"}},
+			// Read literally, the suite's own answer (a correct personnummer)
+			// breaks the pattern, so the suite does not load (response files
+			// are validated at load); contracts/xsd's TestAnchoredPatternsOnRealContracts
+			// shows the same request failing RIV-XSD-01 strictly.
+			loadErr: `/subject_of_care: value "191212121212" does not match the pattern "^[0-9]{8}[0-9pPtTfF][0-9]{3}$" of SubjectOfCareIdType (strict XSD`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -57,6 +62,17 @@ func TestRealContractSuites(t *testing.T) {
 				t.Fatal(err)
 			}
 			suite.StrictXSD = tc.strict
+			if tc.loadErr != "" {
+				h, err := New(suite, Options{TLS: p.serverTLS(), Out: t.TempDir()})
+				if err == nil {
+					h.Close()
+					t.Fatal("the harness loaded a suite whose answers break the strictly read contract")
+				}
+				if !strings.Contains(err.Error(), tc.loadErr) {
+					t.Fatalf("load error %v, want it to say %q", err, tc.loadErr)
+				}
+				return
+			}
 			progress := &syncbuf.Buffer{}
 			body, err := suite.ReadFile(tc.request)
 			if err != nil {

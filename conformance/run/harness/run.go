@@ -23,6 +23,11 @@ import (
 // progressEvery is how often a waiting harness says it is still waiting.
 const progressEvery = 10 * time.Second
 
+// TriggerExitGrace is how long after a command trigger exited 0 the
+// harness waits for the run's first request before it aborts the run: the
+// trigger did not make the consumer call.
+const TriggerExitGrace = 2 * time.Second
+
 // pending is a request a handler holds until the runner decides its answer.
 type pending struct {
 	r        *http.Request
@@ -44,6 +49,10 @@ type reply struct {
 func (h *Harness) handle(w http.ResponseWriter, r *http.Request) {
 	h.wg.Add(1)
 	defer h.wg.Done()
+	if isWSDLRequest(r) {
+		h.serveWSDL(w, r)
+		return
+	}
 	received := h.opts.Now()
 	h.requests.Add(1)
 	p := &pending{r: r, received: received, reply: make(chan reply, 1)}
@@ -176,6 +185,7 @@ func (h *Harness) Run(ctx context.Context) (*result.Run, error) {
 		return run, h.writeResults(run)
 	}
 	h.progress("suite %s: %d scenario(s); consumers call %s with a client certificate for %s", h.suite.ID, len(scs), h.URL(), h.suite.Consumer.HSAID)
+	h.progressContracts()
 	for i, sc := range scs {
 		scr := &result.Scenario{ID: sc.ID, Title: sc.Title, File: sc.File, Likelihood: sc.Likelihood,
 			Requirements: sc.Requirements, Status: result.Skip, Started: h.opts.Now()}
@@ -197,61 +207,22 @@ func (h *Harness) Run(ctx context.Context) (*result.Run, error) {
 			break
 		}
 	}
-	// Requests after the last step are answered and recorded as unexpected
-	// until Close.
-	for _, p := range h.early {
-		h.unexpected(p, run, "after the last step")
-	}
-	h.early = nil
-	go h.drain()
-	h.waitTriggers(ctx, 10*time.Second)
+	// Requests after the last scenario, until the run ends here, are
+	// findings of the run; after that until Close, Close adds them.
+	h.afterScenarios(ctx, run)
 	run.Finished = h.opts.Now()
 	if err := h.writeResults(run); err != nil {
 		return run, err
 	}
+	h.endRun(run)
 	h.progress("suite %s: %s (%d scenario(s): %d pass, %d fail, %d manual pending)", h.suite.ID, run.Status,
 		len(run.Scenarios), run.Summary.Scenarios.Pass, run.Summary.Scenarios.Fail, run.Summary.Scenarios.ManualPending)
 	return run, nil
 }
 
-// drain answers requests no step awaits any more, until the server stops.
-func (h *Harness) drain() {
-	for {
-		select {
-		case p := <-h.incoming:
-			h.unexpected(p, nil, "after the last scenario")
-		case <-h.serveErr:
-			return
-		}
-	}
-}
-
-// unexpected answers a request nothing waited for with a SOAP fault and
-// notes it in the run (when run is not nil).
-func (h *Harness) unexpected(p *pending, run *result.Run, when string) {
-	ex := h.begin("", "", "unexpected")
-	body := vpfault.RenderFault(string(vpfault.Server), "rivgate conformance harness: no scenario step awaits a request "+when, "")
-	a := &inject.Answer{Kind: "unexpected", Status: 500, Header: http.Header{"Content-Type": {inject.ContentTypeSOAP11}}, Body: body}
-	p.reply <- reply{ex: ex, answer: a, hold: time.Second}
-	h.progress("unexpected request %s (%s)", ex.ID, when)
-	if run != nil {
-		run.Unexpected = append(run.Unexpected, result.Check{ID: scenario.ReqExpectedRequest, Requirement: scenario.ReqExpectedRequest,
-			Impact: h.impact(scenario.ReqExpectedRequest), Status: result.Fail, Exchange: ex.ID, At: p.received,
-			Message: "unexpected request " + when + ": " + describeRequest(p.msg)})
-	}
-}
-
 func (h *Harness) impact(req string) int {
 	r, _ := h.suite.Requirement(req)
 	return r.Impact
-}
-
-func describeRequest(m *msgcheck.Message) string {
-	info, err := m.Head()
-	if err != nil {
-		return fmt.Sprintf("%d bytes, not a SOAP envelope", len(m.Body))
-	}
-	return fmt.Sprintf("{%s}%s to %q", info.Body.Space, info.Body.Local, info.Receiver)
 }
 
 // lastFault remembers the fault a step answered, for the recovery check.
@@ -266,20 +237,37 @@ type stepRun struct {
 	index int          // 0-based
 	res   *result.Step // what the step records
 	label string       // how progress lines name it
+	// more: a later step of the scenario awaits a request, so a request
+	// that arrives while this one is answered is held for it.
+	more bool
 }
 
-// runScenario runs one scenario's steps. It returns why the run must stop
-// ("" to go on): the consumer or its environment is unreachable.
+// awaitsLater reports whether a step of sc after the i-th awaits a request.
+func awaitsLater(sc *scenario.Scenario, i int) bool {
+	for _, st := range sc.Steps[i+1:] {
+		if st.Expect != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// runScenario runs one scenario's steps, then waits until the consumer is
+// quiet (settle): whatever arrives after a step's answer is judged in this
+// scenario. It returns why the run must stop ("" to go on): the consumer
+// or its environment is unreachable.
 func (h *Harness) runScenario(ctx context.Context, sc *scenario.Scenario, scr *result.Scenario) string {
 	var prev *lastFault
+	var last *watch // the last step that awaited a request
 	scenarioTriggered := false
 	for i, st := range sc.Steps {
 		if ctx.Err() != nil {
-			return ""
+			break
 		}
 		s := &stepRun{sc: sc, st: st, index: i, label: fmt.Sprintf("scenario %s step %d/%d %s", sc.ID, i+1, len(sc.Steps), st.ID),
 			res: &result.Step{Index: i + 1, ID: st.ID, Title: st.Title, Line: st.Line, Requirements: st.Requirements,
-				Status: result.Skip, Started: h.opts.Now()}}
+				Status: result.Skip, Started: h.opts.Now()},
+			more: awaitsLater(sc, i)}
 		scr.Steps = append(scr.Steps, s.res)
 		if st.Manual != "" {
 			s.res.Manual = &result.Manual{Instruction: st.Manual}
@@ -299,14 +287,18 @@ func (h *Harness) runScenario(ctx context.Context, sc *scenario.Scenario, scr *r
 		switch {
 		case w.abort != "":
 			s.res.Message = "not run: " + w.abort
+			s.res.TriggerOutput = triggerOutput(w.trig, true)
 			s.res.Finished = h.opts.Now()
 			return w.abort
 		case w.p == nil:
 			h.missed(s, w, prev)
-			prev = nil
+			prev, last = nil, &watch{s: s}
 		default:
-			prev = h.answerStep(ctx, s, w, prev)
+			prev, last = h.answerStep(ctx, s, w, prev)
 		}
+	}
+	if last != nil {
+		h.settle(ctx, last)
 	}
 	return ""
 }
@@ -354,26 +346,30 @@ func (h *Harness) missed(s *stepRun, w awaited, prev *lastFault) {
 		h.addCheck(s.res, s.sc, scenario.ReqKeepsWorking, status, msg, "")
 	}
 	s.res.Message = joinNote(s.res.Message, triggerNote(w.trig))
+	s.res.TriggerOutput = triggerOutput(w.trig, false)
 	s.res.Finished = h.opts.Now()
 	h.progress("%s: FAIL no request within %s", s.label, w.wait)
 }
 
 // answerStep checks the step's request, answers it and watches what the
 // consumer does meanwhile. prev is the fault the step before answered, if
-// any; it returns the fault this step answered, for the next.
-func (h *Harness) answerStep(ctx context.Context, s *stepRun, w awaited, prev *lastFault) *lastFault {
+// any; it returns the fault this step answered, for the next, and the
+// watch on the answer (the scenario's settle goes on watching the last).
+func (h *Harness) answerStep(ctx context.Context, s *stepRun, w awaited, prev *lastFault) (*lastFault, *watch) {
 	p := w.p
-	ex := h.begin(s.sc.ID, s.st.ID, "step")
+	ex := h.begin(s.sc.ID, s.st.ID, roleStep)
 	s.res.Exchanges = append(s.res.Exchanges, ex.ID)
 	s.res.Checks = append(s.res.Checks, h.env.Request(check.Request{Message: p.msg, Exchange: ex.ID, At: p.received}, s.sc, s.st)...)
 	if prev != nil {
 		status, msg := check.KeepsWorking(true, prev.step, prev.answer, 0)
 		h.addCheck(s.res, s.sc, scenario.ReqKeepsWorking, status, msg, ex.ID)
 	}
-	answer := h.answerFor(s, p)
+	answer, note := h.answerFor(s.st, p)
 	s.res.Answer = answer.Kind
-	fault := h.deliver(ctx, s, p, ex, answer)
+	s.res.Message = joinNote(s.res.Message, note)
+	fault, watched := h.deliver(ctx, s, p, ex, answer)
 	s.res.Message = joinNote(s.res.Message, triggerNote(w.trig))
+	s.res.TriggerOutput = triggerOutput(w.trig, false)
 	s.res.Finished = h.opts.Now()
 	failed := 0
 	for _, c := range s.res.Checks {
@@ -382,46 +378,55 @@ func (h *Harness) answerStep(ctx context.Context, s *stepRun, w awaited, prev *l
 		}
 	}
 	h.progress("%s: %d check(s), %d failed", s.label, len(s.res.Checks), failed)
-	return fault
+	return fault, watched
 }
 
-// answerFor builds the step's answer to p. Its files were checked at load
-// time, so a failure is an I/O error or a template placeholder that found
-// nothing in p (the step's template check says which): the consumer gets a
-// SOAP fault and the step notes why.
-func (h *Harness) answerFor(s *stepRun, p *pending) *inject.Answer {
-	answer, err := inject.Build(h.suite, s.st.Respond, h.requestFacts(p))
+// answerFor builds st's answer to p, and says on the step why it is not
+// the one the step gives: the platform refuses p's receiver
+// (platform.go), or it could not be built (its files were checked at load
+// time, so that is an I/O error or a template placeholder that found
+// nothing in p, which the step's template check names): the consumer then
+// gets a SOAP fault.
+func (h *Harness) answerFor(st *scenario.Step, p *pending) (*inject.Answer, string) {
+	answer, err := inject.Build(h.suite, st.Respond, h.requestFacts(p))
+	note := ""
 	if err != nil {
 		answer = &inject.Answer{Kind: "error", Status: 500, Header: http.Header{"Content-Type": {inject.ContentTypeSOAP11}},
 			Body: vpfault.RenderFault(string(vpfault.Server), "rivgate: "+err.Error(), "")}
-		s.res.Message = joinNote(s.res.Message, err.Error())
+		note = err.Error()
 	}
-	return answer
+	if pa, why := h.platformOr(p, answer); why != "" {
+		return pa, why
+	}
+	return answer, note
 }
 
 // deliver hands the answer to p's handler and watches the consumer until it
-// is out and, after a fault, for the retry window; it adds the timeout and
-// retry-storm checks. It returns the fault answered, nil for none.
-func (h *Harness) deliver(ctx context.Context, s *stepRun, p *pending, ex *exchange.Exchange, answer *inject.Answer) *lastFault {
+// is out and, after a fault, for the retry window; it adds the timeout
+// check, and the repeat check unless the scenario's settle still counts
+// repeats (the last step awaiting a request). It returns the fault
+// answered (nil for none) and the watch.
+func (h *Harness) deliver(ctx context.Context, s *stepRun, p *pending, ex *exchange.Exchange, answer *inject.Answer) (*lastFault, *watch) {
 	limit := h.suite.Defaults.ConsumerTimeout.Or(DefaultConsumerTimeout)
 	hold := limit + grace(limit)
 	done := make(chan inject.Sent, 1)
 	p.reply <- reply{ex: ex, answer: answer, hold: hold, done: done}
-	h.progress("%s: got %s; answering %s", s.label, describeRequest(p.msg), answer.Kind)
-	w := &watch{s: s, answer: answer, contract: contractOf(p.msg)}
+	h.progress("%s: got %s; answering %s", s.label, check.Describe(p.msg), answer.Kind)
+	w := &watch{s: s, answer: answer, contract: contractOf(p.msg), first: p.received, exchange: ex.ID}
 	sent, ok := h.collect(ctx, done, w)
 	if ok && answer.Timeout {
 		status, msg := check.TimeoutHonoured(p.received, sent.ClientGone, limit, hold)
 		h.addCheck(s.res, s.sc, scenario.ReqTimeoutHonoured, status, msg, ex.ID)
 	}
-	if !answer.IsFault() {
-		return nil
+	var fault *lastFault
+	if answer.IsFault() {
+		h.observe(ctx, h.suite.Defaults.Retry.Observe.Or(DefaultObserve), w)
+		fault = &lastFault{step: s.st.ID, answer: answer.Kind}
 	}
-	observe := h.suite.Defaults.Retry.Observe.Or(DefaultObserve)
-	h.observe(ctx, observe, w)
-	status, msg := check.RetryStorm(p.received, w.repeats, h.suite.Defaults.Retry)
-	h.addCheck(s.res, s.sc, scenario.ReqNoRetryStorm, status, msg, ex.ID)
-	return &lastFault{step: s.st.ID, answer: answer.Kind}
+	if s.more {
+		h.judgeRepeats(w)
+	}
+	return fault, w
 }
 
 // grace is how much longer than the consumer's limit rivgate holds a
@@ -439,17 +444,18 @@ func (h *Harness) addCheck(str *result.Step, sc *scenario.Scenario, req string, 
 // consumer cannot be driven: it does not start or cannot be connected to,
 // or it failed before any request of the run arrived.
 func (h *Harness) await(ctx context.Context, wait time.Duration, label string, x *scenario.Expect, trig *firing) (*pending, bool, string) {
+	if len(h.held) > 0 {
+		p := h.held[0]
+		h.held = h.held[1:]
+		return p, true, ""
+	}
 	deadline := time.NewTimer(wait)
 	defer deadline.Stop()
 	tick := time.NewTicker(progressEvery)
 	defer tick.Stop()
 	start := time.Now()
 	done := trig.done
-	if len(h.early) > 0 {
-		p := h.early[0]
-		h.early = h.early[1:]
-		return p, true, ""
-	}
+	var exited <-chan time.Time // the grace after a command trigger exited 0 before any request
 	for {
 		select {
 		case p := <-h.incoming:
@@ -463,6 +469,16 @@ func (h *Harness) await(ctx context.Context, wait time.Duration, label string, x
 			if res.failed && h.requests.Load() == 0 {
 				return nil, false, res.note + ", before any request reached the harness: the consumer cannot be driven"
 			}
+			if res.exited && h.requests.Load() == 0 {
+				g := time.NewTimer(TriggerExitGrace)
+				defer g.Stop()
+				exited = g.C
+			}
+		case <-exited:
+			if h.requests.Load() == 0 {
+				return nil, false, fmt.Sprintf("the trigger exited 0 without a request reaching the harness (%s; nothing came within %s of its exit): it did not make the consumer call; its output is on the step",
+					trig.res.what, TriggerExitGrace)
+			}
 		case <-tick.C:
 			h.progress("%s: still awaiting %s (%s left)", label, describeExpect(h.suite, x), (wait - time.Since(start)).Round(time.Second))
 		case <-deadline.C:
@@ -471,67 +487,6 @@ func (h *Harness) await(ctx context.Context, wait time.Duration, label string, x
 			return nil, false, ""
 		}
 	}
-}
-
-// watch is a step whose answer is going out: requests that arrive
-// meanwhile are repeats (after a fault, for the same contract) or early.
-type watch struct {
-	s        *stepRun
-	answer   *inject.Answer
-	contract string      // the answered request's contract namespace
-	repeats  []time.Time // when each repeat arrived
-}
-
-// collect waits until the step's answer is out, treating concurrent
-// requests as repeats (same contract, after a fault) or unexpected.
-func (h *Harness) collect(ctx context.Context, done chan inject.Sent, w *watch) (inject.Sent, bool) {
-	for {
-		select {
-		case s := <-done:
-			return s, true
-		case p := <-h.incoming:
-			h.other(p, w)
-		case <-ctx.Done():
-			return inject.Sent{}, false
-		}
-	}
-}
-
-// observe counts repeats of a faulted request for the retry window.
-func (h *Harness) observe(ctx context.Context, window time.Duration, w *watch) {
-	t := time.NewTimer(window)
-	defer t.Stop()
-	for {
-		select {
-		case p := <-h.incoming:
-			h.other(p, w)
-		case <-t.C:
-			return
-		case <-ctx.Done():
-			return
-		}
-	}
-}
-
-// other handles a request that arrives while a step is being answered or
-// observed: after a fault, a request for the same contract is a repeat and
-// gets the same answer; anything else is held for the next step (a fast
-// consumer sends its next call as soon as it has the answer, which may be
-// before the harness has seen that answer go out); what no step takes is
-// unexpected at the end.
-func (h *Harness) other(p *pending, w *watch) {
-	sc, st := w.s.sc, w.s.st
-	if w.answer.IsFault() && contractOf(p.msg) == w.contract {
-		ex := h.begin(sc.ID, st.ID+"-repeat", "repeat")
-		limit := h.suite.Defaults.ConsumerTimeout.Or(DefaultConsumerTimeout)
-		p.reply <- reply{ex: ex, answer: w.answer, hold: limit + grace(limit)}
-		w.repeats = append(w.repeats, p.received)
-		w.s.res.Exchanges = append(w.s.res.Exchanges, ex.ID)
-		h.progress("scenario %s step %s: repeat %d of the faulted request (%s)", sc.ID, st.ID, len(w.repeats), ex.ID)
-		return
-	}
-	h.early = append(h.early, p)
-	h.progress("scenario %s step %s: a request arrived while this step was being answered; it is for the next step", sc.ID, st.ID)
 }
 
 func contractOf(m *msgcheck.Message) string {

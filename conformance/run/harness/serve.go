@@ -3,21 +3,19 @@ package harness
 import (
 	"context"
 	"errors"
-	"net/http"
+	"strings"
 
 	"github.com/rivgate/rivgate/conformance/judge/check"
 	"github.com/rivgate/rivgate/conformance/results/result"
-	"github.com/rivgate/rivgate/conformance/run/inject"
 	"github.com/rivgate/rivgate/conformance/suite/scenario"
-	"github.com/rivgate/rivgate/contracts/vpfault"
 )
 
 // Serve runs the harness as a long-running mock platform: steps are not
-// taken in order; each request gets the answer of the first step (in suite
-// order) whose expectation and matchers it meets, and every request is
-// checked and recorded. It returns when ctx ends, with the results of all
-// requests grouped by the step that answered them (results.json is
-// rewritten after every request).
+// taken in order; each request is answered by the step dispatch picks, and
+// every request is checked and recorded. It returns when ctx ends, with the
+// results of all requests grouped by the step that answered them
+// (results.json is rewritten after every request); Close adds what came
+// after.
 func (h *Harness) Serve(ctx context.Context) (*result.Run, error) {
 	if h.ln == nil {
 		return nil, errors.New("harness: Serve before Start")
@@ -28,17 +26,20 @@ func (h *Harness) Serve(ctx context.Context) (*result.Run, error) {
 		return run, err
 	}
 	h.progress("suite %s: serving as a mock platform at %s until interrupted", h.suite.ID, h.URL())
+	h.progressContracts()
 	steps := map[*scenario.Step]*result.Step{}
 	scens := map[*scenario.Scenario]*result.Scenario{}
 	for {
 		select {
 		case <-ctx.Done():
 			run.Finished = h.opts.Now()
-			return run, h.writeResults(run)
+			err := h.writeResults(run)
+			h.endRun(run)
+			return run, err
 		case p := <-h.incoming:
 			sc, st, checks := h.dispatch(p)
 			if st == nil {
-				h.unexpected(p, run, "that matches no step of the suite")
+				run.Unexpected = append(run.Unexpected, h.unexpected(p, "that meets no step's expectation"))
 				if err := h.writeResults(run); err != nil {
 					return run, err
 				}
@@ -58,17 +59,14 @@ func (h *Harness) Serve(ctx context.Context) (*result.Run, error) {
 				steps[st] = str
 				scr.Steps = append(scr.Steps, str)
 			}
-			ex := h.begin(sc.ID, st.ID, "step")
+			ex := h.begin(sc.ID, st.ID, roleStep)
 			for i := range checks {
 				checks[i].Exchange = ex.ID
 			}
 			str.Checks = append(str.Checks, checks...)
 			str.Exchanges = append(str.Exchanges, ex.ID)
-			answer, err := inject.Build(h.suite, st.Respond, h.requestFacts(p))
-			if err != nil {
-				answer = &inject.Answer{Kind: "error", Status: 500, Header: http.Header{"Content-Type": {inject.ContentTypeSOAP11}},
-					Body: vpfault.RenderFault(string(vpfault.Server), "rivgate: "+err.Error(), "")}
-			}
+			answer, note := h.answerFor(st, p)
+			str.Message = joinNote(str.Message, note)
 			str.Answer, str.Finished, scr.Finished = answer.Kind, h.opts.Now(), h.opts.Now()
 			limit := h.suite.Defaults.ConsumerTimeout.Or(DefaultConsumerTimeout)
 			p.reply <- reply{ex: ex, answer: answer, hold: limit + grace(limit)}
@@ -79,7 +77,7 @@ func (h *Harness) Serve(ctx context.Context) (*result.Run, error) {
 					h.progress("  FAIL %s %s: %s", c.ID, c.Requirement, c.Message)
 				}
 			}
-			h.progress("%s -> scenario %s step %s: %s (%d check(s) failed)", describeRequest(p.msg), sc.ID, st.ID, answer.Kind, failed)
+			h.progress("%s -> scenario %s step %s: %s (%d check(s) failed)", check.Describe(p.msg), sc.ID, st.ID, answer.Kind, failed)
 			if err := h.writeResults(run); err != nil {
 				return run, err
 			}
@@ -87,33 +85,57 @@ func (h *Harness) Serve(ctx context.Context) (*result.Run, error) {
 	}
 }
 
-// dispatch finds the first step whose expectation and matchers the request
-// meets, and returns that step's checks on it (the built-in request checks
-// run once, for the step found).
+// dispatch picks the step that answers a request in serve mode, and
+// returns the request's checks for it: of the steps whose expectation
+// (contract, operation, receiver) the request meets, in suite order, the
+// first whose matchers all pass and that has at least one (the step made
+// for such a request); else the first of them, whose failed matchers are
+// then findings (the request is never moved to a step whose expectation
+// merely has no matchers). None: the request meets no step's expectation.
 func (h *Harness) dispatch(p *pending) (*scenario.Scenario, *scenario.Step, []result.Check) {
 	req := check.Request{Message: p.msg, At: p.received}
+	var firstSc *scenario.Scenario
+	var firstSt *scenario.Step
+	var firstChecks []result.Check
 	for _, sc := range h.suite.Scenarios {
 		for _, st := range sc.Steps {
 			if st.Expect == nil {
 				continue
 			}
-			if stepChecks := h.env.StepChecks(req, sc, st); meets(stepChecks) {
+			stepChecks := h.env.StepChecks(req, sc, st)
+			expected, matched := meets(stepChecks)
+			if !expected {
+				continue
+			}
+			if matched && len(st.Expect.Match) > 0 {
 				return sc, st, append(h.env.RequestChecks(req, sc), stepChecks...)
+			}
+			if firstSt == nil {
+				firstSc, firstSt, firstChecks = sc, st, stepChecks
 			}
 		}
 	}
-	return nil, nil, nil
+	if firstSt == nil {
+		return nil, nil, nil
+	}
+	return firstSc, firstSt, append(h.env.RequestChecks(req, firstSc), firstChecks...)
 }
 
-// meets: the expectation and every matcher passed (the built-in request
-// checks are findings, not dispatch criteria).
-func meets(checks []result.Check) bool {
+// meets says whether a step's checks on a request pass its expectation
+// (RIV-STEP-01) and all its matchers (the built-in request checks are
+// findings, not dispatch criteria).
+func meets(checks []result.Check) (expected, matched bool) {
+	expected, matched = true, true
 	for _, c := range checks {
-		if (c.ID == scenario.ReqExpectedRequest || len(c.ID) > 6 && c.ID[:6] == "match[") && c.Status != result.Pass {
-			return false
+		switch {
+		case c.Status == result.Pass:
+		case c.ID == scenario.ReqExpectedRequest:
+			expected = false
+		case strings.HasPrefix(c.ID, "match["):
+			matched = false
 		}
 	}
-	return true
+	return expected, matched
 }
 
 func indexOf(sc *scenario.Scenario, st *scenario.Step) int {

@@ -10,9 +10,9 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/rivgate/rivgate/conformance/suite/scenario"
 	"github.com/rivgate/rivgate/internal/atomicfile"
@@ -43,7 +43,19 @@ type triggerResult struct {
 	// failed: the trigger ran and failed (non-zero exit, hook error); the
 	// run is aborted when no request at all has arrived yet.
 	failed bool
+	// exited: a command trigger exited 0; the run is aborted when no
+	// request at all has arrived TriggerExitGrace later.
+	exited bool
+	// what names the trigger; output is a command's output, at most its
+	// last maxTriggerOutput bytes (results.json keeps it when the
+	// trigger failed or the run was aborted after it).
+	what   string
+	output string
 }
+
+// maxTriggerOutput bounds the trigger output results.json keeps (all of
+// it is in OUT/triggers/).
+const maxTriggerOutput = 4 << 10
 
 // finished returns the trigger's result if it has finished.
 func (f *firing) finished() (triggerResult, bool) {
@@ -90,12 +102,33 @@ func triggerNote(f *firing) string {
 	return res.note
 }
 
+// triggerOutput is a finished command trigger's output when it has a
+// note (it failed or was stopped), or always when aborting is true (the
+// run ends after it), for the step in results.json.
+func triggerOutput(f *firing, aborting bool) string {
+	if res, ok := f.finished(); ok && (res.note != "" || aborting) {
+		return res.output
+	}
+	return ""
+}
+
+// tail is at most the last n bytes of out, as valid UTF-8.
+func tail(out []byte, n int) string {
+	if len(out) > n {
+		out = out[len(out)-n:]
+	}
+	return strings.ToValidUTF8(string(out), "\uFFFD")
+}
+
 func (h *Harness) runCommand(ctx context.Context, sc *scenario.Scenario, st *scenario.Step, t *scenario.Trigger) triggerResult {
 	ctx, cancel := context.WithTimeout(ctx, t.Timeout.Or(DefaultTriggerTimeout))
 	defer cancel()
 	cmd := exec.CommandContext(ctx, t.Command[0], t.Command[1:]...)
 	cmd.Dir = h.suite.OSDir
-	if t.Dir != "" {
+	switch {
+	case path.IsAbs(t.Dir):
+		cmd.Dir = filepath.FromSlash(t.Dir)
+	case t.Dir != "":
 		cmd.Dir = filepath.Join(h.suite.OSDir, filepath.FromSlash(t.Dir))
 	}
 	cmd.Env = append(os.Environ(), "RIVGATE_URL="+h.URL(), "RIVGATE_SCENARIO="+sc.ID, "RIVGATE_STEP="+st.ID)
@@ -109,21 +142,26 @@ func (h *Harness) runCommand(ctx context.Context, sc *scenario.Scenario, st *sce
 			_ = atomicfile.WriteFile(p, out.Bytes(), 0o644)
 		}
 	}
-	if err == nil {
-		return triggerResult{}
-	}
 	what := fmt.Sprintf("trigger %q", strings.Join(t.Command, " "))
+	res := triggerResult{what: what, output: tail(out.Bytes(), maxTriggerOutput)}
+	if err == nil {
+		res.exited = true
+		return res
+	}
 	var exit *exec.ExitError
 	switch {
 	case errors.As(err, &exit) && ctx.Err() != nil:
 		// Killed at its timeout: the consumer was running, just slow.
-		return triggerResult{note: fmt.Sprintf("%s: stopped after %s: %v", what, t.Timeout.Or(DefaultTriggerTimeout), err)}
+		res.note = fmt.Sprintf("%s: stopped after %s: %v", what, t.Timeout.Or(DefaultTriggerTimeout), err)
+		return res
 	case errors.As(err, &exit):
-		return triggerResult{note: fmt.Sprintf("%s: %v%s", what, err, lastLine(out.Bytes())), failed: true}
+		res.note, res.failed = fmt.Sprintf("%s: %v%s", what, err, lastLine(out.Bytes())), true
+		return res
 	}
 	// It never ran (not found, not executable, bad directory).
-	msg := fmt.Sprintf("%s could not start: %v", what, err)
-	return triggerResult{note: msg, unreachable: msg}
+	res.note = fmt.Sprintf("%s could not start: %v", what, err)
+	res.unreachable = res.note
+	return res
 }
 
 // lastLine is the command's last output line, to say why it failed.
@@ -174,22 +212,4 @@ func (h *Harness) callHTTP(ctx context.Context, t *scenario.Trigger) triggerResu
 		return triggerResult{note: fmt.Sprintf("%s: HTTP %d", what, resp.StatusCode), failed: true}
 	}
 	return triggerResult{}
-}
-
-// waitTriggers waits (at most bound, or until ctx ends) for triggers and
-// hooks still running, so a run ends after the consumer has its last answer.
-func (h *Harness) waitTriggers(ctx context.Context, bound time.Duration) {
-	done := make(chan struct{})
-	go func() {
-		h.triggers.Wait()
-		close(done)
-	}()
-	t := time.NewTimer(bound)
-	defer t.Stop()
-	select {
-	case <-done:
-	case <-t.C:
-		h.progress("a trigger is still running after the last step; not waiting for it")
-	case <-ctx.Done():
-	}
 }

@@ -20,7 +20,8 @@ import (
 const systemPython = "/usr/bin/python3"
 
 // TestZeepConsumer drives the harness with an independent, well-behaved
-// consumer: python3-zeep reading the demo contract's WSDL, over mutual TLS.
+// consumer: python3-zeep reading the demo contract's WSDL from the harness
+// (?wsdl and ?xsd=, as from the platform), over mutual TLS.
 // It runs the demo suite's happy path, empty result, producer fault with a
 // manual step, slow producer and timeout, and every connection fault, and
 // expects no failed check; the manual step is then judged. What zeep saw
@@ -46,7 +47,6 @@ func TestZeepConsumer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wsdl := filepath.Join(root, "fixtures", "contracts", "demo_clinic_1.0", "schemas", "interactions", "GetVisitsInteraction", "GetVisitsInteraction_1.0_RIVTABP21.wsdl")
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 
@@ -59,6 +59,7 @@ func TestZeepConsumer(t *testing.T) {
 	}
 	defer h.Close()
 
+	wsdl := h.URL() + "vp/demo/clinic/GetVisits/1/rivtabp21?wsdl"
 	cmd := exec.CommandContext(ctx, systemPython, filepath.Join(root, "conformance", "run", "harness", "testdata", "zeep_consumer.py"),
 		wsdl, h.URL(), certPath, keyPath, caPath, "2")
 	stdin, _ := cmd.StdinPipe()

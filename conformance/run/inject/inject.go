@@ -85,11 +85,7 @@ func Build(s *scenario.Suite, r *scenario.Respond, req Request) (*Answer, error)
 		if detail == "" {
 			detail = defaultDetail(code, req)
 		}
-		instance := s.Instance
-		if instance == "" {
-			instance = "rivgate"
-		}
-		a.Body = vpfault.Raw(code, code.Detail(detail), nil).Envelope(instance)
+		a.Body = vpfault.Raw(code, code.Detail(detail), nil).Envelope(Instance(s))
 		a.Kind = "vp_fault " + code.String()
 		status = 500
 	case r.SOAPFault != nil:
@@ -154,6 +150,27 @@ func fillTemplate(s *scenario.Suite, name string, m *msgcheck.Message) ([]byte, 
 	}
 	doc, _ := m.Document() // nil for a request that is not XML: Fill says so
 	return match.Fill(t, doc, s.XPathNamespaces())
+}
+
+// Instance is the platform instance name the suite's VP faults carry
+// (suite instance, default "rivgate").
+func Instance(s *scenario.Suite) string {
+	if s.Instance == "" {
+		return "rivgate"
+	}
+	return s.Instance
+}
+
+// Platform is the answer the platform gives a call it refuses with f
+// (HTTP 500, VP's fault envelope, the correlation id echoed).
+func Platform(s *scenario.Suite, f *vpfault.Fault, req Request) *Answer {
+	a := &Answer{Kind: "vp_fault " + f.Code.String(), Status: http.StatusInternalServerError, Header: http.Header{},
+		Body: f.Envelope(Instance(s))}
+	a.Header.Set("Content-Type", vpfault.ContentType)
+	if req.CorrelationID != "" {
+		a.Header.Set(rivta.HeaderCorrelationID, req.CorrelationID)
+	}
+	return a
 }
 
 // withRawDetail renders a producer fault whose detail is XML given by the

@@ -23,7 +23,7 @@ const (
 	ReqHeaderElements   = msgcheck.RuleHeaderElements
 	ReqClientCert       = msgcheck.RuleClientCert
 	ReqExpectedRequest  = "RIV-STEP-01" // the expected request arrives (contract, operation, receiver)
-	ReqNoRetryStorm     = "RIV-BEH-01"  // no retry storm after a fault
+	ReqNoRetryStorm     = "RIV-BEH-01"  // no retry storm after a fault (or after a scenario's last answer)
 	ReqTimeoutHonoured  = "RIV-BEH-02"  // the consumer gives up within the suite's limit
 	ReqKeepsWorking     = "RIV-BEH-03"  // the consumer keeps working after a fault
 	ReqProducerResponse = "RIV-PROD-01" // producer mode: response valid and as recorded
@@ -51,8 +51,8 @@ func BuiltinRequirements() []Requirement {
 		b(ReqMustUnderstand, 3, "Every header marked mustUnderstand for the receiver is one the RIV-TA profile (WS-Addressing for RIVTABP20) or the contract's WSDL defines."),
 		b(ReqOriginalConsumer, 3, "The x-rivta-original-serviceconsumer-hsaid HTTP header is sent with a valid HSA-id where the suite requires it."),
 		b(ReqClientCert, 4, "The consumer authenticates with a client certificate whose subject SERIALNUMBER is its HSA-id."),
-		b(ReqExpectedRequest, 3, "The consumer sends the request the scenario expects (contract, operation, receiver) within the wait time."),
-		b(ReqNoRetryStorm, 3, "After a fault the consumer does not repeat the request more often or faster than the suite allows."),
+		b(ReqExpectedRequest, 3, "The consumer sends the request the scenario expects (contract, operation, receiver) within the wait time, and none that no step expects."),
+		b(ReqNoRetryStorm, 3, "After a fault, or after a scenario's last answer, the consumer does not repeat the request more often or faster than the suite allows."),
 		b(ReqTimeoutHonoured, 3, "The consumer gives up waiting for an answer within the suite's consumer timeout."),
 		b(ReqKeepsWorking, 4, "After a fault the consumer keeps working: the next expected request still arrives."),
 		b(ReqProducerResponse, 3, "Producer mode: the producer's response validates against the contract and matches the recorded response except volatile fields."),

@@ -29,7 +29,14 @@ const SuiteFile = "suite.yaml"
 type LoadError = yamlstrict.Error
 
 // LoadDir loads the suite in an OS directory. Errors name OS paths.
-func LoadDir(dir string) (*Suite, error) {
+// Absolute file names in the suite are OS paths.
+func LoadDir(dir string) (*Suite, error) { return LoadDirRooted(string(filepath.Separator), dir) }
+
+// LoadDirRooted loads the suite in the OS directory dir, which must be
+// inside root, with the suite's absolute file names resolved under root
+// instead of the file system's root: an evidence bundle that holds a suite
+// at its full path loads it this way.
+func LoadDirRooted(root, dir string) (*Suite, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, fmt.Errorf("suite directory %s: %w", dir, err)
@@ -39,13 +46,20 @@ func LoadDir(dir string) (*Suite, error) {
 	} else if !st.IsDir() {
 		return nil, &LoadError{File: dir, Msg: "not a directory"}
 	}
-	rel := strings.TrimPrefix(filepath.ToSlash(abs), "/")
-	l := &loader{fsys: os.DirFS("/"), dir: rel, display: func(p string) string { return "/" + p }}
+	if root, err = filepath.Abs(root); err != nil {
+		return nil, fmt.Errorf("suite root %s: %w", root, err)
+	}
+	rel, err := filepath.Rel(root, abs)
+	if err != nil || !filepath.IsLocal(rel) && rel != "." {
+		return nil, fmt.Errorf("suite directory %s is not inside %s", abs, root)
+	}
+	l := &loader{fsys: os.DirFS(root), dir: filepath.ToSlash(rel),
+		display: func(p string) string { return filepath.Join(root, filepath.FromSlash(p)) }}
 	s, err := l.load()
 	if err != nil {
 		return nil, err
 	}
-	s.OSDir = abs
+	s.OSDir, s.OSRoot = abs, root
 	return s, nil
 }
 
@@ -61,6 +75,8 @@ type loader struct {
 	dir     string
 	display func(string) string
 	errs    []error
+	// absolute: the suite names a file by an absolute path.
+	absolute bool
 }
 
 // yamlFile is one parsed file, kept so semantic errors can be placed.
@@ -108,6 +124,7 @@ func (l *loader) load() (*Suite, error) {
 	if len(l.errs) > 0 {
 		return nil, errors.Join(l.errs...)
 	}
+	s.Absolute = l.absolute
 	return &s, nil
 }
 
@@ -154,19 +171,11 @@ func (l *loader) add(f *yamlFile, field, format string, args ...any) {
 	l.errs = append(l.errs, &LoadError{File: f.name, Line: line, Column: col, Field: field, Msg: fmt.Sprintf(format, args...)})
 }
 
-// resolve turns a suite-relative name into an fs path and checks it exists.
+// resolve turns a file name in the suite into an fs path and checks it
+// exists.
 func (l *loader) resolve(f *yamlFile, field, name string) (string, bool) {
-	if name == "" {
-		l.add(f, field, "empty file name")
-		return "", false
-	}
-	if path.IsAbs(name) || strings.Contains(name, "\\") {
-		l.add(f, field, "file %q must be relative to the suite directory (with / separators)", name)
-		return "", false
-	}
-	p := path.Join(l.dir, name)
-	if !fs.ValidPath(p) {
-		l.add(f, field, "file %q is outside the tree the suite was loaded from", name)
+	p, ok := l.fsPath(f, field, name)
+	if !ok {
 		return "", false
 	}
 	if _, err := fs.Stat(l.fsys, p); err != nil {
@@ -174,6 +183,38 @@ func (l *loader) resolve(f *yamlFile, field, name string) (string, bool) {
 		return "", false
 	}
 	return p, true
+}
+
+// fsPath turns a file name in the suite into an fs path (SuitePath).
+func (l *loader) fsPath(f *yamlFile, field, name string) (string, bool) {
+	switch {
+	case name == "":
+		l.add(f, field, "empty file name")
+		return "", false
+	case strings.Contains(name, "\\"):
+		l.add(f, field, "file %q: use / as the separator", name)
+		return "", false
+	}
+	p := SuitePath(l.dir, name)
+	if !fs.ValidPath(p) {
+		l.add(f, field, "file %q is outside the tree the suite was loaded from", name)
+		return "", false
+	}
+	if path.IsAbs(name) {
+		l.absolute = true
+	}
+	return p, true
+}
+
+// SuitePath is where a file name in a suite whose directory is dir (an fs
+// path) lies in the suite's fs.FS: a relative name is relative to dir, an
+// absolute one (/...) is from the root of the file system the suite was
+// loaded from (the OS's for LoadDir).
+func SuitePath(dir, name string) string {
+	if path.IsAbs(name) {
+		return strings.TrimPrefix(path.Clean(name), "/")
+	}
+	return path.Join(dir, name)
 }
 
 var reservedPrefixes = []string{"soap", "wsa", "itr"}
@@ -186,11 +227,11 @@ func (l *loader) checkSuite(s *Suite, f *yamlFile) {
 		l.add(f, "$.title", "required")
 	}
 	if s.Contracts == "" {
-		l.add(f, "$.contracts", "required: the contract directory, relative to the suite")
-	} else if p := path.Join(l.dir, s.Contracts); !fs.ValidPath(p) {
-		l.add(f, "$.contracts", "directory %q is outside the tree the suite was loaded from", s.Contracts)
-	} else if st, err := fs.Stat(l.fsys, p); err != nil || !st.IsDir() {
-		l.add(f, "$.contracts", "directory %q does not exist", s.Contracts)
+		l.add(f, "$.contracts", "required: the contract directory, relative to the suite or absolute")
+	} else if p, ok := l.fsPath(f, "$.contracts", s.Contracts); ok {
+		if st, err := fs.Stat(l.fsys, p); err != nil || !st.IsDir() {
+			l.add(f, "$.contracts", "directory %q does not exist", s.Contracts)
+		}
 	}
 	if s.Consumer.HSAID == "" {
 		l.add(f, "$.consumer.hsa_id", "required: the HSA-id in the consumer's certificate SERIALNUMBER")
@@ -205,6 +246,11 @@ func (l *loader) checkSuite(s *Suite, f *yamlFile) {
 			l.add(f, "$.namespaces."+prefix, "empty namespace")
 		}
 	}
+	l.checkNames(f, "$.receivers", s.Receivers, func(field, r string) {
+		if r == "" || strings.TrimSpace(r) != r {
+			l.add(f, field, "receiver %q: want a logical address without surrounding whitespace", r)
+		}
+	})
 	if r := s.Defaults.Retry.MaxRepeats; r != nil && *r < 0 {
 		l.add(f, "$.defaults.retry.max_repeats", "must be 0 or more")
 	}
@@ -507,6 +553,9 @@ func (l *loader) checkRespond(f *yamlFile, field string, r *Respond) {
 			l.add(f, field+".vp_fault", "%v", err)
 		}
 	}
+	if r.Invalid && r.File == "" {
+		l.add(f, field+".invalid", "invalid applies to file only (a response file that is deliberately invalid)")
+	}
 	if r.Detail != "" && r.VPFault == "" {
 		l.add(f, field+".detail", "detail applies to vp_fault only")
 	}
@@ -583,24 +632,57 @@ func (s *Suite) XPathNamespaces() map[string]string {
 
 // ReadFile reads a file named in the suite (relative to the suite directory).
 func (s *Suite) ReadFile(name string) ([]byte, error) {
-	b, err := fs.ReadFile(s.FS, path.Join(s.Dir, name))
+	b, err := fs.ReadFile(s.FS, s.Path(name))
 	if err != nil {
 		return nil, fmt.Errorf("suite %s: %w", s.ID, err)
 	}
 	return b, nil
 }
 
+// Path is where a file named in the suite (relative to the suite
+// directory, or absolute) lies in the suite's FS.
+func (s *Suite) Path(name string) string { return SuitePath(s.Dir, name) }
+
 // ContractsDir is the contract directory inside the suite's FS.
-func (s *Suite) ContractsDir() string { return path.Join(s.Dir, s.Contracts) }
+func (s *Suite) ContractsDir() string { return s.Path(s.Contracts) }
 
 // ContractsOSDir is the contract directory on disk, when the suite was
 // loaded from disk.
 func (s *Suite) ContractsOSDir() (string, bool) {
-	if s.OSDir == "" {
+	if s.OSRoot == "" {
 		return "", false
 	}
-	return filepath.Join(s.OSDir, filepath.FromSlash(s.Contracts)), true
+	return filepath.Join(s.OSRoot, filepath.FromSlash(s.ContractsDir())), true
 }
+
+// KnownReceivers are the logical addresses the platform routes for the
+// suite: Receivers, or when it is empty Defaults.Receiver and every
+// receiver a step expects, in suite order. Empty: the suite names none.
+func (s *Suite) KnownReceivers() []string {
+	if len(s.Receivers) > 0 {
+		return s.Receivers
+	}
+	var out []string
+	add := func(r string) {
+		if r != "" && !slices.Contains(out, r) {
+			out = append(out, r)
+		}
+	}
+	add(s.Defaults.Receiver)
+	for _, sc := range s.Scenarios {
+		for _, st := range sc.Steps {
+			if st.Expect != nil {
+				add(st.Expect.Receiver)
+			}
+		}
+	}
+	return out
+}
+
+// AnswersLikePlatform reports whether the harness answers requests the
+// platform would refuse with the platform's fault (PlatformFaults,
+// default true).
+func (s *Suite) AnswersLikePlatform() bool { return s.PlatformFaults == nil || *s.PlatformFaults }
 
 // DisplayDir is the suite directory as people know it.
 func (s *Suite) DisplayDir() string {

@@ -99,6 +99,12 @@ func TestLoadErrorsNameFileLineField(t *testing.T) {
 			want: []string{"field $.tags[1]", `"core" listed twice`}},
 		{name: "bad function id", suite: goodSuite, scenario: strings.Replace(goodScenario, "likelihood: 2", "likelihood: 2\nfunctions: [visits, 'show visits']", 1),
 			want: []string{"s/s1.yaml:5:", "field $.functions[1]", `function "show visits"`}},
+		{name: "receiver with whitespace", suite: goodSuite + "receivers: [SE2321000016-A, ' SE2321000016-B']\n",
+			want: []string{"s/suite.yaml:8:", "field $.receivers[1]", `receiver " SE2321000016-B": want a logical address without surrounding whitespace`}},
+		{name: "invalid without a file", suite: goodSuite, scenario: strings.Replace(goodScenario, "{file: r.xml}", "{vp_fault: VP007, invalid: true}", 1),
+			want: []string{"field $.steps[0].respond.invalid", "invalid applies to file only"}},
+		{name: "absolute contracts missing", suite: strings.Replace(goodSuite, "contracts: c", "contracts: /nowhere/c", 1),
+			want: []string{"s/suite.yaml:3:", "field $.contracts", `directory "/nowhere/c" does not exist`}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -194,5 +200,79 @@ func TestLoadDirMissing(t *testing.T) {
 	_, err := LoadDir(filepath.Join(t.TempDir(), "nope"))
 	if err == nil || !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestLoadAbsolutePaths: file names in a suite may be absolute; LoadDir
+// resolves them on disk, LoadDirRooted under its root (as an evidence
+// bundle holds them), and the suite says it uses one. Absolute contracts
+// used to fail with "does not exist".
+func TestLoadAbsolutePaths(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	write := func(rel, content string) string {
+		p := filepath.Join(root, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	contracts := filepath.Dir(write("elsewhere/contracts/x.wsdl", "<x/>"))
+	response := write("elsewhere/answers/r.xml", "<r/>")
+	write("suites/s/suite.yaml", strings.Replace(goodSuite, "contracts: c", "contracts: "+contracts, 1))
+	write("suites/s/s1.yaml", strings.Replace(goodScenario, "{file: r.xml}", "{file: "+response+"}", 1))
+	s, err := LoadDir(filepath.Join(root, "suites", "s"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dir, ok := s.ContractsOSDir(); !ok || dir != contracts || !s.Absolute {
+		t.Fatalf("contracts on disk %q %v, absolute %v", dir, ok, s.Absolute)
+	}
+	if b, err := s.ReadFile(response); err != nil || string(b) != "<r/>" {
+		t.Fatalf("absolute response file: %q %v", b, err)
+	}
+
+	// The same suite copied below a root at its full path (a bundle).
+	bundle := t.TempDir()
+	if err := os.CopyFS(filepath.Join(bundle, filepath.FromSlash(strings.TrimPrefix(filepath.ToSlash(root), "/"))), os.DirFS(root)); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(filepath.Join(root, "elsewhere")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadDir(filepath.Join(root, "suites", "s")); err == nil {
+		t.Fatal("loaded with its contracts gone")
+	}
+	inBundle := filepath.Join(bundle, filepath.FromSlash(strings.TrimPrefix(filepath.ToSlash(root), "/")), "suites", "s")
+	s, err = LoadDirRooted(bundle, inBundle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dir, _ := s.ContractsOSDir(); !strings.HasPrefix(dir, bundle) {
+		t.Fatalf("rooted contracts %q, want under %s", dir, bundle)
+	}
+	if _, err := LoadDirRooted(filepath.Join(bundle, "other"), inBundle); err == nil {
+		t.Fatal("a suite outside its root loaded")
+	}
+}
+
+// TestKnownReceivers: the suite's receivers, or those its defaults and
+// steps name.
+func TestKnownReceivers(t *testing.T) {
+	t.Parallel()
+	s := &Suite{Defaults: Defaults{Receiver: "SE-A"}, Scenarios: []*Scenario{{Steps: []*Step{
+		{Expect: &Expect{Receiver: "SE-B"}}, {Manual: "look"}, {Expect: &Expect{}}, {Expect: &Expect{Receiver: "SE-A"}}}}}}
+	if got := s.KnownReceivers(); !slices.Equal(got, []string{"SE-A", "SE-B"}) {
+		t.Fatalf("derived %q", got)
+	}
+	s.Receivers = []string{"SE-C"}
+	if got := s.KnownReceivers(); !slices.Equal(got, []string{"SE-C"}) {
+		t.Fatalf("given %q", got)
+	}
+	if !s.AnswersLikePlatform() {
+		t.Fatal("platform faults are on by default")
 	}
 }

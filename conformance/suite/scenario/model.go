@@ -19,7 +19,8 @@ type Suite struct {
 	ID          string `yaml:"id" json:"id"`
 	Title       string `yaml:"title" json:"title"`
 	Description string `yaml:"description,omitempty" json:"description,omitempty"`
-	// Contracts is the contract directory, relative to the suite directory.
+	// Contracts is the contract directory, relative to the suite directory
+	// or absolute (every file name in a suite may be either; see SuitePath).
 	Contracts string `yaml:"contracts" json:"contracts"`
 	// Consumer describes the system under test.
 	Consumer Consumer `yaml:"consumer" json:"consumer"`
@@ -30,6 +31,17 @@ type Suite struct {
 	// addition to the built-in soap, wsa and itr.
 	Namespaces map[string]string `yaml:"namespaces,omitempty" json:"namespaces,omitempty"`
 	Defaults   Defaults          `yaml:"defaults,omitempty" json:"defaults"`
+	// Receivers are the logical addresses the platform routes for this
+	// suite; a request to any other gets VP004 (see PlatformFaults).
+	// Empty: Defaults.Receiver and every receiver a step expects
+	// (KnownReceivers).
+	Receivers []string `yaml:"receivers,omitempty" json:"receivers,omitempty"`
+	// PlatformFaults: the harness answers a request the real platform
+	// would refuse for its receiver (missing: VP003; surrounding
+	// whitespace or not among the receivers: VP004) with that fault
+	// instead of the step's answer, as well as recording the finding.
+	// Default true; false answers every request as its step says.
+	PlatformFaults *bool `yaml:"platform_faults,omitempty" json:"platform_faults,omitempty"`
 	// Volatile lists XPaths whose values differ between runs (ids, times);
 	// producer mode ignores them when diffing against recorded responses.
 	Volatile []string `yaml:"volatile,omitempty" json:"volatile,omitempty"`
@@ -54,6 +66,13 @@ type Suite struct {
 	// OSDir is the suite directory on disk when it was loaded with LoadDir
 	// ("" for other file systems).
 	OSDir string `yaml:"-" json:"-"`
+	// OSRoot is the directory on disk FS is rooted at ("/" for LoadDir,
+	// "" for other file systems): absolute file names in the suite are
+	// resolved under it.
+	OSRoot string `yaml:"-" json:"-"`
+	// Absolute: some file name in the suite is absolute (an evidence
+	// bundle then keeps the suite's files at their full paths).
+	Absolute bool `yaml:"-" json:"-"`
 }
 
 // Consumer is the system under test.
@@ -84,6 +103,11 @@ type Defaults struct {
 	ConsumerTimeout yamlstrict.Duration `yaml:"consumer_timeout,omitempty" json:"consumer_timeout,omitempty"`
 	// Retry bounds how a consumer may repeat a request after a fault.
 	Retry Retry `yaml:"retry,omitempty" json:"retry"`
+	// Settle is how long the consumer must have been quiet (no request
+	// arriving) after a scenario's last step before the next scenario
+	// starts: requests until then belong to the scenario they arrived in.
+	// Default 1s.
+	Settle yamlstrict.Duration `yaml:"settle,omitempty" json:"settle,omitempty"`
 }
 
 // Retry is the retry-storm rule checked after every fault step.
@@ -313,6 +337,10 @@ type Respond struct {
 	Timeout bool `yaml:"timeout,omitempty" json:"timeout,omitempty"`
 	// Connection is one of ConnectionFaults.
 	Connection string `yaml:"connection,omitempty" json:"connection,omitempty"`
+	// Invalid says File is deliberately invalid against the contract (the
+	// step tests how the consumer copes): the harness then does not
+	// validate it when the suite loads.
+	Invalid bool `yaml:"invalid,omitempty" json:"invalid,omitempty"`
 }
 
 // SOAPFault is a producer's own SOAP 1.1 fault.

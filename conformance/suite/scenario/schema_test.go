@@ -104,6 +104,8 @@ func TestSchemaRejects(t *testing.T) {
 		{name: "unknown tag", schema: scenarioSchema, doc: strings.Replace(goodScenario, "likelihood: 2", "likelihood: 2\ntags: [smok]", 1)},
 		{name: "tag twice", schema: scenarioSchema, doc: strings.Replace(goodScenario, "likelihood: 2", "likelihood: 2\ntags: [core, core]", 1)},
 		{name: "function with a space", schema: scenarioSchema, doc: strings.Replace(goodScenario, "likelihood: 2", "likelihood: 2\nfunctions: ['show visits']", 1)},
+		{name: "receiver with whitespace", schema: suiteSchema, doc: goodSuite + "receivers: [' SE2321000016-B']\n"},
+		{name: "bad settle", schema: suiteSchema, doc: goodSuite + "defaults: {settle: soon}\n"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

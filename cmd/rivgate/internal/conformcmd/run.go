@@ -31,7 +31,13 @@ func runCommand() *cobra.Command {
 trigger the consumer where the suite says (command or HTTP call) or wait for
 it, printing what is awaited; answer and check every request; write
 OUT/results.json and OUT/exchanges/. Steps that need a person end as
-"manual-pending" until 'rivgate conform judge' records a verdict.
+"manual-pending" until 'rivgate conform judge' records a verdict. Each
+scenario ends once the consumer has been quiet for the suite's settle time:
+what it sends after a step's answer is judged in that scenario, and what
+comes after the last scenario is a finding of the run. A receiver the
+platform would refuse gets the platform's VP003/VP004 (suite
+platform_faults); the contracts are served at ?wsdl and ?xsd=; response
+files invalid against the contract are refused when the suite loads.
 
 Producer mode (--producer URL): send each step's recorded request to the
 producer with --producer-cert/--producer-key, validate the answers against the
@@ -53,8 +59,9 @@ literally. results.json records which.
 
 A run that cannot proceed because the consumer or its environment is
 unreachable (a trigger that cannot start or connect, or fails before any
-request; no connection within the suite's start_timeout; a --listen address
-that cannot be bound) ends as aborted, with the reason in results.json.
+request; a trigger command that exits 0 with no request 2s later; no
+connection within the suite's start_timeout; a --listen address that cannot
+be bound) ends as aborted, with the reason in results.json.
 
 Exit code 0 when nothing failed (manual verdicts may be pending), 1 when a
 check failed or the run was aborted, 2 on bad input.`,

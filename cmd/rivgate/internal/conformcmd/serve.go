@@ -18,10 +18,14 @@ func serveCommand() *cobra.Command {
 		Use:   "serve --suite DIR --out DIR --cert F --key F [--client-ca F] [--listen ADDR]",
 		Short: "Run as a long-running mock platform answering from the suite's steps",
 		Long: `Serve the suite as a mock platform until interrupted (Ctrl-C): each request
-gets the answer of the first step, in suite order, whose expectation and
-matchers it meets; every request is checked and recorded, and
-OUT/results.json is rewritten after each one. Useful while developing a
-consumer; certification runs use 'conform run'.`,
+gets the answer of a step whose expectation (contract, operation, receiver)
+it meets, in suite order: the first whose matchers all pass, else the first,
+whose failed matchers are then findings; a request the platform would refuse
+for its receiver gets the platform's VP003/VP004 (suite platform_faults);
+one that meets no step is unexpected. Every request is checked and recorded,
+and OUT/results.json is rewritten after each one. The contracts are served
+at ?wsdl and ?xsd=. Useful while developing a consumer; certification runs
+use 'conform run'.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			suite, err := newRun(suiteDir, out)

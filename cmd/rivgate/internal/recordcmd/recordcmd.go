@@ -92,7 +92,7 @@ always sees the real, unchanged answers.`,
 	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:8443", "address consumers call")
 	cmd.Flags().StringVar(&upstream, "upstream", "", "URL of the real platform or producer")
 	cmd.Flags().StringVar(&out, "out", "", "directory to write the suite skeleton into")
-	cmd.Flags().StringVar(&contractsDir, "contracts", "", "contract directory the written suite.yaml names")
+	cmd.Flags().StringVar(&contractsDir, "contracts", "", "contract directory the written suite.yaml names (absolute, or relative to --out)")
 	cmd.Flags().StringVar(&suiteID, "suite-id", "recorded", "id of the written suite")
 	cmd.Flags().StringVar(&scenarioID, "scenario-id", "REC-1", "id of the written scenario")
 	cmd.Flags().BoolVar(&noScrub, "no-scrub", false, "keep personal data (only for synthetic test data)")

@@ -25,9 +25,38 @@ import (
 // loads with `conform run`'s loader and holds no personnummer.
 func TestRecordCommand(t *testing.T) {
 	t.Parallel()
+	out := filepath.Join(t.TempDir(), "rec")
+	suite := recordOne(t, testutil.RepoRoot(t), out)
+	written, _ := os.ReadFile(filepath.Join(out, "responses", "001-GetVisits.xml"))
+	if bytes.Contains(written, []byte("191212121212")) || !bytes.Contains(written, []byte("<core:start>")) {
+		t.Fatalf("recorded response not scrubbed: %s", written)
+	}
+	if suite.Contracts[0] != '.' {
+		t.Errorf("contracts %q: want the directory relative to the suite", suite.Contracts)
+	}
+}
+
+// TestRecordRelativeOut: with --out relative to the working directory and
+// --contracts absolute, the written suite still names its contracts so
+// that it loads. It used to write the absolute path, which the loader then
+// refused ("does not exist").
+func TestRecordRelativeOut(t *testing.T) {
+	root := testutil.RepoRoot(t)
+	t.Chdir(t.TempDir()) // not parallel: the working directory is the process's
+	suite := recordOne(t, root, "rec")
+	if want, _ := filepath.Abs("rec"); suite.OSDir != want {
+		t.Fatalf("suite at %s, want %s", suite.OSDir, want)
+	}
+}
+
+// recordOne runs `rivgate record --max 1 --out out` with certificate
+// files on both sides, sends one call through it and returns the suite it
+// wrote, loaded with `conform run`'s loader. root is the repository.
+func recordOne(t *testing.T, root, out string) *scenario.Suite {
+	t.Helper()
 	f := writePKI(t)
 	pair := f.server.TLSCertificate()
-	resp, _ := os.ReadFile(filepath.Join(testutil.RepoRoot(t), "fixtures", "suites", "demo-clinic", "responses", "visits-ok.xml"))
+	resp, _ := os.ReadFile(filepath.Join(root, "fixtures", "suites", "demo-clinic", "responses", "visits-ok.xml"))
 	producer := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.TLS == nil || len(r.TLS.PeerCertificates) == 0 {
 			http.Error(w, "client certificate required", http.StatusForbidden)
@@ -40,7 +69,6 @@ func TestRecordCommand(t *testing.T) {
 	producer.StartTLS()
 	defer producer.Close()
 
-	out := filepath.Join(t.TempDir(), "rec")
 	cmd := New()
 	var stdout bytes.Buffer
 	stderr := &syncbuf.Buffer{}
@@ -48,7 +76,7 @@ func TestRecordCommand(t *testing.T) {
 	cmd.SetErr(stderr)
 	cmd.SilenceUsage, cmd.SilenceErrors = true, true
 	cmd.SetArgs([]string{"--listen", "127.0.0.1:0", "--upstream", producer.URL, "--out", out, "--max", "1", "--for", "30s",
-		"--contracts", filepath.Join(testutil.RepoRoot(t), "fixtures", "contracts", "demo_clinic_1.0"),
+		"--contracts", filepath.Join(root, "fixtures", "contracts", "demo_clinic_1.0"),
 		"--cert", f.serverCert, "--key", f.serverKey, "--client-ca", f.caCert,
 		"--upstream-cert", f.clientCert, "--upstream-key", f.clientKey, "--upstream-ca", f.caCert})
 	done := make(chan error, 1)
@@ -64,7 +92,7 @@ func TestRecordCommand(t *testing.T) {
 		t.Fatalf("recorder did not start: %s", stderr.String())
 	}
 	c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{Certificates: []tls.Certificate{f.client.TLSCertificate()}, RootCAs: f.ca.Pool()}}}
-	req, _ := os.ReadFile(filepath.Join(testutil.RepoRoot(t), "fixtures", "suites", "demo-clinic", "requests", "get-visits.xml"))
+	req, _ := os.ReadFile(filepath.Join(root, "fixtures", "suites", "demo-clinic", "requests", "get-visits.xml"))
 	r, err := c.Post("https://"+addr+"/", "text/xml; charset=UTF-8", bytes.NewReader(req))
 	if err != nil {
 		t.Fatal(err)
@@ -83,10 +111,7 @@ func TestRecordCommand(t *testing.T) {
 	if suite.Consumer.HSAID != "SE2321000016-DEMOCONS" || len(suite.Scenarios[0].Steps) != 1 {
 		t.Fatalf("suite %+v", suite)
 	}
-	written, _ := os.ReadFile(filepath.Join(out, "responses", "001-GetVisits.xml"))
-	if bytes.Contains(written, []byte("191212121212")) || !bytes.Contains(written, []byte("<core:start>")) {
-		t.Fatalf("recorded response not scrubbed: %s", written)
-	}
+	return suite
 }
 
 // TestRecordBadInput: what the recorded suite will name is required.

@@ -53,6 +53,13 @@ func RealRun(t testing.TB) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return RealRunOf(t, suite)
+}
+
+// RealRunOf is RealRun with the fixture suite as loaded by the caller (a
+// copy of it elsewhere, say).
+func RealRunOf(t testing.TB, suite *scenario.Suite) string {
+	t.Helper()
 	ca, err := pki.NewCA("report test CA")
 	if err != nil {
 		t.Fatal(err)

@@ -1,6 +1,6 @@
 """A well-behaved RIV-TA consumer written with zeep, for the harness tests.
 
-Usage: zeep_consumer.py WSDL URL CERT KEY CA TIMEOUT
+Usage: zeep_consumer.py WSDL URL CERT KEY CA TIMEOUT (WSDL: a file or an https:// URL, fetched with the same mutual TLS)
 Reads one line per request from stdin ("call"), sends GetVisits with the
 LogicalAddress header through zeep (mutual TLS, own CA, no proxy or
 environment settings), never retries, and prints one line per outcome:
