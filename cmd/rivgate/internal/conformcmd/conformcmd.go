@@ -39,6 +39,7 @@ Suites are described in docs/conformance-suites.md.`,
 	}
 	cmd.AddCommand(runCommand(), serveCommand(), judgeCommand(), planCommand(), declareCommand(), decideCommand(),
 		reportCommand(), keygenCommand(), bundleCommand(), verifyCommand(), diffCommand())
+	cmd.AddCommand(workbenchCommand())
 	cmd.AddCommand(newImportSoapUICommand())
 	cmd.AddCommand(initCommand())
 	return cmd
@@ -102,7 +103,10 @@ func currentUser() string {
 // same name, a missing declaration names the command that records it.
 func assessmentError(err error) error {
 	var missing *assess.MissingError
+	var we *assess.WriteError
 	switch {
+	case errors.As(err, &we):
+		return err
 	case errors.As(err, &missing):
 		return cliutil.BadInput("--%s is required: %s", missing.Field, missing.Why)
 	case errors.Is(err, assess.ErrNoDeclaration):
