@@ -167,3 +167,28 @@ func zipNames(t *testing.T, p string) []string {
 	slices.Sort(names)
 	return names
 }
+
+// TestWorkbenchRefusesToListen: beyond loopback only with --users; bad
+// input never opens a port.
+func TestWorkbenchRefusesToListen(t *testing.T) {
+	t.Parallel()
+	runs := t.TempDir()
+	badUsers := filepath.Join(t.TempDir(), "users")
+	if err := os.WriteFile(badUsers, []byte("tove:plaintext\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"workbench", "--runs", runs, "--listen", "0.0.0.0:0"}, "needs --users"},
+		{[]string{"workbench", "--runs", runs, "--listen", ":0"}, "needs --users"},
+		{[]string{"workbench", "--listen", "127.0.0.1:0"}, "--runs is required"},
+		{[]string{"workbench", "--runs", runs, "--users", badUsers}, "not a bcrypt hash"},
+		{[]string{"workbench", "--runs", filepath.Join(runs, "missing"), "--listen", "127.0.0.1:0"}, "runs directory"},
+		{[]string{"workbench", "--runs", runs, "--listen", "127.0.0.1:0", "--key", filepath.Join(runs, "no.key")}, "--key"},
+	} {
+		out, code := rivgate(t, tc.args...)
+		expect(t, code, out, 2, tc.want)
+	}
+}
