@@ -99,17 +99,26 @@ func saveUpload(h *multipart.FileHeader, p string) error {
 	return dst.Close()
 }
 
-// judge records a verdict on a manual step (conform judge --scenario).
-func (s *Server) judge(r *http.Request, who string) (string, string, error) {
-	dir, err := s.runDir(r)
-	if err != nil {
-		return "", "", err
+// runWithUploads is an action's run directory and its uploaded
+// attachments, saved until done is called.
+func (s *Server) runWithUploads(r *http.Request) (dir string, files []string, done func(), err error) {
+	if dir, err = s.runDir(r); err != nil {
+		return "", nil, nil, err
 	}
 	files, tmp, err := uploads(r, "attach")
 	if err != nil {
+		return "", nil, nil, err
+	}
+	return dir, files, func() { os.RemoveAll(tmp) }, nil
+}
+
+// judge records a verdict on a manual step (conform judge --scenario).
+func (s *Server) judge(r *http.Request, who string) (string, string, error) {
+	dir, files, done, err := s.runWithUploads(r)
+	if err != nil {
 		return runURL(r), "", err
 	}
-	defer os.RemoveAll(tmp)
+	defer done()
 	j := result.Judgement{Scenario: r.PostFormValue("scenario"), Step: r.PostFormValue("step"),
 		Verdict: r.PostFormValue("verdict"), Note: strings.TrimSpace(r.PostFormValue("note")), By: who, At: s.now()}
 	_, st, err := assess.JudgeStep(dir, j, files)
@@ -121,19 +130,15 @@ func (s *Server) judge(r *http.Request, who string) (string, string, error) {
 
 // review records a verdict on a document-review item (conform judge --item).
 func (s *Server) review(r *http.Request, who string) (string, string, error) {
-	dir, err := s.runDir(r)
+	dir, files, done, err := s.runWithUploads(r)
 	if err != nil {
-		return "", "", err
+		return runURL(r), "", err
 	}
+	defer done()
 	suite, err := runSuite(dir)
 	if err != nil {
 		return runURL(r), "", err
 	}
-	files, tmp, err := uploads(r, "attach")
-	if err != nil {
-		return runURL(r), "", err
-	}
-	defer os.RemoveAll(tmp)
 	rv, err := assess.ReviewItem(dir, suite, assess.ReviewOptions{Item: r.PostFormValue("item"), Verdict: r.PostFormValue("verdict"),
 		Note: strings.TrimSpace(r.PostFormValue("note")), By: who, Files: files, At: s.now()})
 	if err != nil {
@@ -157,15 +162,11 @@ func runSuite(dir string) (*scenario.Suite, error) {
 
 // declare records the supplier's declaration (conform declare).
 func (s *Server) declare(r *http.Request, who string) (string, string, error) {
-	dir, err := s.runDir(r)
-	if err != nil {
-		return "", "", err
-	}
-	files, tmp, err := uploads(r, "attach")
+	dir, files, done, err := s.runWithUploads(r)
 	if err != nil {
 		return runURL(r), "", err
 	}
-	defer os.RemoveAll(tmp)
+	defer done()
 	org := strings.TrimSpace(r.PostFormValue("org"))
 	err = assess.DeclareIn(dir, assess.DeclarationOptions{By: who, Org: org,
 		Statement: strings.TrimSpace(r.PostFormValue("statement")), Files: files, At: s.now()})

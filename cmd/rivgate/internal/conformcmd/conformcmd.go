@@ -4,7 +4,8 @@
 // name), plan (risk-based selection), declare (the supplier's declaration),
 // decide (a certifier's override), report (report.json, report.html,
 // junit.xml, report.pdf), keygen, bundle and verify (the signed evidence
-// bundle) and diff (re-certification runs compared).
+// bundle), diff (re-certification runs compared) and workbench (all of
+// the person's part in a browser).
 package conformcmd
 
 import (

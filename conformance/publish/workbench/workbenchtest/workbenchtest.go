@@ -68,7 +68,17 @@ func NewClient(t testing.TB, base string) *Client {
 // Get fetches path and returns the response (body read) and its body.
 func (c *Client) Get(path string) (*http.Response, string) {
 	c.t.Helper()
-	resp, err := c.HC.Get(c.Base + path)
+	req, err := http.NewRequest(http.MethodGet, c.Base+path, nil)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return c.do(req)
+}
+
+// do sends req and reads the answer.
+func (c *Client) do(req *http.Request) (*http.Response, string) {
+	c.t.Helper()
+	resp, err := c.HC.Do(req)
 	if err != nil {
 		c.t.Fatal(err)
 	}
@@ -141,16 +151,7 @@ func (c *Client) Post(page, action string, fields map[string]string, files map[s
 		c.t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", mw.FormDataContentType())
-	resp, err := c.HC.Do(req)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	return resp, string(b)
+	return c.do(req)
 }
 
 var flash = regexp.MustCompile(`(?s)<p class="(flash|error)" id="(?:flash|error)" role="\w+">(.*?)</p>`)
