@@ -207,7 +207,8 @@ func (s *Server) rebuildReport(r *http.Request, _ string) (string, string, error
 		return runURL(r), "", err
 	}
 	if in.SuiteErr != nil {
-		return runURL(r), "", in.SuiteErr
+		// The CLI names the suite with --suite; a form cannot.
+		return runURL(r), "", fmt.Errorf("%w: rebuild it with 'rivgate conform report --out DIR --suite DIR'", in.SuiteErr)
 	}
 	rep, err := report.Generate(in, lang)
 	if err != nil {
