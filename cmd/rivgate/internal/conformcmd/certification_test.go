@@ -143,7 +143,7 @@ func TestCertificationFlow(t *testing.T) {
 
 func TestHelp(t *testing.T) {
 	t.Parallel()
-	for _, sub := range []string{"plan", "judge", "review", "declare", "decide", "report", "keygen", "bundle", "verify", "diff"} {
+	for _, sub := range []string{"plan", "judge", "review", "declare", "decide", "report", "keygen", "bundle", "verify", "diff", "workbench"} {
 		out, code := rivgate(t, sub, "--help")
 		expect(t, code, out, 0, "Usage:")
 	}

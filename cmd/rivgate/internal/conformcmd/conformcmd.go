@@ -4,7 +4,8 @@
 // name), plan (risk-based selection), declare (the supplier's declaration),
 // decide (a certifier's override), report (report.json, report.html,
 // junit.xml, report.pdf), keygen, bundle and verify (the signed evidence
-// bundle) and diff (re-certification runs compared).
+// bundle), diff (re-certification runs compared) and workbench (all of
+// the person's part in a browser).
 package conformcmd
 
 import (
@@ -39,6 +40,7 @@ Suites are described in docs/conformance-suites.md.`,
 	}
 	cmd.AddCommand(runCommand(), serveCommand(), judgeCommand(), planCommand(), declareCommand(), decideCommand(),
 		reportCommand(), keygenCommand(), bundleCommand(), verifyCommand(), diffCommand())
+	cmd.AddCommand(workbenchCommand())
 	cmd.AddCommand(newImportSoapUICommand())
 	cmd.AddCommand(initCommand())
 	return cmd
@@ -103,7 +105,10 @@ func currentUser() string {
 // same name, a missing declaration names the command that records it.
 func assessmentError(err error) error {
 	var missing *assess.MissingError
+	var we *assess.WriteError
 	switch {
+	case errors.As(err, &we):
+		return err
 	case errors.As(err, &missing):
 		return cliutil.BadInput("--%s is required: %s", missing.Field, missing.Why)
 	case errors.Is(err, assess.ErrNoDeclaration):

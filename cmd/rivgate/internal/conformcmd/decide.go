@@ -9,7 +9,6 @@ import (
 	"github.com/rivgate/rivgate/cmd/rivgate/internal/cliutil"
 	"github.com/rivgate/rivgate/conformance/judge/assess"
 	"github.com/rivgate/rivgate/conformance/judge/decision"
-	"github.com/rivgate/rivgate/conformance/results/result"
 )
 
 func decideCommand() *cobra.Command {
@@ -25,22 +24,12 @@ supplier's declaration first. Run 'conform report' again afterwards.`,
 			if out == "" || outcome == "" {
 				return cliutil.BadInput("--out and --outcome are required")
 			}
-			if _, err := result.Read(out); err != nil {
-				return cliutil.BadInput("%w", err)
-			}
-			rec, err := assess.ReadRecord(out)
-			if err != nil {
-				return cliutil.BadInput("%w", err)
-			}
 			if by == "" {
 				by = currentUser()
 			}
 			o := decision.Outcome(outcome)
-			if err := rec.AddOverride(o, reason, by, time.Now()); err != nil {
+			if err := assess.Decide(out, o, reason, by, time.Now()); err != nil {
 				return assessmentError(err)
-			}
-			if err := assess.WriteRecord(out, rec); err != nil {
-				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "decision recorded: %s (%s) by %s\n", o.LabelSV(), o, by)
 			return nil

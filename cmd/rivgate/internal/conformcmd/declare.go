@@ -24,15 +24,8 @@ signed declaration, for example) are copied into OUT/attachments/declaration/.`,
 			if out == "" {
 				return cliutil.BadInput("--out is required")
 			}
-			rec, err := assess.ReadRecord(out)
-			if err != nil {
-				return cliutil.BadInput("%w", err)
-			}
-			if err := rec.Declare(out, assess.DeclarationOptions{By: by, Org: org, Statement: statement, Files: attach, At: time.Now()}); err != nil {
+			if err := assess.DeclareIn(out, assess.DeclarationOptions{By: by, Org: org, Statement: statement, Files: attach, At: time.Now()}); err != nil {
 				return assessmentError(err)
-			}
-			if err := assess.WriteRecord(out, rec); err != nil {
-				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "declaration recorded: %s, %s\n", by, org)
 			return nil

@@ -83,29 +83,13 @@ name for this command (kept for scripts written for it).`,
 // judgeStep records a verdict on a manual step in results.json, with
 // files attached.
 func judgeStep(w io.Writer, out string, j result.Judgement, files []string) error {
-	run, err := result.Read(out)
+	run, st, err := assess.JudgeStep(out, j, files)
 	if err != nil {
-		return cliutil.BadInput("%w", err)
-	}
-	st, err := run.Judge(j)
-	if errors.Is(err, result.ErrSeveralPending) {
-		return cliutil.BadInput("%w: name one with --step", err)
-	}
-	if err != nil {
-		return cliutil.BadInput("%w", err)
-	}
-	// Copied only once the verdict is valid, so a refused one leaves nothing.
-	att, err := assess.Attach(out, "manual-"+j.Scenario+"-"+st.ID, files)
-	if err != nil {
-		return cliutil.BadInput("%w", err)
-	}
-	st.Manual.Attachments = append(st.Manual.Attachments, att...)
-	if err := result.Write(out, run); err != nil {
-		return err
+		return judgeError(err)
 	}
 	for _, sc := range run.Scenarios {
 		if sc.ID == j.Scenario {
-			fmt.Fprintf(w, "%s/%s: %s by %s (%d attachment(s); scenario %s, run %s)\n", j.Scenario, st.ID, j.Verdict, j.By, len(att), sc.Status, run.Status)
+			fmt.Fprintf(w, "%s/%s: %s by %s (%d attachment(s); scenario %s, run %s)\n", j.Scenario, st.ID, j.Verdict, j.By, len(st.Manual.Attachments), sc.Status, run.Status)
 		}
 	}
 	return nil
@@ -117,21 +101,23 @@ func judgeItem(w io.Writer, out, suiteDir string, o assess.ReviewOptions) error 
 	if err != nil {
 		return err
 	}
-	acts, err := assess.SuiteActivities(suite)
+	rv, err := assess.ReviewItem(out, suite, o)
 	if err != nil {
-		return cliutil.BadInput("%w", err)
-	}
-	rec, err := assess.ReadRecord(out)
-	if err != nil {
-		return cliutil.BadInput("%w", err)
-	}
-	rv, err := rec.AddReview(out, acts, o)
-	if err != nil {
-		return cliutil.BadInput("%w", err)
-	}
-	if err := assess.WriteRecord(out, rec); err != nil {
-		return err
+		return judgeError(err)
 	}
 	fmt.Fprintf(w, "review %s: %s by %s (%d attachment(s))\n", rv.Item, rv.Verdict, rv.By, len(rv.Attachments))
 	return nil
+}
+
+// judgeError is a refused verdict as bad input (exit 2); a failure to
+// write the run's files stays a plain error.
+func judgeError(err error) error {
+	var we *assess.WriteError
+	switch {
+	case errors.As(err, &we):
+		return err
+	case errors.Is(err, result.ErrSeveralPending):
+		return cliutil.BadInput("%w: name one with --step", err)
+	}
+	return cliutil.BadInput("%w", err)
 }

@@ -1,0 +1,245 @@
+package workbench
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/beevik/etree"
+
+	"github.com/rivgate/rivgate/conformance/judge/assess"
+	"github.com/rivgate/rivgate/conformance/judge/decision"
+	"github.com/rivgate/rivgate/conformance/publish/evidence"
+	"github.com/rivgate/rivgate/conformance/publish/report"
+	"github.com/rivgate/rivgate/conformance/results/exchange"
+	"github.com/rivgate/rivgate/conformance/results/result"
+)
+
+// runRow is one run in the list.
+type runRow struct {
+	Name, Suite, Consumer, Mode string
+	Started                     time.Time
+	Status                      result.Status
+	Decision                    decision.Outcome
+	Err                         string
+}
+
+func (r runRow) matches(q string) bool {
+	if q == "" {
+		return true
+	}
+	q = strings.ToLower(q)
+	for _, f := range []string{r.Name, r.Suite, r.Consumer, r.Mode, string(r.Status), string(r.Decision)} {
+		if strings.Contains(strings.ToLower(f), q) {
+			return true
+		}
+	}
+	return false
+}
+
+type runsData struct {
+	Dir   string
+	Query string
+	Runs  []runRow
+	Total int
+}
+
+// runsPage lists the runs under the runs directory, newest first.
+func (s *Server) runsPage(r *http.Request, v *view) (string, error) {
+	entries, err := os.ReadDir(s.runsDir)
+	if err != nil {
+		return "", fmt.Errorf("runs directory: %w", err)
+	}
+	d := runsData{Dir: s.runsDir, Query: strings.TrimSpace(r.URL.Query().Get("q"))}
+	for _, e := range entries {
+		dir := filepath.Join(s.runsDir, e.Name())
+		if !e.IsDir() {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(dir, result.FileName)); err != nil {
+			continue
+		}
+		row := runRow{Name: e.Name()}
+		in, err := report.Load(dir, "", s.now())
+		if err != nil {
+			row.Err = err.Error()
+		} else {
+			run := in.Run
+			row.Suite, row.Mode, row.Started, row.Status = run.Suite.ID, run.Mode, run.Started, run.Status
+			row.Consumer = run.ExpectedHSAID
+			if run.Mode == "producer" {
+				row.Consumer = run.Target
+			}
+			if rep, err := report.Build(in); err != nil {
+				row.Err = err.Error()
+			} else {
+				row.Decision = rep.Decision.Outcome
+			}
+		}
+		d.Total++
+		if row.matches(d.Query) {
+			d.Runs = append(d.Runs, row)
+		}
+	}
+	slices.SortStableFunc(d.Runs, func(a, b runRow) int { return b.Started.Compare(a.Started) })
+	v.Title, v.Data = "Runs", d
+	return "runs", nil
+}
+
+// pendingStep is a manual step waiting for (or open to) a verdict.
+type pendingStep struct {
+	Scenario, Step, Title, Instruction string
+	Manual                             *result.Manual
+}
+
+type reviewRow struct {
+	Appendix string
+	Item     assess.Item
+	Latest   *assess.Review
+}
+
+type runData struct {
+	Name      string
+	Report    *report.Report
+	Run       *result.Run
+	Manual    []pendingStep
+	Reviews   []reviewRow
+	Record    *assess.Record
+	Outcomes  []decision.Outcome
+	Files     []string // servable files present
+	CanBundle bool
+	Notes     []string
+}
+
+// runPage shows one run, decision first, as the files say now.
+func (s *Server) runPage(r *http.Request, v *view) (string, error) {
+	dir, err := s.runDir(r)
+	if err != nil {
+		return "", err
+	}
+	in, err := report.Load(dir, "", s.now())
+	if err != nil {
+		return "", err
+	}
+	d := runData{Name: r.PathValue("run"), Run: in.Run, Record: in.Record, Outcomes: decision.Decisions(), CanBundle: s.signer != nil}
+	if in.SuiteErr != nil {
+		d.Notes = append(d.Notes, in.SuiteErr.Error())
+	}
+	if d.Report, err = report.Build(in); err != nil {
+		return "", err
+	}
+	d.Notes = append(d.Notes, d.Report.Notes...)
+	if d.Record == nil {
+		d.Record = &assess.Record{}
+	}
+	for _, sc := range in.Run.Scenarios {
+		for _, st := range sc.Steps {
+			if st.Manual != nil {
+				d.Manual = append(d.Manual, pendingStep{Scenario: sc.ID, Step: st.ID, Title: st.Title, Instruction: st.Manual.Instruction, Manual: st.Manual})
+			}
+		}
+	}
+	if in.Activities != nil {
+		for _, ap := range in.Activities.Appendices {
+			for _, it := range ap.Items {
+				d.Reviews = append(d.Reviews, reviewRow{Appendix: ap.ID, Item: it, Latest: d.Record.LatestReview(it.ID)})
+			}
+		}
+	}
+	for _, f := range []string{report.HTMLFile, report.PDFFile, report.JSONFile, report.JUnitFile, evidence.BundleFile} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
+			d.Files = append(d.Files, f)
+		}
+	}
+	v.Title, v.Data = "Run "+d.Name, d
+	return "run", nil
+}
+
+type exchangeData struct {
+	Run          string
+	Ex           *exchange.Exchange
+	Request      string
+	Response     string
+	Checks       []result.Check
+	RequestSize  int
+	ResponseSize int
+}
+
+// exchangePage shows one recorded exchange, bodies pretty-printed.
+func (s *Server) exchangePage(r *http.Request, v *view) (string, error) {
+	dir, err := s.runDir(r)
+	if err != nil {
+		return "", err
+	}
+	id := r.URL.Query().Get("id")
+	run, err := result.Read(dir)
+	if err != nil {
+		return "", err
+	}
+	// Only exchanges the run lists, so the id is never a path of choice.
+	var checks []result.Check
+	known := false
+	for _, sc := range run.Scenarios {
+		for _, st := range sc.Steps {
+			if slices.Contains(st.Exchanges, id) {
+				known = true
+			}
+			for _, c := range st.Checks {
+				if c.Exchange == id {
+					checks = append(checks, c)
+				}
+			}
+		}
+	}
+	for _, c := range run.Unexpected {
+		if c.Exchange == id {
+			known = true
+			checks = append(checks, c)
+		}
+	}
+	if !known {
+		return "", &notFound{"exchange " + id}
+	}
+	ex, req, resp, err := exchange.Read(dir, id)
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", &notFound{"exchange " + id}
+	}
+	if err != nil {
+		return "", err
+	}
+	v.Title = "Exchange " + id
+	v.Data = exchangeData{Run: r.PathValue("run"), Ex: ex, Request: pretty(req), Response: pretty(resp), Checks: checks,
+		RequestSize: len(req), ResponseSize: len(resp)}
+	return "exchange", nil
+}
+
+// pretty indents an XML body; anything else (or broken XML) is shown as
+// it is.
+func pretty(b []byte) string {
+	doc := etree.NewDocument()
+	if err := doc.ReadFromBytes(b); err != nil || doc.Root() == nil {
+		return string(b)
+	}
+	doc.Indent(2)
+	out, err := doc.WriteToString()
+	if err != nil {
+		return string(b)
+	}
+	return out
+}
+
+func (s *Server) loginPage(_ *http.Request, v *view) (string, error) {
+	v.Title = "Who are you?"
+	return "login", nil
+}
+
+func (s *Server) verifyPage(_ *http.Request, v *view) (string, error) {
+	v.Title = "Verify a bundle"
+	return "verify", nil
+}
