@@ -174,11 +174,11 @@ func (b *builder) suiteInfo() error {
 			r.RiskProfile.Changes = []risk.Change{}
 		}
 	}
-	if b.in.Plan != nil {
+	if plan := b.testPlan(); plan != nil {
 		if r.RiskProfile == nil {
 			r.RiskProfile = &ProfileInfo{File: "", Kind: b.in.Plan.Kind, Changes: []risk.Change{}}
 		}
-		r.RiskProfile.Functions = b.in.Plan.Functions
+		r.RiskProfile.Functions = plan.Functions
 	}
 	return nil
 }
@@ -516,19 +516,26 @@ func (b *builder) matrix() {
 // override, what was not tested (high and medium) and the open items.
 func residual(d decision.Decision, notTested []ScopeItem, open []decision.Open) []ResidualRisk {
 	var out []ResidualRisk
-	if d.Outcome.IsApproval() {
+	add := func(kind, id string, c risk.Class, t text) {
+		out = append(out, ResidualRisk{Kind: kind, ID: id, Class: c, Description: t.en, DescriptionSV: t.sv})
+	}
+	if d.Outcome == decision.Approved {
+		// An override approved without conditions: the deviations are
+		// accepted, not conditions with deadlines.
 		for _, dv := range d.Deviations {
-			out = append(out, ResidualRisk{Kind: "deviation", ID: dv.ID, Class: dv.Class,
-				Description: fmt.Sprintf("%s open until fixed (deadline %s, owner %s, retest %s): %s", dv.Requirement, dv.FixDeadline, dv.Owner, strings.Join(dv.RetestScope, ", "), dv.Finding)})
+			add("deviation", dv.ID, dv.Class, texts("rrAccepted", dv.Requirement, quoted(dv.Finding)))
+		}
+	} else if d.Outcome.IsApproval() {
+		for _, dv := range d.Deviations {
+			add("deviation", dv.ID, dv.Class, texts("rrDeviation", dv.Requirement, dv.FixDeadline, dv.Owner, strings.Join(dv.RetestScope, ", "), quoted(dv.Finding)))
 		}
 	}
 	if d.Override != nil && d.Override.Outcome != d.Proposed {
-		out = append(out, ResidualRisk{Kind: "overridden", ID: "override", Class: risk.High,
-			Description: fmt.Sprintf("the proposal %q was overridden to %q by %s: %s", d.Proposed, d.Override.Outcome, d.Override.By, d.Override.Reason)})
+		add("overridden", "override", risk.High, texts("rrOverridden", outcomeText(d.Proposed), outcomeText(d.Override.Outcome), d.Override.By, d.Override.Reason))
 	}
 	for _, it := range notTested {
 		if it.Class == risk.High || it.Class == risk.Medium {
-			out = append(out, ResidualRisk{Kind: "not-tested", ID: it.ID, Class: it.Class, Description: it.Reason})
+			add("not-tested", it.ID, it.Class, text{sv: it.ReasonIn(LangSV), en: it.Reason})
 		}
 	}
 	for _, o := range open {
@@ -539,7 +546,9 @@ func residual(d decision.Decision, notTested []ScopeItem, open []decision.Open) 
 		if o.Kind == decision.OpenNotRun {
 			continue // listed as not tested
 		}
-		out = append(out, ResidualRisk{Kind: kind, ID: o.ID, Class: o.Rating.Class, Description: o.Text})
+		// o.Text is the suite's own words (instruction, title) or a
+		// validator's message: as written.
+		add(kind, o.ID, o.Rating.Class, text{sv: o.Text, en: o.Text})
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Class.Rank() > out[j].Class.Rank() })
 	if out == nil {

@@ -1,6 +1,9 @@
 package report
 
 import (
+	"fmt"
+
+	"github.com/rivgate/rivgate/conformance/judge/decision"
 	"github.com/rivgate/rivgate/conformance/results/result"
 	"github.com/rivgate/rivgate/conformance/suite/risk"
 )
@@ -108,6 +111,147 @@ var labels = map[string][2]string{
 	"pageOf":           {"Sida %d av %d", "Page %d of %d"},
 	"statusLineFormat": {"%d godkända, %d fel, %d väntar, %d ej verifierade, %d ej tillämpliga", "%d pass, %d fail, %d pending, %d not verified, %d not applicable"},
 	"statusNote":       {"Ej verifierat: kontrollen gäller men kunde inte utföras (t.ex. inget schema för kontraktet) – på krav med hög risk hindrar det godkännande. Ej tillämpligt: kontrollen gäller inte anropet (t.ex. ett huvud sviten inte kräver) eller är avstängd i sviten.", "Not verified: the check applies but could not be carried out (e.g. no schema for the contract) – on a high-risk requirement it blocks approval. Not applicable: the check does not apply to the request (e.g. a header the suite does not require) or the suite turned it off."},
+	// The decision box and the deviations agree (issue 20).
+	"devAccepted":     {"Avvikelser godtagna utan förbehåll (ändrat beslut)", "Deviations accepted without conditions (override)"},
+	"devAcceptedNote": {"Det ändrade beslutet gör dem inte till förbehåll: inget måste åtgärdas före godkännandet. De står kvar som kvarstående risker.", "The override does not make them conditions: nothing must be fixed before approval. They remain as residual risks."},
+	"boxAccepted":     {"%d avvikelse(r) godtogs utan förbehåll av det ändrade beslutet, se Avvikelser.", "%d deviation(s) accepted without conditions by the override, see Deviations."},
+	"boxNoDeviations": {"Resultaten har inga avvikelser: förbehållen är det ändrade beslutets skäl ovan.", "The results have no deviations: the conditions are the override's reason above."},
+	"boxNoDevsRule":   {"Resultaten har inga avvikelser: förbehållen är beslutsregelns skäl nedan.", "The results have no deviations: the conditions are the decision rule's reasons below."},
+	// Residual risks.
+	"rrAccepted":    {"%s godtogs utan förbehåll av det ändrade beslutet: %s", "%s accepted without conditions by the override: %s"},
+	"rrDeviation":   {"%s är öppen tills den åtgärdats (senast %s, ansvarig %s, omtest %s): %s", "%s open until fixed (deadline %s, owner %s, retest %s): %s"},
+	"rrOverridden":  {"förslaget %s ändrades till %s av %s: %s", "the proposal %s was overridden to %s by %s: %s"},
+	"rk-deviation":  {"avvikelse", "deviation"},
+	"rk-overridden": {"ändrat beslut", "overridden"},
+	"rk-not-tested": {"inte testat", "not tested"},
+	"rk-pending":    {"väntar", "pending"},
+	"rk-skipped":    {"ej verifierat", "not verified"},
+	// Scope: what the report itself says about what ran (scope.go).
+	"scRun":            {"körd", "run"},
+	"scNoStep":         {"startade men inget steg kördes", "started but no step ran"},
+	"scAbortedSuffix":  {" (körningen avbröts: %s)", " (run aborted: %s)"},
+	"scAborted":        {"körningen avbröts: %s", "the run was aborted: %s"},
+	"scCheckOff":       {"avstängd i sviten (checks: skip)", "turned off by the suite (checks: skip)"},
+	"scSelNotRun":      {"valt av körningens urval (%s) men inte kört", "selected by the run's selection (%s) but not run"},
+	"scNotSelected":    {"inte valt av körningens urval (%s)", "not selected by the run's selection (%s)"},
+	"scSelectedNotRun": {"%s valdes (%s) men kördes inte", "%s was selected (%s) but did not run"},
+	"scSelectedNoStep": {"%s valdes (%s) men inget steg kördes", "%s was selected (%s) but no step ran"},
+	"scPlanWantsIt":    {"%s väljs av riskplanen (%s) men körningens urval (%s) utelämnade det", "%s is selected by the risk plan (%s) but the run's selection (%s) left it out"},
+	"scPlanNotRun":     {"valt av riskplanen men inte kört", "selected by the risk plan but not run"},
+	"scRanUnplanned":   {"%s kördes fast riskplanen inte valde det", "%s ran although the risk plan did not select it"},
+	"recAll":           {"alla scenarier i sviten körs (ingen riskprofil, ingen scenariolista)", result.ReasonAll},
+	"recNamed":         {"namngivet i körningens scenariolista (--scenario)", result.ReasonNamed},
+	"recNotNamed":      {"inte namngivet i körningens scenariolista (--scenario)", result.ReasonNotNamed},
+	"byAll":            {"alla", "all"},
+	"byScenarios":      {"namngivna", "scenarios"},
+	"byRiskPlan":       {"riskplan", "risk plan"},
+	"planProfile":      {"Avvikelser mäts mot riskprofilen", "Deviations are measured against the risk profile"},
+	"noPlan":           {"Ingen riskprofil: körningens eget urval är testplanen.", "No risk profile: the run's own selection is the test plan."},
+}
+
+// recordedReasonKeys are the reasons a run records without a risk plan
+// (result.NewSelection), with their catalogue keys.
+var recordedReasonKeys = map[string]string{result.ReasonAll: "recAll", result.ReasonNamed: "recNamed", result.ReasonNotNamed: "recNotNamed"}
+
+// text is a sentence of the report in both languages, for report.json
+// fields that carry both (the renderings see nothing but report.json).
+type text struct{ sv, en string }
+
+// selBy is how a run selected, rendered per language by texts.
+type selBy string
+
+// texts formats the catalogue entry key in both languages; risk classes,
+// selections and texts among args are put in the same language.
+func texts(key string, args ...any) text {
+	in := func(lang string) string {
+		a := make([]any, len(args))
+		for i, v := range args {
+			switch v := v.(type) {
+			case risk.Class:
+				a[i] = classLabel(lang, v)
+			case selBy:
+				a[i] = selByLabel(lang, string(v))
+			case text:
+				a[i] = v.in(lang)
+			default:
+				a[i] = v
+			}
+		}
+		if len(a) == 0 {
+			return label(lang, key)
+		}
+		return fmt.Sprintf(label(lang, key), a...)
+	}
+	return text{sv: in(LangSV), en: in(LangEN)}
+}
+
+func (t text) in(lang string) string {
+	if lang == LangEN {
+		return t.en
+	}
+	return t.sv
+}
+
+// join appends more texts.
+func (t text) join(more ...text) text {
+	for _, m := range more {
+		t.sv += m.sv
+		t.en += m.en
+	}
+	return t
+}
+
+func selectedBy(by string) selBy { return selBy(by) }
+
+func selByLabel(lang, by string) string {
+	switch by {
+	case result.SelectedAll:
+		return label(lang, "byAll")
+	case result.SelectedScenarios:
+		return label(lang, "byScenarios")
+	case result.SelectedRiskPlan:
+		return label(lang, "byRiskPlan")
+	}
+	return by
+}
+
+// recordedReasons joins reasons a run or risk plan recorded: the ones the
+// catalogue knows are translated, the rest quoted as recorded.
+func recordedReasons(rs []string) text {
+	var t text
+	for i, r := range rs {
+		if i > 0 {
+			t = t.join(text{"; ", "; "})
+		}
+		if k, ok := recordedReasonKeys[r]; ok {
+			t = t.join(texts(k))
+		} else {
+			t = t.join(quoted(r))
+		}
+	}
+	return t
+}
+
+// quoted is text recorded elsewhere (a validator's or the run's message),
+// marked as a quote in Swedish and kept as written.
+func quoted(s string) text {
+	if s == "" {
+		return text{}
+	}
+	return text{sv: "”" + s + "”", en: s}
+}
+
+// outcomeText is a decision outcome's label in both languages, quoted.
+func outcomeText(o decision.Outcome) text {
+	return text{sv: "”" + o.LabelSV() + "”", en: "\"" + o.LabelEN() + "\""}
+}
+
+// residualKindLabel names a residual risk's kind.
+func residualKindLabel(lang, kind string) string {
+	if _, ok := labels["rk-"+kind]; ok {
+		return label(lang, "rk-"+kind)
+	}
+	return kind
 }
 
 // label returns the word for key in lang.

@@ -148,13 +148,20 @@ type Scope struct {
 	// SelectedBy is how the run chose its scenarios ("all", "scenarios",
 	// "risk plan"); SelectionProfile the risk profile of its plan with
 	// its SHA-256. Empty when the run recorded no selection.
-	SelectedBy       string      `json:"selected_by,omitempty"`
-	SelectionProfile string      `json:"selection_profile,omitempty"`
-	Tested           []ScopeItem `json:"tested"`
-	NotTested        []ScopeItem `json:"not_tested"`
+	SelectedBy       string `json:"selected_by,omitempty"`
+	SelectionProfile string `json:"selection_profile,omitempty"`
+	// PlanProfile is the risk profile given after the run (to 'conform
+	// plan --out' or 'conform report --risk') that the deviations are
+	// measured against, with its SHA-256; empty when the run's own
+	// selection is the plan.
+	PlanProfile string      `json:"plan_profile,omitempty"`
+	Tested      []ScopeItem `json:"tested"`
+	NotTested   []ScopeItem `json:"not_tested"`
 	// DeviationsFromPlan: selected but not run, run but not selected, an
 	// aborted run.
 	DeviationsFromPlan []string `json:"deviations_from_plan"`
+	// DeviationsFromPlanSV are the same in Swedish.
+	DeviationsFromPlanSV []string `json:"deviations_from_plan_sv,omitempty"`
 }
 
 // ScopeItem is a scenario, check or item in or out of scope.
@@ -164,6 +171,9 @@ type ScopeItem struct {
 	Title  string     `json:"title,omitempty"`
 	Class  risk.Class `json:"risk_class,omitempty"`
 	Reason string     `json:"reason"`
+	// ReasonSV is Reason in Swedish; text the run or the risk plan
+	// recorded in English stays English, in quotes.
+	ReasonSV string `json:"reason_sv,omitempty"`
 }
 
 // Matrix is the risk matrix with counts.
@@ -309,6 +319,16 @@ type ResidualRisk struct {
 	ID          string     `json:"id"`
 	Class       risk.Class `json:"risk_class"`
 	Description string     `json:"description"`
+	// DescriptionSV is Description in Swedish.
+	DescriptionSV string `json:"description_sv,omitempty"`
+}
+
+// DescriptionIn is the description in lang.
+func (rr ResidualRisk) DescriptionIn(lang string) string {
+	if lang == LangSV && rr.DescriptionSV != "" {
+		return rr.DescriptionSV
+	}
+	return rr.Description
 }
 
 // Write writes report.json into dir atomically.
@@ -343,4 +363,21 @@ func Decode(name string, b []byte) (*Report, error) {
 		return nil, fmt.Errorf("%s: format %q, want %q", name, r.Format, Format)
 	}
 	return &r, nil
+}
+
+// ReasonIn is the item's reason in lang (English when report.json has no
+// Swedish one: reports written before it did).
+func (it ScopeItem) ReasonIn(lang string) string {
+	if lang == LangSV && it.ReasonSV != "" {
+		return it.ReasonSV
+	}
+	return it.Reason
+}
+
+// DeviationsIn are the deviations from the plan in lang.
+func (s Scope) DeviationsIn(lang string) []string {
+	if lang == LangSV && len(s.DeviationsFromPlanSV) == len(s.DeviationsFromPlan) {
+		return s.DeviationsFromPlanSV
+	}
+	return s.DeviationsFromPlan
 }

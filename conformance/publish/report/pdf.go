@@ -211,6 +211,16 @@ func (p *pdfDoc) decision() {
 	if p.r.Aborted != "" {
 		p.para(label(p.lang, "aborted") + ": " + p.r.Aborted)
 	}
+	switch deviationState(d) {
+	case "accepted":
+		p.para(fmt.Sprintf(label(p.lang, "boxAccepted"), len(d.Deviations)))
+	case "conditions-without-deviations":
+		if d.Override != nil {
+			p.para(label(p.lang, "boxNoDeviations"))
+		} else {
+			p.para(label(p.lang, "boxNoDevsRule"))
+		}
+	}
 	f.SetFont("Helvetica", "B", 10)
 	f.MultiCell(0, 5, p.t("reasons"), "", "L", false)
 	f.SetFont("Helvetica", "", 10)
@@ -253,6 +263,16 @@ func (p *pdfDoc) summary() {
 
 func (p *pdfDoc) deviations() {
 	if len(p.r.Decision.Deviations) == 0 {
+		return
+	}
+	if deviationState(p.r.Decision) == "accepted" {
+		p.heading(label(p.lang, "devAccepted"))
+		p.para(label(p.lang, "devAcceptedNote"))
+		rows := [][]string{{"Id", label(p.lang, "requirement"), label(p.lang, "findings"), label(p.lang, "severity")}}
+		for _, d := range p.r.Decision.Deviations {
+			rows = append(rows, []string{d.ID, d.Requirement, strings.Join(d.Findings, ", ") + ": " + d.Finding, severityLabel(p.lang, d.Severity) + " / " + classLabel(p.lang, d.Class)})
+		}
+		p.table([]float64{10, 30, 100, 40}, rows)
 		return
 	}
 	p.heading(label(p.lang, "deviations"))
@@ -337,17 +357,22 @@ func (p *pdfDoc) scope() {
 		}
 		rows := [][]string{{"Id", "", label(p.lang, "class"), label(p.lang, "why")}}
 		for _, it := range items {
-			rows = append(rows, []string{it.ID, it.Title, classLabel(p.lang, it.Class), it.Reason})
+			rows = append(rows, []string{it.ID, it.Title, classLabel(p.lang, it.Class), it.ReasonIn(p.lang)})
 		}
 		p.table([]float64{16, 45, 18, pdfWidth - 79}, rows)
 	}
 	list(label(p.lang, "tested"), sc.Tested)
 	list(label(p.lang, "notTested"), sc.NotTested)
 	p.subheading(label(p.lang, "planDeviations"))
+	if sc.PlanProfile != "" {
+		p.para(label(p.lang, "planProfile") + " " + sc.PlanProfile + ".")
+	} else if p.r.RiskProfile == nil {
+		p.para(label(p.lang, "noPlan"))
+	}
 	if len(sc.DeviationsFromPlan) == 0 {
 		p.para(label(p.lang, "none"))
 	}
-	for _, d := range sc.DeviationsFromPlan {
+	for _, d := range sc.DeviationsIn(p.lang) {
 		p.para("– " + d)
 	}
 }
@@ -360,7 +385,7 @@ func (p *pdfDoc) residual() {
 	}
 	rows := [][]string{{"Id", label(p.lang, "kind"), label(p.lang, "class"), ""}}
 	for _, rr := range p.r.Residual {
-		rows = append(rows, []string{rr.ID, rr.Kind, classLabel(p.lang, rr.Class), rr.Description})
+		rows = append(rows, []string{rr.ID, residualKindLabel(p.lang, rr.Kind), classLabel(p.lang, rr.Class), rr.DescriptionIn(p.lang)})
 	}
 	p.table([]float64{30, 22, 18, pdfWidth - 70}, rows)
 }
