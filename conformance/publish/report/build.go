@@ -16,6 +16,7 @@ import (
 	"github.com/rivgate/rivgate/conformance/results/result"
 	"github.com/rivgate/rivgate/conformance/suite/risk"
 	"github.com/rivgate/rivgate/conformance/suite/scenario"
+	"github.com/rivgate/rivgate/contracts/rivta"
 	"github.com/rivgate/rivgate/internal/buildinfo"
 )
 
@@ -81,8 +82,8 @@ func (b *builder) build() error {
 	bi := buildinfo.Get()
 	r.ID = fmt.Sprintf("%s-%s", run.Suite.ID, run.Started.UTC().Format("20060102T150405Z"))
 	r.Generated = b.in.Now.UTC()
-	r.Tool = Tool(run.Tool)
-	r.GeneratedBy = Tool{Name: "rivgate", Version: bi.Version}
+	r.Tool = Tool{Name: run.Tool.Name, Version: run.Tool.Version}
+	r.GeneratedBy = Tool{Name: "rivgate", Version: bi.Version, Commit: bi.Commit}
 	if r.GeneratedBy.Version == "" {
 		r.GeneratedBy.Version = "devel"
 	}
@@ -166,6 +167,7 @@ func (b *builder) suiteInfo() error {
 		return fmt.Errorf("hash contracts: %w", err)
 	}
 	r.Contracts.SHA256, r.Contracts.Files = sum, files
+	r.Contracts.Name, r.Contracts.Version, r.Contracts.Interactions = contractIdentity(s.Contracts, files)
 	if p := b.in.Profile; p != nil {
 		h := sha256.Sum256(b.in.ProfileRaw)
 		r.RiskProfile = &ProfileInfo{File: risk.ProfileFile, SHA256: hex.EncodeToString(h[:]), Kind: p.EffectiveKind(), Consumer: p.Consumer,
@@ -185,24 +187,42 @@ func (b *builder) suiteInfo() error {
 
 func (b *builder) environment() {
 	run := b.in.Run
-	e := Environment{Mode: run.Mode, Target: run.Target, ExpectedHSAID: run.ExpectedHSAID}
+	e := Environment{Mode: run.Mode, Target: run.Target, ExpectedHSAID: run.ExpectedHSAID, ViaPlatform: run.ViaPlatform}
 	if b.in.Profile != nil {
 		e.Consumer = b.in.Profile.Consumer
 	}
-	// The consumer's certificate as recorded in the first exchange.
-	for _, sc := range run.Scenarios {
+	if ex := b.firstTLSExchange(); ex != nil {
+		e.TLSVersion = ex.TLS.Version
+		if run.ViaPlatform != "" {
+			// Behind a platform the TLS peer is the platform: its
+			// certificate is labelled as such and the consumer is named
+			// by the header the platform vouches for.
+			e.PlatformCertificate, e.PlatformSerialNumber = ex.TLS.PeerSubject, ex.TLS.SerialNumber
+			e.ConsumerHSAID = ex.Request.Header.Get(rivta.HeaderOriginalConsumer)
+		} else {
+			e.ConsumerCertificate, e.ConsumerSerialNumber = ex.TLS.PeerSubject, ex.TLS.SerialNumber
+			e.ConsumerHSAID = ex.TLS.SerialNumber
+		}
+	}
+	b.r.Environment = e
+}
+
+// firstTLSExchange is the first recorded exchange with its TLS peer (nil
+// when none was recorded or there is no run directory).
+func (b *builder) firstTLSExchange() *exchange.Exchange {
+	if b.in.Dir == "" {
+		return nil
+	}
+	for _, sc := range b.in.Run.Scenarios {
 		for _, st := range sc.Steps {
 			for _, id := range st.Exchanges {
-				if e.ConsumerCertificate != "" || b.in.Dir == "" {
-					continue
-				}
 				if ex, _, _, err := exchange.Read(b.in.Dir, id); err == nil && ex.TLS != nil {
-					e.ConsumerCertificate, e.ConsumerSerialNumber, e.TLSVersion = ex.TLS.PeerSubject, ex.TLS.SerialNumber, ex.TLS.Version
+					return ex
 				}
 			}
 		}
 	}
-	b.r.Environment = e
+	return nil
 }
 
 func (b *builder) impact(req string, recorded int) int {

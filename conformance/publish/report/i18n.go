@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/rivgate/rivgate/conformance/judge/decision"
 	"github.com/rivgate/rivgate/conformance/results/result"
@@ -44,7 +45,10 @@ var labels = map[string][2]string{
 	"class":            {"Riskklass", "Risk class"},
 	"quadrant":         {"Kvadrant", "Quadrant"},
 	"severity":         {"Allvarlighetsgrad", "Severity"},
-	"matrixNote":       {"Riskvärde = konsekvens × sannolikhet; hög från %d, medel från %d. Siffran i rutan är antalet fynd, inom parentes antalet scenarier.", "Score = impact × likelihood; high from %d, medium from %d. The number in a cell is its findings, in brackets its scenarios."},
+	"matrixNote":       {"Riskvärde = konsekvens × sannolikhet; hög från %d, medel från %d. Talet uppe till vänster i en ruta är dess riskvärde, talet i den mörka cirkeln antalet fynd, inom parentes antalet scenarier.", "Score = impact × likelihood; high from %d, medium from %d. The number at a cell's top left is its score, the number in the dark circle its findings, in brackets its scenarios."},
+	"quadrantNote":     {"Kvadrant (PRISMA): I hög konsekvens och hög sannolikhet (3–4), II hög konsekvens och låg sannolikhet, III låg konsekvens och hög sannolikhet, IV låg och låg.", "Quadrant (PRISMA): I high impact and high likelihood (3–4), II high impact and low likelihood, III low impact and high likelihood, IV low and low."},
+	"allChecks":        {"Alla kontroller (%d) – klicka för att visa", "All checks (%d) – click to show"},
+	"details":          {"Detaljer per certifieringsbilaga och scenario", "Details per certification appendix and scenario"},
 	"deviations":       {"Avvikelser och förbehåll", "Deviations and conditions"},
 	"requirement":      {"Krav", "Requirement"},
 	"owner":            {"Ansvarig", "Owner"},
@@ -117,6 +121,14 @@ var labels = map[string][2]string{
 	"boxAccepted":     {"%d avvikelse(r) godtogs utan förbehåll av det ändrade beslutet, se Avvikelser.", "%d deviation(s) accepted without conditions by the override, see Deviations."},
 	"boxNoDeviations": {"Resultaten har inga avvikelser: förbehållen är det ändrade beslutets skäl ovan.", "The results have no deviations: the conditions are the override's reason above."},
 	"boxNoDevsRule":   {"Resultaten har inga avvikelser: förbehållen är beslutsregelns skäl nedan.", "The results have no deviations: the conditions are the decision rule's reasons below."},
+	"commit":          {"commit", "commit"},
+	"commitUnknown":   {"okänd (byggd utan VCS-information)", "unknown (built without VCS information)"},
+	"toolRun":         {"körningen", "the run"},
+	"toolReport":      {"rapporten", "the report"},
+	"platformCert":    {"Plattformens certifikat (TLS-motpart)", "The platform's certificate (TLS peer)"},
+	"consumerHSAID":   {"Konsumentens HSA-id", "Consumer HSA-id"},
+	"viaHeader":       {"från plattformens betrodda huvud %s", "from the platform's trusted header %s"},
+	"viaCert":         {"från certifikatets SERIALNUMBER", "from the certificate's SERIALNUMBER"},
 	// Residual risks.
 	"rrAccepted":    {"%s godtogs utan förbehåll av det ändrade beslutet: %s", "%s accepted without conditions by the override: %s"},
 	"rrDeviation":   {"%s är öppen tills den åtgärdats (senast %s, ansvarig %s, omtest %s): %s", "%s open until fixed (deadline %s, owner %s, retest %s): %s"},
@@ -254,6 +266,17 @@ func residualKindLabel(lang, kind string) string {
 	return kind
 }
 
+// toolLine is "rivgate dev (the run) · rivgate dev, commit c (the report)".
+func toolLine(lang string, r *Report) string {
+	g := r.GeneratedBy
+	c := g.Commit
+	if c == "" || c == "unknown" {
+		c = label(lang, "commitUnknown")
+	}
+	return fmt.Sprintf("%s %s (%s) · %s %s, %s %s (%s)", r.Tool.Name, r.Tool.Version, label(lang, "toolRun"),
+		g.Name, g.Version, label(lang, "commit"), c, label(lang, "toolReport"))
+}
+
 // label returns the word for key in lang.
 func label(lang, key string) string {
 	l, ok := labels[key]
@@ -339,4 +362,22 @@ func selectedByLabel(lang, by string) string {
 		return label(lang, "selRiskPlan")
 	}
 	return by
+}
+
+// Catalogue is every string of the report's catalogue in lang that differs
+// from the other language's, for tests that a rendering is in one language.
+func Catalogue(lang string) []string {
+	var out []string
+	for key := range labels {
+		sv, en := label(LangSV, key), label(LangEN, key)
+		if sv == en {
+			continue
+		}
+		out = append(out, label(lang, key))
+	}
+	for en, sv := range severitySV {
+		out = append(out, map[string]string{LangSV: sv, LangEN: en}[lang])
+	}
+	slices.Sort(out)
+	return out
 }

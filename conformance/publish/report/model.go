@@ -11,7 +11,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"time"
 
 	"github.com/rivgate/rivgate/conformance/judge/decision"
@@ -70,6 +73,10 @@ type Report struct {
 type Tool struct {
 	Name    string `json:"name"`
 	Version string `json:"version"`
+	// Commit is the VCS revision the program was built from (ldflags or
+	// the toolchain's VCS stamp); "unknown" when it was built without.
+	// Only generated_by has it: results.json does not record one.
+	Commit string `json:"commit,omitempty"`
 }
 
 // SuiteInfo identifies the suite and its content.
@@ -87,9 +94,54 @@ type SuiteInfo struct {
 
 // ContractsInfo lists the contract files used, each with its hash.
 type ContractsInfo struct {
-	Dir    string     `json:"dir"`
-	SHA256 string     `json:"sha256"`
-	Files  []FileHash `json:"files"`
+	Dir string `json:"dir"`
+	// Name and Version are the contract set's, from its directory's name
+	// ("demo_clinic_1.0"); Interactions the WSDLs' interactions with
+	// their versions ("GetVisitsInteraction 1.0"). The report shows these,
+	// not Dir, which is relative to the suite.
+	Name         string     `json:"name,omitempty"`
+	Version      string     `json:"version,omitempty"`
+	Interactions []string   `json:"interactions,omitempty"`
+	SHA256       string     `json:"sha256"`
+	Files        []FileHash `json:"files"`
+}
+
+// Label is "name version (interaction version, ...)", else the directory.
+func (c ContractsInfo) Label() string {
+	out := strings.TrimSpace(c.Name + " " + c.Version)
+	if out == "" {
+		out = c.Dir
+	}
+	if len(c.Interactions) > 0 {
+		out += " (" + strings.Join(c.Interactions, ", ") + ")"
+	}
+	return out
+}
+
+var versioned = regexp.MustCompile(`^(.+?)[_-]v?(\d+(?:\.\d+)*)$`)
+
+// contractIdentity names a contract directory and its WSDL files: the
+// RIV-TA layout names directories "<domain>_<version>" and WSDLs
+// "<Interaction>_<version>_RIVTABP<nn>.wsdl".
+func contractIdentity(dir string, files []FileHash) (name, version string, interactions []string) {
+	base := path.Base(filepath.ToSlash(dir))
+	name = base
+	if m := versioned.FindStringSubmatch(base); m != nil {
+		name, version = m[1], m[2]
+	}
+	for _, f := range files {
+		b := path.Base(f.Path)
+		if !strings.HasSuffix(b, ".wsdl") {
+			continue
+		}
+		parts := strings.Split(strings.TrimSuffix(b, ".wsdl"), "_")
+		if len(parts) >= 2 {
+			interactions = append(interactions, parts[0]+" "+parts[1])
+		} else {
+			interactions = append(interactions, parts[0])
+		}
+	}
+	return name, version, interactions
 }
 
 // FileHash is one file's SHA-256.
@@ -118,7 +170,18 @@ type Environment struct {
 	ConsumerCertificate  string `json:"consumer_certificate,omitempty"`
 	ConsumerSerialNumber string `json:"consumer_serialnumber,omitempty"`
 	TLSVersion           string `json:"tls_version,omitempty"`
-	Consumer             string `json:"consumer,omitempty"` // from the risk profile
+	// ViaPlatform is the HSA-id of the trusted platform in front of the
+	// consumer (results.json via_platform); the TLS peer is then the
+	// platform, whose certificate is PlatformCertificate, and the
+	// consumer's certificate is not seen.
+	ViaPlatform          string `json:"via_platform,omitempty"`
+	PlatformCertificate  string `json:"platform_certificate,omitempty"`
+	PlatformSerialNumber string `json:"platform_serialnumber,omitempty"`
+	// ConsumerHSAID is the consumer's HSA-id as seen: its certificate's
+	// SERIALNUMBER, or behind a platform the trusted header
+	// x-rivta-original-serviceconsumer-hsaid of the first exchange.
+	ConsumerHSAID string `json:"consumer_hsa_id,omitempty"`
+	Consumer      string `json:"consumer,omitempty"` // from the risk profile
 }
 
 // Counts per status. Skip is "could not be verified", NotApplicable "did

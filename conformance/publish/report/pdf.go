@@ -471,14 +471,14 @@ func (p *pdfDoc) environment() {
 	r := p.r
 	p.heading(label(p.lang, "environment"))
 	rows := [][]string{{"", ""},
-		{label(p.lang, "tool"), r.Tool.Name + " " + r.Tool.Version},
+		{label(p.lang, "tool"), toolLine(p.lang, r)},
 		{label(p.lang, "mode"), r.Environment.Mode},
 		{label(p.lang, "target"), r.Environment.Target},
 		{label(p.lang, "expectedHSAID"), r.Environment.ExpectedHSAID},
-		{label(p.lang, "consumerCert"), r.Environment.ConsumerCertificate + " " + r.Environment.TLSVersion},
+		p.certRow(r.Environment),
 		{label(p.lang, "started") + " / " + label(p.lang, "finished"), r.Started.UTC().Format("2006-01-02 15:04:05") + " / " + r.Finished.UTC().Format("2006-01-02 15:04:05")},
-		{label(p.lang, "suite"), fmt.Sprintf("%s, %d files, SHA-256 %s", r.Suite.ID, r.Suite.Files, r.Suite.SHA256)},
-		{label(p.lang, "contracts"), r.Contracts.Dir + ", SHA-256 " + r.Contracts.SHA256},
+		{label(p.lang, "suite"), fmt.Sprintf("%s, %d %s, SHA-256 %s", r.Suite.ID, r.Suite.Files, label(p.lang, "files"), r.Suite.SHA256)},
+		{label(p.lang, "contracts"), r.Contracts.Label() + ", SHA-256 " + r.Contracts.SHA256},
 		{label(p.lang, "rulesSource"), r.Decision.RulesSource},
 	}
 	if rp := r.RiskProfile; rp != nil {
@@ -488,4 +488,15 @@ func (p *pdfDoc) environment() {
 	for _, n := range r.Notes {
 		p.small(n)
 	}
+}
+
+// certRow is the TLS peer's certificate with what it is: the consumer's,
+// or behind a platform the platform's (with the consumer's HSA-id from
+// the trusted header).
+func (p *pdfDoc) certRow(e Environment) []string {
+	if e.ViaPlatform != "" {
+		return []string{label(p.lang, "platformCert"), e.PlatformCertificate + " " + e.TLSVersion + " · " + label(p.lang, "consumerHSAID") + " " + e.ConsumerHSAID +
+			" (" + fmt.Sprintf(label(p.lang, "viaHeader"), "x-rivta-original-serviceconsumer-hsaid") + ")"}
+	}
+	return []string{label(p.lang, "consumerCert"), e.ConsumerCertificate + " " + e.TLSVersion}
 }

@@ -117,6 +117,23 @@ func TestDemoEndToEnd(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, gatewayID, run.ViaPlatform, "the consumer was tested through the gateway")
 
+	// Issue 20: the report agrees with itself. Every scenario ran with no
+	// risk profile, so nothing deviates from a plan and no plan is shown;
+	// the TLS peer is the gateway, labelled as the platform, and the
+	// consumer is named by the trusted header; the contract by its name.
+	assert.Equal(t, result.SelectedAll, rep.Scope.SelectedBy)
+	assert.Empty(t, rep.Scope.DeviationsFromPlan)
+	assert.Nil(t, rep.RiskProfile)
+	assert.Empty(t, rep.Environment.ConsumerCertificate)
+	assert.Contains(t, rep.Environment.PlatformCertificate, "SERIALNUMBER="+gatewayID)
+	assert.Equal(t, rep.Environment.ExpectedHSAID, rep.Environment.ConsumerHSAID)
+	assert.Equal(t, "demo_clinic 1.0 (GetVisitsInteraction 1.0)", rep.Contracts.Label())
+	html, err := os.ReadFile(filepath.Join(res.Dir, report.HTMLFile))
+	require.NoError(t, err)
+	assert.Contains(t, string(html), "Plattformens certifikat")
+	assert.NotContains(t, string(html), "Konsumentens certifikat")
+	assert.NotContains(t, string(html), "../")
+
 	// The summary says what happened and where the files are.
 	for _, want := range []string{
 		"first call: consumer → gateway → demo producer SE2321000016-CLIN2: HTTP 200",
@@ -133,6 +150,7 @@ func TestDemoEndToEnd(t *testing.T) {
 		"Files in " + res.Dir,
 		"rivgate conform verify " + res.Dir + "/evidence.zip --pubkey " + res.Dir + "/evidence-signer.pub",
 		"rivgate conform judge --out " + res.Dir + " --scenario S03 --step shows-error",
+		"rivgate conform bundle --out " + res.Dir + " --key " + res.Dir + "/signer.key",
 	} {
 		assert.Contains(t, text, want)
 	}
