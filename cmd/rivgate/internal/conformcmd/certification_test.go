@@ -107,7 +107,7 @@ func TestCertificationFlow(t *testing.T) {
 	expect(t, code, out, 0, "evidence.zip")
 	bundle := filepath.Join(dir, "evidence.zip")
 	out, code = rivgate(t, "verify", bundle, "--pubkey", filepath.Join(keys, "key.pub"))
-	expect(t, code, out, 0, "OK", "the pinned key", "decision re-evaluated: Godkänd med förbehåll")
+	expect(t, code, out, 0, "OK", "the pinned key", "decision re-evaluated: Godkänd med förbehåll", "decision of the report generated ", ", bundled ")
 	out, code = rivgate(t, "verify", bundle)
 	expect(t, code, out, 0, "not pinned")
 
@@ -131,7 +131,9 @@ func TestCertificationFlow(t *testing.T) {
 	out, code = rivgate(t, "bundle", "--out", dir, "--key", filepath.Join(keys, "key"), "--bundle", filepath.Join(t.TempDir(), "stale.zip"))
 	expect(t, code, out, 2, "report.json is out of date (", "): run 'conform report' again; nothing bundled")
 	out, code = rivgate(t, "report", "--out", dir)
-	expect(t, code, out, 1, "Beslut: Underkänd (rejected)", "förslag: Godkänd med förbehåll")
+	expect(t, code, out, 1, "Beslut: Underkänd (rejected)", "förslag: Godkänd med förbehåll",
+		// Issue 20: evidence.zip still holds the approval; the report says so.
+		"warning: "+bundle+" is now older than this report", "(decision Godkänd med förbehåll), this one says Underkänd", "conform bundle --out "+dir)
 
 	// Re-certification: a new run compared with the bundle of the first.
 	again := reporttest.RealRun(t)
