@@ -56,13 +56,13 @@ func TestCertificationFlow(t *testing.T) {
 	out, code = rivgate(t, "report", "--out", dir)
 	expect(t, code, out, 1, "Beslut: Ofullständig – inget beslut kan föreslås", "manuell(a) bedömning(ar) väntar: R03/shows-error", "Beställarens deklaration är inte registrerad")
 
-	out, code = rivgate(t, "decide", "--out", dir, "--outcome", "approved", "--reason", "looks fine")
+	out, code = rivgate(t, "decide", "--out", dir, "--outcome", "approved", "--reason", "looks fine", "--by", "certifierare")
 	expect(t, code, out, 2, "declaration")
-	out, code = rivgate(t, "judge", "--out", dir, "--item", "Z-1", "--verdict", "pass", "--note", "x")
+	out, code = rivgate(t, "judge", "--out", dir, "--item", "Z-1", "--verdict", "pass", "--note", "x", "--by", "testare")
 	expect(t, code, out, 2, `item "Z-1" is not in`)
-	out, code = rivgate(t, "judge", "--out", dir, "--item", "A-1", "--scenario", "R03", "--verdict", "pass", "--note", "x")
+	out, code = rivgate(t, "judge", "--out", dir, "--item", "A-1", "--scenario", "R03", "--verdict", "pass", "--note", "x", "--by", "testare")
 	expect(t, code, out, 2, "not both")
-	out, code = rivgate(t, "judge", "--out", dir, "--verdict", "pass", "--note", "x")
+	out, code = rivgate(t, "judge", "--out", dir, "--verdict", "pass", "--note", "x", "--by", "testare")
 	expect(t, code, out, 2, "--scenario (a manual step) or --item (a document-review item) is required")
 
 	shot := filepath.Join(t.TempDir(), "vp007.png")
@@ -70,10 +70,10 @@ func TestCertificationFlow(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, args := range [][]string{
-		{"judge", "--out", dir, "--scenario", "R03", "--verdict", "pass", "--note", "error shown", "--attach", shot},
+		{"judge", "--out", dir, "--scenario", "R03", "--verdict", "pass", "--note", "error shown", "--attach", shot, "--by", "testare"},
 		{"judge", "--out", dir, "--item", "A-1", "--verdict", "pass", "--note", "architecture described", "--by", "granskare"},
 		// review is another name for judge
-		{"review", "--out", dir, "--item", "B-1", "--verdict", "pass", "--note", "all messages shown", "--attach", shot},
+		{"review", "--out", dir, "--item", "B-1", "--verdict", "pass", "--note", "all messages shown", "--attach", shot, "--by", "granskare"},
 		{"declare", "--out", dir, "--by", "Åsa Öberg", "--org", "Demo Vård AB", "--statement", "Vi intygar att testerna är utförda."},
 	} {
 		out, code = rivgate(t, args...)

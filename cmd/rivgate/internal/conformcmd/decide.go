@@ -25,15 +25,16 @@ supplier's declaration first. Run 'conform report' again afterwards.`,
 			if out == "" || outcome == "" {
 				return cliutil.BadInput("--out and --outcome are required")
 			}
+			by, err := personName(cmd, by)
+			if err != nil {
+				return err
+			}
 			if _, err := result.Read(out); err != nil {
 				return cliutil.BadInput("%w", err)
 			}
 			rec, err := assess.ReadRecord(out)
 			if err != nil {
 				return cliutil.BadInput("%w", err)
-			}
-			if by == "" {
-				by = currentUser()
 			}
 			o := decision.Outcome(outcome)
 			if err := rec.AddOverride(o, reason, by, time.Now()); err != nil {
@@ -49,6 +50,6 @@ supplier's declaration first. Run 'conform report' again afterwards.`,
 	cmd.Flags().StringVar(&out, "out", "", "the run's output directory")
 	cmd.Flags().StringVar(&outcome, "outcome", "", "approved, approved-with-conditions or rejected")
 	cmd.Flags().StringVar(&reason, "reason", "", "why (required)")
-	cmd.Flags().StringVar(&by, "by", "", "who decides (default: the current user)")
+	cmd.Flags().StringVar(&by, "by", "", "x")
 	return cmd
 }

@@ -55,8 +55,9 @@ name for this command (kept for scripts written for it).`,
 			case note == "":
 				return cliutil.BadInput("--note is required: say what you saw")
 			}
-			if by == "" {
-				by = currentUser()
+			by, err := personName(cmd, by)
+			if err != nil {
+				return err
 			}
 			if item != "" {
 				return judgeItem(cmd.OutOrStdout(), out, suiteDir,
@@ -73,7 +74,7 @@ name for this command (kept for scripts written for it).`,
 	cmd.Flags().StringVar(&suiteDir, "suite", "", "with --item: suite directory (default: the one results.json names)")
 	cmd.Flags().StringVar(&verdict, "verdict", "", "pass or fail")
 	cmd.Flags().StringVar(&note, "note", "", "what was observed or reviewed, and what was found")
-	cmd.Flags().StringVar(&by, "by", "", "who judges (default: the current user)")
+	cmd.Flags().StringVar(&by, "by", "", "x")
 	cmd.Flags().StringVar(&by, "judge", "", "same as --by")
 	_ = cmd.Flags().MarkHidden("judge")
 	cmd.Flags().StringArrayVar(&attach, "attach", nil, "file to attach (repeatable)")

@@ -173,7 +173,7 @@ func printSummary(out *printer, e *env, res *Result) {
 		for _, sc := range r.Scenarios {
 			for _, st := range sc.Steps {
 				if st.Manual != nil && st.Manual.Verdict == "" {
-					fmt.Fprintf(&b, "  rivgate conform judge --out %s --scenario %s --step %s --verdict pass --note \"error shown, patient kept\"\n", d, sc.ID, st.ID)
+					fmt.Fprintf(&b, "  rivgate conform judge --out %s --scenario %s --step %s --verdict pass --note \"error shown, patient kept\" --by \"Your Name\"\n", d, sc.ID, st.ID)
 				}
 			}
 		}
