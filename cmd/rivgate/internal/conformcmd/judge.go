@@ -26,8 +26,8 @@ func judgeCommand() *cobra.Command {
 		Use:     "judge --out DIR (--scenario ID [--step ID] | --item ID) --verdict pass|fail --note TEXT [--attach FILE]... [--by NAME]",
 		Aliases: []string{"review"},
 		Short:   "Record a person's verdict: on a manual step (--scenario) or a document-review item (--item)",
-		Long: `Record a person's verdict, the note, who (--by, default the current user) and
-when. One command for every verdict a person gives:
+		Long: `Record a person's verdict, the note, who (--by NAME; asked for on a terminal
+when left out, refused with exit 2 without one) and when. One command for every verdict a person gives:
 
   --scenario ID [--step ID]  a manual step of a run (manual: ... in the suite).
                              Without --step the scenario's only pending manual

@@ -133,6 +133,21 @@ func TestDemoEndToEnd(t *testing.T) {
 	assert.Contains(t, string(html), "Plattformens certifikat")
 	assert.NotContains(t, string(html), "Konsumentens certifikat")
 	assert.NotContains(t, string(html), "../")
+	// Both languages, each without a phrase of the other's catalogue.
+	for _, lang := range []string{report.LangEN, report.LangSV} {
+		require.NoError(t, report.Render(res.Dir, lang))
+		page, err := os.ReadFile(filepath.Join(res.Dir, report.HTMLFile))
+		require.NoError(t, err)
+		other := report.LangSV
+		if lang == report.LangSV {
+			other = report.LangEN
+		}
+		for _, phrase := range report.Catalogue(other) {
+			if strings.Contains(phrase, " ") && !strings.Contains(phrase, "%") {
+				assert.NotContains(t, string(page), phrase, "the %s report", lang)
+			}
+		}
+	}
 
 	// The summary says what happened and where the files are.
 	for _, want := range []string{
