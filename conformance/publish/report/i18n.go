@@ -215,14 +215,18 @@ func (t text) join(more ...text) text {
 
 func selectedBy(by string) selBy { return selBy(by) }
 
+// selectionKeys are the catalogue keys naming a run's selection: in a
+// heading ("every scenario of the suite") and inside a sentence ("all").
+var selectionKeys = map[string][2]string{
+	result.SelectedAll:       {"selAll", "byAll"},
+	result.SelectedScenarios: {"selScenarios", "byScenarios"},
+	result.SelectedRiskPlan:  {"selRiskPlan", "byRiskPlan"},
+}
+
+// selByLabel names a selection inside a sentence.
 func selByLabel(lang, by string) string {
-	switch by {
-	case result.SelectedAll:
-		return label(lang, "byAll")
-	case result.SelectedScenarios:
-		return label(lang, "byScenarios")
-	case result.SelectedRiskPlan:
-		return label(lang, "byRiskPlan")
+	if k, ok := selectionKeys[by]; ok {
+		return label(lang, k[1])
 	}
 	return by
 }
@@ -353,13 +357,8 @@ func statusClass(s string) string {
 
 // selectedByLabel names how a run chose its scenarios.
 func selectedByLabel(lang, by string) string {
-	switch by {
-	case result.SelectedAll:
-		return label(lang, "selAll")
-	case result.SelectedScenarios:
-		return label(lang, "selScenarios")
-	case result.SelectedRiskPlan:
-		return label(lang, "selRiskPlan")
+	if k, ok := selectionKeys[by]; ok {
+		return label(lang, k[0])
 	}
 	return by
 }
