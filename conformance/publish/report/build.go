@@ -16,6 +16,7 @@ import (
 	"github.com/rivgate/rivgate/conformance/results/result"
 	"github.com/rivgate/rivgate/conformance/suite/risk"
 	"github.com/rivgate/rivgate/conformance/suite/scenario"
+	"github.com/rivgate/rivgate/contracts/rivta"
 	"github.com/rivgate/rivgate/internal/buildinfo"
 )
 
@@ -81,8 +82,8 @@ func (b *builder) build() error {
 	bi := buildinfo.Get()
 	r.ID = fmt.Sprintf("%s-%s", run.Suite.ID, run.Started.UTC().Format("20060102T150405Z"))
 	r.Generated = b.in.Now.UTC()
-	r.Tool = Tool(run.Tool)
-	r.GeneratedBy = Tool{Name: "rivgate", Version: bi.Version}
+	r.Tool = Tool{Name: run.Tool.Name, Version: run.Tool.Version}
+	r.GeneratedBy = Tool{Name: "rivgate", Version: bi.Version, Commit: bi.Commit}
 	if r.GeneratedBy.Version == "" {
 		r.GeneratedBy.Version = "devel"
 	}
@@ -166,6 +167,7 @@ func (b *builder) suiteInfo() error {
 		return fmt.Errorf("hash contracts: %w", err)
 	}
 	r.Contracts.SHA256, r.Contracts.Files = sum, files
+	r.Contracts.Name, r.Contracts.Version, r.Contracts.Interactions = contractIdentity(s.Contracts, files)
 	if p := b.in.Profile; p != nil {
 		h := sha256.Sum256(b.in.ProfileRaw)
 		r.RiskProfile = &ProfileInfo{File: risk.ProfileFile, SHA256: hex.EncodeToString(h[:]), Kind: p.EffectiveKind(), Consumer: p.Consumer,
@@ -174,35 +176,53 @@ func (b *builder) suiteInfo() error {
 			r.RiskProfile.Changes = []risk.Change{}
 		}
 	}
-	if b.in.Plan != nil {
+	if plan := b.testPlan(); plan != nil {
 		if r.RiskProfile == nil {
 			r.RiskProfile = &ProfileInfo{File: "", Kind: b.in.Plan.Kind, Changes: []risk.Change{}}
 		}
-		r.RiskProfile.Functions = b.in.Plan.Functions
+		r.RiskProfile.Functions = plan.Functions
 	}
 	return nil
 }
 
 func (b *builder) environment() {
 	run := b.in.Run
-	e := Environment{Mode: run.Mode, Target: run.Target, ExpectedHSAID: run.ExpectedHSAID}
+	e := Environment{Mode: run.Mode, Target: run.Target, ExpectedHSAID: run.ExpectedHSAID, ViaPlatform: run.ViaPlatform}
 	if b.in.Profile != nil {
 		e.Consumer = b.in.Profile.Consumer
 	}
-	// The consumer's certificate as recorded in the first exchange.
-	for _, sc := range run.Scenarios {
+	if ex := b.firstTLSExchange(); ex != nil {
+		e.TLSVersion = ex.TLS.Version
+		if run.ViaPlatform != "" {
+			// Behind a platform the TLS peer is the platform: its
+			// certificate is labelled as such and the consumer is named
+			// by the header the platform vouches for.
+			e.PlatformCertificate, e.PlatformSerialNumber = ex.TLS.PeerSubject, ex.TLS.SerialNumber
+			e.ConsumerHSAID = ex.Request.Header.Get(rivta.HeaderOriginalConsumer)
+		} else {
+			e.ConsumerCertificate, e.ConsumerSerialNumber = ex.TLS.PeerSubject, ex.TLS.SerialNumber
+			e.ConsumerHSAID = ex.TLS.SerialNumber
+		}
+	}
+	b.r.Environment = e
+}
+
+// firstTLSExchange is the first recorded exchange with its TLS peer (nil
+// when none was recorded or there is no run directory).
+func (b *builder) firstTLSExchange() *exchange.Exchange {
+	if b.in.Dir == "" {
+		return nil
+	}
+	for _, sc := range b.in.Run.Scenarios {
 		for _, st := range sc.Steps {
 			for _, id := range st.Exchanges {
-				if e.ConsumerCertificate != "" || b.in.Dir == "" {
-					continue
-				}
 				if ex, _, _, err := exchange.Read(b.in.Dir, id); err == nil && ex.TLS != nil {
-					e.ConsumerCertificate, e.ConsumerSerialNumber, e.TLSVersion = ex.TLS.PeerSubject, ex.TLS.SerialNumber, ex.TLS.Version
+					return ex
 				}
 			}
 		}
 	}
-	b.r.Environment = e
+	return nil
 }
 
 func (b *builder) impact(req string, recorded int) int {
@@ -516,19 +536,26 @@ func (b *builder) matrix() {
 // override, what was not tested (high and medium) and the open items.
 func residual(d decision.Decision, notTested []ScopeItem, open []decision.Open) []ResidualRisk {
 	var out []ResidualRisk
-	if d.Outcome.IsApproval() {
+	add := func(kind, id string, c risk.Class, t text) {
+		out = append(out, ResidualRisk{Kind: kind, ID: id, Class: c, Description: t.en, DescriptionSV: t.sv})
+	}
+	if d.Outcome == decision.Approved {
+		// An override approved without conditions: the deviations are
+		// accepted, not conditions with deadlines.
 		for _, dv := range d.Deviations {
-			out = append(out, ResidualRisk{Kind: "deviation", ID: dv.ID, Class: dv.Class,
-				Description: fmt.Sprintf("%s open until fixed (deadline %s, owner %s, retest %s): %s", dv.Requirement, dv.FixDeadline, dv.Owner, strings.Join(dv.RetestScope, ", "), dv.Finding)})
+			add("deviation", dv.ID, dv.Class, texts("rrAccepted", dv.Requirement, quoted(dv.Finding)))
+		}
+	} else if d.Outcome.IsApproval() {
+		for _, dv := range d.Deviations {
+			add("deviation", dv.ID, dv.Class, texts("rrDeviation", dv.Requirement, dv.FixDeadline, dv.Owner, strings.Join(dv.RetestScope, ", "), quoted(dv.Finding)))
 		}
 	}
 	if d.Override != nil && d.Override.Outcome != d.Proposed {
-		out = append(out, ResidualRisk{Kind: "overridden", ID: "override", Class: risk.High,
-			Description: fmt.Sprintf("the proposal %q was overridden to %q by %s: %s", d.Proposed, d.Override.Outcome, d.Override.By, d.Override.Reason)})
+		add("overridden", "override", risk.High, texts("rrOverridden", outcomeText(d.Proposed), outcomeText(d.Override.Outcome), d.Override.By, d.Override.Reason))
 	}
 	for _, it := range notTested {
 		if it.Class == risk.High || it.Class == risk.Medium {
-			out = append(out, ResidualRisk{Kind: "not-tested", ID: it.ID, Class: it.Class, Description: it.Reason})
+			add("not-tested", it.ID, it.Class, text{sv: it.ReasonIn(LangSV), en: it.Reason})
 		}
 	}
 	for _, o := range open {
@@ -539,7 +566,9 @@ func residual(d decision.Decision, notTested []ScopeItem, open []decision.Open) 
 		if o.Kind == decision.OpenNotRun {
 			continue // listed as not tested
 		}
-		out = append(out, ResidualRisk{Kind: kind, ID: o.ID, Class: o.Rating.Class, Description: o.Text})
+		// o.Text is the suite's own words (instruction, title) or a
+		// validator's message: as written.
+		add(kind, o.ID, o.Rating.Class, text{sv: o.Text, en: o.Text})
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Class.Rank() > out[j].Class.Rank() })
 	if out == nil {

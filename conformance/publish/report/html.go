@@ -119,9 +119,50 @@ func funcs(lang string) template.FuncMap {
 			}
 			return ""
 		},
-		"where": func(f Finding) string { return findingWhere(f) },
-		"inc":   func(n int) int { return n + 1 },
+		"where":    func(f Finding) string { return findingWhere(f) },
+		"inc":      func(n int) int { return n + 1 },
+		"devstate": deviationState,
+		"checkcount": func(steps []Step) int {
+			n := 0
+			for _, st := range steps {
+				n += len(st.Checks)
+			}
+			return n
+		},
+		"findingAttachments": findingAttachments,
+		"toolline":           func(r *Report) string { return toolLine(lang, r) },
+		"rkind":              func(k string) string { return residualKindLabel(lang, k) },
 	}
+}
+
+// findingAttachments are a review finding's evidence: the files attached
+// to the verdict that failed it.
+func findingAttachments(r *Report, f Finding) []result.Attachment {
+	if f.Kind != "review" {
+		return nil
+	}
+	for _, rv := range r.Reviews {
+		if rv.Finding == f.ID {
+			return rv.Attachments
+		}
+	}
+	return nil
+}
+
+// deviationState says how the decision in force treats the deviations:
+// "accepted" when an override approved without conditions over them,
+// "conditions-without-deviations" when it approves with conditions none
+// of which is a deviation, else "conditions" (or "" with none).
+func deviationState(d decision.Decision) string {
+	switch {
+	case d.Outcome == decision.Approved && len(d.Deviations) > 0:
+		return "accepted"
+	case d.Outcome == decision.ApprovedWithConditions && len(d.Deviations) == 0:
+		return "conditions-without-deviations"
+	case len(d.Deviations) > 0:
+		return "conditions"
+	}
+	return ""
 }
 
 func shortHash(s string) string {

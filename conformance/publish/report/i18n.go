@@ -1,6 +1,10 @@
 package report
 
 import (
+	"fmt"
+	"slices"
+
+	"github.com/rivgate/rivgate/conformance/judge/decision"
 	"github.com/rivgate/rivgate/conformance/results/result"
 	"github.com/rivgate/rivgate/conformance/suite/risk"
 )
@@ -41,7 +45,10 @@ var labels = map[string][2]string{
 	"class":            {"Riskklass", "Risk class"},
 	"quadrant":         {"Kvadrant", "Quadrant"},
 	"severity":         {"Allvarlighetsgrad", "Severity"},
-	"matrixNote":       {"Riskvärde = konsekvens × sannolikhet; hög från %d, medel från %d. Siffran i rutan är antalet fynd, inom parentes antalet scenarier.", "Score = impact × likelihood; high from %d, medium from %d. The number in a cell is its findings, in brackets its scenarios."},
+	"matrixNote":       {"Riskvärde = konsekvens × sannolikhet; hög från %d, medel från %d. Talet uppe till vänster i en ruta är dess riskvärde, talet i den mörka cirkeln antalet fynd, inom parentes antalet scenarier.", "Score = impact × likelihood; high from %d, medium from %d. The number at a cell's top left is its score, the number in the dark circle its findings, in brackets its scenarios."},
+	"quadrantNote":     {"Kvadrant (PRISMA): I hög konsekvens och hög sannolikhet (3–4), II hög konsekvens och låg sannolikhet, III låg konsekvens och hög sannolikhet, IV låg och låg.", "Quadrant (PRISMA): I high impact and high likelihood (3–4), II high impact and low likelihood, III low impact and high likelihood, IV low and low."},
+	"allChecks":        {"Alla kontroller (%d) – klicka för att visa", "All checks (%d) – click to show"},
+	"details":          {"Detaljer per certifieringsbilaga och scenario", "Details per certification appendix and scenario"},
 	"deviations":       {"Avvikelser och förbehåll", "Deviations and conditions"},
 	"requirement":      {"Krav", "Requirement"},
 	"owner":            {"Ansvarig", "Owner"},
@@ -108,6 +115,170 @@ var labels = map[string][2]string{
 	"pageOf":           {"Sida %d av %d", "Page %d of %d"},
 	"statusLineFormat": {"%d godkända, %d fel, %d väntar, %d ej verifierade, %d ej tillämpliga", "%d pass, %d fail, %d pending, %d not verified, %d not applicable"},
 	"statusNote":       {"Ej verifierat: kontrollen gäller men kunde inte utföras (t.ex. inget schema för kontraktet) – på krav med hög risk hindrar det godkännande. Ej tillämpligt: kontrollen gäller inte anropet (t.ex. ett huvud sviten inte kräver) eller är avstängd i sviten.", "Not verified: the check applies but could not be carried out (e.g. no schema for the contract) – on a high-risk requirement it blocks approval. Not applicable: the check does not apply to the request (e.g. a header the suite does not require) or the suite turned it off."},
+	// The decision box and the deviations agree (issue 20).
+	"devAccepted":     {"Avvikelser godtagna utan förbehåll (ändrat beslut)", "Deviations accepted without conditions (override)"},
+	"devAcceptedNote": {"Det ändrade beslutet gör dem inte till förbehåll: inget måste åtgärdas före godkännandet. De står kvar som kvarstående risker.", "The override does not make them conditions: nothing must be fixed before approval. They remain as residual risks."},
+	"boxAccepted":     {"%d avvikelse(r) godtogs utan förbehåll av det ändrade beslutet, se Avvikelser.", "%d deviation(s) accepted without conditions by the override, see Deviations."},
+	"boxNoDeviations": {"Resultaten har inga avvikelser: förbehållen är det ändrade beslutets skäl ovan.", "The results have no deviations: the conditions are the override's reason above."},
+	"boxNoDevsRule":   {"Resultaten har inga avvikelser: förbehållen är beslutsregelns skäl nedan.", "The results have no deviations: the conditions are the decision rule's reasons below."},
+	"commit":          {"commit", "commit"},
+	"commitUnknown":   {"okänd (byggd utan VCS-information)", "unknown (built without VCS information)"},
+	"toolRun":         {"körningen", "the run"},
+	"toolReport":      {"rapporten", "the report"},
+	"platformCert":    {"Plattformens certifikat (TLS-motpart)", "The platform's certificate (TLS peer)"},
+	"consumerHSAID":   {"Konsumentens HSA-id", "Consumer HSA-id"},
+	"viaHeader":       {"från plattformens betrodda huvud %s", "from the platform's trusted header %s"},
+	"viaCert":         {"från certifikatets SERIALNUMBER", "from the certificate's SERIALNUMBER"},
+	// Residual risks.
+	"rrAccepted":    {"%s godtogs utan förbehåll av det ändrade beslutet: %s", "%s accepted without conditions by the override: %s"},
+	"rrDeviation":   {"%s är öppen tills den åtgärdats (senast %s, ansvarig %s, omtest %s): %s", "%s open until fixed (deadline %s, owner %s, retest %s): %s"},
+	"rrOverridden":  {"förslaget %s ändrades till %s av %s: %s", "the proposal %s was overridden to %s by %s: %s"},
+	"rk-deviation":  {"avvikelse", "deviation"},
+	"rk-overridden": {"ändrat beslut", "overridden"},
+	"rk-not-tested": {"inte testat", "not tested"},
+	"rk-pending":    {"väntar", "pending"},
+	"rk-skipped":    {"ej verifierat", "not verified"},
+	// Scope: what the report itself says about what ran (scope.go).
+	"scRun":            {"körd", "run"},
+	"scNoStep":         {"startade men inget steg kördes", "started but no step ran"},
+	"scAbortedSuffix":  {" (körningen avbröts: %s)", " (run aborted: %s)"},
+	"scAborted":        {"körningen avbröts: %s", "the run was aborted: %s"},
+	"scCheckOff":       {"avstängd i sviten (checks: skip)", "turned off by the suite (checks: skip)"},
+	"scSelNotRun":      {"valt av körningens urval (%s) men inte kört", "selected by the run's selection (%s) but not run"},
+	"scNotSelected":    {"inte valt av körningens urval (%s)", "not selected by the run's selection (%s)"},
+	"scSelectedNotRun": {"%s valdes (%s) men kördes inte", "%s was selected (%s) but did not run"},
+	"scSelectedNoStep": {"%s valdes (%s) men inget steg kördes", "%s was selected (%s) but no step ran"},
+	"scPlanWantsIt":    {"%s väljs av riskplanen (%s) men körningens urval (%s) utelämnade det", "%s is selected by the risk plan (%s) but the run's selection (%s) left it out"},
+	"scPlanNotRun":     {"valt av riskplanen men inte kört", "selected by the risk plan but not run"},
+	"scRanUnplanned":   {"%s kördes fast riskplanen inte valde det", "%s ran although the risk plan did not select it"},
+	"recAll":           {"alla scenarier i sviten körs (ingen riskprofil, ingen scenariolista)", result.ReasonAll},
+	"recNamed":         {"namngivet i körningens scenariolista (--scenario)", result.ReasonNamed},
+	"recNotNamed":      {"inte namngivet i körningens scenariolista (--scenario)", result.ReasonNotNamed},
+	"byAll":            {"alla", "all"},
+	"byScenarios":      {"namngivna", "scenarios"},
+	"byRiskPlan":       {"riskplan", "risk plan"},
+	"planProfile":      {"Avvikelser mäts mot riskprofilen", "Deviations are measured against the risk profile"},
+	"noPlan":           {"Ingen riskprofil: körningens eget urval är testplanen.", "No risk profile: the run's own selection is the test plan."},
+}
+
+// recordedReasonKeys are the reasons a run records without a risk plan
+// (result.NewSelection), with their catalogue keys.
+var recordedReasonKeys = map[string]string{result.ReasonAll: "recAll", result.ReasonNamed: "recNamed", result.ReasonNotNamed: "recNotNamed"}
+
+// text is a sentence of the report in both languages, for report.json
+// fields that carry both (the renderings see nothing but report.json).
+type text struct{ sv, en string }
+
+// selBy is how a run selected, rendered per language by texts.
+type selBy string
+
+// texts formats the catalogue entry key in both languages; risk classes,
+// selections and texts among args are put in the same language.
+func texts(key string, args ...any) text {
+	in := func(lang string) string {
+		a := make([]any, len(args))
+		for i, v := range args {
+			switch v := v.(type) {
+			case risk.Class:
+				a[i] = classLabel(lang, v)
+			case selBy:
+				a[i] = selByLabel(lang, string(v))
+			case text:
+				a[i] = v.in(lang)
+			default:
+				a[i] = v
+			}
+		}
+		if len(a) == 0 {
+			return label(lang, key)
+		}
+		return fmt.Sprintf(label(lang, key), a...)
+	}
+	return text{sv: in(LangSV), en: in(LangEN)}
+}
+
+func (t text) in(lang string) string {
+	if lang == LangEN {
+		return t.en
+	}
+	return t.sv
+}
+
+// join appends more texts.
+func (t text) join(more ...text) text {
+	for _, m := range more {
+		t.sv += m.sv
+		t.en += m.en
+	}
+	return t
+}
+
+func selectedBy(by string) selBy { return selBy(by) }
+
+// selectionKeys are the catalogue keys naming a run's selection: in a
+// heading ("every scenario of the suite") and inside a sentence ("all").
+var selectionKeys = map[string][2]string{
+	result.SelectedAll:       {"selAll", "byAll"},
+	result.SelectedScenarios: {"selScenarios", "byScenarios"},
+	result.SelectedRiskPlan:  {"selRiskPlan", "byRiskPlan"},
+}
+
+// selByLabel names a selection inside a sentence.
+func selByLabel(lang, by string) string {
+	if k, ok := selectionKeys[by]; ok {
+		return label(lang, k[1])
+	}
+	return by
+}
+
+// recordedReasons joins reasons a run or risk plan recorded: the ones the
+// catalogue knows are translated, the rest quoted as recorded.
+func recordedReasons(rs []string) text {
+	var t text
+	for i, r := range rs {
+		if i > 0 {
+			t = t.join(text{"; ", "; "})
+		}
+		if k, ok := recordedReasonKeys[r]; ok {
+			t = t.join(texts(k))
+		} else {
+			t = t.join(quoted(r))
+		}
+	}
+	return t
+}
+
+// quoted is text recorded elsewhere (a validator's or the run's message),
+// marked as a quote in Swedish and kept as written.
+func quoted(s string) text {
+	if s == "" {
+		return text{}
+	}
+	return text{sv: "”" + s + "”", en: s}
+}
+
+// outcomeText is a decision outcome's label in both languages, quoted.
+func outcomeText(o decision.Outcome) text {
+	return text{sv: "”" + o.LabelSV() + "”", en: "\"" + o.LabelEN() + "\""}
+}
+
+// residualKindLabel names a residual risk's kind.
+func residualKindLabel(lang, kind string) string {
+	if _, ok := labels["rk-"+kind]; ok {
+		return label(lang, "rk-"+kind)
+	}
+	return kind
+}
+
+// toolLine is "rivgate dev (the run) · rivgate dev, commit c (the report)".
+func toolLine(lang string, r *Report) string {
+	g := r.GeneratedBy
+	c := g.Commit
+	if c == "" || c == "unknown" {
+		c = label(lang, "commitUnknown")
+	}
+	return fmt.Sprintf("%s %s (%s) · %s %s, %s %s (%s)", r.Tool.Name, r.Tool.Version, label(lang, "toolRun"),
+		g.Name, g.Version, label(lang, "commit"), c, label(lang, "toolReport"))
 }
 
 // label returns the word for key in lang.
@@ -186,13 +357,26 @@ func statusClass(s string) string {
 
 // selectedByLabel names how a run chose its scenarios.
 func selectedByLabel(lang, by string) string {
-	switch by {
-	case result.SelectedAll:
-		return label(lang, "selAll")
-	case result.SelectedScenarios:
-		return label(lang, "selScenarios")
-	case result.SelectedRiskPlan:
-		return label(lang, "selRiskPlan")
+	if k, ok := selectionKeys[by]; ok {
+		return label(lang, k[0])
 	}
 	return by
+}
+
+// Catalogue is every string of the report's catalogue in lang that differs
+// from the other language's, for tests that a rendering is in one language.
+func Catalogue(lang string) []string {
+	var out []string
+	for key := range labels {
+		sv, en := label(LangSV, key), label(LangEN, key)
+		if sv == en {
+			continue
+		}
+		out = append(out, label(lang, key))
+	}
+	for en, sv := range severitySV {
+		out = append(out, map[string]string{LangSV: sv, LangEN: en}[lang])
+	}
+	slices.Sort(out)
+	return out
 }

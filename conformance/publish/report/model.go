@@ -11,7 +11,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"time"
 
 	"github.com/rivgate/rivgate/conformance/judge/decision"
@@ -70,6 +73,10 @@ type Report struct {
 type Tool struct {
 	Name    string `json:"name"`
 	Version string `json:"version"`
+	// Commit is the VCS revision the program was built from (ldflags or
+	// the toolchain's VCS stamp); "unknown" when it was built without.
+	// Only generated_by has it: results.json does not record one.
+	Commit string `json:"commit,omitempty"`
 }
 
 // SuiteInfo identifies the suite and its content.
@@ -87,9 +94,54 @@ type SuiteInfo struct {
 
 // ContractsInfo lists the contract files used, each with its hash.
 type ContractsInfo struct {
-	Dir    string     `json:"dir"`
-	SHA256 string     `json:"sha256"`
-	Files  []FileHash `json:"files"`
+	Dir string `json:"dir"`
+	// Name and Version are the contract set's, from its directory's name
+	// ("demo_clinic_1.0"); Interactions the WSDLs' interactions with
+	// their versions ("GetVisitsInteraction 1.0"). The report shows these,
+	// not Dir, which is relative to the suite.
+	Name         string     `json:"name,omitempty"`
+	Version      string     `json:"version,omitempty"`
+	Interactions []string   `json:"interactions,omitempty"`
+	SHA256       string     `json:"sha256"`
+	Files        []FileHash `json:"files"`
+}
+
+// Label is "name version (interaction version, ...)", else the directory.
+func (c ContractsInfo) Label() string {
+	out := strings.TrimSpace(c.Name + " " + c.Version)
+	if out == "" {
+		out = c.Dir
+	}
+	if len(c.Interactions) > 0 {
+		out += " (" + strings.Join(c.Interactions, ", ") + ")"
+	}
+	return out
+}
+
+var versioned = regexp.MustCompile(`^(.+?)[_-]v?(\d+(?:\.\d+)*)$`)
+
+// contractIdentity names a contract directory and its WSDL files: the
+// RIV-TA layout names directories "<domain>_<version>" and WSDLs
+// "<Interaction>_<version>_RIVTABP<nn>.wsdl".
+func contractIdentity(dir string, files []FileHash) (name, version string, interactions []string) {
+	base := path.Base(filepath.ToSlash(dir))
+	name = base
+	if m := versioned.FindStringSubmatch(base); m != nil {
+		name, version = m[1], m[2]
+	}
+	for _, f := range files {
+		b := path.Base(f.Path)
+		if !strings.HasSuffix(b, ".wsdl") {
+			continue
+		}
+		parts := strings.Split(strings.TrimSuffix(b, ".wsdl"), "_")
+		if len(parts) >= 2 {
+			interactions = append(interactions, parts[0]+" "+parts[1])
+		} else {
+			interactions = append(interactions, parts[0])
+		}
+	}
+	return name, version, interactions
 }
 
 // FileHash is one file's SHA-256.
@@ -118,7 +170,18 @@ type Environment struct {
 	ConsumerCertificate  string `json:"consumer_certificate,omitempty"`
 	ConsumerSerialNumber string `json:"consumer_serialnumber,omitempty"`
 	TLSVersion           string `json:"tls_version,omitempty"`
-	Consumer             string `json:"consumer,omitempty"` // from the risk profile
+	// ViaPlatform is the HSA-id of the trusted platform in front of the
+	// consumer (results.json via_platform); the TLS peer is then the
+	// platform, whose certificate is PlatformCertificate, and the
+	// consumer's certificate is not seen.
+	ViaPlatform          string `json:"via_platform,omitempty"`
+	PlatformCertificate  string `json:"platform_certificate,omitempty"`
+	PlatformSerialNumber string `json:"platform_serialnumber,omitempty"`
+	// ConsumerHSAID is the consumer's HSA-id as seen: its certificate's
+	// SERIALNUMBER, or behind a platform the trusted header
+	// x-rivta-original-serviceconsumer-hsaid of the first exchange.
+	ConsumerHSAID string `json:"consumer_hsa_id,omitempty"`
+	Consumer      string `json:"consumer,omitempty"` // from the risk profile
 }
 
 // Counts per status. Skip is "could not be verified", NotApplicable "did
@@ -148,13 +211,20 @@ type Scope struct {
 	// SelectedBy is how the run chose its scenarios ("all", "scenarios",
 	// "risk plan"); SelectionProfile the risk profile of its plan with
 	// its SHA-256. Empty when the run recorded no selection.
-	SelectedBy       string      `json:"selected_by,omitempty"`
-	SelectionProfile string      `json:"selection_profile,omitempty"`
-	Tested           []ScopeItem `json:"tested"`
-	NotTested        []ScopeItem `json:"not_tested"`
+	SelectedBy       string `json:"selected_by,omitempty"`
+	SelectionProfile string `json:"selection_profile,omitempty"`
+	// PlanProfile is the risk profile given after the run (to 'conform
+	// plan --out' or 'conform report --risk') that the deviations are
+	// measured against, with its SHA-256; empty when the run's own
+	// selection is the plan.
+	PlanProfile string      `json:"plan_profile,omitempty"`
+	Tested      []ScopeItem `json:"tested"`
+	NotTested   []ScopeItem `json:"not_tested"`
 	// DeviationsFromPlan: selected but not run, run but not selected, an
 	// aborted run.
 	DeviationsFromPlan []string `json:"deviations_from_plan"`
+	// DeviationsFromPlanSV are the same in Swedish.
+	DeviationsFromPlanSV []string `json:"deviations_from_plan_sv,omitempty"`
 }
 
 // ScopeItem is a scenario, check or item in or out of scope.
@@ -164,6 +234,9 @@ type ScopeItem struct {
 	Title  string     `json:"title,omitempty"`
 	Class  risk.Class `json:"risk_class,omitempty"`
 	Reason string     `json:"reason"`
+	// ReasonSV is Reason in Swedish; text the run or the risk plan
+	// recorded in English stays English, in quotes.
+	ReasonSV string `json:"reason_sv,omitempty"`
 }
 
 // Matrix is the risk matrix with counts.
@@ -309,6 +382,16 @@ type ResidualRisk struct {
 	ID          string     `json:"id"`
 	Class       risk.Class `json:"risk_class"`
 	Description string     `json:"description"`
+	// DescriptionSV is Description in Swedish.
+	DescriptionSV string `json:"description_sv,omitempty"`
+}
+
+// DescriptionIn is the description in lang.
+func (rr ResidualRisk) DescriptionIn(lang string) string {
+	if lang == LangSV && rr.DescriptionSV != "" {
+		return rr.DescriptionSV
+	}
+	return rr.Description
 }
 
 // Write writes report.json into dir atomically.
@@ -343,4 +426,21 @@ func Decode(name string, b []byte) (*Report, error) {
 		return nil, fmt.Errorf("%s: format %q, want %q", name, r.Format, Format)
 	}
 	return &r, nil
+}
+
+// ReasonIn is the item's reason in lang (English when report.json has no
+// Swedish one: reports written before it did).
+func (it ScopeItem) ReasonIn(lang string) string {
+	if lang == LangSV && it.ReasonSV != "" {
+		return it.ReasonSV
+	}
+	return it.Reason
+}
+
+// DeviationsIn are the deviations from the plan in lang.
+func (s Scope) DeviationsIn(lang string) []string {
+	if lang == LangSV && len(s.DeviationsFromPlanSV) == len(s.DeviationsFromPlan) {
+		return s.DeviationsFromPlanSV
+	}
+	return s.DeviationsFromPlan
 }

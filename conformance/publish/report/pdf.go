@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	_ "embed"
 	"fmt"
 	"strings"
 
@@ -14,33 +15,50 @@ import (
 // PDF renders the report as A4 pages: the decision and the summary of
 // tests and reviews first, then deviations, the risk matrix, findings,
 // scope and residual risks, then one section per certification appendix.
-// It uses the core Helvetica font in code page 1252, which holds every
-// Swedish letter (å ä ö é), so the PDF needs no font file.
+// It embeds DejaVu Sans (shipped in fonts/, free licence in
+// fonts/LICENSE): Swedish letters, arrows and the typography of the HTML.
 func PDF(r *Report, lang string) ([]byte, error) {
-	p := &pdfDoc{f: fpdf.New("P", "mm", "A4", ""), lang: lang, r: r}
-	p.tr = p.f.UnicodeTranslatorFromDescriptor("")
+	b, _, err := renderPDF(r, lang)
+	return b, err
+}
+
+// renderPDF renders the PDF and says on which pages its parts start: the
+// summary on page 1, then each appendix of checks.
+func renderPDF(r *Report, lang string) ([]byte, []int, error) {
+	p := &pdfDoc{f: fpdf.New("P", "mm", "A4", ""), lang: lang, r: r, parts: []int{1}}
+	p.f.AddUTF8FontFromBytes(pdfFont, "", dejaVuSans)
+	p.f.AddUTF8FontFromBytes(pdfFont, "B", dejaVuSansBold)
 	p.render()
 	if err := p.f.Error(); err != nil {
-		return nil, fmt.Errorf("pdf: %w", err)
+		return nil, nil, fmt.Errorf("pdf: %w", err)
 	}
 	var b bytes.Buffer
 	if err := p.f.Output(&b); err != nil {
-		return nil, fmt.Errorf("pdf: %w", err)
+		return nil, nil, fmt.Errorf("pdf: %w", err)
 	}
-	return b.Bytes(), nil
+	return b.Bytes(), p.parts, nil
 }
+
+// pdfFont is the embedded font's family name.
+const pdfFont = "DejaVu"
+
+var (
+	//go:embed fonts/DejaVuSans.ttf
+	dejaVuSans []byte
+	//go:embed fonts/DejaVuSans-Bold.ttf
+	dejaVuSansBold []byte
+)
 
 type pdfDoc struct {
-	f    *fpdf.Fpdf
-	tr   func(string) string
-	lang string
-	r    *Report
+	f     *fpdf.Fpdf
+	parts []int // first page of each part
+	lang  string
+	r     *Report
 }
 
-// pdfText maps characters outside code page 1252 to close equivalents.
-var pdfText = strings.NewReplacer("→", "->", "≥", ">=", "≤", "<=", "✓", "OK", "\u00a0", " ")
-
-func (p *pdfDoc) s(text string) string { return p.tr(pdfText.Replace(text)) }
+// s is text as the PDF writes it: the embedded font has every character
+// the report uses.
+func (p *pdfDoc) s(text string) string { return text }
 func (p *pdfDoc) t(key string) string  { return p.s(label(p.lang, key)) }
 
 const (
@@ -58,15 +76,15 @@ func (p *pdfDoc) render() {
 	f.SetCreator(r.GeneratedBy.Name+" "+r.GeneratedBy.Version, true)
 	f.SetFooterFunc(func() {
 		f.SetY(-12)
-		f.SetFont("Helvetica", "", 8)
+		f.SetFont(pdfFont, "", 8)
 		f.SetTextColor(90, 90, 100)
 		page := strings.Replace(fmt.Sprintf(label(p.lang, "pageOf"), f.PageNo(), 999999), "999999", "{nb}", 1)
 		f.CellFormat(0, 5, p.s(r.ID+"   "+page), "", 0, "C", false, 0, "")
 	})
 	f.AddPage()
-	f.SetFont("Helvetica", "B", 18)
+	f.SetFont(pdfFont, "B", 18)
 	f.MultiCell(0, 8, p.t("title"), "", "L", false)
-	f.SetFont("Helvetica", "", 9)
+	f.SetFont(pdfFont, "", 9)
 	f.SetTextColor(80, 80, 90)
 	f.MultiCell(0, 4.5, p.s(fmt.Sprintf("%s (%s) · %s %s · %s %s", r.Suite.Title, r.Suite.ID, label(p.lang, "reportID"), r.ID,
 		label(p.lang, "generated"), r.Generated.UTC().Format("2006-01-02 15:04 UTC"))), "", "L", false)
@@ -78,8 +96,12 @@ func (p *pdfDoc) render() {
 	p.findings()
 	p.scope()
 	p.residual()
+	p.declaration()
+	p.environment()
+	// The checks follow as an appendix of the summary above.
 	for _, ap := range r.Appendices {
 		f.AddPage()
+		p.parts = append(p.parts, f.PageNo())
 		p.heading(fmt.Sprintf("%s %s: %s", label(p.lang, "appendix"), ap.ID, ap.Title))
 		if ap.Description != "" {
 			p.para(ap.Description)
@@ -97,6 +119,7 @@ func (p *pdfDoc) render() {
 	other, _ := otherScenarios(r)
 	if len(other) > 0 || len(r.Unexpected) > 0 || len(r.Appendices) == 0 {
 		f.AddPage()
+		p.parts = append(p.parts, f.PageNo())
 		p.heading(label(p.lang, "other"))
 		for _, sc := range other {
 			p.scenario(sc)
@@ -110,36 +133,45 @@ func (p *pdfDoc) render() {
 			p.table([]float64{30, 25, pdfWidth - 55}, rows)
 		}
 	}
-	p.declaration()
-	p.environment()
+}
+
+// keepWithNext starts a new page unless need mm remain below the cursor,
+// so a heading is never left alone at a page's foot.
+func (p *pdfDoc) keepWithNext(need float64) {
+	_, pageH := p.f.GetPageSize()
+	if p.f.GetY()+need > pageH-pdfMargin-5 {
+		p.f.AddPage()
+	}
 }
 
 func (p *pdfDoc) heading(text string) {
+	p.keepWithNext(30)
 	p.f.Ln(3)
-	p.f.SetFont("Helvetica", "B", 14)
+	p.f.SetFont(pdfFont, "B", 14)
 	p.f.MultiCell(0, 7, p.s(text), "B", "L", false)
 	p.f.Ln(2)
-	p.f.SetFont("Helvetica", "", 10)
+	p.f.SetFont(pdfFont, "", 10)
 }
 
 func (p *pdfDoc) subheading(text string) {
+	p.keepWithNext(22)
 	p.f.Ln(2)
-	p.f.SetFont("Helvetica", "B", 11)
+	p.f.SetFont(pdfFont, "B", 11)
 	p.f.MultiCell(0, 6, p.s(text), "", "L", false)
-	p.f.SetFont("Helvetica", "", 10)
+	p.f.SetFont(pdfFont, "", 10)
 }
 
 func (p *pdfDoc) para(text string) {
-	p.f.SetFont("Helvetica", "", 10)
+	p.f.SetFont(pdfFont, "", 10)
 	p.f.MultiCell(0, pdfLine, p.s(text), "", "L", false)
 }
 
 func (p *pdfDoc) small(text string) {
-	p.f.SetFont("Helvetica", "", 8.5)
+	p.f.SetFont(pdfFont, "", 8.5)
 	p.f.SetTextColor(80, 80, 90)
 	p.f.MultiCell(0, 4, p.s(text), "", "L", false)
 	p.f.SetTextColor(0, 0, 0)
-	p.f.SetFont("Helvetica", "", 10)
+	p.f.SetFont(pdfFont, "", 10)
 }
 
 // table draws rows (the first is the header) with wrapped cells.
@@ -149,10 +181,10 @@ func (p *pdfDoc) table(widths []float64, rows [][]string) {
 	_, pageH := f.GetPageSize()
 	for i, row := range rows {
 		if i == 0 {
-			f.SetFont("Helvetica", "B", 8.5)
+			f.SetFont(pdfFont, "B", 8.5)
 			f.SetFillColor(235, 235, 240)
 		} else {
-			f.SetFont("Helvetica", "", 8.5)
+			f.SetFont(pdfFont, "", 8.5)
 		}
 		lines := 1
 		for j, cell := range row {
@@ -173,12 +205,16 @@ func (p *pdfDoc) table(widths []float64, rows [][]string) {
 				f.Rect(x, y, widths[j], h, "FD")
 			}
 			f.SetXY(x+1, y+0.75)
+			if i > 0 {
+				p.statusColour(cell)
+			}
 			f.MultiCell(widths[j]-2, lh, p.s(cell), "", "L", false)
+			f.SetTextColor(0, 0, 0)
 			x += widths[j]
 		}
 		f.SetXY(pdfMargin, y+h)
 	}
-	f.SetFont("Helvetica", "", 10)
+	f.SetFont(pdfFont, "", 10)
 	f.Ln(2)
 }
 
@@ -188,7 +224,7 @@ func (p *pdfDoc) decision() {
 	switch {
 	case d.Outcome == "approved":
 		f.SetDrawColor(31, 111, 58)
-	case d.Outcome == "approved-with-conditions":
+	case d.Outcome == "approved-with-conditions", d.Outcome == "incomplete":
 		f.SetDrawColor(138, 90, 0)
 	case d.Outcome == "rejected":
 		f.SetDrawColor(155, 28, 15)
@@ -197,11 +233,11 @@ func (p *pdfDoc) decision() {
 	}
 	f.SetLineWidth(0.8)
 	y := f.GetY()
-	f.SetFont("Helvetica", "", 10)
+	f.SetFont(pdfFont, "", 10)
 	f.MultiCell(0, 5, p.t("decision")+":", "", "L", false)
-	f.SetFont("Helvetica", "B", 20)
+	f.SetFont(pdfFont, "B", 20)
 	f.MultiCell(0, 10, p.s(d.Outcome.Label(p.lang)), "", "L", false)
-	f.SetFont("Helvetica", "", 10)
+	f.SetFont(pdfFont, "", 10)
 	if d.Override != nil {
 		p.para(fmt.Sprintf("%s %s %s: %s", label(p.lang, "override"), label(p.lang, "overrideBy"), d.Override.By, d.Override.Reason))
 		p.para(fmt.Sprintf("%s: %s (%s %s)", label(p.lang, "proposal"), d.Proposed.Label(p.lang), label(p.lang, "rule"), d.Rule))
@@ -211,9 +247,19 @@ func (p *pdfDoc) decision() {
 	if p.r.Aborted != "" {
 		p.para(label(p.lang, "aborted") + ": " + p.r.Aborted)
 	}
-	f.SetFont("Helvetica", "B", 10)
+	switch deviationState(d) {
+	case "accepted":
+		p.para(fmt.Sprintf(label(p.lang, "boxAccepted"), len(d.Deviations)))
+	case "conditions-without-deviations":
+		if d.Override != nil {
+			p.para(label(p.lang, "boxNoDeviations"))
+		} else {
+			p.para(label(p.lang, "boxNoDevsRule"))
+		}
+	}
+	f.SetFont(pdfFont, "B", 10)
 	f.MultiCell(0, 5, p.t("reasons"), "", "L", false)
-	f.SetFont("Helvetica", "", 10)
+	f.SetFont(pdfFont, "", 10)
 	for _, rs := range d.Reasons {
 		text := rs.TextSV
 		if p.lang == LangEN {
@@ -255,6 +301,16 @@ func (p *pdfDoc) deviations() {
 	if len(p.r.Decision.Deviations) == 0 {
 		return
 	}
+	if deviationState(p.r.Decision) == "accepted" {
+		p.heading(label(p.lang, "devAccepted"))
+		p.para(label(p.lang, "devAcceptedNote"))
+		rows := [][]string{{"Id", label(p.lang, "requirement"), label(p.lang, "findings"), label(p.lang, "severity")}}
+		for _, d := range p.r.Decision.Deviations {
+			rows = append(rows, []string{d.ID, d.Requirement, strings.Join(d.Findings, ", ") + ": " + d.Finding, severityLabel(p.lang, d.Severity) + " / " + classLabel(p.lang, d.Class)})
+		}
+		p.table([]float64{10, 30, 100, 40}, rows)
+		return
+	}
 	p.heading(label(p.lang, "deviations"))
 	rows := [][]string{{"Id", label(p.lang, "requirement"), label(p.lang, "findings"), label(p.lang, "severity"), label(p.lang, "owner"), label(p.lang, "deadline"), label(p.lang, "retest")}}
 	for _, d := range p.r.Decision.Deviations {
@@ -280,33 +336,33 @@ func (p *pdfDoc) matrix() {
 		col := pdfFill[c.Class]
 		f.SetFillColor(col[0], col[1], col[2])
 		f.Rect(x, y, cell, cell, "FD")
-		f.SetFont("Helvetica", "", 7)
+		f.SetFont(pdfFont, "", 7)
 		f.Text(x+1.5, y+4, fmt.Sprint(c.Score))
 		f.Text(x+cell-6, y+cell-1.5, fmt.Sprintf("(%d)", c.Scenarios))
 		if c.Findings > 0 {
 			f.SetFillColor(122, 31, 18)
 			f.Circle(x+cell/2, y+cell/2, 4, "F")
 			f.SetTextColor(255, 255, 255)
-			f.SetFont("Helvetica", "B", 9)
+			f.SetFont(pdfFont, "B", 9)
 			f.Text(x+cell/2-1.3, y+cell/2+1.3, fmt.Sprint(c.Findings))
 			f.SetTextColor(0, 0, 0)
 		}
 	}
-	f.SetFont("Helvetica", "", 8)
+	f.SetFont(pdfFont, "", 8)
 	for i := 1; i <= 4; i++ {
 		f.Text(x0-4, y0+float64(4-i)*cell+cell/2+1, fmt.Sprint(i))
 		f.Text(x0+float64(i-1)*cell+cell/2-1, y0+4*cell+4, fmt.Sprint(i))
 	}
-	f.Text(x0+cell, y0+4*cell+9, p.t("likelihood")+" ->")
+	f.Text(x0+cell, y0+4*cell+9, p.t("likelihood")+" →")
 	f.TransformBegin()
 	f.TransformRotate(90, x0-8, y0+3*cell)
-	f.Text(x0-8, y0+3*cell, p.t("impact")+" ->")
+	f.Text(x0-8, y0+3*cell, p.t("impact")+" →")
 	f.TransformEnd()
 	f.SetXY(x0+4*cell+6, y0)
-	f.SetFont("Helvetica", "", 9)
+	f.SetFont(pdfFont, "", 9)
 	f.MultiCell(pdfWidth-4*cell-22, 4.5, p.s(fmt.Sprintf(label(p.lang, "matrixNote"), p.r.Matrix.Thresholds.High, p.r.Matrix.Thresholds.Medium)), "", "L", false)
 	f.SetXY(pdfMargin, y0+4*cell+12)
-	f.SetFont("Helvetica", "", 10)
+	f.SetFont(pdfFont, "", 10)
 }
 
 func (p *pdfDoc) findings() {
@@ -337,17 +393,22 @@ func (p *pdfDoc) scope() {
 		}
 		rows := [][]string{{"Id", "", label(p.lang, "class"), label(p.lang, "why")}}
 		for _, it := range items {
-			rows = append(rows, []string{it.ID, it.Title, classLabel(p.lang, it.Class), it.Reason})
+			rows = append(rows, []string{it.ID, it.Title, classLabel(p.lang, it.Class), it.ReasonIn(p.lang)})
 		}
-		p.table([]float64{16, 45, 18, pdfWidth - 79}, rows)
+		p.table([]float64{16, 45, 21, pdfWidth - 82}, rows)
 	}
 	list(label(p.lang, "tested"), sc.Tested)
 	list(label(p.lang, "notTested"), sc.NotTested)
 	p.subheading(label(p.lang, "planDeviations"))
+	if sc.PlanProfile != "" {
+		p.para(label(p.lang, "planProfile") + " " + sc.PlanProfile + ".")
+	} else if p.r.RiskProfile == nil {
+		p.para(label(p.lang, "noPlan"))
+	}
 	if len(sc.DeviationsFromPlan) == 0 {
 		p.para(label(p.lang, "none"))
 	}
-	for _, d := range sc.DeviationsFromPlan {
+	for _, d := range sc.DeviationsIn(p.lang) {
 		p.para("– " + d)
 	}
 }
@@ -360,9 +421,9 @@ func (p *pdfDoc) residual() {
 	}
 	rows := [][]string{{"Id", label(p.lang, "kind"), label(p.lang, "class"), ""}}
 	for _, rr := range p.r.Residual {
-		rows = append(rows, []string{rr.ID, rr.Kind, classLabel(p.lang, rr.Class), rr.Description})
+		rows = append(rows, []string{rr.ID, residualKindLabel(p.lang, rr.Kind), classLabel(p.lang, rr.Class), rr.DescriptionIn(p.lang)})
 	}
-	p.table([]float64{30, 22, 18, pdfWidth - 70}, rows)
+	p.table([]float64{30, 22, 21, pdfWidth - 73}, rows)
 }
 
 func (p *pdfDoc) appendixItems(ap Appendix) {
@@ -407,7 +468,7 @@ func (p *pdfDoc) scenario(sc Scenario) {
 			parts = append(parts, s)
 		}
 		if st.Manual != nil {
-			s := label(p.lang, "manualStep") + ": " + st.Manual.Instruction + " -> " + verdictLabel(p.lang, st.Manual.Verdict)
+			s := label(p.lang, "manualStep") + ": " + st.Manual.Instruction + " → " + verdictLabel(p.lang, st.Manual.Verdict)
 			if st.Manual.Note != "" {
 				s += " (" + st.Manual.Note + ")"
 			}
@@ -446,14 +507,14 @@ func (p *pdfDoc) environment() {
 	r := p.r
 	p.heading(label(p.lang, "environment"))
 	rows := [][]string{{"", ""},
-		{label(p.lang, "tool"), r.Tool.Name + " " + r.Tool.Version},
+		{label(p.lang, "tool"), toolLine(p.lang, r)},
 		{label(p.lang, "mode"), r.Environment.Mode},
 		{label(p.lang, "target"), r.Environment.Target},
 		{label(p.lang, "expectedHSAID"), r.Environment.ExpectedHSAID},
-		{label(p.lang, "consumerCert"), r.Environment.ConsumerCertificate + " " + r.Environment.TLSVersion},
+		p.certRow(r.Environment),
 		{label(p.lang, "started") + " / " + label(p.lang, "finished"), r.Started.UTC().Format("2006-01-02 15:04:05") + " / " + r.Finished.UTC().Format("2006-01-02 15:04:05")},
-		{label(p.lang, "suite"), fmt.Sprintf("%s, %d files, SHA-256 %s", r.Suite.ID, r.Suite.Files, r.Suite.SHA256)},
-		{label(p.lang, "contracts"), r.Contracts.Dir + ", SHA-256 " + r.Contracts.SHA256},
+		{label(p.lang, "suite"), fmt.Sprintf("%s, %d %s, SHA-256 %s", r.Suite.ID, r.Suite.Files, label(p.lang, "files"), r.Suite.SHA256)},
+		{label(p.lang, "contracts"), r.Contracts.Label() + ", SHA-256 " + r.Contracts.SHA256},
 		{label(p.lang, "rulesSource"), r.Decision.RulesSource},
 	}
 	if rp := r.RiskProfile; rp != nil {
@@ -462,5 +523,31 @@ func (p *pdfDoc) environment() {
 	p.table([]float64{45, pdfWidth - 45}, rows)
 	for _, n := range r.Notes {
 		p.small(n)
+	}
+}
+
+// certRow is the TLS peer's certificate with what it is: the consumer's,
+// or behind a platform the platform's (with the consumer's HSA-id from
+// the trusted header).
+func (p *pdfDoc) certRow(e Environment) []string {
+	if e.ViaPlatform != "" {
+		return []string{label(p.lang, "platformCert"), e.PlatformCertificate + " " + e.TLSVersion + " · " + label(p.lang, "consumerHSAID") + " " + e.ConsumerHSAID +
+			" (" + fmt.Sprintf(label(p.lang, "viaHeader"), "x-rivta-original-serviceconsumer-hsaid") + ")"}
+	}
+	return []string{label(p.lang, "consumerCert"), e.ConsumerCertificate + " " + e.TLSVersion}
+}
+
+// statusColour colours a table cell that is a status, as the HTML does:
+// pass green, fail red, not verified and pending amber, n/a grey.
+func (p *pdfDoc) statusColour(cell string) {
+	switch cell {
+	case label(p.lang, "pass"):
+		p.f.SetTextColor(31, 111, 58)
+	case label(p.lang, "fail"):
+		p.f.SetTextColor(155, 28, 15)
+	case label(p.lang, "skip"), label(p.lang, "pending"):
+		p.f.SetTextColor(138, 90, 0)
+	case label(p.lang, "na"):
+		p.f.SetTextColor(91, 91, 102)
 	}
 }

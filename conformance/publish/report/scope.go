@@ -1,8 +1,8 @@
 package report
 
 import (
-	"fmt"
-	"strings"
+	"crypto/sha256"
+	"encoding/hex"
 
 	"github.com/rivgate/rivgate/conformance/judge/decision"
 	"github.com/rivgate/rivgate/conformance/results/result"
@@ -15,7 +15,7 @@ import (
 // run stopped early. The scenarios that should have run but did not are
 // returned as open items for the decision too.
 func (b *builder) scope(scenarios []Scenario, aborted string) (Scope, []decision.Open) {
-	sel, plan := b.in.Run.Selection, b.in.Plan
+	sel, plan := b.in.Run.Selection, b.testPlan()
 	recorded, selected := recordedSelection(sel)
 	out, ran := inResults(scenarios, recorded, aborted)
 	if sel != nil {
@@ -27,13 +27,20 @@ func (b *builder) scope(scenarios []Scenario, aborted string) (Scope, []decision
 	if b.in.Suite != nil {
 		_, skipped := b.in.Suite.EnabledChecks()
 		for _, id := range skipped {
-			out.notTested = append(out.notTested, ScopeItem{Kind: "check", ID: id, Class: b.m.Rate(b.impact(id, 0), 1).Class, Reason: "turned off by the suite (checks: skip)"})
+			out.notTested = append(out.notTested, scopeItem("check", id, "", b.m.Rate(b.impact(id, 0), 1).Class, texts("scCheckOff")))
 		}
 	}
 	if aborted != "" {
-		out.deviations = append(out.deviations, "the run was aborted: "+aborted)
+		out.deviations = append(out.deviations, texts("scAborted", aborted))
 	}
-	s := Scope{Tested: out.tested, NotTested: out.notTested, DeviationsFromPlan: out.deviations}
+	s := Scope{Tested: out.tested, NotTested: out.notTested, DeviationsFromPlan: []string{}, DeviationsFromPlanSV: []string{}}
+	for _, d := range out.deviations {
+		s.DeviationsFromPlan = append(s.DeviationsFromPlan, d.en)
+		s.DeviationsFromPlanSV = append(s.DeviationsFromPlanSV, d.sv)
+	}
+	if plan != nil && sel != nil && sel.By != result.SelectedRiskPlan {
+		s.PlanProfile = b.planProfileName()
+	}
 	if sel != nil {
 		s.SelectedBy = sel.By
 		if sel.Profile != "" {
@@ -43,10 +50,34 @@ func (b *builder) scope(scenarios []Scenario, aborted string) (Scope, []decision
 	return s, out.notRun
 }
 
+// testPlan is the plan the run is measured against, the one source for
+// the scope, its deviations and the environment's risk profile: the risk
+// plan when the run selected by one or a risk profile was given (to the
+// run, to 'conform plan --out' or to the report), and for results that
+// recorded no selection; nil when the run chose every scenario or named
+// ones and no risk profile exists, so the plan the report derives from the
+// suite's own values rates the scenarios but selects nothing.
+func (b *builder) testPlan() *risk.Plan {
+	sel := b.in.Run.Selection
+	if b.in.Profile != nil || sel == nil || sel.By == result.SelectedRiskPlan {
+		return b.in.Plan
+	}
+	return nil
+}
+
+// planProfileName names the risk profile of a plan given after the run.
+func (b *builder) planProfileName() string {
+	if b.in.Profile == nil {
+		return ""
+	}
+	h := sha256.Sum256(b.in.ProfileRaw)
+	return risk.ProfileFile + " sha256:" + hex.EncodeToString(h[:])
+}
+
 // scopePart is what one source of the scope contributes, in report order.
 type scopePart struct {
 	tested, notTested []ScopeItem
-	deviations        []string
+	deviations        []text
 	notRun            []decision.Open // open items for the decision
 }
 
@@ -59,15 +90,15 @@ func (p *scopePart) add(q scopePart) {
 
 // didNotRun adds a scenario that was selected but did not run: not
 // tested, a deviation and an open item.
-func (p *scopePart) didNotRun(id, title string, rt risk.Rating, why, aborted string) {
-	p.notTested = append(p.notTested, ScopeItem{Kind: "scenario", ID: id, Title: title, Class: rt.Class, Reason: why + abortedSuffix(aborted)})
-	p.deviations = append(p.deviations, fmt.Sprintf("%s was selected (%s) but did not run", id, rt.Class))
+func (p *scopePart) didNotRun(id, title string, rt risk.Rating, why text, aborted string) {
+	p.notTested = append(p.notTested, scopeItem("scenario", id, title, rt.Class, why.join(abortedSuffix(aborted))))
+	p.deviations = append(p.deviations, texts("scSelectedNotRun", id, rt.Class))
 	p.notRun = append(p.notRun, decision.Open{Kind: decision.OpenNotRun, ID: id, Text: title, Rating: rt})
 }
 
 // noStepRan adds a scenario the plan selected that started but ran no step.
 func (p *scopePart) noStepRan(sp risk.ScenarioPlan) {
-	p.deviations = append(p.deviations, fmt.Sprintf("%s was selected (%s) but no step ran", sp.ID, sp.Rating.Class))
+	p.deviations = append(p.deviations, texts("scSelectedNoStep", sp.ID, sp.Rating.Class))
 	p.notRun = append(p.notRun, decision.Open{Kind: decision.OpenNotRun, ID: sp.ID, Text: sp.Title, Rating: sp.Rating})
 }
 
@@ -91,21 +122,21 @@ func recordedSelection(sel *result.Selection) (map[string]result.SelectionItem, 
 // (started, but no step ran). ran has every scenario in the results: true
 // when a step of it ran.
 func inResults(scenarios []Scenario, recorded map[string]result.SelectionItem, aborted string) (scopePart, map[string]bool) {
-	out := scopePart{tested: []ScopeItem{}, notTested: []ScopeItem{}, deviations: []string{}}
+	out := scopePart{tested: []ScopeItem{}, notTested: []ScopeItem{}}
 	ran := map[string]bool{}
 	for _, sc := range scenarios {
 		ran[sc.ID] = sc.Status != result.Skip
 		if sc.Status == result.Skip {
-			out.notTested = append(out.notTested, ScopeItem{Kind: "scenario", ID: sc.ID, Title: sc.Title, Class: sc.Rating.Class, Reason: "started but no step ran" + abortedSuffix(aborted)})
+			out.notTested = append(out.notTested, scopeItem("scenario", sc.ID, sc.Title, sc.Rating.Class, texts("scNoStep").join(abortedSuffix(aborted))))
 			continue
 		}
-		reason := "run"
+		reason := texts("scRun")
 		if it, ok := recorded[sc.ID]; ok && len(it.Reasons) > 0 {
-			reason = strings.Join(it.Reasons, "; ")
+			reason = recordedReasons(it.Reasons)
 		} else if len(sc.Reasons) > 0 {
-			reason = strings.Join(sc.Reasons, "; ")
+			reason = recordedReasons(sc.Reasons)
 		}
-		out.tested = append(out.tested, ScopeItem{Kind: "scenario", ID: sc.ID, Title: sc.Title, Class: sc.Rating.Class, Reason: reason})
+		out.tested = append(out.tested, scopeItem("scenario", sc.ID, sc.Title, sc.Rating.Class, reason))
 	}
 	return out, ran
 }
@@ -114,21 +145,20 @@ func inResults(scenarios []Scenario, recorded map[string]result.SelectionItem, a
 // selected but did not run, and what it left out.
 func (b *builder) selectionGaps(sel *result.Selection, ran map[string]bool, aborted string) scopePart {
 	var out scopePart
-	by := "the run's selection (" + sel.By + ")"
 	for _, it := range sel.Selected {
 		if _, in := ran[it.ID]; !in {
-			out.didNotRun(it.ID, it.Title, b.scenarioRating(it.ID, it.Class), "selected by "+by+" but not run", aborted)
+			out.didNotRun(it.ID, it.Title, b.scenarioRating(it.ID, it.Class), texts("scSelNotRun", selectedBy(sel.By)), aborted)
 		}
 	}
 	for _, it := range sel.NotSelected {
 		if _, in := ran[it.ID]; in {
 			continue
 		}
-		why := "not selected by " + by
+		why := texts("scNotSelected", selectedBy(sel.By))
 		if len(it.Reasons) > 0 {
-			why += ": " + strings.Join(it.Reasons, "; ")
+			why = why.join(text{": ", ": "}, recordedReasons(it.Reasons))
 		}
-		out.notTested = append(out.notTested, ScopeItem{Kind: "scenario", ID: it.ID, Title: it.Title, Class: b.scenarioRating(it.ID, it.Class).Class, Reason: why})
+		out.notTested = append(out.notTested, scopeItem("scenario", it.ID, it.Title, b.scenarioRating(it.ID, it.Class).Class, why))
 	}
 	return out
 }
@@ -161,24 +191,28 @@ func planGaps(plan *risk.Plan, sel *result.Selection, ran map[string]bool, recor
 		case !inResults && sp.Selected && sel != nil:
 			// The plan (a risk profile given to the report) wants what
 			// the run did not select.
-			out.deviations = append(out.deviations, fmt.Sprintf("%s is selected by the risk plan (%s) but the run's selection (%s) left it out", sp.ID, sp.Rating.Class, sel.By))
+			out.deviations = append(out.deviations, texts("scPlanWantsIt", sp.ID, sp.Rating.Class, selectedBy(sel.By)))
 			out.notRun = append(out.notRun, decision.Open{Kind: decision.OpenNotRun, ID: sp.ID, Text: sp.Title, Rating: sp.Rating})
 		case !inResults && sp.Selected:
-			out.didNotRun(sp.ID, sp.Title, sp.Rating, "selected by the risk plan but not run", aborted)
+			out.didNotRun(sp.ID, sp.Title, sp.Rating, texts("scPlanNotRun"), aborted)
 		case inResults && !ran[sp.ID] && sp.Selected:
 			out.noStepRan(sp)
 		case !inResults && sel == nil:
-			out.notTested = append(out.notTested, ScopeItem{Kind: "scenario", ID: sp.ID, Title: sp.Title, Class: sp.Rating.Class, Reason: strings.Join(sp.Reasons, "; ")})
+			out.notTested = append(out.notTested, scopeItem("scenario", sp.ID, sp.Title, sp.Rating.Class, recordedReasons(sp.Reasons)))
 		case inResults && !sp.Selected:
-			out.deviations = append(out.deviations, fmt.Sprintf("%s ran although the risk plan did not select it", sp.ID))
+			out.deviations = append(out.deviations, texts("scRanUnplanned", sp.ID))
 		}
 	}
 	return out
 }
 
-func abortedSuffix(reason string) string {
+func abortedSuffix(reason string) text {
 	if reason == "" {
-		return ""
+		return text{}
 	}
-	return " (run aborted: " + reason + ")"
+	return texts("scAbortedSuffix", reason)
+}
+
+func scopeItem(kind, id, title string, c risk.Class, why text) ScopeItem {
+	return ScopeItem{Kind: kind, ID: id, Title: title, Class: c, Reason: why.en, ReasonSV: why.sv}
 }

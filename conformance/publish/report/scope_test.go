@@ -30,6 +30,7 @@ func TestScope(t *testing.T) {
 		scenarios  []Scenario
 		sel        *result.Selection
 		plan       *risk.Plan
+		profile    bool // a risk profile was given (to the run, plan --out or the report)
 		aborted    string
 		tested     []ScopeItem
 		notTested  []ScopeItem
@@ -77,19 +78,62 @@ func TestScope(t *testing.T) {
 			scenarios: []Scenario{ran("S1")},
 			sel: &result.Selection{By: "scenarios", Selected: []result.SelectionItem{{ID: "S1"}},
 				NotSelected: []result.SelectionItem{{ID: "S2", Title: "sS2", Class: "low"}}},
-			plan:   &risk.Plan{Scenarios: []risk.ScenarioPlan{planned("S1", true, risk.Low), planned("S2", true, risk.High)}},
-			tested: []ScopeItem{item("S1", "tS1", risk.Low, "run")},
+			plan:    &risk.Plan{Scenarios: []risk.ScenarioPlan{planned("S1", true, risk.Low), planned("S2", true, risk.High)}},
+			profile: true,
+			tested:  []ScopeItem{item("S1", "tS1", risk.Low, "run")},
 			// The plan's class wins over the one the run recorded.
 			notTested:  []ScopeItem{item("S2", "sS2", risk.High, "not selected by the run's selection (scenarios)")},
 			deviations: []string{"S2 is selected by the risk plan (high) but the run's selection (scenarios) left it out"},
 			notRun:     []string{"S2"},
+		},
+		{
+			// Issue 20: a run of every scenario with no risk profile is
+			// not measured against the plan the report derives from the
+			// suite's own values (which leaves S2 out).
+			name:      "every scenario, no risk profile",
+			scenarios: []Scenario{ran("S1"), ran("S2")},
+			sel: &result.Selection{By: result.SelectedAll, Selected: []result.SelectionItem{
+				{ID: "S1", Reasons: []string{result.ReasonAll}}, {ID: "S2", Reasons: []string{result.ReasonAll}}}},
+			plan:   &risk.Plan{Scenarios: []risk.ScenarioPlan{planned("S1", true, risk.High), planned("S2", false, risk.Low)}},
+			tested: []ScopeItem{item("S1", "tS1", risk.Low, result.ReasonAll), item("S2", "tS2", risk.Low, result.ReasonAll)},
+		},
+		{
+			name:      "every scenario, then a risk profile",
+			scenarios: []Scenario{ran("S1"), ran("S2")},
+			sel: &result.Selection{By: result.SelectedAll, Selected: []result.SelectionItem{
+				{ID: "S1", Reasons: []string{result.ReasonAll}}, {ID: "S2", Reasons: []string{result.ReasonAll}}}},
+			plan:       &risk.Plan{Scenarios: []risk.ScenarioPlan{planned("S1", true, risk.High), planned("S2", false, risk.Low)}},
+			profile:    true,
+			tested:     []ScopeItem{item("S1", "tS1", risk.Low, result.ReasonAll), item("S2", "tS2", risk.Low, result.ReasonAll)},
+			deviations: []string{"S2 ran although the risk plan did not select it"},
 		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			b := &builder{in: Inputs{Run: &result.Run{Selection: tc.sel}, Plan: tc.plan}}
+			if tc.profile {
+				b.in.Profile = &risk.Profile{}
+			}
 			s, open := b.scope(tc.scenarios, tc.aborted)
+			// Every sentence in both languages, the Swedish one without
+			// the English catalogue's words.
+			if len(s.DeviationsFromPlanSV) != len(s.DeviationsFromPlan) {
+				t.Errorf("deviations sv %q for en %q", s.DeviationsFromPlanSV, s.DeviationsFromPlan)
+			}
+			for _, l := range [][]ScopeItem{s.Tested, s.NotTested} {
+				for i := range l {
+					if l[i].ReasonSV == "" || l[i].ReasonSV == l[i].Reason {
+						t.Errorf("%s: Swedish reason %q for %q", l[i].ID, l[i].ReasonSV, l[i].Reason)
+					}
+					l[i].ReasonSV = ""
+				}
+			}
+			s.DeviationsFromPlanSV = nil
+			if s.PlanProfile != "" != (tc.profile && tc.sel != nil) {
+				t.Errorf("plan profile %q, profile given %v", s.PlanProfile, tc.profile)
+			}
+			s.PlanProfile = ""
 			var notRun []string
 			for _, o := range open {
 				notRun = append(notRun, o.ID)

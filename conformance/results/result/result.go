@@ -159,6 +159,13 @@ func (s *Selection) IDs() []string {
 	return out
 }
 
+// The reasons NewSelection records (the report translates them).
+const (
+	ReasonAll      = "every scenario of the suite runs (no risk profile, no scenario list)"
+	ReasonNamed    = "named in the run's scenario list (--scenario)"
+	ReasonNotNamed = "not named in the run's scenario list (--scenario)"
+)
+
 // NewSelection is the selection of a run without a risk plan: the named
 // scenarios (ids, in suite order), or every scenario when ids is empty.
 func NewSelection(s *scenario.Suite, ids []string) *Selection {
@@ -170,13 +177,13 @@ func NewSelection(s *scenario.Suite, ids []string) *Selection {
 		it := SelectionItem{ID: sc.ID, Title: sc.Title}
 		switch {
 		case len(ids) == 0:
-			it.Reasons = []string{"every scenario of the suite runs (no risk profile, no scenario list)"}
+			it.Reasons = []string{ReasonAll}
 			sel.Selected = append(sel.Selected, it)
 		case slices.Contains(ids, sc.ID):
-			it.Reasons = []string{"named in the run's scenario list (--scenario)"}
+			it.Reasons = []string{ReasonNamed}
 			sel.Selected = append(sel.Selected, it)
 		default:
-			it.Reasons = []string{"not named in the run's scenario list (--scenario)"}
+			it.Reasons = []string{ReasonNotNamed}
 			sel.NotSelected = append(sel.NotSelected, it)
 		}
 	}

@@ -56,13 +56,13 @@ func TestCertificationFlow(t *testing.T) {
 	out, code = rivgate(t, "report", "--out", dir)
 	expect(t, code, out, 1, "Beslut: Ofullständig – inget beslut kan föreslås", "manuell(a) bedömning(ar) väntar: R03/shows-error", "Beställarens deklaration är inte registrerad")
 
-	out, code = rivgate(t, "decide", "--out", dir, "--outcome", "approved", "--reason", "looks fine")
+	out, code = rivgate(t, "decide", "--out", dir, "--outcome", "approved", "--reason", "looks fine", "--by", "certifierare")
 	expect(t, code, out, 2, "declaration")
-	out, code = rivgate(t, "judge", "--out", dir, "--item", "Z-1", "--verdict", "pass", "--note", "x")
+	out, code = rivgate(t, "judge", "--out", dir, "--item", "Z-1", "--verdict", "pass", "--note", "x", "--by", "testare")
 	expect(t, code, out, 2, `item "Z-1" is not in`)
-	out, code = rivgate(t, "judge", "--out", dir, "--item", "A-1", "--scenario", "R03", "--verdict", "pass", "--note", "x")
+	out, code = rivgate(t, "judge", "--out", dir, "--item", "A-1", "--scenario", "R03", "--verdict", "pass", "--note", "x", "--by", "testare")
 	expect(t, code, out, 2, "not both")
-	out, code = rivgate(t, "judge", "--out", dir, "--verdict", "pass", "--note", "x")
+	out, code = rivgate(t, "judge", "--out", dir, "--verdict", "pass", "--note", "x", "--by", "testare")
 	expect(t, code, out, 2, "--scenario (a manual step) or --item (a document-review item) is required")
 
 	shot := filepath.Join(t.TempDir(), "vp007.png")
@@ -70,10 +70,10 @@ func TestCertificationFlow(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, args := range [][]string{
-		{"judge", "--out", dir, "--scenario", "R03", "--verdict", "pass", "--note", "error shown", "--attach", shot},
+		{"judge", "--out", dir, "--scenario", "R03", "--verdict", "pass", "--note", "error shown", "--attach", shot, "--by", "testare"},
 		{"judge", "--out", dir, "--item", "A-1", "--verdict", "pass", "--note", "architecture described", "--by", "granskare"},
 		// review is another name for judge
-		{"review", "--out", dir, "--item", "B-1", "--verdict", "pass", "--note", "all messages shown", "--attach", shot},
+		{"review", "--out", dir, "--item", "B-1", "--verdict", "pass", "--note", "all messages shown", "--attach", shot, "--by", "granskare"},
 		{"declare", "--out", dir, "--by", "Åsa Öberg", "--org", "Demo Vård AB", "--statement", "Vi intygar att testerna är utförda."},
 	} {
 		out, code = rivgate(t, args...)
@@ -107,7 +107,7 @@ func TestCertificationFlow(t *testing.T) {
 	expect(t, code, out, 0, "evidence.zip")
 	bundle := filepath.Join(dir, "evidence.zip")
 	out, code = rivgate(t, "verify", bundle, "--pubkey", filepath.Join(keys, "key.pub"))
-	expect(t, code, out, 0, "OK", "the pinned key", "decision re-evaluated: Godkänd med förbehåll")
+	expect(t, code, out, 0, "OK", "the pinned key", "decision re-evaluated: Godkänd med förbehåll", "decision of the report generated ", ", bundled ")
 	out, code = rivgate(t, "verify", bundle)
 	expect(t, code, out, 0, "not pinned")
 
@@ -131,7 +131,9 @@ func TestCertificationFlow(t *testing.T) {
 	out, code = rivgate(t, "bundle", "--out", dir, "--key", filepath.Join(keys, "key"), "--bundle", filepath.Join(t.TempDir(), "stale.zip"))
 	expect(t, code, out, 2, "report.json is out of date (", "): run 'conform report' again; nothing bundled")
 	out, code = rivgate(t, "report", "--out", dir)
-	expect(t, code, out, 1, "Beslut: Underkänd (rejected)", "förslag: Godkänd med förbehåll")
+	expect(t, code, out, 1, "Beslut: Underkänd (rejected)", "förslag: Godkänd med förbehåll",
+		// Issue 20: evidence.zip still holds the approval; the report says so.
+		"warning: "+bundle+" is now older than this report", "(decision Godkänd med förbehåll), this one says Underkänd", "conform bundle --out "+dir)
 
 	// Re-certification: a new run compared with the bundle of the first.
 	again := reporttest.RealRun(t)

@@ -9,10 +9,15 @@
 package conformcmd
 
 import (
+	"bufio"
 	"errors"
+	"fmt"
+	"io"
 	"os"
-	"os/user"
 	"path/filepath"
+	"strings"
+
+	"golang.org/x/term"
 
 	"github.com/spf13/cobra"
 
@@ -92,12 +97,26 @@ func suiteFor(suiteDir, out string) (*scenario.Suite, error) {
 	return s, nil
 }
 
-// currentUser is the default of a --by flag: the login name, or "unknown".
-func currentUser() string {
-	if u, err := user.Current(); err == nil {
-		return u.Username
+// personName is who gives a verdict or decision: --by, else a name asked
+// for on the terminal. The login is no name (root in CI, a shared
+// account), so without a terminal to ask on it refuses, naming --by.
+func personName(cmd *cobra.Command, by string) (string, error) {
+	if by = strings.TrimSpace(by); by != "" {
+		return by, nil
 	}
-	return "unknown"
+	f, ok := cmd.InOrStdin().(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return "", cliutil.BadInput("--by is required: the name of the person recorded with it (no terminal to ask on)")
+	}
+	fmt.Fprint(cmd.ErrOrStderr(), "Your name, recorded with it (--by): ")
+	line, err := bufio.NewReader(f).ReadString('\n')
+	if name := strings.TrimSpace(line); name != "" {
+		return name, nil
+	}
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("read name: %w", err)
+	}
+	return "", cliutil.BadInput("--by is required: no name given")
 }
 
 // assessmentError is a refused declaration or decision (assess) as bad

@@ -141,7 +141,7 @@ steps:
 	if run.Status != result.Pass || m.Verdict != "pass" || m.Note != "two visits shown" || m.Judge != "tester" || m.JudgedAt.IsZero() {
 		t.Fatalf("after judge: %s %+v", run.Status, m)
 	}
-	code, log = execute(t, New(), "judge", "--out", out, "--scenario", "S1", "--verdict", "maybe", "--note", "x")
+	code, log = execute(t, New(), "judge", "--out", out, "--scenario", "S1", "--verdict", "maybe", "--note", "x", "--by", "tester")
 	if code != 2 || !strings.Contains(log, `verdict "maybe"`) {
 		t.Fatalf("bad verdict: exit %d %s", code, log)
 	}
@@ -202,14 +202,14 @@ func TestBadInput(t *testing.T) {
 	}{
 		{name: "suite with unknown field", args: []string{"run", "--suite", dir, "--out", dir}, want: "suite.yaml:3:1: field bogus"},
 		{name: "no suite", args: []string{"run", "--out", dir}, want: "--suite is required"},
-		{name: "judge without results", args: []string{"judge", "--out", dir, "--scenario", "S", "--verdict", "pass", "--note", "n"}, want: "results.json"},
-		{name: "judge which step", args: []string{"judge", "--out", run, "--scenario", "S", "--verdict", "pass", "--note", "n"},
+		{name: "judge without results", args: []string{"judge", "--out", dir, "--scenario", "S", "--verdict", "pass", "--note", "n", "--by", "tester"}, want: "results.json"},
+		{name: "judge which step", args: []string{"judge", "--out", run, "--scenario", "S", "--verdict", "pass", "--note", "n", "--by", "tester"},
 			want: "scenario S has several manual steps awaiting a verdict (a b): name one with --step\n"},
 		{name: "declare for no organisation", args: []string{"declare", "--out", run, "--by", "Åsa", "--statement", "Vi intygar"},
 			want: "--org is required: for which organisation\n"},
-		{name: "decide without a reason", args: []string{"decide", "--out", run, "--outcome", "rejected"},
+		{name: "decide without a reason", args: []string{"decide", "--out", run, "--outcome", "rejected", "--by", "c"},
 			want: "--reason is required: an override must say why\n"},
-		{name: "approve before the declaration", args: []string{"decide", "--out", run, "--outcome", "approved", "--reason", "fine"},
+		{name: "approve before the declaration", args: []string{"decide", "--out", run, "--outcome", "approved", "--reason", "fine", "--by", "c"},
 			want: `cannot record "approved": the supplier's declaration (Beställarens deklaration) must be recorded first with 'rivgate conform declare'` + "\n"},
 	}
 	for _, tc := range tests {

@@ -24,8 +24,9 @@ supplier's declaration first. Run 'conform report' again afterwards.`,
 			if out == "" || outcome == "" {
 				return cliutil.BadInput("--out and --outcome are required")
 			}
-			if by == "" {
-				by = currentUser()
+			by, err := personName(cmd, by)
+			if err != nil {
+				return err
 			}
 			o := decision.Outcome(outcome)
 			if err := assess.Decide(out, o, reason, by, time.Now()); err != nil {
@@ -38,6 +39,6 @@ supplier's declaration first. Run 'conform report' again afterwards.`,
 	cmd.Flags().StringVar(&out, "out", "", "the run's output directory")
 	cmd.Flags().StringVar(&outcome, "outcome", "", "approved, approved-with-conditions or rejected")
 	cmd.Flags().StringVar(&reason, "reason", "", "why (required)")
-	cmd.Flags().StringVar(&by, "by", "", "who decides (default: the current user)")
+	cmd.Flags().StringVar(&by, "by", "", "who decides (required; asked for when missing on a terminal)")
 	return cmd
 }

@@ -26,8 +26,8 @@ func judgeCommand() *cobra.Command {
 		Use:     "judge --out DIR (--scenario ID [--step ID] | --item ID) --verdict pass|fail --note TEXT [--attach FILE]... [--by NAME]",
 		Aliases: []string{"review"},
 		Short:   "Record a person's verdict: on a manual step (--scenario) or a document-review item (--item)",
-		Long: `Record a person's verdict, the note, who (--by, default the current user) and
-when. One command for every verdict a person gives:
+		Long: `Record a person's verdict, the note, who (--by NAME; asked for on a terminal
+when left out, refused with exit 2 without one) and when. One command for every verdict a person gives:
 
   --scenario ID [--step ID]  a manual step of a run (manual: ... in the suite).
                              Without --step the scenario's only pending manual
@@ -55,8 +55,9 @@ name for this command (kept for scripts written for it).`,
 			case note == "":
 				return cliutil.BadInput("--note is required: say what you saw")
 			}
-			if by == "" {
-				by = currentUser()
+			by, err := personName(cmd, by)
+			if err != nil {
+				return err
 			}
 			if item != "" {
 				return judgeItem(cmd.OutOrStdout(), out, suiteDir,
@@ -73,7 +74,7 @@ name for this command (kept for scripts written for it).`,
 	cmd.Flags().StringVar(&suiteDir, "suite", "", "with --item: suite directory (default: the one results.json names)")
 	cmd.Flags().StringVar(&verdict, "verdict", "", "pass or fail")
 	cmd.Flags().StringVar(&note, "note", "", "what was observed or reviewed, and what was found")
-	cmd.Flags().StringVar(&by, "by", "", "who judges (default: the current user)")
+	cmd.Flags().StringVar(&by, "by", "", "who judges (required; asked for when missing on a terminal)")
 	cmd.Flags().StringVar(&by, "judge", "", "same as --by")
 	_ = cmd.Flags().MarkHidden("judge")
 	cmd.Flags().StringArrayVar(&attach, "attach", nil, "file to attach (repeatable)")

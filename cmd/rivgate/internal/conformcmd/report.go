@@ -65,6 +65,9 @@ does not (rejected, incomplete, aborted), 2 on bad input.`,
 			for _, n := range r.Notes {
 				fmt.Fprintf(w, "note: %s\n", n)
 			}
+			if n := staleBundleNote(out, r, lang); n != "" {
+				fmt.Fprintf(w, "warning: %s\n", n)
+			}
 			for _, f := range []string{report.JSONFile, report.HTMLFile, report.JUnitFile, report.PDFFile} {
 				fmt.Fprintf(w, "%s\n", filepath.Join(out, f))
 			}

@@ -2,6 +2,7 @@ package conformcmd
 
 import (
 	"errors"
+	"io"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -61,9 +62,23 @@ func TestSuiteFor(t *testing.T) {
 	}
 }
 
-func TestCurrentUser(t *testing.T) {
+// TestVerdictNeedsAName: without --by and with no terminal to ask on (CI),
+// judge and decide refuse, naming --by, instead of recording the login.
+func TestVerdictNeedsAName(t *testing.T) {
 	t.Parallel()
-	if u := currentUser(); u == "" || strings.ContainsAny(u, "\n") {
-		t.Errorf("currentUser() = %q", u)
+	dir := t.TempDir()
+	for _, args := range [][]string{
+		{"judge", "--out", dir, "--scenario", "S1", "--verdict", "pass", "--note", "seen"},
+		{"decide", "--out", dir, "--outcome", "approved", "--reason", "fine"},
+	} {
+		cmd := New()
+		cmd.SetArgs(args)
+		cmd.SetIn(strings.NewReader("Åsa Öberg\n"))
+		cmd.SetOut(io.Discard)
+		cmd.SetErr(io.Discard)
+		err := cmd.Execute()
+		if err == nil || !strings.Contains(err.Error(), "--by is required") || cliutil.Code(err) != cliutil.ExitBadInput {
+			t.Errorf("%s: %v, want an exit %d error naming --by", args[0], err, cliutil.ExitBadInput)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package conformcmd
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -56,6 +57,11 @@ partial bundle); 2 when the bundle cannot be read at all.`,
 			fmt.Fprintf(w, "  files: %d, SHA-256 as in the signed manifest\n  checks re-evaluated from the exchanges: %d, as recorded\n", v.Files, v.Checks)
 			if v.Decision != "" {
 				fmt.Fprintf(w, "  decision re-evaluated: %s (%s), as recorded\n", decision.Outcome(v.Decision).LabelSV(), v.Decision)
+			}
+			// Which decision this is: the bundled report's time, so an
+			// older bundle beside a newer report.html is told apart.
+			if r, err := bundledReport(args[0]); err == nil && r != nil {
+				fmt.Fprintf(w, "  decision of the report generated %s, bundled %s\n", r.Generated.UTC().Format(time.RFC3339), v.Manifest.Created.UTC().Format(time.RFC3339))
 			}
 			for _, n := range v.NotReevaluated {
 				fmt.Fprintf(w, "  not re-evaluated: %s\n", n)

@@ -117,6 +117,38 @@ func TestDemoEndToEnd(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, gatewayID, run.ViaPlatform, "the consumer was tested through the gateway")
 
+	// Issue 20: the report agrees with itself. Every scenario ran with no
+	// risk profile, so nothing deviates from a plan and no plan is shown;
+	// the TLS peer is the gateway, labelled as the platform, and the
+	// consumer is named by the trusted header; the contract by its name.
+	assert.Equal(t, result.SelectedAll, rep.Scope.SelectedBy)
+	assert.Empty(t, rep.Scope.DeviationsFromPlan)
+	assert.Nil(t, rep.RiskProfile)
+	assert.Empty(t, rep.Environment.ConsumerCertificate)
+	assert.Contains(t, rep.Environment.PlatformCertificate, "SERIALNUMBER="+gatewayID)
+	assert.Equal(t, rep.Environment.ExpectedHSAID, rep.Environment.ConsumerHSAID)
+	assert.Equal(t, "demo_clinic 1.0 (GetVisitsInteraction 1.0)", rep.Contracts.Label())
+	html, err := os.ReadFile(filepath.Join(res.Dir, report.HTMLFile))
+	require.NoError(t, err)
+	assert.Contains(t, string(html), "Plattformens certifikat")
+	assert.NotContains(t, string(html), "Konsumentens certifikat")
+	assert.NotContains(t, string(html), "../")
+	// Both languages, each without a phrase of the other's catalogue.
+	for _, lang := range []string{report.LangEN, report.LangSV} {
+		require.NoError(t, report.Render(res.Dir, lang))
+		page, err := os.ReadFile(filepath.Join(res.Dir, report.HTMLFile))
+		require.NoError(t, err)
+		other := report.LangSV
+		if lang == report.LangSV {
+			other = report.LangEN
+		}
+		for _, phrase := range report.Catalogue(other) {
+			if strings.Contains(phrase, " ") && !strings.Contains(phrase, "%") {
+				assert.NotContains(t, string(page), phrase, "the %s report", lang)
+			}
+		}
+	}
+
 	// The summary says what happened and where the files are.
 	for _, want := range []string{
 		"first call: consumer → gateway → demo producer SE2321000016-CLIN2: HTTP 200",
@@ -133,6 +165,7 @@ func TestDemoEndToEnd(t *testing.T) {
 		"Files in " + res.Dir,
 		"rivgate conform verify " + res.Dir + "/evidence.zip --pubkey " + res.Dir + "/evidence-signer.pub",
 		"rivgate conform judge --out " + res.Dir + " --scenario S03 --step shows-error",
+		"rivgate conform bundle --out " + res.Dir + " --key " + res.Dir + "/signer.key",
 	} {
 		assert.Contains(t, text, want)
 	}

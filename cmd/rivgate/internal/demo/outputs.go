@@ -173,12 +173,17 @@ func printSummary(out *printer, e *env, res *Result) {
 		for _, sc := range r.Scenarios {
 			for _, st := range sc.Steps {
 				if st.Manual != nil && st.Manual.Verdict == "" {
-					fmt.Fprintf(&b, "  rivgate conform judge --out %s --scenario %s --step %s --verdict pass --note \"error shown, patient kept\"\n", d, sc.ID, st.ID)
+					fmt.Fprintf(&b, "  rivgate conform judge --out %s --scenario %s --step %s --verdict pass --note \"error shown, patient kept\" --by \"Your Name\"\n", d, sc.ID, st.ID)
 				}
 			}
 		}
 		fmt.Fprintf(&b, "  rivgate conform declare --out %s --by \"Your Name\" --org \"Your Org\" --statement \"We declare ...\"\n", d)
 		fmt.Fprintf(&b, "  rivgate conform report --out %s\n", d)
+		// evidence.zip still holds the old decision until it is bundled
+		// again; the demo's signing key was not kept, so make one.
+		fmt.Fprintf(&b, "  rivgate conform keygen --out %s/signer.key\n", d)
+		fmt.Fprintf(&b, "  rivgate conform bundle --out %s --key %s/signer.key\n", d, d)
+		fmt.Fprintf(&b, "  rivgate conform verify %s/evidence.zip --pubkey %s/signer.key.pub\n", d, d)
 	}
 	out.textf("%s", b.String())
 }
