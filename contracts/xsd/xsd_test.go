@@ -125,6 +125,7 @@ func TestValidateNonUTF8(t *testing.T) {
 			t.Parallel()
 			for _, viaMessage := range []bool{false, true} {
 				var probs []xsd.Problem
+				var err error // per subtest: they run in parallel
 				if viaMessage {
 					_, probs, err = xsd.ValidateMessage(v, tc.data)
 				} else {
