@@ -115,6 +115,7 @@ type runData struct {
 	Files     []string // servable files present
 	CanBundle bool
 	Notes     []string
+	Earlier   []roundRun // earlier runs of the same suite, to compare with
 }
 
 // runPage shows one run, decision first, as the files say now.
@@ -155,6 +156,13 @@ func (s *Server) runPage(r *http.Request, v *view) (string, error) {
 	for _, f := range []string{report.HTMLFile, report.PDFFile, report.JSONFile, report.JUnitFile, evidence.BundleFile} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
 			d.Files = append(d.Files, f)
+		}
+	}
+	if runs, err := s.roundRuns(); err == nil {
+		for _, o := range runs {
+			if o.Name != d.Name && o.Suite == in.Run.Suite.ID && o.Started.Before(in.Run.Started) {
+				d.Earlier = append(d.Earlier, o)
+			}
 		}
 	}
 	v.Title, v.Data = "Run "+d.Name, d
