@@ -174,7 +174,10 @@ type view struct {
 	Login bool // users configured: show log out
 	Flash string
 	Error string
-	Data  any
+	// Refresh, when set, reloads the page after that many seconds (a run
+	// in progress); a meta refresh needs no script.
+	Refresh int
+	Data    any
 }
 
 // pageFunc renders one page's data; it returns the template name.
