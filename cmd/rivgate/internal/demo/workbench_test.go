@@ -32,14 +32,7 @@ func TestDemoWorkbench(t *testing.T) {
 			WorkbenchReady: func(page string) { ready <- page }})
 		done <- err
 	}()
-	var page string
-	select {
-	case page = <-ready:
-	case err := <-done:
-		t.Fatalf("demo ended before serving the workbench: %v\n%s", err, out.String())
-	case <-ctx.Done():
-		t.Fatalf("no workbench within a minute:\n%s", out.String())
-	}
+	page := awaitReady(t, ctx, ready, done, &out, "the workbench")
 	assert.Contains(t, out.String(), "open "+page+" to judge")
 	u, err := url.Parse(page)
 	require.NoError(t, err)
@@ -58,12 +51,7 @@ func TestDemoWorkbench(t *testing.T) {
 	c.HC.CloseIdleConnections()
 
 	cancel()
-	select {
-	case err := <-done:
-		require.NoError(t, err)
-	case <-time.After(15 * time.Second):
-		t.Fatal("the demo did not stop after Ctrl-C")
-	}
+	awaitStopped(t, done)
 	assert.Contains(t, out.String(), "stopping: workbench shut down")
 	assertClosed(t, out.String())
 	settledGoroutines(t, before)
