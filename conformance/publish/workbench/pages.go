@@ -115,7 +115,20 @@ type runData struct {
 	Files     []string // servable files present
 	CanBundle bool
 	Notes     []string
+	Earlier   []roundRun // earlier runs of the same suite, to compare with
+	// Live: the run has no finished time and results.json changed lately,
+	// so it is most likely still going; LastWrite is that change.
+	Live, Stalled bool
+	LastWrite     time.Time
 }
+
+// A run in progress rewrites results.json after every scenario; one that
+// has not done so for this long was most likely killed, and its page stops
+// reloading.
+const liveStale = 10 * time.Minute
+
+// liveRefresh is how often a run in progress's page reloads, in seconds.
+const liveRefresh = 5
 
 // runPage shows one run, decision first, as the files say now.
 func (s *Server) runPage(r *http.Request, v *view) (string, error) {
@@ -155,6 +168,23 @@ func (s *Server) runPage(r *http.Request, v *view) (string, error) {
 	for _, f := range []string{report.HTMLFile, report.PDFFile, report.JSONFile, report.JUnitFile, evidence.BundleFile} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
 			d.Files = append(d.Files, f)
+		}
+	}
+	if in.Run.Finished.IsZero() && in.Run.Aborted == "" {
+		if fi, err := os.Stat(filepath.Join(dir, result.FileName)); err == nil {
+			d.LastWrite = fi.ModTime()
+			if s.now().Sub(d.LastWrite) < liveStale {
+				d.Live, v.Refresh = true, liveRefresh
+			} else {
+				d.Stalled = true
+			}
+		}
+	}
+	if runs, err := s.roundRuns(); err == nil {
+		for _, o := range runs {
+			if o.Name != d.Name && o.Suite == in.Run.Suite.ID && o.Started.Before(in.Run.Started) {
+				d.Earlier = append(d.Earlier, o)
+			}
 		}
 	}
 	v.Title, v.Data = "Run "+d.Name, d

@@ -105,6 +105,10 @@ func parseTemplates() (map[string]*template.Template, error) {
 }
 
 var funcs = template.FuncMap{
+	// group hands a sub-template a titled list.
+	"group": func(id, title string, items any) map[string]any {
+		return map[string]any{"ID": id, "Title": title, "Items": items}
+	},
 	"when": func(t time.Time) string {
 		if t.IsZero() {
 			return ""
@@ -135,6 +139,7 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /runs/{run}/decide", s.action(s.decide))
 	m.HandleFunc("POST /runs/{run}/report", s.action(s.rebuildReport))
 	m.HandleFunc("POST /runs/{run}/bundle", s.action(s.bundle))
+	m.HandleFunc("GET /compare", s.page(s.comparePage))
 	m.HandleFunc("GET /verify", s.page(s.verifyPage))
 	m.HandleFunc("POST /verify", s.action(s.verify))
 	s.mux = m
@@ -169,7 +174,10 @@ type view struct {
 	Login bool // users configured: show log out
 	Flash string
 	Error string
-	Data  any
+	// Refresh, when set, reloads the page after that many seconds (a run
+	// in progress); a meta refresh needs no script.
+	Refresh int
+	Data    any
 }
 
 // pageFunc renders one page's data; it returns the template name.
@@ -212,7 +220,11 @@ func (e *notFound) Error() string { return e.what + ": not found" }
 // runDir is the run the {run} path segment names: a subdirectory of the
 // runs directory holding results.json, never a path out of it.
 func (s *Server) runDir(r *http.Request) (string, error) {
-	name := r.PathValue("run")
+	return s.runDirNamed(r.PathValue("run"))
+}
+
+// runDirNamed is runDir for a run named elsewhere (a query parameter).
+func (s *Server) runDirNamed(name string) (string, error) {
 	if name == "" || name == "." || name == ".." || strings.ContainsAny(name, `/\`) {
 		return "", &notFound{"run " + name}
 	}

@@ -1,14 +1,10 @@
 package conformcmd
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"os/signal"
 	"syscall"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -71,24 +67,8 @@ elsewhere. See docs/workbench.md.`,
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
-			srv := &http.Server{Handler: wb, ReadHeaderTimeout: 10 * time.Second}
 			fmt.Fprintf(cmd.OutOrStdout(), "workbench on http://%s/ over %s (Ctrl-C stops)\n", ln.Addr(), runs)
-			done := make(chan error, 1)
-			go func() { done <- srv.Serve(ln) }()
-			select {
-			case err := <-done:
-				return err
-			case <-ctx.Done():
-			}
-			shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			if err := srv.Shutdown(shut); err != nil {
-				return err
-			}
-			if err := <-done; !errors.Is(err, http.ErrServerClosed) {
-				return err
-			}
-			return nil
+			return wb.Serve(ctx, ln)
 		},
 	}
 	cmd.Flags().StringVar(&runs, "runs", "", "directory of runs (each subdirectory holding results.json)")

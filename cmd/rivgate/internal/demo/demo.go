@@ -51,6 +51,12 @@ type Options struct {
 	// Ready is called once the tour is printed (KeepRunning only); tests
 	// use it instead of parsing the output.
 	Ready func(Tour)
+	// Workbench serves the certifier's workbench on loopback after the run
+	// (over the directory holding Out) until ctx ends.
+	Workbench bool
+	// WorkbenchReady is called with the run's workbench page once it is
+	// served (Workbench only).
+	WorkbenchReady func(url string)
 }
 
 // Result is what a run produced.
@@ -76,7 +82,7 @@ func OutputFiles() []string { return slices.Clone(outputFiles) }
 func New() *cobra.Command {
 	var o Options
 	cmd := &cobra.Command{
-		Use:   "demo [-o DIR] [--keep-running]",
+		Use:   "demo [-o DIR] [--keep-running] [--workbench]",
 		Short: "Run gateway, producers, consumer and a conformance suite on loopback",
 		Long: `Run the whole product on loopback with no configuration: a test PKI, the
 gateway (its TAK catalogue written at run time), a demo producer, the
@@ -97,6 +103,11 @@ With --keep-running the gateway and the demo producer stay up after the
 run; the demo writes the consumer's certificate and sample requests into
 DIR and prints curl commands that call the gateway (a happy answer, VP
 faults); Ctrl-C or SIGTERM stops it.
+
+With --workbench the demo ends by serving the certifier's workbench (see
+'rivgate conform workbench') on 127.0.0.1 over the directory holding DIR,
+and prints the run's page: judge the manual step, declare, decide and sign
+the bundle (with the run's key) in a browser; Ctrl-C or SIGTERM stops it.
 
 Every listener is on 127.0.0.1 with a port chosen at run time, so runs in
 parallel do not collide. Exit code 0 when the demo ran and wrote its files.`,
@@ -124,6 +135,7 @@ parallel do not collide. Exit code 0 when the demo ran and wrote its files.`,
 	}
 	cmd.Flags().StringVarP(&o.Out, "out", "o", "", "directory for report and evidence; must not exist or be empty (default ./rivgate-demo-<timestamp>)")
 	cmd.Flags().BoolVar(&o.KeepRunning, "keep-running", false, "leave gateway and producer up after the run and print curl commands; stop with Ctrl-C")
+	cmd.Flags().BoolVar(&o.Workbench, "workbench", false, "after the run, serve the certifier's workbench on loopback over the output and print its URL; stop with Ctrl-C")
 	cmd.Flags().StringSliceVar(&o.Scenarios, "scenario", nil, "run only these scenarios of the demo suite (e.g. S01,S04); default all")
 	cmd.Flags().StringVar(&o.Lang, "lang", report.LangSV, "language of the report's headings and labels: sv or en")
 	cmd.Flags().BoolVarP(&o.Verbose, "verbose", "v", false, "show every harness progress line (always written to DIR/harness.log)")
@@ -207,19 +219,45 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	env.writeOutputs(res)
 	res.Elapsed = time.Since(start)
 	printSummary(out, env, res)
-	if !o.KeepRunning {
+	if !o.KeepRunning && !o.Workbench {
 		return res, nil
 	}
-	tour, err := env.keepRunning(ctx)
-	if err != nil {
-		return res, err
+	if o.KeepRunning {
+		tour, err := env.keepRunning(ctx)
+		if err != nil {
+			return res, err
+		}
+		printTour(out, tour)
+		if o.Ready != nil {
+			o.Ready(tour)
+		}
 	}
-	printTour(out, tour)
-	if o.Ready != nil {
-		o.Ready(tour)
+	var served <-chan error
+	if o.Workbench {
+		page, done, err := env.startWorkbench(ctx)
+		if err != nil {
+			return res, err
+		}
+		served = done
+		out.textf("\nThe certifier's workbench: open %s to judge the manual step, declare, decide and bundle in a browser (Ctrl-C stops).\n", page)
+		if o.WorkbenchReady != nil {
+			o.WorkbenchReady(page)
+		}
 	}
-	<-ctx.Done()
-	out.linef("stopping: gateway and demo producer shut down")
+	select {
+	case <-ctx.Done():
+	case err := <-served:
+		return res, fmt.Errorf("workbench: %w", err)
+	}
+	if o.KeepRunning {
+		out.linef("stopping: gateway and demo producer shut down")
+	}
+	if served != nil {
+		if err := <-served; err != nil {
+			return res, fmt.Errorf("workbench: %w", err)
+		}
+		out.linef("stopping: workbench shut down")
+	}
 	return res, nil
 }
 

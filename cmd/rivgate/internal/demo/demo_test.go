@@ -266,14 +266,7 @@ func TestDemoKeepRunning(t *testing.T) {
 			Ready: func(tr Tour) { ready <- tr }})
 		done <- err
 	}()
-	var tour Tour
-	select {
-	case tour = <-ready:
-	case err := <-done:
-		t.Fatalf("demo ended before the tour: %v\n%s", err, out.String())
-	case <-ctx.Done():
-		t.Fatalf("no tour within a minute:\n%s", out.String())
-	}
+	tour := awaitReady(t, ctx, ready, done, &out, "the tour")
 	text := out.String()
 	require.Len(t, tour.Commands, 6)
 	for _, c := range tour.Commands {
@@ -293,15 +286,36 @@ func TestDemoKeepRunning(t *testing.T) {
 		assert.FileExists(t, filepath.Join(dir, f))
 	}
 	cancel()
+	awaitStopped(t, done)
+	assert.Contains(t, out.String(), "stopping: gateway and demo producer shut down")
+	assertClosed(t, text)
+	settledGoroutines(t, before)
+}
+
+// awaitReady waits (bounded by ctx) for what a demo running in the
+// background hands over once it serves.
+func awaitReady[T any](t *testing.T, ctx context.Context, ready <-chan T, done <-chan error, out *syncbuf.Buffer, what string) T {
+	t.Helper()
+	select {
+	case v := <-ready:
+		return v
+	case err := <-done:
+		t.Fatalf("demo ended before %s: %v\n%s", what, err, out.String())
+	case <-ctx.Done():
+		t.Fatalf("no %s in time:\n%s", what, out.String())
+	}
+	panic("unreachable")
+}
+
+// awaitStopped waits (bounded) for a demo to end after its context did.
+func awaitStopped(t *testing.T, done <-chan error) {
+	t.Helper()
 	select {
 	case err := <-done:
 		require.NoError(t, err)
 	case <-time.After(15 * time.Second):
 		t.Fatal("the demo did not stop after Ctrl-C")
 	}
-	assert.Contains(t, out.String(), "stopping: gateway and demo producer shut down")
-	assertClosed(t, text)
-	settledGoroutines(t, before)
 }
 
 // TestDemoParallelRuns starts two demos at once in the same directory:

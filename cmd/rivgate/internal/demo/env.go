@@ -17,6 +17,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/rivgate/rivgate/cmd/rivgate/internal/conformcmd"
+	"github.com/rivgate/rivgate/conformance/publish/evidence"
 	"github.com/rivgate/rivgate/conformance/results/result"
 	"github.com/rivgate/rivgate/conformance/run/harness"
 	"github.com/rivgate/rivgate/conformance/suite/scenario"
@@ -55,8 +56,9 @@ type env struct {
 
 	suite  *scenario.Suite
 	ca     *pki.CA
-	cons   *pki.Cert // the consumer's client certificate
-	sigPub []byte    // evidence signer's public key (PEM)
+	cons   *pki.Cert        // the consumer's client certificate
+	sigPub []byte           // evidence signer's public key (PEM)
+	signer *evidence.Signer // the run's bundle signer, for the workbench
 
 	h        *harness.Harness
 	prod     *producer

@@ -47,11 +47,14 @@ func (e *env) writeOutputs(res *Result) {
 	// A key made for this run signs the bundle; its public half is kept
 	// so the bundle can be verified against it (pinned) later.
 	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err == nil {
+		e.signer = evidence.NewSigner(priv) // the workbench signs with it too
+	}
 	if err != nil {
 		missing("signing key: "+err.Error(), evidence.BundleFile)
 	} else if bundle, err := evidence.Create(evidence.Options{
 		RunDir: e.dir, Suite: e.suite, Config: []string{e.gwConfig, e.takFile},
-		Signer: evidence.NewSigner(priv),
+		Signer: e.signer,
 	}); err != nil {
 		missing("evidence: "+err.Error(), evidence.BundleFile)
 		e.out.linef("evidence: FAILED: %v", err)
