@@ -44,33 +44,40 @@ func TestInitThenRunAgainstZeep(t *testing.T) {
 	script := filepath.Join(testutil.RepoRoot(t), "cmd", "rivgate", "internal", "conformcmd", "testdata", "zeep_init_consumer.py")
 	f := writePKI(t)
 	contractsRoot := rivtatest.Contracts(t)
-	type want struct {
-		check    string // a failed check in the happy scenario ("" for none)
-		names    string // what its message names
-		zeepSaw  string // the start of what zeep saw on its first call
-		scenario int    // 0: the happy path, 2: the producer fault
+	// variant is one way the zeep consumer behaves (the script's VARIANT
+	// and ARG) and the finding it must give in the happy scenario.
+	type variant struct {
+		name, behave, arg string
+		check             string // a failed check ("" for none)
+		names             string // what its message must name
+		zeepSaw           string // the start of what zeep saw on its first call
+	}
+	misbehaving := func(drop string) []variant {
+		return []variant{
+			{name: "good", behave: "good", zeepSaw: "ok"},
+			{name: "whitespace receiver", behave: "whitespace", check: "RIV-RECV-02", names: receiver, zeepSaw: "fault VP004"},
+			{name: "unknown receiver", behave: "unknown", arg: unknown, check: "RIV-STEP-01", names: unknown, zeepSaw: "fault VP004"},
+			{name: "missing " + drop, behave: "missing", arg: drop, check: "RIV-XSD-01", names: "expected is ( ", zeepSaw: "ok"},
+			{name: "retry storm", behave: "storm", check: "RIV-BEH-01", names: "retry storm", zeepSaw: "ok"},
+		}
 	}
 	contractCases := []struct {
-		dir, op, drop string
+		dir, op  string
+		variants []variant
 	}{
-		{"clinicalprocess_logistics_logistics_2.0.1", "GetCareContacts", "patientId"},
-		{"clinicalprocess_healthcond_description_2.1.1", "GetCareDocumentation", "patientId"},
-	}
-	variants := []struct {
-		name string
-		want want
-	}{
-		{"good", want{zeepSaw: "ok"}},
-		{"whitespace", want{check: "RIV-RECV-02", zeepSaw: "fault VP004"}},
-		{"unknown", want{zeepSaw: "fault VP004"}},
-		{"missing", want{check: "RIV-XSD-01", zeepSaw: "ok"}},
-		{"storm", want{check: "RIV-BEH-01", zeepSaw: "ok"}},
+		{filepath.Join(contractsRoot, "clinicalprocess_logistics_logistics_2.0.1"), "GetCareContacts", misbehaving("patientId")},
+		{filepath.Join(contractsRoot, "clinicalprocess_healthcond_description_2.1.1"), "GetCareDocumentation", misbehaving("patientId")},
+		// The only contract with a header element besides the receiver.
+		{testutil.Fixture(t, "contracts", "demo_notes_1.0"), "GetNotes", []variant{
+			{name: "good", behave: "good", zeepSaw: "ok"},
+			{name: "missing Actor", behave: "missing", arg: "Actor", check: "RIV-HDR-02", names: "Actor", zeepSaw: "ok"},
+		}},
 	}
 	for _, cc := range contractCases {
-		for _, v := range variants {
+		for _, v := range cc.variants {
 			t.Run(cc.op+"/"+v.name, func(t *testing.T) {
 				t.Parallel()
-				contractDir := filepath.Join(contractsRoot, cc.dir)
+				contractDir := cc.dir
 				served, err := wsdlserve.New(contractDir)
 				if err != nil {
 					t.Fatal(err)
@@ -86,9 +93,8 @@ func TestInitThenRunAgainstZeep(t *testing.T) {
 				}
 				work := t.TempDir()
 				suiteDir, logPath := filepath.Join(work, "suite"), filepath.Join(work, "zeep.log")
-				arg := map[string]string{"unknown": unknown, "missing": cc.drop}[v.name]
 				trigger := fmt.Sprintf("%s '%s' %s %s '%s' '%s' '%s' '%s' '%s' %s %s", systemPython, script, wsdlPath, cc.op,
-					filepath.Join(suiteDir, "requests", cc.op+".xml"), f.clientCert, f.clientKey, f.ca, logPath, v.name, arg)
+					filepath.Join(suiteDir, "requests", cc.op+".xml"), f.clientCert, f.clientKey, f.ca, logPath, v.behave, v.arg)
 				code, log := execute(t, New(), "init", "--contracts", contractDir, "--operation", cc.op,
 					"--receiver", receiver, "--consumer", "SE2321000016-DEMOCONS", "--trigger", trigger, "-o", suiteDir)
 				if code != 0 {
@@ -139,34 +145,27 @@ func TestInitThenRunAgainstZeep(t *testing.T) {
 				saw := readZeepLog(t, logPath)
 				report := fmt.Sprintf("status %s, failed:\n%s\nzeep saw: %v\n%s", run.Status, strings.Join(failed, "\n"), saw, log)
 				t.Logf("status %s, failed: %q, zeep saw: %v", run.Status, failed, saw)
-				if len(saw) == 0 || !strings.HasPrefix(saw[0].Outcome, v.want.zeepSaw) || saw[0].Scenario != happy {
-					t.Errorf("zeep's first call: %v, want %q in %s\n%s", saw, v.want.zeepSaw, happy, report)
+				if len(saw) == 0 || !strings.HasPrefix(saw[0].Outcome, v.zeepSaw) || saw[0].Scenario != happy {
+					t.Errorf("zeep's first call: %v, want %q in %s\n%s", saw, v.zeepSaw, happy, report)
 				}
-				switch v.name {
-				case "good":
+				if v.check == "" {
 					if len(failed) > 0 || run.Status != result.ManualPending || code != 0 {
 						t.Fatalf("a well-behaved zeep: exit %d, want a clean run waiting for the manual step\n%s", code, report)
 					}
 					return
-				case "unknown":
-					// The platform's refusal is what zeep must see; any
-					// finding naming the receiver is the harness's record.
-					if len(failed) == 0 || !strings.Contains(strings.Join(failed, "\n"), unknown) {
-						t.Errorf("an unknown receiver gave no finding naming it\n%s", report)
-					}
 				}
-				if v.want.check == "" {
-					return
+				if code != 1 || run.Status != result.Fail {
+					t.Errorf("exit %d, status %s: want 1, fail\n%s", code, run.Status, report)
 				}
 				hit := false
 				for _, l := range failed {
-					if strings.HasPrefix(l, happy+"/") && strings.Contains(l, " "+v.want.check+": ") &&
-						(v.name != "missing" || strings.Contains(l, cc.drop)) {
+					if strings.HasPrefix(l, happy+"/") && strings.Contains(l, " "+v.check+": ") && strings.Contains(l, v.names) &&
+						(v.behave != "missing" || strings.Contains(l, v.arg)) {
 						hit = true
 					}
 				}
 				if !hit {
-					t.Errorf("no failed %s in %s (naming %q)\n%s", v.want.check, happy, cc.drop, report)
+					t.Errorf("no failed %s in %s naming %q\n%s", v.check, happy, v.names, report)
 				}
 			})
 		}

@@ -9,8 +9,9 @@ line {"scenario", "step", "outcome"}. VARIANT makes it misbehave:
   good        the receiver from REQUEST, the request as zeep builds it
   whitespace  the receiver with surrounding whitespace
   unknown     a receiver the platform does not know (ARG)
-  missing     without the Body element ARG (posted with zeep's transport,
-              since zeep itself refuses to leave out a required element)
+  missing     without the element ARG, in the Body or the Header (posted
+              with zeep's transport, since zeep itself refuses to leave out a
+              required element)
   storm       three more calls at once after the first answer
 Exits 0 whatever the answer: handling a fault is the consumer's job.
 """
@@ -40,18 +41,22 @@ def main():
     service = client.create_service(binding.name.text, url)
     operation = binding._operations[op_name]
 
-    # The sample request's Body element and receiver, read by zeep.
+    # The sample request's Body element and header elements, read by zeep.
     doc = etree.parse(request)
     body = doc.find("{http://schemas.xmlsoap.org/soap/envelope/}Body")[0]
-    receiver = doc.find(".//" + LOGICAL_ADDRESS).text
-    element = client.get_element(body.tag)
-    value = element.parse(body, client.wsdl.types)
+    value = client.get_element(body.tag).parse(body, client.wsdl.types)
     kwargs = {name: value[name] for name in value}
+    headers = {}
+    for node in doc.find("{http://schemas.xmlsoap.org/soap/envelope/}Header"):
+        name = etree.QName(node).localname
+        if node.tag == LOGICAL_ADDRESS:
+            headers[name] = node.text
+        else:
+            headers[name] = client.get_element(node.tag).parse(node, client.wsdl.types)
     if variant == "whitespace":
-        receiver = " " + receiver + " "
+        headers["LogicalAddress"] = " " + headers["LogicalAddress"] + " "
     elif variant == "unknown":
-        receiver = arg
-    headers = {"LogicalAddress": receiver}
+        headers["LogicalAddress"] = arg
 
     def call():
         try:
