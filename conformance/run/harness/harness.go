@@ -153,6 +153,10 @@ type Harness struct {
 	// wsdl serves ?wsdl and ?xsd= from the suite's contracts.
 	wsdl *wsdlserve.Server
 
+	// progressMu keeps progress lines whole: they come from the runner and
+	// from the handlers (?wsdl, late requests, server errors) at once.
+	progressMu sync.Mutex
+
 	// recording holds, per exchange being answered, a channel closed once
 	// its files are written: results.json is written only after every
 	// exchange it names is on disk, so a run killed at any moment never
@@ -407,6 +411,8 @@ func (h *Harness) manualHint(scenarioID, stepID string) string {
 }
 
 func (h *Harness) progress(format string, args ...any) {
+	h.progressMu.Lock()
+	defer h.progressMu.Unlock()
 	fmt.Fprintf(h.opts.Progress, "%s "+format+"\n", append([]any{h.opts.Now().Format("15:04:05")}, args...)...)
 }
 
