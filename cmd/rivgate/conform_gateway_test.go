@@ -99,16 +99,23 @@ func startGateway(t *testing.T, p *e2ePKI, producerURL string) *gateway.Gateway 
 // startGatewayTimeout is startGateway with the gateway's producer timeout.
 func startGatewayTimeout(t *testing.T, p *e2ePKI, producerURL string, timeout time.Duration) *gateway.Gateway {
 	t.Helper()
+	return startGatewayProfile(t, p, producerURL, timeout, "RIVTABP21")
+}
+
+// startGatewayProfile is startGatewayTimeout with the RIV-TA profile the
+// TAK gives the producer (the gateway rewrites the consumer's to it).
+func startGatewayProfile(t *testing.T, p *e2ePKI, producerURL string, timeout time.Duration, profile string) *gateway.Gateway {
+	t.Helper()
 	tak := fmt.Sprintf(`routes:
   - receiver: %s
     contract: %s
-    profile: RIVTABP21
+    profile: %s
     address: %s
 permissions:
   - sender: %s
     receiver: %s
     contract: %s
-`, receiverID, visitsNS, producerURL, consumerID, receiverID, visitsNS)
+`, receiverID, visitsNS, profile, producerURL, consumerID, receiverID, visitsNS)
 	dir := t.TempDir()
 	takPath := filepath.Join(dir, "tak.yaml")
 	if err := os.WriteFile(takPath, []byte(tak), 0o644); err != nil {
@@ -254,6 +261,70 @@ func TestRecordThenReplayThroughGateway(t *testing.T) {
 	diffs, err := env.Reevaluate(runDir, run)
 	if err != nil || len(diffs) != 0 || run.ViaPlatform != gatewayID {
 		t.Fatalf("re-evaluation: %v %v (via %q)", err, diffs, run.ViaPlatform)
+	}
+}
+
+// TestProfileRewriteThroughGateway: the TAK gives the producer (the
+// harness) RIVTABP20 while the contract and the consumer use RIVTABP21;
+// the gateway rewrites LogicalAddress to wsa:To, and RIV-PROF-01 must not
+// blame the consumer for the platform's rewrite.
+func TestProfileRewriteThroughGateway(t *testing.T) {
+	t.Parallel()
+	p := newE2EPKI(t)
+	suite, err := scenario.Load(fixtures.Conformance(), fixtures.DemoSuiteDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := suite.ReadFile("requests/get-visits.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := p.consumerClient()
+	var gwURL string
+	h, err := harness.New(suite, harness.Options{
+		TLS: p.serverTLS(), Out: t.TempDir(), ViaPlatform: gatewayID, Scenarios: []string{"S01"},
+		Await: func(ctx context.Context, a harness.Await) error {
+			req, _ := http.NewRequestWithContext(ctx, http.MethodPost, gwURL, bytes.NewReader(body))
+			req.Header.Set("Content-Type", "text/xml; charset=UTF-8")
+			resp, err := client.Do(req)
+			if err != nil {
+				return fmt.Errorf("calling the gateway: %w", err)
+			}
+			defer resp.Body.Close()
+			_, _ = io.Copy(io.Discard, resp.Body)
+			return nil
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := h.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	gw := startGatewayProfile(t, p, h.URL()+"GetVisits", 5*time.Second, "RIVTABP20")
+	gwURL = "https://" + gw.Addr() + "/vp/demo/clinic/GetVisits/1/rivtabp21"
+	run, err := h.Run(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var profile []string
+	for _, sc := range run.Scenarios {
+		for _, st := range sc.Steps {
+			for _, c := range st.Checks {
+				if c.Status == result.Fail {
+					t.Errorf("%s/%s %s failed: %s", sc.ID, st.ID, c.ID, c.Message)
+				}
+				if c.ID == scenario.ReqProfile {
+					profile = append(profile, string(c.Status)+": "+c.Message)
+				}
+			}
+		}
+	}
+	if len(profile) == 0 || !strings.Contains(strings.Join(profile, "\n"), "rewrote") {
+		t.Errorf("RIV-PROF-01 does not say the platform rewrote the profile: %q", profile)
 	}
 }
 
