@@ -264,67 +264,92 @@ func TestRecordThenReplayThroughGateway(t *testing.T) {
 	}
 }
 
-// TestProfileRewriteThroughGateway: the TAK gives the producer (the
-// harness) RIVTABP20 while the contract and the consumer use RIVTABP21;
-// the gateway rewrites LogicalAddress to wsa:To, and RIV-PROF-01 must not
-// blame the consumer for the platform's rewrite.
-func TestProfileRewriteThroughGateway(t *testing.T) {
+// TestBehindThePlatform runs the demo's happy path with the harness behind
+// a real gateway: a TAK that gives the producer (the harness) the other
+// profile makes the gateway rewrite LogicalAddress to wsa:To, and RIV-PROF-01
+// must not blame the consumer for it; a call that bypasses the gateway with
+// the consumer's own certificate is a finding, not the consumer's pass.
+func TestBehindThePlatform(t *testing.T) {
 	t.Parallel()
-	p := newE2EPKI(t)
-	suite, err := scenario.Load(fixtures.Conformance(), fixtures.DemoSuiteDir)
-	if err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name       string
+		bypass     bool   // the consumer calls the harness directly
+		check      string // the check to look at
+		status     result.Status
+		text       string // in its message
+		otherFails bool   // other checks may fail
+	}{
+		{name: "profile rewritten by the platform", check: scenario.ReqProfile, status: result.NotApplicable, text: "the platform rewrote"},
+		{name: "call bypassing the platform", bypass: true, check: scenario.ReqClientCert, status: result.Fail,
+			text: "only its certificate is accepted (a call that bypasses the platform)", otherFails: true},
 	}
-	body, err := suite.ReadFile("requests/get-visits.xml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	client := p.consumerClient()
-	var gwURL string
-	h, err := harness.New(suite, harness.Options{
-		TLS: p.serverTLS(), Out: t.TempDir(), ViaPlatform: gatewayID, Scenarios: []string{"S01"},
-		Await: func(ctx context.Context, a harness.Await) error {
-			req, _ := http.NewRequestWithContext(ctx, http.MethodPost, gwURL, bytes.NewReader(body))
-			req.Header.Set("Content-Type", "text/xml; charset=UTF-8")
-			resp, err := client.Do(req)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			p := newE2EPKI(t)
+			suite, err := scenario.Load(fixtures.Conformance(), fixtures.DemoSuiteDir)
 			if err != nil {
-				return fmt.Errorf("calling the gateway: %w", err)
+				t.Fatal(err)
 			}
-			defer resp.Body.Close()
-			_, _ = io.Copy(io.Discard, resp.Body)
-			return nil
-		},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	if err := h.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	defer h.Close()
-	gw := startGatewayProfile(t, p, h.URL()+"GetVisits", 5*time.Second, "RIVTABP20")
-	gwURL = "https://" + gw.Addr() + "/vp/demo/clinic/GetVisits/1/rivtabp21"
-	run, err := h.Run(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var profile []string
-	for _, sc := range run.Scenarios {
-		for _, st := range sc.Steps {
-			for _, c := range st.Checks {
-				if c.Status == result.Fail {
-					t.Errorf("%s/%s %s failed: %s", sc.ID, st.ID, c.ID, c.Message)
-				}
-				if c.ID == scenario.ReqProfile {
-					profile = append(profile, string(c.Status)+": "+c.Message)
+			body, err := suite.ReadFile("requests/get-visits.xml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			client := p.consumerClient()
+			var target string
+			h, err := harness.New(suite, harness.Options{
+				TLS: p.serverTLS(), Out: t.TempDir(), ViaPlatform: gatewayID, Scenarios: []string{"S01"},
+				Await: func(ctx context.Context, a harness.Await) error {
+					req, _ := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
+					req.Header.Set("Content-Type", "text/xml; charset=UTF-8")
+					req.Header.Set("x-rivta-original-serviceconsumer-hsaid", consumerID)
+					resp, err := client.Do(req)
+					if err != nil {
+						return fmt.Errorf("calling %s: %w", target, err)
+					}
+					defer resp.Body.Close()
+					_, _ = io.Copy(io.Discard, resp.Body)
+					return nil
+				},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			if err := h.Start(ctx); err != nil {
+				t.Fatal(err)
+			}
+			defer h.Close()
+			gw := startGatewayProfile(t, p, h.URL()+"GetVisits", 5*time.Second, "RIVTABP20")
+			target = "https://" + gw.Addr() + "/vp/demo/clinic/GetVisits/1/rivtabp21"
+			if tc.bypass {
+				target = h.URL() + "GetVisits"
+			}
+			run, err := h.Run(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var seen []string
+			for _, sc := range run.Scenarios {
+				for _, st := range sc.Steps {
+					for _, c := range st.Checks {
+						if c.Status == result.Fail && c.ID != tc.check && !tc.otherFails {
+							t.Errorf("%s/%s %s failed: %s", sc.ID, st.ID, c.ID, c.Message)
+						}
+						if c.ID == tc.check {
+							seen = append(seen, string(c.Status)+": "+c.Message)
+							if c.Status != tc.status || !strings.Contains(c.Message, tc.text) {
+								t.Errorf("%s: %s %q, want %s with %q", c.ID, c.Status, c.Message, tc.status, tc.text)
+							}
+						}
+					}
 				}
 			}
-		}
-	}
-	if len(profile) == 0 || !strings.Contains(strings.Join(profile, "\n"), "rewrote") {
-		t.Errorf("RIV-PROF-01 does not say the platform rewrote the profile: %q", profile)
+			if len(seen) == 0 {
+				t.Errorf("no %s check in the run", tc.check)
+			}
+		})
 	}
 }
 
