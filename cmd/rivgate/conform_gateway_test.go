@@ -29,6 +29,7 @@ import (
 	"github.com/rivgate/rivgate/gateway/config"
 	"github.com/rivgate/rivgate/internal/pki"
 	"github.com/rivgate/rivgate/internal/testutil"
+	"github.com/rivgate/rivgate/internal/testutil/syncbuf"
 	"github.com/rivgate/rivgate/internal/yamlstrict"
 )
 
@@ -297,8 +298,9 @@ func TestBehindThePlatform(t *testing.T) {
 			}
 			client := p.consumerClient()
 			var target string
+			var progress syncbuf.Buffer
 			h, err := harness.New(suite, harness.Options{
-				TLS: p.serverTLS(), Out: t.TempDir(), ViaPlatform: gatewayID, Scenarios: []string{"S01"},
+				TLS: p.serverTLS(), Out: t.TempDir(), ViaPlatform: gatewayID, Scenarios: []string{"S01"}, Progress: &progress,
 				Await: func(ctx context.Context, a harness.Await) error {
 					req, _ := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
 					req.Header.Set("Content-Type", "text/xml; charset=UTF-8")
@@ -348,6 +350,10 @@ func TestBehindThePlatform(t *testing.T) {
 			}
 			if len(seen) == 0 {
 				t.Errorf("no %s check in the run", tc.check)
+			}
+			// The start banner names the certificate that arrives.
+			if want := "platform " + gatewayID + " calls " + h.URL() + " with its client certificate for consumer " + consumerID; !strings.Contains(progress.String(), want) {
+				t.Errorf("progress lacks %q:\n%s", want, progress.String())
 			}
 		})
 	}
