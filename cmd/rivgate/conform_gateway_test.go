@@ -265,6 +265,21 @@ func TestRecordThenReplayThroughGateway(t *testing.T) {
 	}
 }
 
+// demoSuiteAndRequest is the embedded demo suite and its correct GetVisits
+// request.
+func demoSuiteAndRequest(t *testing.T) (*scenario.Suite, []byte) {
+	t.Helper()
+	suite, err := scenario.Load(fixtures.Conformance(), fixtures.DemoSuiteDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := suite.ReadFile("requests/get-visits.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return suite, body
+}
+
 // TestBehindThePlatform runs the demo's happy path with the harness behind
 // a real gateway: a TAK that gives the producer (the harness) the other
 // profile makes the gateway rewrite LogicalAddress to wsa:To, and RIV-PROF-01
@@ -288,14 +303,7 @@ func TestBehindThePlatform(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			p := newE2EPKI(t)
-			suite, err := scenario.Load(fixtures.Conformance(), fixtures.DemoSuiteDir)
-			if err != nil {
-				t.Fatal(err)
-			}
-			body, err := suite.ReadFile("requests/get-visits.xml")
-			if err != nil {
-				t.Fatal(err)
-			}
+			suite, body := demoSuiteAndRequest(t)
 			client := p.consumerClient()
 			var target string
 			var progress syncbuf.Buffer
@@ -370,14 +378,7 @@ func TestDemoSuiteThroughGateway(t *testing.T) {
 		t.Skip("runs the whole demo suite (about 40s)")
 	}
 	p := newE2EPKI(t)
-	suite, err := scenario.Load(fixtures.Conformance(), fixtures.DemoSuiteDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, err := suite.ReadFile("requests/get-visits.xml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	suite, body := demoSuiteAndRequest(t)
 	client := p.consumerClient()
 	client.Timeout = 4 * time.Second
 	var gwURL string
