@@ -29,6 +29,7 @@ import (
 	"github.com/rivgate/rivgate/gateway/config"
 	"github.com/rivgate/rivgate/internal/pki"
 	"github.com/rivgate/rivgate/internal/testutil"
+	"github.com/rivgate/rivgate/internal/testutil/syncbuf"
 	"github.com/rivgate/rivgate/internal/yamlstrict"
 )
 
@@ -99,16 +100,23 @@ func startGateway(t *testing.T, p *e2ePKI, producerURL string) *gateway.Gateway 
 // startGatewayTimeout is startGateway with the gateway's producer timeout.
 func startGatewayTimeout(t *testing.T, p *e2ePKI, producerURL string, timeout time.Duration) *gateway.Gateway {
 	t.Helper()
+	return startGatewayProfile(t, p, producerURL, timeout, "RIVTABP21")
+}
+
+// startGatewayProfile is startGatewayTimeout with the RIV-TA profile the
+// TAK gives the producer (the gateway rewrites the consumer's to it).
+func startGatewayProfile(t *testing.T, p *e2ePKI, producerURL string, timeout time.Duration, profile string) *gateway.Gateway {
+	t.Helper()
 	tak := fmt.Sprintf(`routes:
   - receiver: %s
     contract: %s
-    profile: RIVTABP21
+    profile: %s
     address: %s
 permissions:
   - sender: %s
     receiver: %s
     contract: %s
-`, receiverID, visitsNS, producerURL, consumerID, receiverID, visitsNS)
+`, receiverID, visitsNS, profile, producerURL, consumerID, receiverID, visitsNS)
 	dir := t.TempDir()
 	takPath := filepath.Join(dir, "tak.yaml")
 	if err := os.WriteFile(takPath, []byte(tak), 0o644); err != nil {
@@ -257,6 +265,108 @@ func TestRecordThenReplayThroughGateway(t *testing.T) {
 	}
 }
 
+// demoSuiteAndRequest is the embedded demo suite and its correct GetVisits
+// request.
+func demoSuiteAndRequest(t *testing.T) (*scenario.Suite, []byte) {
+	t.Helper()
+	suite, err := scenario.Load(fixtures.Conformance(), fixtures.DemoSuiteDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := suite.ReadFile("requests/get-visits.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return suite, body
+}
+
+// TestBehindThePlatform runs the demo's happy path with the harness behind
+// a real gateway: a TAK that gives the producer (the harness) the other
+// profile makes the gateway rewrite LogicalAddress to wsa:To, and RIV-PROF-01
+// must not blame the consumer for it; a call that bypasses the gateway with
+// the consumer's own certificate is a finding, not the consumer's pass.
+func TestBehindThePlatform(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		bypass     bool   // the consumer calls the harness directly
+		check      string // the check to look at
+		status     result.Status
+		text       string // in its message
+		otherFails bool   // other checks may fail
+	}{
+		{name: "profile rewritten by the platform", check: scenario.ReqProfile, status: result.NotApplicable, text: "the platform rewrote"},
+		{name: "call bypassing the platform", bypass: true, check: scenario.ReqClientCert, status: result.Fail,
+			text: "only its certificate is accepted (a call that bypasses the platform)", otherFails: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			p := newE2EPKI(t)
+			suite, body := demoSuiteAndRequest(t)
+			client := p.consumerClient()
+			var target string
+			var progress syncbuf.Buffer
+			h, err := harness.New(suite, harness.Options{
+				TLS: p.serverTLS(), Out: t.TempDir(), ViaPlatform: gatewayID, Scenarios: []string{"S01"}, Progress: &progress,
+				Await: func(ctx context.Context, a harness.Await) error {
+					req, _ := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
+					req.Header.Set("Content-Type", "text/xml; charset=UTF-8")
+					req.Header.Set("x-rivta-original-serviceconsumer-hsaid", consumerID)
+					resp, err := client.Do(req)
+					if err != nil {
+						return fmt.Errorf("calling %s: %w", target, err)
+					}
+					defer resp.Body.Close()
+					_, _ = io.Copy(io.Discard, resp.Body)
+					return nil
+				},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			if err := h.Start(ctx); err != nil {
+				t.Fatal(err)
+			}
+			defer h.Close()
+			gw := startGatewayProfile(t, p, h.URL()+"GetVisits", 5*time.Second, "RIVTABP20")
+			target = "https://" + gw.Addr() + "/vp/demo/clinic/GetVisits/1/rivtabp21"
+			if tc.bypass {
+				target = h.URL() + "GetVisits"
+			}
+			run, err := h.Run(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var seen []string
+			for _, sc := range run.Scenarios {
+				for _, st := range sc.Steps {
+					for _, c := range st.Checks {
+						if c.Status == result.Fail && c.ID != tc.check && !tc.otherFails {
+							t.Errorf("%s/%s %s failed: %s", sc.ID, st.ID, c.ID, c.Message)
+						}
+						if c.ID == tc.check {
+							seen = append(seen, string(c.Status)+": "+c.Message)
+							if c.Status != tc.status || !strings.Contains(c.Message, tc.text) {
+								t.Errorf("%s: %s %q, want %s with %q", c.ID, c.Status, c.Message, tc.status, tc.text)
+							}
+						}
+					}
+				}
+			}
+			if len(seen) == 0 {
+				t.Errorf("no %s check in the run", tc.check)
+			}
+			// The start banner names the certificate that arrives.
+			if want := "platform " + gatewayID + " calls " + h.URL() + " with its client certificate for consumer " + consumerID; !strings.Contains(progress.String(), want) {
+				t.Errorf("progress lacks %q:\n%s", want, progress.String())
+			}
+		})
+	}
+}
+
 // TestDemoSuiteThroughGateway runs the embedded demo suite (every fault
 // type) with a well-behaved consumer calling a real gateway, the harness
 // playing the producer behind it, as the demo does. The gateway's producer
@@ -268,14 +378,7 @@ func TestDemoSuiteThroughGateway(t *testing.T) {
 		t.Skip("runs the whole demo suite (about 40s)")
 	}
 	p := newE2EPKI(t)
-	suite, err := scenario.Load(fixtures.Conformance(), fixtures.DemoSuiteDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, err := suite.ReadFile("requests/get-visits.xml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	suite, body := demoSuiteAndRequest(t)
 	client := p.consumerClient()
 	client.Timeout = 4 * time.Second
 	var gwURL string

@@ -138,7 +138,7 @@ func (c *Checker) judge(id string, s *subject) (Outcome, string) {
 	case RuleContentType:
 		return checkContentType(s)
 	case RuleProfile:
-		return checkProfile(s)
+		return c.checkProfile(s)
 	case RuleReceiverPresent:
 		return checkReceiverPresent(s)
 	case RuleReceiverSpace:

@@ -1,6 +1,7 @@
 package msgcheck
 
 import (
+	"bytes"
 	"crypto/x509"
 	"errors"
 	"net/http"
@@ -64,6 +65,9 @@ func TestChecker(t *testing.T) {
 	}
 	consumerCert, platformCert := clientCert(t, ca, consumer), clientCert(t, ca, platform)
 	full := Checker{Contracts: set, Validator: xsd.New(set), Consumer: consumer}
+	// bp20 is good as the platform forwards it to a RIVTABP20 producer.
+	bp20 := bytes.Replace(good, []byte(`<itr:LogicalAddress>SE2321000016-CLIN</itr:LogicalAddress>`),
+		[]byte(`<wsa:To xmlns:wsa="http://www.w3.org/2005/08/addressing">SE2321000016-CLIN</wsa:To>`), 1)
 	header := func(kv ...string) http.Header {
 		h := http.Header{"Content-Type": {"text/xml; charset=UTF-8"}, "Soapaction": {action}}
 		for i := 0; i < len(kv); i += 2 {
@@ -102,6 +106,15 @@ func TestChecker(t *testing.T) {
 		{"via platform for another consumer", Checker{Consumer: consumer, ViaPlatform: platform},
 			&Message{Header: header("X-Rivta-Original-Serviceconsumer-Hsaid", "SE2321000016-OTHER"), Body: good, PeerCert: platformCert}, RuleClientCert, Fail,
 			`forwarded by platform "SE2321000016-PLATFORM" for consumer "SE2321000016-OTHER", want the consumer's HSA-id "SE2321000016-DEMOCONS"`},
+		{"via platform: a call that bypasses it", Checker{Consumer: consumer, ViaPlatform: platform},
+			&Message{Header: header("X-Rivta-Original-Serviceconsumer-Hsaid", consumer), Body: good, PeerCert: consumerCert}, RuleClientCert, Fail,
+			`client certificate SERIALNUMBER "SE2321000016-DEMOCONS": the run is behind platform "SE2321000016-PLATFORM" and only its certificate is accepted (a call that bypasses the platform)`},
+		{"via platform: rewritten profile n/a", Checker{Contracts: set, Consumer: consumer, ViaPlatform: platform},
+			&Message{Header: header("X-Rivta-Original-Serviceconsumer-Hsaid", consumer), Body: bp20, PeerCert: platformCert}, RuleProfile, NotApplicable,
+			`profile RIVTABP20 (header To) from platform "SE2321000016-PLATFORM": the platform rewrote the consumer's request to the profile its TAK gives this producer, so the consumer's own profile (the contract's RIVTABP21) cannot be judged behind it`},
+		{"other profile straight from the consumer fails", Checker{Contracts: set, Consumer: consumer, ViaPlatform: platform},
+			&Message{Header: header(), Body: bp20, PeerCert: consumerCert}, RuleProfile, Fail,
+			`profile RIVTABP20 (header To), but the contract's WSDL is RIVTABP21 and requires {urn:riv:itintegration:registry:1}LogicalAddress`},
 		{"platform not trusted", Checker{Consumer: consumer}, &Message{Header: header(), Body: good, PeerCert: platformCert}, RuleClientCert, Fail,
 			`client certificate SERIALNUMBER "SE2321000016-PLATFORM", want the consumer's HSA-id "SE2321000016-DEMOCONS"`},
 

@@ -21,7 +21,7 @@ func receiverElement(info *envelope.Info) (envelope.HeaderElement, bool) {
 
 // checkProfile: the receiver element is the one the contract's WSDL binds
 // (LogicalAddress for RIVTABP21, wsa:To for RIVTABP20), in its namespace.
-func checkProfile(s *subject) (Outcome, string) {
+func (c *Checker) checkProfile(s *subject) (Outcome, string) {
 	if s.info == nil {
 		return NotApplicable, "no envelope to read the profile from"
 	}
@@ -34,6 +34,14 @@ func checkProfile(s *subject) (Outcome, string) {
 		return Fail, fmt.Sprintf("no RIV-TA receiver header; the contract's WSDL (%s) requires %s", want, describeProfile(want))
 	}
 	got, _ := rivta.ProfileForReceiverElement(el.Name.Local)
+	if gotNS, _ := got.ReceiverElement(); got != want && el.Name.Space == gotNS && c.fromPlatform(s) {
+		// The platform rewrites 2.0<->2.1 to the profile its TAK gives
+		// the producer, so what arrives says nothing of what the consumer
+		// sent; the platform itself refuses a consumer whose profile it
+		// cannot read.
+		return NotApplicable, fmt.Sprintf("profile %s (header %s) from platform %q: the platform rewrote the consumer's request to the profile its TAK gives this producer, so the consumer's own profile (the contract's %s) cannot be judged behind it",
+			got, el.Name.Local, c.ViaPlatform, want)
+	}
 	if got != want {
 		return Fail, fmt.Sprintf("profile %s (header %s), but the contract's WSDL is %s and requires %s", got, el.Name.Local, want, describeProfile(want))
 	}
@@ -121,6 +129,11 @@ func (c *Checker) checkOriginalConsumer(s *subject) (Outcome, string) {
 	return Pass, fmt.Sprintf("%s %q", rivta.HeaderOriginalConsumer, v[0])
 }
 
+// fromPlatform: the message came with the trusted platform's certificate.
+func (c *Checker) fromPlatform(s *subject) bool {
+	return c.ViaPlatform != "" && s.m.PeerCert != nil && rivta.SerialNumber(s.m.PeerCert) == c.ViaPlatform
+}
+
 // checkClientCert: the client certificate's subject SERIALNUMBER is the
 // consumer's HSA-id.
 func (c *Checker) checkClientCert(s *subject) (Outcome, string) {
@@ -129,7 +142,7 @@ func (c *Checker) checkClientCert(s *subject) (Outcome, string) {
 		return Fail, "no client certificate (the platform refuses the TLS handshake or answers VP002)"
 	}
 	sn := rivta.SerialNumber(cert)
-	if c.ViaPlatform != "" && sn == c.ViaPlatform {
+	if c.fromPlatform(s) {
 		// Forwarded by the trusted platform: it vouches for the consumer
 		// in the original-consumer header (VP always sets it).
 		orig := s.m.Header.Get(rivta.HeaderOriginalConsumer)
@@ -139,6 +152,10 @@ func (c *Checker) checkClientCert(s *subject) (Outcome, string) {
 		return Pass, fmt.Sprintf("forwarded by platform %q for consumer %q", sn, orig)
 	}
 	switch {
+	case c.ViaPlatform != "":
+		// Behind the platform only its calls are the consumer's: a call
+		// that bypasses it proves nothing of how the platform routes.
+		return Fail, fmt.Sprintf("client certificate SERIALNUMBER %q: the run is behind platform %q and only its certificate is accepted (a call that bypasses the platform)", sn, c.ViaPlatform)
 	case sn == "":
 		return Fail, fmt.Sprintf("client certificate %q has no SERIALNUMBER (the platform answers VP002)", cert.Subject)
 	case sn != c.Consumer:

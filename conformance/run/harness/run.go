@@ -184,7 +184,11 @@ func (h *Harness) Run(ctx context.Context) (*result.Run, error) {
 		h.progress("ABORTED: %s", run.Aborted)
 		return run, h.writeResults(run)
 	}
-	h.progress("suite %s: %d scenario(s); consumers call %s with a client certificate for %s", h.suite.ID, len(scs), h.URL(), h.suite.Consumer.HSAID)
+	if via := h.opts.ViaPlatform; via != "" {
+		h.progress("suite %s: %d scenario(s); platform %s calls %s with its client certificate for consumer %s", h.suite.ID, len(scs), via, h.URL(), h.suite.Consumer.HSAID)
+	} else {
+		h.progress("suite %s: %d scenario(s); consumers call %s with a client certificate for %s", h.suite.ID, len(scs), h.URL(), h.suite.Consumer.HSAID)
+	}
 	h.progressContracts()
 	for i, sc := range scs {
 		scr := &result.Scenario{ID: sc.ID, Title: sc.Title, File: sc.File, Likelihood: sc.Likelihood,

@@ -124,7 +124,7 @@ check failed or the run was aborted, 2 on bad input.`,
 	cmd.Flags().StringVar(&producer, "producer", "", "producer mode: the producer's URL")
 	cmd.Flags().Int64Var(&maxBody, "max-body", harness.DefaultMaxBody, "consumer mode: the largest request body (bytes) the harness reads, checks and records; a larger one is a RIV-SOAP-01 finding")
 	cmd.Flags().BoolVar(&strictXSD, "strict-xsd", false, cliutil.StrictXSDFlag)
-	cmd.Flags().StringVar(&via, "via-platform", "", "consumer mode behind a gateway: the gateway's HSA-id (its client certificate SERIALNUMBER); its calls are attributed to the consumer in x-rivta-original-serviceconsumer-hsaid")
+	cmd.Flags().StringVar(&via, "via-platform", "", "consumer mode behind a gateway: the gateway's HSA-id (its client certificate SERIALNUMBER); only its calls are accepted, attributed to the consumer in x-rivta-original-serviceconsumer-hsaid")
 	srv.Add(cmd, "consumer mode: the harness's server")
 	cli.Add(cmd, "producer-", "the producer (producer mode)")
 	return cmd
