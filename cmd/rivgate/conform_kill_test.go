@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -48,7 +47,7 @@ func killSuite(t *testing.T) string {
 title: SIGKILL at any point
 contracts: %s
 consumer: {hsa_id: %s}
-defaults: {receiver: %s, wait: 30s, consumer_timeout: 5s, retry: {observe: 100ms, min_spacing: 50ms}}
+defaults: {receiver: %s, wait: 30s, consumer_timeout: 5s, settle: 100ms, retry: {observe: 100ms, min_spacing: 50ms}}
 requirements: [{id: K-1, text: the consumer fetches visits, impact: 2}]
 scenarios: [k1.yaml, k2.yaml, k3.yaml]
 `, contracts, consumerID, receiverID),
@@ -125,12 +124,23 @@ func runAndKill(t *testing.T, p *e2ePKI, suite string, k killPoint) string {
 		t.Fatal(err)
 	}
 	urls := make(chan string, 1)
+	// awaiting gets a token each time the harness says it awaits a step's
+	// request: the consumer calls only then, so a call never lands in the
+	// previous scenario's settle time (where it would count as a repeat).
+	awaiting := make(chan struct{}, killRequests+1)
 	go func() {
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
-			if m := urlLine.FindStringSubmatch(sc.Text()); m != nil {
+			line := sc.Text()
+			if m := urlLine.FindStringSubmatch(line); m != nil {
 				select {
 				case urls <- m[1]:
+				default:
+				}
+			}
+			if strings.Contains(line, ": awaiting ") {
+				select {
+				case awaiting <- struct{}{}:
 				default:
 				}
 			}
@@ -146,6 +156,12 @@ func runAndKill(t *testing.T, p *e2ePKI, suite string, k killPoint) string {
 	client := p.consumerClient()
 	defer client.CloseIdleConnections()
 	for answers := 0; answers < killRequests && (k.answers < 0 || answers < k.answers); answers++ {
+		select {
+		case <-awaiting:
+		case <-time.After(time.Minute):
+			_ = cmd.Process.Kill()
+			t.Fatalf("the harness never said it awaits request %d", answers+1)
+		}
 		body := strings.ReplaceAll(visitsRequest, "PATIENT", "191212121212")
 		resp, err := client.Post(url, "text/xml; charset=UTF-8", strings.NewReader(body))
 		if err != nil {
@@ -153,9 +169,6 @@ func runAndKill(t *testing.T, p *e2ePKI, suite string, k killPoint) string {
 		}
 		_, _ = io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
-		if resp.StatusCode == http.StatusInternalServerError {
-			time.Sleep(200 * time.Millisecond) // past the retry window: the next call is the next step
-		}
 	}
 	if k.answers < 0 {
 		if err := cmd.Wait(); err != nil {
