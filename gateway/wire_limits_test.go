@@ -392,7 +392,7 @@ func TestEarlyRefusalReachesWriteThenReadClients(t *testing.T) {
 		t.Parallel()
 		python := "/usr/bin/python3"
 		if _, err := os.Stat(python); err != nil {
-			t.Skip("python3 missing: apt-get install -y python3")
+			t.Skip("/usr/bin/python3 missing: apt-get install -y python3 (scripts/test.sh brings it with python3-zeep)")
 		}
 		dir := t.TempDir()
 		cc, err := b.ca.IssueClient(consumerID, pki.Options{})
