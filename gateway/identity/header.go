@@ -39,10 +39,17 @@ func ParseHeaderCert(v string) (*x509.Certificate, error) {
 			v = strings.TrimSpace(u)
 		}
 	}
-	begin, end := strings.Index(v, pemBegin), strings.Index(v, pemEnd)
+	// The END line is looked for after the BEGIN line: the two share their
+	// dashes, so "-----BEGIN CERTIFICATE-----END CERTIFICATE-----" would
+	// otherwise find END inside BEGIN.
+	body, end := "", -1
+	if begin := strings.Index(v, pemBegin); begin >= 0 {
+		body = v[begin+len(pemBegin):]
+		end = strings.Index(body, pemEnd)
+	}
 	switch {
-	case begin >= 0 && end > begin:
-		v = v[begin+len(pemBegin) : end]
+	case end >= 0:
+		v = body[:end]
 	case strings.HasPrefix(v, "MI"):
 		// A DER certificate is a SEQUENCE with a long-form length: its
 		// base64 starts "MI" ("MII" from 256 bytes on, VP's test).
