@@ -57,7 +57,7 @@ func perK(d time.Duration, n int64) float64 {
 }
 
 // runLoad: max rate in rotating rounds, then latency at a fixed rate of
-// half the gateway's max, then (full mode) 1 MB answers.
+// half nginx's max, then (full mode) 1 MB answers.
 func runLoad(ctx context.Context, e *env, o options, p plan, res *Results) error {
 	body := benchkit.Request(benchkit.BenchContract, benchkit.BenchReceiver(o.routes))
 	targets := []benchkit.Target{e.gatewayTarget(body), e.nginxTarget(body, "small"), e.directTarget(body, "small")}
@@ -114,7 +114,9 @@ func runLoad(ctx context.Context, e *env, o options, p plan, res *Results) error
 	// Latency at one rate for all, in rotating rounds like the max-rate
 	// runs, so a burst from another process on the shared machine lands
 	// on every target rather than on one.
-	rate := res.Targets["gateway"].MaxRPS * 0.5
+	// Half of nginx's maximum (issue 24): the gateway is judged at a rate
+	// the reference sustains easily, not at one scaled to its own speed.
+	rate := res.Targets["nginx"].MaxRPS * 0.5
 	lats := map[string][]time.Duration{}
 	fixedCPU := map[string]time.Duration{}
 	roundQ := map[string][3][]float64{} // p50, p99, p99.9 of each round
@@ -174,7 +176,7 @@ func runLoad(ctx context.Context, e *env, o options, p plan, res *Results) error
 		}
 	}
 	g, n, d := res.Targets["gateway"], res.Targets["nginx"], res.Targets["direct"]
-	x := &Ratios{TargetRPS: ">= 1.00", TargetAddedP99: "<= 1 ms"}
+	x := &Ratios{TargetRPS: ">= 1.00", TargetAddedP99: "<= nginx's + 1 ms"}
 	if n.MaxRPS > 0 {
 		x.GatewayNginxRPS = g.MaxRPS / n.MaxRPS
 	}
@@ -194,7 +196,7 @@ func runLoad(ctx context.Context, e *env, o options, p plan, res *Results) error
 		x.GoProxyNginxRPS = gp.MaxRPS / n.MaxRPS
 	}
 	x.TargetRPSMet = x.GatewayNginxRPS >= 1.0
-	x.TargetAddedP99Met = x.AddedP99ms <= 1.0
+	x.TargetAddedP99Met = x.AddedP99ms <= x.NginxAddedP99ms+1.0
 	res.Ratios = x
 	return nil
 }

@@ -67,7 +67,7 @@ func planFor(quick, smoke bool) plan {
 			fixedDur: 500 * time.Millisecond, oneMB: true, oneMBDur: 300 * time.Millisecond, takRoutes: 2000, takYAML: true, xsdRepeat: 1, xmllintBatch: 3}
 	}
 	if quick {
-		return plan{rounds: 4, warmup: 500 * time.Millisecond, dur: 2 * time.Second, fixedRounds: 3, fixedWarmup: 500 * time.Millisecond, fixedDur: 2 * time.Second,
+		return plan{rounds: 5, warmup: 500 * time.Millisecond, dur: 2 * time.Second, fixedRounds: 3, fixedWarmup: 500 * time.Millisecond, fixedDur: 2 * time.Second,
 			oneMB: false, takRoutes: 100_000, takYAML: false, xsdRepeat: 20, xmllintBatch: 100}
 	}
 	return plan{rounds: 6, warmup: time.Second, dur: 5 * time.Second, fixedRounds: 5, fixedWarmup: time.Second, fixedDur: 4 * time.Second,

@@ -191,7 +191,7 @@ func methodInfo(o options, p plan) Method {
 	m.Notes = []string{
 		"one load generator (tools/internal/benchkit, Go): the same raw HTTP/1.1 request bytes, the same client certificate and the same number of keep-alive connections for every target",
 		"max rate: closed loop, one call in flight per connection; rounds rotate the target order and the median round counts",
-		"latency: open-loop schedule at 50% of the gateway's max rate for every target, in rotating rounds, measured from each call's scheduled time (no coordinated omission); p50/p99/p99.9 are medians of the rounds' values (pooled values are in the JSON)",
+		"latency: open-loop schedule at 50% of nginx's max rate for every target, in rotating rounds, measured from each call's scheduled time (no coordinated omission); p50/p99/p99.9 are medians of the rounds' values (pooled values are in the JSON)",
 		"direct = the producer over plain HTTP (no TLS): the floor; gateway, nginx and goproxy terminate mutual TLS and proxy over HTTP keep-alive",
 		"goproxy = the standard library's httputil.ReverseProxy with mutual TLS and the gateway's transport settings, nothing else (no SOAP, catalogue or log): what net/http and crypto/tls give here",
 		"CPU = utime+stime from /proc/<pid>/stat of the proxy process(es) during the measured window (10 ms ticks), per 1,000 calls, at max rate and at the fixed rate (the same for all: compares work without the batching a faster server gets); peak RSS = VmHWM (nginx: sum over master and workers)",
