@@ -84,7 +84,9 @@ func parseStamp(s string) (stamp, error) {
 		return st, errSyntax
 	}
 	st.month = time.Month(mon)
-	if mon < 1 || mon > 12 || st.day < 1 || st.day > daysIn(st.year, st.month) {
+	// Year 0000 is no xs:date year, and a day in it can only be written
+	// back as a year before it, which no reader takes.
+	if st.year == 0 || mon < 1 || mon > 12 || st.day < 1 || st.day > daysIn(st.year, st.month) {
 		return st, fmt.Errorf("no such date %s", s[:10])
 	}
 	if len(s) == 10 {
@@ -270,7 +272,12 @@ func JSONText(text string, t time.Time, end bool, loc *time.Location) string {
 	}
 	if d, ok := CalendarDate(t, end, loc); ok {
 		day, _ := time.ParseInLocation("2006-01-02", d, loc)
-		return day.Format("2006-01-02T15:04:05-0700")
+		// The export's offset has no seconds: a day whose zone offset has
+		// them (local mean time before 1900, +01:12:12 in Stockholm) is
+		// written as the exact instant instead, or it would move.
+		if _, off := day.Zone(); off%60 == 0 {
+			return day.Format("2006-01-02T15:04:05-0700")
+		}
 	}
 	return t.UTC().Format("2006-01-02T15:04:05-0700")
 }
