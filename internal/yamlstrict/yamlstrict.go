@@ -336,3 +336,47 @@ func deref(t reflect.Type) reflect.Type {
 	}
 	return t
 }
+
+// Place places a YAML path ("$.tls.cert") in f for a message. When the
+// path names a node, found is true and the place is its value's. When it
+// does not (a required key left out), the place is the line of the
+// mapping that should hold it: the key of the nearest parent that is
+// there ("tls:"), or its entry in a list; 0 when only the document is.
+func Place(f *ast.File, path string) (line, col int, found bool) {
+	if n := Find(f, path); n != nil {
+		if tk := n.GetToken(); tk != nil && tk.Position != nil {
+			return tk.Position.Line, tk.Position.Column, true
+		}
+		return 0, 0, true
+	}
+	for p := path; ; {
+		i := strings.LastIndexAny(p, ".[")
+		if i <= 1 {
+			return 0, 0, false
+		}
+		p = p[:i]
+		n := Find(f, p)
+		if n == nil {
+			continue
+		}
+		tk := n.GetToken()
+		// A block mapping starts at its first key (a flow one at its
+		// '{'); a mapping's value is placed at its key, the token
+		// before the ':'.
+		switch m := n.(type) {
+		case *ast.MappingValueNode:
+			tk = m.Key.GetToken()
+		case *ast.MappingNode:
+			if !m.IsFlowStyle && len(m.Values) > 0 {
+				tk = m.Values[0].Key.GetToken()
+			}
+		}
+		if tk != nil && tk.Prev != nil && tk.Prev.Value == ":" && tk.Prev.Prev != nil {
+			tk = tk.Prev.Prev
+		}
+		if tk == nil || tk.Position == nil {
+			return 0, 0, false
+		}
+		return tk.Position.Line, tk.Position.Column, false
+	}
+}

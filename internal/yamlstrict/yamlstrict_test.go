@@ -165,3 +165,36 @@ func TestFind(t *testing.T) {
 		t.Error("Find in no tree found something")
 	}
 }
+
+// TestPlace: a path that is there is placed at its value; a missing key
+// at the key (or list entry) of the nearest parent that is there.
+func TestPlace(t *testing.T) {
+	t.Parallel()
+	f, err := Parse([]byte("name: a\nlisten:\n  admin: x\ntls: {cert: c}\nitems:\n  - id: x\n  - {id: y}\nempty: {}\nblock:\n  a: 1\n  b: 2\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		path      string
+		line, col int
+		found     bool
+	}{
+		{"$.name", 1, 7, true},
+		{"$.listen.admin", 3, 10, true},
+		{"$.listen.https", 2, 1, false},
+		{"$.tls.key", 4, 1, false},
+		{"$.empty.x", 8, 1, false},
+		{"$.items[0].name", 6, 5, false},
+		{"$.items[1].name", 7, 5, false},
+		{"$.items[5].name", 5, 1, false},
+		{"$.block.c", 9, 1, false},
+		{"$.missing.key", 0, 0, false},
+		{"$.missing", 0, 0, false},
+	}
+	for _, tt := range tests {
+		line, col, found := Place(f, tt.path)
+		if line != tt.line || col != tt.col || found != tt.found {
+			t.Errorf("Place(%q) = %d:%d %v, want %d:%d %v", tt.path, line, col, found, tt.line, tt.col, tt.found)
+		}
+	}
+}
