@@ -522,8 +522,8 @@ func (c *Config) setListenDefaults(present map[string]bool) {
 // FieldError is one problem in the config file.
 type FieldError struct {
 	File   string
-	Line   int // 0 when neither the key nor its section is in the file
-	Column int // 0 for a key left out: Line is then its section's
+	Line   int    // 0 when neither the key nor its section is in the file
+	Column int    // 0 for a key left out: Line is then its section's
 	Field  string // dotted key path, e.g. "http.allowed_cidrs[1]"
 	Msg    string
 }
