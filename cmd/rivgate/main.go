@@ -9,6 +9,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
@@ -30,7 +31,11 @@ func main() {
 	os.Exit(run(os.Args[1:]))
 }
 
-func run(args []string) int {
+func run(args []string) int { return runWith(args, os.Stdin, os.Stdout, os.Stderr) }
+
+// runWith runs the command line args with the given standard streams and
+// returns the exit code.
+func runWith(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
@@ -62,9 +67,12 @@ bad input.`,
 		versionCommand(),
 	)
 	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
 	if msg := messageFor(err); msg != "" {
-		fmt.Fprintln(os.Stderr, "rivgate:", msg)
+		fmt.Fprintln(stderr, "rivgate:", msg)
 	}
 	return cliutil.Code(err)
 }
