@@ -50,7 +50,7 @@ and the RIV-TA rules, injects faults and writes a risk-based test report with
 a signed evidence bundle.
 
 Exit codes: 0 success; 1 the run worked and found failures; 2 bad usage or
-bad input.`,
+bad input (a command without flags it needs names all of them at once).`,
 		Version:       buildinfo.Get().Version,
 		SilenceUsage:  true,
 		SilenceErrors: true,
