@@ -588,7 +588,19 @@ func Parse(name string, data []byte) (c *Config, err error) {
 	c.setListenDefaults(present)
 	c.SetDefaults()
 	c.resolvePaths()
-	errs = append(errs, c.problems(file)...)
+	// A value the decoder refused is left zero: a check of it would
+	// report the same place again.
+	refused := map[[2]int]bool{}
+	for _, p := range probs {
+		refused[[2]int{p.Line, p.Column}] = true
+	}
+	for _, e := range c.problems(file) {
+		var fe *FieldError
+		if errors.As(e, &fe) && fe.Line > 0 && refused[[2]int{fe.Line, fe.Column}] {
+			continue
+		}
+		errs = append(errs, e)
+	}
 	sortByPlace(errs)
 	if len(errs) == 1 {
 		return nil, errs[0]

@@ -141,6 +141,11 @@ g.yaml:7:12: producers.timeout: "soon" is not a duration (want e.g. 2s, 500ms, 5
 g.yaml:8:3: producers.Max_Conns_Per_Host: unknown key "Max_Conns_Per_Host" (did you mean max_conns_per_host?)
 g.yaml:9:18: logging.level: "loud": want debug, info, warn or error`
 	assert.Equal(t, want, err.Error())
+
+	// A value the decoder refused is left zero, and not reported again
+	// by the check that it is given.
+	_, err = Parse("g.yaml", []byte("tls: {cert: [a], key: b, client_ca: c}\n"))
+	assert.EqualError(t, err, "g.yaml:1:13: tls.cert: cannot unmarshal []interface {} into Go value of type string")
 }
 
 // TestAddressesAndPorts: listen addresses, tak.url and contracts.public_url
