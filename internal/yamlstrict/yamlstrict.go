@@ -1,15 +1,18 @@
 // Package yamlstrict decodes the files people write (the gateway's
 // gateway.yaml and TAK catalogues; the conformance suites, scenarios,
 // risk.yaml, activities.yaml, decision.yaml) strictly and safely with
-// github.com/goccy/go-yaml: every unknown field is found, in document
-// order, so the same file always gives the same errors (the decoder's own
-// strict mode reports one unknown field, chosen by map order); and a panic
-// of the parser or decoder on hostile input is an error, not a crash (the
-// loaders' fuzz tests found both). Decode does all of it and places every
-// failure as an *Error naming the file, line and field; DecodeProblems
-// gives the same problems unformatted, for a caller with an error form of
-// its own. Value types place their own errors with UnmarshalScalar, as
-// Duration does.
+// github.com/goccy/go-yaml: every unknown field and every bad value is
+// found in one run, in document order, so the same file always gives the
+// same errors and no problem hides another (the decoder's own strict mode
+// reports one unknown field, chosen by map order, and stops at the first
+// bad value); an unknown field near a known one says which was meant
+// (Suggest); and a panic of the parser or decoder on hostile input is an
+// error, not a crash (the loaders' fuzz tests found both). Decode does all
+// of it and places every failure as an *Error naming the file, line and
+// field; DecodeProblems gives the same problems unformatted, for a caller
+// with an error form and checks of its own; Place puts a caller's own
+// problem at its key, or a missing key at its section. Value types place
+// their own errors with UnmarshalScalar, as Duration does.
 package yamlstrict
 
 import (
