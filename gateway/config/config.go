@@ -723,9 +723,7 @@ func (c *Config) resolvePaths() {
 const MinInternalSecret = 16
 
 // Validate checks a config built in code (no file positions).
-func (c *Config) Validate() error { return c.validate(nil) }
-
-func (c *Config) validate(file *ast.File) error { return errors.Join(c.problems(file)...) }
+func (c *Config) Validate() error { return errors.Join(c.problems(nil)...) }
 
 // problems checks the values; each problem is placed at its key's value,
 // or, for a key left out, at the line of the section that should hold it.

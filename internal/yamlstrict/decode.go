@@ -52,8 +52,8 @@ func Decode(name string, data []byte, v any) (*ast.File, error) {
 }
 
 // Join makes problems in file one error of *Errors, as Decode returns
-// them: unknown fields joined (even one), any other problem alone on its
-// own.
+// them: joined (even one unknown field), except a single other problem,
+// which is returned on its own.
 func Join(file string, probs []Problem) error {
 	errs := make([]error, 0, len(probs))
 	for _, p := range probs {
