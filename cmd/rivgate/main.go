@@ -9,6 +9,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
@@ -30,7 +31,11 @@ func main() {
 	os.Exit(run(os.Args[1:]))
 }
 
-func run(args []string) int {
+func run(args []string) int { return runWith(args, os.Stdin, os.Stdout, os.Stderr) }
+
+// runWith runs the command line args with the given standard streams and
+// returns the exit code.
+func runWith(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
@@ -45,7 +50,7 @@ and the RIV-TA rules, injects faults and writes a risk-based test report with
 a signed evidence bundle.
 
 Exit codes: 0 success; 1 the run worked and found failures; 2 bad usage or
-bad input.`,
+bad input (a command without flags it needs names all of them at once).`,
 		Version:       buildinfo.Get().Version,
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -62,9 +67,12 @@ bad input.`,
 		versionCommand(),
 	)
 	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
 	if msg := messageFor(err); msg != "" {
-		fmt.Fprintln(os.Stderr, "rivgate:", msg)
+		fmt.Fprintln(stderr, "rivgate:", msg)
 	}
 	return cliutil.Code(err)
 }

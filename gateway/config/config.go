@@ -8,15 +8,18 @@
 package config
 
 import (
+	"cmp"
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -26,6 +29,7 @@ import (
 	"github.com/rivgate/rivgate/contracts/rivta"
 	"github.com/rivgate/rivgate/internal/yamlstrict"
 
+	"github.com/rivgate/rivgate/internal/hostport"
 	"github.com/rivgate/rivgate/internal/redact"
 )
 
@@ -518,8 +522,8 @@ func (c *Config) setListenDefaults(present map[string]bool) {
 // FieldError is one problem in the config file.
 type FieldError struct {
 	File   string
-	Line   int // 0 when the key is absent from the file
-	Column int
+	Line   int    // 0 when neither the key nor its section is in the file
+	Column int    // 0 for a key left out: Line is then its section's
 	Field  string // dotted key path, e.g. "http.allowed_cidrs[1]"
 	Msg    string
 }
@@ -530,7 +534,10 @@ func (e *FieldError) Error() string {
 		loc = "config"
 	}
 	if e.Line > 0 {
-		loc += fmt.Sprintf(":%d:%d", e.Line, e.Column)
+		loc += fmt.Sprintf(":%d", e.Line)
+		if e.Column > 0 {
+			loc += fmt.Sprintf(":%d", e.Column)
+		}
 	}
 	if e.Field != "" {
 		return fmt.Sprintf("%s: %s: %s", loc, yamlstrict.OneLine(e.Field), yamlstrict.OneLine(e.Msg))
@@ -559,12 +566,14 @@ func Parse(name string, data []byte) (c *Config, err error) {
 		}
 	}()
 	c = &Config{File: name}
+	// Every problem comes in one run: the unknown keys and bad values the
+	// decoder finds, then what validate finds in the rest of the file.
 	file, probs := yamlstrict.DecodeProblems(data, c)
-	if len(probs) > 0 {
-		errs := make([]error, 0, len(probs))
-		for _, p := range probs {
-			errs = append(errs, decodeError(name, file, p))
-		}
+	errs := make([]error, 0, len(probs))
+	for _, p := range probs {
+		errs = append(errs, decodeError(name, file, p))
+	}
+	if !yamlstrict.Complete(probs) {
 		if len(errs) == 1 {
 			return nil, errs[0]
 		}
@@ -579,18 +588,55 @@ func Parse(name string, data []byte) (c *Config, err error) {
 	c.setListenDefaults(present)
 	c.SetDefaults()
 	c.resolvePaths()
-	if err := c.validate(file); err != nil {
-		return nil, err
+	// A value the decoder refused is left zero: a check of it would
+	// report the same place again.
+	refused := map[[2]int]bool{}
+	for _, p := range probs {
+		refused[[2]int{p.Line, p.Column}] = true
+	}
+	for _, e := range c.problems(file) {
+		var fe *FieldError
+		if errors.As(e, &fe) && fe.Line > 0 && refused[[2]int{fe.Line, fe.Column}] {
+			continue
+		}
+		errs = append(errs, e)
+	}
+	sortByPlace(errs)
+	if len(errs) == 1 {
+		return nil, errs[0]
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
 	}
 	return c, nil
 }
 
+// sortByPlace puts problems in document order, those without a line last.
+func sortByPlace(errs []error) {
+	line := func(e error) (int, int) {
+		var fe *FieldError
+		if errors.As(e, &fe) && fe.Line > 0 {
+			return fe.Line, fe.Column
+		}
+		return math.MaxInt, 0
+	}
+	slices.SortStableFunc(errs, func(a, b error) int {
+		la, ca := line(a)
+		lb, cb := line(b)
+		return cmp.Or(cmp.Compare(la, lb), cmp.Compare(ca, cb))
+	})
+}
+
 // decodeError makes a decoding problem a *FieldError naming the key's
-// dotted path ("tls.clientca").
+// dotted path ("tls.clientca") and, for an unknown key, the known key it
+// is a near miss of.
 func decodeError(name string, file *ast.File, p yamlstrict.Problem) *FieldError {
 	fe := &FieldError{File: name, Line: p.Line, Column: p.Column, Msg: p.Msg}
 	if p.Unknown {
 		fe.Msg = fmt.Sprintf("unknown key %q", p.Field)
+		if p.Suggest != "" {
+			fe.Msg += fmt.Sprintf(" (did you mean %s?)", p.Suggest)
+		}
 	}
 	if file != nil && fe.Line > 0 {
 		fe.Field = keyAt(file, fe.Line, fe.Column)
@@ -677,26 +723,41 @@ func (c *Config) resolvePaths() {
 const MinInternalSecret = 16
 
 // Validate checks a config built in code (no file positions).
-func (c *Config) Validate() error { return c.validate(nil) }
+func (c *Config) Validate() error { return errors.Join(c.problems(nil)...) }
 
-func (c *Config) validate(file *ast.File) error {
+// problems checks the values; each problem is placed at its key's value,
+// or, for a key left out, at the line of the section that should hold it.
+func (c *Config) problems(file *ast.File) []error {
 	var errs []error
-	add := func(field, format string, args ...any) {
-		fe := &FieldError{File: c.File, Field: field, Msg: fmt.Sprintf(format, args...)}
-		path := "$." + field
-		if n := yamlstrict.Find(file, path); n != nil {
-			if tk := n.GetToken(); tk != nil && tk.Position != nil {
-				fe.Line, fe.Column = tk.Position.Line, tk.Position.Column
-			}
+	addAt := func(field, shown string, msg string) {
+		fe := &FieldError{File: c.File, Field: shown, Msg: msg}
+		line, col, found := yamlstrict.Place(file, "$."+field)
+		fe.Line = line
+		if found {
+			fe.Column = col
 		}
 		errs = append(errs, fe)
+	}
+	add := func(field, format string, args ...any) {
+		addAt(field, field, fmt.Sprintf(format, args...))
+	}
+	// required reports a required key that is empty: at its value when
+	// it is in the file, else as missing from its section. when follows
+	// "required" ("when listen.https is set", "(it names ...)").
+	required := func(field, when string) {
+		if yamlstrict.Find(file, "$."+field) != nil {
+			add(field, "required %s", when)
+			return
+		}
+		i := strings.LastIndexByte(field, '.')
+		addAt(field, field[:i], fmt.Sprintf("missing required key %q %s", field[i+1:], when))
 	}
 	checkAddr := func(field, v string) {
 		if v == "" {
 			return
 		}
-		if _, _, err := net.SplitHostPort(v); err != nil {
-			add(field, "%q is not host:port: %v", v, err)
+		if err := hostport.CheckListen(v); err != nil {
+			add(field, "%v", err)
 		}
 	}
 	checkAddr("listen.https", c.Listen.HTTPS)
@@ -711,7 +772,7 @@ func (c *Config) validate(file *ast.File) error {
 	if c.Listen.HTTPS != "" {
 		for _, f := range []struct{ field, v string }{{"tls.cert", c.TLS.Cert}, {"tls.key", c.TLS.Key}, {"tls.client_ca", c.TLS.ClientCA}} {
 			if f.v == "" {
-				add(f.field, "required when listen.https is set")
+				required(f.field, "when listen.https is set")
 			}
 		}
 	}
@@ -777,7 +838,7 @@ func (c *Config) validate(file *ast.File) error {
 	if (c.Producers.Cert == "") != (c.Producers.Key == "") {
 		add("producers.cert", "producers.cert and producers.key go together")
 	}
-	c.validateProducerTLS(add)
+	c.validateProducerTLS(add, required)
 	if c.Producers.MaxIdleConnsPerHost < 0 {
 		add("producers.max_idle_conns_per_host", "must not be negative")
 	}
@@ -813,11 +874,11 @@ func (c *Config) validate(file *ast.File) error {
 	if c.Instance.ID == "" || strings.ContainsAny(c.Instance.ID, "#, ") {
 		add("instance.id", "%q must be non-empty without '#', ',' or spaces (it is a routing-history token)", c.Instance.ID)
 	}
-	return errors.Join(errs...)
+	return errs
 }
 
 // validateProducerTLS checks producers' TLS versions and tls_profiles.
-func (c *Config) validateProducerTLS(add func(field, format string, args ...any)) {
+func (c *Config) validateProducerTLS(add func(field, format string, args ...any), required func(field, when string)) {
 	versions := func(field, lo, hi string) {
 		minV, err1 := ParseTLSVersion(lo)
 		if err1 != nil {
@@ -838,7 +899,7 @@ func (c *Config) validateProducerTLS(add func(field, format string, args ...any)
 		field := fmt.Sprintf("producers.tls_profiles[%d].", i)
 		switch name := strings.ToLower(strings.TrimSpace(p.Name)); {
 		case name == "":
-			add(field+"name", "required (it names the profile in the exchange log)")
+			required(field+"name", "(it names the profile in the exchange log)")
 		case name == "default":
 			add(field+"name", "%q is the name of the producers section's own settings", p.Name)
 		default:
@@ -892,8 +953,11 @@ func checkHTTPURL(s string) error {
 	if err != nil {
 		return fmt.Errorf("%q is not a URL: %w", shown, err)
 	}
-	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" {
 		return fmt.Errorf("%q: want http:// or https:// with a host", shown)
+	}
+	if err := hostport.CheckURLPort(u); err != nil {
+		return fmt.Errorf("%q: %w", shown, err)
 	}
 	return nil
 }
@@ -907,8 +971,11 @@ func checkPublicURL(s string) error {
 	if err != nil {
 		return fmt.Errorf("%q is not a URL: %w", s, err)
 	}
-	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
 		return fmt.Errorf("%q: want scheme://host[:port] (http or https, no path)", s)
+	}
+	if err := hostport.CheckURLPort(u); err != nil {
+		return fmt.Errorf("%q: %w", s, err)
 	}
 	return nil
 }

@@ -84,7 +84,8 @@ func TestErrorsNameFileLineAndField(t *testing.T) {
 		{"bad duration", "tls: {cert: a, key: b, client_ca: c}\nproducers:\n  timeout: soon\n", []string{"g.yaml:3:", "producers.timeout", `"soon" is not a duration`}},
 		{"bad size", "tls: {cert: a, key: b, client_ca: c}\nlimits:\n  max_body: lots\n", []string{"g.yaml:3:", "limits.max_body", `"lots" is not a size`}},
 		{"bad cidr", "tls: {cert: a, key: b, client_ca: c}\nhttp:\n  allowed_cidrs: [10.0.0.0/8, 10.0.0/33]\n", []string{"g.yaml:3:", "http.allowed_cidrs[1]", "not a CIDR"}},
-		{"https without certs", "listen: {https: '127.0.0.1:1'}\n", []string{"tls.cert: required", "tls.key: required", "tls.client_ca: required"}},
+		{"https without certs", "listen: {https: '127.0.0.1:1'}\n", []string{`g.yaml: tls: missing required key "cert" when listen.https is set`, `tls: missing required key "key"`, `tls: missing required key "client_ca"`}},
+		{"https with empty certs", "listen: {https: '127.0.0.1:1'}\ntls: {cert: '', key: k}\n", []string{`g.yaml:2:13: tls.cert: required when listen.https is set`, `g.yaml:2: tls: missing required key "client_ca" when listen.https is set`}},
 		{"short secret", "tls: {cert: a, key: b, client_ca: c}\nhttp: {internal_secret: abc}\n", []string{"g.yaml:2:", "http.internal_secret: too short"}},
 		{"bad client auth", "tls: {cert: a, key: b, client_ca: c, client_auth: maybe}\n", []string{"tls.client_auth", "maybe"}},
 		{"negative call cap", "tls: {cert: a, key: b, client_ca: c}\nlimits: {max_calls_per_consumer: -2}\n", []string{"g.yaml:2:", "limits.max_calls_per_consumer", "-1 for none"}},
@@ -93,7 +94,7 @@ func TestErrorsNameFileLineAndField(t *testing.T) {
 		{"no listener", "listen: {https: '', http: ''}\n", []string{"no service listener"}},
 		{"syntax", "tls: [\n", []string{"g.yaml:"}},
 		{"every unknown key, in document order", "zeta: 1\ntls: {cert: a, key: b, client_ca: c, colour: red}\n", []string{"g.yaml:1:1: zeta: unknown key \"zeta\"\ng.yaml:2:38: tls.colour: unknown key \"colour\""}},
-		{"an empty file's problems name it", "", []string{"g.yaml: tls.cert: required"}},
+		{"an empty file's problems name it", "", []string{`g.yaml: tls: missing required key "cert"`}},
 		{"credentials in tak.url, masked", "tls: {cert: a, key: b, client_ca: c}\ntak:\n  url: 'https://svc:s3cret@tak.example/v2'\n", []string{"g.yaml:3:", "tak.url", `"https://xxxxx@tak.example/v2" carries credentials`, "tak.username and tak.password"}},
 		{"tak.url not http", "tls: {cert: a, key: b, client_ca: c}\ntak: {url: 'ftp://tak.example/v2'}\n", []string{"tak.url", "want http:// or https://"}},
 		{"password without username", "tls: {cert: a, key: b, client_ca: c}\ntak: {password: {env: TAK_PW}}\n", []string{"tak.username and tak.password go together"}},
@@ -110,6 +111,77 @@ func TestErrorsNameFileLineAndField(t *testing.T) {
 			for _, w := range tt.want {
 				assert.Contains(t, err.Error(), w)
 			}
+		})
+	}
+}
+
+// TestAllProblemsInOneRun: unknown keys (with the known key they are a
+// near miss of), bad values, missing required keys (at their section's
+// line) and values out of range come together, in document order: no
+// problem hides another.
+func TestAllProblemsInOneRun(t *testing.T) {
+	t.Parallel()
+	const file = `instance: {name: x, id: gw-1}
+listen:
+  https: "127.0.0.1:99999"
+  admn: "127.0.0.1:20001"
+tls: {cert: a, key: b, clientca: c}
+producers:
+  timeout: soon
+  Max_Conns_Per_Host: 2
+logging: {level: loud}
+`
+	_, err := Parse("g.yaml", []byte(file))
+	require.Error(t, err)
+	want := `g.yaml:3:10: listen.https: "127.0.0.1:99999": port 99999 is out of range 0-65535
+g.yaml:4:3: listen.admn: unknown key "admn" (did you mean admin?)
+g.yaml:5: tls: missing required key "client_ca" when listen.https is set
+g.yaml:5:24: tls.clientca: unknown key "clientca" (did you mean client_ca?)
+g.yaml:7:12: producers.timeout: "soon" is not a duration (want e.g. 2s, 500ms, 5m)
+g.yaml:8:3: producers.Max_Conns_Per_Host: unknown key "Max_Conns_Per_Host" (did you mean max_conns_per_host?)
+g.yaml:9:18: logging.level: "loud": want debug, info, warn or error`
+	assert.Equal(t, want, err.Error())
+
+	// A value the decoder refused is left zero, and not reported again
+	// by the check that it is given.
+	_, err = Parse("g.yaml", []byte("tls: {cert: [a], key: b, client_ca: c}\n"))
+	assert.EqualError(t, err, "g.yaml:1:13: tls.cert: cannot unmarshal []interface {} into Go value of type string")
+}
+
+// TestAddressesAndPorts: listen addresses, tak.url and contracts.public_url
+// are checked when the file loads: a port out of range, a malformed
+// host:port, a host that is no host, each named with file:line.
+func TestAddressesAndPorts(t *testing.T) {
+	t.Parallel()
+	const base = "tls: {cert: a, key: b, client_ca: c}\n"
+	tests := []struct {
+		name, yaml, want string // want "" = loads
+	}{
+		{"port out of range", "listen: {https: '127.0.0.1:99999'}", `g.yaml:2:17: listen.https: "127.0.0.1:99999": port 99999 is out of range 0-65535`},
+		{"admin port out of range", "listen: {admin: ':70000'}", `g.yaml:2:17: listen.admin: ":70000": port 70000 is out of range 0-65535`},
+		{"http port not a number", "listen: {http: 'localhost:http'}", `g.yaml:2:16: listen.http: "localhost:http": port "http" is not a number`},
+		{"negative port", "listen: {http: '127.0.0.1:-1'}", `listen.http: "127.0.0.1:-1": port "-1" is not a number`},
+		{"no port", "listen: {https: '127.0.0.1'}", `g.yaml:2:17: listen.https: "127.0.0.1" is not host:port: address 127.0.0.1: missing port in address`},
+		{"empty port", "listen: {https: '127.0.0.1:'}", `listen.https: "127.0.0.1:": no port`},
+		{"bad host", "listen: {https: 'gw host:443'}", `listen.https: "gw host:443": host "gw host" is not a host name or IP address`},
+		{"unclosed bracket", "listen: {https: '[::1:443'}", `listen.https: "[::1:443" is not host:port`},
+		{"tak.url port", "tak: {url: 'https://tak.example:99999/v2'}", `g.yaml:2:12: tak.url: "https://tak.example:99999/v2": port 99999 is out of range 1-65535`},
+		{"tak.url port zero", "tak: {url: 'https://tak.example:0/v2'}", `tak.url: "https://tak.example:0/v2": port 0 is out of range 1-65535`},
+		{"tak.url without a host", "tak: {url: 'https://:8443/v2'}", `tak.url: "https://:8443/v2": want http:// or https:// with a host`},
+		{"public url port", "contracts: {public_url: 'https://gw.example:65536'}", `g.yaml:2:25: contracts.public_url: "https://gw.example:65536": port 65536 is out of range 1-65535`},
+		{"ephemeral and all interfaces", "listen: {https: ':0', http: '[::1]:8080', admin: 'localhost:65535'}", ""},
+		{"tak.url port in range", "tak: {url: 'https://tak.example:8443/v2'}", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := Parse("g.yaml", []byte(base+tt.yaml+"\n"))
+			if tt.want == "" {
+				require.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.want)
 		})
 	}
 }
@@ -228,7 +300,8 @@ func TestProducerTLSProfiles(t *testing.T) {
 		want           []string
 	}{
 		{"unknown key", "- {name: a, match: {port: 1}, crt: x.pem}", []string{"g.yaml:4:", `unknown key "crt"`}},
-		{"no name", "- {match: {port: 1}}", []string{"producers.tls_profiles[0].name: required"}},
+		{"no name", "- {match: {port: 1}}", []string{`g.yaml:4: producers.tls_profiles[0]: missing required key "name" (it names the profile in the exchange log)`}},
+		{"empty name", "- {name: '', match: {port: 1}}", []string{"g.yaml:4:14: producers.tls_profiles[0].name: required (it names the profile in the exchange log)"}},
 		{"default is taken", "- {name: Default, match: {port: 1}}", []string{"producers.tls_profiles[0].name", `"Default"`}},
 		{"duplicate name", "- {name: a, match: {port: 1}}\n    - {name: A, match: {port: 2}}", []string{"g.yaml:5:", "producers.tls_profiles[1].name", "tls_profiles[0]"}},
 		{"no match", "- {name: a}", []string{"producers.tls_profiles[0].match: give host"}},

@@ -1,8 +1,10 @@
 package yamlstrict
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/goccy/go-yaml"
@@ -39,9 +41,8 @@ func (e *Error) Error() string {
 
 // Decode decodes data strictly into v and returns its syntax tree, so
 // the caller's later checks can place their errors; name is the file as
-// errors name it. A failure is every unknown field in document order (an
-// *Error each, joined), or else the syntax, type or value error as an
-// *Error.
+// errors name it. A failure is every problem DecodeProblems finds, an
+// *Error each (joined; one that is not an unknown field on its own).
 func Decode(name string, data []byte, v any) (*ast.File, error) {
 	f, probs := DecodeProblems(data, v)
 	if len(probs) > 0 {
@@ -51,7 +52,8 @@ func Decode(name string, data []byte, v any) (*ast.File, error) {
 }
 
 // Join makes problems in file one error of *Errors, as Decode returns
-// them: unknown fields joined (even one), any other problem on its own.
+// them: joined (even one unknown field), except a single other problem,
+// which is returned on its own.
 func Join(file string, probs []Problem) error {
 	errs := make([]error, 0, len(probs))
 	for _, p := range probs {
@@ -65,24 +67,44 @@ func Join(file string, probs []Problem) error {
 
 // DecodeProblems is Decode for a caller with an error form of its own: it
 // parses data once and decodes its first document strictly into v. The
-// problems are every unknown field in document order, or else the one
-// syntax, type or value error (a panic of go-yaml included); none when v
-// is filled. The tree, for placing the problems, is nil only when data
-// does not parse.
+// problems come all at once, in document order: every unknown field (with
+// the known key it is a near miss of) and every value that does not
+// decode, so an unknown key never hides a bad value; v then holds every
+// other value, the bad ones left zero, and Complete(problems) is true so
+// the caller's checks can run too. A syntax error, or a decoder failure
+// the walk did not foresee (a panic of go-yaml included), is Fatal. The
+// tree, for placing the problems, is nil only when data does not parse;
+// its bad values are nulls at their place.
 func DecodeProblems(data []byte, v any) (*ast.File, []Problem) {
 	f, err := Parse(data)
 	if err != nil {
-		return nil, []Problem{locate(err)}
+		p := locate(err)
+		p.Fatal = true
+		return nil, []Problem{p}
 	}
-	if probs := UnknownFields(f, v); len(probs) > 0 {
-		return f, probs
-	}
+	probs := check(f, v)
 	if len(f.Docs) > 0 && f.Docs[0] != nil && f.Docs[0].Body != nil {
-		if err := decodeNode(f.Docs[0].Body, v); err != nil {
-			return f, []Problem{locate(err)}
+		// Unknown fields are reported already; without them the decoder
+		// is strict as well, for keys the walk does not see (merged ones).
+		var opts []yaml.DecodeOption
+		if !slices.ContainsFunc(probs, func(p Problem) bool { return p.Unknown }) {
+			opts = append(opts, yaml.DisallowUnknownField())
+		}
+		if err := decodeNode(f.Docs[0].Body, v, opts...); err != nil {
+			p := locate(err)
+			p.Fatal = true
+			if !slices.ContainsFunc(probs, func(q Problem) bool { return q.Line == p.Line && q.Column == p.Column && q.Msg == p.Msg }) {
+				probs = append(probs, p)
+			}
 		}
 	}
-	return f, nil
+	slices.SortStableFunc(probs, func(a, b Problem) int {
+		if (a.Line == 0) != (b.Line == 0) {
+			return cmp.Compare(b.Line, a.Line) // unplaced ones last
+		}
+		return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column))
+	})
+	return f, probs
 }
 
 // locate places err, a go-yaml error or a value's *valueError: its line

@@ -166,16 +166,36 @@ type DeclarationOptions struct {
 	At        time.Time
 }
 
+// Missing lists the required fields of o left empty, in order, so a
+// command line can name them all at once.
+func (o DeclarationOptions) Missing() []*MissingError {
+	var out []*MissingError
+	for _, f := range []struct {
+		v string
+		m MissingError
+	}{{o.By, MissingError{Field: "by", Why: "who declares"}}, {o.Org, MissingError{Field: "org", Why: "for which organisation"}},
+		{o.Statement, MissingError{Field: "statement", Why: "what is declared"}}} {
+		if f.v == "" {
+			out = append(out, &f.m)
+		}
+	}
+	return out
+}
+
+// MissingReason is the error of an override without a reason, nil when
+// reason is given.
+func MissingReason(reason string) *MissingError {
+	if reason != "" {
+		return nil
+	}
+	return &MissingError{Field: "reason", Why: "an override must say why"}
+}
+
 // Declare records the supplier's declaration (replacing an earlier one,
 // whose attachments stay on disk), copying its files into dir.
 func (r *Record) Declare(dir string, o DeclarationOptions) error {
-	switch {
-	case o.By == "":
-		return &MissingError{Field: "by", Why: "who declares"}
-	case o.Org == "":
-		return &MissingError{Field: "org", Why: "for which organisation"}
-	case o.Statement == "":
-		return &MissingError{Field: "statement", Why: "what is declared"}
+	if m := o.Missing(); len(m) > 0 {
+		return m[0]
 	}
 	att, err := attach(dir, "declaration", o.Files)
 	if err != nil {
@@ -191,8 +211,8 @@ func (r *Record) AddOverride(o decision.Outcome, reason, by string, at time.Time
 	if !slices.Contains(decision.Decisions(), o) {
 		return fmt.Errorf("outcome %q: want one of %v", o, decision.Decisions())
 	}
-	if reason == "" {
-		return &MissingError{Field: "reason", Why: "an override must say why"}
+	if m := MissingReason(reason); m != nil {
+		return m
 	}
 	if o.IsApproval() && r.Declaration == nil {
 		return fmt.Errorf("cannot record %q: %w", o, ErrNoDeclaration)

@@ -69,6 +69,11 @@ func TestLoadErrorsNameFileLineField(t *testing.T) {
 	}{
 		{name: "unknown field in suite", suite: strings.Replace(goodSuite, "title: T", "title: T\ncolour: blue", 1),
 			want: []string{"s/suite.yaml:3:1", "field colour", `unknown field "colour"`}},
+		{name: "near-miss key in suite", suite: strings.Replace(goodSuite, "title: T", "tilte: T", 1),
+			want: []string{"s/suite.yaml:2:1: field tilte: unknown field \"tilte\" (did you mean title?)"}},
+		{name: "near-miss key and a bad value together", suite: goodSuite,
+			scenario: strings.Replace(strings.Replace(goodScenario, "likelihood: 2", "likelyhood: 2", 1), "title: one", "title: [one]", 1),
+			want:     []string{"s/s1.yaml:2:8: field title: ", "s/s1.yaml:4:1: field likelyhood: unknown field \"likelyhood\" (did you mean likelihood?)"}},
 		{name: "wrong type", suite: goodSuite, scenario: strings.Replace(goodScenario, "likelihood: 2", "likelihood: high", 1),
 			want: []string{"s/s1.yaml:4:13", "likelihood", "cannot unmarshal"}},
 		{name: "impact out of range", suite: strings.Replace(goodSuite, "impact: 3", "impact: 7", 1),

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 
+	"github.com/rivgate/rivgate/internal/hostport"
 	"github.com/rivgate/rivgate/internal/redact"
 )
 
@@ -18,7 +19,8 @@ func (e *AddressError) Error() string {
 }
 
 // ParseAddress reads a route's producer address as the gateway calls it:
-// an http or https URL with a host, without userinfo. Credentials in an
+// an http or https URL with a host, a port (when given) 1-65535, without
+// userinfo. Credentials in an
 // address are refused rather than used: they would show wherever the
 // address is shown (VP009 details to consumers, logs, lint output), and TAK
 // itself does not accept '@' in an address. Errors mask any userinfo.
@@ -32,8 +34,11 @@ func ParseAddress(a string) (*url.URL, error) {
 		return nil, &AddressError{Address: a, Reason: "not a URL"}
 	case u.Scheme != "http" && u.Scheme != "https":
 		return nil, &AddressError{Address: a, Reason: "not http:// or https://"}
-	case u.Host == "":
+	case u.Hostname() == "":
 		return nil, &AddressError{Address: a, Reason: "no host"}
+	}
+	if err := hostport.CheckURLPort(u); err != nil {
+		return nil, &AddressError{Address: a, Reason: err.Error()}
 	}
 	return u, nil
 }

@@ -22,6 +22,10 @@ func TestParseAddress(t *testing.T) {
 		{"credentials", "https://svc:s3cret@producer.example/svc", "carries credentials"},
 		{"user only", "https://svc@producer.example/svc", "carries credentials"},
 		{"not a URL", "http://[::1/svc", "not a URL"},
+		{"port out of range", "https://producer.example:99999/svc", "port 99999 is out of range 1-65535"},
+		{"port zero", "http://127.0.0.1:0/svc", "port 0 is out of range 1-65535"},
+		{"port without a host", "https://:8443/svc", "no host"},
+		{"highest port", "https://[::1]:65535/svc", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -2,9 +2,11 @@ package takformat
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -48,10 +50,12 @@ type yamlFilter struct {
 	Categorizations []string `yaml:"categorizations,omitempty"`
 }
 
-// ReadYAML reads rivgate's YAML catalogue strictly: unknown fields, duplicate
-// keys, wrong types and missing required fields are errors naming the file,
-// line and field. from/to may be left out (unbounded); a bare date means the
-// whole day in the configured zone.
+// ReadYAML reads rivgate's YAML catalogue strictly: unknown fields (with
+// "did you mean" for a near miss), duplicate keys, wrong types, missing
+// required fields and bad dates are errors naming the file, line and
+// field, all of them in one run (the first maxProblems, in document
+// order). from/to may be left out (unbounded); a bare date means the whole
+// day in the configured zone.
 func ReadYAML(name string, b []byte, opt Options) (*takdata.Data, error) {
 	// One parse: the tree gives both the values (decoded strictly) and the
 	// lines that name entries in messages.
@@ -60,12 +64,14 @@ func ReadYAML(name string, b []byte, opt Options) (*takdata.Data, error) {
 	if file != nil && len(file.Docs) > 1 {
 		return nil, fmt.Errorf("%s: %d YAML documents: want one", name, len(file.Docs))
 	}
-	if len(probs) > 0 {
-		// A TAK message names the place and says what is wrong; the
-		// unknown-field message names the field already.
-		for i := range probs {
-			probs[i].Field = ""
-		}
+	// A TAK message names the place and says what is wrong; the
+	// unknown-field message names the field already.
+	bad := map[[2]int]bool{}
+	for i := range probs {
+		probs[i].Field = ""
+		bad[[2]int{probs[i].Line, probs[i].Column}] = true
+	}
+	if !yamlstrict.Complete(probs) {
 		return nil, yamlstrict.Join(name, probs)
 	}
 	var body ast.Node
@@ -73,6 +79,9 @@ func ReadYAML(name string, b []byte, opt Options) (*takdata.Data, error) {
 		body = file.Docs[0].Body
 	}
 	if len(f.Routes) == 0 && len(f.Permissions) == 0 {
+		if len(probs) > 0 {
+			return nil, yamlstrict.Join(name, probs)
+		}
 		return nil, fmt.Errorf("%s:1: no routes and no permissions: want a mapping with 'routes:' and/or 'permissions:'", name)
 	}
 	loc := opt.loc()
@@ -83,61 +92,89 @@ func ReadYAML(name string, b []byte, opt Options) (*takdata.Data, error) {
 		}
 		return name
 	}
-	// at finds the line and column of a field, for messages about values.
-	at := func(path string) string {
-		if n := yamlstrict.Find(file, path); n != nil {
-			tk := n.GetToken()
-			return fmt.Sprintf("%s:%d:%d", name, tk.Position.Line, tk.Position.Column)
+	// problem records what is wrong with the value at path, placed at it,
+	// or at its entry's line when the field is left out; a value the
+	// decoder refused already is not reported twice.
+	problem := func(path string, format string, args ...any) {
+		line, col, found := yamlstrict.Place(file, path)
+		if !found {
+			col = 0
+		} else if bad[[2]int{line, col}] {
+			return
 		}
-		// Missing fields have no node: point at the entry itself.
-		if i := strings.LastIndexByte(path, '.'); i > 0 {
-			if n := yamlstrict.Find(file, path[:i]); n != nil {
-				return fmt.Sprintf("%s:%d", name, n.GetToken().Position.Line)
-			}
-		}
-		return name
+		probs = append(probs, yamlstrict.Problem{Line: line, Column: col, Msg: fmt.Sprintf(format, args...)})
 	}
 	d := &takdata.Data{Source: name}
 	for i, r := range f.Routes {
 		base := fmt.Sprintf("$.routes[%d]", i)
+		ok := true
 		for _, req := range []struct{ field, val string }{{"receiver", r.Receiver}, {"contract", r.Contract}, {"profile", r.Profile}} {
 			if strings.TrimSpace(req.val) == "" {
-				return nil, fmt.Errorf("%s: routes[%d].%s: required", at(base+"."+req.field), i, req.field)
+				problem(base+"."+req.field, "routes[%d].%s: required", i, req.field)
+				ok = false
 			}
 		}
 		v, err := yamlValidity(r.From, r.To, loc)
 		if err != nil {
-			return nil, fmt.Errorf("%s: routes[%d].%s: %w", at(base+"."+err.field), i, err.field, err.err)
+			problem(base+"."+err.field, "routes[%d].%s: %v", i, err.field, err.err)
+			ok = false
 		}
-		d.Routes = append(d.Routes, takdata.Route{
-			ID: r.ID, Receiver: r.Receiver, Contract: r.Contract, Profile: rivta.Profile(r.Profile),
-			Address: r.Address, Validity: v, Origin: origin("routes", i),
-		})
+		if ok {
+			d.Routes = append(d.Routes, takdata.Route{
+				ID: r.ID, Receiver: r.Receiver, Contract: r.Contract, Profile: rivta.Profile(r.Profile),
+				Address: r.Address, Validity: v, Origin: origin("routes", i),
+			})
+		}
 	}
 	for i, p := range f.Permissions {
 		base := fmt.Sprintf("$.permissions[%d]", i)
+		ok := true
 		for _, req := range []struct{ field, val string }{{"sender", p.Sender}, {"receiver", p.Receiver}, {"contract", p.Contract}} {
 			if strings.TrimSpace(req.val) == "" {
-				return nil, fmt.Errorf("%s: permissions[%d].%s: required", at(base+"."+req.field), i, req.field)
+				problem(base+"."+req.field, "permissions[%d].%s: required", i, req.field)
+				ok = false
 			}
 		}
 		v, err := yamlValidity(p.From, p.To, loc)
 		if err != nil {
-			return nil, fmt.Errorf("%s: permissions[%d].%s: %w", at(base+"."+err.field), i, err.field, err.err)
+			problem(base+"."+err.field, "permissions[%d].%s: %v", i, err.field, err.err)
+			ok = false
 		}
 		var filters []takdata.Filter
 		for j, fl := range p.Filters {
 			if strings.TrimSpace(fl.ServiceDomain) == "" {
-				return nil, fmt.Errorf("%s: permissions[%d].filters[%d].serviceDomain: required", at(fmt.Sprintf("%s.filters[%d].serviceDomain", base, j)), i, j)
+				problem(fmt.Sprintf("%s.filters[%d].serviceDomain", base, j), "permissions[%d].filters[%d].serviceDomain: required", i, j)
+				ok = false
 			}
 			filters = append(filters, takdata.Filter{ServiceDomain: fl.ServiceDomain, Categorizations: fl.Categorizations})
 		}
-		d.Permissions = append(d.Permissions, takdata.Permission{
-			ID: p.ID, Sender: p.Sender, Receiver: p.Receiver, Contract: p.Contract,
-			Validity: v, Filters: filters, Origin: origin("permissions", i),
-		})
+		if ok {
+			d.Permissions = append(d.Permissions, takdata.Permission{
+				ID: p.ID, Sender: p.Sender, Receiver: p.Receiver, Contract: p.Contract,
+				Validity: v, Filters: filters, Origin: origin("permissions", i),
+			})
+		}
+	}
+	if len(probs) > 0 {
+		return nil, yamlstrict.Join(name, firstProblems(probs))
 	}
 	return d, nil
+}
+
+// maxProblems bounds the problems one catalogue reports: a national dump
+// with one mistake made throughout would otherwise print it per entry.
+const maxProblems = 20
+
+// firstProblems is the first maxProblems of probs in document order, and a
+// last one saying how many more there are.
+func firstProblems(probs []yamlstrict.Problem) []yamlstrict.Problem {
+	slices.SortStableFunc(probs, func(a, b yamlstrict.Problem) int {
+		return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column))
+	})
+	if len(probs) <= maxProblems {
+		return probs
+	}
+	return append(probs[:maxProblems:maxProblems], yamlstrict.Problem{Msg: fmt.Sprintf("%d more problems not shown", len(probs)-maxProblems)})
 }
 
 // entryLines finds the line of each entry of the top-level routes and

@@ -68,3 +68,63 @@ func TestYAMLErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestYAMLAllProblemsAtOnce: unknown keys (with the known key they are a
+// near miss of), bad values and missing required fields of every entry
+// come in one run, in document order; a value the decoder refused is not
+// reported again as missing; a catalogue wrong throughout shows the
+// first problems and says how many more there are.
+func TestYAMLAllProblemsAtOnce(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ name, doc, want string }{
+		{"unknown keys, bad values and missing fields together",
+			"routes:\n" +
+				"  - receiver: A\n    contract: urn:x:1\n    profile: RIVTABP21\n    adress: http://x\n" +
+				"  - receiver: [B]\n    contract: urn:x:1\n    profile: RIVTABP21\n" +
+				"  - contract: urn:x:1\n    profile: RIVTABP21\n    from: 2025-02-30\n" +
+				"permissions:\n" +
+				"  - sender: S\n    Receiver: A\n    contract: urn:x:1\n" +
+				"  - sender: S\n    receiver: A\n    contract: urn:x:1\n    filters:\n      - {service_domain: d}\n",
+			`t.yaml:5:5: unknown field "adress" (did you mean address?)` + "\n" +
+				"t.yaml:6:15: \n" + // the decoder's words for a list where a string goes
+
+				"t.yaml:9: routes[2].receiver: required\n" +
+				"t.yaml:11:11: routes[2].from: date-time \"2025-02-30\": no such date\n" +
+				"t.yaml:13: permissions[0].receiver: required\n" +
+				`t.yaml:14:5: unknown field "Receiver" (did you mean receiver?)` + "\n" +
+				"t.yaml:20: permissions[1].filters[0].serviceDomain: required\n" +
+				`t.yaml:20:10: unknown field "service_domain" (did you mean serviceDomain?)`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := takformat.Read("t.yaml", []byte(tc.doc), opts(t))
+			if err == nil {
+				t.Fatal("no error")
+			}
+			got, want := strings.Split(err.Error(), "\n"), strings.Split(tc.want, "\n")
+			if len(got) != len(want) {
+				t.Fatalf("err =\n%v\nwant\n%s", err, tc.want)
+			}
+			for i := range got {
+				if !strings.HasPrefix(got[i], want[i]) {
+					t.Errorf("line %d: %s, want %s", i+1, got[i], want[i])
+				}
+			}
+		})
+	}
+	// Wrong throughout: the first problems and how many more.
+	var b strings.Builder
+	b.WriteString("routes:\n")
+	for range 30 {
+		b.WriteString("  - {contract: urn:x:1, profile: RIVTABP21}\n")
+	}
+	_, err := takformat.Read("t.yaml", []byte(b.String()), opts(t))
+	if err == nil {
+		t.Fatal("no error")
+	}
+	lines := strings.Split(err.Error(), "\n")
+	if len(lines) != 21 || lines[0] != "t.yaml:2: routes[0].receiver: required" || lines[20] != "t.yaml: 10 more problems not shown" {
+		t.Errorf("err =\n%v", err)
+	}
+}

@@ -22,11 +22,18 @@ func (f *ServerTLSFlags) Add(cmd *cobra.Command, what string) {
 	cmd.Flags().StringVar(&f.clientCA, "client-ca", "", "CA certificate(s) (PEM) that consumer client certificates must chain to; without it any client certificate is accepted and only the checks judge it")
 }
 
+// Needs are --cert and --key, which Config requires, for a command that
+// names all its missing flags at once (RequireFlags).
+func (f *ServerTLSFlags) Needs() []Need {
+	const from = "e.g. from `rivgate pki issue --server`"
+	return []Need{{Flag: "--cert", Given: f.cert != "", For: from}, {Flag: "--key", Given: f.key != "", For: from}}
+}
+
 // Config loads the files into a server configuration. --cert and --key are
 // required; every failure is bad input (exit 2).
 func (f *ServerTLSFlags) Config() (*tls.Config, error) {
-	if f.cert == "" || f.key == "" {
-		return nil, BadInput("--cert and --key are required (e.g. from `rivgate pki issue --server`)")
+	if err := RequireFlags(f.Needs()...); err != nil {
+		return nil, err
 	}
 	pair, err := tls.LoadX509KeyPair(f.cert, f.key)
 	if err != nil {

@@ -26,8 +26,8 @@ bundle carries the report. The bundle is written atomically. An incomplete run
 decide are refused (exit 2): regenerate the report, then bundle.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if out == "" || key == "" {
-				return cliutil.BadInput("--out and --key are required")
+			if err := cliutil.RequireFlags(cliutil.Need{Flag: "--out", Given: out != ""}, cliutil.Need{Flag: "--key", Given: key != ""}); err != nil {
+				return err
 			}
 			suite, err := suiteFor(suiteDir, out)
 			if err != nil {

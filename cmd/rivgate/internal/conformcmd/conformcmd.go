@@ -63,9 +63,13 @@ func loadSuite(dir string) (*scenario.Suite, error) {
 	return s, nil
 }
 
+// runNeeds are the flags every new run needs: --suite and --out.
+func runNeeds(suiteDir, out string) []cliutil.Need {
+	return []cliutil.Need{{Flag: "--suite", Given: suiteDir != ""}, {Flag: "--out", Given: out != ""}}
+}
+
 // newRun loads --suite for a new run into --out, which is required and
 // must not hold a run already.
-
 func newRun(suiteDir, out string) (*scenario.Suite, error) {
 	suite, err := loadSuite(suiteDir)
 	if err != nil {
@@ -97,6 +101,30 @@ func suiteFor(suiteDir, out string) (*scenario.Suite, error) {
 	return s, nil
 }
 
+// byNeed is --by of a command that records a person: given, or asked for
+// on a terminal (personName).
+func byNeed(cmd *cobra.Command, by string) cliutil.Need {
+	return cliutil.Need{Flag: "--by", Given: strings.TrimSpace(by) != "" || askable(cmd),
+		For: "the name of the person recorded with it (no terminal to ask on)"}
+}
+
+// askable reports whether the command's input is a terminal to ask on.
+func askable(cmd *cobra.Command) bool {
+	f, ok := cmd.InOrStdin().(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// missingNeeds are assess's missing fields as the flags of the same name.
+func missingNeeds(ms ...*assess.MissingError) []cliutil.Need {
+	out := make([]cliutil.Need, 0, len(ms))
+	for _, m := range ms {
+		if m != nil {
+			out = append(out, cliutil.Need{Flag: "--" + m.Field, For: m.Why})
+		}
+	}
+	return out
+}
+
 // personName is who gives a verdict or decision: --by, else a name asked
 // for on the terminal. The login is no name (root in CI, a shared
 // account), so without a terminal to ask on it refuses, naming --by.
@@ -104,10 +132,10 @@ func personName(cmd *cobra.Command, by string) (string, error) {
 	if by = strings.TrimSpace(by); by != "" {
 		return by, nil
 	}
-	f, ok := cmd.InOrStdin().(*os.File)
-	if !ok || !term.IsTerminal(int(f.Fd())) {
-		return "", cliutil.BadInput("--by is required: the name of the person recorded with it (no terminal to ask on)")
+	if !askable(cmd) {
+		return "", cliutil.RequireFlags(byNeed(cmd, by))
 	}
+	f := cmd.InOrStdin().(*os.File)
 	fmt.Fprint(cmd.ErrOrStderr(), "Your name, recorded with it (--by): ")
 	line, err := bufio.NewReader(f).ReadString('\n')
 	if name := strings.TrimSpace(line); name != "" {

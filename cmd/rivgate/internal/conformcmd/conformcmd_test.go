@@ -200,8 +200,9 @@ func TestBadInput(t *testing.T) {
 		args []string
 		want string
 	}{
-		{name: "suite with unknown field", args: []string{"run", "--suite", dir, "--out", dir}, want: "suite.yaml:3:1: field bogus"},
-		{name: "no suite", args: []string{"run", "--out", dir}, want: "--suite is required"},
+		{name: "suite with unknown field", args: []string{"run", "--suite", dir, "--out", dir, "--producer", "https://127.0.0.1:1/"}, want: "suite.yaml:3:1: field bogus"},
+		{name: "no suite", args: []string{"run", "--out", dir, "--producer", "https://127.0.0.1:1/"}, want: "--suite is required"},
+		{name: "no suite, no certificate", args: []string{"run", "--out", dir}, want: "--suite, --cert and --key are required (--cert and --key: e.g. from `rivgate pki issue --server`)\n"},
 		{name: "judge without results", args: []string{"judge", "--out", dir, "--scenario", "S", "--verdict", "pass", "--note", "n", "--by", "tester"}, want: "results.json"},
 		{name: "judge which step", args: []string{"judge", "--out", run, "--scenario", "S", "--verdict", "pass", "--note", "n", "--by", "tester"},
 			want: "scenario S has several manual steps awaiting a verdict (a b): name one with --step\n"},

@@ -21,8 +21,10 @@ the decision in force and, beside it, the rules' proposal. Approving needs the
 supplier's declaration first. Run 'conform report' again afterwards.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if out == "" || outcome == "" {
-				return cliutil.BadInput("--out and --outcome are required")
+			needs := []cliutil.Need{{Flag: "--out", Given: out != ""}, {Flag: "--outcome", Given: outcome != ""}}
+			needs = append(needs, missingNeeds(assess.MissingReason(reason))...)
+			if err := cliutil.RequireFlags(append(needs, byNeed(cmd, by))...); err != nil {
+				return err
 			}
 			by, err := personName(cmd, by)
 			if err != nil {

@@ -21,10 +21,11 @@ proposal or override can approve before it is recorded. Attached files (the
 signed declaration, for example) are copied into OUT/attachments/declaration/.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if out == "" {
-				return cliutil.BadInput("--out is required")
+			o := assess.DeclarationOptions{By: by, Org: org, Statement: statement, Files: attach, At: time.Now()}
+			if err := cliutil.RequireFlags(append([]cliutil.Need{{Flag: "--out", Given: out != ""}}, missingNeeds(o.Missing()...)...)...); err != nil {
+				return err
 			}
-			if err := assess.DeclareIn(out, assess.DeclarationOptions{By: by, Org: org, Statement: statement, Files: attach, At: time.Now()}); err != nil {
+			if err := assess.DeclareIn(out, o); err != nil {
 				return assessmentError(err)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "declaration recorded: %s, %s\n", by, org)

@@ -1,6 +1,7 @@
 package conformcmd
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"strings"
@@ -61,14 +62,12 @@ See docs/conformance-suites.md ("Your first suite on your own contract").`,
       --receiver SE2321000016-1234 --consumer SE2321000016-ABCD --trigger './consumer fetch 191212121212' -o suite`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			for flag, v := range map[string]string{"--contracts DIR": opt.Contracts, "--receiver HSA-ID": opt.Receiver,
-				"--consumer HSA-ID": opt.Consumer, "-o SUITE_DIR": opt.Out} {
-				if v == "" {
-					return cliutil.BadInput("%s is required", flag)
-				}
-			}
-			if len(opt.Operations) == 0 {
-				return cliutil.BadInput("give the operation(s) to cover with --operation NAME (see rivgate contract inspect %s)", opt.Contracts)
+			inspect := "rivgate contract inspect " + cmp.Or(opt.Contracts, "DIR")
+			if err := cliutil.RequireFlags(cliutil.Need{Flag: "--contracts DIR", Given: opt.Contracts != ""},
+				cliutil.Need{Flag: "--operation NAME", Given: len(opt.Operations) > 0, For: "the operation(s) to cover (see " + inspect + ")"},
+				cliutil.Need{Flag: "--receiver HSA-ID", Given: opt.Receiver != ""}, cliutil.Need{Flag: "--consumer HSA-ID", Given: opt.Consumer != ""},
+				cliutil.Need{Flag: "-o SUITE_DIR", Given: opt.Out != ""}); err != nil {
+				return err
 			}
 			if trigger != "" {
 				argv, err := shlex.Split(trigger)

@@ -339,7 +339,7 @@ func TestInitBadInput(t *testing.T) {
 				"(for example --operation GetSupportedServiceContracts:1.0)"}},
 		{name: "the TAK's own WSDLs", args: append([]string{"--contracts", filepath.Join(root, "skltp_tak_vagval_2.0"), "--operation", "visaVagval"}, who...),
 			want: []string{"skltp_tak_vagval_2.0 is not a RIV-TA service contract"}},
-		{name: "no operation", args: append([]string{"--contracts", root}, who...), want: []string{"give the operation(s) to cover with --operation NAME"}},
+		{name: "no operation", args: append([]string{"--contracts", root}, who...), want: []string{"--operation NAME is required: the operation(s) to cover (see rivgate contract inspect " + root + ")"}},
 		{name: "no receiver", args: []string{"--contracts", root, "--operation", "X", "--consumer", "SE2321000016-ABCD"}, want: []string{"--receiver HSA-ID is required"}},
 		{name: "unbalanced quote in the trigger", args: append([]string{"--contracts", root, "--operation", "X", "--trigger", "./c 'fetch"}, who...),
 			want: []string{`--trigger "./c 'fetch"`}},

@@ -43,17 +43,19 @@ go into the evidence bundle with their SHA-256. 'conform review' is another
 name for this command (kept for scripts written for it).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := cliutil.RequireFlags(
+				cliutil.Need{Flag: "--out", Given: out != ""},
+				cliutil.Need{Flag: "--verdict", Given: verdict != ""},
+				cliutil.Need{Flag: "--scenario (a manual step) or --item (a document-review item)", Given: scenarioID != "" || item != ""},
+				cliutil.Need{Flag: "--note", Given: note != "", For: "say what you saw"},
+				byNeed(cmd, by)); err != nil {
+				return err
+			}
 			switch {
-			case out == "" || verdict == "":
-				return cliutil.BadInput("--out and --verdict are required")
 			case scenarioID != "" && item != "":
 				return cliutil.BadInput("give --scenario (a manual step) or --item (a document-review item), not both")
-			case scenarioID == "" && item == "":
-				return cliutil.BadInput("--scenario (a manual step) or --item (a document-review item) is required")
 			case stepID != "" && item != "":
 				return cliutil.BadInput("--step goes with --scenario")
-			case note == "":
-				return cliutil.BadInput("--note is required: say what you saw")
 			}
 			by, err := personName(cmd, by)
 			if err != nil {

@@ -67,6 +67,13 @@ Exit code 0 when nothing failed (manual verdicts may be pending), 1 when a
 check failed or the run was aborted, 2 on bad input.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			needs := runNeeds(suiteDir, out)
+			if producer == "" {
+				needs = append(needs, srv.Needs()...)
+			}
+			if err := cliutil.RequireFlags(needs...); err != nil {
+				return err
+			}
 			suite, err := newRun(suiteDir, out)
 			if err != nil {
 				return err

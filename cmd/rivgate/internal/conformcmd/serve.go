@@ -28,6 +28,9 @@ at ?wsdl and ?xsd=. Useful while developing a consumer; certification runs
 use 'conform run'.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := cliutil.RequireFlags(append(runNeeds(suiteDir, out), srv.Needs()...)...); err != nil {
+				return err
+			}
 			suite, err := newRun(suiteDir, out)
 			if err != nil {
 				return err

@@ -441,7 +441,7 @@ func TestSampleUsage(t *testing.T) {
 		want string
 	}{
 		{name: "no --contracts", args: []string{"sample", "--operation", "X"}, want: "--contracts DIR is required"},
-		{name: "no selection", args: []string{"sample", "--contracts", dir}, want: "give --namespace NS or --operation NAME"},
+		{name: "no selection", args: []string{"sample", "--contracts", dir}, want: "--namespace NS or --operation NAME is required"},
 		{name: "ambiguous name", args: []string{"sample", "--contracts", dir, "--operation", "GetSupportedServiceContracts"},
 			want: "--namespace urn:riv:itintegration:registry:GetSupportedServiceContractsResponder:1 --operation GetSupportedServiceContracts"},
 		{name: "unknown namespace", args: []string{"sample", "--contracts", dir, "--namespace", "urn:riv:nope:NopeResponder:1"},

@@ -42,11 +42,9 @@ XML Schema defines it, so the value then carries the two characters.`,
   rivgate contract sample --contracts contracts/ --namespace urn:riv:crm:scheduling:MakeBookingResponder:1 --profile RIVTABP21 --receiver SE2321000016-1234`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if dir == "" {
-				return cliutil.BadInput("--contracts DIR is required")
-			}
-			if namespace == "" && operation == "" {
-				return cliutil.BadInput("give --namespace NS or --operation NAME")
+			if err := cliutil.RequireFlags(cliutil.Need{Flag: "--contracts DIR", Given: dir != ""},
+				cliutil.Need{Flag: "--namespace NS or --operation NAME", Given: namespace != "" || operation != ""}); err != nil {
+				return err
 			}
 			opt := sample.Options{Rich: rich}
 			if profile != "" {

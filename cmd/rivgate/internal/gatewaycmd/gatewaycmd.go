@@ -41,10 +41,11 @@ Signals: SIGHUP reloads the catalogue and all certificates (new handshakes use
 the new ones); SIGTERM or Ctrl-C stops accepting calls, drains in-flight calls
 (shutdown.drain) and exits.
 
-With --check the configuration is validated (keys, values, certificate and
-CA files, secrets, contract directory, TAK sources and their producer
-addresses) and the command exits: 0 when everything loads, 2 with every
-problem named by file, line and key. Warnings (an expired CRL) are printed
+With --check the configuration is validated (keys, values, listen addresses
+and ports, certificate and CA files, secrets, contract directory, TAK
+sources and their producer addresses) and the command exits: 0 when
+everything loads, 2 with every problem named by file, line and key, all in
+one run (an unknown key near a known one says which was meant). Warnings (an expired CRL) are printed
 and do not fail the check. With producers.tls_profiles set it also lists
 each producer host:port of the catalogue with the TLS profile its calls get.`,
 		Args: cobra.NoArgs,

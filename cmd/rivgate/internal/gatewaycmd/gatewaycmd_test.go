@@ -98,21 +98,23 @@ func TestCheck(t *testing.T) {
 
 // TestCheckAddressesCredentialsAndCRL: --check fails on a producer address
 // the gateway will not call (naming the TAK file's line, the password
-// masked) and on credentials in tak.url (naming the config line), and
+// masked, a port out of range) and on credentials in tak.url (naming the config line), and
 // warns about an expired CRL without failing.
 func TestCheckAddressesCredentialsAndCRL(t *testing.T) {
 	t.Parallel()
 	badAddr := writeSetup(t, "")
 	tak := "routes:\n  - {receiver: R, contract: 'urn:riv:a:BResponder:1', profile: RIVTABP21, address: 'http://127.0.0.1:1/x'}\n" +
 		"  - {receiver: S, contract: 'urn:riv:a:BResponder:1', profile: RIVTABP21, address: 'https://svc:s3cret@127.0.0.1:1/x'}\n" +
-		"  - {receiver: T, contract: 'urn:riv:a:BResponder:1', profile: RIVTABP21, address: 'file:///etc/passwd'}\n"
+		"  - {receiver: T, contract: 'urn:riv:a:BResponder:1', profile: RIVTABP21, address: 'file:///etc/passwd'}\n" +
+		"  - {receiver: U, contract: 'urn:riv:a:BResponder:1', profile: RIVTABP21, address: 'https://127.0.0.1:99999/x'}\n"
 	require.NoError(t, os.WriteFile(filepath.Join(filepath.Dir(badAddr), "tak.yaml"), []byte(tak), 0o644))
 	_, _, err := execute(t.Context(), "--check", "-c", badAddr)
 	require.Error(t, err)
 	assert.Equal(t, cliutil.ExitBadInput, cliutil.Code(err))
-	assert.Contains(t, err.Error(), "2 routes the gateway will not call")
+	assert.Contains(t, err.Error(), "3 routes the gateway will not call")
 	assert.Regexp(t, `tak\.yaml:3: producer address "https://xxxxx@127\.0\.0\.1:1/x": carries credentials`, err.Error())
 	assert.Regexp(t, `tak\.yaml:4: producer address "file:///etc/passwd": not http:// or https://`, err.Error())
+	assert.Regexp(t, `tak\.yaml:5: producer address "https://127\.0\.0\.1:99999/x": port 99999 is out of range 1-65535`, err.Error())
 	assert.NotContains(t, err.Error(), "s3cret")
 
 	userinfo := writeSetup(t, "producers: {}\n")

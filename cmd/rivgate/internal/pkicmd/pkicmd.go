@@ -84,11 +84,12 @@ identifies the calling system; --client "" makes one without SERIALNUMBER.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			clientSet := cmd.Flags().Changed("client")
-			if server == clientSet {
-				return cliutil.BadInput("give exactly one of --server or --client HSA-ID")
+			if err := cliutil.RequireFlags(cliutil.Need{Flag: "--server or --client HSA-ID", Given: server || clientSet},
+				cliutil.Need{Flag: "--name", Given: name != ""}); err != nil {
+				return err
 			}
-			if name == "" {
-				return cliutil.BadInput("--name is required")
+			if server && clientSet {
+				return cliutil.BadInput("give exactly one of --server or --client HSA-ID")
 			}
 			ca, err := pki.LoadCA(filepath.Join(dir, "ca.pem"), filepath.Join(dir, "ca.key"))
 			if err != nil {

@@ -40,11 +40,9 @@ become consistent, valid-looking pseudonyms, and names in known elements
 always sees the real, unchanged answers.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if upstream == "" || out == "" {
-				return cliutil.BadInput("--upstream and --out are required")
-			}
-			if contractsDir == "" {
-				return cliutil.BadInput("--contracts is required: the contract directory the recorded suite will name")
+			if err := cliutil.RequireFlags(append([]cliutil.Need{{Flag: "--upstream", Given: upstream != ""}, {Flag: "--out", Given: out != ""},
+				{Flag: "--contracts", Given: contractsDir != "", For: "the contract directory the recorded suite will name"}}, srv.Needs()...)...); err != nil {
+				return err
 			}
 			scfg, err := srv.Config()
 			if err != nil {

@@ -120,7 +120,7 @@ func TestRecordBadInput(t *testing.T) {
 	dir := t.TempDir()
 	cmd := New()
 	var out bytes.Buffer
-	cmd.SetArgs([]string{"--upstream", "https://127.0.0.1:1/", "--out", dir})
+	cmd.SetArgs([]string{"--upstream", "https://127.0.0.1:1/", "--out", dir, "--cert", "c.pem", "--key", "c.key"})
 	cmd.SetOut(&out)
 	cmd.SetErr(&out)
 	cmd.SilenceUsage, cmd.SilenceErrors = true, true

@@ -27,8 +27,9 @@ permissions files) and print each finding with the entries it is about:
   error   overlap       two routes for one receiver and contract valid at once (VP006)
   error   no-route      a permission no route serves, directly, via HSA or "*" (VP004)
   error   hsa-id, namespace, address   values outside TAK's validation rules
-  error   address       empty address (VP010); not http(s) with a host, or with
-                        user:password@ in it (VP009; shown masked)
+  error   address       empty address (VP010); not http(s) with a host, a port
+                        outside 1-65535, or user:password@ in it (VP009;
+                        shown masked)
   error   validity      tom before from
   warning profile       neither RIVTABP20 nor RIVTABP21 (VP005)
   warning expired       no longer valid

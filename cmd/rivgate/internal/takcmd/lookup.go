@@ -68,13 +68,11 @@ fault; 2 bad input.`,
     --receiver SE0000000001-1234 --sender SenderWithDefaultBehorighet`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if len(files) == 0 {
-				return cliutil.BadInput("--tak FILE is required")
-			}
-			for _, f := range []string{"contract", "receiver"} {
-				if !cmd.Flags().Changed(f) {
-					return cliutil.BadInput("--%s is required", f)
-				}
+			// An empty --receiver is a call VP answers too: given is set.
+			if err := cliutil.RequireFlags(cliutil.Need{Flag: "--tak FILE", Given: len(files) > 0},
+				cliutil.Need{Flag: "--contract", Given: cmd.Flags().Changed("contract")},
+				cliutil.Need{Flag: "--receiver", Given: cmd.Flags().Changed("receiver")}); err != nil {
+				return err
 			}
 			loc, err := c.location()
 			if err != nil {
