@@ -214,7 +214,7 @@ func (g *Gateway) forward(w http.ResponseWriter, ctx context.Context, in http.He
 type answerWriter struct {
 	http.ResponseWriter
 	wire  *httpwire.ResponseWriter // the same writer, for deadlines and flushes
-	idle  time.Duration // listen.write_timeout; <= 0: no deadline
+	idle  time.Duration            // listen.write_timeout; <= 0: no deadline
 	rate  proxy.MinRate
 	start time.Time // the answer's first write
 	n     int64     // bytes written
