@@ -90,10 +90,9 @@ type Gateway struct {
 	calls   *callwatch.Watch
 	changes *changeWatcher
 
-	mu      sync.Mutex
-	servers []*http.Server     // the admin listener's
-	wires   []*httpwire.Server // the service listeners'
-
+	mu        sync.Mutex
+	servers   []*http.Server     // the admin listener's
+	wires     []*httpwire.Server // the service listeners'
 	listeners map[string]net.Listener
 	cancel    context.CancelFunc
 	bg        sync.WaitGroup

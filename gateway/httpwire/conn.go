@@ -34,7 +34,10 @@ type conn struct {
 	p    parser
 	req  Request
 	w    ResponseWriter
-	body Body
+	// body is the current request's. It is not reused: a producer
+	// client may still hold (and read) a request's body after its
+	// handler returned, and must find it closed, not the next request's.
+	body *Body
 	// wmu orders a 100 Continue sent from a body reader on another
 	// goroutine with the answer's head.
 	wmu sync.Mutex
@@ -102,7 +105,6 @@ func (c *conn) serve() {
 	c.req.RemoteAddr = c.raw.RemoteAddr().String()
 	c.req.LocalAddr = c.raw.LocalAddr()
 	c.req.ctx = c.ctx
-	c.req.Body = &c.body
 	c.w.header = make(http.Header, 8)
 	c.w.c = c
 
@@ -115,7 +117,9 @@ func (c *conn) serve() {
 			c.refuse(herr)
 			return
 		}
+		c.body = &Body{}
 		c.body.reset(c, &c.req)
+		c.req.Body = c.body
 		c.w.reset(&c.req)
 		s.opts.Handler(&c.w, &c.req)
 		keep := c.w.finish()
@@ -242,22 +246,21 @@ func (c *conn) refuse(e *headError) {
 	if e == errGone {
 		return
 	}
+	_ = c.rwc.SetWriteDeadline(time.Now().Add(5 * time.Second))
+	// The client may still be sending (a head, a body): closing with its
+	// bytes unread would make the kernel reset the connection under the
+	// answer, so the answer goes out before a lingering close.
+	defer c.closeWriteAndWait()
 	if e == errExpect {
 		_, _ = c.bw.WriteString("HTTP/1.1 417 Expectation Failed\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")
-		_ = c.bw.Flush()
 		return
 	}
-	_ = c.rwc.SetWriteDeadline(time.Now().Add(5 * time.Second))
 	const errorHeaders = "\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n"
 	_, _ = c.bw.WriteString("HTTP/1.1 ")
 	if e == errUnsupTE {
 		_, _ = c.bw.WriteString(strconv.Itoa(e.status) + " " + http.StatusText(e.status) + errorHeaders + "Unsupported transfer encoding")
 	} else {
 		_, _ = c.bw.WriteString(e.Error() + errorHeaders + e.Error())
-	}
-	_ = c.bw.Flush()
-	if e == errTooLarge {
-		c.closeWriteAndWait() // the client may still be sending its head
 	}
 }
 
