@@ -175,7 +175,8 @@ func (w *ResponseWriter) commit(done bool) {
 	w.committed = true
 	bw := w.c.bw
 	b := w.scratch[:0]
-	b = append(b, "HTTP/1.1 "...)
+	b = append(b, r.Proto...) // net/http answers an HTTP/1.0 request as HTTP/1.0
+	b = append(b, ' ')
 	b = strconv.AppendInt(b, int64(code), 10)
 	b = append(b, ' ')
 	b = append(b, http.StatusText(code)...)

@@ -419,24 +419,16 @@ func FuzzParseHead(f *testing.F) {
 	})
 }
 
-// BenchmarkServer is the server alone: a loopback keep-alive consumer
-// calling a handler that reads the body and answers 2 KiB with a
-// Content-Length.
-func BenchmarkServer(b *testing.B) {
-	answer := bytes.Repeat([]byte("a"), 2048)
-	addr, _ := serve(b, func(w *ResponseWriter, r *Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		w.Header()["Content-Type"] = []string{"text/xml; charset=UTF-8"}
-		w.Header()["Content-Length"] = []string{"2048"}
-		_, _ = w.Write(answer)
-	}, Options{ReadHeaderTimeout: 10 * time.Second, IdleTimeout: time.Minute})
+// benchCall returns a function doing one keep-alive call of a 2 KiB
+// request on a loopback connection to addr, reading the answer.
+func benchCall(b *testing.B, addr string) func() {
 	c, err := net.Dial("tcp", addr)
 	require.NoError(b, err)
-	defer c.Close()
+	b.Cleanup(func() { _ = c.Close() })
 	body := strings.Repeat("x", 2048)
 	req := []byte("POST /vp/x HTTP/1.1\r\nHost: gw\r\nContent-Type: text/xml; charset=UTF-8\r\nSOAPAction: \"urn:x\"\r\nX-Skltp-Correlation-Id: abc\r\nContent-Length: 2048\r\n\r\n" + body)
 	br := bufio.NewReaderSize(c, 16<<10)
-	call := func() {
+	return func() {
 		if _, err := c.Write(req); err != nil {
 			b.Fatal(err)
 		}
@@ -457,6 +449,44 @@ func BenchmarkServer(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+var benchAnswer = bytes.Repeat([]byte("a"), 2048)
+
+// BenchmarkServer is the server alone: a loopback keep-alive consumer
+// calling a handler that reads the body and answers 2 KiB with a
+// Content-Length. Compare BenchmarkNetHTTPServer.
+func BenchmarkServer(b *testing.B) {
+	ct, cl := []string{"text/xml; charset=UTF-8"}, []string{"2048"}
+	addr, _ := serve(b, func(w *ResponseWriter, r *Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header()["Content-Type"] = ct
+		w.Header()["Content-Length"] = cl
+		_, _ = w.Write(benchAnswer)
+	}, Options{ReadHeaderTimeout: 10 * time.Second, IdleTimeout: time.Minute})
+	call := benchCall(b, addr)
+	call()
+	b.ReportAllocs()
+	for b.Loop() {
+		call()
+	}
+}
+
+// BenchmarkNetHTTPServer is BenchmarkServer's call against net/http's
+// server, as the service listeners had it.
+func BenchmarkNetHTTPServer(b *testing.B) {
+	ct, cl := []string{"text/xml; charset=UTF-8"}, []string{"2048"}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(b, err)
+	srv := &http.Server{ReadHeaderTimeout: 10 * time.Second, IdleTimeout: time.Minute, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header()["Content-Type"] = ct
+		w.Header()["Content-Length"] = cl
+		_, _ = w.Write(benchAnswer)
+	})}
+	go func() { _ = srv.Serve(ln) }()
+	b.Cleanup(func() { _ = srv.Close() })
+	call := benchCall(b, ln.Addr().String())
 	call()
 	b.ReportAllocs()
 	for b.Loop() {
