@@ -274,7 +274,9 @@ func TestUnreadBody(t *testing.T) {
 	}{{1000, false}, {maxDiscard + 10000, true}} {
 		t.Run(strconv.Itoa(tt.n), func(t *testing.T) {
 			c, br := dial(t, addr)
-			go func() { _, _ = fmt.Fprintf(c, "POST /p HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n%s", tt.n, strings.Repeat("a", tt.n)) }()
+			go func() {
+				_, _ = fmt.Fprintf(c, "POST /p HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n%s", tt.n, strings.Repeat("a", tt.n))
+			}()
 			resp, body := readResponse(t, br)
 			assert.Equal(t, "no thanks", body)
 			assert.Equal(t, tt.closes, resp.Close)
