@@ -79,7 +79,6 @@ var (
 	errVersion    = &headError{status: http.StatusHTTPVersionNotSupported, text: "unsupported protocol version"}
 	errNoHost     = &headError{status: http.StatusBadRequest, text: "missing required Host header"}
 	errBadHost    = &headError{status: http.StatusBadRequest, text: "malformed Host header"}
-	errHdrName    = &headError{status: http.StatusBadRequest, text: "invalid header name"}
 	errHdrValue   = &headError{status: http.StatusBadRequest, text: "invalid header value"}
 	errExpect     = &headError{status: http.StatusExpectationFailed}
 )
