@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -466,12 +467,23 @@ func BenchmarkServer(b *testing.B) {
 		w.Header()["Content-Length"] = cl
 		_, _ = w.Write(benchAnswer)
 	}, Options{ReadHeaderTimeout: 10 * time.Second, IdleTimeout: time.Minute})
-	call := benchCall(b, addr)
+	runBench(b, benchCall(b, addr))
+}
+
+// runBench runs call b.N times, reporting allocations and cpu-ns/op: the
+// process's CPU time per call (server and client), steadier than wall
+// time on a shared machine.
+func runBench(b *testing.B, call func()) {
 	call()
 	b.ReportAllocs()
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	cpu := ru.Utime.Nano() + ru.Stime.Nano()
 	for b.Loop() {
 		call()
 	}
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	b.ReportMetric(float64(ru.Utime.Nano()+ru.Stime.Nano()-cpu)/float64(b.N), "cpu-ns/op")
 }
 
 // BenchmarkNetHTTPServer is BenchmarkServer's call against net/http's
@@ -488,10 +500,5 @@ func BenchmarkNetHTTPServer(b *testing.B) {
 	})}
 	go func() { _ = srv.Serve(ln) }()
 	b.Cleanup(func() { _ = srv.Close() })
-	call := benchCall(b, ln.Addr().String())
-	call()
-	b.ReportAllocs()
-	for b.Loop() {
-		call()
-	}
+	runBench(b, benchCall(b, ln.Addr().String()))
 }
