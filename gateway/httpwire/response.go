@@ -11,11 +11,11 @@ import (
 )
 
 // ResponseWriter writes one answer through the connection's write
-// buffer. An answer with a Content-Length header goes out as it is
-// written (head and a small body in one write when the handler is done);
-// one without is held up to 2 KiB so a small answer still gets a
-// Content-Length, and is sent chunked beyond that or when flushed (on
-// HTTP/1.0: delimited by closing the connection).
+// buffer. The first 2 KiB of body are held, so a small answer goes out as
+// head and body in one write when the handler is done (or flushes), and
+// one without a Content-Length header still gets one; past that, an
+// answer with a Content-Length streams through the buffer and one
+// without is chunked (on HTTP/1.0: delimited by closing the connection).
 type ResponseWriter struct {
 	c      *conn
 	req    *Request
@@ -76,7 +76,12 @@ func (w *ResponseWriter) Write(p []byte) (int, error) {
 		return 0, http.ErrContentLength
 	}
 	if !w.committed {
-		if w.length < 0 && len(w.pend)+len(p) <= bufferBeforeChunking {
+		// The first 2 KiB are held whatever the framing, as net/http's
+		// response buffer does: the head (and the discard of an unread
+		// body, which may wait for the consumer) comes only when more is
+		// written, on a flush or after the handler, so a handler can set
+		// the read deadline that discard runs under before it flushes.
+		if len(w.pend)+len(p) <= bufferBeforeChunking {
 			w.pend = append(w.pend, p...)
 			w.written += int64(len(p))
 			return len(p), nil
@@ -249,6 +254,13 @@ func appendField(b []byte, k, v string) []byte {
 func (w *ResponseWriter) finish() bool {
 	if w.status == 0 {
 		w.WriteHeader(http.StatusOK)
+	}
+	if !w.c.body.finished() {
+		// Whatever deadline the handler left, the discard of a body it
+		// did not read (at the commit or below) is short: a consumer slow
+		// to send a body nobody reads loses the connection, not a
+		// goroutine for long.
+		_ = w.c.rwc.SetReadDeadline(time.Now().Add(lingerAfterClose))
 	}
 	if !w.committed {
 		w.commit(true)

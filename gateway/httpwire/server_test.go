@@ -283,6 +283,17 @@ func TestUnreadBody(t *testing.T) {
 			assert.Equal(t, tt.closes, resp.Close)
 		})
 	}
+	t.Run("stalled", func(t *testing.T) {
+		// The body never comes: the answer still does, and the server
+		// lets go of the connection instead of waiting for it.
+		c, br := dial(t, addr)
+		_, err := io.WriteString(c, "POST /p HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly ten b")
+		require.NoError(t, err)
+		_, body := readResponse(t, br)
+		assert.Equal(t, "no thanks", body)
+		_, err = io.ReadAll(br)
+		assert.NoError(t, err, "closed by the server, not kept waiting for the body")
+	})
 }
 
 // TestAnswerFraming: a declared length is kept, a large answer without one
