@@ -436,7 +436,12 @@ func FuzzParseHead(f *testing.F) {
 // benchCall returns a function doing one keep-alive call of a 2 KiB
 // request on a loopback connection to addr, reading the answer.
 func benchCall(b *testing.B, addr string) func() {
-	c, err := net.Dial("tcp", addr)
+	return benchCallOver(b, func() (net.Conn, error) { return net.Dial("tcp", addr) })
+}
+
+// benchCallOver is benchCall over the connection dial makes.
+func benchCallOver(b *testing.B, dial func() (net.Conn, error)) func() {
+	c, err := dial()
 	require.NoError(b, err)
 	b.Cleanup(func() { _ = c.Close() })
 	body := strings.Repeat("x", 2048)
