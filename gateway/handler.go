@@ -27,8 +27,9 @@ func (g *Gateway) serviceHandler(listener string) httpwire.Handler {
 	return func(rw *httpwire.ResponseWriter, r *httpwire.Request) {
 		g.inFlight.Add(1)
 		g.metrics.inFlight.Inc()
-		c := &call{listener: listener, start: time.Now(), remote: r.RemoteAddr, kind: "service", forwardedFor: r.Header.Get("X-Forwarded-For")}
-		w := &answerWriter{ResponseWriter: rw, wire: rw, idle: g.cfg.Listen.WriteTimeout.D(), rate: g.minRate}
+		sc := &serviceCall{call: call{listener: listener, start: time.Now(), remote: r.RemoteAddr, kind: "service", forwardedFor: r.Header.Get("X-Forwarded-For")}}
+		c, w := &sc.call, &sc.answer
+		*w = answerWriter{ResponseWriter: rw, wire: rw, idle: g.cfg.Listen.WriteTimeout.D(), rate: g.minRate}
 		defer func() {
 			// The answer goes out before the exchange line and metrics
 			// are written, as nginx logs after it has answered: a slow log
@@ -51,7 +52,8 @@ func (g *Gateway) serviceHandler(listener string) httpwire.Handler {
 		if !validCorrelationID(c.correlationID) {
 			c.correlationID = ids.NewUUID()
 		}
-		w.Header()[rivta.KeyCorrelationID] = []string{c.correlationID}
+		sc.correlationHeader[0] = c.correlationID
+		w.Header()[rivta.KeyCorrelationID] = sc.correlationHeader[:]
 		if r.Method == http.MethodGet && r.RawQuery != "" && hasWSDLQuery(r.RawQuery) {
 			c.kind = "wsdl"
 			c.status = g.serveWSDL(w, r.HTTPRequest())
@@ -70,8 +72,17 @@ func (g *Gateway) serviceHandler(listener string) httpwire.Handler {
 			http.Error(w, "SOAP calls use POST; GET ?wsdl for the contract", http.StatusMethodNotAllowed)
 			return
 		}
-		g.service(w, r, c)
+		g.service(sc, r)
 	}
+}
+
+// serviceCall is one request's memory on the service path, allocated at
+// once: the call and the HTTP layer's wrappers of its body and answer.
+type serviceCall struct {
+	call
+	answer            answerWriter
+	body              bodyReader
+	correlationHeader [1]string // the answer's x-skltp-correlation-id
 }
 
 // maxCorrelationID is the longest correlation id taken from a consumer.
@@ -114,7 +125,8 @@ func (g *Gateway) underPrefix(path string) bool {
 
 // service runs the stages (stages.go) for one service call and sends
 // their answer: the only part of the pipeline that touches HTTP.
-func (g *Gateway) service(w *answerWriter, r *httpwire.Request, c *call) {
+func (g *Gateway) service(sc *serviceCall, r *httpwire.Request) {
+	c, w := &sc.call, &sc.answer
 	h := r.Header
 	c.req = consumerRequest{
 		ctx:              r.Context(),
@@ -134,7 +146,8 @@ func (g *Gateway) service(w *answerWriter, r *httpwire.Request, c *call) {
 		c.req.peerCert = r.TLS.PeerCertificates[0]
 	}
 	maxBody := int64(g.cfg.Limits.MaxBody)
-	c.body = &bodyReader{r: r.Body, ctx: r.Context(), left: maxBody, max: maxBody, length: r.ContentLength, start: c.start}
+	sc.body = bodyReader{r: r.Body, ctx: r.Context(), left: maxBody, max: maxBody, length: r.ContentLength, start: c.start}
+	c.body = &sc.body
 	c.body.watch(r.Body, g.cfg.Listen.BodyTimeout.D(), g.minRate)
 	defer c.body.unwatch()
 
