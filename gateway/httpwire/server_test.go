@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -470,19 +471,48 @@ func benchCallOver(b *testing.B, dial func() (net.Conn, error)) func() {
 	}
 }
 
-var benchAnswer = bytes.Repeat([]byte("a"), 2048)
+// The benchmarks' handlers read the body and answer 2 KiB with a
+// Content-Length, on either server.
+var (
+	benchAnswer = bytes.Repeat([]byte("a"), 2048)
+	benchCT     = []string{"text/xml; charset=UTF-8"}
+	benchCL     = []string{"2048"}
+)
+
+func benchHandler(w *ResponseWriter, r *Request) {
+	_, _ = io.Copy(io.Discard, r.Body)
+	w.Header()["Content-Type"] = benchCT
+	w.Header()["Content-Length"] = benchCL
+	_, _ = w.Write(benchAnswer)
+}
+
+func benchNetHTTPHandler(w http.ResponseWriter, r *http.Request) {
+	_, _ = io.Copy(io.Discard, r.Body)
+	w.Header()["Content-Type"] = benchCT
+	w.Header()["Content-Length"] = benchCL
+	_, _ = w.Write(benchAnswer)
+}
+
+// netHTTPServer serves benchNetHTTPHandler with net/http's server on a
+// loopback listener (over tlsCfg unless nil), as the service listeners
+// had it, and returns its address.
+func netHTTPServer(b *testing.B, tlsCfg *tls.Config) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(b, err)
+	srv := &http.Server{ReadHeaderTimeout: 10 * time.Second, IdleTimeout: time.Minute, Handler: http.HandlerFunc(benchNetHTTPHandler)}
+	var l net.Listener = ln
+	if tlsCfg != nil {
+		l = tls.NewListener(ln, tlsCfg)
+	}
+	go func() { _ = srv.Serve(l) }()
+	b.Cleanup(func() { _ = srv.Close() })
+	return ln.Addr().String()
+}
 
 // BenchmarkServer is the server alone: a loopback keep-alive consumer
-// calling a handler that reads the body and answers 2 KiB with a
-// Content-Length. Compare BenchmarkNetHTTPServer.
+// calling benchHandler. Compare BenchmarkNetHTTPServer.
 func BenchmarkServer(b *testing.B) {
-	ct, cl := []string{"text/xml; charset=UTF-8"}, []string{"2048"}
-	addr, _ := serve(b, func(w *ResponseWriter, r *Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		w.Header()["Content-Type"] = ct
-		w.Header()["Content-Length"] = cl
-		_, _ = w.Write(benchAnswer)
-	}, Options{ReadHeaderTimeout: 10 * time.Second, IdleTimeout: time.Minute})
+	addr, _ := serve(b, benchHandler, Options{ReadHeaderTimeout: 10 * time.Second, IdleTimeout: time.Minute})
 	runBench(b, benchCall(b, addr))
 }
 
@@ -503,18 +533,7 @@ func runBench(b *testing.B, call func()) {
 }
 
 // BenchmarkNetHTTPServer is BenchmarkServer's call against net/http's
-// server, as the service listeners had it.
+// server.
 func BenchmarkNetHTTPServer(b *testing.B) {
-	ct, cl := []string{"text/xml; charset=UTF-8"}, []string{"2048"}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(b, err)
-	srv := &http.Server{ReadHeaderTimeout: 10 * time.Second, IdleTimeout: time.Minute, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		w.Header()["Content-Type"] = ct
-		w.Header()["Content-Length"] = cl
-		_, _ = w.Write(benchAnswer)
-	})}
-	go func() { _ = srv.Serve(ln) }()
-	b.Cleanup(func() { _ = srv.Close() })
-	runBench(b, benchCall(b, ln.Addr().String()))
+	runBench(b, benchCall(b, netHTTPServer(b, nil)))
 }

@@ -2,14 +2,12 @@ package httpwire
 
 import (
 	"bufio"
-	"bytes"
 	"crypto/tls"
 	"io"
 	"log"
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,25 +15,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rivgate/rivgate/internal/pki"
+	"github.com/rivgate/rivgate/internal/testutil/syncbuf"
 )
-
-// lockedBuffer collects the server's error log across goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // tlsPair is a server configuration requiring client certificates of ca,
 // and a client configuration with one.
@@ -58,7 +39,7 @@ func tlsPair(t testing.TB) (server, client *tls.Config) {
 func TestTLS(t *testing.T) {
 	t.Parallel()
 	scfg, ccfg := tlsPair(t)
-	logs := &lockedBuffer{}
+	logs := &syncbuf.Buffer{}
 	addr, _ := serve(t, func(w *ResponseWriter, r *Request) {
 		_, _ = io.WriteString(w, r.TLS.PeerCertificates[0].Subject.SerialNumber)
 	}, Options{TLS: scfg, ReadHeaderTimeout: 300 * time.Millisecond, ErrorLog: log.New(logs, "", 0)})
@@ -108,29 +89,13 @@ func TestTLS(t *testing.T) {
 // then keep-alive calls).
 func BenchmarkServerTLS(b *testing.B) {
 	scfg, ccfg := tlsPair(b)
-	ct, cl := []string{"text/xml; charset=UTF-8"}, []string{"2048"}
-	addr, _ := serve(b, func(w *ResponseWriter, r *Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		w.Header()["Content-Type"] = ct
-		w.Header()["Content-Length"] = cl
-		_, _ = w.Write(benchAnswer)
-	}, Options{TLS: scfg, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: time.Minute})
+	addr, _ := serve(b, benchHandler, Options{TLS: scfg, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: time.Minute})
 	runBench(b, benchCallOver(b, func() (net.Conn, error) { return tls.Dial("tcp", addr, ccfg) }))
 }
 
 // BenchmarkNetHTTPServerTLS is BenchmarkServerTLS against net/http's server.
 func BenchmarkNetHTTPServerTLS(b *testing.B) {
 	scfg, ccfg := tlsPair(b)
-	ct, cl := []string{"text/xml; charset=UTF-8"}, []string{"2048"}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(b, err)
-	srv := &http.Server{ReadHeaderTimeout: 10 * time.Second, IdleTimeout: time.Minute, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		w.Header()["Content-Type"] = ct
-		w.Header()["Content-Length"] = cl
-		_, _ = w.Write(benchAnswer)
-	})}
-	go func() { _ = srv.Serve(tls.NewListener(ln, scfg)) }()
-	b.Cleanup(func() { _ = srv.Close() })
-	runBench(b, benchCallOver(b, func() (net.Conn, error) { return tls.Dial("tcp", ln.Addr().String(), ccfg) }))
+	addr := netHTTPServer(b, scfg)
+	runBench(b, benchCallOver(b, func() (net.Conn, error) { return tls.Dial("tcp", addr, ccfg) }))
 }
