@@ -35,6 +35,7 @@ import (
 	"github.com/rivgate/rivgate/contracts/wsdlserve"
 	"github.com/rivgate/rivgate/gateway/callwatch"
 	"github.com/rivgate/rivgate/gateway/config"
+	"github.com/rivgate/rivgate/gateway/httpwire"
 	"github.com/rivgate/rivgate/gateway/identity"
 	"github.com/rivgate/rivgate/gateway/platform"
 	"github.com/rivgate/rivgate/gateway/proxy"
@@ -90,7 +91,8 @@ type Gateway struct {
 	changes *changeWatcher
 
 	mu        sync.Mutex
-	servers   []*http.Server
+	servers   []*http.Server     // the admin listener's
+	wires     []*httpwire.Server // the service listeners'
 	listeners map[string]net.Listener
 	cancel    context.CancelFunc
 	bg        sync.WaitGroup
@@ -251,18 +253,40 @@ func (g *Gateway) Start(ctx context.Context) error {
 	g.cancel = cancel
 	type lc struct {
 		name, addr string
-		h          http.Handler
-		tls        *tls.Config
+		serve      func(net.Listener) error
+	}
+	errLog := log.New(zerologWriter{g.log}, "", 0)
+	service := func(name string, tlsCfg *tls.Config) func(net.Listener) error {
+		srv := httpwire.NewServer(httpwire.Options{
+			Handler:           g.serviceHandler(name),
+			TLS:               tlsCfg,
+			ReadHeaderTimeout: g.cfg.Listen.ReadHeaderTimeout.D(), // also bounds the TLS handshake
+			IdleTimeout:       g.cfg.Listen.IdleTimeout.D(),
+			MaxHeaderBytes:    int(g.cfg.Listen.MaxHeaderBytes),
+			BaseContext:       bgCtx,
+			ErrorLog:          errLog,
+		})
+		g.wires = append(g.wires, srv)
+		return srv.Serve
 	}
 	var todo []lc
 	if g.cfg.Listen.HTTPS != "" {
-		todo = append(todo, lc{HTTPS, g.cfg.Listen.HTTPS, g.serviceHandler(HTTPS), g.serverTLS.TLSConfig()})
+		todo = append(todo, lc{HTTPS, g.cfg.Listen.HTTPS, service(HTTPS, g.serverTLS.TLSConfig())})
 	}
 	if g.cfg.Listen.HTTP != "" {
-		todo = append(todo, lc{HTTP, g.cfg.Listen.HTTP, g.serviceHandler(HTTP), nil})
+		todo = append(todo, lc{HTTP, g.cfg.Listen.HTTP, service(HTTP, nil)})
 	}
 	if g.cfg.Listen.Admin != "" {
-		todo = append(todo, lc{Admin, g.cfg.Listen.Admin, g.adminHandler(), nil})
+		srv := &http.Server{
+			Handler:           g.adminHandler(),
+			ReadHeaderTimeout: g.cfg.Listen.ReadHeaderTimeout.D(),
+			IdleTimeout:       g.cfg.Listen.IdleTimeout.D(),
+			MaxHeaderBytes:    int(g.cfg.Listen.MaxHeaderBytes),
+			ErrorLog:          errLog,
+			BaseContext:       func(net.Listener) context.Context { return bgCtx },
+		}
+		g.servers = append(g.servers, srv)
+		todo = append(todo, lc{Admin, g.cfg.Listen.Admin, srv.Serve})
 	}
 	for _, l := range todo {
 		ln, err := net.Listen("tcp", l.addr)
@@ -270,23 +294,11 @@ func (g *Gateway) Start(ctx context.Context) error {
 			g.closeLocked()
 			return fmt.Errorf("listen.%s %s: %w", l.name, l.addr, err)
 		}
-		if l.tls != nil {
-			ln = tls.NewListener(ln, l.tls)
-		}
-		srv := &http.Server{
-			Handler:           l.h,
-			ReadHeaderTimeout: g.cfg.Listen.ReadHeaderTimeout.D(), // also bounds the TLS handshake
-			IdleTimeout:       g.cfg.Listen.IdleTimeout.D(),
-			MaxHeaderBytes:    int(g.cfg.Listen.MaxHeaderBytes),
-			ErrorLog:          log.New(zerologWriter{g.log}, "", 0),
-			BaseContext:       func(net.Listener) context.Context { return bgCtx },
-		}
 		g.listeners[l.name] = ln
-		g.servers = append(g.servers, srv)
 		g.bg.Add(1)
 		go func() {
 			defer g.bg.Done()
-			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			if err := l.serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				g.log.Error().Err(err).Str("listener", l.name).Msg("listener stopped")
 			}
 		}()
@@ -323,9 +335,14 @@ func (g *Gateway) Registry() *prometheus.Registry { return g.reg }
 // Shutdown stops accepting calls and waits for in-flight ones until ctx ends.
 func (g *Gateway) Shutdown(ctx context.Context) error {
 	g.mu.Lock()
-	servers := g.servers
+	servers, wires := g.servers, g.wires
 	g.mu.Unlock()
 	var errs []error
+	for _, s := range wires {
+		if err := s.Shutdown(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	for _, s := range servers {
 		if err := s.Shutdown(ctx); err != nil {
 			errs = append(errs, err)
@@ -353,7 +370,10 @@ func (g *Gateway) closeLocked() {
 	for _, s := range g.servers {
 		_ = s.Close()
 	}
-	g.servers = nil
+	for _, s := range g.wires {
+		_ = s.Close()
+	}
+	g.servers, g.wires = nil, nil
 	for _, ln := range g.listeners {
 		_ = ln.Close()
 	}

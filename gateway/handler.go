@@ -15,27 +15,31 @@ import (
 
 	"github.com/rivgate/rivgate/contracts/rivta"
 	"github.com/rivgate/rivgate/contracts/vpfault"
+	"github.com/rivgate/rivgate/gateway/httpwire"
 	"github.com/rivgate/rivgate/gateway/proxy"
 	"github.com/rivgate/rivgate/internal/ids"
 )
 
-func (g *Gateway) serviceHandler(listener string) http.Handler {
-	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+// serviceHandler serves the service listeners' requests (httpwire):
+// SOAP calls through the stages, ?wsdl and ?xsd= from the contracts, 404
+// and 405 for the rest.
+func (g *Gateway) serviceHandler(listener string) httpwire.Handler {
+	return func(rw *httpwire.ResponseWriter, r *httpwire.Request) {
 		g.inFlight.Add(1)
 		g.metrics.inFlight.Inc()
-		c := &call{listener: listener, start: time.Now(), remote: r.RemoteAddr, kind: "service", forwardedFor: r.Header.Get("X-Forwarded-For")}
-		rc := http.NewResponseController(rw)
-		w := &answerWriter{ResponseWriter: rw, rc: rc, idle: g.cfg.Listen.WriteTimeout.D(), rate: g.minRate}
+		sc := &serviceCall{call: call{listener: listener, start: time.Now(), remote: r.RemoteAddr, kind: "service", forwardedFor: r.Header.Get("X-Forwarded-For")}}
+		c, w := &sc.call, &sc.answer
+		*w = answerWriter{ResponseWriter: rw, wire: rw, idle: g.cfg.Listen.WriteTimeout.D(), rate: g.minRate}
 		defer func() {
 			// The answer goes out before the exchange line and metrics
 			// are written, as nginx logs after it has answered: a slow log
 			// write (a busy disk) then costs the consumer nothing. Only
-			// answers of known length: an early flush would make net/http
-			// send any other small answer chunked.
+			// answers of known length: an early flush would send any
+			// other small answer chunked.
 			if c.kind == "service" && w.Header()["Content-Length"] != nil {
 				_ = w.FlushError()
 			}
-			w.arm() // net/http's last write (after the handler) has its deadline too
+			w.arm() // the server's last write (after the handler) has its deadline too
 			if w.err != nil && c.err == nil {
 				c.err = fmt.Errorf("answer to the consumer: %w", w.err)
 			}
@@ -48,16 +52,17 @@ func (g *Gateway) serviceHandler(listener string) http.Handler {
 		if !validCorrelationID(c.correlationID) {
 			c.correlationID = ids.NewUUID()
 		}
-		w.Header()[rivta.KeyCorrelationID] = []string{c.correlationID}
-		if r.Method == http.MethodGet && r.URL.RawQuery != "" && hasWSDLQuery(r.URL.Query()) {
+		sc.correlationHeader[0] = c.correlationID
+		w.Header()[rivta.KeyCorrelationID] = sc.correlationHeader[:]
+		if r.Method == http.MethodGet && r.RawQuery != "" && hasWSDLQuery(r.RawQuery) {
 			c.kind = "wsdl"
-			c.status = g.serveWSDL(w, r)
+			c.status = g.serveWSDL(w, r.HTTPRequest())
 			return
 		}
-		if !g.underPrefix(r.URL.Path) {
+		if !g.underPrefix(r.Path) {
 			c.kind = "notfound"
 			c.status = http.StatusNotFound
-			http.NotFound(w, r)
+			http.Error(w, "404 page not found", http.StatusNotFound)
 			return
 		}
 		if r.Method != http.MethodPost {
@@ -67,8 +72,17 @@ func (g *Gateway) serviceHandler(listener string) http.Handler {
 			http.Error(w, "SOAP calls use POST; GET ?wsdl for the contract", http.StatusMethodNotAllowed)
 			return
 		}
-		g.service(w, r, rc, c)
-	})
+		g.service(sc, r)
+	}
+}
+
+// serviceCall is one request's memory on the service path, allocated at
+// once: the call and the HTTP layer's wrappers of its body and answer.
+type serviceCall struct {
+	call
+	answer            answerWriter
+	body              bodyReader
+	correlationHeader [1]string // the answer's x-skltp-correlation-id
 }
 
 // maxCorrelationID is the longest correlation id taken from a consumer.
@@ -94,7 +108,12 @@ func validCorrelationID(id string) bool {
 	return true
 }
 
-func hasWSDLQuery(q url.Values) bool { return q.Has("wsdl") || q.Has("xsd") }
+// hasWSDLQuery reports whether a GET's query asks for the contract
+// (?wsdl, ?xsd=...), read as url.URL.Query reads it.
+func hasWSDLQuery(rawQuery string) bool {
+	q, _ := url.ParseQuery(rawQuery)
+	return q.Has("wsdl") || q.Has("xsd")
+}
 
 func (g *Gateway) underPrefix(path string) bool {
 	p := g.cfg.Listen.PathPrefix
@@ -105,8 +124,9 @@ func (g *Gateway) underPrefix(path string) bool {
 }
 
 // service runs the stages (stages.go) for one service call and sends
-// their answer: the only part of the pipeline that touches net/http.
-func (g *Gateway) service(w http.ResponseWriter, r *http.Request, rc *http.ResponseController, c *call) {
+// their answer: the only part of the pipeline that touches HTTP.
+func (g *Gateway) service(sc *serviceCall, r *httpwire.Request) {
+	c, w := &sc.call, &sc.answer
 	h := r.Header
 	c.req = consumerRequest{
 		ctx:              r.Context(),
@@ -126,8 +146,9 @@ func (g *Gateway) service(w http.ResponseWriter, r *http.Request, rc *http.Respo
 		c.req.peerCert = r.TLS.PeerCertificates[0]
 	}
 	maxBody := int64(g.cfg.Limits.MaxBody)
-	c.body = &bodyReader{r: r.Body, ctx: r.Context(), left: maxBody, max: maxBody, length: r.ContentLength, start: c.start}
-	c.body.watch(rc, g.cfg.Listen.BodyTimeout.D(), g.minRate)
+	sc.body = bodyReader{r: r.Body, ctx: r.Context(), left: maxBody, max: maxBody, length: r.ContentLength, start: c.start}
+	c.body = &sc.body
+	c.body.watch(r.Body, g.cfg.Listen.BodyTimeout.D(), g.minRate)
 	defer c.body.unwatch()
 
 	g.runStages(c)
@@ -143,18 +164,18 @@ func (g *Gateway) service(w http.ResponseWriter, r *http.Request, rc *http.Respo
 		}
 		w.WriteHeader(c.status)
 		_, _ = w.Write(c.reply)
-		g.linger(r, rc, c)
+		g.linger(w, r, c)
 	case c.fault != nil:
 		c.status = proxy.WriteFault(w, c.fault, g.cfg.Instance.Name)
-		g.linger(r, rc, c)
+		g.linger(w, r, c)
 	default:
 		x := c.exchange
-		g.forwarder.Forward(w, r, x)
+		g.forward(w, r.Context(), r.Header, x)
 		c.status, c.fault, c.err, c.producerTime, c.canceled = x.Status, x.Fault, x.Err, x.ProducerTime, x.Canceled
 		// The body's own fault (over the limit while it streamed): the
 		// transport has stopped reading it, the rest is still coming.
 		if x.Fault != nil && c.body.failedWith(x.Fault) {
-			g.linger(r, rc, c)
+			g.linger(w, r, c)
 		}
 	}
 }
@@ -170,19 +191,31 @@ func (g *Gateway) service(w http.ResponseWriter, r *http.Request, rc *http.Respo
 //
 // Only the handler's goroutine reads the body here: linger runs for the
 // gateway's own answers (nothing was forwarded) and after a forward that
-// failed on the body itself. net/http, when the answer's headers go out,
-// discards up to 256 KiB of the rest itself and closes the connection
-// after the answer when more is left; linger reads on from there.
-func (g *Gateway) linger(r *http.Request, rc *http.ResponseController, c *call) {
+// failed on the body itself. The server (httpwire), when the answer's
+// head goes out, discards up to 256 KiB of the rest itself and closes the
+// connection after the answer when more is left; linger reads on from
+// there.
+func (g *Gateway) linger(w *answerWriter, r *httpwire.Request, c *call) {
 	if !c.body.unfinished() {
 		return
 	}
 	c.body.unwatch()
-	_ = rc.SetReadDeadline(time.Now().Add(g.cfg.Listen.LingerTime.D()))
-	if rc.Flush() != nil {
+	_ = r.Body.SetReadDeadline(time.Now().Add(g.cfg.Listen.LingerTime.D()))
+	if w.wire.FlushError() != nil {
 		return // the consumer is gone
 	}
 	_, _ = io.CopyN(io.Discard, r.Body, int64(g.cfg.Listen.LingerBytes))
+}
+
+// forward calls the producer client. A temporary adapter: branch
+// fastclient changes Forward to take (w, ctx, in http.Header, x), and
+// this function folds into that call when both are merged.
+func (g *Gateway) forward(w http.ResponseWriter, ctx context.Context, in http.Header, x *proxy.Exchange) {
+	r := &http.Request{Method: http.MethodPost, URL: &url.URL{Path: "/"}, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1, Header: in, Body: http.NoBody}
+	// ReverseProxy aborts an answer that broke off (panics with
+	// http.ErrAbortHandler) only under a server it recognises by this key.
+	ctx = context.WithValue(ctx, http.ServerContextKey, (*http.Server)(nil))
+	g.forwarder.Forward(w, r.WithContext(ctx), x)
 }
 
 // answerWriter bounds the answer's writes to the consumer: each must make
@@ -193,8 +226,8 @@ func (g *Gateway) linger(r *http.Request, rc *http.ResponseController, c *call) 
 // closed.
 type answerWriter struct {
 	http.ResponseWriter
-	rc    *http.ResponseController
-	idle  time.Duration // listen.write_timeout; <= 0: no deadline
+	wire  *httpwire.ResponseWriter // the same writer, for deadlines and flushes
+	idle  time.Duration            // listen.write_timeout; <= 0: no deadline
 	rate  proxy.MinRate
 	start time.Time // the answer's first write
 	n     int64     // bytes written
@@ -213,7 +246,7 @@ func (a *answerWriter) arm() {
 		a.start = now
 	}
 	if dl, _ := nextDeadline(now, a.idle, a.rate, a.start, a.n, a.armed); !dl.IsZero() {
-		_ = a.rc.SetWriteDeadline(dl)
+		_ = a.wire.SetWriteDeadline(dl)
 		a.armed = dl
 	}
 }
@@ -240,7 +273,7 @@ func (a *answerWriter) Write(p []byte) (int, error) {
 // FlushError flushes under the deadline (http.ResponseController finds it).
 func (a *answerWriter) FlushError() error {
 	a.arm()
-	err := a.rc.Flush()
+	err := a.wire.FlushError()
 	a.note(err)
 	return err
 }
@@ -276,7 +309,7 @@ type bodyReader struct {
 	// unwatch, after which the connection (maybe serving its next request)
 	// is not touched again.
 	mu       sync.Mutex
-	rc       *http.ResponseController // nil: no deadline
+	rc       readDeadliner // nil: no deadline
 	idle     time.Duration
 	rate     proxy.MinRate // the body must keep this pace too
 	start    time.Time     // when the request arrived, for the pace
@@ -285,8 +318,11 @@ type bodyReader struct {
 	eof      bool          // read to its end
 }
 
+// readDeadliner sets the consumer connection's read deadline.
+type readDeadliner interface{ SetReadDeadline(time.Time) error }
+
 // watch arms the no-progress deadline (idle <= 0: none) and the pace.
-func (b *bodyReader) watch(rc *http.ResponseController, idle time.Duration, rate proxy.MinRate) {
+func (b *bodyReader) watch(rc readDeadliner, idle time.Duration, rate proxy.MinRate) {
 	if idle > 0 {
 		b.rc, b.idle, b.rate = rc, idle, rate
 	}
@@ -313,9 +349,9 @@ func (b *bodyReader) failedWith(f *vpfault.Fault) bool {
 }
 
 // unwatch stops touching the deadline; the handler calls it before it
-// returns. A body not read to its end keeps its deadline: net/http reads
-// (discards) the rest after the answer, and a stalled consumer must not
-// hold that up.
+// returns. A body not read to its end keeps its deadline: the server
+// reads (discards) the rest after the answer, and a stalled consumer must
+// not hold that up.
 func (b *bodyReader) unwatch() {
 	b.mu.Lock()
 	b.rc = nil
@@ -325,8 +361,8 @@ func (b *bodyReader) unwatch() {
 // arm pushes the deadline out to now+idle, or to where the body falls
 // behind the minimum rate if that is sooner (see nextDeadline): a stalled
 // read then fails between 7/8 idle and idle. At the end of the body it
-// clears the deadline: net/http then watches the idle connection for the
-// consumer going away, which must not time out.
+// clears the deadline: the connection then waits for the consumer's next
+// request, which must not time out on the body's deadline.
 func (b *bodyReader) arm(eof bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -410,7 +446,7 @@ func (b *bodyReader) Read(p []byte) (int, error) {
 	case b.ctx != nil && b.ctx.Err() == nil:
 		// The connection is fine but the body is not (bad chunked
 		// framing): the consumer is still there and gets an answer, not
-		// the empty 200 net/http sends for a handler that wrote nothing.
+		// the empty 200 a handler that wrote nothing would send.
 		b.err = vpfault.Raw(vpfault.VP015, vpfault.VP015.Detail("Request body could not be read: "+err.Error()), err)
 		return n, b.err
 	default:
