@@ -149,7 +149,12 @@ func (g *Gateway) service(w http.ResponseWriter, r *http.Request, rc *http.Respo
 		g.linger(r, rc, c)
 	default:
 		x := c.exchange
-		g.forwarder.Forward(w, r, x)
+		g.forwarder.Forward(w, r.Context(), r.Header, x)
+		if x.Aborted {
+			// The answer broke off after its head went out: net/http ends
+			// the connection without completing it, as ReverseProxy did.
+			panic(http.ErrAbortHandler)
+		}
 		c.status, c.fault, c.err, c.producerTime, c.canceled = x.Status, x.Fault, x.Err, x.ProducerTime, x.Canceled
 		// The body's own fault (over the limit while it streamed): the
 		// transport has stopped reading it, the rest is still coming.

@@ -1,0 +1,136 @@
+package proxy
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/tls"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/rivgate/rivgate/internal/pki"
+)
+
+// benchAnswer is a 2 KB SOAP answer, the size of the issue's measurements.
+var benchAnswer = bytes.Repeat([]byte("<x>0123456789abcdef</x>"), 89)
+
+// rawBenchProducer is a keep-alive HTTP/1.1 producer that allocates
+// nothing per call: it reads a request head, skips Content-Length bytes
+// and writes a canned answer. With cert it speaks TLS.
+func rawBenchProducer(b *testing.B, cert *pki.Cert) string {
+	b.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = ln.Close() })
+	scheme := "http"
+	if cert != nil {
+		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert.TLSCertificate()}})
+		scheme = "https"
+	}
+	answer := []byte("HTTP/1.1 200 OK\r\nContent-Type: text/xml; charset=UTF-8\r\nContent-Length: " + strconv.Itoa(len(benchAnswer)) + "\r\n\r\n" + string(benchAnswer))
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go serveBench(c, answer)
+		}
+	}()
+	return scheme + "://" + ln.Addr().String() + "/producer"
+}
+
+func serveBench(c net.Conn, answer []byte) {
+	defer c.Close()
+	br := bufio.NewReaderSize(c, 16<<10)
+	for {
+		length := -1
+		for {
+			line, err := br.ReadSlice('\n')
+			if err != nil {
+				return
+			}
+			if len(line) <= 2 {
+				break
+			}
+			if k, v, ok := bytes.Cut(line, []byte(":")); ok && bytes.EqualFold(k, []byte("Content-Length")) {
+				length, _ = strconv.Atoi(string(bytes.TrimSpace(v)))
+			}
+		}
+		if length < 0 {
+			return
+		}
+		if _, err := br.Discard(length); err != nil {
+			return
+		}
+		if _, err := c.Write(answer); err != nil {
+			return
+		}
+	}
+}
+
+// benchWriter is a ResponseWriter that keeps only the status.
+type benchWriter struct {
+	h      http.Header
+	status int
+}
+
+func (d *benchWriter) Header() http.Header         { return d.h }
+func (d *benchWriter) WriteHeader(code int)        { d.status = code }
+func (d *benchWriter) Write(p []byte) (int, error) { return len(p), nil }
+
+// benchmarkForward is one call through Forward per iteration over a
+// pooled keep-alive connection: the client's cost per call.
+func benchmarkForward(b *testing.B, https bool) {
+	opts := TransportOptions{}
+	var cert *pki.Cert
+	if https {
+		ca, err := pki.NewCA("bench CA")
+		if err != nil {
+			b.Fatal(err)
+		}
+		if cert, err = ca.IssueServer(pki.Options{}); err != nil {
+			b.Fatal(err)
+		}
+		opts.TLS = TLSSettings{RootCAs: ca.Pool(), VerifyHostname: true}
+	}
+	target, err := url.Parse(rawBenchProducer(b, cert))
+	if err != nil {
+		b.Fatal(err)
+	}
+	f := NewForwarder(NewTransport(opts), 1<<20, nil)
+	body := bytes.Repeat([]byte("<req>0123456789abcdef</req>"), 75)
+	in := http.Header{"Content-Type": {"text/xml; charset=UTF-8"}, "Soapaction": {`"urn:x"`}, "User-Agent": {"consumer/1"}}
+	w := &benchWriter{h: http.Header{}}
+	rd := bytes.NewReader(body)
+	x := &Exchange{}
+	call := func() {
+		rd.Reset(body)
+		*x = Exchange{Target: target, Body: rd, ContentLength: int64(len(body)), Timeout: 30 * time.Second, Instance: "bench",
+			MinRate: MinRate{BytesPerSec: 1000, Grace: time.Second},
+			Headers: OutboundHeaders{Sender: "SE-CONS", InstanceID: "rivgate-1", CorrelationID: "corr-1", OriginalConsumer: "SE-CONS",
+				RoutingHistory: "SE-CONS#rivgate-1", UserAgent: "rivgate/bench", CorrelationToHTTPS: true}}
+		clear(w.h)
+		w.status = 0
+		forwardBench(f, w, in, x)
+		if w.status != http.StatusOK {
+			b.Fatalf("status %d: %v", w.status, x.Err)
+		}
+	}
+	call()
+	b.ReportAllocs()
+	for b.Loop() {
+		call()
+	}
+}
+
+var _ = httptest.NewRequest
+
+func BenchmarkForwardHTTP(b *testing.B)  { benchmarkForward(b, false) }
+func BenchmarkForwardHTTPS(b *testing.B) { benchmarkForward(b, true) }
