@@ -102,8 +102,9 @@ type callState struct {
 	one   [1]byte
 	body  answerBody
 
-	pc   *pconn
-	stop func() bool // context.AfterFunc's, nil when none
+	pc         *pconn
+	stop       func() bool // context.AfterFunc's, nil when none
+	lastOnConn bool        // the answer said the connection ends with it
 }
 
 // ioBufferSize is the reader's and writer's size per call.
@@ -276,7 +277,7 @@ func (c *callState) start(ctx context.Context, pc *pconn, x *Exchange) {
 	rate := x.MinRate
 	rate.Grace += x.Timeout // the producer has its timeout to begin answering
 	pc.dog.arm(x.started, x.Timeout, rate)
-	c.stop = nil
+	c.stop, c.lastOnConn = nil, false
 	if ctx.Done() != nil {
 		c.stop = context.AfterFunc(ctx, pc.cancelFn)
 	}
@@ -296,7 +297,7 @@ func (c *callState) finish(reusable bool) stopReason {
 		c.stop = nil
 	}
 	why := pc.dog.disarm()
-	if reusable && why == running && c.br.Buffered() == 0 {
+	if reusable && !c.lastOnConn && why == running && c.br.Buffered() == 0 {
 		c.bw.Reset(nil)
 		c.br.Reset(nil)
 		pc.host.put(pc)
@@ -323,6 +324,7 @@ func (c *callState) roundTrip(x *Exchange, headLimit int64) (answerHead, bool, e
 	}
 	clear(c.resp)
 	ah, err := c.readHead(c.br, headLimit, c.resp)
+	c.lastOnConn = ah.close
 	return ah, consumed, err
 }
 
@@ -334,8 +336,10 @@ func (c *callState) writeBody(x *Exchange) (consumed bool, err error) {
 	}
 	_, inMemory := x.Body.(*bytes.Reader)
 	dog := &c.pc.dog
+	reads := 0
 	read := func(p []byte) (int, error) {
 		n, err := x.Body.Read(p)
+		reads++
 		if n > 0 {
 			dog.progress()
 			dog.count(n)
@@ -343,11 +347,25 @@ func (c *callState) writeBody(x *Exchange) (consumed bool, err error) {
 		}
 		return n, err
 	}
+	// A body not in memory may block on the consumer: what is buffered
+	// goes out before each read (as net/http flushed the head), so the
+	// producer sees the call and its bytes as they come. Not before the
+	// first read, which gives the envelope head the gateway read already,
+	// sent with the request's head.
+	flushFirst := func() error {
+		if inMemory || reads == 0 || c.bw.Buffered() == 0 {
+			return nil
+		}
+		return c.bw.Flush()
+	}
 	if x.ContentLength < 0 {
 		if c.chunk == nil {
 			c.chunk = make([]byte, ioBufferSize)
 		}
 		for {
+			if err := flushFirst(); err != nil {
+				return consumed, err
+			}
 			n, err := read(c.chunk)
 			if n > 0 {
 				_, _ = c.bw.Write(strconv.AppendInt(c.bw.AvailableBuffer(), int64(n), 16))
@@ -368,11 +386,15 @@ func (c *callState) writeBody(x *Exchange) (consumed bool, err error) {
 	}
 	var sent int64
 	for sent < x.ContentLength {
+		if err := flushFirst(); err != nil {
+			return consumed, err
+		}
 		if c.bw.Available() == 0 {
 			if err := c.bw.Flush(); err != nil {
 				return consumed, err
 			}
 		}
+		// Read straight into the writer's free space: no copy.
 		p := c.bw.AvailableBuffer()
 		p = p[:min(int64(cap(p)), x.ContentLength-sent)]
 		n, err := read(p)
