@@ -100,6 +100,7 @@ type callState struct {
 	peek  []byte // the start of a 500 answer, made on first use
 	chunk []byte // chunked request body copy buffer, made on first use
 	one   [1]byte
+	vals  setValues // the values the rules set in out
 	body  answerBody
 
 	pc         *pconn
@@ -147,7 +148,7 @@ func (f *Forwarder) Forward(w http.ResponseWriter, ctx context.Context, in http.
 		c.out[k] = v
 	}
 	dropConnectionListed(c.out)
-	x.Headers.Apply(c.out, x.Target.Scheme == "https")
+	x.Headers.apply(c.out, x.Target.Scheme == "https", &c.vals)
 
 	ah, err := f.send(ctx, st, pool, c, x)
 	if err != nil {
