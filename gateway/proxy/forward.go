@@ -155,7 +155,7 @@ func (f *Forwarder) Forward(w http.ResponseWriter, ctx context.Context, in http.
 		f.fail(w, ctx, x, err)
 		return
 	}
-	f.answer(w, c, ah, x)
+	f.answer(w, ctx, c, ah, x)
 }
 
 // dropConnectionListed removes the headers a Connection header names
@@ -293,10 +293,13 @@ func (c *callState) finish(reusable bool) stopReason {
 		return running
 	}
 	c.pc = nil
-	if c.stop != nil {
-		c.stop()
-		c.stop = nil
+	if c.stop != nil && !c.stop() {
+		// The consumer went away as the call ended: the cancel may still
+		// be on its way to this connection, which must then serve no
+		// other call.
+		reusable = false
 	}
+	c.stop = nil
 	why := pc.dog.disarm()
 	if reusable && !c.lastOnConn && why == running && c.br.Buffered() == 0 {
 		c.bw.Reset(nil)
@@ -422,7 +425,7 @@ func (c *callState) writeBody(x *Exchange) (consumed bool, err error) {
 
 // answer relays the producer's answer: VP faults for what VP turns into
 // one, else the status, headers and body, streamed.
-func (f *Forwarder) answer(w http.ResponseWriter, c *callState, ah answerHead, x *Exchange) {
+func (f *Forwarder) answer(w http.ResponseWriter, ctx context.Context, c *callState, ah answerHead, x *Exchange) {
 	x.ProducerTime = time.Since(x.started)
 	pc := c.pc
 	x.TLSVersion, x.ProducerCert = pc.tlsVersion, pc.peerCert
@@ -430,7 +433,7 @@ func (f *Forwarder) answer(w http.ResponseWriter, c *callState, ah answerHead, x
 	target := x.Target.String
 	if f.maxResponse > 0 && ah.length > f.maxResponse {
 		c.finish(false)
-		f.fail(w, nil, x, vpfault.New(vpfault.VP009, fmt.Sprintf("%s. Producer response of %d bytes exceeds limits.max_body (%d bytes)", target(), ah.length, f.maxResponse)))
+		f.fail(w, ctx, x, vpfault.New(vpfault.VP009, fmt.Sprintf("%s. Producer response of %d bytes exceeds limits.max_body (%d bytes)", target(), ah.length, f.maxResponse)))
 		return
 	}
 	c.body.reset(c.br, ah, c)
@@ -444,26 +447,26 @@ func (f *Forwarder) answer(w http.ResponseWriter, c *callState, ah answerHead, x
 		first, firstErr = c.gather(faultPeek)
 		if _, err := envelope.SniffRoot(first); err != nil {
 			c.finish(firstErr == io.EOF)
-			f.fail(w, nil, x, statusFault(target(), ah.status))
+			f.fail(w, ctx, x, statusFault(target(), ah.status))
 			return
 		}
 	case ah.status >= 200 && ah.status < 300:
 		if ah.length == 0 {
 			c.finish(true)
-			f.fail(w, nil, x, emptyFault(target(), ah.status))
+			f.fail(w, ctx, x, emptyFault(target(), ah.status))
 			return
 		}
 		if ah.length < 0 {
 			first, firstErr = c.body.next()
 			if len(first) == 0 && firstErr == io.EOF {
 				c.finish(true)
-				f.fail(w, nil, x, emptyFault(target(), ah.status))
+				f.fail(w, ctx, x, emptyFault(target(), ah.status))
 				return
 			}
 		}
 	default:
 		c.finish(c.body.drain())
-		f.fail(w, nil, x, statusFault(target(), ah.status))
+		f.fail(w, ctx, x, statusFault(target(), ah.status))
 		return
 	}
 	InboundHeaders(c.resp, x.Headers.CorrelationID, strconv.FormatInt(x.ProducerTime.Milliseconds(), 10), x.PassHeaders...)
@@ -637,8 +640,8 @@ func tlsFailure(err error) bool {
 }
 
 // fail answers a call that got no answer to relay: the consumer's body
-// fault, nothing when the consumer went away (ctx ended; nil: not
-// looked at), else VP009 as ClassifyError says.
+// fault, nothing when the consumer went away (ctx ended), else VP009 as
+// ClassifyError says.
 func (f *Forwarder) fail(w http.ResponseWriter, ctx context.Context, x *Exchange, err error) {
 	x.Err = err
 	w.Header().Set(rivta.HeaderCorrelationID, x.Headers.CorrelationID)
@@ -656,7 +659,7 @@ func (f *Forwarder) fail(w http.ResponseWriter, ctx context.Context, x *Exchange
 			return
 		}
 	}
-	if ctx != nil && ctx.Err() != nil {
+	if ctx.Err() != nil {
 		var te *TimeoutError
 		if !errors.As(err, &te) {
 			x.Canceled = true

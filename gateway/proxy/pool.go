@@ -233,11 +233,16 @@ func (h *hostPool) put(c *pconn) {
 	c.reused = true
 	// The oldest may have outlived IdleConnTimeout: closed here, as no
 	// goroutine watches them.
-	for len(h.idle) > 0 && c.idleSince.Sub(h.idle[0].idleSince) > h.pool.opts.IdleConnTimeout {
-		h.idle[0].close()
+	expired := 0
+	for expired < len(h.idle) && c.idleSince.Sub(h.idle[expired].idleSince) > h.pool.opts.IdleConnTimeout {
+		h.idle[expired].close()
 		h.open--
-		h.idle = append(h.idle[:0], h.idle[1:]...)
-		h.idle[len(h.idle):cap(h.idle)][0] = nil
+		expired++
+	}
+	if expired > 0 {
+		n := copy(h.idle, h.idle[expired:])
+		clear(h.idle[n:])
+		h.idle = h.idle[:n]
 	}
 	h.idle = append(h.idle, c)
 	h.signalLocked()
