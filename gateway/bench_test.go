@@ -80,7 +80,7 @@ func BenchmarkThroughGatewayParallel(b *testing.B) {
 // call (no net/http): it reads the request head, skips Content-Length
 // bytes of body and writes a canned answer. With it the allocations of
 // BenchmarkPipeline are the gateway's own (handler, sniffer, catalogue,
-// headers, ReverseProxy, client transport).
+// headers, the producer client and its pool).
 func rawProducer(b *testing.B) string {
 	b.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -142,7 +142,7 @@ func (d *discardWriter) Write(p []byte) (int, error) { return len(p), nil }
 
 // BenchmarkPipeline is the gateway's hot path without the consumer's TLS:
 // the service handler called directly with a verified client certificate,
-// the real sniffer, catalogue, header rules, ReverseProxy and keep-alive
+// the real sniffer, catalogue, header rules, producer client and keep-alive
 // transport to a producer that allocates nothing. allocs/op are the
 // gateway's own per call.
 func BenchmarkPipeline(b *testing.B) {

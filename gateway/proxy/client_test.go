@@ -139,45 +139,56 @@ func TestPooledConnectionIsReused(t *testing.T) {
 	require.Eventually(t, func() bool { return p.open.Load() == 0 }, 5*time.Second, 5*time.Millisecond)
 }
 
-// closeAfterAnswer answers one request and closes the connection without
-// saying so: the connection sits in the pool, closed by the producer.
-func closeAfterAnswer(p *rawProducer, c net.Conn, br *bufio.Reader) {
-	if p.read(br) {
-		answerOK(c, "<ok/>")
-	}
-}
-
 // TestStaleConnection: a pooled connection the producer closed while idle
-// is not a VP009 when the call can be sent again (its body in memory): it
-// goes out once on a new connection, whether the close is found before
-// sending (probe) or after (the answer's first read). A body streaming
-// from the consumer is never sent again: that call fails.
+// is found before the call goes out on it (a peek at the socket), and the
+// call goes on a new connection, whatever its body. One the producer reset
+// fails the first write: nothing was sent, so a call held in memory goes
+// once more on a new connection. A close not seen before sending may have
+// been a producer that read the call: that call is not sent again.
 func TestStaleConnection(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		name       string
-		probeAfter time.Duration
-		streaming  bool
-		wantCode   int
-		wantConns  int64
+		name      string
+		noProbe   bool
+		reset     bool // the producer resets instead of closing
+		streaming bool
+		wantCode  int
+		wantConns int64
 	}{
-		{"found by the probe", time.Nanosecond, false, 200, 2},
-		{"found on the answer's first read, retried", time.Hour, false, 200, 2},
-		{"streaming body found by the probe", time.Nanosecond, true, 200, 2},
-		{"streaming body found on the read, not retried", time.Hour, true, 500, 1},
+		{"found by the probe", false, false, false, 200, 2},
+		{"found by the probe, body streaming", false, false, true, 200, 2},
+		{"reset, found by the probe", false, true, false, 200, 2},
+		{"reset, not probed: nothing written, sent again", true, true, false, 200, 2},
+		{"reset, not probed, body streaming: not sent again", true, true, true, 500, 1},
+		{"closed, not probed: written, never sent twice", true, false, false, 500, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			p := newRawProducer(t, nil, closeAfterAnswer)
-			tr := &Transport{probeAfter: tt.probeAfter}
+			p := newRawProducer(t, nil, func(p *rawProducer, c net.Conn, br *bufio.Reader) {
+				if p.read(br) {
+					answerOK(c, "<ok/>")
+				}
+				if tc, ok := c.(*net.TCPConn); ok && tt.reset {
+					_ = tc.SetLinger(0)
+				}
+			})
+			tr := &Transport{noProbe: tt.noProbe}
 			tr.Replace(TransportOptions{})
 			t.Cleanup(tr.CloseIdleConnections)
 			f := NewForwarder(tr, 0, nil)
 			w, _ := callString(t, f, p.url, "<first/>")
 			require.Equal(t, 200, w.Code)
-			// The producer has closed its side once its handler returned.
+			// The producer has closed its side once its script returned.
 			require.Eventually(t, func() bool { return p.open.Load() == 0 }, 5*time.Second, 5*time.Millisecond)
+			u, err := url.Parse(p.url)
+			require.NoError(t, err)
+			h := tr.cur.Load().plain.host(u)
+			require.Eventually(t, func() bool {
+				h.mu.Lock()
+				defer h.mu.Unlock()
+				return len(h.idle) == 1 && closedByPeer(h.idle[0].raw)
+			}, 5*time.Second, 5*time.Millisecond, "the close reached the pooled connection")
 			var body io.Reader = strings.NewReader("<second/>")
 			if !tt.streaming {
 				body = bytesReader("<second/>")
@@ -189,7 +200,7 @@ func TestStaleConnection(t *testing.T) {
 				assert.Equal(t, []string{"<first/>", "<second/>"}, p.bodies, "the second call reached the producer once")
 				return
 			}
-			assert.Contains(t, parseFault(t, w).DetailString, "(IOException: Connection closed by producer before a complete response)")
+			assert.Equal(t, vpfault.VP009, parseFault(t, w).Code)
 			assert.Error(t, x.Err)
 			assert.Equal(t, []string{"<first/>"}, p.bodies)
 		})

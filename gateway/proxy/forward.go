@@ -179,9 +179,10 @@ func dropConnectionListed(h http.Header) {
 
 // send writes the request and reads the answer's head, on a pooled
 // connection or a new one: one retry after a failed connect (opts.Retry,
-// nothing was sent), and one on a new connection when a reused one turns
-// out closed by the producer before any of the answer came and before
-// any of the consumer's body was read (the body in memory is sent again).
+// nothing was sent), and one on a new connection when a reused one fails
+// before a byte of the call was written to it and none of the consumer's
+// body was read (the call is in memory). A pooled connection the producer
+// closed while idle is found before use (hostPool.get).
 func (f *Forwarder) send(ctx context.Context, st *transportState, pool *connPool, c *callState, x *Exchange) (answerHead, error) {
 	h := pool.host(x.Target)
 	retryConnect, retryStale := st.opts.Retry, true
@@ -211,7 +212,11 @@ func (f *Forwarder) send(ctx context.Context, st *transportState, pool *connPool
 		}
 		why := c.finish(false)
 		err = stopErr(err, why)
-		stale := why == running && pc.reused && !consumed && retryStale && closedEarly(err)
+		// Nothing reached the reused connection: it was closed (reset)
+		// under the call. Anything written might have been read, and a
+		// producer that read the call never gets it twice.
+		var refused invalidHeader
+		stale := why == running && pc.reused && pc.wrote == 0 && !consumed && retryStale && !errors.As(err, &refused)
 		if stale && (x.Body == nil || x.ContentLength == 0 || replay) {
 			retryStale, fresh = false, true
 			if replay {
@@ -235,12 +240,6 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-// closedEarly reports a failure that a connection closed by the producer
-// while idle shows: its end or a reset, on writing or before the answer's
-// first byte.
-func closedEarly(err error) bool {
-	return errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.Is(err, net.ErrClosed)
-}
 
 // stopErr says why the watchdog closed the connection, if it did.
 func stopErr(err error, why stopReason) error {
@@ -273,6 +272,7 @@ func (f *Forwarder) conn(ctx context.Context, h *hostPool, x *Exchange, fresh bo
 // consumer's going away wired to close it.
 func (c *callState) start(ctx context.Context, pc *pconn, x *Exchange) {
 	c.pc = pc
+	pc.wrote = 0
 	c.bw.Reset(pc)
 	c.br.Reset(pc)
 	rate := x.MinRate

@@ -14,28 +14,27 @@ import (
 
 // connPool is the keep-alive connections made with one set of TLS
 // settings (or none, for http producers), one hostPool per producer
-// address. No goroutine watches an idle connection: its age is checked
-// when it is taken, and a close by the producer shows on use (see
-// hostPool.get and Forwarder.roundTrip).
+// address. No goroutine watches an idle connection: when it is taken, its
+// age is checked and it is peeked at for a close by the producer.
 type connPool struct {
 	opts       *TransportOptions
 	dial       func(ctx context.Context, network, addr string) (net.Conn, error)
 	tls        *tls.Config // nil: plain http
-	probeAfter time.Duration
+	noProbe    bool
 
 	mu      sync.Mutex // serialises adding a host
 	hosts   atomic.Pointer[map[string]*hostPool]
 	retired atomic.Bool
 }
 
-func newConnPool(opts *TransportOptions, dial func(ctx context.Context, network, addr string) (net.Conn, error), cfg *tls.Config, probeAfter time.Duration) *connPool {
+func newConnPool(opts *TransportOptions, dial func(ctx context.Context, network, addr string) (net.Conn, error), cfg *tls.Config, noProbe bool) *connPool {
 	if cfg != nil {
 		// Resumed sessions skip the certificate work on reconnects; the
 		// cache belongs to this pool, so a reload (a new pool) starts
 		// afresh with the new certificates.
 		cfg.ClientSessionCache = tls.NewLRUClientSessionCache(0)
 	}
-	p := &connPool{opts: opts, dial: dial, tls: cfg, probeAfter: probeAfter}
+	p := &connPool{opts: opts, dial: dial, tls: cfg, noProbe: noProbe}
 	p.hosts.Store(&map[string]*hostPool{})
 	return p
 }
@@ -110,8 +109,9 @@ var errPoolWait = errors.New("no connection to the producer free within the time
 
 // get returns an idle connection or a slot for a new one (nil; fresh:
 // always a slot). With MaxConnsPerHost reached it waits for either, at
-// most wait (<= 0: no bound) and until ctx ends. An idle connection is
-// checked (pconn.usable) and closed when the producer closed it.
+// most wait (<= 0: no bound) and until ctx ends. An idle connection the
+// producer closed (closedByPeer: a system call that peeks, one per call)
+// is closed and the next one tried.
 func (h *hostPool) get(ctx context.Context, wait time.Duration, fresh bool) (*pconn, error) {
 	limit := h.pool.opts.MaxConnsPerHost
 	var timer *time.Timer
@@ -124,7 +124,7 @@ func (h *hostPool) get(ctx context.Context, wait time.Duration, fresh bool) (*pc
 		h.mu.Lock()
 		if c := h.takeIdle(fresh); c != nil {
 			h.mu.Unlock()
-			if c.usable(h.pool.probeAfter) {
+			if h.pool.noProbe || !closedByPeer(c.raw) {
 				return c, nil
 			}
 			c.close()
@@ -322,6 +322,7 @@ type pconn struct {
 	peerCert   *x509.Certificate
 	idleSince  time.Time
 	reused     bool
+	wrote      int64 // bytes written in the current call
 	dog        watchdog
 	cancelFn   func() // dog.cancel, made once: context.AfterFunc per call allocates no closure
 }
@@ -337,6 +338,7 @@ func (c *pconn) Read(p []byte) (int, error) {
 func (c *pconn) Write(p []byte) (int, error) {
 	n, err := c.conn.Write(p)
 	if n > 0 {
+		c.wrote += int64(n)
 		c.dog.progress()
 	}
 	return n, err
@@ -344,15 +346,6 @@ func (c *pconn) Write(p []byte) (int, error) {
 
 func (c *pconn) close() { _ = c.conn.Close() }
 
-// usable reports whether an idle connection can take a call: one idle
-// for probeAfter or longer is checked for a close (or stray bytes) from
-// the producer without blocking.
-func (c *pconn) usable(probeAfter time.Duration) bool {
-	if time.Since(c.idleSince) < probeAfter {
-		return true
-	}
-	return !closedByPeer(c.raw)
-}
 
 // watchdog ends a call that makes no progress for its timeout, falls
 // behind its minimum rate, or whose consumer went away, by closing the

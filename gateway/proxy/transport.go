@@ -175,9 +175,9 @@ type Transport struct {
 	cur  atomic.Pointer[transportState]
 	mu   sync.Mutex // serialises Replace
 	dial func(ctx context.Context, network, addr string) (net.Conn, error)
-	// probeAfter is how long a connection may sit idle before it is
-	// checked for a close by the producer when taken (see hostPool.get).
-	probeAfter time.Duration
+	// noProbe skips the check of a pooled connection for a close by the
+	// producer (tests: the close then shows on use).
+	noProbe bool
 }
 
 type transportState struct {
@@ -211,11 +211,6 @@ func NewTransport(opts TransportOptions) *Transport {
 	return t
 }
 
-// defaultProbeAfter: a connection idle this long is checked before use;
-// one reused sooner is not (a system call per call under load), and a
-// close that raced the reuse is retried when the body allows it.
-const defaultProbeAfter = time.Second
-
 // Replace builds new pools from opts and retires the old ones: their idle
 // connections are closed now, busy ones when their call ends.
 func (t *Transport) Replace(opts TransportOptions) {
@@ -236,18 +231,15 @@ func (t *Transport) Replace(opts TransportOptions) {
 	if opts.MaxResponseHeaderBytes == 0 {
 		opts.MaxResponseHeaderBytes = 1 << 20
 	}
-	if t.probeAfter == 0 {
-		t.probeAfter = defaultProbeAfter
-	}
 	dial := t.dial
 	if dial == nil {
 		dial = (&net.Dialer{Timeout: opts.ConnectTimeout, KeepAlive: 30 * time.Second}).DialContext
 	}
 	st := &transportState{opts: opts}
-	st.plain = newConnPool(&st.opts, dial, nil, t.probeAfter)
-	st.tls = newConnPool(&st.opts, dial, tlsConfig(opts.TLS), t.probeAfter)
+	st.plain = newConnPool(&st.opts, dial, nil, t.noProbe)
+	st.tls = newConnPool(&st.opts, dial, tlsConfig(opts.TLS), t.noProbe)
 	for _, p := range opts.Profiles {
-		st.profiles = append(st.profiles, newConnPool(&st.opts, dial, tlsConfig(p.TLS), t.probeAfter))
+		st.profiles = append(st.profiles, newConnPool(&st.opts, dial, tlsConfig(p.TLS), t.noProbe))
 	}
 	if old := t.cur.Swap(st); old != nil {
 		for _, p := range old.pools() {

@@ -42,11 +42,11 @@ func writeHead(bw *bufio.Writer, u *url.URL, h http.Header, length int64) error 
 			continue
 		}
 		if !validHeaderName(k) {
-			return fmt.Errorf("net/http: invalid header field name %q", k)
+			return invalidHeader(fmt.Sprintf("net/http: invalid header field name %q", k))
 		}
 		for _, v := range vv {
 			if !validHeaderValue(v) {
-				return fmt.Errorf("net/http: invalid header field value for %q", k)
+				return invalidHeader(fmt.Sprintf("net/http: invalid header field value for %q", k))
 			}
 			if v == "" && k == "User-Agent" {
 				continue
@@ -66,6 +66,12 @@ func writeHead(bw *bufio.Writer, u *url.URL, h http.Header, length int64) error 
 	}
 	return nil
 }
+
+// invalidHeader is a request the client refuses to write (net/http's
+// words); nothing went out.
+type invalidHeader string
+
+func (e invalidHeader) Error() string { return string(e) }
 
 // framingHeader reports the headers the client writes itself.
 func framingHeader(k string) bool {
