@@ -240,7 +240,6 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-
 // stopErr says why the watchdog closed the connection, if it did.
 func stopErr(err error, why stopReason) error {
 	switch why {

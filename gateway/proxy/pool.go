@@ -17,10 +17,10 @@ import (
 // address. No goroutine watches an idle connection: when it is taken, its
 // age is checked and it is peeked at for a close by the producer.
 type connPool struct {
-	opts       *TransportOptions
-	dial       func(ctx context.Context, network, addr string) (net.Conn, error)
-	tls        *tls.Config // nil: plain http
-	noProbe    bool
+	opts    *TransportOptions
+	dial    func(ctx context.Context, network, addr string) (net.Conn, error)
+	tls     *tls.Config // nil: plain http
+	noProbe bool
 
 	mu      sync.Mutex // serialises adding a host
 	hosts   atomic.Pointer[map[string]*hostPool]
@@ -345,7 +345,6 @@ func (c *pconn) Write(p []byte) (int, error) {
 }
 
 func (c *pconn) close() { _ = c.conn.Close() }
-
 
 // watchdog ends a call that makes no progress for its timeout, falls
 // behind its minimum rate, or whose consumer went away, by closing the
