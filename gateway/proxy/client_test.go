@@ -187,7 +187,7 @@ func TestStaleConnection(t *testing.T) {
 			require.Eventually(t, func() bool {
 				h.mu.Lock()
 				defer h.mu.Unlock()
-				return len(h.idle) == 1 && closedByPeer(h.idle[0].raw)
+				return len(h.idle) == 1 && h.idle[0].probe.closedByPeer()
 			}, 5*time.Second, 5*time.Millisecond, "the close reached the pooled connection")
 			var body io.Reader = strings.NewReader("<second/>")
 			if !tt.streaming {

@@ -110,7 +110,7 @@ var errPoolWait = errors.New("no connection to the producer free within the time
 // get returns an idle connection or a slot for a new one (nil; fresh:
 // always a slot). With MaxConnsPerHost reached it waits for either, at
 // most wait (<= 0: no bound) and until ctx ends. An idle connection the
-// producer closed (closedByPeer: a system call that peeks, one per call)
+// producer closed (peeker: a system call that peeks, one per call)
 // is closed and the next one tried.
 func (h *hostPool) get(ctx context.Context, wait time.Duration, fresh bool) (*pconn, error) {
 	limit := h.pool.opts.MaxConnsPerHost
@@ -124,7 +124,7 @@ func (h *hostPool) get(ctx context.Context, wait time.Duration, fresh bool) (*pc
 		h.mu.Lock()
 		if c := h.takeIdle(fresh); c != nil {
 			h.mu.Unlock()
-			if h.pool.noProbe || !closedByPeer(c.raw) {
+			if h.pool.noProbe || !c.probe.closedByPeer() {
 				return c, nil
 			}
 			c.close()
@@ -286,6 +286,7 @@ func (h *hostPool) connect(ctx context.Context) (*pconn, error) {
 		return nil, &DialError{Addr: h.addr, Err: err}
 	}
 	c := &pconn{host: h, raw: raw, conn: raw}
+	c.probe.init(raw)
 	if h.tls != nil {
 		tc := tls.Client(raw, h.tls)
 		_ = raw.SetDeadline(time.Now().Add(h.pool.opts.TLSHandshakeTimeout))
@@ -324,6 +325,7 @@ type pconn struct {
 	reused     bool
 	wrote      int64 // bytes written in the current call
 	dog        watchdog
+	probe      peeker
 	cancelFn   func() // dog.cancel, made once: context.AfterFunc per call allocates no closure
 }
 

@@ -4,5 +4,9 @@ package proxy
 
 import "net"
 
-// closedByPeer cannot peek here: a close shows on use (see roundTrip).
-func closedByPeer(net.Conn) bool { return false }
+// peeker cannot look at a socket here: a close shows on use.
+type peeker struct{}
+
+func (p *peeker) init(net.Conn) {}
+
+func (p *peeker) closedByPeer() bool { return false }

@@ -7,24 +7,40 @@ import (
 	"syscall"
 )
 
-// closedByPeer reports whether an idle connection has something to read:
-// the producer's close (EOF, a reset, a TLS close_notify) or stray bytes.
-// Either way it cannot carry a call. It peeks without blocking.
-func closedByPeer(c net.Conn) bool {
-	sc, ok := c.(syscall.Conn)
-	if !ok {
+// peeker looks at an idle connection's socket without blocking or
+// consuming: the producer's close (EOF, a reset, a TLS close_notify) or
+// stray bytes mean it cannot carry a call. Made once per connection, so a
+// check costs a system call and no allocation.
+type peeker struct {
+	rc       syscall.RawConn // nil: cannot peek
+	peekFn   func(fd uintptr) bool
+	buf      [1]byte
+	readable bool
+}
+
+func (p *peeker) init(c net.Conn) {
+	if sc, ok := c.(syscall.Conn); ok {
+		if rc, err := sc.SyscallConn(); err == nil {
+			p.rc = rc
+			p.peekFn = p.peek
+		}
+	}
+}
+
+func (p *peeker) peek(fd uintptr) bool {
+	n, _, err := syscall.Recvfrom(int(fd), p.buf[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+	p.readable = n > 0 || err == nil || (err != syscall.EAGAIN && err != syscall.EWOULDBLOCK)
+	return true
+}
+
+// closedByPeer reports whether the connection has something to read.
+func (p *peeker) closedByPeer() bool {
+	if p.rc == nil {
 		return false
 	}
-	rc, err := sc.SyscallConn()
-	if err != nil {
+	p.readable = false
+	if err := p.rc.Read(p.peekFn); err != nil {
 		return true
 	}
-	var buf [1]byte
-	readable := false
-	err = rc.Read(func(fd uintptr) bool {
-		n, _, rerr := syscall.Recvfrom(int(fd), buf[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
-		readable = n > 0 || rerr == nil || (rerr != syscall.EAGAIN && rerr != syscall.EWOULDBLOCK)
-		return true
-	})
-	return err != nil || readable
+	return p.readable
 }
