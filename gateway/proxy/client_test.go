@@ -320,11 +320,9 @@ func TestProfilesHaveTheirOwnPools(t *testing.T) {
 	assert.EqualValues(t, 2, p.accepted.Load(), "one connection per profile, each reused")
 }
 
-// TestReplaceWhileInFlight: a reload swaps the pools while a call waits
-// on its producer; the call finishes on its old connection, which is
-// closed afterwards, and the next call opens a new one.
-func TestReplaceWhileInFlight(t *testing.T) {
-	t.Parallel()
+// holdingFirst is a keep-alive producer that holds its first answer until
+// release is closed.
+func holdingFirst(t *testing.T) (*rawProducer, chan struct{}) {
 	release := make(chan struct{})
 	var first atomic.Bool
 	p := newRawProducer(t, nil, func(p *rawProducer, c net.Conn, br *bufio.Reader) {
@@ -335,6 +333,15 @@ func TestReplaceWhileInFlight(t *testing.T) {
 			answerOK(c, "<ok/>")
 		}
 	})
+	return p, release
+}
+
+// TestReplaceWhileInFlight: a reload swaps the pools while a call waits
+// on its producer; the call finishes on its old connection, which is
+// closed afterwards, and the next call opens a new one.
+func TestReplaceWhileInFlight(t *testing.T) {
+	t.Parallel()
+	p, release := holdingFirst(t)
 	tr := NewTransport(TransportOptions{})
 	t.Cleanup(tr.CloseIdleConnections)
 	f := NewForwarder(tr, 0, nil)
@@ -358,16 +365,7 @@ func TestReplaceWhileInFlight(t *testing.T) {
 // fault; once the first is done, calls flow again.
 func TestMaxConnsPerHostWaitIsBounded(t *testing.T) {
 	t.Parallel()
-	release := make(chan struct{})
-	var first atomic.Bool
-	p := newRawProducer(t, nil, func(p *rawProducer, c net.Conn, br *bufio.Reader) {
-		for p.read(br) {
-			if first.CompareAndSwap(false, true) {
-				<-release
-			}
-			answerOK(c, "<ok/>")
-		}
-	})
+	p, release := holdingFirst(t)
 	f := newForwarder(t, TransportOptions{MaxConnsPerHost: 1}, 0)
 	done := make(chan int, 1)
 	go func() {

@@ -1,27 +1,25 @@
 package proxy
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/tls"
 	"net"
 	"net/http"
 	"net/url"
-	"strconv"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/rivgate/rivgate/internal/pki"
+	"github.com/rivgate/rivgate/internal/testutil/cannedproducer"
 )
 
 // benchAnswer is a 2 KB SOAP answer, the size of the measurements.
 var benchAnswer = bytes.Repeat([]byte("<x>0123456789abcdef</x>"), 89)
 
-// rawBenchProducer is a keep-alive HTTP/1.1 producer that allocates
-// nothing per call: it reads a request head, skips Content-Length bytes
-// and writes a canned answer. With cert it speaks TLS.
+// rawBenchProducer is a keep-alive producer that allocates nothing per
+// call (cannedproducer); with cert it speaks TLS.
 func rawBenchProducer(b *testing.B, cert *pki.Cert) string {
 	b.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -34,46 +32,8 @@ func rawBenchProducer(b *testing.B, cert *pki.Cert) string {
 		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert.TLSCertificate()}})
 		scheme = "https"
 	}
-	answer := []byte("HTTP/1.1 200 OK\r\nContent-Type: text/xml; charset=UTF-8\r\nContent-Length: " + strconv.Itoa(len(benchAnswer)) + "\r\n\r\n" + string(benchAnswer))
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go serveBench(c, answer)
-		}
-	}()
+	go cannedproducer.Serve(ln, cannedproducer.Answer(benchAnswer))
 	return scheme + "://" + ln.Addr().String() + "/producer"
-}
-
-func serveBench(c net.Conn, answer []byte) {
-	defer c.Close()
-	br := bufio.NewReaderSize(c, 16<<10)
-	for {
-		length := -1
-		for {
-			line, err := br.ReadSlice('\n')
-			if err != nil {
-				return
-			}
-			if len(line) <= 2 {
-				break
-			}
-			if k, v, ok := bytes.Cut(line, []byte(":")); ok && bytes.EqualFold(k, []byte("Content-Length")) {
-				length, _ = strconv.Atoi(string(bytes.TrimSpace(v)))
-			}
-		}
-		if length < 0 {
-			return
-		}
-		if _, err := br.Discard(length); err != nil {
-			return
-		}
-		if _, err := c.Write(answer); err != nil {
-			return
-		}
-	}
 }
 
 // benchWriter is a ResponseWriter that keeps only the status.
