@@ -1,5 +1,6 @@
-// Package proxy forwards a routed call to its service producer: a pooled
-// keep-alive transport for http and https producers (client certificate,
+// Package proxy forwards a routed call to its service producer with its
+// own HTTP/1.1 client (wire.go, forward.go) over pooled keep-alive
+// connections (pool.go) to http and https producers (client certificate,
 // hostname verification on by default, other TLS settings per producer by
 // host, domain or port), per-call timeouts without progress,
 // one retry only when the connection failed before any byte was sent, the

@@ -296,6 +296,9 @@ func (c *callState) readOneHead(br *bufio.Reader, left *int64, h http.Header) (a
 	case ah.status < 200 || ah.status == http.StatusNoContent || ah.status == http.StatusNotModified:
 		ah.length, ah.chunked = 0, false
 		delete(h, "Content-Length")
+		if ah.status == http.StatusSwitchingProtocols {
+			ah.close = true // no longer HTTP: never pooled
+		}
 	case ah.chunked:
 		ah.length = -1
 		delete(h, "Content-Length")
