@@ -71,6 +71,10 @@ func benchmarkForward(b *testing.B, https bool) {
 	w := &benchWriter{h: http.Header{}}
 	rd := bytes.NewReader(body)
 	x := &Exchange{}
+	// A consumer's context can end, as net/http's request context: the
+	// call wires its end to the producer connection.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	call := func() {
 		rd.Reset(body)
 		*x = Exchange{Target: target, Body: rd, ContentLength: int64(len(body)), Timeout: 30 * time.Second, Instance: "bench",
@@ -79,7 +83,7 @@ func benchmarkForward(b *testing.B, https bool) {
 				RoutingHistory: "SE-CONS#rivgate-1", UserAgent: "rivgate/bench", CorrelationToHTTPS: true}}
 		clear(w.h)
 		w.status = 0
-		f.Forward(w, context.Background(), in, x)
+		f.Forward(w, ctx, in, x)
 		if w.status != http.StatusOK {
 			b.Fatalf("status %d: %v", w.status, x.Err)
 		}
