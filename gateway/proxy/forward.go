@@ -116,6 +116,9 @@ var callStates = sync.Pool{New: func() any {
 }}
 
 func (c *callState) release() {
+	if c.pc != nil {
+		c.finish(false) // a panic on the way (a consumer's writer): the slot is given back
+	}
 	c.bw.Reset(nil)
 	c.br.Reset(nil)
 	clear(c.out)

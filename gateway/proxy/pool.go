@@ -204,15 +204,13 @@ func (h *hostPool) takeIdleLocked() *pconn {
 	h.idle[n-1] = nil
 	h.idle = h.idle[:n-1]
 	if time.Since(c.idleSince) > h.pool.opts.IdleConnTimeout {
-		for _, old := range h.idle {
+		for _, old := range append(h.idle, c) {
 			old.close()
 			h.open--
+			h.signalLocked() // a slot per connection closed
 		}
-		clear(h.idle)
+		clear(h.idle[:cap(h.idle)])
 		h.idle = h.idle[:0]
-		c.close()
-		h.open--
-		h.signalLocked()
 		return nil
 	}
 	return c
@@ -238,6 +236,9 @@ func (h *hostPool) put(c *pconn) {
 		h.idle[expired].close()
 		h.open--
 		expired++
+	}
+	for range expired {
+		h.signalLocked()
 	}
 	if expired > 0 {
 		n := copy(h.idle, h.idle[expired:])
