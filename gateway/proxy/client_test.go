@@ -547,3 +547,37 @@ func TestInvalidHeaderIsNotSent(t *testing.T) {
 
 // bytesReader is a body held in memory, as the gateway passes a small call.
 func bytesReader(s string) *bytes.Reader { return bytes.NewReader([]byte(s)) }
+
+// TestTLSSessionResumes: a new connection to a producer resumes the TLS
+// session of an earlier one (the pool's session cache), with the client
+// certificate the producer asked for the first time.
+func TestTLSSessionResumes(t *testing.T) {
+	t.Parallel()
+	ca, err := pki.NewCA("producer CA")
+	require.NoError(t, err)
+	sc, err := ca.IssueServer(pki.Options{})
+	require.NoError(t, err)
+	gw, err := ca.IssueClient("SE-GATEWAY", pki.Options{})
+	require.NoError(t, err)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	resumed := make(chan bool, 2)
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		assert.NotEmpty(t, r.TLS.PeerCertificates, "the client certificate holds on a resumed session")
+		resumed <- r.TLS.DidResume
+		_, _ = io.WriteString(w, "<ok/>")
+	}), TLSConfig: &tls.Config{Certificates: []tls.Certificate{sc.TLSCertificate()}, ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: ca.Pool()}}
+	go func() { _ = srv.ServeTLS(ln, "", "") }()
+	t.Cleanup(func() { _ = srv.Close() })
+	cert := gw.TLSCertificate()
+	tr := NewTransport(TransportOptions{TLS: TLSSettings{RootCAs: ca.Pool(), ClientCert: &cert, VerifyHostname: true}})
+	t.Cleanup(tr.CloseIdleConnections)
+	f := NewForwarder(tr, 0, nil)
+	for i := range 2 {
+		w, _ := callString(t, f, "https://"+ln.Addr().String(), "<req/>")
+		require.Equal(t, 200, w.Code, w.Body.String())
+		assert.Equal(t, i == 1, <-resumed, "call %d", i)
+		tr.CloseIdleConnections() // the next call needs a new connection
+	}
+}
