@@ -353,13 +353,13 @@ func (c *callState) writeBody(x *Exchange) (consumed bool, err error) {
 		}
 		return n, err
 	}
-	// A body not in memory may block on the consumer: what is buffered
-	// goes out before each read (as net/http flushed the head), so the
-	// producer sees the call and its bytes as they come. Not before the
-	// first read, which gives the envelope head the gateway read already,
-	// sent with the request's head.
+	// A body not in memory may block on the consumer: the request's head
+	// goes out before the first read that may wait (as net/http flushed
+	// the head), so the producer sees the call at once; the rest in full
+	// buffers. Not before the first read, which gives the envelope head
+	// the gateway read already, sent with the request's head.
 	flushFirst := func() error {
-		if inMemory || reads == 0 || c.bw.Buffered() == 0 {
+		if inMemory || reads == 0 || c.pc.wrote > 0 || c.bw.Buffered() == 0 {
 			return nil
 		}
 		return c.bw.Flush()
