@@ -15,6 +15,7 @@ import (
 
 	"github.com/rivgate/rivgate/gateway/httpwire"
 	"github.com/rivgate/rivgate/internal/pki"
+	"github.com/rivgate/rivgate/internal/testutil/cannedproducer"
 )
 
 // The per-call overhead of the gateway is the difference between these two:
@@ -76,11 +77,10 @@ func BenchmarkThroughGatewayParallel(b *testing.B) {
 	})
 }
 
-// rawProducer is a keep-alive HTTP/1.1 producer that allocates nothing per
-// call (no net/http): it reads the request head, skips Content-Length
-// bytes of body and writes a canned answer. With it the allocations of
-// BenchmarkPipeline are the gateway's own (handler, sniffer, catalogue,
-// headers, ReverseProxy, client transport).
+// rawProducer is a keep-alive producer that allocates nothing per call
+// (cannedproducer): with it the allocations of BenchmarkPipeline are the
+// gateway's own (handler, sniffer, catalogue, headers, the producer
+// client and its pool).
 func rawProducer(b *testing.B) string {
 	b.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -88,46 +88,8 @@ func rawProducer(b *testing.B) string {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { _ = ln.Close() })
-	answer := []byte("HTTP/1.1 200 OK\r\nContent-Type: text/xml; charset=UTF-8\r\nContent-Length: " + strconv.Itoa(len(okResponse)) + "\r\n\r\n" + string(okResponse))
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go serveRaw(c, answer)
-		}
-	}()
+	go cannedproducer.Serve(ln, cannedproducer.Answer(okResponse))
 	return "http://" + ln.Addr().String() + "/producer21"
-}
-
-func serveRaw(c net.Conn, answer []byte) {
-	defer c.Close()
-	br := bufio.NewReaderSize(c, 16<<10)
-	for {
-		length := -1
-		for {
-			line, err := br.ReadSlice('\n')
-			if err != nil {
-				return
-			}
-			if len(line) <= 2 {
-				break
-			}
-			if k, v, ok := bytes.Cut(line, []byte(":")); ok && bytes.EqualFold(k, []byte("Content-Length")) {
-				length, _ = strconv.Atoi(string(bytes.TrimSpace(v)))
-			}
-		}
-		if length < 0 {
-			return // the gateway sends Content-Length for these calls
-		}
-		if _, err := br.Discard(length); err != nil {
-			return
-		}
-		if _, err := c.Write(answer); err != nil {
-			return
-		}
-	}
 }
 
 // pipelineServer serves the gateway's HTTPS service handler with httpwire

@@ -170,8 +170,15 @@ func (g *Gateway) service(sc *serviceCall, r *httpwire.Request) {
 		g.linger(w, r, c)
 	default:
 		x := c.exchange
-		g.forward(w, r.Context(), r.Header, x)
+		g.forwarder.Forward(w, r.Context(), r.Header, x)
 		c.status, c.fault, c.err, c.producerTime, c.canceled = x.Status, x.Fault, x.Err, x.ProducerTime, x.Canceled
+		if x.Aborted {
+			// The answer broke off after its head went out: the connection
+			// ends without completing it (httpwire closes it on this
+			// panic, as net/http did for ReverseProxy), so a cut answer
+			// never looks complete. The deferred exchange line still runs.
+			panic(http.ErrAbortHandler)
+		}
 		// The body's own fault (over the limit while it streamed): the
 		// transport has stopped reading it, the rest is still coming.
 		if x.Fault != nil && c.body.failedWith(x.Fault) {
@@ -205,17 +212,6 @@ func (g *Gateway) linger(w *answerWriter, r *httpwire.Request, c *call) {
 		return // the consumer is gone
 	}
 	_, _ = io.CopyN(io.Discard, r.Body, int64(g.cfg.Listen.LingerBytes))
-}
-
-// forward calls the producer client. A temporary adapter: branch
-// fastclient changes Forward to take (w, ctx, in http.Header, x), and
-// this function folds into that call when both are merged.
-func (g *Gateway) forward(w http.ResponseWriter, ctx context.Context, in http.Header, x *proxy.Exchange) {
-	r := &http.Request{Method: http.MethodPost, URL: &url.URL{Path: "/"}, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1, Header: in, Body: http.NoBody}
-	// ReverseProxy aborts an answer that broke off (panics with
-	// http.ErrAbortHandler) only under a server it recognises by this key.
-	ctx = context.WithValue(ctx, http.ServerContextKey, (*http.Server)(nil))
-	g.forwarder.Forward(w, r.WithContext(ctx), x)
 }
 
 // answerWriter bounds the answer's writes to the consumer: each must make

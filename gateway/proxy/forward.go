@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -11,7 +12,6 @@ import (
 	"log"
 	"net"
 	"net/http"
-	"net/http/httputil"
 	"net/url"
 	"strconv"
 	"strings"
@@ -63,147 +63,512 @@ type Exchange struct {
 	// negotiated and showed (0 and nil when no answer came).
 	TLSVersion   uint16
 	ProducerCert *x509.Certificate
-	started      time.Time
+	// Aborted: the answer broke off after its head went out to the
+	// consumer (Err says why); the consumer's connection must be ended
+	// without completing the answer.
+	Aborted bool
+	started time.Time
 }
 
-type exchangeKey struct{}
-
-// Forwarder streams calls to producers through a ReverseProxy.
+// Forwarder sends calls to producers over the Transport's pools and
+// streams their answers back: its own HTTP/1.1 client (wire.go), one
+// goroutine per call (the caller's), buffers pooled.
 type Forwarder struct {
 	transport   *Transport
 	maxResponse int64
-	rp          *httputil.ReverseProxy
+	errLog      *log.Logger
 }
 
 // NewForwarder makes a forwarder over t. maxResponse bounds producer
-// response bodies (0 = no bound); errLog receives ReverseProxy's own
-// messages (nil discards them).
+// response bodies (0 = no bound); errLog receives answers that broke off
+// after their head was sent (nil discards them).
 func NewForwarder(t *Transport, maxResponse int64, errLog *log.Logger) *Forwarder {
-	f := &Forwarder{transport: t, maxResponse: maxResponse}
 	if errLog == nil {
 		errLog = log.New(io.Discard, "", 0)
 	}
-	f.rp = &httputil.ReverseProxy{
-		Rewrite:        f.rewrite,
-		Transport:      t,
-		ModifyResponse: f.modifyResponse,
-		ErrorHandler:   f.errorHandler,
-		BufferPool:     newBufferPool(),
-		ErrorLog:       errLog,
-	}
-	return f
+	return &Forwarder{transport: t, maxResponse: maxResponse, errLog: errLog}
 }
 
-// Forward sends x to its producer and streams the answer to w. Failures are
-// answered with VP faults; x holds the outcome.
-func (f *Forwarder) Forward(w http.ResponseWriter, r *http.Request, x *Exchange) {
-	ctx := context.WithValue(r.Context(), exchangeKey{}, x)
-	ctx = WithTimeout(ctx, x.Timeout)
-	if x.MinRate.On() {
-		ctx = WithMinRate(ctx, x.MinRate)
+// callState is one call's buffers, pooled: the connection's reader and
+// writer, the outbound header map, the answer's headers.
+type callState struct {
+	bw    *bufio.Writer
+	br    *bufio.Reader
+	out   http.Header
+	resp  http.Header
+	long  []byte // a head line longer than br's buffer
+	peek  []byte // the start of a 500 answer, made on first use
+	chunk []byte // chunked request body copy buffer, made on first use
+	one   [1]byte
+	vals  setValues // the values the rules set in out
+	body  answerBody
+
+	pc         *pconn
+	stop       func() bool // context.AfterFunc's, nil when none
+	lastOnConn bool        // the answer said the connection ends with it
+}
+
+// ioBufferSize is the reader's and writer's size per call.
+const ioBufferSize = 32 << 10
+
+var callStates = sync.Pool{New: func() any {
+	return &callState{bw: bufio.NewWriterSize(nil, ioBufferSize), br: bufio.NewReaderSize(nil, ioBufferSize), out: http.Header{}, resp: http.Header{}}
+}}
+
+func (c *callState) release() {
+	if c.pc != nil {
+		c.finish(false) // a panic on the way (a consumer's writer): the slot is given back
 	}
+	c.bw.Reset(nil)
+	c.br.Reset(nil)
+	clear(c.out)
+	clear(c.resp)
+	if cap(c.long) > 64<<10 {
+		c.long = nil // a megabyte header is not kept for every call
+	}
+	c.body = answerBody{}
+	callStates.Put(c)
+}
+
+// Forward sends x to its producer and streams the answer to w. ctx ends
+// when the consumer goes away; in is the consumer's request headers (not
+// changed). Failures before the answer's head went out are answered with
+// VP faults; x holds the outcome. An answer that breaks off after its head
+// went out sets x.Aborted: the caller must then end the consumer's
+// connection without completing the answer (net/http: panic with
+// http.ErrAbortHandler), so the consumer sees an incomplete message.
+func (f *Forwarder) Forward(w http.ResponseWriter, ctx context.Context, in http.Header, x *Exchange) {
 	// The answer sets the correlation id (InboundHeaders, or the fault):
 	// one set before, for the gateway's own answers, would be sent twice.
 	delete(w.Header(), rivta.KeyCorrelationID)
-	sw := &statusWriter{ResponseWriter: w}
-	f.rp.ServeHTTP(sw, r.WithContext(ctx))
-	if x.Status == 0 {
-		x.Status = sw.status
-	}
-}
-
-func exchangeOf(r *http.Request) *Exchange {
-	x, _ := r.Context().Value(exchangeKey{}).(*Exchange)
-	return x
-}
-
-func (f *Forwarder) rewrite(pr *httputil.ProxyRequest) {
-	x := exchangeOf(pr.In)
-	u := *x.Target
-	pr.Out.URL = &u
-	pr.Out.Host = ""
-	pr.Out.RequestURI = ""
-	pr.Out.Body = io.NopCloser(x.Body)
-	pr.Out.ContentLength = x.ContentLength
-	if x.ContentLength < 0 {
-		pr.Out.TransferEncoding = []string{"chunked"}
-	} else {
-		pr.Out.TransferEncoding = nil
-	}
-	pr.Out.Method = http.MethodPost
-	x.Headers.Apply(pr.Out.Header, u.Scheme == "https")
 	x.started = time.Now()
+	c := callStates.Get().(*callState)
+	defer c.release()
+	st := f.transport.cur.Load()
+	profile, pool := st.pick(x.Target)
+	x.TLSProfile = profile
+	for k, v := range in {
+		c.out[k] = v
+	}
+	dropConnectionListed(c.out)
+	x.Headers.apply(c.out, x.Target.Scheme == "https", &c.vals)
+
+	ah, err := f.send(ctx, st, pool, c, x)
+	if err != nil {
+		f.fail(w, ctx, x, err)
+		return
+	}
+	f.answer(w, ctx, c, ah, x)
+}
+
+// dropConnectionListed removes the headers a Connection header names
+// (hop-by-hop, RFC 9110 7.6.1) before the rules run.
+func dropConnectionListed(h http.Header) {
+	for _, v := range h["Connection"] {
+		for v != "" {
+			var name string
+			name, v, _ = strings.Cut(v, ",")
+			if name = strings.TrimSpace(name); name == "" {
+				continue
+			}
+			for k := range h {
+				if strings.EqualFold(k, name) {
+					delete(h, k)
+				}
+			}
+		}
+	}
+}
+
+// send writes the request and reads the answer's head, on a pooled
+// connection or a new one: one retry after a failed connect (opts.Retry,
+// nothing was sent), and one on a new connection when a reused one fails
+// before a byte of the call was written to it and none of the consumer's
+// body was read (the call is in memory). A pooled connection the producer
+// closed while idle is found before use (hostPool.get).
+func (f *Forwarder) send(ctx context.Context, st *transportState, pool *connPool, c *callState, x *Exchange) (answerHead, error) {
+	h := pool.host(x.Target)
+	retryConnect, retryStale := st.opts.Retry, true
+	mark, replay := x.Body.(*bytes.Reader)
+	var at int64
+	if replay {
+		at, _ = mark.Seek(0, io.SeekCurrent)
+	}
+	fresh := false
+	for {
+		pc, err := f.conn(ctx, h, x, fresh)
+		if err != nil {
+			var de *DialError
+			if retryConnect && errors.As(err, &de) && ctx.Err() == nil {
+				retryConnect = false
+				if d := st.opts.RetryDelay; d > 0 && !sleep(ctx, d) {
+					return answerHead{}, err
+				}
+				continue
+			}
+			return answerHead{}, err
+		}
+		c.start(ctx, pc, x)
+		ah, consumed, err := c.roundTrip(x, st.opts.MaxResponseHeaderBytes)
+		if err == nil {
+			return ah, nil
+		}
+		why := c.finish(false)
+		err = stopErr(err, why)
+		// Nothing reached the reused connection: it was closed (reset)
+		// under the call. Anything written might have been read, and a
+		// producer that read the call never gets it twice.
+		var refused invalidHeader
+		stale := why == running && pc.reused && pc.wrote == 0 && !consumed && retryStale && !errors.As(err, &refused)
+		if stale && (x.Body == nil || x.ContentLength == 0 || replay) {
+			retryStale, fresh = false, true
+			if replay {
+				_, _ = mark.Seek(at, io.SeekStart)
+			}
+			continue
+		}
+		return ah, err
+	}
+}
+
+// sleep waits d; false when ctx ended first.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// stopErr says why the watchdog closed the connection, if it did.
+func stopErr(err error, why stopReason) error {
+	switch why {
+	case stalled:
+		return &TimeoutError{Err: err}
+	case tooSlow:
+		return &TimeoutError{Err: err, TooSlow: true}
+	}
+	return err
+}
+
+// conn takes an idle connection to the producer or makes one (fresh: a
+// new one), waiting for a slot under MaxConnsPerHost at most the call's
+// timeout.
+func (f *Forwarder) conn(ctx context.Context, h *hostPool, x *Exchange, fresh bool) (*pconn, error) {
+	pc, err := h.get(ctx, x.Timeout, fresh)
+	if err != nil || pc != nil {
+		return pc, err
+	}
+	pc, err = h.connect(ctx)
+	if err != nil {
+		h.closed()
+		return nil, err
+	}
+	return pc, nil
+}
+
+// start takes pc for this call: buffers on it, the watchdog armed, the
+// consumer's going away wired to close it.
+func (c *callState) start(ctx context.Context, pc *pconn, x *Exchange) {
+	c.pc = pc
+	pc.wrote = 0
+	c.bw.Reset(pc)
+	c.br.Reset(pc)
+	rate := x.MinRate
+	rate.Grace += x.Timeout // the producer has its timeout to begin answering
+	pc.dog.arm(x.started, x.Timeout, rate)
+	c.stop, c.lastOnConn = nil, false
+	if ctx.Done() != nil {
+		c.stop = context.AfterFunc(ctx, pc.cancelFn)
+	}
+}
+
+// finish ends the call on its connection: back to the pool when the
+// exchange completed cleanly (reusable) and nothing is left unread,
+// closed otherwise. It reports whether the watchdog ended the call.
+func (c *callState) finish(reusable bool) stopReason {
+	pc := c.pc
+	if pc == nil {
+		return running
+	}
+	c.pc = nil
+	if c.stop != nil && !c.stop() {
+		// The consumer went away as the call ended: the cancel may still
+		// be on its way to this connection, which must then serve no
+		// other call.
+		reusable = false
+	}
+	c.stop = nil
+	why := pc.dog.disarm()
+	if reusable && !c.lastOnConn && why == running && c.br.Buffered() == 0 {
+		c.bw.Reset(nil)
+		c.br.Reset(nil)
+		pc.host.put(pc)
+	} else {
+		pc.close()
+		pc.host.closed()
+	}
+	return why
+}
+
+// roundTrip writes the request and reads the answer's head. consumed
+// reports whether any of the consumer's own body was read (a body not in
+// memory), after which the call is never sent again.
+func (c *callState) roundTrip(x *Exchange, headLimit int64) (answerHead, bool, error) {
+	if err := writeHead(c.bw, x.Target, c.out, x.ContentLength); err != nil {
+		return answerHead{}, false, err
+	}
+	consumed, err := c.writeBody(x)
+	if err != nil {
+		return answerHead{}, consumed, err
+	}
+	if err := c.bw.Flush(); err != nil {
+		return answerHead{}, consumed, err
+	}
+	clear(c.resp)
+	ah, err := c.readHead(c.br, headLimit, c.resp)
+	c.lastOnConn = ah.close
+	return ah, consumed, err
+}
+
+// writeBody copies the request body into the connection's writer, read
+// straight into its free space when the length is known, chunked when not.
+func (c *callState) writeBody(x *Exchange) (consumed bool, err error) {
+	if x.Body == nil || x.ContentLength == 0 {
+		return false, nil
+	}
+	_, inMemory := x.Body.(*bytes.Reader)
+	dog := &c.pc.dog
+	reads := 0
+	read := func(p []byte) (int, error) {
+		n, err := x.Body.Read(p)
+		reads++
+		if n > 0 {
+			dog.progress()
+			dog.count(n)
+			consumed = consumed || !inMemory
+		}
+		return n, err
+	}
+	// A body not in memory may block on the consumer: the request's head
+	// goes out before the first read that may wait (as net/http flushed
+	// the head), so the producer sees the call at once; the rest in full
+	// buffers. Not before the first read, which gives the envelope head
+	// the gateway read already, sent with the request's head.
+	flushFirst := func() error {
+		if inMemory || reads == 0 || c.pc.wrote > 0 || c.bw.Buffered() == 0 {
+			return nil
+		}
+		return c.bw.Flush()
+	}
+	if x.ContentLength < 0 {
+		if c.chunk == nil {
+			c.chunk = make([]byte, ioBufferSize)
+		}
+		for {
+			if err := flushFirst(); err != nil {
+				return consumed, err
+			}
+			n, err := read(c.chunk)
+			if n > 0 {
+				_, _ = c.bw.Write(strconv.AppendInt(c.bw.AvailableBuffer(), int64(n), 16))
+				_, _ = c.bw.WriteString("\r\n")
+				if _, werr := c.bw.Write(c.chunk[:n]); werr != nil {
+					return consumed, werr
+				}
+				_, _ = c.bw.WriteString("\r\n")
+			}
+			if err == io.EOF {
+				_, werr := c.bw.WriteString("0\r\n\r\n")
+				return consumed, werr
+			}
+			if err != nil {
+				return consumed, err
+			}
+		}
+	}
+	var sent int64
+	for sent < x.ContentLength {
+		if err := flushFirst(); err != nil {
+			return consumed, err
+		}
+		if c.bw.Available() == 0 {
+			if err := c.bw.Flush(); err != nil {
+				return consumed, err
+			}
+		}
+		// Read straight into the writer's free space: no copy.
+		p := c.bw.AvailableBuffer()
+		p = p[:min(int64(cap(p)), x.ContentLength-sent)]
+		n, err := read(p)
+		sent += int64(n)
+		if _, werr := c.bw.Write(p[:n]); werr != nil {
+			return consumed, werr
+		}
+		if err == io.EOF && sent < x.ContentLength {
+			return consumed, fmt.Errorf("http: ContentLength=%d with Body length %d", x.ContentLength, sent)
+		}
+		if err != nil && err != io.EOF {
+			return consumed, err
+		}
+	}
+	// Read on to the body's end, as net/http did: the consumer's reader
+	// learns the body is complete, and a longer body is an error.
+	if n, err := read(c.one[:]); n > 0 {
+		return consumed, fmt.Errorf("http: ContentLength=%d with Body length %d", x.ContentLength, sent+int64(n))
+	} else if err != nil && err != io.EOF {
+		return consumed, err
+	}
+	return consumed, nil
+}
+
+// answer relays the producer's answer: VP faults for what VP turns into
+// one, else the status, headers and body, streamed.
+func (f *Forwarder) answer(w http.ResponseWriter, ctx context.Context, c *callState, ah answerHead, x *Exchange) {
+	x.ProducerTime = time.Since(x.started)
+	pc := c.pc
+	x.TLSVersion, x.ProducerCert = pc.tlsVersion, pc.peerCert
+	// The address text is only needed for a fault: not built per call.
+	target := x.Target.String
+	if f.maxResponse > 0 && ah.length > f.maxResponse {
+		c.finish(false)
+		f.fail(w, ctx, x, vpfault.New(vpfault.VP009, fmt.Sprintf("%s. Producer response of %d bytes exceeds limits.max_body (%d bytes)", target(), ah.length, f.maxResponse)))
+		return
+	}
+	c.body.reset(c.br, ah, c)
+	var first []byte // the body's start, read to decide
+	var firstErr error
+	switch {
+	case ah.status == http.StatusInternalServerError:
+		// A SOAP fault (1.1, or 1.2) is an answer whose root element is a
+		// SOAP Envelope; an HTML error page that merely names the
+		// namespace (in a comment, say) is not one.
+		first, firstErr = c.gather(faultPeek)
+		if _, err := envelope.SniffRoot(first); err != nil {
+			c.finish(firstErr == io.EOF)
+			f.fail(w, ctx, x, statusFault(target(), ah.status))
+			return
+		}
+	case ah.status >= 200 && ah.status < 300:
+		if ah.length == 0 {
+			c.finish(true)
+			f.fail(w, ctx, x, emptyFault(target(), ah.status))
+			return
+		}
+		if ah.length < 0 {
+			first, firstErr = c.body.next()
+			if len(first) == 0 && firstErr == io.EOF {
+				c.finish(true)
+				f.fail(w, ctx, x, emptyFault(target(), ah.status))
+				return
+			}
+		}
+	default:
+		c.finish(c.body.drain())
+		f.fail(w, ctx, x, statusFault(target(), ah.status))
+		return
+	}
+	InboundHeaders(c.resp, x.Headers.CorrelationID, strconv.FormatInt(x.ProducerTime.Milliseconds(), 10), x.PassHeaders...)
+	if ah.length >= 0 {
+		if vv := c.resp["Content-Length"]; len(vv) != 1 || len(vv[0]) > 1 && vv[0][0] == '0' {
+			c.resp["Content-Length"] = []string{strconv.FormatInt(ah.length, 10)}
+		}
+	}
+	wh := w.Header()
+	for k, vv := range c.resp {
+		if old, ok := wh[k]; ok {
+			wh[k] = append(old, vv...)
+		} else {
+			wh[k] = vv
+		}
+	}
+	x.Status = ah.status
+	w.WriteHeader(ah.status)
+	if err := f.stream(w, c, ah, first, firstErr); err != nil {
+		why := c.finish(false)
+		x.Err = stopErr(err, why)
+		x.Canceled = why == canceled
+		x.Aborted = true
+		f.errLog.Printf("proxy: the answer from %s broke off after its head was sent: %v", x.Target.Redacted(), x.Err)
+		return
+	}
+	c.finish(true)
+}
+
+// stream copies the answer's body to w, first (read already) and then
+// the rest, flushing each piece when the length is unknown, as a
+// streaming answer should reach the consumer as it comes.
+func (f *Forwarder) stream(w http.ResponseWriter, c *callState, ah answerHead, first []byte, err error) error {
+	fl, _ := w.(http.Flusher)
+	flushEach := ah.length < 0 && fl != nil
+	dog := &c.pc.dog
+	var total int64
+	p := first
+	for {
+		if len(p) > 0 {
+			if total += int64(len(p)); f.maxResponse > 0 && total > f.maxResponse {
+				return errResponseTooLarge
+			}
+			dog.count(len(p))
+			if _, werr := w.Write(p); werr != nil {
+				return fmt.Errorf("answer to the consumer: %w", werr)
+			}
+			if flushEach {
+				fl.Flush()
+			}
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		p, err = c.body.next()
+	}
+}
+
+// gather reads up to n bytes of the body into c.peek: the start of a 500
+// answer, to tell a SOAP fault from an error page. The error is the
+// body's (io.EOF: all of it is in the slice).
+func (c *callState) gather(n int) ([]byte, error) {
+	if c.peek == nil {
+		c.peek = make([]byte, 0, n)
+	}
+	buf := c.peek[:0]
+	for len(buf) < n {
+		p, err := c.body.next()
+		buf = append(buf, p...)
+		if err != nil {
+			return buf, err
+		}
+	}
+	return buf, nil
+}
+
+// drain reads the rest of an unwanted body when it is all buffered
+// already, so the connection can serve again; false when it is not.
+func (b *answerBody) drain() bool {
+	for !b.done {
+		if !b.chunked && !b.close && b.left > int64(b.br.Buffered()) {
+			return false
+		}
+		if b.close || b.chunked && b.br.Buffered() == 0 {
+			return false
+		}
+		if _, err := b.next(); err != nil && err != io.EOF {
+			return false
+		}
+	}
+	return true
 }
 
 // faultPeek is how far into a 500 body we look for the SOAP envelope.
 const faultPeek = 16 << 10
 
-func (f *Forwarder) modifyResponse(resp *http.Response) error {
-	x := exchangeOf(resp.Request)
-	x.ProducerTime = time.Since(x.started)
-	if cs := resp.TLS; cs != nil {
-		x.TLSVersion = cs.Version
-		if len(cs.PeerCertificates) > 0 {
-			x.ProducerCert = cs.PeerCertificates[0]
-		}
-	}
-	// The address text is only needed for a fault: not built per call.
-	target := x.Target.String
-	if f.maxResponse > 0 && resp.ContentLength > f.maxResponse {
-		return vpfault.New(vpfault.VP009, fmt.Sprintf("%s. Producer response of %d bytes exceeds limits.max_body (%d bytes)", target(), resp.ContentLength, f.maxResponse))
-	}
-	var body io.Reader = resp.Body
-	switch {
-	case resp.StatusCode == http.StatusInternalServerError:
-		br := bufio.NewReaderSize(resp.Body, faultPeek)
-		head, _ := peekUpTo(br, faultPeek)
-		// A SOAP fault (1.1, or 1.2) is an answer whose root element is a
-		// SOAP Envelope; an HTML error page that merely names the
-		// namespace (in a comment, say) is not one.
-		if _, err := envelope.SniffRoot(head); err != nil {
-			return statusFault(target(), resp.StatusCode)
-		}
-		body = br
-	case resp.StatusCode >= 200 && resp.StatusCode < 300:
-		if resp.ContentLength == 0 {
-			return emptyFault(target(), resp.StatusCode)
-		}
-		if resp.ContentLength < 0 {
-			// A small buffer: large reads bypass it once it is drained.
-			br := bufio.NewReaderSize(resp.Body, 512)
-			if _, err := br.Peek(1); err == io.EOF {
-				return emptyFault(target(), resp.StatusCode)
-			}
-			body = br
-		}
-	default:
-		return statusFault(target(), resp.StatusCode)
-	}
-	if f.maxResponse > 0 {
-		body = &limitReader{r: body, left: f.maxResponse, err: errResponseTooLarge}
-	}
-	resp.Body = readCloser{Reader: body, Closer: resp.Body}
-	InboundHeaders(resp.Header, x.Headers.CorrelationID, strconv.FormatInt(x.ProducerTime.Milliseconds(), 10), x.PassHeaders...)
-	if resp.ContentLength >= 0 {
-		resp.Header.Set("Content-Length", strconv.FormatInt(resp.ContentLength, 10))
-	}
-	x.Status = resp.StatusCode
-	return nil
-}
-
 var errResponseTooLarge = errors.New("producer response exceeds limits.max_body")
-
-func peekUpTo(br *bufio.Reader, n int) ([]byte, error) {
-	// bufio.Reader can peek at most its size; read into a bigger reader lazily.
-	if n > br.Size() {
-		n = br.Size()
-	}
-	b, err := br.Peek(n)
-	if err == bufio.ErrBufferFull || err == io.EOF {
-		err = nil
-	}
-	return b, err
-}
 
 // vp009 builds VP's VP009 detail: "Error connecting to service producer at
 // address <url>. Exception Caught by Camel when contacting producer.
@@ -276,8 +641,10 @@ func tlsFailure(err error) bool {
 	return strings.HasPrefix(err.Error(), "tls: ")
 }
 
-func (f *Forwarder) errorHandler(w http.ResponseWriter, r *http.Request, err error) {
-	x := exchangeOf(r)
+// fail answers a call that got no answer to relay: the consumer's body
+// fault, nothing when the consumer went away (ctx ended), else VP009 as
+// ClassifyError says.
+func (f *Forwarder) fail(w http.ResponseWriter, ctx context.Context, x *Exchange, err error) {
 	x.Err = err
 	w.Header().Set(rivta.HeaderCorrelationID, x.Headers.CorrelationID)
 	if x.RequestErr != nil {
@@ -294,7 +661,7 @@ func (f *Forwarder) errorHandler(w http.ResponseWriter, r *http.Request, err err
 			return
 		}
 	}
-	if r.Context().Err() != nil && context.Cause(r.Context()) != errProducerTimeout {
+	if ctx.Err() != nil {
 		var te *TimeoutError
 		if !errors.As(err, &te) {
 			x.Canceled = true
@@ -333,11 +700,6 @@ func WriteFault(w http.ResponseWriter, f *vpfault.Fault, instance string) int {
 	return writeFault(w, f, instance)
 }
 
-type readCloser struct {
-	io.Reader
-	io.Closer
-}
-
 // limitReader fails with err once more than left bytes were read.
 type limitReader struct {
 	r    io.Reader
@@ -364,39 +726,3 @@ func (l *limitReader) Read(p []byte) (int, error) {
 func NewLimitReader(r io.Reader, n int64, err error) io.Reader {
 	return &limitReader{r: r, left: n, err: err}
 }
-
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (s *statusWriter) WriteHeader(code int) {
-	if s.status == 0 && code >= 200 {
-		s.status = code
-	}
-	s.ResponseWriter.WriteHeader(code)
-}
-
-func (s *statusWriter) Write(b []byte) (int, error) {
-	if s.status == 0 {
-		s.status = http.StatusOK
-	}
-	return s.ResponseWriter.Write(b)
-}
-
-func (s *statusWriter) Flush() {
-	if fl, ok := s.ResponseWriter.(http.Flusher); ok {
-		fl.Flush()
-	}
-}
-
-func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
-
-type bufferPool struct{ p sync.Pool }
-
-func newBufferPool() *bufferPool {
-	return &bufferPool{p: sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}}
-}
-
-func (b *bufferPool) Get() []byte  { return *(b.p.Get().(*[]byte)) }
-func (b *bufferPool) Put(p []byte) { b.p.Put(&p) }

@@ -80,7 +80,24 @@ func identityVariant(name, certHeader string) bool {
 }
 
 // Apply edits h for a producer; https is the producer URL's scheme.
-func (o *OutboundHeaders) Apply(h http.Header, https bool) {
+func (o *OutboundHeaders) Apply(h http.Header, https bool) { o.apply(h, https, nil) }
+
+// setValues is room for the values Apply sets, so a header map that
+// never leaves the call (the client's own) costs no allocation per value.
+type setValues [7]string
+
+// apply is Apply taking the one-value slices it sets from room (nil:
+// allocated): h must then not outlive room's next use.
+func (o *OutboundHeaders) apply(h http.Header, https bool, room *setValues) {
+	used := 0
+	one := func(v string) []string {
+		if room == nil || used == len(room) {
+			return []string{v}
+		}
+		room[used] = v
+		used++
+		return room[used-1 : used : used]
+	}
 	for name := range h {
 		if strings.IndexByte(name, '_') >= 0 && identityVariant(name, o.CertHeader) {
 			delete(h, name)
@@ -104,28 +121,28 @@ func (o *OutboundHeaders) Apply(h http.Header, https bool) {
 	if !https {
 		// Only internal, plain-HTTP hops learn who called (next VP/AgP);
 		// never sent over https to external producers (SKLTP-707).
-		h[rivta.KeyVPSenderID] = []string{o.Sender}
-		h[rivta.KeyVPInstanceID] = []string{o.InstanceID}
+		h[rivta.KeyVPSenderID] = one(o.Sender)
+		h[rivta.KeyVPInstanceID] = one(o.InstanceID)
 	}
 	if !https || o.CorrelationToHTTPS {
-		h[rivta.KeyCorrelationID] = []string{o.CorrelationID}
+		h[rivta.KeyCorrelationID] = one(o.CorrelationID)
 	} else {
 		delete(h, rivta.KeyCorrelationID)
 	}
 	if o.OriginalConsumer != "" {
-		h[rivta.KeyOriginalConsumer] = []string{o.OriginalConsumer}
+		h[rivta.KeyOriginalConsumer] = one(o.OriginalConsumer)
 	}
 	if o.RoutingHistory != "" {
-		h[rivta.KeyRoutingHistory] = []string{o.RoutingHistory}
+		h[rivta.KeyRoutingHistory] = one(o.RoutingHistory)
 	}
 	if o.UserAgent != "" {
-		h["User-Agent"] = []string{o.UserAgent}
+		h["User-Agent"] = one(o.UserAgent)
 	}
 	switch {
 	case o.ContentType != "":
-		h.Set("Content-Type", o.ContentType)
+		h["Content-Type"] = one(o.ContentType)
 	case h.Get("Content-Type") == "":
-		h.Set("Content-Type", DefaultContentType)
+		h["Content-Type"] = one(DefaultContentType)
 	}
 }
 
@@ -159,9 +176,10 @@ func InboundHeaders(h http.Header, correlationID, prt string, pass ...string) {
 	for _, name := range hopByHopHeaders {
 		h.Del(name)
 	}
-	h[rivta.KeyCorrelationID] = []string{correlationID}
+	v := []string{correlationID, prt} // one allocation for both
+	h[rivta.KeyCorrelationID] = v[0:1:1]
 	if prt != "" {
-		h[rivta.KeyProducerRoundTrip] = []string{prt}
+		h[rivta.KeyProducerRoundTrip] = v[1:2:2]
 	}
 	ct := h.Get("Content-Type")
 	if n := normaliseContentType(ct); n != ct || len(h["Content-Type"]) != 1 {

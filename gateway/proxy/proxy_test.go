@@ -56,7 +56,7 @@ func forward(t *testing.T, f *Forwarder, target string, body string, hdr http.He
 			OriginalConsumer: "SE-CONS", RoutingHistory: "SE-CONS#rivgate-1", UserAgent: "rivgate/test", CertHeader: "x-vp-auth-cert", CorrelationToHTTPS: true},
 	}
 	w := httptest.NewRecorder()
-	f.Forward(w, in, x)
+	f.Forward(w, in.Context(), in.Header, x)
 	return w, x
 }
 

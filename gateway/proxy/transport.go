@@ -1,5 +1,6 @@
-// Package proxy forwards a routed call to its service producer: a pooled
-// keep-alive transport for http and https producers (client certificate,
+// Package proxy forwards a routed call to its service producer with its
+// own HTTP/1.1 client (wire.go, forward.go) over pooled keep-alive
+// connections (pool.go) to http and https producers (client certificate,
 // hostname verification on by default, other TLS settings per producer by
 // host, domain or port), per-call timeouts without progress,
 // one retry only when the connection failed before any byte was sent, the
@@ -9,15 +10,12 @@
 package proxy
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"io"
 	"net"
-	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -172,39 +170,39 @@ type DialError struct {
 func (e *DialError) Error() string { return fmt.Sprintf("connect to %s: %v", e.Addr, e.Err) }
 func (e *DialError) Unwrap() error { return e.Err }
 
-// Transport is the producer RoundTripper. The underlying http.Transport is
-// swapped atomically by Replace (certificate reload); old pools are closed
-// once idle.
+// Transport holds the producer connection pools. Replace swaps them
+// atomically (certificate reload); old pools are closed once idle.
 type Transport struct {
 	cur  atomic.Pointer[transportState]
 	mu   sync.Mutex // serialises Replace
 	dial func(ctx context.Context, network, addr string) (net.Conn, error)
+	// noProbe skips the check of a pooled connection for a close by the
+	// producer (tests: the close then shows on use).
+	noProbe bool
 }
 
 type transportState struct {
 	opts     TransportOptions
-	http     *http.Transport   // plain http producers and the default TLS settings
-	profiles []*http.Transport // one pool per profile, as opts.Profiles
+	plain    *connPool   // http producers
+	tls      *connPool   // https producers no profile matches
+	profiles []*connPool // one pool per profile, as opts.Profiles
 }
 
 // pick returns the pool for a call to u and the name of its TLS settings
 // ("" for plain http). Each profile has its own pool: a connection made
 // with one profile's settings never serves another's call.
-func (st *transportState) pick(u *url.URL) (string, *http.Transport) {
+func (st *transportState) pick(u *url.URL) (string, *connPool) {
 	if u.Scheme != "https" {
-		return "", st.http
+		return "", st.plain
 	}
 	if i := profileIndex(st.opts.Profiles, u); i >= 0 {
 		return st.opts.Profiles[i].Name, st.profiles[i]
 	}
-	return DefaultProfile, st.http
+	return DefaultProfile, st.tls
 }
 
-func (st *transportState) closeIdle() {
-	st.http.CloseIdleConnections()
-	for _, p := range st.profiles {
-		p.CloseIdleConnections()
-	}
+func (st *transportState) pools() []*connPool {
+	return append([]*connPool{st.plain, st.tls}, st.profiles...)
 }
 
 // NewTransport builds a transport from opts.
@@ -214,7 +212,8 @@ func NewTransport(opts TransportOptions) *Transport {
 	return t
 }
 
-// Replace builds a new pool from opts and retires the old one.
+// Replace builds new pools from opts and retires the old ones: their idle
+// connections are closed now, busy ones when their call ends.
 func (t *Transport) Replace(opts TransportOptions) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -233,43 +232,20 @@ func (t *Transport) Replace(opts TransportOptions) {
 	if opts.MaxResponseHeaderBytes == 0 {
 		opts.MaxResponseHeaderBytes = 1 << 20
 	}
-	dialer := &net.Dialer{Timeout: opts.ConnectTimeout, KeepAlive: 30 * time.Second}
 	dial := t.dial
 	if dial == nil {
-		dial = dialer.DialContext
+		dial = (&net.Dialer{Timeout: opts.ConnectTimeout, KeepAlive: 30 * time.Second}).DialContext
 	}
 	st := &transportState{opts: opts}
-	st.http = newPool(opts, dial, opts.TLS)
+	st.plain = newConnPool(&st.opts, dial, nil, t.noProbe)
+	st.tls = newConnPool(&st.opts, dial, tlsConfig(opts.TLS), t.noProbe)
 	for _, p := range opts.Profiles {
-		st.profiles = append(st.profiles, newPool(opts, dial, p.TLS))
+		st.profiles = append(st.profiles, newConnPool(&st.opts, dial, tlsConfig(p.TLS), t.noProbe))
 	}
 	if old := t.cur.Swap(st); old != nil {
-		old.closeIdle()
-	}
-}
-
-// newPool makes one keep-alive pool with the given TLS settings.
-func newPool(opts TransportOptions, dial func(ctx context.Context, network, addr string) (net.Conn, error), s TLSSettings) *http.Transport {
-	return &http.Transport{
-		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			c, err := dial(ctx, network, addr)
-			if err != nil {
-				return nil, &DialError{Addr: addr, Err: err}
-			}
-			return c, nil
-		},
-		TLSClientConfig:        tlsConfig(s),
-		TLSHandshakeTimeout:    opts.TLSHandshakeTimeout,
-		MaxIdleConns:           0,
-		MaxIdleConnsPerHost:    opts.MaxIdleConnsPerHost,
-		MaxConnsPerHost:        opts.MaxConnsPerHost,
-		IdleConnTimeout:        opts.IdleConnTimeout,
-		MaxResponseHeaderBytes: opts.MaxResponseHeaderBytes,
-		DisableCompression:     true, // VP removes accept-encoding: producers answer uncompressed
-		ForceAttemptHTTP2:      false,
-		ExpectContinueTimeout:  0,
-		WriteBufferSize:        32 << 10,
-		ReadBufferSize:         32 << 10,
+		for _, p := range old.pools() {
+			p.retire()
+		}
 	}
 }
 
@@ -304,128 +280,21 @@ func tlsConfig(s TLSSettings) *tls.Config {
 }
 
 // CloseIdleConnections closes pooled connections (shutdown).
-func (t *Transport) CloseIdleConnections() { t.cur.Load().closeIdle() }
+func (t *Transport) CloseIdleConnections() {
+	for _, p := range t.cur.Load().pools() {
+		p.closeIdle()
+	}
+}
 
 // ProfileFor names the TLS settings a call to u uses now (see
 // TransportOptions.ProfileFor).
 func (t *Transport) ProfileFor(u *url.URL) string { return t.cur.Load().opts.ProfileFor(u) }
-
-// errProducerTimeout is the cancel cause when the producer made no progress
-// within the call's timeout.
-var errProducerTimeout = errors.New("producer timeout")
-
-// errProducerTooSlow is the cancel cause when the exchange fell behind its
-// minimum rate (see WithMinRate).
-var errProducerTooSlow = errors.New("producer exchange below its minimum rate")
 
 // timeoutText is VP's message for a producer timeout.
 const timeoutText = "Timeout when waiting on response from producer."
 
 // tooSlowText is the message when the exchange fell behind limits.min_rate.
 const tooSlowText = "Producer exchange too slow: it fell behind limits.min_rate (time allowed: timeout + limits.rate_grace + bytes / limits.min_rate)."
-
-// timeoutKey carries the per-call timeout in the request context.
-type timeoutKey struct{}
-
-// rateKey carries the per-call minimum rate in the request context.
-type rateKey struct{}
-
-// WithTimeout sets the longest wait without progress for calls made with ctx.
-func WithTimeout(ctx context.Context, d time.Duration) context.Context {
-	return context.WithValue(ctx, timeoutKey{}, d)
-}
-
-// WithMinRate sets the pace the whole exchange must keep for calls made
-// with ctx: request and answer bytes together, counted from the start of
-// the call, with the call's timeout added to m.Grace (the producer has its
-// timeout to begin answering).
-func WithMinRate(ctx context.Context, m MinRate) context.Context {
-	return context.WithValue(ctx, rateKey{}, m)
-}
-
-// RoundTrip sends the request with the call's timeout and at most one retry
-// after a connect failure.
-func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
-	st := t.cur.Load()
-	body := &trackedBody{r: req.Body}
-	realBody := req.Body
-	// A body held in memory goes to http.Transport as it is: wrapped, the
-	// transport could not tell it is in memory and would write the headers
-	// and the body in two writes. Nothing needs tracking: a connect
-	// failure sends nothing, and the reader is still at its start.
-	inMemory := false
-	profile, pool := st.pick(req.URL)
-	if x := exchangeOf(req); x != nil {
-		_, inMemory = x.Body.(*bytes.Reader)
-		x.TLSProfile = profile
-	}
-	d, _ := req.Context().Value(timeoutKey{}).(time.Duration)
-	ctx, cancel := context.WithCancelCause(req.Context())
-	var timer *time.Timer
-	if d > 0 {
-		timer = time.AfterFunc(d, func() { cancel(errProducerTimeout) })
-		body.timer, body.d = timer, d
-	}
-	if rate, _ := req.Context().Value(rateKey{}).(MinRate); rate.On() {
-		// The pace is checked as bytes move; silence is the timer's.
-		rate.Grace += d
-		body.rate, body.start, body.cancel = rate, time.Now(), cancel
-		if inMemory {
-			body.unread = max(req.ContentLength, 0) // written with the headers, not read through body
-		}
-	}
-	out := req.WithContext(ctx)
-	if realBody != nil && !inMemory {
-		out.Body = body
-	}
-	attempts := 1
-	if st.opts.Retry {
-		attempts = 2
-	}
-	var resp *http.Response
-	var err error
-	for i := 0; i < attempts; i++ {
-		resp, err = pool.RoundTrip(out)
-		var de *DialError
-		if err == nil || !errors.As(err, &de) || body.n.Load() != 0 || i+1 == attempts {
-			break
-		}
-		if st.opts.RetryDelay > 0 {
-			select {
-			case <-time.After(st.opts.RetryDelay):
-			case <-ctx.Done():
-			}
-		}
-		if ctx.Err() != nil {
-			break
-		}
-	}
-	if err != nil {
-		if timer != nil {
-			timer.Stop()
-		}
-		err = timeoutErr(ctx, err)
-		cancel(nil)
-		if realBody != nil {
-			_ = realBody.Close()
-		}
-		return nil, err
-	}
-	resp.Body = &responseBody{rc: resp.Body, timer: timer, cancel: cancel, ctx: ctx, exchange: body}
-	return resp, nil
-}
-
-// timeoutErr wraps err as a *TimeoutError when the call's own timers
-// canceled it.
-func timeoutErr(ctx context.Context, err error) error {
-	switch context.Cause(ctx) {
-	case errProducerTimeout:
-		return &TimeoutError{Err: err}
-	case errProducerTooSlow:
-		return &TimeoutError{Err: err, TooSlow: true}
-	}
-	return err
-}
 
 // TimeoutError is a call that got no progress from the producer in time,
 // or (TooSlow) whose exchange fell behind its minimum rate.
@@ -441,73 +310,3 @@ func (e *TimeoutError) Error() string {
 	return timeoutText
 }
 func (e *TimeoutError) Unwrap() error { return e.Err }
-
-// trackedBody counts what the transport read and never closes the
-// consumer's body, so a retry after a failed connect can still send it.
-// It also keeps the exchange's clocks: every read pushes the no-progress
-// timer out, and the request and answer bytes together must keep rate.
-type trackedBody struct {
-	r     io.ReadCloser
-	n     atomic.Int64 // request bytes read (sent)
-	timer *time.Timer  // nil: no timeout
-	d     time.Duration
-
-	rate     MinRate // zero: no pace
-	start    time.Time
-	unread   int64        // request bytes sent without reading them here
-	answered atomic.Int64 // answer bytes read
-	cancel   context.CancelCauseFunc
-}
-
-func (b *trackedBody) Read(p []byte) (int, error) {
-	n, err := b.r.Read(p)
-	if n > 0 {
-		b.n.Add(int64(n))
-		b.moved()
-	}
-	return n, err
-}
-
-// moved pushes the no-progress timer out and ends the exchange when it
-// has fallen behind its pace.
-func (b *trackedBody) moved() {
-	if b.timer != nil {
-		b.timer.Reset(b.d)
-	}
-	if b.rate.On() && time.Now().After(b.rate.Deadline(b.start, b.unread+b.n.Load()+b.answered.Load())) {
-		b.cancel(errProducerTooSlow)
-	}
-}
-
-func (b *trackedBody) Close() error { return nil }
-
-// responseBody counts the answer's bytes on the exchange's clocks
-// (trackedBody.moved) and releases the call's context when closed.
-type responseBody struct {
-	rc       io.ReadCloser
-	timer    *time.Timer
-	cancel   context.CancelCauseFunc
-	ctx      context.Context
-	exchange *trackedBody
-}
-
-func (b *responseBody) Read(p []byte) (int, error) {
-	n, err := b.rc.Read(p)
-	if n > 0 {
-		b.exchange.answered.Add(int64(n))
-		b.exchange.moved()
-	}
-	if err != nil && err != io.EOF {
-		err = timeoutErr(b.ctx, err)
-	}
-	return n, err
-}
-
-func (b *responseBody) Close() error {
-	if b.timer != nil {
-		b.timer.Stop()
-	}
-	err := b.rc.Close()
-	b.cancel(nil)
-	return err
-}
