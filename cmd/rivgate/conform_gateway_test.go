@@ -487,6 +487,8 @@ func TestPlatformFaultsMatchGateway(t *testing.T) {
 		{"surrounding whitespace", "<itr:LogicalAddress>SE2321000016-CLIN </itr:LogicalAddress>"},
 		{"not routed", "<itr:LogicalAddress>SE2321000016-ELSE</itr:LogicalAddress>"},
 		{"no receiver", ""},
+		{"empty receiver", "<itr:LogicalAddress></itr:LogicalAddress>"},
+		{"only whitespace", "<itr:LogicalAddress> </itr:LogicalAddress>"},
 	} {
 		body := strings.Replace(strings.Replace(visitsRequest, "PATIENT", "191212121212", 1), header, tc.header, 1)
 		fromGateway := post("https://"+gw.Addr()+"/vp/demo/clinic/GetVisits/1/rivtabp21", body)
