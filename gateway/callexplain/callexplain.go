@@ -15,7 +15,7 @@ import (
 
 	"github.com/rivgate/rivgate/contracts/vpfault"
 	"github.com/rivgate/rivgate/gateway/config"
-	"github.com/rivgate/rivgate/gateway/exchangelog"
+	"github.com/rivgate/rivgate/internal/exchangelog"
 	"github.com/rivgate/rivgate/gateway/tak"
 )
 

@@ -25,7 +25,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/rivgate/rivgate/gateway/exchangelog"
+	"github.com/rivgate/rivgate/internal/exchangelog"
 	"github.com/rivgate/rivgate/gateway/tak"
 	"github.com/rivgate/rivgate/gateway/tak/takdata"
 	"github.com/rivgate/rivgate/gateway/tak/takdiff"

@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/rivgate/rivgate/contracts/vpfault"
-	"github.com/rivgate/rivgate/gateway/exchangelog"
+	"github.com/rivgate/rivgate/internal/exchangelog"
 	"github.com/rivgate/rivgate/gateway/tak"
 )
 

@@ -35,7 +35,7 @@ package takdiff
 import (
 	"time"
 
-	"github.com/rivgate/rivgate/gateway/exchangelog"
+	"github.com/rivgate/rivgate/internal/exchangelog"
 	"github.com/rivgate/rivgate/gateway/tak"
 )
 

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/rivgate/rivgate/contracts/rivta"
-	"github.com/rivgate/rivgate/gateway/exchangelog"
+	"github.com/rivgate/rivgate/internal/exchangelog"
 	"github.com/rivgate/rivgate/gateway/tak"
 	"github.com/rivgate/rivgate/gateway/tak/hsa"
 	"github.com/rivgate/rivgate/gateway/tak/takdata"

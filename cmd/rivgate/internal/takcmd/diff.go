@@ -15,7 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rivgate/rivgate/cmd/rivgate/internal/cliutil"
-	"github.com/rivgate/rivgate/gateway/exchangelog"
+	"github.com/rivgate/rivgate/internal/exchangelog"
 	"github.com/rivgate/rivgate/gateway/tak"
 	"github.com/rivgate/rivgate/gateway/tak/hsa"
 	"github.com/rivgate/rivgate/gateway/tak/takclient"

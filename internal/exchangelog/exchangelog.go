@@ -2,7 +2,9 @@
 // writes per call (message "exchange"), as the gateway command writes it to
 // stderr or the journal. Tools use it to replay real traffic through a
 // catalogue (`rivgate tak diff --calls`) and to explain one call
-// (`rivgate tak explain`).
+// (`rivgate tak explain`); the conformance harness reads the calls the
+// gateway refused in front of it (`rivgate conform run --platform-log`).
+// It lives in internal, not gateway, because both halves read it.
 //
 // The reader is built for a day of national traffic: it picks the fields it
 // needs out of each line without decoding the rest, and counting a million
