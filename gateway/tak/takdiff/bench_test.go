@@ -6,13 +6,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rivgate/rivgate/internal/exchangelog"
 	"github.com/rivgate/rivgate/gateway/tak"
 	"github.com/rivgate/rivgate/gateway/tak/hsa"
 	"github.com/rivgate/rivgate/gateway/tak/takdata"
 	"github.com/rivgate/rivgate/gateway/tak/takdiff"
 	"github.com/rivgate/rivgate/gateway/tak/takdiff/takdifftest"
 	"github.com/rivgate/rivgate/gateway/tak/taktest"
+	"github.com/rivgate/rivgate/internal/exchangelog"
 )
 
 // national builds a generated catalogue of n routes and n permissions and
