@@ -1,9 +1,11 @@
 package main
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -19,6 +21,7 @@ import (
 
 	"github.com/rivgate/rivgate/conformance/author/record"
 	"github.com/rivgate/rivgate/conformance/judge/check"
+	"github.com/rivgate/rivgate/conformance/publish/evidence"
 	"github.com/rivgate/rivgate/conformance/results/result"
 	"github.com/rivgate/rivgate/conformance/run/harness"
 	"github.com/rivgate/rivgate/conformance/suite/scenario"
@@ -107,16 +110,28 @@ func startGatewayTimeout(t *testing.T, p *e2ePKI, producerURL string, timeout ti
 // TAK gives the producer (the gateway rewrites the consumer's to it).
 func startGatewayProfile(t *testing.T, p *e2ePKI, producerURL string, timeout time.Duration, profile string) *gateway.Gateway {
 	t.Helper()
-	tak := fmt.Sprintf(`routes:
+	return startGatewayWith(t, p, gatewayTAK(producerURL, profile), zerolog.Nop(), timeout)
+}
+
+// gatewayTAK routes GetVisits for the clinic to producerURL with profile
+// and lets the demo consumer call it; the routes list comes last, so a
+// caller may add routes.
+func gatewayTAK(producerURL, profile string) string {
+	return fmt.Sprintf(`permissions:
+  - sender: %s
+    receiver: %s
+    contract: %s
+routes:
   - receiver: %s
     contract: %s
     profile: %s
     address: %s
-permissions:
-  - sender: %s
-    receiver: %s
-    contract: %s
-`, receiverID, visitsNS, profile, producerURL, consumerID, receiverID, visitsNS)
+`, consumerID, receiverID, visitsNS, receiverID, visitsNS, profile, producerURL)
+}
+
+// startGatewayWith runs a real gateway with the TAK tak, logging to log.
+func startGatewayWith(t *testing.T, p *e2ePKI, tak string, log zerolog.Logger, timeout time.Duration) *gateway.Gateway {
+	t.Helper()
 	dir := t.TempDir()
 	takPath := filepath.Join(dir, "tak.yaml")
 	if err := os.WriteFile(takPath, []byte(tak), 0o644); err != nil {
@@ -129,7 +144,7 @@ permissions:
 	cfg.TAK.Files = []string{takPath}
 	cfg.Producers.Cert, cfg.Producers.Key, cfg.Producers.CA = p.gwClientCert, p.gwClientKey, p.caPath
 	cfg.Producers.Timeout = yamlstrict.Duration(timeout)
-	gw, err := gateway.New(cfg, gateway.Deps{Logger: zerolog.Nop(), Version: "test"})
+	gw, err := gateway.New(cfg, gateway.Deps{Logger: log, Version: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -499,6 +514,196 @@ func TestPlatformFaultsMatchGateway(t *testing.T) {
 	}
 	cancel()
 	if err := <-served; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestPlatformLogRefusals runs two scenarios behind a real gateway whose
+// exchange log the harness follows (--platform-log): in S01 the consumer
+// sends a receiver with surrounding whitespace (the gateway answers VP004),
+// in S02 one the consumer may not call (VP007). Neither call reaches the
+// harness, yet each is a finding of its own scenario, from the gateway's
+// log line, and the run completes instead of aborting as unreachable. The
+// signed bundle holds the lines and verifies; a line changed in the bundle,
+// or changed before signing, fails verify.
+func TestPlatformLogRefusals(t *testing.T) {
+	t.Parallel()
+	p := newE2EPKI(t)
+	suite, body := demoSuiteAndRequest(t)
+	const otherReceiver = "SE2321000016-OTHER"
+	dir := t.TempDir()
+	logPath := filepath.Join(dir, "gateway.log")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logFile.Close()
+	client := p.consumerClient()
+	var target string
+	receiverFor := map[string]string{"S01": receiverID + " ", "S02": otherReceiver}
+	runDir := filepath.Join(dir, "run")
+	h, err := harness.New(suite, harness.Options{
+		TLS: p.serverTLS(), Out: runDir, ViaPlatform: gatewayID, PlatformLog: logPath, Scenarios: []string{"S01", "S02"},
+		Await: func(ctx context.Context, a harness.Await) error {
+			b := strings.Replace(string(body), "<itr:LogicalAddress>"+receiverID+"<", "<itr:LogicalAddress>"+receiverFor[a.Scenario.ID]+"<", 1)
+			req, _ := http.NewRequestWithContext(ctx, http.MethodPost, target, strings.NewReader(b))
+			req.Header.Set("Content-Type", "text/xml; charset=UTF-8")
+			resp, err := client.Do(req)
+			if err != nil {
+				return fmt.Errorf("calling %s: %w", target, err)
+			}
+			defer resp.Body.Close()
+			_, _ = io.Copy(io.Discard, resp.Body)
+			return nil
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := h.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	// The gateway routes the other receiver too, but the consumer may not
+	// call it: VP007.
+	gw := startGatewayWith(t, p, gatewayTAK(h.URL()+"GetVisits", "RIVTABP21")+fmt.Sprintf(`  - receiver: %s
+    contract: %s
+    profile: RIVTABP21
+    address: %s
+`, otherReceiver, visitsNS, h.URL()+"GetVisits"), zerolog.New(logFile).With().Timestamp().Logger(), 5*time.Second)
+	target = "https://" + gw.Addr() + "/vp/demo/clinic/GetVisits/1/rivtabp21"
+	run, err := h.Run(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Aborted != "" {
+		t.Fatalf("aborted: %s", run.Aborted)
+	}
+	want := map[string]struct{ check, code string }{
+		"S01": {scenario.ReqReceiverSpace, "VP004"},
+		"S02": {scenario.ReqExpectedRequest, "VP007"},
+	}
+	for _, sc := range run.Scenarios {
+		w := want[sc.ID]
+		var got []string
+		for _, st := range sc.Steps {
+			for _, c := range st.Checks {
+				got = append(got, c.ID+" "+string(c.Status))
+				if c.PlatformLine == 0 {
+					continue
+				}
+				if c.ID != w.check || c.Status != result.Fail || !strings.Contains(c.Message, "refused the call with "+w.code) {
+					t.Errorf("%s/%s: %s %s %q, want %s failing with %s", sc.ID, st.ID, c.ID, c.Status, c.Message, w.check, w.code)
+				}
+				delete(want, sc.ID)
+			}
+		}
+		if sc.Status != result.Fail {
+			t.Errorf("%s: %s, checks %v", sc.ID, sc.Status, got)
+		}
+	}
+	if len(want) > 0 {
+		t.Fatalf("no refusal finding in %v: %+v", want, run.Scenarios)
+	}
+	if run.PlatformLog == nil || run.PlatformLog.Lines != 2 || run.PlatformLog.File != result.PlatformLogFile {
+		t.Fatalf("platform log %+v", run.PlatformLog)
+	}
+	if err := h.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// The bundle holds the lines and verifies.
+	kp := filepath.Join(dir, "key")
+	if _, err := evidence.Keygen(kp); err != nil {
+		t.Fatal(err)
+	}
+	signer, err := evidence.LoadSigner(kp, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := evidence.LoadPublicKey(kp + ".pub")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bundle, err := evidence.Create(evidence.Options{RunDir: runDir, Suite: suite, Signer: signer, Out: filepath.Join(dir, "evidence.zip")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := evidence.Verify(bundle, pub); err != nil {
+		t.Fatalf("verify: %v", err)
+	}
+	linesPath := filepath.Join(runDir, result.PlatformLogFile)
+	lines, err := os.ReadFile(linesPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tampered := bytes.Replace(lines, []byte("VP007"), []byte("VP006"), 1)
+	if bytes.Equal(tampered, lines) {
+		t.Fatalf("no VP007 line in %s:\n%s", result.PlatformLogFile, lines)
+	}
+	// Changed in the bundle after signing: its hash no longer matches.
+	rewriteZipEntry(t, bundle, result.PlatformLogFile, tampered)
+	var d *evidence.Difference
+	if _, err := evidence.Verify(bundle, pub); !errors.As(err, &d) || d.File != result.PlatformLogFile || !strings.Contains(d.Msg, "changed") {
+		t.Fatalf("verify of a changed line: %v", err)
+	}
+	// Changed before signing: the finding no longer follows from it.
+	if err := os.WriteFile(linesPath, tampered, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bundle, err = evidence.Create(evidence.Options{RunDir: runDir, Suite: suite, Signer: signer, Out: filepath.Join(dir, "evidence2.zip")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := evidence.Verify(bundle, pub); !errors.As(err, &d) || d.File != result.PlatformLogFile || !strings.Contains(d.Msg, "VP006") {
+		t.Fatalf("verify of a line changed before signing: %v", err)
+	}
+}
+
+// rewriteZipEntry replaces one entry's content in the zip at p, keeping
+// the others as they are.
+func rewriteZipEntry(t *testing.T, p, name string, data []byte) {
+	t.Helper()
+	zr, err := zip.OpenReader(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	found := false
+	for _, f := range zr.File {
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: f.Name, Method: zip.Deflate, Modified: f.Modified})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := data
+		if f.Name != name {
+			rc, err := f.Open()
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err = io.ReadAll(rc)
+			rc.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			found = true
+		}
+		if _, err := w.Write(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	zr.Close()
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if !found {
+		t.Fatalf("%s has no entry %s", p, name)
+	}
+	if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
 }

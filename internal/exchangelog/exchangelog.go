@@ -182,6 +182,10 @@ func (r *raw) field(key, val []byte, typ byte) {
 // of bad lines).
 var errSkip = errors.New("not an exchange line")
 
+// ErrNotExchange is Parse's error for a line that is JSON but not an
+// exchange line (another log message).
+var ErrNotExchange = errSkip
+
 // parse reads one line into r.
 func (r *raw) parse(line []byte, all bool) error {
 	*r = raw{all: all}
@@ -246,6 +250,21 @@ func lines(r io.Reader, fn func(n int, line []byte) error) error {
 		return fmt.Errorf("line %d: %w", n+1, err)
 	}
 	return nil
+}
+
+// Parse reads one line (without its newline) as an exchange line, n being
+// its line number. A JSON line of another message is ErrNotExchange; a line
+// that is no JSON object is another error.
+func Parse(line []byte, n int) (*Entry, error) {
+	var rw raw
+	if err := rw.parse(line, true); err != nil {
+		return nil, fmt.Errorf("line %d: %w", n, err)
+	}
+	e, err := rw.entry(n)
+	if err != nil {
+		return nil, fmt.Errorf("line %d: %w", n, err)
+	}
+	return e, nil
 }
 
 // Find returns the exchange lines of r whose correlation id is id, in order.
