@@ -32,6 +32,7 @@ import (
 	"github.com/rivgate/rivgate/gateway/config"
 	"github.com/rivgate/rivgate/internal/pki"
 	"github.com/rivgate/rivgate/internal/testutil"
+	"github.com/rivgate/rivgate/internal/testutil/schematest"
 	"github.com/rivgate/rivgate/internal/testutil/syncbuf"
 	"github.com/rivgate/rivgate/internal/yamlstrict"
 )
@@ -613,6 +614,11 @@ func TestPlatformLogRefusals(t *testing.T) {
 	if err := h.Close(); err != nil {
 		t.Fatal(err)
 	}
+	b, err := os.ReadFile(filepath.Join(runDir, result.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	schematest.ValidateJSON(t, schematest.Compile(t, "results.schema.json"), "results.json", b)
 
 	// The bundle holds the lines and verifies.
 	kp := filepath.Join(dir, "key")

@@ -104,7 +104,7 @@ type Run struct {
 	// PatternAnchors are the warnings the contracts gave at load: per
 	// contract, the pattern facets written ^...$ and how they were read
 	// (contracts.PatternAnchors), so a reader knows without loading them.
-	PatternAnchors []string `json:"pattern_anchors,omitempty"`
+	PatternAnchors []PatternAnchors `json:"pattern_anchors,omitempty"`
 	// PlatformLog is the gateway's exchange log the run read, behind a
 	// platform (--platform-log): the calls the gateway refused never reached
 	// the harness and are findings from its lines.
@@ -125,6 +125,27 @@ type Run struct {
 	Summary    Summary  `json:"summary"`
 	Aborted    string   `json:"aborted,omitempty"` // why the run stopped early
 	Notes      []string `json:"notes,omitempty"`
+}
+
+// PatternAnchors is one contract's load warning about pattern facets
+// written ^...$.
+type PatternAnchors struct {
+	Contract string `json:"contract"`
+	// Strict: read as XSD defines them (^ and $ literal), else as anchors.
+	Strict   bool           `json:"strict,omitempty"`
+	Patterns []PatternFacet `json:"patterns"`
+	// Warning is the warning as printed at load.
+	Warning string `json:"warning"`
+}
+
+// PatternFacet is one pattern facet written ^...$.
+type PatternFacet struct {
+	Pattern string `json:"pattern"`
+	// Owner is what it restricts: a type name, or "element x" when anonymous.
+	Owner string `json:"owner"`
+	// File (relative to the contracts directory) and Line of the facet.
+	File string `json:"file"`
+	Line int    `json:"line"`
 }
 
 // PlatformLogFile is the run directory's copy of the platform's log lines

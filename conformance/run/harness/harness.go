@@ -291,17 +291,21 @@ func New(suite *scenario.Suite, opts Options) (*Harness, error) {
 // warnAnchors says how the contracts' patterns written ^...$ are read, one
 // line per contract.
 func warnAnchors(w io.Writer, set *contracts.Set) {
-	for _, a := range anchorWarnings(set) {
+	for _, a := range set.PatternAnchors() {
 		fmt.Fprintln(w, "warning:", a)
 	}
 }
 
-// anchorWarnings are the pattern-anchor warnings of set, one per contract
-// (results.json keeps them).
-func anchorWarnings(set *contracts.Set) []string {
-	var out []string
+// anchorWarnings are the pattern-anchor warnings of set, one per contract,
+// as results.json keeps them.
+func anchorWarnings(set *contracts.Set) []result.PatternAnchors {
+	var out []result.PatternAnchors
 	for _, a := range set.PatternAnchors() {
-		out = append(out, a.String())
+		w := result.PatternAnchors{Contract: a.Contract, Strict: a.Strict, Warning: a.String(), Patterns: []result.PatternFacet{}}
+		for _, p := range a.Patterns {
+			w.Patterns = append(w.Patterns, result.PatternFacet{Pattern: p.Pattern, Owner: p.Owner, File: a.Rel(p.File), Line: p.Line})
+		}
+		out = append(out, w)
 	}
 	return out
 }
