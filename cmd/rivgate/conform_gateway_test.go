@@ -11,7 +11,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -19,6 +21,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/rivgate/rivgate/conformance/author/initsuite"
 	"github.com/rivgate/rivgate/conformance/author/record"
 	"github.com/rivgate/rivgate/conformance/judge/check"
 	"github.com/rivgate/rivgate/conformance/publish/evidence"
@@ -26,12 +29,14 @@ import (
 	"github.com/rivgate/rivgate/conformance/run/harness"
 	"github.com/rivgate/rivgate/conformance/suite/scenario"
 	"github.com/rivgate/rivgate/contracts/vpfault"
+	"github.com/rivgate/rivgate/contracts/wsdlserve"
 	"github.com/rivgate/rivgate/contracts/xsd"
 	"github.com/rivgate/rivgate/fixtures"
 	"github.com/rivgate/rivgate/gateway"
 	"github.com/rivgate/rivgate/gateway/config"
 	"github.com/rivgate/rivgate/internal/pki"
 	"github.com/rivgate/rivgate/internal/testutil"
+	"github.com/rivgate/rivgate/internal/testutil/rivtatest"
 	"github.com/rivgate/rivgate/internal/testutil/schematest"
 	"github.com/rivgate/rivgate/internal/testutil/syncbuf"
 	"github.com/rivgate/rivgate/internal/yamlstrict"
@@ -712,4 +717,153 @@ func rewriteZipEntry(t *testing.T, p, name string, data []byte) {
 	if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestZeepThroughGatewaySameVerdicts is issue 18's last "done when": a
+// suite written by `conform init` for a real contract, run with
+// python3-zeep as the consumer straight to the harness, then through a real
+// rivgate gateway whose TAK gives the producer the other RIV-TA profile (so
+// the gateway rewrites LogicalAddress to wsa:To): both runs give the same
+// verdicts, scenario by scenario, step by step and check by check (fail,
+// skip, or neither: pass and n/a are both no finding). RIV-PROF-01 is n/a
+// behind the rewrite, where the direct run passes it; RIV-HDR-01 passes
+// behind the gateway, which adds x-rivta-original-serviceconsumer-hsaid,
+// and is n/a direct, where nothing sends it.
+func TestZeepThroughGatewaySameVerdicts(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("-short: runs python3-zeep through a generated suite twice")
+	}
+	const python = "/usr/bin/python3"
+	if err := exec.Command(python, "-c", "import zeep").Run(); err != nil {
+		t.Skip("python3-zeep missing: apt-get install -y python3-zeep")
+	}
+	const (
+		receiver = "SE2321000016-1234"
+		op       = "GetCareContacts"
+		contract = "urn:riv:clinicalprocess:logistics:logistics:GetCareContactsResponder:2"
+	)
+	root := testutil.RepoRoot(t)
+	contractDir := filepath.Join(rivtatest.Contracts(t), "clinicalprocess_logistics_logistics_2.0.1")
+	script := filepath.Join(root, "cmd", "rivgate", "internal", "conformcmd", "testdata", "zeep_init_consumer.py")
+	p := newE2EPKI(t)
+	consCert, consKey, err := p.consumer.WriteFiles(p.dir, "consumer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served, err := wsdlserve.New(contractDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wsdlPath string
+	for _, sp := range served.Paths() {
+		if strings.Contains(strings.ToLower(sp), "/"+strings.ToLower(op)+"/") {
+			wsdlPath = sp
+		}
+	}
+	if wsdlPath == "" {
+		t.Fatalf("no served WSDL for %s in %v", op, served.Paths())
+	}
+	work := t.TempDir()
+	suiteDir, logPath, viaFile := filepath.Join(work, "suite"), filepath.Join(work, "zeep.log"), filepath.Join(work, "service-url")
+	res, err := initsuite.Write(initsuite.Options{Contracts: contractDir, Operations: []string{op}, Receiver: receiver, Consumer: consumerID,
+		Trigger: []string{"/usr/bin/env", "RIVGATE_SERVICE_URL_FILE=" + viaFile, python, script, wsdlPath, op,
+			filepath.Join(suiteDir, "requests", op+".xml"), consCert, consKey, p.caPath, logPath, "good"},
+		Out: suiteDir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Operations[0].Profile != "RIVTABP21" {
+		t.Fatalf("%s is %s; the test gives the producer RIVTABP20", op, res.Operations[0].Profile)
+	}
+	suite := res.Suite
+	suite.Defaults.Settle = yamlstrict.Duration(300 * time.Millisecond)
+	// The happy path and the producer fault with its manual step.
+	scenarios := []string{suite.Scenarios[0].ID, suite.Scenarios[2].ID}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	runOnce := func(name, via string, gateway func(harnessURL string) string) *result.Run {
+		t.Helper()
+		var progress syncbuf.Buffer
+		h, err := harness.New(suite, harness.Options{TLS: p.serverTLS(), Out: filepath.Join(work, name), ViaPlatform: via,
+			Scenarios: scenarios, Progress: &progress})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer h.Close()
+		if err := h.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if gateway != nil {
+			if err := os.WriteFile(viaFile, []byte(gateway(h.URL())), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		run, err := h.Run(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if run.Status != result.ManualPending {
+			t.Fatalf("%s: status %s, want manual-pending (a well-behaved zeep)\n%s", name, run.Status, progress.String())
+		}
+		return run
+	}
+	direct := runOnce("direct", "", nil)
+	through := runOnce("through-gateway", gatewayID, func(harnessURL string) string {
+		tak := fmt.Sprintf(`permissions:
+  - sender: %s
+    receiver: %s
+    contract: %s
+routes:
+  - receiver: %s
+    contract: %s
+    profile: RIVTABP20
+    address: %s
+`, consumerID, receiver, contract, receiver, contract, harnessURL+wsdlPath)
+		gw := startGatewayWith(t, p, tak, zerolog.Nop(), 5*time.Second)
+		return "https://" + gw.Addr() + "/" + strings.TrimPrefix(wsdlPath, "/")
+	})
+	// verdicts lists each step's status and its checks' statuses.
+	verdicts := func(run *result.Run) []string {
+		var out []string
+		for _, sc := range run.Scenarios {
+			out = append(out, sc.ID+" "+string(sc.Status))
+			for _, st := range sc.Steps {
+				out = append(out, sc.ID+"/"+st.ID+" "+string(st.Status))
+				for _, c := range st.Checks {
+					verdict := "no finding"
+					if c.Status == result.Fail || c.Status == result.Skip {
+						verdict = string(c.Status)
+					}
+					out = append(out, sc.ID+"/"+st.ID+" "+c.ID+" "+verdict)
+				}
+			}
+		}
+		return out
+	}
+	if d, g := verdicts(direct), verdicts(through); !slices.Equal(d, g) {
+		t.Fatalf("verdicts differ\ndirect:  %q\nthrough: %q", d, g)
+	}
+	rewritten := false
+	for _, st := range through.Scenarios[0].Steps {
+		for _, c := range st.Checks {
+			rewritten = rewritten || c.ID == scenario.ReqProfile && c.Status == result.NotApplicable
+		}
+	}
+	if !rewritten {
+		t.Errorf("the gateway did not rewrite the profile: %+v", through.Scenarios[0].Steps)
+	}
+	saw := strings.Count(readFile(t, logPath), `"outcome": "ok"`)
+	if saw < 2 {
+		t.Errorf("zeep saw %d OK answers, want one per run's happy path:\n%s", saw, readFile(t, logPath))
+	}
+}
+
+func readFile(t *testing.T, p string) string {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
