@@ -25,6 +25,7 @@ import (
 	"github.com/rivgate/rivgate/conformance/author/record"
 	"github.com/rivgate/rivgate/conformance/judge/check"
 	"github.com/rivgate/rivgate/conformance/publish/evidence"
+	"github.com/rivgate/rivgate/conformance/publish/report"
 	"github.com/rivgate/rivgate/conformance/results/result"
 	"github.com/rivgate/rivgate/conformance/run/harness"
 	"github.com/rivgate/rivgate/conformance/suite/scenario"
@@ -625,7 +626,28 @@ func TestPlatformLogRefusals(t *testing.T) {
 	}
 	schematest.ValidateJSON(t, schematest.Compile(t, "results.schema.json"), "results.json", b)
 
-	// The bundle holds the lines and verifies.
+	// The report has a finding per refusal, in its scenario; the bundle
+	// holds the lines and verifies, report included.
+	in, err := report.Load(runDir, "", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := report.Generate(in, report.LangSV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	refusals := map[string]string{}
+	for _, f := range rep.Findings {
+		if strings.Contains(f.Message, "the platform refused the call") {
+			refusals[f.Scenario] = f.Requirement
+		}
+	}
+	if refusals["S01"] != scenario.ReqReceiverSpace || refusals["S02"] != scenario.ReqExpectedRequest {
+		t.Errorf("report findings for the refusals: %v", refusals)
+	}
+	if pl := rep.Environment.PlatformLog; pl == nil || pl.Source != logPath || pl.Lines != 2 {
+		t.Errorf("report environment platform log %+v", pl)
+	}
 	kp := filepath.Join(dir, "key")
 	if _, err := evidence.Keygen(kp); err != nil {
 		t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/rivgate/rivgate/conformance/judge/check"
@@ -98,7 +99,7 @@ func (l *platformLog) next() ([][]byte, error) {
 // platformTick fires when the platform log is to be read; nil (never)
 // without one.
 func (h *Harness) platformTick() <-chan time.Time {
-	if h.plog == nil {
+	if h.plog == nil || h.plog.tick == nil { // serve mode: no run to place them in
 		return nil
 	}
 	return h.plog.tick.C
@@ -139,7 +140,7 @@ func (h *Harness) platformRefusals() []refusedCall {
 // watched. It returns how many were placed in the scenario running now (the
 // consumer was active) and whether one was s's.
 func (h *Harness) pollPlatform(s *stepRun, w *watch) (placed int, onStep bool) {
-	if h.plog == nil {
+	if h.plog == nil || h.cur == nil {
 		return 0, false
 	}
 	for _, rc := range h.platformRefusals() {
@@ -194,7 +195,7 @@ func (h *Harness) placeRefused(rc refusedCall, s *stepRun, w *watch) (current, o
 		target = steps[len(steps)-1]
 	}
 	target.Checks = append(target.Checks, c)
-	h.progress("scenario %s step %s: %s %s", run.Scenarios[i].ID, target.ID, c.Status, c.Message)
+	h.progress("scenario %s step %s: %s %s", run.Scenarios[i].ID, target.ID, strings.ToUpper(string(c.Status)), c.Message)
 	return running, onStep
 }
 
@@ -212,7 +213,7 @@ func (h *Harness) refusedStep(s *stepRun, w awaited) {
 // harness (a consumer that exits non-zero on the platform's fault). It
 // reports whether one came.
 func (h *Harness) awaitPlatform(s *stepRun) bool {
-	if h.plog == nil {
+	if h.platformTick() == nil {
 		return false
 	}
 	deadline := time.Now().Add(time.Second)

@@ -85,6 +85,9 @@ check failed or the run was aborted, 2 on bad input.`,
 				return err
 			}
 			var run *result.Run
+			if producer != "" && platformLog != "" {
+				return cliutil.BadInput("--platform-log is for consumer mode behind a gateway (--via-platform), not --producer")
+			}
 			if producer != "" {
 				cfg, err := cli.Config()
 				if err != nil {
