@@ -287,6 +287,27 @@ func TestRecordThenReplayThroughGateway(t *testing.T) {
 	}
 }
 
+// postSOAP posts body to url as a SOAP 1.1 request, with the headers given
+// as name, value pairs, and reads the answer whatever it is (the run
+// judges it, not the caller).
+func postSOAP(ctx context.Context, c *http.Client, url string, body []byte, headers ...string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "text/xml; charset=UTF-8")
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return fmt.Errorf("calling %s: %w", url, err)
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, resp.Body)
+	return nil
+}
+
 // demoSuiteAndRequest is the embedded demo suite and its correct GetVisits
 // request.
 func demoSuiteAndRequest(t *testing.T) (*scenario.Suite, []byte) {
@@ -332,16 +353,7 @@ func TestBehindThePlatform(t *testing.T) {
 			h, err := harness.New(suite, harness.Options{
 				TLS: p.serverTLS(), Out: t.TempDir(), ViaPlatform: gatewayID, Scenarios: []string{"S01"}, Progress: &progress,
 				Await: func(ctx context.Context, a harness.Await) error {
-					req, _ := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
-					req.Header.Set("Content-Type", "text/xml; charset=UTF-8")
-					req.Header.Set("x-rivta-original-serviceconsumer-hsaid", consumerID)
-					resp, err := client.Do(req)
-					if err != nil {
-						return fmt.Errorf("calling %s: %w", target, err)
-					}
-					defer resp.Body.Close()
-					_, _ = io.Copy(io.Discard, resp.Body)
-					return nil
+					return postSOAP(ctx, client, target, body, "x-rivta-original-serviceconsumer-hsaid", consumerID)
 				},
 			})
 			if err != nil {
@@ -553,15 +565,7 @@ func TestPlatformLogRefusals(t *testing.T) {
 		TLS: p.serverTLS(), Out: runDir, ViaPlatform: gatewayID, PlatformLog: logPath, Scenarios: []string{"S01", "S02"},
 		Await: func(ctx context.Context, a harness.Await) error {
 			b := strings.Replace(string(body), "<itr:LogicalAddress>"+receiverID+"<", "<itr:LogicalAddress>"+receiverFor[a.Scenario.ID]+"<", 1)
-			req, _ := http.NewRequestWithContext(ctx, http.MethodPost, target, strings.NewReader(b))
-			req.Header.Set("Content-Type", "text/xml; charset=UTF-8")
-			resp, err := client.Do(req)
-			if err != nil {
-				return fmt.Errorf("calling %s: %w", target, err)
-			}
-			defer resp.Body.Close()
-			_, _ = io.Copy(io.Discard, resp.Body)
-			return nil
+			return postSOAP(ctx, client, target, []byte(b))
 		},
 	})
 	if err != nil {
