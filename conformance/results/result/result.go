@@ -119,7 +119,8 @@ type Run struct {
 	// Unexpected lists requests that arrived outside every scenario: after
 	// the last one (or, in serve mode, meeting no step's expectation).
 	// Requests no step expected that arrived during a scenario are on its
-	// last step awaiting a request.
+	// last step awaiting a request. Behind a platform, calls it refused
+	// after the last scenario are here too (PlatformLine, no exchange).
 	Unexpected []Check  `json:"unexpected,omitempty"`
 	Status     Status   `json:"status"`
 	Summary    Summary  `json:"summary"`
