@@ -98,3 +98,54 @@ func TestRefusedWindow(t *testing.T) {
 		}
 	}
 }
+
+// TestRecheckRefused: a recorded refusal reproduces from its line in its
+// scenario or after the last; a line in another scenario's time, another
+// consumer's line or an edited one does not.
+func TestRecheckRefused(t *testing.T) {
+	t.Parallel()
+	e := testEnv(t, nil)
+	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	run := &result.Run{Scenarios: []*result.Scenario{
+		{ID: e.Suite.Scenarios[0].ID, Started: t0, Finished: t0.Add(3 * time.Second)},
+		{ID: e.Suite.Scenarios[1].ID, Started: t0.Add(3 * time.Second), Finished: t0.Add(6 * time.Second)},
+	}}
+	line := func(at time.Time, sender, code string) []byte {
+		return []byte(`{"message":"exchange","kind":"service","time":"` + at.Format(time.RFC3339) + `","sender":"` + sender +
+			`","receiver":"R","status":500,"vp_code":"` + code + `","fault_detail":"Authorization missing","correlation_id":"c","total_ms":2}`)
+	}
+	cons := e.Suite.Consumer.HSAID
+	lines := [][]byte{nil, line(t0.Add(time.Second), cons, "VP007"), line(t0.Add(8*time.Second), cons, "VP007"), line(t0.Add(time.Second), "SE-OTHER", "VP007")}
+	recorded := func(n, i int) result.Check {
+		x, err := exchangelog.Parse(lines[n], n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sc *scenario.Scenario
+		if i >= 0 {
+			sc = e.Suite.Scenarios[i]
+		}
+		return e.Refused(x, n, sc)
+	}
+	edited := recorded(1, 0)
+	edited.Message = strings.Replace(edited.Message, "VP007", "VP006", 1)
+	tests := []struct {
+		name string
+		i    int
+		c    result.Check
+		want string // "" reproduces
+	}{
+		{"in its scenario", 0, recorded(1, 0), ""},
+		{"after the last scenario", -1, recorded(2, -1), ""},
+		{"in another scenario's time", 1, recorded(1, 1), "is not in the time of scenario"},
+		{"said to be after the last", -1, recorded(1, -1), "recorded after the last scenario but is not"},
+		{"another consumer's line", 0, recorded(3, 0), "not a call the platform refused from consumer"},
+		{"message edited", 0, edited, "gives RIV-STEP-01 fail"},
+		{"no such line", 0, result.Check{PlatformLine: 9}, "line 9 is not in the file"},
+	}
+	for _, tc := range tests {
+		if got := e.RecheckRefused(run, lines, tc.i, tc.c); tc.want == "" && got != "" || !strings.Contains(got, tc.want) {
+			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
