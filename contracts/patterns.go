@@ -28,15 +28,20 @@ type PatternAnchors struct {
 	dir      string // the set's directory, to shorten file names
 }
 
+// Rel is file relative to the contract set's directory (slash-separated),
+// as the warning names it.
+func (a PatternAnchors) Rel(file string) string {
+	if rel, err := filepath.Rel(a.dir, file); a.dir != "" && err == nil && !strings.HasPrefix(rel, "..") {
+		file = rel
+	}
+	return filepath.ToSlash(file)
+}
+
 // String is the load warning for the contract.
 func (a PatternAnchors) String() string {
 	where := make([]string, 0, len(a.Patterns))
 	for _, p := range a.Patterns {
-		file := p.File
-		if rel, err := filepath.Rel(a.dir, p.File); a.dir != "" && err == nil && !strings.HasPrefix(rel, "..") {
-			file = rel
-		}
-		where = append(where, fmt.Sprintf("%q of %s (%s:%d)", p.Pattern, p.Owner, filepath.ToSlash(file), p.Line))
+		where = append(where, fmt.Sprintf("%q of %s (%s:%d)", p.Pattern, p.Owner, a.Rel(p.File), p.Line))
 	}
 	what, is := "pattern", "is"
 	if len(where) > 1 {

@@ -6,9 +6,9 @@ import (
 	"time"
 
 	"github.com/rivgate/rivgate/gateway/callwatch"
-	"github.com/rivgate/rivgate/gateway/exchangelog"
 	"github.com/rivgate/rivgate/gateway/tak"
 	"github.com/rivgate/rivgate/gateway/tak/takdiff"
+	"github.com/rivgate/rivgate/internal/exchangelog"
 	"github.com/rivgate/rivgate/internal/redact"
 )
 

@@ -378,11 +378,11 @@ func mimeParts(contentType string) (isMIME bool, boundary string) {
 func (g *Gateway) checkReceiver(c *call) *vpfault.Fault {
 	r := c.info.Receiver
 	if !c.info.HasReceiver || strings.TrimSpace(r) == "" {
-		return vpfault.New(vpfault.VP003, "")
+		return vpfault.NoReceiver()
 	}
 	c.receiver = r
 	if strings.TrimSpace(r) != r {
-		return vpfault.Newf(vpfault.VP004, "serviceNamespace: %s, receiverId: %s. Whitespace detected in incoming request!", c.contract, r)
+		return vpfault.ReceiverWhitespace(c.contract, r)
 	}
 	return nil
 }

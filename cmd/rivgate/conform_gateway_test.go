@@ -1,15 +1,19 @@
 package main
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -17,18 +21,24 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/rivgate/rivgate/conformance/author/initsuite"
 	"github.com/rivgate/rivgate/conformance/author/record"
 	"github.com/rivgate/rivgate/conformance/judge/check"
+	"github.com/rivgate/rivgate/conformance/publish/evidence"
+	"github.com/rivgate/rivgate/conformance/publish/report"
 	"github.com/rivgate/rivgate/conformance/results/result"
 	"github.com/rivgate/rivgate/conformance/run/harness"
 	"github.com/rivgate/rivgate/conformance/suite/scenario"
 	"github.com/rivgate/rivgate/contracts/vpfault"
+	"github.com/rivgate/rivgate/contracts/wsdlserve"
 	"github.com/rivgate/rivgate/contracts/xsd"
 	"github.com/rivgate/rivgate/fixtures"
 	"github.com/rivgate/rivgate/gateway"
 	"github.com/rivgate/rivgate/gateway/config"
 	"github.com/rivgate/rivgate/internal/pki"
 	"github.com/rivgate/rivgate/internal/testutil"
+	"github.com/rivgate/rivgate/internal/testutil/rivtatest"
+	"github.com/rivgate/rivgate/internal/testutil/schematest"
 	"github.com/rivgate/rivgate/internal/testutil/syncbuf"
 	"github.com/rivgate/rivgate/internal/yamlstrict"
 )
@@ -107,16 +117,28 @@ func startGatewayTimeout(t *testing.T, p *e2ePKI, producerURL string, timeout ti
 // TAK gives the producer (the gateway rewrites the consumer's to it).
 func startGatewayProfile(t *testing.T, p *e2ePKI, producerURL string, timeout time.Duration, profile string) *gateway.Gateway {
 	t.Helper()
-	tak := fmt.Sprintf(`routes:
+	return startGatewayWith(t, p, gatewayTAK(producerURL, profile), zerolog.Nop(), timeout)
+}
+
+// gatewayTAK routes GetVisits for the clinic to producerURL with profile
+// and lets the demo consumer call it; the routes list comes last, so a
+// caller may add routes.
+func gatewayTAK(producerURL, profile string) string {
+	return fmt.Sprintf(`permissions:
+  - sender: %s
+    receiver: %s
+    contract: %s
+routes:
   - receiver: %s
     contract: %s
     profile: %s
     address: %s
-permissions:
-  - sender: %s
-    receiver: %s
-    contract: %s
-`, receiverID, visitsNS, profile, producerURL, consumerID, receiverID, visitsNS)
+`, consumerID, receiverID, visitsNS, receiverID, visitsNS, profile, producerURL)
+}
+
+// startGatewayWith runs a real gateway with the TAK tak, logging to log.
+func startGatewayWith(t *testing.T, p *e2ePKI, tak string, log zerolog.Logger, timeout time.Duration) *gateway.Gateway {
+	t.Helper()
 	dir := t.TempDir()
 	takPath := filepath.Join(dir, "tak.yaml")
 	if err := os.WriteFile(takPath, []byte(tak), 0o644); err != nil {
@@ -129,7 +151,7 @@ permissions:
 	cfg.TAK.Files = []string{takPath}
 	cfg.Producers.Cert, cfg.Producers.Key, cfg.Producers.CA = p.gwClientCert, p.gwClientKey, p.caPath
 	cfg.Producers.Timeout = yamlstrict.Duration(timeout)
-	gw, err := gateway.New(cfg, gateway.Deps{Logger: zerolog.Nop(), Version: "test"})
+	gw, err := gateway.New(cfg, gateway.Deps{Logger: log, Version: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -265,6 +287,27 @@ func TestRecordThenReplayThroughGateway(t *testing.T) {
 	}
 }
 
+// postSOAP posts body to url as a SOAP 1.1 request, with the headers given
+// as name, value pairs, and reads the answer whatever it is (the run
+// judges it, not the caller).
+func postSOAP(ctx context.Context, c *http.Client, url string, body []byte, headers ...string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "text/xml; charset=UTF-8")
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return fmt.Errorf("calling %s: %w", url, err)
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, resp.Body)
+	return nil
+}
+
 // demoSuiteAndRequest is the embedded demo suite and its correct GetVisits
 // request.
 func demoSuiteAndRequest(t *testing.T) (*scenario.Suite, []byte) {
@@ -310,16 +353,7 @@ func TestBehindThePlatform(t *testing.T) {
 			h, err := harness.New(suite, harness.Options{
 				TLS: p.serverTLS(), Out: t.TempDir(), ViaPlatform: gatewayID, Scenarios: []string{"S01"}, Progress: &progress,
 				Await: func(ctx context.Context, a harness.Await) error {
-					req, _ := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
-					req.Header.Set("Content-Type", "text/xml; charset=UTF-8")
-					req.Header.Set("x-rivta-original-serviceconsumer-hsaid", consumerID)
-					resp, err := client.Do(req)
-					if err != nil {
-						return fmt.Errorf("calling %s: %w", target, err)
-					}
-					defer resp.Body.Close()
-					_, _ = io.Copy(io.Discard, resp.Body)
-					return nil
+					return postSOAP(ctx, client, target, body, "x-rivta-original-serviceconsumer-hsaid", consumerID)
 				},
 			})
 			if err != nil {
@@ -487,6 +521,8 @@ func TestPlatformFaultsMatchGateway(t *testing.T) {
 		{"surrounding whitespace", "<itr:LogicalAddress>SE2321000016-CLIN </itr:LogicalAddress>"},
 		{"not routed", "<itr:LogicalAddress>SE2321000016-ELSE</itr:LogicalAddress>"},
 		{"no receiver", ""},
+		{"empty receiver", "<itr:LogicalAddress></itr:LogicalAddress>"},
+		{"only whitespace", "<itr:LogicalAddress> </itr:LogicalAddress>"},
 	} {
 		body := strings.Replace(strings.Replace(visitsRequest, "PATIENT", "191212121212", 1), header, tc.header, 1)
 		fromGateway := post("https://"+gw.Addr()+"/vp/demo/clinic/GetVisits/1/rivtabp21", body)
@@ -499,4 +535,361 @@ func TestPlatformFaultsMatchGateway(t *testing.T) {
 	if err := <-served; err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestPlatformLogRefusals runs two scenarios behind a real gateway whose
+// exchange log the harness follows (--platform-log): in S01 the consumer
+// sends a receiver with surrounding whitespace (the gateway answers VP004),
+// in S02 one the consumer may not call (VP007). Neither call reaches the
+// harness, yet each is a finding of its own scenario, from the gateway's
+// log line, and the run completes instead of aborting as unreachable. The
+// signed bundle holds the lines and verifies; a line changed in the bundle,
+// or changed before signing, fails verify.
+func TestPlatformLogRefusals(t *testing.T) {
+	t.Parallel()
+	p := newE2EPKI(t)
+	suite, body := demoSuiteAndRequest(t)
+	const otherReceiver = "SE2321000016-OTHER"
+	dir := t.TempDir()
+	logPath := filepath.Join(dir, "gateway.log")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logFile.Close()
+	client := p.consumerClient()
+	var target string
+	receiverFor := map[string]string{"S01": receiverID + " ", "S02": otherReceiver}
+	runDir := filepath.Join(dir, "run")
+	h, err := harness.New(suite, harness.Options{
+		TLS: p.serverTLS(), Out: runDir, ViaPlatform: gatewayID, PlatformLog: logPath, Scenarios: []string{"S01", "S02"},
+		Await: func(ctx context.Context, a harness.Await) error {
+			b := strings.Replace(string(body), "<itr:LogicalAddress>"+receiverID+"<", "<itr:LogicalAddress>"+receiverFor[a.Scenario.ID]+"<", 1)
+			return postSOAP(ctx, client, target, []byte(b))
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := h.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	// The gateway routes the other receiver too, but the consumer may not
+	// call it: VP007.
+	gw := startGatewayWith(t, p, gatewayTAK(h.URL()+"GetVisits", "RIVTABP21")+fmt.Sprintf(`  - receiver: %s
+    contract: %s
+    profile: RIVTABP21
+    address: %s
+`, otherReceiver, visitsNS, h.URL()+"GetVisits"), zerolog.New(logFile).With().Timestamp().Logger(), 5*time.Second)
+	target = "https://" + gw.Addr() + "/vp/demo/clinic/GetVisits/1/rivtabp21"
+	run, err := h.Run(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Aborted != "" {
+		t.Fatalf("aborted: %s", run.Aborted)
+	}
+	want := map[string]struct{ check, code string }{
+		"S01": {scenario.ReqReceiverSpace, "VP004"},
+		"S02": {scenario.ReqExpectedRequest, "VP007"},
+	}
+	for _, sc := range run.Scenarios {
+		w := want[sc.ID]
+		var got []string
+		for _, st := range sc.Steps {
+			for _, c := range st.Checks {
+				got = append(got, c.ID+" "+string(c.Status))
+				if c.PlatformLine == 0 {
+					continue
+				}
+				if c.ID != w.check || c.Status != result.Fail || !strings.Contains(c.Message, "refused the call with "+w.code) {
+					t.Errorf("%s/%s: %s %s %q, want %s failing with %s", sc.ID, st.ID, c.ID, c.Status, c.Message, w.check, w.code)
+				}
+				delete(want, sc.ID)
+			}
+		}
+		if sc.Status != result.Fail {
+			t.Errorf("%s: %s, checks %v", sc.ID, sc.Status, got)
+		}
+	}
+	if len(want) > 0 {
+		t.Fatalf("no refusal finding in %v: %+v", want, run.Scenarios)
+	}
+	if run.PlatformLog == nil || run.PlatformLog.Lines != 2 || run.PlatformLog.File != result.PlatformLogFile {
+		t.Fatalf("platform log %+v", run.PlatformLog)
+	}
+	if err := h.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(runDir, result.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	schematest.ValidateJSON(t, schematest.Compile(t, "results.schema.json"), "results.json", b)
+
+	// The report has a finding per refusal, in its scenario; the bundle
+	// holds the lines and verifies, report included.
+	in, err := report.Load(runDir, "", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := report.Generate(in, report.LangSV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	refusals := map[string]string{}
+	for _, f := range rep.Findings {
+		if strings.Contains(f.Message, "the platform refused the call") {
+			refusals[f.Scenario] = f.Requirement
+		}
+	}
+	if refusals["S01"] != scenario.ReqReceiverSpace || refusals["S02"] != scenario.ReqExpectedRequest {
+		t.Errorf("report findings for the refusals: %v", refusals)
+	}
+	if pl := rep.Environment.PlatformLog; pl == nil || pl.Source != logPath || pl.Lines != 2 {
+		t.Errorf("report environment platform log %+v", pl)
+	}
+	kp := filepath.Join(dir, "key")
+	if _, err := evidence.Keygen(kp); err != nil {
+		t.Fatal(err)
+	}
+	signer, err := evidence.LoadSigner(kp, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := evidence.LoadPublicKey(kp + ".pub")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bundle, err := evidence.Create(evidence.Options{RunDir: runDir, Suite: suite, Signer: signer, Out: filepath.Join(dir, "evidence.zip")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := evidence.Verify(bundle, pub); err != nil {
+		t.Fatalf("verify: %v", err)
+	}
+	linesPath := filepath.Join(runDir, result.PlatformLogFile)
+	lines, err := os.ReadFile(linesPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tampered := bytes.Replace(lines, []byte("VP007"), []byte("VP006"), 1)
+	if bytes.Equal(tampered, lines) {
+		t.Fatalf("no VP007 line in %s:\n%s", result.PlatformLogFile, lines)
+	}
+	// Changed in the bundle after signing: its hash no longer matches.
+	rewriteZipEntry(t, bundle, result.PlatformLogFile, tampered)
+	var d *evidence.Difference
+	if _, err := evidence.Verify(bundle, pub); !errors.As(err, &d) || d.File != result.PlatformLogFile || !strings.Contains(d.Msg, "changed") {
+		t.Fatalf("verify of a changed line: %v", err)
+	}
+	// Changed before signing: the finding no longer follows from it.
+	if err := os.WriteFile(linesPath, tampered, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bundle, err = evidence.Create(evidence.Options{RunDir: runDir, Suite: suite, Signer: signer, Out: filepath.Join(dir, "evidence2.zip")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := evidence.Verify(bundle, pub); !errors.As(err, &d) || d.File != result.PlatformLogFile || !strings.Contains(d.Msg, "VP006") {
+		t.Fatalf("verify of a line changed before signing: %v", err)
+	}
+}
+
+// rewriteZipEntry replaces one entry's content in the zip at p, keeping
+// the others as they are.
+func rewriteZipEntry(t *testing.T, p, name string, data []byte) {
+	t.Helper()
+	zr, err := zip.OpenReader(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	found := false
+	for _, f := range zr.File {
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: f.Name, Method: zip.Deflate, Modified: f.Modified})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := data
+		if f.Name != name {
+			rc, err := f.Open()
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err = io.ReadAll(rc)
+			rc.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			found = true
+		}
+		if _, err := w.Write(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	zr.Close()
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if !found {
+		t.Fatalf("%s has no entry %s", p, name)
+	}
+	if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestZeepThroughGatewaySameVerdicts is issue 18's last "done when": a
+// suite written by `conform init` for a real contract, run with
+// python3-zeep as the consumer straight to the harness, then through a real
+// rivgate gateway whose TAK gives the producer the other RIV-TA profile (so
+// the gateway rewrites LogicalAddress to wsa:To): both runs give the same
+// verdicts, scenario by scenario, step by step and check by check (fail,
+// skip, or neither: pass and n/a are both no finding). RIV-PROF-01 is n/a
+// behind the rewrite, where the direct run passes it; RIV-HDR-01 passes
+// behind the gateway, which adds x-rivta-original-serviceconsumer-hsaid,
+// and is n/a direct, where nothing sends it.
+func TestZeepThroughGatewaySameVerdicts(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("-short: runs python3-zeep through a generated suite twice")
+	}
+	const python = "/usr/bin/python3"
+	if err := exec.Command(python, "-c", "import zeep").Run(); err != nil {
+		t.Skip("python3-zeep missing: apt-get install -y python3-zeep")
+	}
+	const (
+		receiver = "SE2321000016-1234"
+		op       = "GetCareContacts"
+		contract = "urn:riv:clinicalprocess:logistics:logistics:GetCareContactsResponder:2"
+	)
+	root := testutil.RepoRoot(t)
+	contractDir := filepath.Join(rivtatest.Contracts(t), "clinicalprocess_logistics_logistics_2.0.1")
+	script := filepath.Join(root, "cmd", "rivgate", "internal", "conformcmd", "testdata", "zeep_init_consumer.py")
+	p := newE2EPKI(t)
+	consCert, consKey, err := p.consumer.WriteFiles(p.dir, "consumer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served, err := wsdlserve.New(contractDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wsdlPath string
+	for _, sp := range served.Paths() {
+		if strings.Contains(strings.ToLower(sp), "/"+strings.ToLower(op)+"/") {
+			wsdlPath = sp
+		}
+	}
+	if wsdlPath == "" {
+		t.Fatalf("no served WSDL for %s in %v", op, served.Paths())
+	}
+	work := t.TempDir()
+	suiteDir, logPath, viaFile := filepath.Join(work, "suite"), filepath.Join(work, "zeep.log"), filepath.Join(work, "service-url")
+	res, err := initsuite.Write(initsuite.Options{Contracts: contractDir, Operations: []string{op}, Receiver: receiver, Consumer: consumerID,
+		Trigger: []string{"/usr/bin/env", "RIVGATE_SERVICE_URL_FILE=" + viaFile, python, script, wsdlPath, op,
+			filepath.Join(suiteDir, "requests", op+".xml"), consCert, consKey, p.caPath, logPath, "good"},
+		Out: suiteDir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Operations[0].Profile != "RIVTABP21" {
+		t.Fatalf("%s is %s; the test gives the producer RIVTABP20", op, res.Operations[0].Profile)
+	}
+	suite := res.Suite
+	suite.Defaults.Settle = yamlstrict.Duration(300 * time.Millisecond)
+	// The happy path and the producer fault with its manual step.
+	scenarios := []string{suite.Scenarios[0].ID, suite.Scenarios[2].ID}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	runOnce := func(name, via string, gateway func(harnessURL string) string) *result.Run {
+		t.Helper()
+		var progress syncbuf.Buffer
+		h, err := harness.New(suite, harness.Options{TLS: p.serverTLS(), Out: filepath.Join(work, name), ViaPlatform: via,
+			Scenarios: scenarios, Progress: &progress})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer h.Close()
+		if err := h.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if gateway != nil {
+			if err := os.WriteFile(viaFile, []byte(gateway(h.URL())), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		run, err := h.Run(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if run.Status != result.ManualPending {
+			t.Fatalf("%s: status %s, want manual-pending (a well-behaved zeep)\n%s", name, run.Status, progress.String())
+		}
+		return run
+	}
+	direct := runOnce("direct", "", nil)
+	through := runOnce("through-gateway", gatewayID, func(harnessURL string) string {
+		tak := fmt.Sprintf(`permissions:
+  - sender: %s
+    receiver: %s
+    contract: %s
+routes:
+  - receiver: %s
+    contract: %s
+    profile: RIVTABP20
+    address: %s
+`, consumerID, receiver, contract, receiver, contract, harnessURL+wsdlPath)
+		gw := startGatewayWith(t, p, tak, zerolog.Nop(), 5*time.Second)
+		return "https://" + gw.Addr() + "/" + strings.TrimPrefix(wsdlPath, "/")
+	})
+	// verdicts lists each step's status and its checks' statuses.
+	verdicts := func(run *result.Run) []string {
+		var out []string
+		for _, sc := range run.Scenarios {
+			out = append(out, sc.ID+" "+string(sc.Status))
+			for _, st := range sc.Steps {
+				out = append(out, sc.ID+"/"+st.ID+" "+string(st.Status))
+				for _, c := range st.Checks {
+					verdict := "no finding"
+					if c.Status == result.Fail || c.Status == result.Skip {
+						verdict = string(c.Status)
+					}
+					out = append(out, sc.ID+"/"+st.ID+" "+c.ID+" "+verdict)
+				}
+			}
+		}
+		return out
+	}
+	if d, g := verdicts(direct), verdicts(through); !slices.Equal(d, g) {
+		t.Fatalf("verdicts differ\ndirect:  %q\nthrough: %q", d, g)
+	}
+	rewritten := false
+	for _, st := range through.Scenarios[0].Steps {
+		for _, c := range st.Checks {
+			rewritten = rewritten || c.ID == scenario.ReqProfile && c.Status == result.NotApplicable
+		}
+	}
+	if !rewritten {
+		t.Errorf("the gateway did not rewrite the profile: %+v", through.Scenarios[0].Steps)
+	}
+	saw := strings.Count(readFile(t, logPath), `"outcome": "ok"`)
+	if saw < 2 {
+		t.Errorf("zeep saw %d OK answers, want one per run's happy path:\n%s", saw, readFile(t, logPath))
+	}
+}
+
+func readFile(t *testing.T, p string) string {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

@@ -56,6 +56,10 @@ type describer struct {
 	// What was looked up for one problem serves the next.
 	types    map[*docElem]typeOf
 	contents map[*xmltext.Node]content
+
+	// failed are the elements whose content model already failed at a
+	// child (followsUp).
+	failed map[*docElem]bool
 }
 
 type typeOf struct {
@@ -77,7 +81,29 @@ func newDescriber(m *xsdmodel.Model, doc []byte, issues []issue) *describer {
 		}
 	}
 	root, at := readDoc(doc, last)
-	return &describer{m: m, doc: root, at: at, types: map[*docElem]typeOf{}, contents: map[*xmltext.Node]content{}}
+	return &describer{m: m, doc: root, at: at, types: map[*docElem]typeOf{}, contents: map[*xmltext.Node]content{}, failed: map[*docElem]bool{}}
+}
+
+// followsUp reports whether issue i (in document order) only follows from
+// an earlier one: once a parent's content model fails at a child, the
+// validator also calls every later sibling unexpected and the parent's end
+// "missing required child element", where xmllint reports the first child
+// alone, with what was expected there ("Expected is ( X )"). One missing
+// element is one problem.
+func (d *describer) followsUp(i issue) bool {
+	el := d.at[docPos{i.line, i.col}]
+	switch {
+	case el == nil:
+		return false
+	case i.code == xsderrors.CodeValidationElement && strings.HasPrefix(i.msg, msgUnexpected) && el.parent != nil:
+		if d.failed[el.parent] {
+			return true
+		}
+		d.failed[el.parent] = true
+	case i.code == xsderrors.CodeValidationContent && i.msg == msgMissing:
+		return d.failed[el]
+	}
+	return false
 }
 
 // content is m.Content, once per type.

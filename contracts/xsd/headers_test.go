@@ -63,9 +63,9 @@ func TestValidateHeaders(t *testing.T) {
 		{name: "twice, second invalid", count: 2, validator: v,
 			header: "\n    <act:Actor><act:actorId>a</act:actorId><act:actorType>PROFESSION</act:actorType></act:Actor>" +
 				"\n    <act:Actor><act:actorType>PROFESSION</act:actorType></act:Actor>",
-			problems: []string{"/Actor: unexpected child element {urn:riv:interoperability:headers:1}actorType; expected is ( {urn:riv:interoperability:headers:1}actorId ) [validation.element]",
-				"/Actor: missing required child element [validation.content]"},
-			at: []string{"<act:actorType>", "</act:Actor>"}},
+			// One problem for the one missing element, as xmllint reports it.
+			problems: []string{"/Actor: unexpected child element {urn:riv:interoperability:headers:1}actorType; expected is ( {urn:riv:interoperability:headers:1}actorId ) [validation.element]"},
+			at:       []string{"<act:actorType>"}},
 		{name: "no validator: presence only", count: 1, why: "no XSD validator configured",
 			header: "<act:Actor/>"},
 	}

@@ -1,7 +1,10 @@
 package xsd_test
 
 import (
+	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -93,10 +96,10 @@ func TestMessagesOnRealContracts(t *testing.T) {
 			want: []string{"/GetCareDocumentation: unexpected child element " + gcd + "sourceSystemHSAid; expected is ( " + gcd + "careUnitHSAid | " + gcd + "patientId ) [validation.element]"}},
 		{name: "child in the wrong namespace", folder: "clinicalprocess_healthcond_description_2.1.1", operation: "GetCareDocumentation",
 			old: "<urn1:id>191212121212</urn1:id>", new: "<urn:id>191212121212</urn:id>",
+			// One problem, as xmllint reports it: the siblings after it and
+			// the parent's end follow from it (TestOneMissingElementAsXmllint).
 			want: []string{
 				"/GetCareDocumentation/patientId: unexpected child element " + gcd + "id; expected is ( " + core + "id ) [validation.element]",
-				"/GetCareDocumentation/patientId: unexpected child element " + core + "type [validation.element]",
-				"/GetCareDocumentation/patientId: missing required child element [validation.content]",
 			}},
 		{name: "nothing more allowed", folder: "clinicalprocess_healthcond_description_2.1.1", operation: "GetCareDocumentation",
 			old: "</urn:patientId>", new: "</urn:patientId><urn:patientId/>",
@@ -168,6 +171,56 @@ func TestMessagesOnConstructs(t *testing.T) {
 			require.NoError(t, err)
 			require.Len(t, probs, 1, "%v", probs)
 			assert.Contains(t, probs[0].Message, tc.want)
+		})
+	}
+}
+
+// xmllintNotExpected is xmllint's error for a child its parent's content
+// model does not allow there.
+var xmllintNotExpected = regexp.MustCompile(`(?m)^[^\n]*:(\d+): element \w+: Schemas validity error : Element '([^']+)': This element is not expected\. Expected is (?:one of )?\( ([^)]+) \)\.$`)
+
+// TestOneMissingElementAsXmllint leaves one required element out of a
+// realistic message of a real contract and compares the problems with
+// xmllint's on the same document: one problem, at the same line, naming
+// the same element and the same expected element(s), however many siblings
+// follow the gap (the validator alone also calls each of them unexpected
+// and the parent incomplete).
+func TestOneMissingElementAsXmllint(t *testing.T) {
+	t.Parallel()
+	xmllint := rivtatest.Xmllint(t)
+	set, op := realOperation(t, "clinicalprocess_healthcond_description_2.1.1", "GetCareDocumentation", false)
+	body, err := sample.Body(op, true, sample.Options{Rich: true})
+	require.NoError(t, err)
+	v := xsd.New(set)
+	tests := []struct {
+		name, missing string // an element left out: its whole line
+		siblings      int    // elements after it in the same parent
+	}{
+		{name: "first of a long sequence", missing: "<urn1:documentId>exempel</urn1:documentId>", siblings: 10},
+		{name: "second of a long sequence", missing: "<urn1:sourceSystemHSAid>SE0000000000-1234</urn1:sourceSystemHSAid>", siblings: 9},
+		{name: "one sibling after", missing: "<urn1:id>191212121212</urn1:id>", siblings: 1},
+		{name: "nested, several after", missing: "<urn1:orgUnitHSAId>SE0000000000-1234</urn1:orgUnitHSAId>", siblings: 4},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			line := regexp.MustCompile(`(?m)^\s*` + regexp.QuoteMeta(tc.missing) + `\n`)
+			loc := line.FindIndex(body)
+			require.NotNil(t, loc, "the sample holds %s", tc.missing)
+			doc := append(append([]byte{}, body[:loc[0]]...), body[loc[1]:]...)
+			file := filepath.Join(t.TempDir(), "body.xml")
+			require.NoError(t, os.WriteFile(file, doc, 0o644))
+			valid, out := rivtatest.XmllintVerdict(t, xmllint, op.Schemas[0], file)
+			require.False(t, valid, "xmllint accepts the body without %s", tc.missing)
+			oracle := xmllintNotExpected.FindAllStringSubmatch(out, -1)
+			require.Len(t, oracle, 1, "xmllint reports one error:\n%s", out)
+			probs, err := v.Validate(op.Namespace, doc)
+			require.NoError(t, err)
+			require.Len(t, probs, 1, "one problem for one missing element (%d siblings follow it): %v", tc.siblings, probs)
+			wantLine, _ := strconv.Atoi(oracle[0][1])
+			expected := strings.ReplaceAll(oracle[0][3], ", ", " | ")
+			assert.Equal(t, wantLine, probs[0].Line, "line")
+			assert.Contains(t, probs[0].Message, "unexpected child element "+oracle[0][2]+"; expected is ( "+expected+" )", "xmllint: %s", out)
 		})
 	}
 }

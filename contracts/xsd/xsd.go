@@ -126,6 +126,9 @@ func (p *Pure) ValidateContext(ctx context.Context, ns string, doc []byte) ([]Pr
 	}
 	probs := make([]Problem, 0, len(issues))
 	for _, is := range issues {
+		if d != nil && d.followsUp(is) {
+			continue
+		}
 		if d != nil {
 			is.msg = d.describe(is)
 		}

@@ -15,8 +15,8 @@ import (
 
 	"github.com/rivgate/rivgate/contracts/vpfault"
 	"github.com/rivgate/rivgate/gateway/config"
-	"github.com/rivgate/rivgate/gateway/exchangelog"
 	"github.com/rivgate/rivgate/gateway/tak"
+	"github.com/rivgate/rivgate/internal/exchangelog"
 )
 
 // Result is the explanation of the calls with one correlation id:

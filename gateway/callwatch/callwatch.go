@@ -13,7 +13,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/rivgate/rivgate/gateway/exchangelog"
+	"github.com/rivgate/rivgate/internal/exchangelog"
 )
 
 // Options size the watch. Zero values take the defaults.

@@ -329,11 +329,7 @@ func (c *Catalogue) route(contract, receiver string, t time.Time) (*Route, strin
 	summary := func() string { return "serviceNamespace: " + contract + ", receiverId: " + receiver }
 	switch {
 	case n == 0:
-		arg := summary()
-		if strings.Contains(receiver, " ") {
-			arg += ". Whitespace detected in incoming request!"
-		}
-		return nil, tr, vpfault.New(vpfault.VP004, arg)
+		return nil, tr, vpfault.NoRoute(contract, receiver)
 	case n > 1:
 		return nil, tr, vpfault.New(vpfault.VP006, summary())
 	case strings.TrimSpace(r.Address) == "":

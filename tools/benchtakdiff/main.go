@@ -25,12 +25,12 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/rivgate/rivgate/gateway/exchangelog"
 	"github.com/rivgate/rivgate/gateway/tak"
 	"github.com/rivgate/rivgate/gateway/tak/takdata"
 	"github.com/rivgate/rivgate/gateway/tak/takdiff"
 	"github.com/rivgate/rivgate/gateway/tak/takdiff/takdifftest"
 	"github.com/rivgate/rivgate/gateway/tak/takformat"
+	"github.com/rivgate/rivgate/internal/exchangelog"
 	"github.com/rivgate/rivgate/tools/internal/benchkit"
 )
 

@@ -40,10 +40,27 @@ func (d Difference) String() string {
 // recovery) recorded in run, and returns those that do not reproduce
 // (status or message). The suite and contracts in e must be the ones the
 // run used. Checks on requests no step awaited (role "unexpected", in a step
-// or the run) and producer-mode checks are not re-evaluated.
+// or the run) and producer-mode checks are not re-evaluated. A call the
+// platform refused (a check with a platform log line) is re-derived from its
+// line in the run's result.PlatformLogFile (RecheckRefused).
 func (e *Env) Reevaluate(dir string, run *result.Run) ([]Difference, error) {
 	var diffs []Difference
-	for _, scr := range run.Scenarios {
+	lines, err := PlatformLines(dir)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", result.PlatformLogFile, err)
+	}
+	refused := func(scenarioID, stepID string, i int, rec result.Check) {
+		if why := e.RecheckRefused(run, lines, i, rec); why != "" {
+			diffs = append(diffs, Difference{Scenario: scenarioID, Step: stepID, Check: rec.ID, Exchange: result.PlatformLogFile,
+				Recorded: rec.Status, RecordedMessage: rec.Message, NowMessage: why})
+		}
+	}
+	for _, c := range run.Unexpected {
+		if c.PlatformLine > 0 {
+			refused("", "", -1, c)
+		}
+	}
+	for i, scr := range run.Scenarios {
 		sc := e.scenario(scr.ID)
 		if sc == nil {
 			return nil, fmt.Errorf("scenario %s is in the results but not in suite %s", scr.ID, e.Suite.ID)
@@ -58,6 +75,10 @@ func (e *Env) Reevaluate(dir string, run *result.Run) ([]Difference, error) {
 				return nil, err
 			}
 			for _, rec := range str.Checks {
+				if rec.PlatformLine > 0 {
+					refused(scr.ID, str.ID, i, rec)
+					continue
+				}
 				key := rec.ID + "@" + rec.Exchange
 				n, ok := now[key]
 				if !ok {

@@ -209,6 +209,11 @@ func complete(dir string) error {
 	if why := run.Incomplete(); why != "" {
 		return fmt.Errorf("bundle %s: %w: %s", dir, ErrIncomplete, why)
 	}
+	if pl := run.PlatformLog; pl != nil && pl.File != "" {
+		if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(pl.File))); err != nil {
+			return fmt.Errorf("bundle %s: %w: results.json names the platform's log lines %s: %v", dir, ErrIncomplete, pl.File, err)
+		}
+	}
 	for _, id := range run.ExchangeIDs() {
 		ex, req, resp, err := exchange.Read(dir, id)
 		if err != nil {

@@ -187,7 +187,8 @@ func (b *builder) suiteInfo() error {
 
 func (b *builder) environment() {
 	run := b.in.Run
-	e := Environment{Mode: run.Mode, Target: run.Target, ExpectedHSAID: run.ExpectedHSAID, ViaPlatform: run.ViaPlatform}
+	e := Environment{Mode: run.Mode, Target: run.Target, ExpectedHSAID: run.ExpectedHSAID, ViaPlatform: run.ViaPlatform,
+		PatternAnchors: run.PatternAnchors, PlatformLog: run.PlatformLog}
 	if b.in.Profile != nil {
 		e.Consumer = b.in.Profile.Consumer
 	}

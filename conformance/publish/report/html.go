@@ -84,9 +84,11 @@ func funcs(lang string) template.FuncMap {
 			}
 			return t.UTC().Format("2006-01-02 15:04:05 UTC")
 		},
-		"join":  strings.Join,
-		"short": func(s string) string { return shortHash(s) },
-		"has":   func(list []string, s string) bool { return slices.Contains(list, s) },
+		"anchors":     func(a result.PatternAnchors) string { return anchorsLine(lang, a) },
+		"platformlog": func(l *result.PlatformLog) string { return platformLogLine(lang, l) },
+		"join":        strings.Join,
+		"short":       func(s string) string { return shortHash(s) },
+		"has":         func(list []string, s string) bool { return slices.Contains(list, s) },
 		"scenario": func(r *Report, id string) *Scenario {
 			for i := range r.Scenarios {
 				if r.Scenarios[i].ID == id {

@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/rivgate/rivgate/conformance/judge/decision"
 	"github.com/rivgate/rivgate/conformance/results/result"
@@ -129,6 +130,13 @@ var labels = map[string][2]string{
 	"consumerHSAID":   {"Konsumentens HSA-id", "Consumer HSA-id"},
 	"viaHeader":       {"från plattformens betrodda huvud %s", "from the platform's trusted header %s"},
 	"viaCert":         {"från certifikatets SERIALNUMBER", "from the certificate's SERIALNUMBER"},
+	"patternAnchors":  {"Mönster skrivna ^...$", "Patterns written ^...$"},
+	"anchorsRead":     {"%s: %s läses med ^ och $ som ankare; XSD läser dem som vanliga tecken (det gör strict_xsd)", "%s: %s read with ^ and $ as anchors; XSD reads them as literal characters (strict_xsd does)"},
+	"anchorsStrict":   {"%s: %s läses som XSD definierar dem: ^ och $ är vanliga tecken som ett giltigt värde måste innehålla", "%s: %s read as XSD defines them: ^ and $ are literal characters a valid value must contain"},
+	"anchorFacet":     {"%q i %s (%s:%d)", "%q of %s (%s:%d)"},
+	"platformLog":     {"Plattformens utväxlingslogg", "The platform's exchange log"},
+	"platformLogUsed": {"%s: %d rad(er) med anrop som plattformen avvisade, kopierade till %s", "%s: %d line(s) of calls the platform refused, copied to %s"},
+	"platformLogNone": {"%s: inget anrop från konsumenten avvisades av plattformen", "%s: the platform refused no call of the consumer"},
 	// Residual risks.
 	"rrAccepted":    {"%s godtogs utan förbehåll av det ändrade beslutet: %s", "%s accepted without conditions by the override: %s"},
 	"rrDeviation":   {"%s är öppen tills den åtgärdats (senast %s, ansvarig %s, omtest %s): %s", "%s open until fixed (deadline %s, owner %s, retest %s): %s"},
@@ -379,4 +387,27 @@ func Catalogue(lang string) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// anchorsLine says, in lang, how one contract's patterns written ^...$
+// were read.
+func anchorsLine(lang string, a result.PatternAnchors) string {
+	facets := make([]string, 0, len(a.Patterns))
+	for _, p := range a.Patterns {
+		facets = append(facets, fmt.Sprintf(label(lang, "anchorFacet"), p.Pattern, p.Owner, p.File, p.Line))
+	}
+	key := "anchorsRead"
+	if a.Strict {
+		key = "anchorsStrict"
+	}
+	return fmt.Sprintf(label(lang, key), a.Contract, strings.Join(facets, ", "))
+}
+
+// platformLogLine says, in lang, which platform log the run followed and
+// what it used of it.
+func platformLogLine(lang string, l *result.PlatformLog) string {
+	if l.Lines == 0 {
+		return fmt.Sprintf(label(lang, "platformLogNone"), l.Source)
+	}
+	return fmt.Sprintf(label(lang, "platformLogUsed"), l.Source, l.Lines, l.File)
 }

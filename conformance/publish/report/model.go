@@ -182,6 +182,12 @@ type Environment struct {
 	// x-rivta-original-serviceconsumer-hsaid of the first exchange.
 	ConsumerHSAID string `json:"consumer_hsa_id,omitempty"`
 	Consumer      string `json:"consumer,omitempty"` // from the risk profile
+	// PatternAnchors are the contracts' patterns written ^...$ and how the
+	// run read them (results.json pattern_anchors).
+	PatternAnchors []result.PatternAnchors `json:"pattern_anchors,omitempty"`
+	// PlatformLog is the platform's exchange log the run followed
+	// (results.json platform_log).
+	PlatformLog *result.PlatformLog `json:"platform_log,omitempty"`
 }
 
 // Counts per status. Skip is "could not be verified", NotApplicable "did

@@ -520,6 +520,12 @@ func (p *pdfDoc) environment() {
 	if rp := r.RiskProfile; rp != nil {
 		rows = append(rows, []string{label(p.lang, "riskProfile"), strings.TrimSpace(rp.File + " " + rp.SHA256 + " " + rp.Kind)})
 	}
+	if l := r.Environment.PlatformLog; l != nil {
+		rows = append(rows, []string{label(p.lang, "platformLog"), platformLogLine(p.lang, l)})
+	}
+	for _, a := range r.Environment.PatternAnchors {
+		rows = append(rows, []string{label(p.lang, "patternAnchors"), anchorsLine(p.lang, a)})
+	}
 	p.table([]float64{45, pdfWidth - 45}, rows)
 	for _, n := range r.Notes {
 		p.small(n)

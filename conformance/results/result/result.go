@@ -101,6 +101,14 @@ type Run struct {
 	// StrictXSD says the contracts' XSD patterns were read literally
 	// (contracts.LoadOptions.StrictXSD); re-evaluating the checks needs it.
 	StrictXSD bool `json:"strict_xsd,omitempty"`
+	// PatternAnchors are the warnings the contracts gave at load: per
+	// contract, the pattern facets written ^...$ and how they were read
+	// (contracts.PatternAnchors), so a reader knows without loading them.
+	PatternAnchors []PatternAnchors `json:"pattern_anchors,omitempty"`
+	// PlatformLog is the gateway's exchange log the run read, behind a
+	// platform (--platform-log): the calls the gateway refused never reached
+	// the harness and are findings from its lines.
+	PlatformLog *PlatformLog `json:"platform_log,omitempty"`
 	// Requirements is the catalogue in force (built-ins with overrides, then
 	// the suite's), so readers need not load the suite.
 	Requirements []scenario.Requirement `json:"requirements"`
@@ -111,12 +119,49 @@ type Run struct {
 	// Unexpected lists requests that arrived outside every scenario: after
 	// the last one (or, in serve mode, meeting no step's expectation).
 	// Requests no step expected that arrived during a scenario are on its
-	// last step awaiting a request.
+	// last step awaiting a request. Behind a platform, calls it refused
+	// after the last scenario are here too (PlatformLine, no exchange).
 	Unexpected []Check  `json:"unexpected,omitempty"`
 	Status     Status   `json:"status"`
 	Summary    Summary  `json:"summary"`
 	Aborted    string   `json:"aborted,omitempty"` // why the run stopped early
 	Notes      []string `json:"notes,omitempty"`
+}
+
+// PatternAnchors is one contract's load warning about pattern facets
+// written ^...$.
+type PatternAnchors struct {
+	Contract string `json:"contract"`
+	// Strict: read as XSD defines them (^ and $ literal), else as anchors.
+	Strict   bool           `json:"strict,omitempty"`
+	Patterns []PatternFacet `json:"patterns"`
+	// Warning is the warning as printed at load.
+	Warning string `json:"warning"`
+}
+
+// PatternFacet is one pattern facet written ^...$.
+type PatternFacet struct {
+	Pattern string `json:"pattern"`
+	// Owner is what it restricts: a type name, or "element x" when anonymous.
+	Owner string `json:"owner"`
+	// File (relative to the contracts directory) and Line of the facet.
+	File string `json:"file"`
+	Line int    `json:"line"`
+}
+
+// PlatformLogFile is the run directory's copy of the platform's log lines
+// that became findings, verbatim, one per line in the order read; a check's
+// PlatformLine points into it.
+const PlatformLogFile = "platform-log.jsonl"
+
+// PlatformLog says which exchange log of the platform the run followed.
+type PlatformLog struct {
+	// Source is the log file as given to the run.
+	Source string `json:"source"`
+	// File is PlatformLogFile once a line was used ("" for none).
+	File string `json:"file,omitempty"`
+	// Lines is how many lines File holds.
+	Lines int `json:"lines"`
 }
 
 // How a run's scenarios were chosen.
@@ -212,7 +257,9 @@ func (r *Run) ExchangeIDs() []string {
 		}
 	}
 	for _, c := range r.Unexpected {
-		ids = append(ids, c.Exchange)
+		if c.Exchange != "" { // "" for a call the platform refused
+			ids = append(ids, c.Exchange)
+		}
 	}
 	return ids
 }
@@ -281,8 +328,12 @@ type Check struct {
 	Status      Status `json:"status"`
 	Message     string `json:"message"`
 	// Exchange is the exchange sidecar path, relative to the run directory.
-	Exchange string    `json:"exchange,omitempty"`
-	At       time.Time `json:"at,omitzero"`
+	Exchange string `json:"exchange,omitempty"`
+	// PlatformLine is, for a call the platform refused before it reached
+	// the harness, its line in PlatformLogFile (1-based; Exchange is then
+	// empty).
+	PlatformLine int       `json:"platform_log_line,omitempty"`
+	At           time.Time `json:"at,omitzero"`
 }
 
 // Manual is a person's verdict on a manual step.

@@ -54,6 +54,8 @@ func (h *Harness) collect(ctx context.Context, done chan inject.Sent, w *watch) 
 			return s, true
 		case p := <-h.incoming:
 			h.other(p, w)
+		case <-h.platformTick():
+			h.pollPlatform(nil, w)
 		case <-ctx.Done():
 			return inject.Sent{}, false
 		}
@@ -68,6 +70,8 @@ func (h *Harness) observe(ctx context.Context, window time.Duration, w *watch) {
 		select {
 		case p := <-h.incoming:
 			h.other(p, w)
+		case <-h.platformTick():
+			h.pollPlatform(nil, w)
 		case <-t.C:
 			return
 		case <-ctx.Done():
@@ -93,6 +97,10 @@ func (h *Harness) settle(ctx context.Context, w *watch) {
 		case p := <-h.incoming:
 			h.other(p, w)
 			t.Reset(quiet)
+		case <-h.platformTick():
+			if n, _ := h.pollPlatform(nil, w); n > 0 {
+				t.Reset(quiet) // a refused call is the consumer being active too
+			}
 		case <-t.C:
 			return
 		case <-bound.C:
@@ -196,6 +204,8 @@ func (h *Harness) afterScenarios(ctx context.Context, run *result.Run) {
 		select {
 		case p := <-h.incoming:
 			run.Unexpected = append(run.Unexpected, h.unexpected(p, WhenAfterRun))
+		case <-h.platformTick():
+			h.pollPlatform(nil, nil)
 		case <-done:
 			return
 		case <-t.C:

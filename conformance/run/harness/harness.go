@@ -104,6 +104,11 @@ type Options struct {
 	// producers behind it); such calls are attributed to the consumer
 	// named in x-rivta-original-serviceconsumer-hsaid.
 	ViaPlatform string
+	// PlatformLog is the JSON exchange log the gateway in front writes
+	// (ViaPlatform required): the runner follows it from its end at New,
+	// and the consumer's calls the gateway refused (which never reach the
+	// harness) are findings of the scenario they fall in (platformlog.go).
+	PlatformLog string
 }
 
 // Harness is a consumer-mode run in progress.
@@ -166,6 +171,13 @@ type Harness struct {
 	// startErr is why Start could not listen; Run then reports an aborted
 	// run instead of running.
 	startErr error
+
+	// The runner's view of the run for the platform log: the run, its
+	// scenarios so far and each one's last step that awaited a request.
+	plog         *platformLog
+	cur          *result.Run
+	ran          []*scenario.Scenario
+	lastAwaiting []*result.Step
 }
 
 // serverLog receives net/http's own error lines: TLS handshake failures are
@@ -214,6 +226,16 @@ func New(suite *scenario.Suite, opts Options) (*Harness, error) {
 	if opts.TLS == nil || len(opts.TLS.Certificates) == 0 && opts.TLS.GetCertificate == nil {
 		return nil, errors.New("harness: a server certificate is required (TLS.Certificates)")
 	}
+	var plog *platformLog
+	if opts.PlatformLog != "" {
+		if opts.ViaPlatform == "" {
+			return nil, errPlatformLogAlone
+		}
+		var err error
+		if plog, err = openPlatformLog(opts.PlatformLog); err != nil {
+			return nil, err
+		}
+	}
 	dir, cleanup, err := contractsOnDisk(suite)
 	if err != nil {
 		return nil, err
@@ -256,6 +278,7 @@ func New(suite *scenario.Suite, opts Options) (*Harness, error) {
 		cleanup:  cleanup,
 		notes:    notes,
 		wsdl:     wsdl,
+		plog:     plog,
 
 		recording: map[string]chan struct{}{},
 	}
@@ -271,6 +294,20 @@ func warnAnchors(w io.Writer, set *contracts.Set) {
 	for _, a := range set.PatternAnchors() {
 		fmt.Fprintln(w, "warning:", a)
 	}
+}
+
+// anchorWarnings are the pattern-anchor warnings of set, one per contract,
+// as results.json keeps them.
+func anchorWarnings(set *contracts.Set) []result.PatternAnchors {
+	var out []result.PatternAnchors
+	for _, a := range set.PatternAnchors() {
+		w := result.PatternAnchors{Contract: a.Contract, Strict: a.Strict, Warning: a.String(), Patterns: []result.PatternFacet{}}
+		for _, p := range a.Patterns {
+			w.Patterns = append(w.Patterns, result.PatternFacet{Pattern: p.Pattern, Owner: p.Owner, File: a.Rel(p.File), Line: p.Line})
+		}
+		out = append(out, w)
+	}
+	return out
 }
 
 // LoadContracts loads the suite's contract directory (reading XSD patterns
@@ -419,17 +456,18 @@ func (h *Harness) progress(format string, args ...any) {
 func (h *Harness) newRun() *result.Run {
 	bi := buildinfo.Get()
 	return &result.Run{
-		Tool:          result.Tool{Name: "rivgate", Version: bi.Version},
-		Mode:          "consumer",
-		Suite:         result.SuiteRef{ID: h.suite.ID, Title: h.suite.Title, Dir: h.suite.DisplayDir()},
-		Started:       h.opts.Now(),
-		Target:        h.URL(),
-		ExpectedHSAID: h.suite.Consumer.HSAID,
-		ViaPlatform:   h.opts.ViaPlatform,
-		StrictXSD:     h.env.Contracts.StrictXSD(),
-		Requirements:  h.suite.AllRequirements(),
-		Selection:     selectionFor(h.suite, h.opts.Scenarios, h.opts.Selection),
-		Notes:         h.notes,
+		Tool:           result.Tool{Name: "rivgate", Version: bi.Version},
+		Mode:           "consumer",
+		Suite:          result.SuiteRef{ID: h.suite.ID, Title: h.suite.Title, Dir: h.suite.DisplayDir()},
+		Started:        h.opts.Now(),
+		Target:         h.URL(),
+		ExpectedHSAID:  h.suite.Consumer.HSAID,
+		ViaPlatform:    h.opts.ViaPlatform,
+		StrictXSD:      h.env.Contracts.StrictXSD(),
+		PatternAnchors: anchorWarnings(h.env.Contracts),
+		Requirements:   h.suite.AllRequirements(),
+		Selection:      selectionFor(h.suite, h.opts.Scenarios, h.opts.Selection),
+		Notes:          h.notes,
 	}
 }
 
@@ -475,6 +513,9 @@ func (h *Harness) selected() ([]*scenario.Scenario, error) {
 // that has not finished has no finished time: readers (report, bundle,
 // verify) treat it as incomplete.
 func (h *Harness) writeResults(run *result.Run) error {
+	if err := h.writePlatformLog(run); err != nil {
+		return err
+	}
 	if h.opts.Out == "" {
 		run.Recompute()
 		return nil

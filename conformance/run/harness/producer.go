@@ -111,7 +111,7 @@ func RunProducer(ctx context.Context, suite *scenario.Suite, opts ProducerOption
 	bi := buildinfo.Get()
 	run := &result.Run{Tool: result.Tool{Name: "rivgate", Version: bi.Version}, Mode: "producer",
 		Suite:   result.SuiteRef{ID: suite.ID, Title: suite.Title, Dir: suite.DisplayDir()},
-		Started: opts.Now(), Target: opts.URL, StrictXSD: set.StrictXSD(), Requirements: suite.AllRequirements(), Notes: notes,
+		Started: opts.Now(), Target: opts.URL, StrictXSD: set.StrictXSD(), PatternAnchors: anchorWarnings(set), Requirements: suite.AllRequirements(), Notes: notes,
 		Selection: selectionFor(suite, opts.Scenarios, opts.Selection)}
 	if opts.Out != "" {
 		// Marks the directory as holding a run under way (no finished

@@ -106,6 +106,15 @@ func TestRealContractSuites(t *testing.T) {
 			if want := map[string]int{"crm-scheduling-bp20": 9}[tc.suite]; anchors != want {
 				t.Errorf("%d pattern warnings, want %d (one per contract of the folder):\n%s", anchors, want, progress)
 			}
+			// results.json keeps the same warnings, each naming its types.
+			if len(run.PatternAnchors) != anchors {
+				t.Errorf("results.json has %d pattern warnings, the load printed %d", len(run.PatternAnchors), anchors)
+			}
+			for _, a := range run.PatternAnchors {
+				if !strings.Contains(progress.String(), "warning: "+a.Warning+"\n") || len(a.Patterns) == 0 || a.Patterns[0].Owner == "" || a.Patterns[0].Line == 0 {
+					t.Errorf("results.json warning %+v is not one the load printed", a)
+				}
+			}
 		})
 	}
 }

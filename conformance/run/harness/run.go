@@ -171,6 +171,11 @@ func (h *Harness) Run(ctx context.Context) (*result.Run, error) {
 		return nil, err
 	}
 	run := h.newRun()
+	h.cur = run
+	if h.plog != nil {
+		h.plog.tick = time.NewTicker(platformPoll)
+		defer h.plog.tick.Stop()
+	}
 	// Before anything can be recorded: results.json says a run is under
 	// way (no finished time), so an earlier run's results in the same
 	// directory can never be taken for this one's.
@@ -194,6 +199,7 @@ func (h *Harness) Run(ctx context.Context) (*result.Run, error) {
 		scr := &result.Scenario{ID: sc.ID, Title: sc.Title, File: sc.File, Likelihood: sc.Likelihood,
 			Requirements: sc.Requirements, Status: result.Skip, Started: h.opts.Now()}
 		run.Scenarios = append(run.Scenarios, scr)
+		h.ran, h.lastAwaiting = append(h.ran, sc), append(h.lastAwaiting, nil)
 		h.progress("scenario %s (%d/%d): %s", sc.ID, i+1, len(scs), sc.Title)
 		aborted := h.runScenario(ctx, sc, scr)
 		scr.Finished = h.opts.Now()
@@ -214,6 +220,7 @@ func (h *Harness) Run(ctx context.Context) (*result.Run, error) {
 	// Requests after the last scenario, until the run ends here, are
 	// findings of the run; after that until Close, Close adds them.
 	h.afterScenarios(ctx, run)
+	h.pollPlatform(nil, nil) // what the gateway logged up to now
 	run.Finished = h.opts.Now()
 	if err := h.writeResults(run); err != nil {
 		return run, err
@@ -244,6 +251,8 @@ type stepRun struct {
 	// more: a later step of the scenario awaits a request, so a request
 	// that arrives while this one is answered is held for it.
 	more bool
+	// refused counts the step's calls the platform refused (platformlog.go).
+	refused int
 }
 
 // awaitsLater reports whether a step of sc after the i-th awaits a request.
@@ -287,6 +296,7 @@ func (h *Harness) runScenario(ctx context.Context, sc *scenario.Scenario, scr *r
 			trigger = sc.Trigger
 		}
 		scenarioTriggered = true
+		h.lastAwaiting[len(h.lastAwaiting)-1] = s.res
 		w := h.awaitStep(ctx, s, trigger)
 		switch {
 		case w.abort != "":
@@ -294,6 +304,9 @@ func (h *Harness) runScenario(ctx context.Context, sc *scenario.Scenario, scr *r
 			s.res.TriggerOutput = triggerOutput(w.trig, true)
 			s.res.Finished = h.opts.Now()
 			return w.abort
+		case w.p == nil && s.refused > 0:
+			h.refusedStep(s, w)
+			prev, last = nil, &watch{s: s}
 		case w.p == nil:
 			h.missed(s, w, prev)
 			prev, last = nil, &watch{s: s}
@@ -327,8 +340,8 @@ func (h *Harness) awaitStep(ctx context.Context, s *stepRun, trigger *scenario.T
 	h.progress("%s: awaiting %s (up to %s)", s.label, describeExpect(h.suite, s.st.Expect), wait)
 	trig := h.fire(ctx, s.sc, s.st, s.index, trigger)
 	h.takeTLSErrors() // only failures while this step waits count
-	p, ok, abort := h.await(ctx, wait, s.label, s.st.Expect, trig)
-	if abort == "" && !ok && ctx.Err() == nil && h.requests.Load() == 0 && h.conns.Load() == 0 {
+	p, ok, abort := h.await(ctx, wait, s, trig)
+	if abort == "" && !ok && ctx.Err() == nil && h.requests.Load() == 0 && h.conns.Load() == 0 && !h.reachedPlatform() {
 		abort = fmt.Sprintf("nothing connected to the harness within %s of waiting for the consumer's first request (%s): the consumer or its environment is unreachable", wait, describeExpect(h.suite, s.st.Expect))
 		if note := triggerNote(trig); note != "" {
 			abort += "; " + note
@@ -447,7 +460,11 @@ func (h *Harness) addCheck(str *result.Step, sc *scenario.Scenario, req string, 
 // early, with the reason to abort the run, when the trigger shows the
 // consumer cannot be driven: it does not start or cannot be connected to,
 // or it failed before any request of the run arrived.
-func (h *Harness) await(ctx context.Context, wait time.Duration, label string, x *scenario.Expect, trig *firing) (*pending, bool, string) {
+//
+// Behind a platform with its log followed, a call the platform refused
+// ends the wait too: it returns no request, ok, with the refusal on s.
+func (h *Harness) await(ctx context.Context, wait time.Duration, s *stepRun, trig *firing) (*pending, bool, string) {
+	label, x := s.label, s.st.Expect
 	if len(h.held) > 0 {
 		p := h.held[0]
 		h.held = h.held[1:]
@@ -464,22 +481,29 @@ func (h *Harness) await(ctx context.Context, wait time.Duration, label string, x
 		select {
 		case p := <-h.incoming:
 			return p, true, ""
+		case <-h.platformTick():
+			if _, mine := h.pollPlatform(s, nil); mine {
+				return nil, true, ""
+			}
 		case <-done:
 			done = nil // closed: look once
 			res := trig.res
 			if res.unreachable != "" {
 				return nil, false, res.unreachable
 			}
-			if res.failed && h.requests.Load() == 0 {
+			if (res.failed || res.exited) && h.requests.Load() == 0 && h.awaitPlatform(s) {
+				return nil, true, "" // the consumer's call was refused by the platform
+			}
+			if res.failed && h.requests.Load() == 0 && !h.reachedPlatform() {
 				return nil, false, res.note + ", before any request reached the harness: the consumer cannot be driven"
 			}
-			if res.exited && h.requests.Load() == 0 {
+			if res.exited && h.requests.Load() == 0 && !h.reachedPlatform() {
 				g := time.NewTimer(TriggerExitGrace)
 				defer g.Stop()
 				exited = g.C
 			}
 		case <-exited:
-			if h.requests.Load() == 0 {
+			if h.requests.Load() == 0 && !h.reachedPlatform() {
 				return nil, false, fmt.Sprintf("the trigger exited 0 without a request reaching the harness (%s; nothing came within %s of its exit): it did not make the consumer call; its output is on the step",
 					trig.res.what, TriggerExitGrace)
 			}

@@ -6,13 +6,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rivgate/rivgate/gateway/exchangelog"
 	"github.com/rivgate/rivgate/gateway/tak"
 	"github.com/rivgate/rivgate/gateway/tak/hsa"
 	"github.com/rivgate/rivgate/gateway/tak/takdata"
 	"github.com/rivgate/rivgate/gateway/tak/takdiff"
 	"github.com/rivgate/rivgate/gateway/tak/takdiff/takdifftest"
 	"github.com/rivgate/rivgate/gateway/tak/taktest"
+	"github.com/rivgate/rivgate/internal/exchangelog"
 )
 
 // national builds a generated catalogue of n routes and n permissions and
@@ -221,6 +221,28 @@ func BenchmarkDiffTree(b *testing.B) {
 	for b.Loop() {
 		if rep := takdiff.Diff(old, new, takdiff.Options{At: benchAt}); len(rep.Effects) == 0 {
 			b.Fatal("no effects")
+		}
+	}
+}
+
+// BenchmarkCount reads and counts a million exchange lines over 10,000
+// distinct calls (a day of national traffic) with internal/exchangelog.
+func BenchmarkCount(b *testing.B) {
+	loc, err := takdata.LoadZone("")
+	if err != nil {
+		b.Fatal(err)
+	}
+	log := takdifftest.NewLog(taktest.Generate(100_000, loc), 10_000, time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC))
+	const lines = 1_000_000
+	b.SetBytes(int64(log.Size(lines)))
+	b.ReportAllocs()
+	for b.Loop() {
+		tr := exchangelog.NewTraffic(loc)
+		if err := tr.Read(log.Reader(lines)); err != nil {
+			b.Fatal(err)
+		}
+		if tr.Finish().Exchanges != lines {
+			b.Fatal("lines lost")
 		}
 	}
 }

@@ -7,8 +7,8 @@ import (
 	"strings"
 
 	"github.com/rivgate/rivgate/contracts/vpfault"
-	"github.com/rivgate/rivgate/gateway/exchangelog"
 	"github.com/rivgate/rivgate/gateway/tak"
+	"github.com/rivgate/rivgate/internal/exchangelog"
 )
 
 // candidate is one call to ask both sides about.

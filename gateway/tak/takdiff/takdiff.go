@@ -35,8 +35,8 @@ package takdiff
 import (
 	"time"
 
-	"github.com/rivgate/rivgate/gateway/exchangelog"
 	"github.com/rivgate/rivgate/gateway/tak"
+	"github.com/rivgate/rivgate/internal/exchangelog"
 )
 
 // Options say what to compare.

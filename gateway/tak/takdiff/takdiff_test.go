@@ -9,12 +9,12 @@ import (
 	"time"
 
 	"github.com/rivgate/rivgate/contracts/rivta"
-	"github.com/rivgate/rivgate/gateway/exchangelog"
 	"github.com/rivgate/rivgate/gateway/tak"
 	"github.com/rivgate/rivgate/gateway/tak/hsa"
 	"github.com/rivgate/rivgate/gateway/tak/takdata"
 	"github.com/rivgate/rivgate/gateway/tak/takdiff"
 	"github.com/rivgate/rivgate/gateway/tak/taktest"
+	"github.com/rivgate/rivgate/internal/exchangelog"
 )
 
 const (

@@ -4,7 +4,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/rivgate/rivgate/gateway/exchangelog"
+	"github.com/rivgate/rivgate/internal/exchangelog"
 )
 
 // boundaries lists, in time order, each instant in (from, to] where entries

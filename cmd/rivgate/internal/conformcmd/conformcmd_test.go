@@ -223,3 +223,35 @@ func TestBadInput(t *testing.T) {
 		})
 	}
 }
+
+// TestPlatformLogFlag: --platform-log needs --via-platform and a log that
+// exists, and is not for producer mode; each is bad input (exit 2).
+func TestPlatformLogFlag(t *testing.T) {
+	t.Parallel()
+	f := writePKI(t)
+	suite := testutil.Fixture(t, "suites", "demo-clinic")
+	logPath := filepath.Join(t.TempDir(), "gateway.log")
+	if err := os.WriteFile(logPath, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"without the platform", []string{"--platform-log", logPath}, "needs the platform in front (--via-platform)"},
+		{"missing log", []string{"--platform-log", logPath + ".none", "--via-platform", "SE2321000016-GW"}, "gateway.log.none"},
+		{"producer mode", []string{"--platform-log", logPath, "--producer", "https://127.0.0.1:1/"}, "not --producer"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			args := append([]string{"run", "--suite", suite, "--out", t.TempDir(), "--listen", "127.0.0.1:0",
+				"--cert", f.serverCert, "--key", f.serverKey, "--client-ca", f.ca}, tc.args...)
+			code, log := execute(t, New(), args...)
+			if code != 2 || !strings.Contains(log, tc.want) {
+				t.Fatalf("exit %d, output %q, want exit 2 and %q", code, log, tc.want)
+			}
+		})
+	}
+}

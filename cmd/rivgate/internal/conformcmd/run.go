@@ -18,6 +18,7 @@ import (
 func runCommand() *cobra.Command {
 	var (
 		suiteDir, out, listen, producer, via, riskPath string
+		platformLog                                    string
 		scenarios                                      []string
 		maxBody                                        int64
 		strictXSD                                      bool
@@ -57,6 +58,12 @@ A contract pattern written ^...$ is read as anchored (a warning per contract
 says so); --strict-xsd, or strict_xsd: true in suite.yaml, reads the XSD
 literally. results.json records which.
 
+Behind a gateway (--via-platform) with --platform-log FILE, the gateway's
+JSON exchange log: the consumer's calls the gateway refused (VP003, VP004,
+VP007 and the like) never reach the harness; the run follows the log and
+makes each a finding of the scenario it falls in (never an abort), and
+copies the lines used into OUT/platform-log.jsonl for the evidence bundle.
+
 A run that cannot proceed because the consumer or its environment is
 unreachable (a trigger that cannot start or connect, or fails before any
 request; a trigger command that exits 0 with no request 2s later; no
@@ -85,6 +92,9 @@ check failed or the run was aborted, 2 on bad input.`,
 				return err
 			}
 			var run *result.Run
+			if producer != "" && platformLog != "" {
+				return cliutil.BadInput("--platform-log is for consumer mode behind a gateway (--via-platform), not --producer")
+			}
 			if producer != "" {
 				cfg, err := cli.Config()
 				if err != nil {
@@ -104,7 +114,7 @@ check failed or the run was aborted, 2 on bad input.`,
 					return cliutil.BadInput("--listen %q: %v", listen, err)
 				}
 				h, err := harness.New(suite, harness.Options{Listen: listen, TLS: cfg, Out: out, Scenarios: scenarios, Selection: sel,
-					Progress: progress, ManualHint: JudgeHint, ViaPlatform: via, MaxBody: maxBody})
+					Progress: progress, ManualHint: JudgeHint, ViaPlatform: via, PlatformLog: platformLog, MaxBody: maxBody})
 				if err != nil {
 					return cliutil.BadInput("%w", err)
 				}
@@ -132,6 +142,7 @@ check failed or the run was aborted, 2 on bad input.`,
 	cmd.Flags().Int64Var(&maxBody, "max-body", harness.DefaultMaxBody, "consumer mode: the largest request body (bytes) the harness reads, checks and records; a larger one is a RIV-SOAP-01 finding")
 	cmd.Flags().BoolVar(&strictXSD, "strict-xsd", false, cliutil.StrictXSDFlag)
 	cmd.Flags().StringVar(&via, "via-platform", "", "consumer mode behind a gateway: the gateway's HSA-id (its client certificate SERIALNUMBER); only its calls are accepted, attributed to the consumer in x-rivta-original-serviceconsumer-hsaid")
+	cmd.Flags().StringVar(&platformLog, "platform-log", "", "with --via-platform: the gateway's JSON exchange log (the file its output goes to); calls it refused become findings")
 	srv.Add(cmd, "consumer mode: the harness's server")
 	cli.Add(cmd, "producer-", "the producer (producer mode)")
 	return cmd

@@ -15,12 +15,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rivgate/rivgate/cmd/rivgate/internal/cliutil"
-	"github.com/rivgate/rivgate/gateway/exchangelog"
 	"github.com/rivgate/rivgate/gateway/tak"
 	"github.com/rivgate/rivgate/gateway/tak/hsa"
 	"github.com/rivgate/rivgate/gateway/tak/takclient"
 	"github.com/rivgate/rivgate/gateway/tak/takdata"
 	"github.com/rivgate/rivgate/gateway/tak/takdiff"
+	"github.com/rivgate/rivgate/internal/exchangelog"
 )
 
 // DiffResult is what `rivgate tak diff --json` prints: the sources, the

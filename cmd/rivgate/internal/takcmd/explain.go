@@ -14,10 +14,10 @@ import (
 	"github.com/rivgate/rivgate/gateway"
 	"github.com/rivgate/rivgate/gateway/callexplain"
 	"github.com/rivgate/rivgate/gateway/config"
-	"github.com/rivgate/rivgate/gateway/exchangelog"
 	"github.com/rivgate/rivgate/gateway/tak"
 	"github.com/rivgate/rivgate/gateway/tak/hsa"
 	"github.com/rivgate/rivgate/gateway/tak/takdata"
+	"github.com/rivgate/rivgate/internal/exchangelog"
 )
 
 // ExplainResult is what `rivgate tak explain --json` prints.

@@ -13,6 +13,9 @@ line {"scenario", "step", "outcome"}. VARIANT makes it misbehave:
               with zeep's transport, since zeep itself refuses to leave out a
               required element)
   storm       three more calls at once after the first answer
+When $RIVGATE_SERVICE_URL_FILE names a file that exists, the service is
+called at the URL it holds (a gateway in front of the harness) instead of
+$RIVGATE_URL; the WSDL still comes from the harness.
 Exits 0 whatever the answer: handling a fault is the consumer's job.
 """
 import json
@@ -31,6 +34,11 @@ def main():
     wsdl_path, op_name, request, cert, key, ca, log, variant = sys.argv[1:9]
     arg = sys.argv[9] if len(sys.argv) > 9 else ""
     url = os.environ["RIVGATE_URL"]
+    service_url = url
+    via = os.environ.get("RIVGATE_SERVICE_URL_FILE", "")
+    if via and os.path.exists(via):
+        with open(via) as f:
+            service_url = f.read().strip()
     session = requests.Session()
     session.trust_env = False  # this machine sets CA bundle variables
     session.verify = ca
@@ -38,7 +46,7 @@ def main():
     transport = Transport(session=session, timeout=10, operation_timeout=10)
     client = zeep.Client(url + wsdl_path + "?wsdl", transport=transport)
     binding = next(b for b in client.wsdl.bindings.values() if op_name in b._operations)
-    service = client.create_service(binding.name.text, url)
+    service = client.create_service(binding.name.text, service_url)
     operation = binding._operations[op_name]
 
     # The sample request's Body element and header elements, read by zeep.
@@ -64,7 +72,7 @@ def main():
                 envelope = client.create_message(service, op_name, _soapheaders=headers, **kwargs)
                 for node in envelope.iter("{*}" + arg):
                     node.getparent().remove(node)
-                reply = transport.post_xml(url, envelope, {"SOAPAction": '"%s"' % operation.soapaction,
+                reply = transport.post_xml(service_url, envelope, {"SOAPAction": '"%s"' % operation.soapaction,
                                                            "Content-Type": "text/xml; charset=utf-8"})
                 binding.process_reply(client, operation, reply)
                 return "ok"

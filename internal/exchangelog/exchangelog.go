@@ -2,7 +2,9 @@
 // writes per call (message "exchange"), as the gateway command writes it to
 // stderr or the journal. Tools use it to replay real traffic through a
 // catalogue (`rivgate tak diff --calls`) and to explain one call
-// (`rivgate tak explain`).
+// (`rivgate tak explain`); the conformance harness reads the calls the
+// gateway refused in front of it (`rivgate conform run --platform-log`).
+// It lives in internal, not gateway, because both halves read it.
 //
 // The reader is built for a day of national traffic: it picks the fields it
 // needs out of each line without decoding the rest, and counting a million
@@ -180,6 +182,10 @@ func (r *raw) field(key, val []byte, typ byte) {
 // of bad lines).
 var errSkip = errors.New("not an exchange line")
 
+// ErrNotExchange is Parse's error for a line that is JSON but not an
+// exchange line (another log message).
+var ErrNotExchange = errSkip
+
 // parse reads one line into r.
 func (r *raw) parse(line []byte, all bool) error {
 	*r = raw{all: all}
@@ -244,6 +250,21 @@ func lines(r io.Reader, fn func(n int, line []byte) error) error {
 		return fmt.Errorf("line %d: %w", n+1, err)
 	}
 	return nil
+}
+
+// Parse reads one line (without its newline) as an exchange line, n being
+// its line number. A JSON line of another message is ErrNotExchange; a line
+// that is no JSON object is another error.
+func Parse(line []byte, n int) (*Entry, error) {
+	var rw raw
+	if err := rw.parse(line, true); err != nil {
+		return nil, fmt.Errorf("line %d: %w", n, err)
+	}
+	e, err := rw.entry(n)
+	if err != nil {
+		return nil, fmt.Errorf("line %d: %w", n, err)
+	}
+	return e, nil
 }
 
 // Find returns the exchange lines of r whose correlation id is id, in order.

@@ -2,6 +2,7 @@ package exchangelog
 
 import (
 	"encoding/json"
+	"errors"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -240,4 +241,30 @@ func FuzzScanObject(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestParse: one line read whole, another message and a broken line told
+// apart.
+func TestParse(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	at := time.Date(2025, 6, 1, 10, 0, 0, 0, time.UTC)
+	line(&b, at, KindService, "corr-1", "CONS1", "RECV1 ", ns, "VP004", false)
+	e, err := Parse([]byte(strings.TrimSuffix(b.String(), "\n")), 7)
+	if err != nil || e.Line != 7 || e.VPCode != "VP004" || e.Receiver != "RECV1 " || e.Sender != "CONS1" || !e.Time.Equal(at) {
+		t.Fatalf("Parse: %+v, %v", e, err)
+	}
+	for _, tc := range []struct {
+		line    string
+		another bool
+	}{
+		{`{"level":"info","message":"listening"}`, true},
+		{`not json`, false},
+		{`{"message":"exchange","time":"yesterday"}`, false},
+	} {
+		_, err := Parse([]byte(tc.line), 1)
+		if err == nil || errors.Is(err, ErrNotExchange) != tc.another {
+			t.Errorf("%s: %v (another message: %v)", tc.line, err, tc.another)
+		}
+	}
 }
