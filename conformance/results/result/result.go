@@ -283,6 +283,24 @@ type Check struct {
 	// Exchange is the exchange sidecar path, relative to the run directory.
 	Exchange string    `json:"exchange,omitempty"`
 	At       time.Time `json:"at,omitzero"`
+	// Where points at the parts of the exchange's request a failed check
+	// is about, when the check knows them.
+	Where []Location `json:"where,omitempty"`
+}
+
+// Location is a part of an exchange's request a failed check is about: an
+// element of the body, a line of the body, or an HTTP header (one or more
+// of the fields set).
+type Location struct {
+	// Element is the element's path from the root by local names, each
+	// step with [n] (1-based) when it is not the first sibling of that
+	// name: /Envelope/Header/LogicalAddress[2].
+	Element string `json:"element,omitempty"`
+	// Line is the line of the recorded body (1-based) a problem was
+	// reported at (a schema problem, a syntax error).
+	Line int `json:"line,omitempty"`
+	// Header is an HTTP header's name.
+	Header string `json:"header,omitempty"`
 }
 
 // Manual is a person's verdict on a manual step.
