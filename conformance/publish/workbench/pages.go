@@ -4,14 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/beevik/etree"
 
 	"github.com/rivgate/rivgate/conformance/judge/assess"
 	"github.com/rivgate/rivgate/conformance/judge/decision"
@@ -192,13 +191,34 @@ func (s *Server) runPage(r *http.Request, v *view) (string, error) {
 }
 
 type exchangeData struct {
-	Run          string
-	Ex           *exchange.Exchange
-	Request      string
-	Response     string
-	Checks       []result.Check
-	RequestSize  int
-	ResponseSize int
+	Run                           string
+	Ex                            *exchange.Exchange
+	Request, Response             []bodyLine
+	RequestHeader, ResponseHeader []headerRow
+	Checks                        []checkRow
+	RequestSize, ResponseSize     int
+}
+
+// checkRow is a check on the exchange with links to where it points.
+type checkRow struct {
+	result.Check
+	Where []whereLink
+}
+
+type whereLink struct{ Text, Href string }
+
+// headerRow is one HTTP header line; Anchor is set on a header a failed
+// check points at.
+type headerRow struct{ Name, Value, Anchor string }
+
+func headerRows(h http.Header, l located) []headerRow {
+	var out []headerRow
+	for _, k := range slices.Sorted(maps.Keys(h)) {
+		for _, v := range h[k] {
+			out = append(out, headerRow{Name: k, Value: v, Anchor: l.headers[http.CanonicalHeaderKey(k)]})
+		}
+	}
+	return out
 }
 
 // exchangePage shows one recorded exchange, bodies pretty-printed.
@@ -244,24 +264,20 @@ func (s *Server) exchangePage(r *http.Request, v *view) (string, error) {
 		return "", err
 	}
 	v.Title = "Exchange " + id
-	v.Data = exchangeData{Run: r.PathValue("run"), Ex: ex, Request: pretty(req), Response: pretty(resp), Checks: checks,
-		RequestSize: len(req), ResponseSize: len(resp)}
+	d := exchangeData{Run: r.PathValue("run"), Ex: ex, Response: pretty(resp), RequestSize: len(req), ResponseSize: len(resp)}
+	var where located
+	d.Request, where = showRequest(req, checks)
+	for _, c := range checks {
+		row := checkRow{Check: c}
+		for _, w := range c.Where {
+			row.Where = append(row.Where, whereLink{Text: locationText(w), Href: where.href(w)})
+		}
+		d.Checks = append(d.Checks, row)
+	}
+	d.RequestHeader = headerRows(ex.Request.Header, where)
+	d.ResponseHeader = headerRows(ex.Response.Header, located{})
+	v.Data = d
 	return "exchange", nil
-}
-
-// pretty indents an XML body; anything else (or broken XML) is shown as
-// it is.
-func pretty(b []byte) string {
-	doc := etree.NewDocument()
-	if err := doc.ReadFromBytes(b); err != nil || doc.Root() == nil {
-		return string(b)
-	}
-	doc.Indent(2)
-	out, err := doc.WriteToString()
-	if err != nil {
-		return string(b)
-	}
-	return out
 }
 
 func (s *Server) loginPage(_ *http.Request, v *view) (string, error) {
