@@ -64,3 +64,38 @@ func TestShowRequest(t *testing.T) {
 		})
 	}
 }
+
+// TestLineDiff: the common head and tail stay, the middle is the shortest
+// edit, and a middle too large to compare is removed then added.
+func TestLineDiff(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		a, b string
+		want string
+	}{
+		{"same", "a b c", "a b c", " a  b  c"},
+		{"one changed", "a b c", "a x c", " a -b +x  c"},
+		{"added and removed", "a b c d", "a c d e", " a -b  c  d +e"},
+		{"all new", "a", "b", "-a +b"},
+		{"empty recorded", "", "a", "+a"},
+	}
+	fields := func(s string) []string {
+		if s == "" {
+			return nil
+		}
+		return strings.Fields(s)
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var got []string
+			for _, l := range lineDiff(fields(tc.a), fields(tc.b)) {
+				got = append(got, l.Op+l.Text)
+			}
+			if strings.Join(got, " ") != tc.want {
+				t.Errorf("%q", strings.Join(got, " "))
+			}
+		})
+	}
+}

@@ -197,6 +197,8 @@ type exchangeData struct {
 	RequestHeader, ResponseHeader []headerRow
 	Checks                        []checkRow
 	RequestSize, ResponseSize     int
+	// Recorded is the recorded-versus-live response in producer mode.
+	Recorded *recordedDiff
 }
 
 // checkRow is a check on the exchange with links to where it points.
@@ -276,6 +278,7 @@ func (s *Server) exchangePage(r *http.Request, v *view) (string, error) {
 	}
 	d.RequestHeader = headerRows(ex.Request.Header, where)
 	d.ResponseHeader = headerRows(ex.Response.Header, located{})
+	d.Recorded = producerDiff(run, ex, resp)
 	v.Data = d
 	return "exchange", nil
 }
