@@ -105,3 +105,23 @@ func Decide(dir string, o decision.Outcome, reason, by string, at time.Time) err
 	}
 	return nil
 }
+
+// EditDeviation records a certifier's edit of a deviation (or one added)
+// on the run in dir in dir/assessment.json; current are the run's
+// deviations as the report gives them now (report.Deviations).
+func EditDeviation(dir string, current []decision.Deviation, e decision.DeviationEdit) error {
+	if _, err := result.Read(dir); err != nil {
+		return err
+	}
+	rec, err := ReadRecord(dir)
+	if err != nil {
+		return err
+	}
+	if err := rec.EditDeviation(current, e); err != nil {
+		return err
+	}
+	if err := WriteRecord(dir, rec); err != nil {
+		return &WriteError{err}
+	}
+	return nil
+}

@@ -104,17 +104,19 @@ type reviewRow struct {
 }
 
 type runData struct {
-	Name      string
-	Report    *report.Report
-	Run       *result.Run
-	Manual    []pendingStep
-	Reviews   []reviewRow
-	Record    *assess.Record
-	Outcomes  []decision.Outcome
-	Files     []string // servable files present
-	CanBundle bool
-	Notes     []string
-	Earlier   []roundRun // earlier runs of the same suite, to compare with
+	Name     string
+	Report   *report.Report
+	Run      *result.Run
+	Manual   []pendingStep
+	Reviews  []reviewRow
+	Record   *assess.Record
+	Outcomes []decision.Outcome
+	// Severities an added deviation may have.
+	Severities []string
+	Files      []string // servable files present
+	CanBundle  bool
+	Notes      []string
+	Earlier    []roundRun // earlier runs of the same suite, to compare with
 	// Live: the run has no finished time and results.json changed lately,
 	// so it is most likely still going; LastWrite is that change.
 	Live, Stalled bool
@@ -139,7 +141,7 @@ func (s *Server) runPage(r *http.Request, v *view) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	d := runData{Name: r.PathValue("run"), Run: in.Run, Record: in.Record, Outcomes: decision.Decisions(), CanBundle: s.signer != nil}
+	d := runData{Name: r.PathValue("run"), Run: in.Run, Record: in.Record, Outcomes: decision.Decisions(), Severities: decision.Severities(), CanBundle: s.signer != nil}
 	if in.SuiteErr != nil {
 		d.Notes = append(d.Notes, in.SuiteErr.Error())
 	}

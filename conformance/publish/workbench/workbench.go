@@ -137,6 +137,7 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /runs/{run}/review", s.action(s.review))
 	m.HandleFunc("POST /runs/{run}/declare", s.action(s.declare))
 	m.HandleFunc("POST /runs/{run}/decide", s.action(s.decide))
+	m.HandleFunc("POST /runs/{run}/deviation", s.action(s.editDeviation))
 	m.HandleFunc("POST /runs/{run}/report", s.action(s.rebuildReport))
 	m.HandleFunc("POST /runs/{run}/bundle", s.action(s.bundle))
 	m.HandleFunc("GET /compare", s.page(s.comparePage))
