@@ -123,7 +123,7 @@ type runData struct {
 	LastWrite     time.Time
 }
 
-// A run in progress rewrites results.json after every scenario; one that
+// A run in progress rewrites results.json after every step; one that
 // has not done so for this long was most likely killed, and its page stops
 // reloading.
 const liveStale = 10 * time.Minute

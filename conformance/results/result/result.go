@@ -192,7 +192,7 @@ func NewSelection(s *scenario.Suite, ids []string) *Selection {
 
 // Incomplete is why results.json does not describe a whole run ("" when
 // it does): a run writes it with no finished time when it starts and after
-// every scenario, and with one only at its end, so results without one are
+// every step and scenario, and with one only at its end, so results without one are
 // from a run that was killed, interrupted before it could finish writing,
 // or is still going. Reports call such a run aborted; bundles refuse it.
 func (r *Run) Incomplete() string {
