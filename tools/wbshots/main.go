@@ -97,7 +97,7 @@ func run(bin, browser, out string) error {
 		{"shoot the run page", []chromedp.Action{chromedp.Navigate(runPage), chromedp.WaitVisible(`#decision`, chromedp.ByID),
 			chromedp.CaptureScreenshot(&runPNG)}},
 		{"judge the manual step", []chromedp.Action{chromedp.Navigate(runPage),
-			chromedp.Click(judge + ` input[value="pass"]`, chromedp.ByQuery),
+			chromedp.Click(judge+` input[value="pass"]`, chromedp.ByQuery),
 			chromedp.SendKeys(judge+` textarea`, "The consumer shows the producer's error and keeps the patient selected.", chromedp.ByQuery),
 			chromedp.Click(judge+` button`, chromedp.ByQuery), chromedp.WaitVisible(`#flash`, chromedp.ByID)}},
 		{"declare", []chromedp.Action{chromedp.Navigate(runPage),
