@@ -151,13 +151,17 @@ func (p position) before(q position) bool {
 
 // lineLocations are the body's positions, each with the innermost element
 // open there (none outside every element, or in a body too broken to read
-// up to it). A line is listed once.
+// up to it). A line is listed once, and only the first few (as many as a
+// finding's message lists), as each reads the body again.
 func lineLocations(body []byte, at ...position) []Location {
 	var out []Location
 	seen := map[int]bool{}
 	for _, p := range at {
 		if p.line <= 0 || seen[p.line] {
 			continue
+		}
+		if len(out) == maxProblems {
+			break
 		}
 		seen[p.line] = true
 		out = append(out, Location{Line: p.line, Element: elementAt(body, p)})

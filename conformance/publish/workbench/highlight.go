@@ -58,8 +58,8 @@ func locationText(loc result.Location) string {
 
 // showRequest pretty-prints a request body with the elements (or, when it
 // is not XML, the lines) the checks' locations name marked, and says which
-// anchors the marks have.
-func showRequest(body []byte, checks []result.Check) ([]bodyLine, located) {
+// anchors the marks and the named headers the request has get.
+func showRequest(body []byte, header http.Header, checks []result.Check) ([]bodyLine, located) {
 	l := located{elements: map[string]string{}, lines: map[int]string{}, headers: map[string]string{}}
 	var paths []string
 	var lines []int
@@ -71,7 +71,7 @@ func showRequest(body []byte, checks []result.Check) ([]bodyLine, located) {
 			if w.Line > 0 && !slices.Contains(lines, w.Line) {
 				lines = append(lines, w.Line)
 			}
-			if w.Header != "" {
+			if _, sent := header[http.CanonicalHeaderKey(w.Header)]; sent && w.Header != "" {
 				l.headers[http.CanonicalHeaderKey(w.Header)] = "hdr-" + strings.ToLower(w.Header)
 			}
 		}

@@ -1,6 +1,7 @@
 package workbench
 
 import (
+	"net/http"
 	"strings"
 	"testing"
 
@@ -31,11 +32,12 @@ func TestShowRequest(t *testing.T) {
 		{"a line of a body that is not XML", "line one\n<broken\nline three", []result.Location{{Line: 2}},
 			[]string{"<broken"}, []string{"#line-2"}},
 		{"a header", highlightBody, []result.Location{{Header: "content-type"}}, nil, []string{"#hdr-content-type"}},
+		{"a header not sent", highlightBody, []result.Location{{Header: "SOAPAction"}}, nil, []string{""}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			lines, where := showRequest([]byte(tc.body), []result.Check{{Where: tc.where}})
+			lines, where := showRequest([]byte(tc.body), http.Header{"Content-Type": {"text/xml"}}, []result.Check{{Where: tc.where}})
 			var marked []string
 			anchors := map[string]bool{}
 			for _, l := range lines {

@@ -270,7 +270,7 @@ func (s *Server) exchangePage(r *http.Request, v *view) (string, error) {
 	v.Title = "Exchange " + id
 	d := exchangeData{Run: r.PathValue("run"), Ex: ex, Response: pretty(resp), RequestSize: len(req), ResponseSize: len(resp)}
 	var where located
-	d.Request, where = showRequest(req, checks)
+	d.Request, where = showRequest(req, ex.Request.Header, checks)
 	for _, c := range checks {
 		row := checkRow{Check: c}
 		for _, w := range c.Where {
