@@ -79,7 +79,9 @@ func (c *Checker) locate(id string, s *subject) []Location {
 	case RuleSOAPEnvelope:
 		var se *envelope.SyntaxError
 		if errors.As(s.infoErr, &se) && se.Line > 0 {
-			return lineLocations(s.m.Body, position{se.Line, se.Column})
+			// The line alone: a body the sniffer refused is not read again
+			// (it may be hostile: a million attributes, a deep nest).
+			return []Location{{Line: se.Line}}
 		}
 		if _, err := s.m.Document(); s.info != nil && err != nil {
 			if xe := syntaxError(s.m.Body); xe != nil {
@@ -189,7 +191,10 @@ func elementAt(body []byte, p position) string {
 		if startBy.before(position{line, col}) {
 			break
 		}
-		tok, err := d.Token()
+		// Raw: no namespace bookkeeping (a hostile body declares a million)
+		// and no end-tag matching; local names and positions are all
+		// a path needs.
+		tok, err := d.RawToken()
 		if err != nil {
 			break
 		}
@@ -202,6 +207,9 @@ func elementAt(body []byte, p position) string {
 				return ""
 			}
 		case xml.EndElement:
+			if len(stack) == 1 {
+				return "" // an end tag with no start: the body is broken here
+			}
 			if line, col := d.InputPos(); !endBy.before(position{line, col}) {
 				stack = stack[:len(stack)-1] // ended before p
 			} else {
