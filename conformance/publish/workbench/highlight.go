@@ -3,6 +3,7 @@ package workbench
 import (
 	"fmt"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -14,11 +15,27 @@ import (
 
 // bodyLine is one line of a shown body; Mark when a failed check points
 // at it, Anchor (on the first line of a marked element or line) what the
-// check links to.
+// check links to, Also the anchors of other elements starting on it.
 type bodyLine struct {
 	Text   string
 	Mark   bool
 	Anchor string
+	Also   []string
+}
+
+var anchorUnsafe = regexp.MustCompile(`[^A-Za-z0-9_.-]+`)
+
+// anchorID is the id a location's mark has on an exchange's page, the
+// same from the run page's links: at-Envelope-Header-To-2 for
+// /Envelope/Header/To[2], line-N for a line alone, hdr-NAME for a header.
+func anchorID(loc result.Location) string {
+	switch {
+	case loc.Element != "":
+		return "at" + strings.TrimSuffix(anchorUnsafe.ReplaceAllString(loc.Element, "-"), "-")
+	case loc.Line > 0:
+		return fmt.Sprintf("line-%d", loc.Line)
+	}
+	return "hdr-" + strings.ToLower(anchorUnsafe.ReplaceAllString(loc.Header, "-"))
 }
 
 // located is where a failed check points in the shown request: link
@@ -72,7 +89,7 @@ func showRequest(body []byte, header http.Header, checks []result.Check) ([]body
 				lines = append(lines, w.Line)
 			}
 			if _, sent := header[http.CanonicalHeaderKey(w.Header)]; sent && w.Header != "" {
-				l.headers[http.CanonicalHeaderKey(w.Header)] = "hdr-" + strings.ToLower(w.Header)
+				l.headers[http.CanonicalHeaderKey(w.Header)] = anchorID(result.Location{Header: w.Header})
 			}
 		}
 	}
@@ -82,7 +99,7 @@ func showRequest(body []byte, header http.Header, checks []result.Check) ([]body
 	out := splitLines(string(body))
 	for _, n := range lines {
 		if n <= len(out) {
-			out[n-1].Mark, out[n-1].Anchor = true, fmt.Sprintf("line-%d", n)
+			out[n-1].Mark, out[n-1].Anchor = true, anchorID(result.Location{Line: n})
 			l.lines[n] = out[n-1].Anchor
 		}
 	}
@@ -160,14 +177,16 @@ func prettyMarked(b []byte, paths []string, anchors map[string]string) (out []bo
 			continue
 		}
 		line.Mark = depth > 0
-		if len(pending) > 0 {
-			// Elements starting on the same line share its anchor.
-			line.Anchor = fmt.Sprintf("node-%d", len(out)+1)
-			for _, p := range pending {
-				anchors[p] = line.Anchor
+		for i, p := range pending {
+			id := anchorID(result.Location{Element: p})
+			anchors[p] = id
+			if i == 0 {
+				line.Anchor = id
+			} else {
+				line.Also = append(line.Also, id) // another element starting on this line
 			}
-			pending = nil
 		}
+		pending = nil
 		out = append(out, line)
 	}
 	return out, true

@@ -24,10 +24,10 @@ func TestShowRequest(t *testing.T) {
 	}{
 		{"nothing located", highlightBody, nil, nil, nil},
 		{"second of two siblings", highlightBody, []result.Location{{Element: "/Envelope/Header/To[2]"}},
-			[]string{`<a:To xmlns:a="urn:a">Y</a:To>`}, []string{"#node-5"}},
+			[]string{`<a:To xmlns:a="urn:a">Y</a:To>`}, []string{"#at-Envelope-Header-To-2"}},
 		{"an element with children and a marked child", highlightBody,
 			[]result.Location{{Element: "/Envelope/Body/Get"}, {Element: "/Envelope/Body/Get/id"}},
-			[]string{`<b:Get xmlns:b="urn:b">`, `<b:id>1</b:id>`, `</b:Get>`}, []string{"#node-8", "#node-9"}},
+			[]string{`<b:Get xmlns:b="urn:b">`, `<b:id>1</b:id>`, `</b:Get>`}, []string{"#at-Envelope-Body-Get", "#at-Envelope-Body-Get-id"}},
 		{"an element not in the body", highlightBody, []result.Location{{Element: "/Envelope/Nope"}}, nil, []string{""}},
 		{"a line of a body that is not XML", "line one\n<broken\nline three", []result.Location{{Line: 2}},
 			[]string{"<broken"}, []string{"#line-2"}},
@@ -49,6 +49,9 @@ func TestShowRequest(t *testing.T) {
 				}
 				if l.Anchor != "" {
 					anchors["#"+l.Anchor] = true
+				}
+				for _, a := range l.Also {
+					anchors["#"+a] = true
 				}
 			}
 			if strings.Join(marked, "\n") != strings.Join(tc.marked, "\n") {

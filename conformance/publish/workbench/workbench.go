@@ -17,6 +17,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -105,6 +106,15 @@ func parseTemplates() (map[string]*template.Template, error) {
 }
 
 var funcs = template.FuncMap{
+	// checkLink is a check's exchange page, at the mark of what it is
+	// about when it says.
+	"checkLink": func(c result.Check) string {
+		u := "exchange?id=" + url.QueryEscape(c.Exchange)
+		if len(c.Where) > 0 {
+			u += "#" + anchorID(c.Where[0])
+		}
+		return u
+	},
 	// group hands a sub-template a titled list.
 	"group": func(id, title string, items any) map[string]any {
 		return map[string]any{"ID": id, "Title": title, "Items": items}

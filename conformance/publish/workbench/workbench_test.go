@@ -4,6 +4,7 @@ import (
 	"errors"
 	"html"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -246,12 +247,17 @@ func TestExchangeMarksTheFailingNode(t *testing.T) {
 	c.Login("Tove Testare", "")
 	ex := failedExchange(t, filepath.Join(runs, "r1"), "RIV-RECV-02")
 	_, body := c.Get("/runs/r1/exchange?id=" + ex)
-	marks := regexp.MustCompile(`<mark id="(node-\d+)">([^<]*)</mark>`).FindAllStringSubmatch(body, -1)
+	marks := regexp.MustCompile(`<mark id="(at[^"]+)">([^<]*)</mark>`).FindAllStringSubmatch(body, -1)
 	if len(marks) != 1 || !strings.Contains(html.UnescapeString(marks[0][2]), "<itr:LogicalAddress>  SE2321000016-CLIN </itr:LogicalAddress>") {
 		t.Fatalf("marked %q, want the receiver element alone:\n%s", marks, body)
 	}
 	if !strings.Contains(body, `<a href="#`+marks[0][1]+`">/Envelope/Header/LogicalAddress</a>`) {
 		t.Errorf("RIV-RECV-02 does not link to the marked element:\n%s", body)
+	}
+	// The run page's check links straight to the mark.
+	_, body = c.Get("/runs/r1/")
+	if !strings.Contains(body, `href="exchange?id=`+url.QueryEscape(ex)+`#`+marks[0][1]+`"`) {
+		t.Errorf("the run page does not link RIV-RECV-02 to the mark %s", marks[0][1])
 	}
 }
 
