@@ -88,22 +88,31 @@ func checkContentType(s *subject) (Outcome, string) {
 // wellFormedError places a parse failure: etree's own error has no line, so
 // the document is read again with encoding/xml, whose errors do.
 func wellFormedError(body []byte, fallback error) string {
+	if se := syntaxError(body); se != nil {
+		return fmt.Sprintf("line %d: %s", se.Line, se.Msg)
+	}
+	return fallback.Error()
+}
+
+// syntaxError is encoding/xml's first syntax error in body (bounded), nil
+// when it finds none.
+func syntaxError(body []byte) *xml.SyntaxError {
 	d := xml.NewDecoder(bytes.NewReader(body))
 	d.Strict = true
 	for range 10_000_000 {
 		_, err := d.Token()
 		if err == io.EOF {
-			break
+			return nil
 		}
 		var se *xml.SyntaxError
 		if errors.As(err, &se) {
-			return fmt.Sprintf("line %d: %s", se.Line, se.Msg)
+			return se
 		}
 		if err != nil {
-			return err.Error()
+			return nil
 		}
 	}
-	return fallback.Error()
+	return nil
 }
 
 // countChildren counts el's child elements in namespace ns with local name.

@@ -34,6 +34,7 @@ func (c *Checker) checkHeaderElements(s *subject) (Outcome, string) {
 			}
 			failed = append(failed, msg)
 		case len(r.Problems) > 0:
+			s.problems = append(s.problems, problemPositions(r.Problems)...)
 			failed = append(failed, fmt.Sprintf("header element %s is invalid: %s", r.Element, FormatProblems(r.Element.Space, r.Problems)))
 		case r.Unvalidated != "":
 			unvalidated = append(unvalidated, fmt.Sprintf("header element %s was sent but not validated: %s", r.Element, r.Unvalidated))

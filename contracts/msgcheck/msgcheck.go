@@ -70,6 +70,9 @@ type Finding struct {
 	Rule    string // requirement id, e.g. RIV-SOAP-01
 	Outcome Outcome
 	Message string // what was found, in words
+	// At says where in the message a failure is (see Location); nil for
+	// other outcomes and for failures of no part of the message.
+	At []Location
 }
 
 // Checker judges messages. The zero value judges without contracts (rules
@@ -101,6 +104,9 @@ type subject struct {
 	info    *envelope.Info       // nil when the message is unread or not an envelope
 	infoErr error                // why info is nil
 	op      *contracts.Operation // nil when the contracts do not have it
+	// problems are where the schema problems the last schema rule found
+	// (RIV-XSD-01, RIV-HDR-02) are, for locate.
+	problems []position
 }
 
 func (c *Checker) subject(m *Message) subject {
@@ -175,7 +181,11 @@ func (c *Checker) Check(m *Message, rules ...string) []Finding {
 	out := make([]Finding, len(rules))
 	for i, id := range rules {
 		out[i].Rule = id
+		s.problems = nil
 		out[i].Outcome, out[i].Message = c.judge(id, &s)
+		if out[i].Outcome == Fail {
+			out[i].At = c.locate(id, &s)
+		}
 	}
 	return out
 }

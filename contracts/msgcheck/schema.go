@@ -27,6 +27,7 @@ func (c *Checker) checkSchema(s *subject) (Outcome, string) {
 		return Fail, fmt.Sprintf("cannot validate %s: %v", ns, err)
 	}
 	if len(problems) > 0 {
+		s.problems = problemPositions(problems)
 		return Fail, FormatProblems(ns, problems)
 	}
 	return Pass, "valid against the schema of " + ns
@@ -52,4 +53,13 @@ func FormatProblems(ns string, ps []xsd.Problem) string {
 		b.WriteString(p.String())
 	}
 	return b.String()
+}
+
+// problemPositions lists where schema problems are, for locate.
+func problemPositions(ps []xsd.Problem) []position {
+	out := make([]position, len(ps))
+	for i, p := range ps {
+		out[i] = position{p.Line, p.Column}
+	}
+	return out
 }

@@ -3,6 +3,7 @@ package msgcheck
 import (
 	"net/http"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -128,7 +129,10 @@ func TestWSAddressing(t *testing.T) {
 			m := &Message{Header: http.Header{"Content-Type": {"text/xml; charset=UTF-8"}}, Body: []byte(tc.body)}
 			got := tc.checker.Check(m, tc.rule)
 			want := Finding{Rule: tc.rule, Outcome: tc.outcome, Message: tc.text}
-			if len(got) != 1 || got[0] != want {
+			if len(got) == 1 {
+				got[0].At = nil // where: TestLocate
+			}
+			if len(got) != 1 || !reflect.DeepEqual(got[0], want) {
 				t.Fatalf("got %+v\nwant %+v", got, want)
 			}
 		})

@@ -90,6 +90,19 @@ func DeclareIn(dir string, o DeclarationOptions) error {
 // Decide records a certifier's decision on the run in dir (which must hold
 // results.json) in dir/assessment.json.
 func Decide(dir string, o decision.Outcome, reason, by string, at time.Time) error {
+	return updateRecord(dir, func(rec *Record) error { return rec.AddOverride(o, reason, by, at) })
+}
+
+// EditDeviation records a certifier's edit of a deviation (or one added)
+// on the run in dir in dir/assessment.json; current are the run's
+// deviations as the report gives them now (report.Deviations).
+func EditDeviation(dir string, current []decision.Deviation, e decision.DeviationEdit) error {
+	return updateRecord(dir, func(rec *Record) error { return rec.EditDeviation(current, e) })
+}
+
+// updateRecord applies change to the record of the run in dir (which must
+// hold results.json) and writes it back, unless change refuses.
+func updateRecord(dir string, change func(*Record) error) error {
 	if _, err := result.Read(dir); err != nil {
 		return err
 	}
@@ -97,7 +110,7 @@ func Decide(dir string, o decision.Outcome, reason, by string, at time.Time) err
 	if err != nil {
 		return err
 	}
-	if err := rec.AddOverride(o, reason, by, at); err != nil {
+	if err := change(rec); err != nil {
 		return err
 	}
 	if err := WriteRecord(dir, rec); err != nil {

@@ -192,3 +192,26 @@ func TestDeclareRequires(t *testing.T) {
 		})
 	}
 }
+
+// TestEditDeviationKnowsAddedOnes: a deviation added earlier is edited
+// again without its severity; a new id needs one; every edit is kept.
+func TestEditDeviationKnowsAddedOnes(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	current := []decision.Deviation{{ID: "D1"}, {ID: "X1", Added: true}}
+	rec := &Record{}
+	for _, e := range []decision.DeviationEdit{
+		{ID: "D1", Owner: "Demo Vård AB", By: "karin", At: at},
+		{ID: "X1", FixBy: "2027-01-31", By: "karin", At: at},
+	} {
+		if err := rec.EditDeviation(current, e); err != nil {
+			t.Fatalf("%s: %v", e.ID, err)
+		}
+	}
+	if err := rec.EditDeviation(current, decision.DeviationEdit{ID: "X2", Text: "t", By: "karin", At: at}); err == nil || !strings.Contains(err.Error(), "needs a severity") {
+		t.Fatalf("a new id without severity: %v", err)
+	}
+	if len(rec.Deviations) != 2 {
+		t.Fatalf("recorded %+v", rec.Deviations)
+	}
+}

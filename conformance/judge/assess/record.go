@@ -37,6 +37,9 @@ type Record struct {
 	Reviews     []Review            `json:"reviews"`
 	Declaration *Declaration        `json:"declaration,omitempty"`
 	Overrides   []decision.Override `json:"overrides,omitempty"`
+	// Deviations are the certifier's edits of deviations and the ones
+	// added, in the order recorded (decision.Decision.ApplyEdits).
+	Deviations []decision.DeviationEdit `json:"deviations,omitempty"`
 }
 
 // Review is a reviewer's verdict on a document-review item.
@@ -218,6 +221,26 @@ func (r *Record) AddOverride(o decision.Outcome, reason, by string, at time.Time
 		return fmt.Errorf("cannot record %q: %w", o, ErrNoDeclaration)
 	}
 	r.Overrides = append(r.Overrides, decision.Override{Outcome: o, Reason: reason, By: by, At: at.UTC()})
+	return nil
+}
+
+// EditDeviation records a certifier's edit of one of current (the run's
+// deviations as the report gives them now) or a deviation added; see
+// decision.DeviationEdit.Check for what is refused.
+func (r *Record) EditDeviation(current []decision.Deviation, e decision.DeviationEdit) error {
+	var found, added []string
+	for _, d := range current {
+		if d.Added {
+			added = append(added, d.ID)
+		} else {
+			found = append(found, d.ID)
+		}
+	}
+	e.At = e.At.UTC()
+	if err := e.Check(found, added); err != nil {
+		return err
+	}
+	r.Deviations = append(r.Deviations, e)
 	return nil
 }
 

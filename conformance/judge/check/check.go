@@ -95,7 +95,11 @@ func (e *Env) RequestChecks(req Request, sc *scenario.Scenario) []result.Check {
 		ViaPlatform: e.ViaPlatform, RequireOriginalConsumer: e.Suite.Consumer.RequireOriginalConsumer}
 	out := make([]result.Check, 0, len(run)+len(skipped))
 	for _, f := range checker.Check(req.Message, run...) {
-		out = append(out, e.check(req, sc, f.Rule, f.Rule, statusOf(f.Outcome), f.Message))
+		c := e.check(req, sc, f.Rule, f.Rule, statusOf(f.Outcome), f.Message)
+		for _, l := range f.At {
+			c.Where = append(c.Where, result.Location{Element: l.Element, Line: l.Line, Header: l.Header})
+		}
+		out = append(out, c)
 	}
 	for _, id := range skipped {
 		out = append(out, e.check(req, sc, id, id, result.NotApplicable, SkippedBySuite))

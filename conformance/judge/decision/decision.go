@@ -104,6 +104,12 @@ type Deviation struct {
 	Owner       string     `json:"owner"`
 	FixDeadline string     `json:"fix_deadline"` // YYYY-MM-DD
 	RetestScope []string   `json:"retest_scope"`
+	// Text is the certifier's wording of the condition (DeviationEdit).
+	Text string `json:"text,omitempty"`
+	// Added says a certifier added the deviation; no finding gave it.
+	Added bool `json:"added,omitempty"`
+	// Edited is the certifier's latest edit, nil when there was none.
+	Edited *Edited `json:"edited,omitempty"`
 }
 
 // Override is a person's decision replacing the proposal.

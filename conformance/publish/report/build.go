@@ -507,7 +507,9 @@ func (b *builder) decide(open []decision.Open) decision.Decision {
 			in.Retest[rq] = append(in.Retest[rq], sc.ID)
 		}
 	}
-	return b.in.Rules.Propose(in, b.in.Record.LatestOverride())
+	d := b.in.Rules.Propose(in, b.in.Record.LatestOverride())
+	d.ApplyEdits(b.in.Record.Deviations)
+	return d
 }
 
 func (b *builder) matrix() {

@@ -88,3 +88,18 @@ func load(dir string, run *result.Run, suite *scenario.Suite, suiteErr error, no
 	}
 	return in, nil
 }
+
+// Deviations are the deviations of the run in dir as its report gives them
+// now (the rules', then the certifier's edits and additions): what
+// assess.EditDeviation checks an edit against.
+func Deviations(dir string, now time.Time) ([]decision.Deviation, error) {
+	in, err := Load(dir, "", now)
+	if err != nil {
+		return nil, err
+	}
+	r, err := Build(in)
+	if err != nil {
+		return nil, err
+	}
+	return r.Decision.Deviations, nil
+}

@@ -8,6 +8,7 @@ import (
 
 	"codeberg.org/go-pdf/fpdf"
 
+	"github.com/rivgate/rivgate/conformance/judge/decision"
 	"github.com/rivgate/rivgate/conformance/results/result"
 	"github.com/rivgate/rivgate/conformance/suite/risk"
 )
@@ -306,7 +307,7 @@ func (p *pdfDoc) deviations() {
 		p.para(label(p.lang, "devAcceptedNote"))
 		rows := [][]string{{"Id", label(p.lang, "requirement"), label(p.lang, "findings"), label(p.lang, "severity")}}
 		for _, d := range p.r.Decision.Deviations {
-			rows = append(rows, []string{d.ID, d.Requirement, strings.Join(d.Findings, ", ") + ": " + d.Finding, severityLabel(p.lang, d.Severity) + " / " + classLabel(p.lang, d.Class)})
+			rows = append(rows, []string{d.ID, d.Requirement, deviationText(d), severityLabel(p.lang, d.Severity) + " / " + classLabel(p.lang, d.Class)})
 		}
 		p.table([]float64{10, 30, 100, 40}, rows)
 		return
@@ -314,10 +315,27 @@ func (p *pdfDoc) deviations() {
 	p.heading(label(p.lang, "deviations"))
 	rows := [][]string{{"Id", label(p.lang, "requirement"), label(p.lang, "findings"), label(p.lang, "severity"), label(p.lang, "owner"), label(p.lang, "deadline"), label(p.lang, "retest")}}
 	for _, d := range p.r.Decision.Deviations {
-		rows = append(rows, []string{d.ID, d.Requirement, strings.Join(d.Findings, ", ") + ": " + d.Finding,
+		rows = append(rows, []string{d.ID, d.Requirement, deviationText(d),
 			severityLabel(p.lang, d.Severity) + " / " + classLabel(p.lang, d.Class), d.Owner, d.FixDeadline, strings.Join(d.RetestScope, ", ")})
 	}
 	p.table([]float64{10, 24, 56, 24, 24, 25, 17}, rows)
+}
+
+// deviationText is a deviation's condition (with who edited it) and its
+// findings, for a table cell.
+func deviationText(d decision.Deviation) string {
+	var parts []string
+	if d.Text != "" {
+		t := d.Text
+		if d.Edited != nil {
+			t += " (" + d.Edited.By + ")"
+		}
+		parts = append(parts, t)
+	}
+	if len(d.Findings) > 0 {
+		parts = append(parts, strings.Join(d.Findings, ", ")+": "+d.Finding)
+	}
+	return strings.Join(parts, "\n")
 }
 
 var pdfFill = map[risk.Class][3]int{risk.High: {244, 182, 176}, risk.Medium: {249, 221, 156}, risk.Low: {199, 230, 193}}

@@ -189,6 +189,26 @@ func (s *Server) decide(r *http.Request, who string) (string, string, error) {
 	return runURL(r), fmt.Sprintf("decision recorded: %s (%s) by %s", o.LabelSV(), o, who), nil
 }
 
+// editDeviation records a deviation's text, owner and fix-by date, or
+// adds a deviation (conform deviation).
+func (s *Server) editDeviation(r *http.Request, who string) (string, string, error) {
+	dir, err := s.runDir(r)
+	if err != nil {
+		return "", "", err
+	}
+	current, err := report.Deviations(dir, s.now())
+	if err != nil {
+		return runURL(r), "", err
+	}
+	field := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
+	e := decision.DeviationEdit{ID: field("id"), Requirement: field("requirement"), Severity: field("severity"),
+		Text: field("text"), Owner: field("owner"), FixBy: field("fix_by"), By: who, At: s.now()}
+	if err := assess.EditDeviation(dir, current, e); err != nil {
+		return runURL(r), "", err
+	}
+	return runURL(r), fmt.Sprintf("deviation %s recorded by %s", e.ID, who), nil
+}
+
 // rebuildReport writes report.json and its renderings (conform report).
 func (s *Server) rebuildReport(r *http.Request, _ string) (string, string, error) {
 	dir, err := s.runDir(r)

@@ -121,6 +121,22 @@ func TestCertificationInChromium(t *testing.T) {
 		t.Fatalf("before the people's part the decision is %q", outcome)
 	}
 
+	// The failing node: R04's receiver with spaces is marked on its
+	// exchange's page, and RIV-RECV-02 links to the mark.
+	var marked, link string
+	var linked bool
+	step("see the failing node", chromedp.Navigate(srv.URL+"/runs/demo/exchange?id="+failedExchange(t, dir, "RIV-RECV-02")),
+		chromedp.WaitVisible(`#request mark`, chromedp.ByQuery), chromedp.Text(`#request mark`, &marked, chromedp.ByQuery),
+		chromedp.AttributeValue(`#checks .where a`, "href", &link, &linked, chromedp.ByQuery))
+	if !strings.Contains(marked, "<itr:LogicalAddress>  SE2321000016-CLIN </itr:LogicalAddress>") || !linked {
+		t.Fatalf("marked %q, link %q: want the receiver element, linked from RIV-RECV-02", marked, link)
+	}
+	var markID string
+	step("follow the finding's link", chromedp.AttributeValue(`#request mark`, "id", &markID, &linked, chromedp.ByQuery))
+	if link != "#"+markID {
+		t.Fatalf("RIV-RECV-02 links to %q, the mark is %q", link, markID)
+	}
+
 	judge := `#judge-R03-shows-error`
 	step("judge the manual step", chromedp.Navigate(runPage),
 		chromedp.Click(judge+` input[value="pass"]`, chromedp.ByQuery),
@@ -154,6 +170,20 @@ func TestCertificationInChromium(t *testing.T) {
 		t.Fatalf("after deciding the page shows %q", outcome)
 	}
 
+	// A deviation's condition, owner and date, edited in the browser.
+	edit := `#edit-D1`
+	step("edit a deviation", chromedp.Navigate(runPage),
+		chromedp.SetValue(edit+` input[name="text"]`, "trim the receiver before sending", chromedp.ByQuery),
+		chromedp.SetValue(edit+` input[name="owner"]`, "Demo Vård AB", chromedp.ByQuery),
+		chromedp.SetValue(edit+` input[name="fix_by"]`, "2027-01-15", chromedp.ByQuery),
+		chromedp.Click(edit+` button`, chromedp.ByQuery))
+	expectFlash("edit a deviation", "deviation D1 recorded by Tove Testare")
+	var owner string
+	step("read the deviation", chromedp.Text(`#deviation-D1 .dev-owner`, &owner, chromedp.ByQuery))
+	if owner != "Demo Vård AB" {
+		t.Fatalf("after the edit the page shows owner %q", owner)
+	}
+
 	step("rebuild the report", chromedp.Navigate(runPage), chromedp.Click(`#report-form button`, chromedp.ByQuery))
 	expectFlash("report", "report rebuilt")
 	step("bundle", chromedp.Navigate(runPage), chromedp.Click(`#bundle-form button`, chromedp.ByQuery))
@@ -182,12 +212,18 @@ func TestCertificationInChromium(t *testing.T) {
 	if o := rec.LatestOverride(); o == nil || o.Outcome != decision.ApprovedWithConditions || o.By != "Tove Testare" {
 		t.Fatalf("override %+v", o)
 	}
+	if len(rec.Deviations) != 1 || rec.Deviations[0].By != "Tove Testare" || rec.Deviations[0].FixBy != "2027-01-15" {
+		t.Fatalf("deviation edits %+v", rec.Deviations)
+	}
 	rep, err := report.Read(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if rep.Decision.Outcome != decision.ApprovedWithConditions {
 		t.Fatalf("report.json decision %s", rep.Decision.Outcome)
+	}
+	if d := rep.Decision.Deviations[0]; d.Owner != "Demo Vård AB" || d.FixDeadline != "2027-01-15" || d.Text != "trim the receiver before sending" {
+		t.Fatalf("report.json deviation D1 after the browser's edit: %+v", d)
 	}
 	if _, err := evidence.Verify(filepath.Join(dir, evidence.BundleFile), nil); err != nil {
 		t.Fatalf("the bundle made in the browser: %v", err)

@@ -4,14 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/beevik/etree"
 
 	"github.com/rivgate/rivgate/conformance/judge/assess"
 	"github.com/rivgate/rivgate/conformance/judge/decision"
@@ -105,24 +104,26 @@ type reviewRow struct {
 }
 
 type runData struct {
-	Name      string
-	Report    *report.Report
-	Run       *result.Run
-	Manual    []pendingStep
-	Reviews   []reviewRow
-	Record    *assess.Record
-	Outcomes  []decision.Outcome
-	Files     []string // servable files present
-	CanBundle bool
-	Notes     []string
-	Earlier   []roundRun // earlier runs of the same suite, to compare with
+	Name     string
+	Report   *report.Report
+	Run      *result.Run
+	Manual   []pendingStep
+	Reviews  []reviewRow
+	Record   *assess.Record
+	Outcomes []decision.Outcome
+	// Severities an added deviation may have.
+	Severities []string
+	Files      []string // servable files present
+	CanBundle  bool
+	Notes      []string
+	Earlier    []roundRun // earlier runs of the same suite, to compare with
 	// Live: the run has no finished time and results.json changed lately,
 	// so it is most likely still going; LastWrite is that change.
 	Live, Stalled bool
 	LastWrite     time.Time
 }
 
-// A run in progress rewrites results.json after every scenario; one that
+// A run in progress rewrites results.json after every step; one that
 // has not done so for this long was most likely killed, and its page stops
 // reloading.
 const liveStale = 10 * time.Minute
@@ -140,7 +141,7 @@ func (s *Server) runPage(r *http.Request, v *view) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	d := runData{Name: r.PathValue("run"), Run: in.Run, Record: in.Record, Outcomes: decision.Decisions(), CanBundle: s.signer != nil}
+	d := runData{Name: r.PathValue("run"), Run: in.Run, Record: in.Record, Outcomes: decision.Decisions(), Severities: decision.Severities(), CanBundle: s.signer != nil}
 	if in.SuiteErr != nil {
 		d.Notes = append(d.Notes, in.SuiteErr.Error())
 	}
@@ -192,13 +193,36 @@ func (s *Server) runPage(r *http.Request, v *view) (string, error) {
 }
 
 type exchangeData struct {
-	Run          string
-	Ex           *exchange.Exchange
-	Request      string
-	Response     string
-	Checks       []result.Check
-	RequestSize  int
-	ResponseSize int
+	Run                           string
+	Ex                            *exchange.Exchange
+	Request, Response             []bodyLine
+	RequestHeader, ResponseHeader []headerRow
+	Checks                        []checkRow
+	RequestSize, ResponseSize     int
+	// Recorded is the recorded-versus-live response in producer mode.
+	Recorded *recordedDiff
+}
+
+// checkRow is a check on the exchange with links to where it points.
+type checkRow struct {
+	result.Check
+	Where []whereLink
+}
+
+type whereLink struct{ Text, Href string }
+
+// headerRow is one HTTP header line; Anchor is set on a header a failed
+// check points at.
+type headerRow struct{ Name, Value, Anchor string }
+
+func headerRows(h http.Header, l located) []headerRow {
+	var out []headerRow
+	for _, k := range slices.Sorted(maps.Keys(h)) {
+		for _, v := range h[k] {
+			out = append(out, headerRow{Name: k, Value: v, Anchor: l.headers[http.CanonicalHeaderKey(k)]})
+		}
+	}
+	return out
 }
 
 // exchangePage shows one recorded exchange, bodies pretty-printed.
@@ -244,24 +268,21 @@ func (s *Server) exchangePage(r *http.Request, v *view) (string, error) {
 		return "", err
 	}
 	v.Title = "Exchange " + id
-	v.Data = exchangeData{Run: r.PathValue("run"), Ex: ex, Request: pretty(req), Response: pretty(resp), Checks: checks,
-		RequestSize: len(req), ResponseSize: len(resp)}
+	d := exchangeData{Run: r.PathValue("run"), Ex: ex, Response: pretty(resp), RequestSize: len(req), ResponseSize: len(resp)}
+	var where located
+	d.Request, where = showRequest(req, ex.Request.Header, checks)
+	for _, c := range checks {
+		row := checkRow{Check: c}
+		for _, w := range c.Where {
+			row.Where = append(row.Where, whereLink{Text: locationText(w), Href: where.href(w)})
+		}
+		d.Checks = append(d.Checks, row)
+	}
+	d.RequestHeader = headerRows(ex.Request.Header, where)
+	d.ResponseHeader = headerRows(ex.Response.Header, located{})
+	d.Recorded = producerDiff(run, ex, resp)
+	v.Data = d
 	return "exchange", nil
-}
-
-// pretty indents an XML body; anything else (or broken XML) is shown as
-// it is.
-func pretty(b []byte) string {
-	doc := etree.NewDocument()
-	if err := doc.ReadFromBytes(b); err != nil || doc.Root() == nil {
-		return string(b)
-	}
-	doc.Indent(2)
-	out, err := doc.WriteToString()
-	if err != nil {
-		return string(b)
-	}
-	return out
 }
 
 func (s *Server) loginPage(_ *http.Request, v *view) (string, error) {

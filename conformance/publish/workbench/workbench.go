@@ -17,6 +17,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -105,6 +106,15 @@ func parseTemplates() (map[string]*template.Template, error) {
 }
 
 var funcs = template.FuncMap{
+	// checkLink is a check's exchange page, at the mark of what it is
+	// about when it says.
+	"checkLink": func(c result.Check) string {
+		u := "exchange?id=" + url.QueryEscape(c.Exchange)
+		if len(c.Where) > 0 {
+			u += "#" + anchorID(c.Where[0])
+		}
+		return u
+	},
 	// group hands a sub-template a titled list.
 	"group": func(id, title string, items any) map[string]any {
 		return map[string]any{"ID": id, "Title": title, "Items": items}
@@ -137,6 +147,7 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /runs/{run}/review", s.action(s.review))
 	m.HandleFunc("POST /runs/{run}/declare", s.action(s.declare))
 	m.HandleFunc("POST /runs/{run}/decide", s.action(s.decide))
+	m.HandleFunc("POST /runs/{run}/deviation", s.action(s.editDeviation))
 	m.HandleFunc("POST /runs/{run}/report", s.action(s.rebuildReport))
 	m.HandleFunc("POST /runs/{run}/bundle", s.action(s.bundle))
 	m.HandleFunc("GET /compare", s.page(s.comparePage))

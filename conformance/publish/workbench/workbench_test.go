@@ -2,9 +2,12 @@ package workbench_test
 
 import (
 	"errors"
+	"html"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -232,4 +235,49 @@ func TestUsersLogin(t *testing.T) {
 			t.Errorf("LoadUsers(%q) accepted", bad)
 		}
 	}
+}
+
+// TestExchangeMarksTheFailingNode: on the exchange of R04, whose receiver
+// has surrounding spaces, the receiver element's line is marked and the
+// failed RIV-RECV-02 links to it; nothing else is marked.
+func TestExchangeMarksTheFailingNode(t *testing.T) {
+	t.Parallel()
+	runs := workbenchtest.RunsDir(t, "r1")
+	c := workbenchtest.Start(t, workbench.Options{RunsDir: runs})
+	c.Login("Tove Testare", "")
+	ex := failedExchange(t, filepath.Join(runs, "r1"), "RIV-RECV-02")
+	_, body := c.Get("/runs/r1/exchange?id=" + ex)
+	marks := regexp.MustCompile(`<mark id="(at[^"]+)">([^<]*)</mark>`).FindAllStringSubmatch(body, -1)
+	if len(marks) != 1 || !strings.Contains(html.UnescapeString(marks[0][2]), "<itr:LogicalAddress>  SE2321000016-CLIN </itr:LogicalAddress>") {
+		t.Fatalf("marked %q, want the receiver element alone:\n%s", marks, body)
+	}
+	if !strings.Contains(body, `<a href="#`+marks[0][1]+`">/Envelope/Header/LogicalAddress</a>`) {
+		t.Errorf("RIV-RECV-02 does not link to the marked element:\n%s", body)
+	}
+	// The run page's check links straight to the mark.
+	_, body = c.Get("/runs/r1/")
+	if !strings.Contains(body, `href="exchange?id=`+url.QueryEscape(ex)+`#`+marks[0][1]+`"`) {
+		t.Errorf("the run page does not link RIV-RECV-02 to the mark %s", marks[0][1])
+	}
+}
+
+// failedExchange is the exchange of the first failed check id in the run
+// in dir, which must point somewhere.
+func failedExchange(t *testing.T, dir, id string) string {
+	t.Helper()
+	run, err := result.Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sc := range run.Scenarios {
+		for _, st := range sc.Steps {
+			for _, c := range st.Checks {
+				if c.ID == id && c.Status == result.Fail && len(c.Where) > 0 {
+					return c.Exchange
+				}
+			}
+		}
+	}
+	t.Fatalf("no failed %s with a location in %s", id, dir)
+	return ""
 }

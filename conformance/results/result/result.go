@@ -237,7 +237,7 @@ func NewSelection(s *scenario.Suite, ids []string) *Selection {
 
 // Incomplete is why results.json does not describe a whole run ("" when
 // it does): a run writes it with no finished time when it starts and after
-// every scenario, and with one only at its end, so results without one are
+// every step and scenario, and with one only at its end, so results without one are
 // from a run that was killed, interrupted before it could finish writing,
 // or is still going. Reports call such a run aborted; bundles refuse it.
 func (r *Run) Incomplete() string {
@@ -334,6 +334,24 @@ type Check struct {
 	// empty).
 	PlatformLine int       `json:"platform_log_line,omitempty"`
 	At           time.Time `json:"at,omitzero"`
+	// Where points at the parts of the exchange's request a failed check
+	// is about, when the check knows them.
+	Where []Location `json:"where,omitempty"`
+}
+
+// Location is a part of an exchange's request a failed check is about: an
+// element of the body, a line of the body, or an HTTP header (one or more
+// of the fields set).
+type Location struct {
+	// Element is the element's path from the root by local names, each
+	// step with [n] (1-based) when it is not the first sibling of that
+	// name: /Envelope/Header/LogicalAddress[2].
+	Element string `json:"element,omitempty"`
+	// Line is the line of the recorded body (1-based) a problem was
+	// reported at (a schema problem, a syntax error).
+	Line int `json:"line,omitempty"`
+	// Header is an HTTP header's name.
+	Header string `json:"header,omitempty"`
 }
 
 // Manual is a person's verdict on a manual step.

@@ -524,6 +524,38 @@ func (h *Harness) writeResults(run *result.Run) error {
 	return result.Write(h.opts.Out, run)
 }
 
+// writeStep writes results.json between steps, so a reader (the
+// workbench) follows a run step by step. It never holds the run up: while
+// an exchange the run names is still being recorded (an answer held back)
+// it leaves the write to a later step or the scenario's end, and a failed
+// write is only reported, as the scenario's end writes again and stops the
+// run if that fails too.
+func (h *Harness) writeStep(run *result.Run) {
+	if h.opts.Out == "" || !h.recorded(run) {
+		return
+	}
+	if err := result.Write(h.opts.Out, run); err != nil {
+		h.progress("WARNING: results.json not written after a step: %v", err)
+	}
+}
+
+// recorded reports, without waiting, whether every exchange run names is
+// on disk.
+func (h *Harness) recorded(run *result.Run) bool {
+	h.recMu.Lock()
+	defer h.recMu.Unlock()
+	for _, id := range run.ExchangeIDs() {
+		if done := h.recording[id]; done != nil {
+			select {
+			case <-done:
+			default:
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // waitRecorded waits until the exchanges run names are on disk, at most as
 // long as the harness holds an answer and then some.
 func (h *Harness) waitRecorded(run *result.Run) {

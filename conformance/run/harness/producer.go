@@ -140,6 +140,13 @@ scenarios:
 				break scenarios
 			}
 			scr.Steps = append(scr.Steps, p.step(ctx, sc, st, i))
+			if opts.Out != "" {
+				// Step by step, for a reader following the run (its
+				// exchange is on disk: the store writes it in p.step).
+				if err := result.Write(opts.Out, run); err != nil {
+					return run, err
+				}
+			}
 		}
 		scr.Finished = opts.Now()
 	}

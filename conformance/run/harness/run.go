@@ -160,7 +160,8 @@ func (h *Harness) begin(scenarioID, stepID, role string) *exchange.Exchange {
 }
 
 // Run runs the selected scenarios in order and returns the results (also
-// written to Out/results.json, after every scenario and at the end).
+// written to Out/results.json, after every step whose exchanges are on
+// disk, after every scenario and at the end).
 // Start must have been called.
 func (h *Harness) Run(ctx context.Context) (*result.Run, error) {
 	if h.ln == nil && h.startErr == nil {
@@ -201,7 +202,7 @@ func (h *Harness) Run(ctx context.Context) (*result.Run, error) {
 		run.Scenarios = append(run.Scenarios, scr)
 		h.ran, h.lastAwaiting = append(h.ran, sc), append(h.lastAwaiting, nil)
 		h.progress("scenario %s (%d/%d): %s", sc.ID, i+1, len(scs), sc.Title)
-		aborted := h.runScenario(ctx, sc, scr)
+		aborted := h.runScenario(ctx, sc, scr, run)
 		scr.Finished = h.opts.Now()
 		if aborted != "" {
 			run.Aborted = aborted
@@ -268,14 +269,18 @@ func awaitsLater(sc *scenario.Scenario, i int) bool {
 // runScenario runs one scenario's steps, then waits until the consumer is
 // quiet (settle): whatever arrives after a step's answer is judged in this
 // scenario. It returns why the run must stop ("" to go on): the consumer
-// or its environment is unreachable.
-func (h *Harness) runScenario(ctx context.Context, sc *scenario.Scenario, scr *result.Scenario) string {
+// or its environment is unreachable. After each step but the last (the
+// scenario's end writes that one) results.json shows run so far.
+func (h *Harness) runScenario(ctx context.Context, sc *scenario.Scenario, scr *result.Scenario, run *result.Run) string {
 	var prev *lastFault
 	var last *watch // the last step that awaited a request
 	scenarioTriggered := false
 	for i, st := range sc.Steps {
 		if ctx.Err() != nil {
 			break
+		}
+		if i > 0 {
+			h.writeStep(run)
 		}
 		s := &stepRun{sc: sc, st: st, index: i, label: fmt.Sprintf("scenario %s step %d/%d %s", sc.ID, i+1, len(sc.Steps), st.ID),
 			res: &result.Step{Index: i + 1, ID: st.ID, Title: st.Title, Line: st.Line, Requirements: st.Requirements,

@@ -45,7 +45,7 @@ Suites are described in docs/conformance-suites.md.`,
 	}
 	cmd.AddCommand(runCommand(), serveCommand(), judgeCommand(), planCommand(), declareCommand(), decideCommand(),
 		reportCommand(), keygenCommand(), bundleCommand(), verifyCommand(), diffCommand())
-	cmd.AddCommand(workbenchCommand())
+	cmd.AddCommand(deviationCommand(), workbenchCommand())
 	cmd.AddCommand(newImportSoapUICommand())
 	cmd.AddCommand(initCommand())
 	return cmd

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/rivgate/rivgate/conformance/publish/evidence"
+	"github.com/rivgate/rivgate/conformance/publish/report"
 	"github.com/rivgate/rivgate/conformance/publish/workbench"
 	"github.com/rivgate/rivgate/conformance/publish/workbench/workbenchtest"
 )
@@ -57,6 +58,10 @@ func TestWorkbenchLeavesTheCLIsFiles(t *testing.T) {
 			"declare", map[string]string{"org": "Demo Vård AB", "statement": "Vi intygar att testerna är utförda."}, upload, 0},
 		{"decide", []string{"decide", "--out", cliDir, "--outcome", "approved-with-conditions", "--reason", "B-1 to be fixed by the next release", "--by", who},
 			"decide", map[string]string{"outcome": "approved-with-conditions", "reason": "B-1 to be fixed by the next release"}, nil, 0},
+		{"edit a deviation", []string{"deviation", "--out", cliDir, "--id", "D1", "--text", "trim the receiver", "--owner", "Demo Vård AB", "--fix-by", "2027-01-15", "--by", who},
+			"deviation", map[string]string{"id": "D1", "text": "trim the receiver", "owner": "Demo Vård AB", "fix_by": "2027-01-15"}, nil, 0},
+		{"add a deviation", []string{"deviation", "--out", cliDir, "--id", "X1", "--severity", "minor", "--text", "show VP007 in the user manual", "--by", who},
+			"deviation", map[string]string{"id": "X1", "severity": "minor", "text": "show VP007 in the user manual"}, nil, 0},
 		{"rebuild the report", []string{"report", "--out", cliDir},
 			"report", map[string]string{"lang": "sv"}, nil, 0},
 		{"bundle", []string{"bundle", "--out", cliDir, "--key", key},
@@ -69,6 +74,18 @@ func TestWorkbenchLeavesTheCLIsFiles(t *testing.T) {
 			t.Fatalf("%s in the workbench: %s %q", step.name, kind, msg)
 		}
 		sameFiles(t, step.name, cliDir, webDir)
+	}
+	// What the workbench wrote, the CLI reads: its report of the web run
+	// has the deviations as edited and added in the browser.
+	out, code = rivgate(t, "report", "--out", webDir)
+	expect(t, code, out, 0)
+	rep, err := report.Read(webDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if devs := rep.Decision.Deviations; len(devs) != 3 || devs[0].Owner != "Demo Vård AB" || devs[0].FixDeadline != "2027-01-15" ||
+		devs[0].Text != "trim the receiver" || devs[0].Edited == nil || devs[0].Edited.By != who || devs[2].ID != "X1" || !devs[2].Added {
+		t.Fatalf("report.json deviations after the browser's edits: %+v", devs)
 	}
 	// The workbench's page shows what the CLI's report says.
 	_, body := web.Get(page)
