@@ -288,11 +288,11 @@ func (r *Request) setFraming() *headError {
 		conn = v[0]
 	}
 	if r.ProtoMinor == 0 {
-		r.keepAlive1 = hasToken(conn, "keep-alive")
+		r.keepAlive1 = HasToken(conn, "keep-alive")
 		r.wantsClose = !r.keepAlive1
 	} else {
 		r.keepAlive1 = false
-		r.wantsClose = hasToken(conn, "close")
+		r.wantsClose = HasToken(conn, "close")
 	}
 	r.expect = false
 	if v := h["Expect"]; len(v) > 0 {
@@ -376,9 +376,10 @@ func trimCR(l []byte) []byte {
 	return l
 }
 
-// hasToken reports whether the comma-separated list v holds token,
-// ignoring case.
-func hasToken(v, token string) bool {
+// HasToken reports whether the comma-separated header list v (a
+// Connection header, say) holds token, ignoring case. The producer client
+// (gateway/proxy) reads its answers' Connection headers with it too.
+func HasToken(v, token string) bool {
 	for v != "" {
 		var t string
 		t, v, _ = strings.Cut(v, ",")

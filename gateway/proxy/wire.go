@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/rivgate/rivgate/gateway/httpwire"
 )
 
 // The HTTP/1.1 subset a SOAP call needs, written and read over pooled
@@ -271,10 +273,10 @@ func (c *callState) readOneHead(br *bufio.Reader, left *int64, h http.Header) (a
 			ah.chunked = true
 			continue // framing, not passed on
 		case "Connection":
-			if hasToken(value, "close") {
+			if httpwire.HasToken(value, "close") {
 				ah.close = true
 			}
-			if hasToken(value, "keep-alive") {
+			if httpwire.HasToken(value, "keep-alive") {
 				keepAlive = true
 			}
 		}
@@ -314,18 +316,6 @@ func http1Minor(proto []byte) (int, bool) {
 		return 0, false
 	}
 	return int(proto[7] - '0'), true
-}
-
-// hasToken reports whether the comma-separated list v names token.
-func hasToken(v, token string) bool {
-	for v != "" {
-		var t string
-		t, v, _ = strings.Cut(v, ",")
-		if strings.EqualFold(strings.TrimSpace(t), token) {
-			return true
-		}
-	}
-	return false
 }
 
 // canonicalKey puts a header name into canonical form in place
