@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/x509"
 	"errors"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -118,4 +119,13 @@ permissions:
 	assert.Equal(t, p.srv.URL+"/producer21", c.exchange.Target.String())
 	assert.Equal(t, consumerID, c.exchange.Headers.OriginalConsumer)
 	assert.Equal(t, consumerID+"#"+instanceID, c.exchange.Headers.RoutingHistory)
+}
+
+// TestHeaderKeysCanonical: the service handler looks these names up in
+// httpwire's canonical header map directly, so each must be canonical.
+func TestHeaderKeysCanonical(t *testing.T) {
+	for _, k := range []string{"Content-Type", "X-Forwarded-For", "Forwarded", "X-Real-Ip", rivta.KeyVPSenderID, rivta.KeyVPInstanceID,
+		rivta.KeyRoutingHistory, rivta.KeyOriginalConsumer, rivta.KeyActingOnBehalfOf, rivta.KeyCorrelationID} {
+		assert.Equal(t, http.CanonicalHeaderKey(k), k)
+	}
 }
