@@ -503,7 +503,7 @@ func isRIVTA(p rivta.Profile) bool {
 // when the catalogue's is not a usable URL), the body (the head as
 // rewritten, then the rest still streaming) and the outbound headers.
 func (g *Gateway) prepareForward(c *call) *vpfault.Fault {
-	target, err := takdata.ParseAddress(c.producer)
+	target, err := g.targets.parse(c.producer)
 	if err != nil {
 		reason := err.Error()
 		if ae := (*takdata.AddressError)(nil); errors.As(err, &ae) {

@@ -129,3 +129,31 @@ func TestHeaderKeysCanonical(t *testing.T) {
 		assert.Equal(t, http.CanonicalHeaderKey(k), k)
 	}
 }
+
+// TestTargetCache: a producer address is parsed once and the URL shared;
+// one the catalogue may not use is refused each time and not kept.
+func TestTargetCache(t *testing.T) {
+	var tc targetCache
+	tests := []struct {
+		address string
+		ok      bool
+	}{
+		{"http://127.0.0.1:8080/producer", true},
+		{"https://producer.example:443/svc?x=1", true},
+		{"ftp://producer.example/svc", false},
+		{"http://user:secret@producer.example/svc", false},
+	}
+	for _, tt := range tests {
+		first, err := tc.parse(tt.address)
+		again, err2 := tc.parse(tt.address)
+		if !tt.ok {
+			assert.Error(t, err, tt.address)
+			assert.Error(t, err2, tt.address)
+			continue
+		}
+		require.NoError(t, err, tt.address)
+		assert.Same(t, first, again, "parsed once: %s", tt.address)
+		assert.Equal(t, tt.address, first.String())
+	}
+	assert.Equal(t, int64(2), tc.n.Load(), "refused addresses are not kept")
+}
