@@ -8,6 +8,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strconv"
 	"syscall"
 	"testing"
@@ -31,9 +33,23 @@ func benchBed(b *testing.B) (*vpBed, []byte) {
 		_, _ = w.Write(okResponse)
 	})
 	y := fill(takVPCodes, "{{NS}}", scheduleNS, "{{P20}}", p.srv.URL, "{{P21}}", p.srv.URL, "{{DEAD}}", closedAddr(b), "{{C}}", consumerID)
-	bd := newBed(b, y, func(bd *bed) { bd.cfg.Listen.HTTP, bd.cfg.Listen.Admin = "", "" })
-	// Keep the benchmark's log cheap: the exchange line is still built.
+	bd := newBed(b, y, benchOnly(b))
 	return &vpBed{bed: bd, p21: p}, sample(b, "Rivta21Request.xml", "")
+}
+
+// benchOnly starts only the HTTPS listener and writes the exchange log to
+// a file, as a deployed gateway does: one write per line, not a test
+// buffer that grows with every call (its copying would be measured).
+func benchOnly(b *testing.B) bedOpt {
+	return func(bd *bed) {
+		bd.cfg.Listen.HTTP, bd.cfg.Listen.Admin = "", ""
+		f, err := os.Create(filepath.Join(b.TempDir(), "exchange.log"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { _ = f.Close() })
+		bd.logTo = f
+	}
 }
 
 func doPost(b *testing.B, c *http.Client, url string, body []byte) {
@@ -175,7 +191,7 @@ func (c *rawCaller) call() int {
 func BenchmarkPipeline(b *testing.B) {
 	producerURL := rawProducer(b)
 	y := fill(takVPCodes, "{{NS}}", scheduleNS, "{{P20}}", producerURL, "{{P21}}", producerURL, "{{DEAD}}", closedAddr(b), "{{C}}", consumerID)
-	bd := newBed(b, y, func(bd *bed) { bd.cfg.Listen.HTTP, bd.cfg.Listen.Admin = "", "" })
+	bd := newBed(b, y, benchOnly(b))
 	c := newRawCaller(b, pipelineServer(b, bd), sample(b, "Rivta21Request.xml", ""))
 	if s := c.call(); s != http.StatusOK {
 		b.Fatalf("status %d", s)
@@ -209,7 +225,7 @@ func reportCPU(b *testing.B, since time.Duration) {
 func BenchmarkPipelineParallel(b *testing.B) {
 	producerURL := rawProducer(b)
 	y := fill(takVPCodes, "{{NS}}", scheduleNS, "{{P20}}", producerURL, "{{P21}}", producerURL, "{{DEAD}}", closedAddr(b), "{{C}}", consumerID)
-	bd := newBed(b, y, func(bd *bed) { bd.cfg.Listen.HTTP, bd.cfg.Listen.Admin = "", "" })
+	bd := newBed(b, y, benchOnly(b))
 	addr := pipelineServer(b, bd)
 	body := sample(b, "Rivta21Request.xml", "")
 	b.ReportAllocs()
@@ -233,7 +249,7 @@ func BenchmarkPipelineParallel(b *testing.B) {
 // engine would replace.
 func BenchmarkStages(b *testing.B) {
 	y := fill(takVPCodes, "{{NS}}", scheduleNS, "{{P20}}", "http://127.0.0.1:1", "{{P21}}", "http://127.0.0.1:1", "{{DEAD}}", closedAddr(b), "{{C}}", consumerID)
-	bd := newBed(b, y, func(bd *bed) { bd.cfg.Listen.HTTP, bd.cfg.Listen.Admin = "", "" })
+	bd := newBed(b, y, benchOnly(b))
 	client, err := bd.ca.IssueClient(consumerID, pki.Options{})
 	if err != nil {
 		b.Fatal(err)

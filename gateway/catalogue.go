@@ -3,7 +3,10 @@ package gateway
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"runtime/debug"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -11,6 +14,7 @@ import (
 	"github.com/rivgate/rivgate/gateway/config"
 	"github.com/rivgate/rivgate/gateway/platform"
 	"github.com/rivgate/rivgate/gateway/tak"
+	"github.com/rivgate/rivgate/gateway/tak/takdata"
 )
 
 // ReloadResult is the outcome of a catalogue reload, as /resetcache, /status
@@ -130,4 +134,35 @@ func newPlatform(cfg *config.Config, store *tak.Store, version string) *platform
 	return platform.New(platform.Config{
 		LogicalAddress: cfg.Platform.LogicalAddress, InstanceName: cfg.Instance.Name, Version: version, Started: time.Now(),
 	}, store.Catalogue, store.Status)
+}
+
+// targetCache holds producer addresses parsed once, not on every call:
+// the catalogue names few producers and each call names one. The URLs
+// are shared and never modified (the producer client reads them). It is
+// emptied when it grows past maxTargets, so addresses of catalogues long
+// replaced do not pile up.
+type targetCache struct {
+	m sync.Map // address -> *url.URL
+	n atomic.Int64
+}
+
+// maxTargets bounds the cache, well above a national catalogue's producer
+// addresses.
+const maxTargets = 1 << 16
+
+// parse is takdata.ParseAddress, remembered; a refused address is not.
+func (t *targetCache) parse(address string) (*url.URL, error) {
+	if u, ok := t.m.Load(address); ok {
+		return u.(*url.URL), nil
+	}
+	u, err := takdata.ParseAddress(address)
+	if err != nil {
+		return nil, err
+	}
+	if t.n.Add(1) > maxTargets {
+		t.m.Clear()
+		t.n.Store(1)
+	}
+	t.m.Store(address, u)
+	return u, nil
 }

@@ -67,6 +67,7 @@ type Gateway struct {
 	// each): a fresh one per call was a third of the bytes the gateway
 	// allocated per call.
 	sniffers sync.Pool // of *envelope.Sniffer
+	targets  targetCache
 	// rewrite is envelope.RewriteProfile. It is a field only so a test can
 	// reach VP012: the real rewrite never fails for a head the sniffer read.
 	rewrite func(head []byte, info *envelope.Info, to rivta.Profile) ([]byte, error)

@@ -27,7 +27,7 @@ func (g *Gateway) serviceHandler(listener string) httpwire.Handler {
 	return func(rw *httpwire.ResponseWriter, r *httpwire.Request) {
 		g.inFlight.Add(1)
 		g.metrics.inFlight.Inc()
-		sc := &serviceCall{call: call{listener: listener, start: time.Now(), remote: r.RemoteAddr, kind: "service", forwardedFor: r.Header.Get("X-Forwarded-For")}}
+		sc := &serviceCall{call: call{listener: listener, start: time.Now(), remote: r.RemoteAddr, kind: "service", forwardedFor: firstValue(r.Header, "X-Forwarded-For")}}
 		c, w := &sc.call, &sc.answer
 		*w = answerWriter{ResponseWriter: rw, wire: rw, idle: g.cfg.Listen.WriteTimeout.D(), rate: g.minRate}
 		defer func() {
@@ -48,7 +48,7 @@ func (g *Gateway) serviceHandler(listener string) httpwire.Handler {
 			g.metrics.inFlight.Dec()
 			g.finish(c)
 		}()
-		c.correlationID = r.Header.Get(rivta.KeyCorrelationID)
+		c.correlationID = firstValue(r.Header, rivta.KeyCorrelationID)
 		if !validCorrelationID(c.correlationID) {
 			c.correlationID = ids.NewUUID()
 		}
@@ -83,6 +83,14 @@ type serviceCall struct {
 	answer            answerWriter
 	body              bodyReader
 	correlationHeader [1]string // the answer's x-skltp-correlation-id
+}
+
+// firstValue is h.Get for a canonical key in a canonical map (httpwire's).
+func firstValue(h http.Header, canonicalKey string) string {
+	if v := h[canonicalKey]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
 }
 
 // maxCorrelationID is the longest correlation id taken from a consumer.
@@ -128,19 +136,21 @@ func (g *Gateway) underPrefix(path string) bool {
 func (g *Gateway) service(sc *serviceCall, r *httpwire.Request) {
 	c, w := &sc.call, &sc.answer
 	h := r.Header
+	// httpwire's keys are canonical, and so are these names: map lookups,
+	// not h.Get's canonicalising of each name on every call.
 	c.req = consumerRequest{
 		ctx:              r.Context(),
-		contentType:      h.Get("Content-Type"),
+		contentType:      firstValue(h, "Content-Type"),
 		contentLength:    r.ContentLength,
-		xForwardedFor:    h.Values("X-Forwarded-For"),
-		forwarded:        h.Values("Forwarded"),
-		xRealIP:          h.Values("X-Real-Ip"),
-		vpSenderID:       h.Get(rivta.KeyVPSenderID),
-		vpInstanceID:     h.Get(rivta.KeyVPInstanceID),
-		certHeader:       h.Get(g.certHeaderKey),
-		routingHistory:   h.Get(rivta.KeyRoutingHistory),
-		originalConsumer: h.Get(rivta.KeyOriginalConsumer),
-		actingOnBehalfOf: h.Get(rivta.KeyActingOnBehalfOf),
+		xForwardedFor:    h["X-Forwarded-For"],
+		forwarded:        h["Forwarded"],
+		xRealIP:          h["X-Real-Ip"],
+		vpSenderID:       firstValue(h, rivta.KeyVPSenderID),
+		vpInstanceID:     firstValue(h, rivta.KeyVPInstanceID),
+		certHeader:       firstValue(h, g.certHeaderKey),
+		routingHistory:   firstValue(h, rivta.KeyRoutingHistory),
+		originalConsumer: firstValue(h, rivta.KeyOriginalConsumer),
+		actingOnBehalfOf: firstValue(h, rivta.KeyActingOnBehalfOf),
 	}
 	if r.TLS != nil && len(r.TLS.PeerCertificates) > 0 {
 		c.req.peerCert = r.TLS.PeerCertificates[0]
@@ -314,8 +324,13 @@ type bodyReader struct {
 	eof      bool          // read to its end
 }
 
-// readDeadliner sets the consumer connection's read deadline.
-type readDeadliner interface{ SetReadDeadline(time.Time) error }
+// readDeadliner sets the consumer connection's read deadline; Buffered
+// reports whether the next read is served without reading the connection
+// (httpwire's read buffer), which no deadline would bound.
+type readDeadliner interface {
+	SetReadDeadline(time.Time) error
+	Buffered() bool
+}
 
 // watch arms the no-progress deadline (idle <= 0: none) and the pace.
 func (b *bodyReader) watch(rc readDeadliner, idle time.Duration, rate proxy.MinRate) {
@@ -365,8 +380,14 @@ func (b *bodyReader) arm(eof bool) {
 	switch {
 	case b.rc == nil:
 	case eof:
-		_ = b.rc.SetReadDeadline(time.Time{})
+		if !b.armed.IsZero() { // never set while the body came from the read buffer
+			_ = b.rc.SetReadDeadline(time.Time{})
+		}
 		b.rc = nil
+	case b.rc.Buffered():
+		// A small call's body arrives with its head: reading it from the
+		// buffer needs no deadline, and setting and clearing one costs
+		// two timer changes per call.
 	default:
 		dl, why := nextDeadline(time.Now(), b.idle, b.rate, b.start, b.max-b.left, b.armed)
 		if !dl.IsZero() {

@@ -123,6 +123,7 @@ type bed struct {
 	cfg     *config.Config
 	gw      *Gateway
 	logs    *syncbuf.Buffer
+	logTo   io.Writer    // where the exchange log goes instead of logs (benchmarks: a file)
 	takPath string       // the TAK YAML file the gateway reads
 	client  *http.Client // consumerID's certificate
 }
@@ -158,7 +159,11 @@ func newBed(t testing.TB, takYAML string, opts ...bedOpt) *bed {
 	for _, o := range opts {
 		o(b)
 	}
-	gw, err := New(cfg, Deps{Logger: zerolog.New(b.logs), Version: "test"})
+	var logTo io.Writer = b.logs
+	if b.logTo != nil {
+		logTo = b.logTo
+	}
+	gw, err := New(cfg, Deps{Logger: zerolog.New(logTo), Version: "test"})
 	require.NoError(t, err)
 	require.NoError(t, gw.Start(context.Background()))
 	t.Cleanup(func() { _ = gw.Close() })

@@ -107,10 +107,11 @@ func (g *Gateway) finish(c *call) {
 		return
 	}
 	label := cmp.Or(c.metricContract, labelUnknown)
-	g.metrics.requests.WithLabelValues(label, codeLabel(c.fault), statusLabel(c.status)).Inc()
-	g.metrics.duration.WithLabelValues(label).Observe(total.Seconds())
+	s := g.metrics.seriesFor(label, codeLabel(c.fault), c.status)
+	s.requests.Inc()
+	s.duration.Observe(total.Seconds())
 	if c.producerTime > 0 {
-		g.metrics.producer.WithLabelValues(label).Observe(c.producerTime.Seconds())
+		s.producer.Observe(c.producerTime.Seconds())
 	}
 }
 

@@ -3,6 +3,7 @@ package gateway
 import (
 	"net/http"
 	"strconv"
+	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -20,6 +21,45 @@ type metrics struct {
 	lastReloadOK    prometheus.Gauge
 	certNotAfter    prometheus.Gauge
 	requestBytesMax prometheus.Gauge
+
+	// series holds each call's three series, resolved once per
+	// (contract, vp_code, status): a lookup by labels hashes them and
+	// takes the vector's lock on every call, and the status label is a
+	// string made from an int. The labels are bounded sets (below), so is
+	// this map; sync.Map because it is read on every call and written
+	// once per new combination.
+	series sync.Map // seriesKey -> *callSeries
+}
+
+// seriesKey is one combination of a service call's labels; status is 0
+// for labelOther.
+type seriesKey struct {
+	contract, code string
+	status         int
+}
+
+// callSeries are the series one service call updates.
+type callSeries struct {
+	requests           prometheus.Counter
+	duration, producer prometheus.Observer
+}
+
+// seriesFor returns the series for a call's labels, resolved on first use.
+func (m *metrics) seriesFor(contract, code string, status int) *callSeries {
+	k := seriesKey{contract: contract, code: code, status: status}
+	if !knownStatus(status) {
+		k.status = 0
+	}
+	if s, ok := m.series.Load(k); ok {
+		return s.(*callSeries)
+	}
+	s := &callSeries{
+		requests: m.requests.WithLabelValues(contract, code, statusLabel(status)),
+		duration: m.duration.WithLabelValues(contract),
+		producer: m.producer.WithLabelValues(contract),
+	}
+	got, _ := m.series.LoadOrStore(k, s)
+	return got.(*callSeries)
 }
 
 // buckets cover a loopback hop (sub-millisecond) up to VP's 29 s timeout.
@@ -83,8 +123,10 @@ func codeLabel(f *vpfault.Fault) string {
 
 // statusLabel is the status label; 499 is the consumer gone (nginx's code).
 func statusLabel(status int) string {
-	if status != 499 && http.StatusText(status) == "" {
+	if !knownStatus(status) {
 		return labelOther
 	}
 	return strconv.Itoa(status)
 }
+
+func knownStatus(status int) bool { return status == 499 || http.StatusText(status) != "" }

@@ -65,6 +65,11 @@ type call struct {
 	outHead          []byte          // head as it goes to the producer (rewritten for its profile)
 	exchange         *proxy.Exchange // the call to the producer; Forward fills in its outcome
 
+	// Room for the producer call and its in-memory body, allocated with
+	// the call rather than each on its own.
+	exchangeRoom proxy.Exchange
+	outReader    bytes.Reader
+
 	// metricContract is the contract as the catalogue spells it, once a
 	// route (or a platform service) is found: the metrics label, which a
 	// consumer cannot vary (the namespace it sent is looked up ignoring case).
@@ -498,7 +503,7 @@ func isRIVTA(p rivta.Profile) bool {
 // when the catalogue's is not a usable URL), the body (the head as
 // rewritten, then the rest still streaming) and the outbound headers.
 func (g *Gateway) prepareForward(c *call) *vpfault.Fault {
-	target, err := takdata.ParseAddress(c.producer)
+	target, err := g.targets.parse(c.producer)
 	if err != nil {
 		reason := err.Error()
 		if ae := (*takdata.AddressError)(nil); errors.As(err, &ae) {
@@ -511,14 +516,16 @@ func (g *Gateway) prepareForward(c *call) *vpfault.Fault {
 	if n >= 0 {
 		length = n - int64(len(head)) + int64(len(out))
 	}
-	var body io.Reader = io.MultiReader(bytes.NewReader(out), c.body)
-	if n >= 0 && int64(len(head)) == n {
-		// The sniff read the whole body (a small call): sent from memory,
-		// the transport writes headers and body in one write, not two.
-		body = bytes.NewReader(out)
+	c.outReader.Reset(out)
+	var body io.Reader = &c.outReader
+	if n < 0 || int64(len(head)) != n {
+		body = io.MultiReader(body, c.body)
 	}
+	// else the sniff read the whole body (a small call): sent from memory,
+	// the transport writes headers and body in one write, not two.
 	reqBody := c.body
-	c.exchange = &proxy.Exchange{
+	c.exchange = &c.exchangeRoom
+	*c.exchange = proxy.Exchange{
 		Target: target, Body: body, ContentLength: length,
 		Timeout: g.timeoutFor(c.contract), Instance: g.cfg.Instance.Name,
 		RequestErr: func() error { return reqBody.err },

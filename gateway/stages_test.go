@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/x509"
 	"errors"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -118,4 +119,41 @@ permissions:
 	assert.Equal(t, p.srv.URL+"/producer21", c.exchange.Target.String())
 	assert.Equal(t, consumerID, c.exchange.Headers.OriginalConsumer)
 	assert.Equal(t, consumerID+"#"+instanceID, c.exchange.Headers.RoutingHistory)
+}
+
+// TestHeaderKeysCanonical: the service handler looks these names up in
+// httpwire's canonical header map directly, so each must be canonical.
+func TestHeaderKeysCanonical(t *testing.T) {
+	for _, k := range []string{"Content-Type", "X-Forwarded-For", "Forwarded", "X-Real-Ip", rivta.KeyVPSenderID, rivta.KeyVPInstanceID,
+		rivta.KeyRoutingHistory, rivta.KeyOriginalConsumer, rivta.KeyActingOnBehalfOf, rivta.KeyCorrelationID} {
+		assert.Equal(t, http.CanonicalHeaderKey(k), k)
+	}
+}
+
+// TestTargetCache: a producer address is parsed once and the URL shared;
+// one the catalogue may not use is refused each time and not kept.
+func TestTargetCache(t *testing.T) {
+	var tc targetCache
+	tests := []struct {
+		address string
+		ok      bool
+	}{
+		{"http://127.0.0.1:8080/producer", true},
+		{"https://producer.example:443/svc?x=1", true},
+		{"ftp://producer.example/svc", false},
+		{"http://user:secret@producer.example/svc", false},
+	}
+	for _, tt := range tests {
+		first, err := tc.parse(tt.address)
+		again, err2 := tc.parse(tt.address)
+		if !tt.ok {
+			assert.Error(t, err, tt.address)
+			assert.Error(t, err2, tt.address)
+			continue
+		}
+		require.NoError(t, err, tt.address)
+		assert.Same(t, first, again, "parsed once: %s", tt.address)
+		assert.Equal(t, tt.address, first.String())
+	}
+	assert.Equal(t, int64(2), tc.n.Load(), "refused addresses are not kept")
 }

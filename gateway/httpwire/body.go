@@ -171,6 +171,21 @@ func (b *Body) close() {
 	b.mu.Unlock()
 }
 
+// Buffered reports whether the next Read is served from the read buffer
+// (or ends the body) without reading the connection: a deadline set for
+// it would never apply. Only Content-Length bodies say so.
+func (b *Body) Buffered() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	switch {
+	case b.closed || b.err != nil || b.cont:
+		return false
+	case b.eof:
+		return true
+	}
+	return b.chunked == nil && b.c.br.Buffered() > 0
+}
+
 // SetReadDeadline sets the connection's read deadline, for reads of the
 // body (the gateway's listen.body_timeout and limits.min_rate).
 func (b *Body) SetReadDeadline(t time.Time) error { return b.c.rwc.SetReadDeadline(t) }

@@ -2,6 +2,7 @@ package httpwire
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -190,9 +191,26 @@ func (c *conn) waitForRequest(first bool) bool {
 	if _, err := c.br.Peek(1); err != nil {
 		return false // closed, reset or idle too long: no answer owed
 	}
-	c.setHeaderDeadline()
+	if !c.headBuffered() {
+		c.setHeaderDeadline()
+	}
 	return true
 }
+
+// headBuffered reports whether a whole request head (a request line
+// first, up to the empty line) is in the read buffer: reading it then
+// reads nothing from the connection, and a header deadline set for it
+// would never apply (a timer set and cleared per call for nothing).
+func (c *conn) headBuffered() bool {
+	buf, _ := c.br.Peek(c.br.Buffered())
+	if len(buf) == 0 || buf[0] == '\r' || buf[0] == '\n' {
+		return false
+	}
+	return bytes.Contains(buf, headEndCRLF) || bytes.Contains(buf, headEndLF)
+}
+
+// The end of a head: a line ending then an empty line (bare LF allowed).
+var headEndCRLF, headEndLF = []byte("\n\r\n"), []byte("\n\n")
 
 func (c *conn) setHeaderDeadline() {
 	if d := c.srv.opts.ReadHeaderTimeout; d > 0 {

@@ -150,6 +150,11 @@ func (s *Server) handshakeConfig(m *material) *tls.Config {
 		Certificates:     []tls.Certificate{m.cert},
 		ClientCAs:        m.clientCAs,
 		VerifyConnection: func(cs tls.ConnectionState) error { return m.checkRevoked(cs.VerifiedChains) },
+		// Full-size records from the first answer on: with dynamic sizing
+		// a connection's first record holds one TCP segment (~1.2 KB) and
+		// the next ones grow from there, so a connection's first 2 KB
+		// answer (often its only one) goes out as two records, two writes.
+		DynamicRecordSizingDisabled: true,
 	}
 	// Without these hooks the listener's own (long-lived) keys would seal
 	// the tickets; with them, c's keys do.

@@ -79,7 +79,9 @@ func identityVariant(name, certHeader string) bool {
 	return false
 }
 
-// Apply edits h for a producer; https is the producer URL's scheme.
+// Apply edits h for a producer; https is the producer URL's scheme. h's
+// keys are canonical, as http.Header's methods and both of the gateway's
+// parsers leave them.
 func (o *OutboundHeaders) Apply(h http.Header, https bool) { o.apply(h, https, nil) }
 
 // setValues is room for the values Apply sets, so a header map that
@@ -111,7 +113,7 @@ func (o *OutboundHeaders) apply(h http.Header, https bool, room *setValues) {
 		}
 	}
 	for _, name := range removedRequestHeaders {
-		h.Del(name)
+		delete(h, name) // canonical already (a test checks): no canonicalising per call
 	}
 	if o.CertHeader != "" {
 		h.Del(o.CertHeader)
@@ -141,7 +143,7 @@ func (o *OutboundHeaders) apply(h http.Header, https bool, room *setValues) {
 	switch {
 	case o.ContentType != "":
 		h["Content-Type"] = one(o.ContentType)
-	case h.Get("Content-Type") == "":
+	case first(h, "Content-Type") == "":
 		h["Content-Type"] = one(DefaultContentType)
 	}
 }
@@ -150,6 +152,7 @@ func (o *OutboundHeaders) apply(h http.Header, https bool, room *setValues) {
 // sets the platform's own. pass names guarded headers (X-Vp-*,
 // Set-Cookie, Access-Control-*) to relay all the same, case-insensitively;
 // a name ending in "*" is a prefix. Hop-by-hop headers are never relayed.
+// h's keys are canonical, as the producer client's parser leaves them.
 func InboundHeaders(h http.Header, correlationID, prt string, pass ...string) {
 	for _, v := range h["Connection"] {
 		for _, name := range strings.Split(v, ",") {
@@ -171,20 +174,29 @@ func InboundHeaders(h http.Header, correlationID, prt string, pass ...string) {
 		}
 	}
 	for _, name := range removedResponseHeaders {
-		h.Del(name)
+		delete(h, name)
 	}
 	for _, name := range hopByHopHeaders {
-		h.Del(name)
+		delete(h, name)
 	}
 	v := []string{correlationID, prt} // one allocation for both
 	h[rivta.KeyCorrelationID] = v[0:1:1]
 	if prt != "" {
 		h[rivta.KeyProducerRoundTrip] = v[1:2:2]
 	}
-	ct := h.Get("Content-Type")
+	ct := first(h, "Content-Type")
 	if n := normaliseContentType(ct); n != ct || len(h["Content-Type"]) != 1 {
 		h["Content-Type"] = []string{n}
 	}
+}
+
+// first is h.Get for a key already in canonical form, without
+// canonicalising it again on every call.
+func first(h http.Header, canonicalKey string) string {
+	if v := h[canonicalKey]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
 }
 
 // passed reports whether name is in pass (case-insensitive; "p*" is a prefix).

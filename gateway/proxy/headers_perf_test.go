@@ -94,3 +94,13 @@ func BenchmarkHeaders(b *testing.B) {
 		InboundHeaders(r, "corr-1", "3")
 	}
 }
+
+// TestRemovedHeaderNamesCanonical: the header rules delete these names
+// from canonical maps directly, so each must be in canonical form.
+func TestRemovedHeaderNamesCanonical(t *testing.T) {
+	for _, list := range [][]string{removedRequestHeaders, removedResponseHeaders, hopByHopHeaders} {
+		for _, name := range list {
+			assert.Equal(t, http.CanonicalHeaderKey(name), name)
+		}
+	}
+}
