@@ -244,19 +244,13 @@ func TestRecordThenReplayThroughGateway(t *testing.T) {
 	}
 	var gwURL string
 	runDir := t.TempDir()
-	h, err := harness.New(suite, harness.Options{
+	h := startHarness(ctx, t, suite, harness.Options{
 		TLS: p.serverTLS(), Out: runDir, ViaPlatform: gatewayID,
 		Await: func(ctx context.Context, a harness.Await) error {
 			callVisits(t, client, gwURL, patients[a.Index])
 			return nil
 		},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := h.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
 	defer h.Close()
 	gw2 := startGateway(t, p, h.URL()+"GetVisits")
 	gwURL = "https://" + gw2.Addr() + "/vp/demo/clinic/GetVisits/1/rivtabp21"
@@ -350,20 +344,14 @@ func TestBehindThePlatform(t *testing.T) {
 			client := p.consumerClient()
 			var target string
 			var progress syncbuf.Buffer
-			h, err := harness.New(suite, harness.Options{
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			h := startHarness(ctx, t, suite, harness.Options{
 				TLS: p.serverTLS(), Out: t.TempDir(), ViaPlatform: gatewayID, Scenarios: []string{"S01"}, Progress: &progress,
 				Await: func(ctx context.Context, a harness.Await) error {
 					return postSOAP(ctx, client, target, body, "x-rivta-original-serviceconsumer-hsaid", consumerID)
 				},
 			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			defer cancel()
-			if err := h.Start(ctx); err != nil {
-				t.Fatal(err)
-			}
 			defer h.Close()
 			gw := startGatewayProfile(t, p, h.URL()+"GetVisits", 5*time.Second, "RIVTABP20")
 			target = "https://" + gw.Addr() + "/vp/demo/clinic/GetVisits/1/rivtabp21"
@@ -418,7 +406,9 @@ func TestDemoSuiteThroughGateway(t *testing.T) {
 	var gwURL string
 	var mu sync.Mutex
 	seen := map[string]int{}
-	h, err := harness.New(suite, harness.Options{
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	h := startHarness(ctx, t, suite, harness.Options{
 		TLS: p.serverTLS(), Out: t.TempDir(), ViaPlatform: gatewayID,
 		Await: func(ctx context.Context, a harness.Await) error {
 			req, _ := http.NewRequestWithContext(ctx, http.MethodPost, gwURL, bytes.NewReader(body))
@@ -435,14 +425,6 @@ func TestDemoSuiteThroughGateway(t *testing.T) {
 			return nil
 		},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	if err := h.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
 	defer h.Close()
 	gw := startGatewayTimeout(t, p, h.URL()+"GetVisits", 2*time.Second)
 	gwURL = "https://" + gw.Addr() + "/vp/demo/clinic/GetVisits/1/rivtabp21"
@@ -483,15 +465,9 @@ func TestPlatformFaultsMatchGateway(t *testing.T) {
 		t.Fatal(err)
 	}
 	suite.Instance = "rivgate e2e" // the gateway's instance name
-	h, err := harness.New(suite, harness.Options{TLS: p.serverTLS()})
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if err := h.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
+	h := startHarness(ctx, t, suite, harness.Options{TLS: p.serverTLS()})
 	defer h.Close()
 	served := make(chan error, 1)
 	go func() {
@@ -561,21 +537,15 @@ func TestPlatformLogRefusals(t *testing.T) {
 	var target string
 	receiverFor := map[string]string{"S01": receiverID + " ", "S02": otherReceiver}
 	runDir := filepath.Join(dir, "run")
-	h, err := harness.New(suite, harness.Options{
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	h := startHarness(ctx, t, suite, harness.Options{
 		TLS: p.serverTLS(), Out: runDir, ViaPlatform: gatewayID, PlatformLog: logPath, Scenarios: []string{"S01", "S02"},
 		Await: func(ctx context.Context, a harness.Await) error {
 			b := strings.Replace(string(body), "<itr:LogicalAddress>"+receiverID+"<", "<itr:LogicalAddress>"+receiverFor[a.Scenario.ID]+"<", 1)
 			return postSOAP(ctx, client, target, []byte(b))
 		},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	if err := h.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
 	defer h.Close()
 	// The gateway routes the other receiver too, but the consumer may not
 	// call it: VP007.
@@ -811,15 +781,9 @@ func TestZeepThroughGatewaySameVerdicts(t *testing.T) {
 	runOnce := func(name, via string, gateway func(harnessURL string) string) *result.Run {
 		t.Helper()
 		var progress syncbuf.Buffer
-		h, err := harness.New(suite, harness.Options{TLS: p.serverTLS(), Out: filepath.Join(work, name), ViaPlatform: via,
+		h := startHarness(ctx, t, suite, harness.Options{TLS: p.serverTLS(), Out: filepath.Join(work, name), ViaPlatform: via,
 			Scenarios: scenarios, Progress: &progress})
-		if err != nil {
-			t.Fatal(err)
-		}
 		defer h.Close()
-		if err := h.Start(ctx); err != nil {
-			t.Fatal(err)
-		}
 		if gateway != nil {
 			if err := os.WriteFile(viaFile, []byte(gateway(h.URL())), 0o644); err != nil {
 				t.Fatal(err)
@@ -892,4 +856,19 @@ func readFile(t *testing.T, p string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// startHarness makes the harness for suite and starts its listener; the
+// caller closes it.
+func startHarness(ctx context.Context, t *testing.T, suite *scenario.Suite, opts harness.Options) *harness.Harness {
+	t.Helper()
+	h, err := harness.New(suite, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Start(ctx); err != nil {
+		_ = h.Close()
+		t.Fatal(err)
+	}
+	return h
 }
