@@ -13,8 +13,6 @@ import (
 	"regexp"
 	"runtime"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -23,6 +21,7 @@ import (
 
 	"github.com/rivgate/rivgate/contracts/vpfault"
 	"github.com/rivgate/rivgate/internal/pki"
+	"github.com/rivgate/rivgate/internal/testutil/scriptedproducer"
 	"github.com/rivgate/rivgate/internal/yamlstrict"
 )
 
@@ -31,87 +30,26 @@ import (
 // lengths) behind a real gateway, and must map to its outcome with no
 // goroutine left behind and no connection left open at the producer.
 
-// scriptedProducer runs script on every accepted connection and counts
-// connections (accepted, still open) and whole requests read.
-type scriptedProducer struct {
-	url      string
-	accepted atomic.Int64
-	open     atomic.Int64
-	requests atomic.Int64
-	script   func(p *scriptedProducer, c net.Conn, br *bufio.Reader)
-	wg       sync.WaitGroup
-	ln       net.Listener
-}
+// scriptedProducer runs a script on every accepted connection and counts
+// connections and whole requests (internal/testutil/scriptedproducer).
+type scriptedProducer = scriptedproducer.Producer
 
 // newScripted listens on 127.0.0.1; with cert the connections are TLS.
 // A nil script answers every request with okResponse.
-func newScripted(t testing.TB, cert *pki.Cert, script func(p *scriptedProducer, c net.Conn, br *bufio.Reader)) *scriptedProducer {
+func newScripted(t testing.TB, cert *pki.Cert, script scriptedproducer.Script) *scriptedProducer {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	p := &scriptedProducer{ln: ln, script: script, url: "http://" + ln.Addr().String()}
-	if cert != nil {
-		tc := cert.TLSCertificate()
-		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{tc}})
-		p.url = "https://" + p.ln.Addr().String()
-	}
-	if p.script == nil {
-		p.script = func(p *scriptedProducer, c net.Conn, br *bufio.Reader) {
-			for p.readRequest(br) {
+	if script == nil {
+		script = func(p *scriptedProducer, c net.Conn, br *bufio.Reader) {
+			for p.ReadRequest(br) {
 				writeOK(c)
 			}
 		}
 	}
-	p.wg.Add(1)
-	go func() {
-		defer p.wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			p.accepted.Add(1)
-			p.open.Add(1)
-			p.wg.Add(1)
-			go func() {
-				defer p.wg.Done()
-				defer p.open.Add(-1)
-				defer c.Close()
-				_ = c.SetDeadline(time.Now().Add(30 * time.Second)) // no script outlives the test
-				p.script(p, c, bufio.NewReader(c))
-			}()
-		}
-	}()
-	t.Cleanup(func() { p.ln.Close(); p.wg.Wait() })
-	return p
-}
-
-// readRequest reads one whole request; false when the connection ended.
-func (p *scriptedProducer) readRequest(br *bufio.Reader) bool {
-	req, err := http.ReadRequest(br)
-	if err != nil {
-		return false
-	}
-	if _, err := io.Copy(io.Discard, req.Body); err != nil {
-		return false
-	}
-	p.requests.Add(1)
-	return true
+	return scriptedproducer.New(t, cert, script)
 }
 
 func writeOK(c net.Conn) {
 	fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Type: text/xml; charset=UTF-8\r\nContent-Length: %d\r\n\r\n%s", len(okResponse), okResponse)
-}
-
-// reset closes c with an RST (SO_LINGER 0).
-func reset(c net.Conn) {
-	if tc, ok := c.(*tls.Conn); ok {
-		c = tc.NetConn()
-	}
-	if tc, ok := c.(*net.TCPConn); ok {
-		_ = tc.SetLinger(0)
-	}
-	_ = c.Close()
 }
 
 // settleGoroutines waits until the goroutine count is back at or below
@@ -160,13 +98,13 @@ func TestFailingProducers(t *testing.T) {
 		// connect may fail (nothing sent, so the one retry is made, and is
 		// reset too), or the write or the read after it may. Whichever:
 		// VP009, and the producer read no request.
-		{name: "reset before the request was read", script: func(p *scriptedProducer, c net.Conn, br *bufio.Reader) { reset(c) },
+		{name: "reset before the request was read", script: func(p *scriptedProducer, c net.Conn, br *bufio.Reader) { scriptedproducer.Reset(c) },
 			code: vpfault.VP009, detailRE: `^Error connecting to service producer at address {{URL}}/p\. Exception Caught by Camel when contacting producer\. Exception information: \(` +
 				`(SocketException: Connection reset|IOException: write tcp [0-9.:]+->{{ADDR}}: write: broken pipe|ConnectException: dial tcp {{ADDR}}: connect: connection reset by peer)\)$`,
 			wantAccepted: 1, acceptedAlt: 2},
 		{name: "reset after the request was read", script: func(p *scriptedProducer, c net.Conn, br *bufio.Reader) {
-			p.readRequest(br)
-			reset(c)
+			p.ReadRequest(br)
+			scriptedproducer.Reset(c)
 		}, code: vpfault.VP009, detail: "Error connecting to service producer at address {{URL}}/p. Exception Caught by Camel when contacting producer. Exception information: (SocketException: Connection reset)",
 			wantAccepted: 1, wantRequests: 1},
 		{name: "TLS handshake failure (unknown CA)", cert: func(*pki.CA) *pki.Cert { c, _ := other.IssueServer(pki.Options{}); return c },
@@ -183,7 +121,7 @@ func TestFailingProducers(t *testing.T) {
 			code:   vpfault.VP009, detail: "Error connecting to service producer at address {{URL}}/p. Exception Caught by Camel when contacting producer. Exception information: (SSLHandshakeException: tls: failed to verify certificate: x509: certificate is valid for 192.0.2.1, not 127.0.0.1)",
 			wantAccepted: 1},
 		{name: "slow drip within the timeout", script: func(p *scriptedProducer, c net.Conn, br *bufio.Reader) {
-			p.readRequest(br)
+			p.ReadRequest(br)
 			io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nTransfer-Encoding: chunked\r\n\r\n")
 			for _, b := range okResponse[:20] {
 				chunk(c, string(b))
@@ -193,23 +131,23 @@ func TestFailingProducers(t *testing.T) {
 			io.WriteString(c, "0\r\n\r\n")
 		}, status: 200, body: string(okResponse), wantAccepted: 1, wantRequests: 1},
 		{name: "drip that stalls past the timeout", script: func(p *scriptedProducer, c net.Conn, br *bufio.Reader) {
-			p.readRequest(br)
+			p.ReadRequest(br)
 			io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nTransfer-Encoding: chunked\r\n\r\n")
 			chunk(c, string(okResponse[:20]))
 			time.Sleep(3 * time.Second) // the gateway's timeout is 1s
 		}, truncated: true, wantAccepted: 1, wantRequests: 1},
 		{name: "silent producer", script: func(p *scriptedProducer, c net.Conn, br *bufio.Reader) {
-			p.readRequest(br)
+			p.ReadRequest(br)
 			_, _ = br.ReadByte() // until the gateway gives up and closes
 		}, code: vpfault.VP009, detail: "Error connecting to service producer at address {{URL}}/p. Exception Caught by Camel when contacting producer. Exception information: (TimeoutException: Timeout when waiting on response from producer.)",
 			wantAccepted: 1, wantRequests: 1},
 		{name: "response over the limit, declared", script: func(p *scriptedProducer, c net.Conn, br *bufio.Reader) {
-			p.readRequest(br)
+			p.ReadRequest(br)
 			fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: %d\r\n\r\n%s", len(big), big)
 		}, code: vpfault.VP009, detail: "Error connecting to service producer at address {{URL}}/p. Producer response of 170000 bytes exceeds limits.max_body (65536 bytes)",
 			wantAccepted: 1, wantRequests: 1},
 		{name: "response over the limit, chunked", script: func(p *scriptedProducer, c net.Conn, br *bufio.Reader) {
-			p.readRequest(br)
+			p.ReadRequest(br)
 			io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nTransfer-Encoding: chunked\r\n\r\n")
 			chunk(c, big)
 			io.WriteString(c, "0\r\n\r\n")
@@ -220,37 +158,37 @@ func TestFailingProducers(t *testing.T) {
 		// the answer breaks off, an incomplete message as RFC 9112 6.3 has
 		// it (docs/robustness.md).
 		{name: "Content-Length larger than the body", script: func(p *scriptedProducer, c net.Conn, br *bufio.Reader) {
-			p.readRequest(br)
+			p.ReadRequest(br)
 			fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: %d\r\n\r\n%s", len(okResponse)+100, okResponse)
 		}, truncated: true, wantAccepted: 1, wantRequests: 1},
 		{name: "100-continue before the answer", script: func(p *scriptedProducer, c net.Conn, br *bufio.Reader) {
-			p.readRequest(br)
+			p.ReadRequest(br)
 			io.WriteString(c, "HTTP/1.1 100 Continue\r\n\r\n")
 			writeOK(c)
 		}, status: 200, body: string(okResponse), wantAccepted: 1, wantRequests: 1},
 		{name: "HTML error page with 502", script: func(p *scriptedProducer, c net.Conn, br *bufio.Reader) {
-			p.readRequest(br)
+			p.ReadRequest(br)
 			const page = "<html><body><h1>502 Bad Gateway</h1></body></html>"
 			fmt.Fprintf(c, "HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/html\r\nContent-Length: %d\r\n\r\n%s", len(page), page)
 		}, code: vpfault.VP009, detail: "Error connecting to service producer at address {{URL}}/p. Exception Caught by Camel when contacting producer. Exception information: (HttpOperationFailedException: HTTP operation failed invoking {{URL}}/p with statusCode: 502)\nVP_PRODUCER_EXCEPTION_HTTP_STATUS=502",
 			wantAccepted: 1, wantRequests: 1},
 		{name: "empty 200", script: func(p *scriptedProducer, c net.Conn, br *bufio.Reader) {
-			p.readRequest(br)
+			p.ReadRequest(br)
 			io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: 0\r\n\r\n")
 		}, code: vpfault.VP009, detail: "Error connecting to service producer at address {{URL}}/p. Empty message when server responded with status code: 200 OK",
 			wantAccepted: 1, wantRequests: 1},
 		{name: "empty 200 closed by the producer", script: func(p *scriptedProducer, c net.Conn, br *bufio.Reader) {
-			p.readRequest(br)
+			p.ReadRequest(br)
 			io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nConnection: close\r\n\r\n")
 		}, code: vpfault.VP009, detail: "Error connecting to service producer at address {{URL}}/p. Empty message when server responded with status code: 200 OK",
 			wantAccepted: 1, wantRequests: 1},
 		{name: "close mid-body", script: func(p *scriptedProducer, c net.Conn, br *bufio.Reader) {
-			p.readRequest(br)
+			p.ReadRequest(br)
 			io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nTransfer-Encoding: chunked\r\n\r\n")
 			chunk(c, string(okResponse[:40]))
 		}, truncated: true, wantAccepted: 1, wantRequests: 1},
 		{name: "not HTTP at all", script: func(p *scriptedProducer, c net.Conn, br *bufio.Reader) {
-			p.readRequest(br)
+			p.ReadRequest(br)
 			io.WriteString(c, "SSH-2.0-OpenSSH_9.2\r\n")
 		}, code: vpfault.VP009, detail: `Error connecting to service producer at address {{URL}}/p. Exception Caught by Camel when contacting producer. Exception information: (IOException: net/http: HTTP/1.x transport connection broken: malformed HTTP response "SSH-2.0-OpenSSH_9.2")`,
 			wantAccepted: 1, wantRequests: 1},
@@ -268,10 +206,10 @@ func TestFailingProducers(t *testing.T) {
 		case f.name == "TLS handshake reset":
 			p := newScripted(t, nil, func(p *scriptedProducer, c net.Conn, br *bufio.Reader) {
 				_, _ = br.ReadByte()
-				reset(c)
+				scriptedproducer.Reset(c)
 			})
 			prods[i] = p
-			urls[i] = strings.Replace(p.url, "http://", "https://", 1)
+			urls[i] = strings.Replace(p.URL, "http://", "https://", 1)
 		default:
 			var cert *pki.Cert
 			if f.cert != nil {
@@ -279,7 +217,7 @@ func TestFailingProducers(t *testing.T) {
 				require.NotNil(t, cert)
 			}
 			prods[i] = newScripted(t, cert, f.script)
-			urls[i] = prods[i].url
+			urls[i] = prods[i].URL
 		}
 		fmt.Fprintf(&routes, "  - {receiver: P%d, contract: %q, profile: RIVTABP21, address: %q}\n", i, scheduleNS, urls[i]+"/p")
 	}
@@ -338,10 +276,10 @@ func TestFailingProducers(t *testing.T) {
 			}
 			if p := prods[i]; p != nil {
 				require.Eventually(t, func() bool {
-					n := p.accepted.Load()
+					n := p.Accepted.Load()
 					return n == f.wantAccepted || f.acceptedAlt != 0 && n == f.acceptedAlt
-				}, 5*time.Second, 10*time.Millisecond, "connections the producer accepted: %d", p.accepted.Load())
-				assert.Equal(t, f.wantRequests, p.requests.Load(), "requests the producer read (a retry after the request was sent would make 2)")
+				}, 5*time.Second, 10*time.Millisecond, "connections the producer accepted: %d", p.Accepted.Load())
+				assert.Equal(t, f.wantRequests, p.Requests.Load(), "requests the producer read (a retry after the request was sent would make 2)")
 			}
 
 			// No leak: with the client gone and the gateway's idle pool
@@ -350,8 +288,8 @@ func TestFailingProducers(t *testing.T) {
 			tr.CloseIdleConnections()
 			b.gw.transport.CloseIdleConnections()
 			if p := prods[i]; p != nil {
-				require.Eventually(t, func() bool { return p.open.Load() == 0 }, 5*time.Second, 10*time.Millisecond,
-					"connections still open at the producer: %d", p.open.Load())
+				require.Eventually(t, func() bool { return p.Open.Load() == 0 }, 5*time.Second, 10*time.Millisecond,
+					"connections still open at the producer: %d", p.Open.Load())
 			}
 			after := settleGoroutines(before)
 			assert.LessOrEqual(t, after, before, "goroutines before %d, after %d", before, after)
@@ -401,12 +339,12 @@ func acceptedOf(p *scriptedProducer) int64 {
 	if p == nil {
 		return 0
 	}
-	return p.accepted.Load()
+	return p.Accepted.Load()
 }
 
 func openOf(p *scriptedProducer) int64 {
 	if p == nil {
 		return 0
 	}
-	return p.open.Load()
+	return p.Open.Load()
 }

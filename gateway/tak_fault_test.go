@@ -24,6 +24,7 @@ import (
 	"github.com/rivgate/rivgate/gateway/tak/takdata"
 	"github.com/rivgate/rivgate/gateway/tak/taktest"
 	"github.com/rivgate/rivgate/internal/testutil/hostiletest"
+	"github.com/rivgate/rivgate/internal/testutil/scriptedproducer"
 	"github.com/rivgate/rivgate/internal/yamlstrict"
 )
 
@@ -64,7 +65,7 @@ func newTAKSwitch(t *testing.T, standIn *taktest.StandIn) *takSwitch {
 		switch takMode(s.mode.Load()) {
 		case takDown:
 			if c, _, err := w.(http.Hijacker).Hijack(); err == nil {
-				reset(c)
+				scriptedproducer.Reset(c)
 			}
 		case takGarbage:
 			w.Header().Set("Content-Type", "text/html")

@@ -28,7 +28,7 @@ import (
 // without the blank line) and body as they are, after reading the call.
 func rawAnswer(t *testing.T, head, body string) *scriptedProducer {
 	return newScripted(t, nil, func(p *scriptedProducer, c net.Conn, br *bufio.Reader) {
-		for p.readRequest(br) {
+		for p.ReadRequest(br) {
 			fmt.Fprintf(c, "%s\r\nContent-Length: %d\r\n\r\n%s", head, len(body), body)
 		}
 	})
@@ -63,8 +63,8 @@ func TestProducerAnswerHeaders(t *testing.T) {
 		"X-Producer-Own: kept",
 	}, "\r\n")
 	p := rawAnswer(t, head, string(okResponse))
-	b := newBed(t, routeTo(p.url))
-	passing := newBed(t, routeTo(p.url), reuseCA(b), func(b *bed) {
+	b := newBed(t, routeTo(p.URL))
+	passing := newBed(t, routeTo(p.URL), reuseCA(b), func(b *bed) {
 		b.cfg.Producers.PassResponseHeaders = []string{"set-cookie", "Access-Control-*"}
 	})
 	dropped := []string{"X-Hop", "Keep-Alive", "Upgrade", "Proxy-Authenticate", "X-Vp-Sender-Id", "X-Vp-Instance-Id", "Set-Cookie", "Access-Control-Allow-Origin", "Access-Control-Allow-Credentials"}
@@ -91,7 +91,7 @@ func TestProducerAnswerHeaders(t *testing.T) {
 		big := rawAnswer(t, "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nX-Big: "+strings.Repeat("a", 2<<20), string(okResponse))
 		// Reading a megabyte of header is slow under -race on a busy
 		// machine: the timeout must not be what answers.
-		hb := newBed(t, routeTo(big.url), reuseCA(b), func(b *bed) { b.cfg.Producers.Timeout = yamlstrict.Duration(time.Minute) })
+		hb := newBed(t, routeTo(big.URL), reuseCA(b), func(b *bed) { b.cfg.Producers.Timeout = yamlstrict.Duration(time.Minute) })
 		r := hb.post(t, hb.client, HTTPS, sample(t, "Rivta21Request.xml", ""), nil)
 		f := r.fault(t)
 		assert.Equal(t, http.StatusInternalServerError, r.status)
@@ -119,7 +119,7 @@ func TestProducer500IsAFaultOnlyWhenSOAP(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			p := rawAnswer(t, "HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/html", tt.body)
-			b := newBed(t, routeTo(p.url))
+			b := newBed(t, routeTo(p.URL))
 			r := b.post(t, b.client, HTTPS, sample(t, "Rivta21Request.xml", ""), nil)
 			assert.Equal(t, http.StatusInternalServerError, r.status)
 			if tt.passed {
@@ -150,7 +150,7 @@ func TestAnswerContentType(t *testing.T) {
 		t.Run(tt.from, func(t *testing.T) {
 			t.Parallel()
 			p := rawAnswer(t, "HTTP/1.1 200 OK\r\nContent-Type: "+tt.from, string(okResponse))
-			b := newBed(t, routeTo(p.url))
+			b := newBed(t, routeTo(p.URL))
 			r := b.post(t, b.client, HTTPS, sample(t, "Rivta21Request.xml", ""), nil)
 			assert.Equal(t, http.StatusOK, r.status)
 			assert.Equal(t, []string{tt.want}, r.header.Values("Content-Type"))

@@ -160,7 +160,7 @@ func TestDrippingProducerIsCutOff(t *testing.T) {
 	t.Parallel()
 	drip := func(every time.Duration, n int) func(p *scriptedProducer, c net.Conn, br *bufio.Reader) {
 		return func(p *scriptedProducer, c net.Conn, br *bufio.Reader) {
-			if !p.readRequest(br) {
+			if !p.ReadRequest(br) {
 				return
 			}
 			_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Type: text/xml; charset=UTF-8\r\nTransfer-Encoding: chunked\r\n\r\n")
@@ -188,7 +188,7 @@ func TestDrippingProducerIsCutOff(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			p := newScripted(t, nil, drip(tt.every, tt.n))
-			b := newBed(t, routeTo(p.url), func(b *bed) {
+			b := newBed(t, routeTo(p.URL), func(b *bed) {
 				b.cfg.Producers.Timeout = yamlstrict.Duration(time.Second)
 				b.cfg.Limits.MinRate = 1 << 10
 				b.cfg.Limits.RateGrace = yamlstrict.Duration(200 * time.Millisecond)
@@ -207,7 +207,7 @@ func TestDrippingProducerIsCutOff(t *testing.T) {
 			}
 			require.Error(t, rerr, "the answer must break off (got %d bytes)", len(body))
 			assert.Less(t, len(body), tt.n)
-			require.Eventually(t, func() bool { return p.open.Load() == 0 }, 10*time.Second, 5*time.Millisecond, "the producer's connection is closed")
+			require.Eventually(t, func() bool { return p.Open.Load() == 0 }, 10*time.Second, 5*time.Millisecond, "the producer's connection is closed")
 		})
 	}
 }

@@ -12,7 +12,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -22,70 +21,18 @@ import (
 
 	"github.com/rivgate/rivgate/contracts/vpfault"
 	"github.com/rivgate/rivgate/internal/pki"
+	"github.com/rivgate/rivgate/internal/testutil/scriptedproducer"
 )
 
-// rawProducer serves each connection with script and counts connections
-// accepted and still open, and requests read whole.
-type rawProducer struct {
-	url      string
-	accepted atomic.Int64
-	open     atomic.Int64
-	requests atomic.Int64
-	mu       sync.Mutex
-	bodies   []string
-}
+// rawProducer serves each connection with a script and counts what it
+// saw (internal/testutil/scriptedproducer).
+type rawProducer = scriptedproducer.Producer
 
 // newRawProducer listens on loopback (TLS with cert); script runs per
 // connection until it returns.
-func newRawProducer(t *testing.T, cert *pki.Cert, script func(p *rawProducer, c net.Conn, br *bufio.Reader)) *rawProducer {
+func newRawProducer(t *testing.T, cert *pki.Cert, script scriptedproducer.Script) *rawProducer {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	p := &rawProducer{url: "http://" + ln.Addr().String()}
-	if cert != nil {
-		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert.TLSCertificate()}})
-		p.url = "https://" + ln.Addr().String()
-	}
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			p.accepted.Add(1)
-			p.open.Add(1)
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer p.open.Add(-1)
-				defer c.Close()
-				_ = c.SetDeadline(time.Now().Add(30 * time.Second))
-				script(p, c, bufio.NewReader(c))
-			}()
-		}
-	}()
-	t.Cleanup(func() { _ = ln.Close(); wg.Wait() })
-	return p
-}
-
-// read reads one request whole; false when the connection ended.
-func (p *rawProducer) read(br *bufio.Reader) bool {
-	req, err := http.ReadRequest(br)
-	if err != nil {
-		return false
-	}
-	b, err := io.ReadAll(req.Body)
-	if err != nil {
-		return false
-	}
-	p.mu.Lock()
-	p.bodies = append(p.bodies, string(b))
-	p.mu.Unlock()
-	p.requests.Add(1)
-	return true
+	return scriptedproducer.New(t, cert, script)
 }
 
 func answerOK(c net.Conn, body string) {
@@ -94,7 +41,7 @@ func answerOK(c net.Conn, body string) {
 
 // keepAlive answers every request on the connection with <ok/>.
 func keepAlive(p *rawProducer, c net.Conn, br *bufio.Reader) {
-	for p.read(br) {
+	for p.ReadRequest(br) {
 		answerOK(c, "<ok/>")
 	}
 }
@@ -129,14 +76,14 @@ func TestPooledConnectionIsReused(t *testing.T) {
 	p := newRawProducer(t, nil, keepAlive)
 	f := newForwarder(t, TransportOptions{}, 0)
 	for i := range 5 {
-		w, _ := callString(t, f, p.url+"/svc", fmt.Sprintf("<req>%d</req>", i))
+		w, _ := callString(t, f, p.URL+"/svc", fmt.Sprintf("<req>%d</req>", i))
 		require.Equal(t, 200, w.Code, w.Body.String())
 		assert.Equal(t, "<ok/>", w.Body.String())
 	}
-	assert.EqualValues(t, 1, p.accepted.Load(), "one connection for five calls")
-	assert.EqualValues(t, 5, p.requests.Load())
+	assert.EqualValues(t, 1, p.Accepted.Load(), "one connection for five calls")
+	assert.EqualValues(t, 5, p.Requests.Load())
 	f.transport.CloseIdleConnections()
-	require.Eventually(t, func() bool { return p.open.Load() == 0 }, 5*time.Second, 5*time.Millisecond)
+	require.Eventually(t, func() bool { return p.Open.Load() == 0 }, 5*time.Second, 5*time.Millisecond)
 }
 
 // TestStaleConnection: a pooled connection the producer closed while idle
@@ -166,7 +113,7 @@ func TestStaleConnection(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			p := newRawProducer(t, nil, func(p *rawProducer, c net.Conn, br *bufio.Reader) {
-				if p.read(br) {
+				if p.ReadRequest(br) {
 					answerOK(c, "<ok/>")
 				}
 				if tc, ok := c.(*net.TCPConn); ok && tt.reset {
@@ -177,11 +124,11 @@ func TestStaleConnection(t *testing.T) {
 			tr.Replace(TransportOptions{})
 			t.Cleanup(tr.CloseIdleConnections)
 			f := NewForwarder(tr, 0, nil)
-			w, _ := callString(t, f, p.url, "<first/>")
+			w, _ := callString(t, f, p.URL, "<first/>")
 			require.Equal(t, 200, w.Code)
 			// The producer has closed its side once its script returned.
-			require.Eventually(t, func() bool { return p.open.Load() == 0 }, 5*time.Second, 5*time.Millisecond)
-			u, err := url.Parse(p.url)
+			require.Eventually(t, func() bool { return p.Open.Load() == 0 }, 5*time.Second, 5*time.Millisecond)
+			u, err := url.Parse(p.URL)
 			require.NoError(t, err)
 			h := tr.cur.Load().plain.host(u)
 			require.Eventually(t, func() bool {
@@ -193,16 +140,16 @@ func TestStaleConnection(t *testing.T) {
 			if !tt.streaming {
 				body = bytesReader("<second/>")
 			}
-			w, x := call(t, f, p.url, body, int64(len("<second/>")))
+			w, x := call(t, f, p.URL, body, int64(len("<second/>")))
 			assert.Equal(t, tt.wantCode, w.Code, w.Body.String())
-			assert.Equal(t, tt.wantConns, p.accepted.Load())
+			assert.Equal(t, tt.wantConns, p.Accepted.Load())
 			if tt.wantCode == 200 {
-				assert.Equal(t, []string{"<first/>", "<second/>"}, p.bodies, "the second call reached the producer once")
+				assert.Equal(t, []string{"<first/>", "<second/>"}, p.Bodies(), "the second call reached the producer once")
 				return
 			}
 			assert.Equal(t, vpfault.VP009, parseFault(t, w).Code)
 			assert.Error(t, x.Err)
-			assert.Equal(t, []string{"<first/>"}, p.bodies)
+			assert.Equal(t, []string{"<first/>"}, p.Bodies())
 		})
 	}
 }
@@ -230,7 +177,7 @@ func TestAnswerFraming(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			p := newRawProducer(t, nil, func(p *rawProducer, c net.Conn, br *bufio.Reader) {
-				for p.read(br) {
+				for p.ReadRequest(br) {
 					_, _ = io.WriteString(c, tt.answer)
 					if !tt.reuse {
 						return
@@ -239,7 +186,7 @@ func TestAnswerFraming(t *testing.T) {
 			})
 			f := newForwarder(t, TransportOptions{}, 0)
 			for range 2 {
-				w, x := callString(t, f, p.url, "<req/>")
+				w, x := callString(t, f, p.URL, "<req/>")
 				require.Equal(t, 200, w.Code, w.Body.String())
 				assert.Equal(t, body, w.Body.String())
 				assert.Nil(t, x.Fault)
@@ -254,7 +201,7 @@ func TestAnswerFraming(t *testing.T) {
 			if tt.reuse {
 				want = 1
 			}
-			assert.Equal(t, want, p.accepted.Load())
+			assert.Equal(t, want, p.Accepted.Load())
 		})
 	}
 }
@@ -270,12 +217,12 @@ func TestAnswerHeadOverLimit(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			p := newRawProducer(t, nil, func(p *rawProducer, c net.Conn, br *bufio.Reader) {
-				if p.read(br) {
+				if p.ReadRequest(br) {
 					_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\n"+head+"Content-Length: 5\r\n\r\n<ok/>")
 				}
 			})
 			f := newForwarder(t, TransportOptions{MaxResponseHeaderBytes: 4096}, 0)
-			w, _ := callString(t, f, p.url, "<req/>")
+			w, _ := callString(t, f, p.URL, "<req/>")
 			assert.Equal(t, 500, w.Code)
 			assert.Contains(t, parseFault(t, w).DetailString, "(IOException: net/http: server response headers exceeded 4096 bytes; aborted)")
 		})
@@ -289,9 +236,9 @@ func TestChunkedRequest(t *testing.T) {
 	p := newRawProducer(t, nil, keepAlive)
 	f := newForwarder(t, TransportOptions{}, 0)
 	big := strings.Repeat("<x>chunk</x>", 10000)
-	w, _ := call(t, f, p.url, io.MultiReader(strings.NewReader(big)), -1)
+	w, _ := call(t, f, p.URL, io.MultiReader(strings.NewReader(big)), -1)
 	require.Equal(t, 200, w.Code)
-	assert.Equal(t, []string{big}, p.bodies)
+	assert.Equal(t, []string{big}, p.Bodies())
 }
 
 // TestProfilesHaveTheirOwnPools: the same producer called under two TLS
@@ -304,12 +251,12 @@ func TestProfilesHaveTheirOwnPools(t *testing.T) {
 	sc, err := ca.IssueServer(pki.Options{})
 	require.NoError(t, err)
 	p := newRawProducer(t, sc, keepAlive)
-	port := strings.TrimPrefix(p.url, "https://127.0.0.1:")
+	port := strings.TrimPrefix(p.URL, "https://127.0.0.1:")
 	settings := TLSSettings{RootCAs: ca.Pool(), VerifyHostname: true}
 	f := newForwarder(t, TransportOptions{TLS: settings,
 		Profiles: []TLSProfile{{Name: "by-ip", Match: TLSMatch{Host: "127.0.0.1"}, TLS: settings}}}, 0)
 	for range 2 {
-		for _, target := range []struct{ url, profile string }{{p.url, "by-ip"}, {"https://localhost:" + port, DefaultProfile}} {
+		for _, target := range []struct{ url, profile string }{{p.URL, "by-ip"}, {"https://localhost:" + port, DefaultProfile}} {
 			w, x := callString(t, f, target.url, "<req/>")
 			require.Equal(t, 200, w.Code, w.Body.String())
 			assert.Equal(t, target.profile, x.TLSProfile)
@@ -317,7 +264,7 @@ func TestProfilesHaveTheirOwnPools(t *testing.T) {
 			require.NotNil(t, x.ProducerCert)
 		}
 	}
-	assert.EqualValues(t, 2, p.accepted.Load(), "one connection per profile, each reused")
+	assert.EqualValues(t, 2, p.Accepted.Load(), "one connection per profile, each reused")
 }
 
 // holdingFirst is a keep-alive producer that holds its first answer until
@@ -326,7 +273,7 @@ func holdingFirst(t *testing.T) (*rawProducer, chan struct{}) {
 	release := make(chan struct{})
 	var first atomic.Bool
 	p := newRawProducer(t, nil, func(p *rawProducer, c net.Conn, br *bufio.Reader) {
-		for p.read(br) {
+		for p.ReadRequest(br) {
 			if first.CompareAndSwap(false, true) {
 				<-release
 			}
@@ -347,17 +294,17 @@ func TestReplaceWhileInFlight(t *testing.T) {
 	f := NewForwarder(tr, 0, nil)
 	done := make(chan int, 1)
 	go func() {
-		w, _ := callString(t, f, p.url, "<slow/>")
+		w, _ := callString(t, f, p.URL, "<slow/>")
 		done <- w.Code
 	}()
-	require.Eventually(t, func() bool { return p.requests.Load() == 1 }, 5*time.Second, 5*time.Millisecond)
+	require.Eventually(t, func() bool { return p.Requests.Load() == 1 }, 5*time.Second, 5*time.Millisecond)
 	tr.Replace(TransportOptions{})
 	close(release)
 	assert.Equal(t, 200, <-done, "the call in flight finished on its old connection")
-	require.Eventually(t, func() bool { return p.open.Load() == 0 }, 5*time.Second, 5*time.Millisecond, "the old pool's connection is closed once idle")
-	w, _ := callString(t, f, p.url, "<next/>")
+	require.Eventually(t, func() bool { return p.Open.Load() == 0 }, 5*time.Second, 5*time.Millisecond, "the old pool's connection is closed once idle")
+	w, _ := callString(t, f, p.URL, "<next/>")
 	assert.Equal(t, 200, w.Code)
-	assert.EqualValues(t, 2, p.accepted.Load())
+	assert.EqualValues(t, 2, p.Accepted.Load())
 }
 
 // TestMaxConnsPerHostWaitIsBounded: with the one connection allowed
@@ -369,11 +316,11 @@ func TestMaxConnsPerHostWaitIsBounded(t *testing.T) {
 	f := newForwarder(t, TransportOptions{MaxConnsPerHost: 1}, 0)
 	done := make(chan int, 1)
 	go func() {
-		w, _ := callString(t, f, p.url, "<slow/>")
+		w, _ := callString(t, f, p.URL, "<slow/>")
 		done <- w.Code
 	}()
-	require.Eventually(t, func() bool { return p.requests.Load() == 1 }, 5*time.Second, 5*time.Millisecond)
-	u, err := url.Parse(p.url)
+	require.Eventually(t, func() bool { return p.Requests.Load() == 1 }, 5*time.Second, 5*time.Millisecond)
+	u, err := url.Parse(p.URL)
 	require.NoError(t, err)
 	x := &Exchange{Target: u, Body: strings.NewReader("<x/>"), ContentLength: 4, Timeout: 100 * time.Millisecond, Instance: "NTjP Test"}
 	w := httptest.NewRecorder()
@@ -381,9 +328,9 @@ func TestMaxConnsPerHostWaitIsBounded(t *testing.T) {
 	assert.Contains(t, parseFault(t, w).DetailString, "(TimeoutException: Timeout when waiting on response from producer.)")
 	close(release)
 	assert.Equal(t, 200, <-done)
-	w2, _ := callString(t, f, p.url, "<again/>")
+	w2, _ := callString(t, f, p.URL, "<again/>")
 	assert.Equal(t, 200, w2.Code)
-	assert.EqualValues(t, 1, p.accepted.Load(), "never a second connection")
+	assert.EqualValues(t, 1, p.Accepted.Load(), "never a second connection")
 }
 
 // TestConsumerGoneEndsTheCall: the consumer's context ending while the
@@ -392,15 +339,15 @@ func TestMaxConnsPerHostWaitIsBounded(t *testing.T) {
 func TestConsumerGoneEndsTheCall(t *testing.T) {
 	t.Parallel()
 	p := newRawProducer(t, nil, func(p *rawProducer, c net.Conn, br *bufio.Reader) {
-		p.read(br)
+		p.ReadRequest(br)
 		_, _ = br.ReadByte() // silent until the gateway closes
 	})
 	f := newForwarder(t, TransportOptions{}, 0)
-	u, err := url.Parse(p.url)
+	u, err := url.Parse(p.URL)
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
-		for p.requests.Load() == 0 {
+		for p.Requests.Load() == 0 {
 			time.Sleep(time.Millisecond)
 		}
 		cancel()
@@ -411,7 +358,7 @@ func TestConsumerGoneEndsTheCall(t *testing.T) {
 	assert.True(t, x.Canceled)
 	assert.Zero(t, x.Status)
 	assert.Empty(t, w.Body.String())
-	require.Eventually(t, func() bool { return p.open.Load() == 0 }, 5*time.Second, 5*time.Millisecond)
+	require.Eventually(t, func() bool { return p.Open.Load() == 0 }, 5*time.Second, 5*time.Millisecond)
 }
 
 // TestAnswerBreaksOff: an answer that fails after its head went out sets
@@ -444,12 +391,12 @@ func TestAnswerBreaksOff(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			p := newRawProducer(t, nil, func(p *rawProducer, c net.Conn, br *bufio.Reader) {
-				if p.read(br) {
+				if p.ReadRequest(br) {
 					tt.script(c, br)
 				}
 			})
 			f := newForwarder(t, TransportOptions{}, tt.max)
-			u, err := url.Parse(p.url)
+			u, err := url.Parse(p.URL)
 			require.NoError(t, err)
 			x := &Exchange{Target: u, Body: strings.NewReader("<x/>"), ContentLength: 4, Timeout: 300 * time.Millisecond, Instance: "NTjP Test"}
 			w := httptest.NewRecorder()
@@ -458,7 +405,7 @@ func TestAnswerBreaksOff(t *testing.T) {
 			assert.Equal(t, 200, x.Status)
 			require.Error(t, x.Err)
 			assert.Contains(t, x.Err.Error(), tt.want)
-			require.Eventually(t, func() bool { return p.open.Load() == 0 }, 5*time.Second, 5*time.Millisecond)
+			require.Eventually(t, func() bool { return p.Open.Load() == 0 }, 5*time.Second, 5*time.Millisecond)
 		})
 	}
 }
@@ -471,19 +418,19 @@ func TestIdleConnectionOutlivesItsTimeout(t *testing.T) {
 	tr := NewTransport(TransportOptions{IdleConnTimeout: time.Minute})
 	t.Cleanup(tr.CloseIdleConnections)
 	f := NewForwarder(tr, 0, nil)
-	w, _ := callString(t, f, p.url, "<a/>")
+	w, _ := callString(t, f, p.URL, "<a/>")
 	require.Equal(t, 200, w.Code)
-	u, err := url.Parse(p.url)
+	u, err := url.Parse(p.URL)
 	require.NoError(t, err)
 	h := tr.cur.Load().plain.host(u)
 	h.mu.Lock()
 	require.Len(t, h.idle, 1)
 	h.idle[0].idleSince = time.Now().Add(-2 * time.Minute) // as if idle that long
 	h.mu.Unlock()
-	w, _ = callString(t, f, p.url, "<b/>")
+	w, _ = callString(t, f, p.URL, "<b/>")
 	require.Equal(t, 200, w.Code)
-	assert.EqualValues(t, 2, p.accepted.Load())
-	require.Eventually(t, func() bool { return p.open.Load() == 1 }, 5*time.Second, 5*time.Millisecond, "the old one closed")
+	assert.EqualValues(t, 2, p.Accepted.Load())
+	require.Eventually(t, func() bool { return p.Open.Load() == 1 }, 5*time.Second, 5*time.Millisecond, "the old one closed")
 }
 
 // TestRequestOnTheWire: the request line, Host from the target and the
@@ -508,7 +455,7 @@ func TestRequestOnTheWire(t *testing.T) {
 		answerOK(c, "<ok/>")
 	})
 	f := newForwarder(t, TransportOptions{}, 0)
-	u, err := url.Parse(p.url + "/svc/a%20b?x=1&y=2")
+	u, err := url.Parse(p.URL + "/svc/a%20b?x=1&y=2")
 	require.NoError(t, err)
 	x := &Exchange{Target: u, Body: bytesReader("<req/>"), ContentLength: 6, Timeout: 5 * time.Second, Instance: "NTjP Test",
 		Headers: OutboundHeaders{Sender: "SE-CONS", InstanceID: "rivgate-1", CorrelationID: "corr-1", UserAgent: "rivgate/test"}}
@@ -534,7 +481,7 @@ func TestInvalidHeaderIsNotSent(t *testing.T) {
 	t.Parallel()
 	p := newRawProducer(t, nil, keepAlive)
 	f := newForwarder(t, TransportOptions{}, 0)
-	u, err := url.Parse(p.url)
+	u, err := url.Parse(p.URL)
 	require.NoError(t, err)
 	x := &Exchange{Target: u, Body: bytesReader("<req/>"), ContentLength: 6, Timeout: 5 * time.Second, Instance: "NTjP Test"}
 	w := httptest.NewRecorder()
@@ -542,7 +489,7 @@ func TestInvalidHeaderIsNotSent(t *testing.T) {
 	pf := parseFault(t, w)
 	assert.Equal(t, vpfault.VP009, pf.Code)
 	assert.Contains(t, pf.DetailString, `net/http: invalid header field value for "X-Evil"`)
-	assert.Zero(t, p.requests.Load())
+	assert.Zero(t, p.Requests.Load())
 }
 
 // bytesReader is a body held in memory, as the gateway passes a small call.

@@ -178,13 +178,10 @@ func (r *raw) field(key, val []byte, typ byte) {
 	}
 }
 
-// errSkip marks a line that is not an exchange line (kept out of the counts
-// of bad lines).
-var errSkip = errors.New("not an exchange line")
-
-// ErrNotExchange is Parse's error for a line that is JSON but not an
-// exchange line (another log message).
-var ErrNotExchange = errSkip
+// ErrNotExchange is the error for a line that is JSON but not an exchange
+// line (another log message): Parse returns it, and the scanner keeps such
+// lines out of the counts of bad lines.
+var ErrNotExchange = errors.New("not an exchange line")
 
 // parse reads one line into r.
 func (r *raw) parse(line []byte, all bool) error {
@@ -193,7 +190,7 @@ func (r *raw) parse(line []byte, all bool) error {
 		return err
 	}
 	if string(r.message) != MessageExchange {
-		return errSkip
+		return ErrNotExchange
 	}
 	return nil
 }

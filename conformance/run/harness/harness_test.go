@@ -480,3 +480,35 @@ func TestPartlyLoadedContracts(t *testing.T) {
 		t.Fatalf("status %s notes %q", run.Status, run.Notes)
 	}
 }
+
+// serveInBackground starts a harness for suite and runs its Serve loop
+// until ctx ends; served waits for that loop (the caller cancels ctx
+// first) and returns its run.
+func serveInBackground(ctx context.Context, t *testing.T, suite *scenario.Suite, opts Options) (h *Harness, served func() *result.Run) {
+	t.Helper()
+	h, err := New(suite, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = h.Close() })
+	type outcome struct {
+		run *result.Run
+		err error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		run, err := h.Serve(ctx)
+		done <- outcome{run, err}
+	}()
+	return h, func() *result.Run {
+		t.Helper()
+		o := <-done
+		if o.err != nil {
+			t.Fatal(o.err)
+		}
+		return o.run
+	}
+}

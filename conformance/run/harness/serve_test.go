@@ -23,25 +23,9 @@ func TestServe(t *testing.T) {
 	t.Parallel()
 	p := newPKI(t)
 	suite := loadBehaviourSuite(t)
-	h, err := New(suite, Options{TLS: p.serverTLS(), Out: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	if err := h.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	defer h.Close()
-	type served struct {
-		run *result.Run
-		err error
-	}
-	done := make(chan served, 1)
-	go func() {
-		run, err := h.Serve(ctx)
-		done <- served{run, err}
-	}()
+	h, served := serveInBackground(ctx, t, suite, Options{TLS: p.serverTLS(), Out: t.TempDir()})
 	c := newGoConsumer(p, p.good, 2*time.Second)
 	c.url = h.URL()
 	if err := c.call(ctx); err != nil { // matches HAPPY/get-visits
@@ -70,11 +54,7 @@ func TestServe(t *testing.T) {
 		t.Fatal(err)
 	}
 	cancel()
-	s := <-done
-	if s.err != nil {
-		t.Fatal(s.err)
-	}
-	run := s.run
+	run := served()
 	if run.Mode != "serve" || len(run.Scenarios) != 1 || run.Scenarios[0].ID != "HAPPY" || run.Scenarios[0].Steps[0].Answer != "vp_fault VP004" {
 		t.Fatalf("served %+v", run.Scenarios)
 	}

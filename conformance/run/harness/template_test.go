@@ -36,25 +36,9 @@ func TestTemplateEchoesEachConsumer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := New(suite, Options{TLS: p.serverTLS(), Out: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if err := h.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	defer h.Close()
-	type served struct {
-		run *result.Run
-		err error
-	}
-	done := make(chan served, 1)
-	go func() {
-		run, err := h.Serve(ctx)
-		done <- served{run, err}
-	}()
+	h, served := serveInBackground(ctx, t, suite, Options{TLS: p.serverTLS(), Out: t.TempDir()})
 
 	consumers := []struct {
 		cert             *pki.Cert
@@ -82,10 +66,7 @@ func TestTemplateEchoesEachConsumer(t *testing.T) {
 	}
 	wg.Wait()
 	cancel()
-	s := <-done
-	if s.err != nil {
-		t.Fatal(s.err)
-	}
+	run := served()
 
 	for i, c := range consumers {
 		other := consumers[1-i].patient
@@ -110,7 +91,6 @@ func TestTemplateEchoesEachConsumer(t *testing.T) {
 		}
 	}
 	// Every request was answered by the one step, its template check passed.
-	run := s.run
 	if len(run.Scenarios) != 1 || len(run.Scenarios[0].Steps) != 1 {
 		t.Fatalf("served %+v", run.Scenarios)
 	}
