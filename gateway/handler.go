@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/rivgate/rivgate/contracts/rivta"
 	"github.com/rivgate/rivgate/contracts/vpfault"
+	"github.com/rivgate/rivgate/contracts/wsdlserve"
 	"github.com/rivgate/rivgate/gateway/httpwire"
 	"github.com/rivgate/rivgate/gateway/proxy"
 	"github.com/rivgate/rivgate/internal/ids"
@@ -54,7 +54,7 @@ func (g *Gateway) serviceHandler(listener string) httpwire.Handler {
 		}
 		sc.correlationHeader[0] = c.correlationID
 		w.Header()[rivta.KeyCorrelationID] = sc.correlationHeader[:]
-		if r.Method == http.MethodGet && r.RawQuery != "" && hasWSDLQuery(r.RawQuery) {
+		if r.Method == http.MethodGet && wsdlserve.Wanted(r.RawQuery) {
 			c.kind = "wsdl"
 			c.status = g.serveWSDL(w, r.HTTPRequest())
 			return
@@ -114,13 +114,6 @@ func validCorrelationID(id string) bool {
 		}
 	}
 	return true
-}
-
-// hasWSDLQuery reports whether a GET's query asks for the contract
-// (?wsdl, ?xsd=...), read as url.URL.Query reads it.
-func hasWSDLQuery(rawQuery string) bool {
-	q, _ := url.ParseQuery(rawQuery)
-	return q.Has("wsdl") || q.Has("xsd")
 }
 
 func (g *Gateway) underPrefix(path string) bool {

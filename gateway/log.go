@@ -8,37 +8,40 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/rivgate/rivgate/internal/exchangelog"
 	"github.com/rivgate/rivgate/internal/redact"
 )
 
-// Exchange log field names, one place so log queries stay stable.
+// Exchange log field names, one place so log queries stay stable: the
+// ones its readers use (tak diff, tak explain, conform --platform-log)
+// are internal/exchangelog's.
 const (
-	fieldCorrelationID    = "correlation_id"
-	fieldListener         = "listener"
+	fieldCorrelationID    = exchangelog.FieldCorrelationID
+	fieldListener         = exchangelog.FieldListener
 	fieldRemote           = "remote"
 	fieldForwardedFor     = "forwarded_for"
-	fieldSender           = "sender"
-	fieldReceiver         = "receiver"
-	fieldContract         = "contract"
-	fieldProfile          = "riv_profile"
-	fieldRouteProfile     = "route_profile"
-	fieldProducer         = "producer"
+	fieldSender           = exchangelog.FieldSender
+	fieldReceiver         = exchangelog.FieldReceiver
+	fieldContract         = exchangelog.FieldContract
+	fieldProfile          = exchangelog.FieldProfile
+	fieldRouteProfile     = exchangelog.FieldRouteProfile
+	fieldProducer         = exchangelog.FieldProducer
 	fieldProducerTLS      = "producer_tls"         // negotiated version, "TLS 1.3"
 	fieldProducerProfile  = "producer_tls_profile" // the TLS settings used (producers.tls_profiles)
 	fieldProducerCert     = "producer_cert"        // the producer certificate's subject
 	fieldProducerSerial   = "producer_cert_serial" // and its serial number, hex
-	fieldStatus           = "status"
-	fieldVPCode           = "vp_code"
-	fieldFaultDetail      = "fault_detail"
-	fieldTotalMS          = "total_ms"
+	fieldStatus           = exchangelog.FieldStatus
+	fieldVPCode           = exchangelog.FieldVPCode
+	fieldFaultDetail      = exchangelog.FieldFaultDetail
+	fieldTotalMS          = exchangelog.FieldTotalMS
 	fieldProducerMS       = "producer_ms"
-	fieldRoutingTrace     = "routing_trace"
-	fieldAuthTrace        = "auth_trace"
-	fieldOriginalConsumer = "original_consumer"
+	fieldRoutingTrace     = exchangelog.FieldRoutingTrace
+	fieldAuthTrace        = exchangelog.FieldAuthTrace
+	fieldOriginalConsumer = exchangelog.FieldOriginalConsumer
 	fieldActingOnBehalf   = "acting_on_behalf_of"
-	fieldInternal         = "internal_caller"
-	fieldPlatform         = "platform_service"
-	fieldKind             = "kind"
+	fieldInternal         = exchangelog.FieldInternal
+	fieldPlatform         = exchangelog.FieldPlatform
+	fieldKind             = exchangelog.FieldKind
 	fieldPayloadHead      = "payload_head"
 )
 

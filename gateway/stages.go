@@ -379,17 +379,14 @@ func mimeParts(contentType string) (isMIME bool, boundary string) {
 	return true, boundary
 }
 
-// checkReceiver wants a receiver without surrounding whitespace.
+// checkReceiver wants a receiver, without surrounding whitespace
+// (vpfault.ReceiverRefusal). One with whitespace is still logged.
 func (g *Gateway) checkReceiver(c *call) *vpfault.Fault {
-	r := c.info.Receiver
-	if !c.info.HasReceiver || strings.TrimSpace(r) == "" {
-		return vpfault.NoReceiver()
+	f := vpfault.ReceiverRefusal(c.info.HasReceiver, c.contract, c.info.Receiver)
+	if f == nil || f.Code != vpfault.VP003 {
+		c.receiver = c.info.Receiver
 	}
-	c.receiver = r
-	if strings.TrimSpace(r) != r {
-		return vpfault.ReceiverWhitespace(c.contract, r)
-	}
-	return nil
+	return f
 }
 
 // checkOriginalConsumer checks who may set x-rivta-original-serviceconsumer-hsaid:

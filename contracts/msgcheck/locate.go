@@ -220,7 +220,7 @@ func elementAt(body []byte, p position) string {
 	return pathOf(stack)
 }
 
-// openElement is an element being read by elementAtLine: its path step and
+// openElement is an element being read by elementAt: its path step and
 // how many children of each local name it has had so far.
 type openElement struct {
 	step     string

@@ -166,6 +166,23 @@ func Wrap(code Code, err error) *Fault {
 // LogicalAddress, or one that is empty or only whitespace).
 func NoReceiver() *Fault { return New(VP003, "") }
 
+// ReceiverRefusal is the platform's fault for the receiver a request
+// names, before any catalogue lookup: VP003 when it names none (or only
+// whitespace), VP004 when the receiver has surrounding whitespace (the
+// platform does not trim, so nothing routes it); nil when the receiver
+// goes on to routing. The gateway and the conformance harness both refuse
+// by this one rule.
+func ReceiverRefusal(hasReceiver bool, contract, receiver string) *Fault {
+	trimmed := strings.TrimSpace(receiver)
+	switch {
+	case !hasReceiver || trimmed == "":
+		return NoReceiver()
+	case trimmed != receiver:
+		return ReceiverWhitespace(contract, receiver)
+	}
+	return nil
+}
+
 // ReceiverWhitespace is the VP004 the platform answers a receiver with
 // surrounding whitespace with (it does not trim, so nothing routes it).
 func ReceiverWhitespace(contract, receiver string) *Fault {

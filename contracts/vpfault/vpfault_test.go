@@ -156,3 +156,33 @@ func TestReceiverFaults(t *testing.T) {
 		})
 	}
 }
+
+// TestReceiverRefusal: the one rule the gateway and the harness refuse a
+// receiver by, before any catalogue lookup.
+func TestReceiverRefusal(t *testing.T) {
+	tests := []struct {
+		name     string
+		has      bool
+		receiver string
+		want     Code // 0: no refusal
+	}{
+		{"none", false, "", VP003},
+		{"empty", true, "", VP003},
+		{"only spaces", true, "   ", VP003},
+		{"leading space", true, " SE1", VP004},
+		{"trailing tab", true, "SE1\t", VP004},
+		{"clean", true, "SE1", 0},
+		{"inner space is for routing to refuse", true, "SE 1", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := ReceiverRefusal(tt.has, "urn:x", tt.receiver)
+			switch {
+			case tt.want == 0 && f != nil:
+				t.Fatalf("refused with %v", f)
+			case tt.want != 0 && (f == nil || f.Code != tt.want):
+				t.Fatalf("got %v, want %s", f, tt.want)
+			}
+		})
+	}
+}

@@ -196,6 +196,17 @@ func readServable(root *os.Root, rel string) ([]byte, error) {
 // Paths lists the served WSDL URL paths ("vp/crm/scheduling/...").
 func (s *Server) Paths() []string { return append([]string(nil), s.paths...) }
 
+// Wanted reports whether a GET with this raw query asks for a contract
+// file (?wsdl, ?xsd=...), read as url.URL.Query reads it. The gateway and
+// the conformance harness both answer such GETs on their service paths.
+func Wanted(rawQuery string) bool {
+	if rawQuery == "" {
+		return false
+	}
+	q, _ := url.ParseQuery(rawQuery)
+	return q.Has("wsdl") || q.Has("xsd")
+}
+
 // URLPath derives VP's WSDL path from a WSDL targetNamespace such as
 // urn:riv:crm:scheduling:GetSubjectOfCareSchedule:1:rivtabp21.
 func URLPath(tns string) (string, bool) {

@@ -22,8 +22,8 @@ import (
 	"time"
 )
 
-// The field names of an exchange line (gateway/log.go writes them; a test
-// keeps the two in step).
+// The field names of an exchange line: gateway/log.go writes the line
+// with these constants, so writer and readers cannot drift apart.
 const (
 	FieldMessage          = "message"
 	FieldTime             = "time"

@@ -4,11 +4,11 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"strings"
 
 	"github.com/rivgate/rivgate/conformance/run/inject"
 	"github.com/rivgate/rivgate/contracts/msgcheck"
 	"github.com/rivgate/rivgate/contracts/vpfault"
+	"github.com/rivgate/rivgate/contracts/wsdlserve"
 )
 
 // The harness plays the platform: a request the real platform would refuse
@@ -30,12 +30,13 @@ func (h *Harness) refusal(m *msgcheck.Message) (*vpfault.Fault, string) {
 		return nil, "" // not an envelope: RIV-SOAP-01 says why
 	}
 	r, known := info.Receiver, h.suite.KnownReceivers()
-	switch {
-	case !info.HasReceiver:
-		return vpfault.NoReceiver(), "the request names no receiver"
-	case strings.TrimSpace(r) != r:
-		return vpfault.ReceiverWhitespace(info.Body.Space, r), fmt.Sprintf("receiver %q has surrounding whitespace", r)
-	case len(known) > 0 && !slices.Contains(known, r):
+	if f := vpfault.ReceiverRefusal(info.HasReceiver, info.Body.Space, r); f != nil {
+		if f.Code == vpfault.VP003 {
+			return f, "the request names no receiver"
+		}
+		return f, fmt.Sprintf("receiver %q has surrounding whitespace", r)
+	}
+	if len(known) > 0 && !slices.Contains(known, r) {
 		return vpfault.NoRoute(info.Body.Space, r), fmt.Sprintf("receiver %q is not among the suite's receivers", r)
 	}
 	return nil, ""
@@ -55,11 +56,7 @@ func (h *Harness) platformOr(p *pending, a *inject.Answer) (*inject.Answer, stri
 // isWSDLRequest: GET ?wsdl or ?xsd=, which the harness answers from the
 // suite's contracts as the gateway does, without involving the run.
 func isWSDLRequest(r *http.Request) bool {
-	if r.Method != http.MethodGet || r.URL.RawQuery == "" {
-		return false
-	}
-	q := r.URL.Query()
-	return q.Has("wsdl") || q.Has("xsd")
+	return r.Method == http.MethodGet && wsdlserve.Wanted(r.URL.RawQuery)
 }
 
 // serveWSDL answers ?wsdl and ?xsd= at the platform's WSDL paths

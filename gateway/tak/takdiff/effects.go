@@ -3,6 +3,7 @@ package takdiff
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -30,7 +31,7 @@ func (e *engine) candidates(ks keySet, a, b side) []candidate {
 			out = append(out, candidate{sender: sender, contract: contract, target: t})
 		}
 	}
-	for _, k := range sortedKeys(ks.routes) {
+	for _, k := range slices.Sorted(maps.Keys(ks.routes)) {
 		g := e.routes[k]
 		for _, t := range e.reach.expand(g.receiver, g.contract) {
 			ss := e.reach.senders(t.receiver, g.contract, a, b)
@@ -42,22 +43,13 @@ func (e *engine) candidates(ks keySet, a, b side) []candidate {
 			}
 		}
 	}
-	for _, k := range sortedKeys(ks.perms) {
+	for _, k := range slices.Sorted(maps.Keys(ks.perms)) {
 		g := e.perms[k]
 		for _, t := range e.reach.expand(g.receiver, g.contract) {
 			add(g.sender, g.contract, t)
 		}
 	}
 	return out
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	slices.Sort(ks)
-	return ks
 }
 
 // outcome asks one side about one call.

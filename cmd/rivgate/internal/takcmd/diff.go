@@ -175,7 +175,8 @@ input.`,
 	return cmd
 }
 
-// printJSON writes v as indented JSON, as the other tak subcommands do.
+// printJSON writes v as indented JSON without HTML escaping: every tak
+// subcommand's --json output.
 func printJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

@@ -1,7 +1,6 @@
 package takcmd
 
 import (
-	"encoding/json"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -73,9 +72,6 @@ Exit codes: 0 no errors (warnings allowed); 1 errors found; 2 bad input.`,
 				}
 			}
 			if asJSON {
-				enc := json.NewEncoder(cmd.OutOrStdout())
-				enc.SetIndent("", "  ")
-				enc.SetEscapeHTML(false)
 				out := struct {
 					Files    []string          `json:"files"`
 					Routes   int               `json:"routes"`
@@ -87,7 +83,7 @@ Exit codes: 0 no errors (warnings allowed); 1 errors found; 2 bad input.`,
 				if out.Findings == nil {
 					out.Findings = []taklint.Finding{}
 				}
-				if err := enc.Encode(out); err != nil {
+				if err := printJSON(cmd.OutOrStdout(), out); err != nil {
 					return err
 				}
 			} else {

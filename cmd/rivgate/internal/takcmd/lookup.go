@@ -1,7 +1,6 @@
 package takcmd
 
 import (
-	"encoding/json"
 	"strings"
 	"time"
 
@@ -95,10 +94,7 @@ fault; 2 bad input.`,
 			cat := tak.Build(d, tree, lf.options())
 			res := decide(cat, tak.Query{Contract: contract, Receiver: receiver, Sender: sender, At: when}, cmd.Flags().Changed("sender"), instance)
 			if asJSON {
-				enc := json.NewEncoder(cmd.OutOrStdout())
-				enc.SetIndent("", "  ")
-				enc.SetEscapeHTML(false)
-				if err := enc.Encode(res); err != nil {
+				if err := printJSON(cmd.OutOrStdout(), res); err != nil {
 					return err
 				}
 			} else {

@@ -344,6 +344,9 @@ func TestImportCredentials(t *testing.T) {
 	if code != 0 || strings.Contains(out+stderr, "s3cret") {
 		t.Fatalf("exit %d\n%s%s", code, out, stderr)
 	}
+	if len(stand.Received()) == 0 {
+		t.Fatal("the TAK stand-in received no request")
+	}
 	for _, r := range stand.Received() {
 		if u, p, ok := (&http.Request{Header: r.Header}).BasicAuth(); !ok || u != "svc" || p != "s3cret" {
 			t.Fatalf("TAK got Authorization %q", r.Header.Get("Authorization"))
