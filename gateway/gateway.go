@@ -83,6 +83,7 @@ type Gateway struct {
 	// canonicalise, and allocate, on every call).
 	defaultUA     string
 	certHeaderKey string
+	pathDir       string         // listen.path_prefix with one trailing "/"; "" for "/"
 	adminToken    string         // admin.token's value; "" = none
 	minRate       proxy.MinRate  // limits.min_rate after limits.rate_grace
 	consumers     *consumerLimit // limits.max_calls_per_consumer
@@ -124,6 +125,9 @@ func New(cfg *config.Config, deps Deps) (*Gateway, error) {
 	}
 	g.defaultUA = "rivgate/" + g.version
 	g.certHeaderKey = textproto.CanonicalMIMEHeaderKey(cfg.HTTP.CertHeader)
+	if p := cfg.Listen.PathPrefix; p != "/" {
+		g.pathDir = strings.TrimSuffix(p, "/") + "/"
+	}
 	g.minRate = proxy.MinRate{BytesPerSec: int64(cfg.Limits.MinRate), Grace: cfg.Limits.RateGrace.D()}
 	g.consumers = newConsumerLimit(cfg.Limits.MaxCallsPerConsumer)
 	if g.reg == nil {

@@ -117,11 +117,10 @@ func validCorrelationID(id string) bool {
 }
 
 func (g *Gateway) underPrefix(path string) bool {
-	p := g.cfg.Listen.PathPrefix
-	if p == "/" {
+	if g.pathDir == "" {
 		return true
 	}
-	return path == p || strings.HasPrefix(path, strings.TrimSuffix(p, "/")+"/")
+	return path == g.cfg.Listen.PathPrefix || strings.HasPrefix(path, g.pathDir)
 }
 
 // service runs the stages (stages.go) for one service call and sends
@@ -428,8 +427,13 @@ func (b *bodyReader) stallDetail() string {
 }
 
 func (b *bodyReader) Read(p []byte) (int, error) {
-	if b.err != nil {
+	switch {
+	case b.err != nil:
 		return 0, b.err
+	case b.eof:
+		// The producer client reads once more after a body of known
+		// length: no deadline to arm, nothing to read.
+		return 0, io.EOF
 	}
 	if int64(len(p)) > b.left+1 {
 		p = p[:b.left+1]

@@ -20,9 +20,14 @@ import (
 // conn is one connection and everything its requests reuse.
 type conn struct {
 	srv  *Server
-	raw  net.Conn // as accepted
-	rwc  net.Conn // raw, or the TLS connection over it
-	idle atomic.Bool
+	raw  net.Conn    // as accepted
+	rwc  net.Conn    // raw, or the TLS connection over it
+	idle atomic.Bool // between requests: Shutdown closes it
+	// accepted and used let Shutdown close a connection that never sent a
+	// request only once it is older than newConnGrace, as net/http does:
+	// one still in its handshake or sending its first head is not dropped.
+	accepted time.Time
+	used     atomic.Bool
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -114,6 +119,7 @@ func (c *conn) serve() {
 			return
 		}
 		c.idle.Store(false)
+		c.used.Store(true)
 		if herr := c.readRequest(); herr != nil {
 			c.refuse(herr)
 			return

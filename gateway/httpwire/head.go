@@ -283,20 +283,19 @@ func (r *Request) setFraming() *headError {
 		}
 		r.ContentLength = n
 	}
-	conn := ""
-	if v := h["Connection"]; len(v) > 0 {
-		conn = v[0]
-	}
+	// Every Connection line counts, as in net/http: "keep-alive" on one
+	// and "close" on another closes.
+	conn := h["Connection"]
 	if r.ProtoMinor == 0 {
-		r.keepAlive1 = HasToken(conn, "keep-alive")
+		r.keepAlive1 = anyHasToken(conn, "keep-alive") && !anyHasToken(conn, "close")
 		r.wantsClose = !r.keepAlive1
 	} else {
 		r.keepAlive1 = false
-		r.wantsClose = HasToken(conn, "close")
+		r.wantsClose = anyHasToken(conn, "close")
 	}
 	r.expect = false
-	if v := h["Expect"]; len(v) > 0 {
-		if !strings.EqualFold(v[0], "100-continue") {
+	for _, v := range h["Expect"] {
+		if !strings.EqualFold(v, "100-continue") {
 			return errExpect
 		}
 		r.expect = r.ProtoMinor >= 1 && r.ContentLength != 0
@@ -374,6 +373,16 @@ func trimCR(l []byte) []byte {
 		return l[:n-1]
 	}
 	return l
+}
+
+// anyHasToken reports whether one of the header's lines holds token.
+func anyHasToken(lines []string, token string) bool {
+	for _, v := range lines {
+		if HasToken(v, token) {
+			return true
+		}
+	}
+	return false
 }
 
 // HasToken reports whether the comma-separated header list v (a

@@ -147,9 +147,6 @@ func (w *ResponseWriter) SetWriteDeadline(t time.Time) error {
 	return w.c.rwc.SetWriteDeadline(t)
 }
 
-// SetReadDeadline sets the connection's read deadline (the body's).
-func (w *ResponseWriter) SetReadDeadline(t time.Time) error { return w.c.rwc.SetReadDeadline(t) }
-
 // commit decides the framing and writes the head into the buffer, with
 // the body bytes held so far. done: the handler has returned, so the
 // held bytes are the whole body.

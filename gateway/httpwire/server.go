@@ -134,8 +134,7 @@ func (s *Server) newConn(rw net.Conn) *conn {
 	if s.shutdown.Load() {
 		return nil
 	}
-	c := &conn{srv: s, raw: rw}
-	c.idle.Store(true) // no request yet: Shutdown may close it
+	c := &conn{srv: s, raw: rw, accepted: time.Now()}
 	s.conns[c] = struct{}{}
 	return c
 }
@@ -188,11 +187,15 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 }
 
+// newConnGrace is how long Shutdown lets a new connection send its first
+// request (net/http's 5 s for StateNew).
+const newConnGrace = 5 * time.Second
+
 func (s *Server) closeIdle() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for c := range s.conns {
-		if c.idle.Load() {
+		if c.idle.Load() || !c.used.Load() && time.Since(c.accepted) > newConnGrace {
 			_ = c.raw.Close()
 		}
 	}

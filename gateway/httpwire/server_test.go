@@ -330,6 +330,9 @@ func TestAnswerFraming(t *testing.T) {
 		{"HTTP/1.0", "/length", "keep-alive", "hello", false, false},
 		{"HTTP/1.0", "/length", "", "hello", false, true},
 		{"HTTP/1.0", "/big", "keep-alive", big, false, true},
+		// Every Connection line counts: "close" on a second line closes.
+		{"HTTP/1.1", "/length", "keep-alive\r\nConnection: close", "hello", false, true},
+		{"HTTP/1.0", "/length", "keep-alive\r\nConnection: close", "hello", false, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.proto+tt.path+tt.conn, func(t *testing.T) {

@@ -2,6 +2,7 @@ package httpwire
 
 import (
 	"bufio"
+	"context"
 	"crypto/tls"
 	"io"
 	"log"
@@ -98,4 +99,26 @@ func BenchmarkNetHTTPServerTLS(b *testing.B) {
 	scfg, ccfg := tlsPair(b)
 	addr := netHTTPServer(b, scfg)
 	runBench(b, benchCallOver(b, func() (net.Conn, error) { return tls.Dial("tcp", addr, ccfg) }))
+}
+
+// TestShutdownSparesNewConnections: a connection through its handshake
+// that has not sent its first request yet is not closed by Shutdown (as
+// net/http spares StateNew for 5 s); its request is answered.
+func TestShutdownSparesNewConnections(t *testing.T) {
+	t.Parallel()
+	scfg, ccfg := tlsPair(t)
+	addr, s := serve(t, func(w *ResponseWriter, r *Request) { _, _ = io.WriteString(w, "done") }, Options{TLS: scfg})
+	c, err := tls.Dial("tcp", addr, ccfg)
+	require.NoError(t, err)
+	defer c.Close()
+	shut := make(chan error, 1)
+	go func() { shut <- s.Shutdown(context.Background()) }()
+	_, err = io.WriteString(c, "GET /x HTTP/1.1\r\nHost: x\r\n\r\n")
+	require.NoError(t, err)
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	require.NoError(t, err, "the new connection's first request is answered during shutdown")
+	body, _ := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	assert.Equal(t, "done", string(body))
+	require.NoError(t, <-shut)
 }

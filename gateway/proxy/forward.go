@@ -699,30 +699,3 @@ func writeFault(w http.ResponseWriter, f *vpfault.Fault, instance string) int {
 func WriteFault(w http.ResponseWriter, f *vpfault.Fault, instance string) int {
 	return writeFault(w, f, instance)
 }
-
-// limitReader fails with err once more than left bytes were read.
-type limitReader struct {
-	r    io.Reader
-	left int64
-	err  error
-}
-
-func (l *limitReader) Read(p []byte) (int, error) {
-	if l.left < 0 {
-		return 0, l.err
-	}
-	if int64(len(p)) > l.left+1 {
-		p = p[:l.left+1]
-	}
-	n, err := l.r.Read(p)
-	l.left -= int64(n)
-	if l.left < 0 {
-		return 0, l.err
-	}
-	return n, err
-}
-
-// NewLimitReader returns r failing with err after more than n bytes.
-func NewLimitReader(r io.Reader, n int64, err error) io.Reader {
-	return &limitReader{r: r, left: n, err: err}
-}

@@ -335,16 +335,6 @@ func TestOutboundHeadersHTTPSWithoutCorrelation(t *testing.T) {
 	assert.Empty(t, h.Get("x-vp-sender-id"))
 }
 
-func TestLimitReader(t *testing.T) {
-	t.Parallel()
-	sentinel := errors.New("too big")
-	b, err := io.ReadAll(NewLimitReader(strings.NewReader("12345"), 5, sentinel))
-	require.NoError(t, err)
-	assert.Equal(t, "12345", string(b))
-	_, err = io.ReadAll(NewLimitReader(strings.NewReader("123456"), 5, sentinel))
-	assert.ErrorIs(t, err, sentinel)
-}
-
 // TestTLSProfileChoice: which TLS settings a producer address gets. Every
 // criterion a match gives must hold; a domain suffix matches the domain
 // and names under it, never a name that merely ends in the same letters;
