@@ -394,6 +394,12 @@ type Logging struct {
 	Level string `yaml:"level"`
 	// Payloads logs the request head (up to the first Body child). Default false.
 	Payloads bool `yaml:"payloads"`
+	// FlushInterval is the longest a line waits in memory before it is
+	// written: lines are written in batches (32 KiB, or this long after a
+	// batch's first line; warnings and errors at once), and lines still
+	// waiting are lost if the process is killed. 0 writes every line at
+	// once. Default 100ms.
+	FlushInterval yamlstrict.Duration `yaml:"flush_interval"`
 }
 
 // Platform configures the platform services the gateway answers itself.
@@ -416,7 +422,7 @@ type Shutdown struct {
 // tests) change what they need, typically to 127.0.0.1:0.
 func Default() *Config {
 	c := &Config{}
-	c.setListenDefaults(nil)
+	c.setPresenceDefaults(nil)
 	c.SetDefaults()
 	return c
 }
@@ -508,16 +514,23 @@ func (c *Config) SetDefaults() {
 	defd(&c.Shutdown.Drain, 30*time.Second)
 }
 
-// setListenDefaults applies listener defaults only when the whole listen
-// section is absent, so "https: ”" can turn the listener off.
-func (c *Config) setListenDefaults(present map[string]bool) {
-	if !present["https"] {
+// setPresenceDefaults applies the defaults of keys whose zero value
+// means something of its own, only when the key is absent: "https: ”"
+// turns the listener off, "flush_interval: 0s" the log's batching.
+func (c *Config) setPresenceDefaults(present map[string]bool) {
+	if !present["listen.https"] {
 		c.Listen.HTTPS = "127.0.0.1:20000"
 	}
-	if !present["admin"] {
+	if !present["listen.admin"] {
 		c.Listen.Admin = "127.0.0.1:20001"
 	}
+	if !present["logging.flush_interval"] {
+		c.Logging.FlushInterval = yamlstrict.Duration(DefaultLogFlushInterval)
+	}
 }
+
+// DefaultLogFlushInterval is logging.flush_interval's default.
+const DefaultLogFlushInterval = 100 * time.Millisecond
 
 // FieldError is one problem in the config file.
 type FieldError struct {
@@ -580,12 +593,12 @@ func Parse(name string, data []byte) (c *Config, err error) {
 		return nil, errors.Join(errs...)
 	}
 	present := map[string]bool{}
-	for _, k := range []string{"https", "admin"} {
-		if n := yamlstrict.Find(file, "$.listen."+k); n != nil {
+	for _, k := range []string{"listen.https", "listen.admin", "logging.flush_interval"} {
+		if n := yamlstrict.Find(file, "$."+k); n != nil {
 			present[k] = true
 		}
 	}
-	c.setListenDefaults(present)
+	c.setPresenceDefaults(present)
 	c.SetDefaults()
 	c.resolvePaths()
 	// A value the decoder refused is left zero: a check of it would
@@ -865,6 +878,9 @@ func (c *Config) problems(file *ast.File) []error {
 	}
 	if c.Limits.MaxHead > c.Limits.MaxBody {
 		add("limits.max_head", "%s is larger than limits.max_body %s", c.Limits.MaxHead, c.Limits.MaxBody)
+	}
+	if c.Logging.FlushInterval < 0 {
+		add("logging.flush_interval", "%s: want 0s (every line at once) or more", c.Logging.FlushInterval.D())
 	}
 	switch c.Logging.Level {
 	case "debug", "info", "warn", "error":

@@ -22,6 +22,7 @@ import (
 	"github.com/rivgate/rivgate/gateway"
 	"github.com/rivgate/rivgate/gateway/config"
 	"github.com/rivgate/rivgate/internal/buildinfo"
+	"github.com/rivgate/rivgate/internal/logbatch"
 )
 
 // New returns the `gateway` command.
@@ -120,7 +121,11 @@ func printProducerTLS(out io.Writer, eps []gateway.ProducerEndpoint) error {
 	return tw.Flush()
 }
 
-func run(ctx context.Context, logw io.Writer, cfg *config.Config) error {
+func run(ctx context.Context, stderr io.Writer, cfg *config.Config) (err error) {
+	// Lines go out in batches (logging.flush_interval); whatever is still
+	// held when run returns, on any path, is written then.
+	logw := logbatch.New(stderr, cfg.Logging.FlushInterval.D(), 0)
+	defer func() { err = errors.Join(err, logw.Close()) }()
 	log := newLogger(logw, cfg)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
