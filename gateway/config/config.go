@@ -879,9 +879,6 @@ func (c *Config) problems(file *ast.File) []error {
 	if c.Limits.MaxHead > c.Limits.MaxBody {
 		add("limits.max_head", "%s is larger than limits.max_body %s", c.Limits.MaxHead, c.Limits.MaxBody)
 	}
-	if c.Logging.FlushInterval < 0 {
-		add("logging.flush_interval", "%s: want 0s (every line at once) or more", c.Logging.FlushInterval.D())
-	}
 	switch c.Logging.Level {
 	case "debug", "info", "warn", "error":
 	default:

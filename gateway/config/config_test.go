@@ -62,6 +62,34 @@ func TestDefaults(t *testing.T) {
 	assert.Equal(t, 200, c.Limits.MaxCallsPerConsumer)
 	assert.Equal(t, ByteSize(1<<20), c.Producers.MaxHeaderBytes)
 	assert.Empty(t, c.Producers.PassResponseHeaders)
+	assert.Equal(t, 100*time.Millisecond, c.Logging.FlushInterval.D())
+	assert.Equal(t, 100*time.Millisecond, Default().Logging.FlushInterval.D())
+}
+
+func TestLogFlushInterval(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		yaml    string
+		want    time.Duration
+		problem string
+	}{
+		{yaml: "logging: {level: info}", want: DefaultLogFlushInterval},
+		{yaml: "logging: {flush_interval: 0s}", want: 0},
+		{yaml: "logging: {flush_interval: 2s}", want: 2 * time.Second},
+		{yaml: "logging: {flush_interval: -1s}", problem: `g.yaml:2:27: logging.flush_interval: "-1s" is not a duration`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.yaml, func(t *testing.T) {
+			c, err := Parse("g.yaml", []byte("tls: {cert: a, key: b, client_ca: c}\n"+tt.yaml+"\n"))
+			if tt.problem != "" {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tt.problem)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, c.Logging.FlushInterval.D())
+		})
+	}
 }
 
 func TestListenerCanBeTurnedOff(t *testing.T) {
