@@ -3,6 +3,8 @@ package cliutil
 import (
 	"fmt"
 	"strings"
+
+	"github.com/rivgate/rivgate/internal/hostport"
 )
 
 // Need is a flag a command cannot run without.
@@ -73,4 +75,14 @@ func andList(s []string) string {
 		return strings.Join(s, "")
 	}
 	return strings.Join(s[:len(s)-1], ", ") + " and " + s[len(s)-1]
+}
+
+// CheckListen refuses a --listen value that is not host:port with a port
+// of 0-65535 before anything starts, naming the flag (the listener's own
+// error comes later and names neither).
+func CheckListen(flag, addr string) error {
+	if err := hostport.CheckListen(addr); err != nil {
+		return BadInput("%s %w", flag, err)
+	}
+	return nil
 }

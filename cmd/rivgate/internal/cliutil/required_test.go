@@ -31,3 +31,27 @@ func TestRequireFlags(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckListen(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		addr string
+		want string // "" = nil
+	}{
+		{"127.0.0.1:8443", ""},
+		{"127.0.0.1:0", ""},
+		{"[::1]:8088", ""},
+		{"127.0.0.1:70000", `--listen "127.0.0.1:70000": port 70000 is out of range 0-65535`},
+		{"127.0.0.1", `--listen "127.0.0.1" is not host:port: address 127.0.0.1: missing port in address`},
+		{"127.0.0.1:http", `--listen "127.0.0.1:http": port "http" is not a number`},
+	}
+	for _, tt := range tests {
+		err := CheckListen("--listen", tt.addr)
+		switch {
+		case tt.want == "" && err != nil:
+			t.Errorf("%s: %v", tt.addr, err)
+		case tt.want != "" && (err == nil || err.Error() != tt.want || Code(err) != ExitBadInput):
+			t.Errorf("%s: %v (exit %d), want %q (exit 2)", tt.addr, err, Code(err), tt.want)
+		}
+	}
+}

@@ -3,7 +3,6 @@ package conformcmd
 import (
 	"fmt"
 	"io"
-	"net"
 
 	"github.com/spf13/cobra"
 
@@ -110,8 +109,8 @@ check failed or the run was aborted, 2 on bad input.`,
 				if err != nil {
 					return err
 				}
-				if _, _, err := net.SplitHostPort(listen); err != nil {
-					return cliutil.BadInput("--listen %q: %v", listen, err)
+				if err := cliutil.CheckListen("--listen", listen); err != nil {
+					return err
 				}
 				h, err := harness.New(suite, harness.Options{Listen: listen, TLS: cfg, Out: out, Scenarios: scenarios, Selection: sel,
 					Progress: progress, ManualHint: JudgeHint, ViaPlatform: via, PlatformLog: platformLog, MaxBody: maxBody})

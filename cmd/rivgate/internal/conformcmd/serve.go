@@ -31,6 +31,9 @@ use 'conform run'.`,
 			if err := cliutil.RequireFlags(append(runNeeds(suiteDir, out), srv.Needs()...)...); err != nil {
 				return err
 			}
+			if err := cliutil.CheckListen("--listen", listen); err != nil {
+				return err
+			}
 			suite, err := newRun(suiteDir, out)
 			if err != nil {
 				return err

@@ -47,6 +47,9 @@ elsewhere. See docs/workbench.md.`,
 				}
 				o.Users = u
 			}
+			if err := cliutil.CheckListen("--listen", listen); err != nil {
+				return err
+			}
 			if err := workbench.CheckListen(listen, o.Users != nil); err != nil {
 				return cliutil.BadInput("--listen: %w", err)
 			}

@@ -44,6 +44,9 @@ always sees the real, unchanged answers.`,
 				{Flag: "--contracts", Given: contractsDir != "", For: "the contract directory the recorded suite will name"}}, srv.Needs()...)...); err != nil {
 				return err
 			}
+			if err := cliutil.CheckListen("--listen", listen); err != nil {
+				return err
+			}
 			scfg, err := srv.Config()
 			if err != nil {
 				return err
