@@ -302,6 +302,9 @@ producers: {timeout: 29s}
 limits: {max_body: 200MiB}
 logging: {level: %s}
 `, e.gwAddr, e.gwAdmin, takFile, e.o.logLevel)
+	if e.o.logFlush != "" {
+		cfg = strings.Replace(cfg, "logging: {", "logging: {flush_interval: "+e.o.logFlush+", ", 1)
+	}
 	e.gwConfig = filepath.Join(e.dir, "gateway.yaml")
 	if err := os.WriteFile(e.gwConfig, []byte(cfg), 0o644); err != nil {
 		return fmt.Errorf("write gateway config: %w", err)

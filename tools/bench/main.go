@@ -41,6 +41,7 @@ type options struct {
 	gogc     string
 	memLimit string
 	logLevel string
+	logFlush string
 	keep     bool
 	only     string
 }
@@ -92,6 +93,7 @@ func main() {
 	flag.StringVar(&o.gogc, "gogc", "", "GOGC for the gateway process (\"\": Go's default)")
 	flag.StringVar(&o.memLimit, "gomemlimit", "", "GOMEMLIMIT for the gateway process (\"\": none)")
 	flag.StringVar(&o.logLevel, "log-level", "info", "the gateway's logging.level (warn drops the per-call exchange line)")
+	flag.StringVar(&o.logFlush, "log-flush-interval", "", "the gateway's logging.flush_interval (0s: a write per exchange line; \"\": the default)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the temporary directory (configs, logs)")
 	flag.StringVar(&o.only, "only", "", "run only this part: load, large, xsd, sniff, tak (default: all)")
 	flag.Usage = func() {

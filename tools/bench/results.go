@@ -187,6 +187,9 @@ func methodInfo(o options, p plan) Method {
 	if o.logLevel != "info" {
 		env = append(env, "logging.level="+o.logLevel)
 	}
+	if o.logFlush != "" {
+		env = append(env, "logging.flush_interval="+o.logFlush)
+	}
 	m.GatewayEnv = strings.Join(env, " ")
 	m.Notes = []string{
 		"one load generator (tools/internal/benchkit, Go): the same raw HTTP/1.1 request bytes, the same client certificate and the same number of keep-alive connections for every target",
