@@ -54,7 +54,7 @@ type Exchange struct {
 	// answer head is written from them after Forward returns, so they are
 	// the call's memory, not the pooled call state's. An Exchange is
 	// therefore not reused before that head went out.
-	answerRoom [12]string
+	answerRoom [8]string
 	// correlation is the answer's correlation id header, for callers
 	// that did not set it (see Forward).
 	correlation [1]string

@@ -285,6 +285,9 @@ func normaliseContentType(ct string) string {
 	if ct == "" || ct == DefaultContentType {
 		return DefaultContentType
 	}
+	if plainXMLCharset(ct) {
+		return ct // what mime.ParseMediaType would find, without its allocations
+	}
 	t := strings.TrimLeft(ct, " \t")
 	for _, k := range keptContentTypes {
 		if hasPrefixFold(t, k) {
@@ -301,6 +304,28 @@ func normaliseContentType(ct string) string {
 		return ct
 	}
 	return "text/xml; charset=" + params["charset"]
+}
+
+// plainXMLCharset reports whether ct is text/xml with only a charset, as
+// most SOAP stacks send it ("text/xml;charset=UTF-8", any case, one
+// space or none after the ';'), which the answer keeps as it is.
+func plainXMLCharset(ct string) bool {
+	const typ, param = "text/xml;", "charset="
+	if !hasPrefixFold(ct, typ) {
+		return false
+	}
+	rest := strings.TrimPrefix(ct[len(typ):], " ")
+	if !hasPrefixFold(rest, param) || len(rest) == len(param) {
+		return false
+	}
+	for i := len(param); i < len(rest); i++ {
+		switch b := rest[i]; {
+		case b >= 'a' && b <= 'z', b >= 'A' && b <= 'Z', b >= '0' && b <= '9', b == '-', b == '_', b == '.':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // ContainsFold reports whether s contains the lower-case ASCII substr in
