@@ -53,11 +53,10 @@ type Exchange struct {
 	// answerRoom holds the values of the answer's headers: the consumer's
 	// answer head is written from them after Forward returns, so they are
 	// the call's memory, not the pooled call state's. An Exchange is
-	// therefore not reused before that head went out.
+	// therefore not reused before that head went out. Its first is the
+	// correlation id, for callers that did not set it (see Forward); the
+	// rest the producer's and the gateway's values (callState.vals).
 	answerRoom [8]string
-	// correlation is the answer's correlation id header, for callers
-	// that did not set it (see Forward).
-	correlation [1]string
 
 	// Results, filled by Forward.
 	Status       int           // HTTP status sent to the consumer (0: none, consumer gone)
@@ -153,8 +152,8 @@ func (f *Forwarder) Forward(w http.ResponseWriter, ctx context.Context, in http.
 	// correlation id once: the gateway's handler set it already, so this
 	// sets it only for other callers.
 	if v := w.Header()[rivta.KeyCorrelationID]; len(v) != 1 || v[0] != x.Headers.CorrelationID {
-		x.correlation[0] = x.Headers.CorrelationID
-		w.Header()[rivta.KeyCorrelationID] = x.correlation[:]
+		x.answerRoom[0] = x.Headers.CorrelationID
+		w.Header()[rivta.KeyCorrelationID] = x.answerRoom[0:1:1]
 	}
 	x.started = time.Now()
 	c := callStates.Get().(*callState)
@@ -321,7 +320,7 @@ func (c *callState) roundTrip(x *Exchange, headLimit int64) (answerHead, bool, e
 		return answerHead{}, consumed, err
 	}
 	clear(c.resp)
-	c.vals = x.answerRoom[:0]
+	c.vals = x.answerRoom[1:1]
 	ah, err := c.readHead(c.br, headLimit, c.resp)
 	c.lastOnConn = ah.close
 	return ah, consumed, err

@@ -117,7 +117,7 @@ func TestAnswerRelayFollowsInboundHeaders(t *testing.T) {
 			t.Run(name+" "+strings.Join(pass, ","), func(t *testing.T) {
 				c := &callState{resp: http.Header{}, seen: map[string]string{}}
 				x := &Exchange{Headers: OutboundHeaders{CorrelationID: "corr-1"}, PassHeaders: pass, ProducerTime: 7 * time.Millisecond}
-				c.vals = x.answerRoom[:0]
+				c.vals = x.answerRoom[1:1]
 				ah, err := c.readHead(bufio.NewReader(strings.NewReader(head)), 1<<20, c.resp)
 				require.NoError(t, err)
 
@@ -229,7 +229,7 @@ func BenchmarkHeadersOnTheWire(b *testing.B) {
 		rd.Reset(wireBenchAnswer)
 		c.br.Reset(rd)
 		clear(c.resp)
-		c.vals = x.answerRoom[:0]
+		c.vals = x.answerRoom[1:1]
 		ah, err := c.readHead(c.br, 1<<20, c.resp)
 		if err != nil {
 			b.Fatal(err)
