@@ -165,6 +165,17 @@ func (o *OutboundHeaders) own(https bool, contentType string, room *ownFields) [
 	return f
 }
 
+// plan lists the gateway's own headers for a request with the consumer's
+// headers in (see own), and in's Connection lines, for passes.
+func (o *OutboundHeaders) plan(in http.Header, https bool, room *ownFields) (own []field, conn []string) {
+	conn = in["Connection"]
+	ct := first(in, "Content-Type")
+	if hopByHop("Content-Type", conn) {
+		ct = "" // a Connection line named it: it does not go on
+	}
+	return o.own(https, ct, room), conn
+}
+
 // passes reports whether a consumer's header goes on to the producer:
 // conn is the request's Connection lines, own the gateway's headers,
 // which replace the consumer's of the same name.
@@ -196,8 +207,7 @@ func (o *OutboundHeaders) passes(name string, conn []string, own []field) bool {
 // with the same rules (writeHead), without editing a map.
 func (o *OutboundHeaders) Apply(h http.Header, https bool) {
 	var room ownFields
-	own := o.own(https, first(h, "Content-Type"), &room)
-	conn := h["Connection"]
+	own, conn := o.plan(h, https, &room)
 	for name := range h {
 		if !o.passes(name, conn, own) {
 			delete(h, name)

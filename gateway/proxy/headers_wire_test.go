@@ -52,6 +52,7 @@ func TestRequestHeadFollowsApply(t *testing.T) {
 	noContentType := consumer.Clone()
 	delete(noContentType, "Content-Type")
 	emptyUA := http.Header{"User-Agent": {""}, "Soapaction": {"s"}}
+	hopContentType := http.Header{"Content-Type": {"text/xml"}, "Connection": {"Content-Type"}}
 	full := OutboundHeaders{Sender: "SE-CONS", InstanceID: "rivgate-1", CorrelationID: "corr-1", OriginalConsumer: "SE-ORIG",
 		RoutingHistory: "A#B#rivgate-1", UserAgent: "rivgate/test", CertHeader: "X-Client-Cert"}
 	minimal := OutboundHeaders{Sender: "SE-CONS", InstanceID: "rivgate-1", CorrelationID: "corr-1"}
@@ -69,6 +70,7 @@ func TestRequestHeadFollowsApply(t *testing.T) {
 		{"nothing of the gateway's set", consumer, minimal, false},
 		{"no Content-Type", noContentType, minimal, true},
 		{"an empty User-Agent", emptyUA, minimal, false},
+		{"a Connection line naming Content-Type", hopContentType, minimal, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			var wire bytes.Buffer
@@ -91,6 +93,7 @@ func TestRequestHeadFollowsApply(t *testing.T) {
 			}
 			slices.Sort(want)
 			assert.Equal(t, want, headLines(t, wire.String()))
+			assert.Len(t, applied["Content-Type"], 1, "a Content-Type always goes on, the consumer's or VP's default")
 		})
 	}
 }

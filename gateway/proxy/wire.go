@@ -42,8 +42,7 @@ func writeHead(bw *bufio.Writer, u *url.URL, in http.Header, o *OutboundHeaders,
 	_, _ = bw.WriteString(u.Host)
 	_, _ = bw.WriteString("\r\n")
 	var room ownFields
-	own := o.own(https, first(in, "Content-Type"), &room)
-	conn := in["Connection"]
+	own, conn := o.plan(in, https, &room)
 	for k, vv := range in {
 		if !o.passes(k, conn, own) {
 			continue
