@@ -156,7 +156,7 @@ func (p *parser) parse(head []byte, r *Request) *headError {
 		if colon <= 0 {
 			return errBadRequest
 		}
-		if !canonicalise(l[:colon]) {
+		if !CanonicalKey(l[:colon]) {
 			return errBadRequest // a space before the colon, or no token (net/http: malformed MIME header line)
 		}
 		v0, v1 := pos+colon+1, pos+len(l)
@@ -191,7 +191,7 @@ func (p *parser) parse(head []byte, r *Request) *headError {
 		if f.folded {
 			v = unfold(v)
 		}
-		if !httpguts.ValidHeaderFieldValue(v) {
+		if !ValidHeaderValue(v) {
 			return errHdrValue
 		}
 		if k == "Host" {
@@ -349,9 +349,13 @@ func validMethod(m []byte) bool {
 	return true
 }
 
-// canonicalise makes a header key canonical in place (content-type ->
-// Content-Type), reporting false when it is not a token.
-func canonicalise(k []byte) bool {
+// CanonicalKey makes a header name canonical in place (content-type ->
+// Content-Type), reporting false when it is empty or not a token. The
+// producer client (gateway/proxy) reads its answers' names with it too.
+func CanonicalKey(k []byte) bool {
+	if len(k) == 0 {
+		return false
+	}
 	upper := true
 	for i, b := range k {
 		if !httpguts.IsTokenRune(rune(b)) {
@@ -364,6 +368,32 @@ func canonicalise(k []byte) bool {
 			k[i] = b + ('a' - 'A')
 		}
 		upper = b == '-'
+	}
+	return true
+}
+
+// ValidHeaderName reports whether name is a token (RFC 9110 5.1), as a
+// header's name must be. The producer client checks what it sends with it.
+func ValidHeaderName(name string) bool {
+	if name == "" {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		if !httpguts.IsTokenRune(rune(name[i])) {
+			return false
+		}
+	}
+	return true
+}
+
+// ValidHeaderValue reports whether v holds no control bytes but tab: a CR
+// or LF would split the head (RFC 9110 5.5). The producer client checks
+// what it sends with it.
+func ValidHeaderValue(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if b := v[i]; b < ' ' && b != '\t' || b == 0x7f {
+			return false
+		}
 	}
 	return true
 }

@@ -6,8 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"golang.org/x/net/http/httpguts"
 )
 
 // ResponseWriter writes one answer through the connection's write
@@ -193,7 +191,7 @@ func (w *ResponseWriter) commit(done bool) {
 		case "Content-Length", "Transfer-Encoding", "Connection", "Trailer":
 			continue // the server's own
 		}
-		if !httpguts.ValidHeaderFieldName(k) {
+		if !ValidHeaderName(k) {
 			continue
 		}
 		for _, v := range h[k] {

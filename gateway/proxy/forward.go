@@ -50,6 +50,14 @@ type Exchange struct {
 	// rules drop them (see InboundHeaders).
 	PassHeaders []string
 
+	// answerRoom holds the values of the answer's headers: the consumer's
+	// answer head is written from them after Forward returns, so they are
+	// the call's memory, not the pooled call state's. An Exchange is
+	// therefore not reused before that head went out. Its first is the
+	// correlation id, for callers that did not set it (see Forward); the
+	// rest the producer's and the gateway's values (callState.vals).
+	answerRoom [8]string
+
 	// Results, filled by Forward.
 	Status       int           // HTTP status sent to the consumer (0: none, consumer gone)
 	ProducerTime time.Duration // request start to producer response headers
@@ -90,17 +98,19 @@ func NewForwarder(t *Transport, maxResponse int64, errLog *log.Logger) *Forwarde
 }
 
 // callState is one call's buffers, pooled: the connection's reader and
-// writer, the outbound header map, the answer's headers.
+// writer, the answer's header map and the strings made for earlier
+// answers' names and values.
 type callState struct {
 	bw    *bufio.Writer
 	br    *bufio.Reader
-	out   http.Header
+	in    http.Header // the consumer's request headers (not changed)
 	resp  http.Header
-	long  []byte // a head line longer than br's buffer
-	peek  []byte // the start of a 500 answer, made on first use
-	chunk []byte // chunked request body copy buffer, made on first use
+	vals  []string          // backing of resp's one-value slices: the call's Exchange.answerRoom
+	seen  map[string]string // see intern
+	long  []byte            // a head line longer than br's buffer
+	peek  []byte            // the start of a 500 answer, made on first use
+	chunk []byte            // chunked request body copy buffer, made on first use
 	one   [1]byte
-	vals  setValues // the values the rules set in out
 	body  answerBody
 
 	pc         *pconn
@@ -112,7 +122,7 @@ type callState struct {
 const ioBufferSize = 32 << 10
 
 var callStates = sync.Pool{New: func() any {
-	return &callState{bw: bufio.NewWriterSize(nil, ioBufferSize), br: bufio.NewReaderSize(nil, ioBufferSize), out: http.Header{}, resp: http.Header{}}
+	return &callState{bw: bufio.NewWriterSize(nil, ioBufferSize), br: bufio.NewReaderSize(nil, ioBufferSize), resp: http.Header{}, seen: map[string]string{}}
 }}
 
 func (c *callState) release() {
@@ -121,7 +131,7 @@ func (c *callState) release() {
 	}
 	c.bw.Reset(nil)
 	c.br.Reset(nil)
-	clear(c.out)
+	c.in, c.vals = nil, nil
 	clear(c.resp)
 	if cap(c.long) > 64<<10 {
 		c.long = nil // a megabyte header is not kept for every call
@@ -138,20 +148,20 @@ func (c *callState) release() {
 // connection without completing the answer (net/http: panic with
 // http.ErrAbortHandler), so the consumer sees an incomplete message.
 func (f *Forwarder) Forward(w http.ResponseWriter, ctx context.Context, in http.Header, x *Exchange) {
-	// The answer sets the correlation id (InboundHeaders, or the fault):
-	// one set before, for the gateway's own answers, would be sent twice.
-	delete(w.Header(), rivta.KeyCorrelationID)
+	// Every answer, the producer's or a fault, carries the call's
+	// correlation id once: the gateway's handler set it already, so this
+	// sets it only for other callers.
+	if v := w.Header()[rivta.KeyCorrelationID]; len(v) != 1 || v[0] != x.Headers.CorrelationID {
+		x.answerRoom[0] = x.Headers.CorrelationID
+		w.Header()[rivta.KeyCorrelationID] = x.answerRoom[0:1:1]
+	}
 	x.started = time.Now()
 	c := callStates.Get().(*callState)
 	defer c.release()
 	st := f.transport.cur.Load()
 	profile, pool := st.pick(x.Target)
 	x.TLSProfile = profile
-	for k, v := range in {
-		c.out[k] = v
-	}
-	dropConnectionListed(c.out)
-	x.Headers.apply(c.out, x.Target.Scheme == "https", &c.vals)
+	c.in = in
 
 	ah, err := f.send(ctx, st, pool, c, x)
 	if err != nil {
@@ -159,25 +169,6 @@ func (f *Forwarder) Forward(w http.ResponseWriter, ctx context.Context, in http.
 		return
 	}
 	f.answer(w, ctx, c, ah, x)
-}
-
-// dropConnectionListed removes the headers a Connection header names
-// (hop-by-hop, RFC 9110 7.6.1) before the rules run.
-func dropConnectionListed(h http.Header) {
-	for _, v := range h["Connection"] {
-		for v != "" {
-			var name string
-			name, v, _ = strings.Cut(v, ",")
-			if name = strings.TrimSpace(name); name == "" {
-				continue
-			}
-			for k := range h {
-				if strings.EqualFold(k, name) {
-					delete(h, k)
-				}
-			}
-		}
-	}
 }
 
 // send writes the request and reads the answer's head, on a pooled
@@ -318,7 +309,7 @@ func (c *callState) finish(reusable bool) stopReason {
 // reports whether any of the consumer's own body was read (a body not in
 // memory), after which the call is never sent again.
 func (c *callState) roundTrip(x *Exchange, headLimit int64) (answerHead, bool, error) {
-	if err := writeHead(c.bw, x.Target, c.out, x.ContentLength); err != nil {
+	if err := writeHead(c.bw, x.Target, c.in, &x.Headers, x.Target.Scheme == "https", x.ContentLength); err != nil {
 		return answerHead{}, false, err
 	}
 	consumed, err := c.writeBody(x)
@@ -329,6 +320,7 @@ func (c *callState) roundTrip(x *Exchange, headLimit int64) (answerHead, bool, e
 		return answerHead{}, consumed, err
 	}
 	clear(c.resp)
+	c.vals = x.answerRoom[1:1]
 	ah, err := c.readHead(c.br, headLimit, c.resp)
 	c.lastOnConn = ah.close
 	return ah, consumed, err
@@ -471,20 +463,7 @@ func (f *Forwarder) answer(w http.ResponseWriter, ctx context.Context, c *callSt
 		f.fail(w, ctx, x, statusFault(target(), ah.status))
 		return
 	}
-	InboundHeaders(c.resp, x.Headers.CorrelationID, strconv.FormatInt(x.ProducerTime.Milliseconds(), 10), x.PassHeaders...)
-	if ah.length >= 0 {
-		if vv := c.resp["Content-Length"]; len(vv) != 1 || len(vv[0]) > 1 && vv[0][0] == '0' {
-			c.resp["Content-Length"] = []string{strconv.FormatInt(ah.length, 10)}
-		}
-	}
-	wh := w.Header()
-	for k, vv := range c.resp {
-		if old, ok := wh[k]; ok {
-			wh[k] = append(old, vv...)
-		} else {
-			wh[k] = vv
-		}
-	}
+	c.relay(w.Header(), x, ah)
 	x.Status = ah.status
 	w.WriteHeader(ah.status)
 	if err := f.stream(w, c, ah, first, firstErr); err != nil {
@@ -496,6 +475,53 @@ func (f *Forwarder) answer(w http.ResponseWriter, ctx context.Context, c *callSt
 		return
 	}
 	c.finish(true)
+}
+
+// relay puts the answer's headers that the rules let through
+// (relayed, as InboundHeaders) into wh with the gateway's own: the
+// correlation id (there already: Forward), the producer round trip, the
+// Content-Type as VP sends it and the answer's length. No map is edited
+// but wh; the values stay in x's memory (Exchange.answerRoom).
+func (c *callState) relay(wh http.Header, x *Exchange, ah answerHead) {
+	h := c.resp
+	conn := h["Connection"]
+	for k, vv := range h {
+		switch k {
+		case rivta.KeyCorrelationID, rivta.KeyProducerRoundTrip, "Content-Type", "Content-Length":
+			continue // the gateway's own, below
+		}
+		if !relayed(k, conn, x.PassHeaders) {
+			continue
+		}
+		if old, ok := wh[k]; ok {
+			wh[k] = append(old, vv...)
+		} else {
+			wh[k] = vv
+		}
+	}
+	wh[rivta.KeyProducerRoundTrip] = c.answerValue(strconv.FormatInt(x.ProducerTime.Milliseconds(), 10))
+	ct := h["Content-Type"]
+	if !relayed("Content-Type", conn, x.PassHeaders) {
+		ct = nil // a Connection line named it
+	}
+	v := ""
+	if len(ct) > 0 {
+		v = ct[0]
+	}
+	if n := normaliseContentType(v); len(ct) == 1 && n == v {
+		wh["Content-Type"] = ct
+	} else {
+		wh["Content-Type"] = c.answerValue(n)
+	}
+	if ah.length >= 0 {
+		// The producer's own digits, unless they are several or padded
+		// (what the length was read from, either way).
+		if vv := h["Content-Length"]; len(vv) == 1 && (len(vv[0]) == 1 || vv[0][0] != '0') {
+			wh["Content-Length"] = vv
+		} else {
+			wh["Content-Length"] = c.answerValue(strconv.FormatInt(ah.length, 10))
+		}
+	}
 }
 
 // stream copies the answer's body to w, first (read already) and then
@@ -646,7 +672,6 @@ func tlsFailure(err error) bool {
 // ClassifyError says.
 func (f *Forwarder) fail(w http.ResponseWriter, ctx context.Context, x *Exchange, err error) {
 	x.Err = err
-	w.Header().Set(rivta.HeaderCorrelationID, x.Headers.CorrelationID)
 	if x.RequestErr != nil {
 		if rerr := x.RequestErr(); rerr != nil {
 			var rf *vpfault.Fault
@@ -658,6 +683,7 @@ func (f *Forwarder) fail(w http.ResponseWriter, ctx context.Context, x *Exchange
 			// The consumer's body broke off: nobody to answer.
 			x.Canceled = true
 			x.Err = rerr
+			delete(w.Header(), rivta.KeyCorrelationID)
 			return
 		}
 	}
@@ -665,6 +691,7 @@ func (f *Forwarder) fail(w http.ResponseWriter, ctx context.Context, x *Exchange
 		var te *TimeoutError
 		if !errors.As(err, &te) {
 			x.Canceled = true
+			delete(w.Header(), rivta.KeyCorrelationID)
 			return
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/rivgate/rivgate/contracts/rivta"
+	"github.com/rivgate/rivgate/gateway/httpwire"
 )
 
 // DefaultContentType is what VP sends when none is given.
@@ -23,17 +24,17 @@ func hasPrefixFold(s, prefix string) bool {
 // set again afterwards, for plain-HTTP producers only.
 var removedRequestPrefixes = []string{"x-vp-", "x-forwarded", "mule_", "x-mule_"}
 
-var removedRequestHeaders = []string{
-	"Peer_certificates", "Accept-Encoding", "Forwarded", "X-Real-Ip", "Expect", "Content-Length",
-	"Te", "Trailer", "Proxy-Authorization", "Proxy-Connection", "Keep-Alive", "Upgrade", "Connection",
-}
+// removedRequestHeaders are consumer headers never sent on; Host and
+// Content-Length the client writes itself.
+var removedRequestHeaders = []string{"Peer_certificates", "Accept-Encoding", "Forwarded", "X-Real-Ip", "Expect", "Content-Length", "Host"}
 
 // removedResponseHeaders are producer headers VP does not pass back.
 var removedResponseHeaders = []string{"Soapaction", "Local_certificate", "Peer_certificates", "Http.method"}
 
-// hopByHopHeaders are about one connection (RFC 9110 7.6.1) and never
-// relayed; the names a Connection header lists are removed too.
-var hopByHopHeaders = []string{"Connection", "Keep-Alive", "Proxy-Connection", "Proxy-Authenticate", "Te", "Trailer", "Transfer-Encoding", "Upgrade"}
+// hopByHopHeaders are about one connection (RFC 9110 7.6.1; net/http's
+// ReverseProxy list) and never relayed, in either direction; the names a
+// Connection header lists are removed too (hopByHop).
+var hopByHopHeaders = []string{"Connection", "Keep-Alive", "Proxy-Connection", "Proxy-Authenticate", "Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade"}
 
 // guardedResponsePrefixes are producer headers not passed to consumers
 // unless producers.pass_response_headers names them: the platform's
@@ -41,6 +42,55 @@ var hopByHopHeaders = []string{"Connection", "Keep-Alive", "Proxy-Connection", "
 // (the gateway is no session for a consumer's browser) and CORS (a
 // producer must not open the gateway's origin to web pages).
 var guardedResponsePrefixes = []string{"x-vp-", "set-cookie", "access-control-"}
+
+// nameSet is a set of header names matched ignoring ASCII case, kept by
+// length so that a look-up compares a name with few others.
+type nameSet [32][]string
+
+func newNameSet(lists ...[]string) *nameSet {
+	var s nameSet
+	for _, l := range lists {
+		for _, name := range l {
+			s[len(name)] = append(s[len(name)], name)
+		}
+	}
+	return &s
+}
+
+func (s *nameSet) has(name string) bool {
+	if len(name) >= len(s) {
+		return false
+	}
+	for _, n := range s[len(name)] {
+		if strings.EqualFold(name, n) {
+			return true
+		}
+	}
+	return false
+}
+
+var (
+	hopByHopSet = newNameSet(hopByHopHeaders)
+	// requestDropped: a consumer's correlation id and certificate headers
+	// never go on; the gateway sends its own id (OutboundHeaders).
+	requestDropped  = newNameSet(removedRequestHeaders, []string{rivta.KeyCorrelationID, rivta.KeyForwardedTLSCert, rivta.KeyVPAuthCert})
+	responseDropped = newNameSet(removedResponseHeaders)
+)
+
+// hopByHop reports whether a header is about one connection: a
+// hop-by-hop name, or one its message's Connection lines (conn) list.
+// The one place both directions decide it.
+func hopByHop(name string, conn []string) bool {
+	if hopByHopSet.has(name) {
+		return true
+	}
+	for _, v := range conn {
+		if httpwire.HasToken(v, name) {
+			return true
+		}
+	}
+	return false
+}
 
 // OutboundHeaders applies the platform's header rules to a request going to
 // a producer (reference §2 table).
@@ -79,105 +129,124 @@ func identityVariant(name, certHeader string) bool {
 	return false
 }
 
-// Apply edits h for a producer; https is the producer URL's scheme. h's
-// keys are canonical, as http.Header's methods and both of the gateway's
-// parsers leave them.
-func (o *OutboundHeaders) Apply(h http.Header, https bool) { o.apply(h, https, nil) }
+// field is one header line.
+type field struct{ name, value string }
 
-// setValues is room for the values Apply sets, so a header map that
-// never leaves the call (the client's own) costs no allocation per value.
-type setValues [7]string
+// ownFields is room for the headers the gateway sets on a request.
+type ownFields [7]field
 
-// apply is Apply taking the one-value slices it sets from room (nil:
-// allocated): h must then not outlive room's next use.
-func (o *OutboundHeaders) apply(h http.Header, https bool, room *setValues) {
-	used := 0
-	one := func(v string) []string {
-		if room == nil || used == len(room) {
-			return []string{v}
-		}
-		room[used] = v
-		used++
-		return room[used-1 : used : used]
-	}
-	for name := range h {
-		if strings.IndexByte(name, '_') >= 0 && identityVariant(name, o.CertHeader) {
-			delete(h, name)
-			continue
-		}
-		for _, p := range removedRequestPrefixes {
-			if hasPrefixFold(name, p) {
-				delete(h, name)
-				break
-			}
-		}
-	}
-	for _, name := range removedRequestHeaders {
-		delete(h, name) // canonical already (a test checks): no canonicalising per call
-	}
-	if o.CertHeader != "" {
-		h.Del(o.CertHeader)
-	}
-	delete(h, rivta.KeyForwardedTLSCert)
-	delete(h, rivta.KeyVPAuthCert)
+// own lists the headers the gateway sets on a request, in room: https is
+// the producer URL's scheme, contentType the consumer's (first) one.
+func (o *OutboundHeaders) own(https bool, contentType string, room *ownFields) []field {
+	f := room[:0]
 	if !https {
 		// Only internal, plain-HTTP hops learn who called (next VP/AgP);
 		// never sent over https to external producers (SKLTP-707).
-		h[rivta.KeyVPSenderID] = one(o.Sender)
-		h[rivta.KeyVPInstanceID] = one(o.InstanceID)
+		f = append(f, field{rivta.KeyVPSenderID, o.Sender}, field{rivta.KeyVPInstanceID, o.InstanceID})
 	}
 	if !https || o.CorrelationToHTTPS {
-		h[rivta.KeyCorrelationID] = one(o.CorrelationID)
-	} else {
-		delete(h, rivta.KeyCorrelationID)
+		f = append(f, field{rivta.KeyCorrelationID, o.CorrelationID})
 	}
 	if o.OriginalConsumer != "" {
-		h[rivta.KeyOriginalConsumer] = one(o.OriginalConsumer)
+		f = append(f, field{rivta.KeyOriginalConsumer, o.OriginalConsumer})
 	}
 	if o.RoutingHistory != "" {
-		h[rivta.KeyRoutingHistory] = one(o.RoutingHistory)
+		f = append(f, field{rivta.KeyRoutingHistory, o.RoutingHistory})
 	}
 	if o.UserAgent != "" {
-		h["User-Agent"] = one(o.UserAgent)
+		f = append(f, field{"User-Agent", o.UserAgent})
 	}
 	switch {
 	case o.ContentType != "":
-		h["Content-Type"] = one(o.ContentType)
-	case first(h, "Content-Type") == "":
-		h["Content-Type"] = one(DefaultContentType)
+		f = append(f, field{"Content-Type", o.ContentType})
+	case contentType == "":
+		f = append(f, field{"Content-Type", DefaultContentType})
 	}
+	return f
+}
+
+// plan lists the gateway's own headers for a request with the consumer's
+// headers in (see own), and in's Connection lines, for passes.
+func (o *OutboundHeaders) plan(in http.Header, https bool, room *ownFields) (own []field, conn []string) {
+	conn = in["Connection"]
+	ct := first(in, "Content-Type")
+	if hopByHop("Content-Type", conn) {
+		ct = "" // a Connection line named it: it does not go on
+	}
+	return o.own(https, ct, room), conn
+}
+
+// passes reports whether a consumer's header goes on to the producer:
+// conn is the request's Connection lines, own the gateway's headers,
+// which replace the consumer's of the same name.
+func (o *OutboundHeaders) passes(name string, conn []string, own []field) bool {
+	if requestDropped.has(name) || hopByHop(name, conn) {
+		return false
+	}
+	if strings.IndexByte(name, '_') >= 0 && identityVariant(name, o.CertHeader) {
+		return false
+	}
+	for _, p := range removedRequestPrefixes {
+		if hasPrefixFold(name, p) {
+			return false
+		}
+	}
+	if o.CertHeader != "" && strings.EqualFold(name, o.CertHeader) {
+		return false
+	}
+	for _, f := range own {
+		if len(name) == len(f.name) && strings.EqualFold(name, f.name) {
+			return false
+		}
+	}
+	return true
+}
+
+// Apply edits h for a producer; https is the producer URL's scheme. The
+// producer client writes a request's head from the consumer's headers
+// with the same rules (writeHead), without editing a map.
+func (o *OutboundHeaders) Apply(h http.Header, https bool) {
+	var room ownFields
+	own, conn := o.plan(h, https, &room)
+	for name := range h {
+		if !o.passes(name, conn, own) {
+			delete(h, name)
+		}
+	}
+	vals := make([]string, len(own)) // one allocation for all of them
+	for i, f := range own {
+		vals[i] = f.value
+		h[f.name] = vals[i : i+1 : i+1]
+	}
+}
+
+// relayed reports whether a producer's answer header goes on to the
+// consumer: conn is the answer's Connection lines, pass the guarded
+// names to relay all the same (see InboundHeaders).
+func relayed(name string, conn []string, pass []string) bool {
+	if responseDropped.has(name) || hopByHop(name, conn) || hasPrefixFold(name, "mule_") || hasPrefixFold(name, "x-mule_") {
+		return false
+	}
+	for _, p := range guardedResponsePrefixes {
+		if hasPrefixFold(name, p) {
+			return passed(name, pass)
+		}
+	}
+	return true
 }
 
 // InboundHeaders cleans a producer's response headers for the consumer and
 // sets the platform's own. pass names guarded headers (X-Vp-*,
 // Set-Cookie, Access-Control-*) to relay all the same, case-insensitively;
 // a name ending in "*" is a prefix. Hop-by-hop headers are never relayed.
-// h's keys are canonical, as the producer client's parser leaves them.
+// The producer client relays its answers with the same rules
+// (callState.relay), without editing a map.
 func InboundHeaders(h http.Header, correlationID, prt string, pass ...string) {
-	for _, v := range h["Connection"] {
-		for _, name := range strings.Split(v, ",") {
-			if name = strings.TrimSpace(name); name != "" {
-				h.Del(name)
-			}
-		}
-	}
+	conn := h["Connection"]
 	for name := range h {
-		if hasPrefixFold(name, "mule_") || hasPrefixFold(name, "x-mule_") {
+		if !relayed(name, conn, pass) {
 			delete(h, name)
-			continue
 		}
-		for _, p := range guardedResponsePrefixes {
-			if hasPrefixFold(name, p) && !passed(name, pass) {
-				delete(h, name)
-				break
-			}
-		}
-	}
-	for _, name := range removedResponseHeaders {
-		delete(h, name)
-	}
-	for _, name := range hopByHopHeaders {
-		delete(h, name)
 	}
 	v := []string{correlationID, prt} // one allocation for both
 	h[rivta.KeyCorrelationID] = v[0:1:1]
@@ -226,6 +295,9 @@ func normaliseContentType(ct string) string {
 	if ct == "" || ct == DefaultContentType {
 		return DefaultContentType
 	}
+	if plainXMLCharset(ct) {
+		return ct // what mime.ParseMediaType would find, without its allocations
+	}
 	t := strings.TrimLeft(ct, " \t")
 	for _, k := range keptContentTypes {
 		if hasPrefixFold(t, k) {
@@ -242,6 +314,28 @@ func normaliseContentType(ct string) string {
 		return ct
 	}
 	return "text/xml; charset=" + params["charset"]
+}
+
+// plainXMLCharset reports whether ct is text/xml with only a charset, as
+// most SOAP stacks send it ("text/xml;charset=UTF-8", any case, one
+// space or none after the ';'), which the answer keeps as it is.
+func plainXMLCharset(ct string) bool {
+	const typ, param = "text/xml;", "charset="
+	if !hasPrefixFold(ct, typ) {
+		return false
+	}
+	rest := strings.TrimPrefix(ct[len(typ):], " ")
+	if !hasPrefixFold(rest, param) || len(rest) == len(param) {
+		return false
+	}
+	for i := len(param); i < len(rest); i++ {
+		switch b := rest[i]; {
+		case b >= 'a' && b <= 'z', b >= 'A' && b <= 'Z', b >= '0' && b <= '9', b == '-', b == '_', b == '.':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // ContainsFold reports whether s contains the lower-case ASCII substr in

@@ -19,9 +19,11 @@ import (
 // Content-Length, chunked or the connection's close. The error texts are
 // net/http's, which VP009 details have shown so far.
 
-// writeHead writes the request line and headers of a POST to u into bw.
-// length < 0 sends the body chunked.
-func writeHead(bw *bufio.Writer, u *url.URL, h http.Header, length int64) error {
+// writeHead writes the request line and headers of a POST to u into bw:
+// the consumer's headers in as the rules o leave them (https: the
+// producer's scheme), then the gateway's own, straight from in without a
+// map of their own. length < 0 sends the body chunked.
+func writeHead(bw *bufio.Writer, u *url.URL, in http.Header, o *OutboundHeaders, https bool, length int64) error {
 	_, _ = bw.WriteString("POST ")
 	if u.Opaque != "" {
 		_, _ = bw.WriteString(u.RequestURI())
@@ -39,24 +41,19 @@ func writeHead(bw *bufio.Writer, u *url.URL, h http.Header, length int64) error 
 	_, _ = bw.WriteString(" HTTP/1.1\r\nHost: ")
 	_, _ = bw.WriteString(u.Host)
 	_, _ = bw.WriteString("\r\n")
-	for k, vv := range h {
-		if framingHeader(k) {
+	var room ownFields
+	own, conn := o.plan(in, https, &room)
+	for k, vv := range in {
+		if !o.passes(k, conn, own) {
 			continue
 		}
-		if !validHeaderName(k) {
-			return invalidHeader(fmt.Sprintf("net/http: invalid header field name %q", k))
+		if err := writeField(bw, k, vv...); err != nil {
+			return err
 		}
-		for _, v := range vv {
-			if !validHeaderValue(v) {
-				return invalidHeader(fmt.Sprintf("net/http: invalid header field value for %q", k))
-			}
-			if v == "" && k == "User-Agent" {
-				continue
-			}
-			_, _ = bw.WriteString(k)
-			_, _ = bw.WriteString(": ")
-			_, _ = bw.WriteString(strings.Trim(v, " \t"))
-			_, _ = bw.WriteString("\r\n")
+	}
+	for _, f := range own {
+		if err := writeField(bw, f.name, f.value); err != nil {
+			return err
 		}
 	}
 	if length >= 0 {
@@ -69,58 +66,32 @@ func writeHead(bw *bufio.Writer, u *url.URL, h http.Header, length int64) error 
 	return nil
 }
 
+// writeField writes one header's lines, refusing (net/http's words) a
+// name or value that is not one: nothing of the call is sent then.
+func writeField(bw *bufio.Writer, k string, vv ...string) error {
+	if !httpwire.ValidHeaderName(k) {
+		return invalidHeader(fmt.Sprintf("net/http: invalid header field name %q", k))
+	}
+	for _, v := range vv {
+		if !httpwire.ValidHeaderValue(v) {
+			return invalidHeader(fmt.Sprintf("net/http: invalid header field value for %q", k))
+		}
+		if v == "" && k == "User-Agent" {
+			continue
+		}
+		_, _ = bw.WriteString(k)
+		_, _ = bw.WriteString(": ")
+		_, _ = bw.WriteString(strings.Trim(v, " \t"))
+		_, _ = bw.WriteString("\r\n")
+	}
+	return nil
+}
+
 // invalidHeader is a request the client refuses to write (net/http's
 // words); nothing went out.
 type invalidHeader string
 
 func (e invalidHeader) Error() string { return string(e) }
-
-// framingHeader reports the headers the client writes itself.
-func framingHeader(k string) bool {
-	switch len(k) {
-	case 4:
-		return strings.EqualFold(k, "Host")
-	case 7:
-		return strings.EqualFold(k, "Trailer")
-	case 14:
-		return strings.EqualFold(k, "Content-Length")
-	case 17:
-		return strings.EqualFold(k, "Transfer-Encoding")
-	}
-	return false
-}
-
-// validHeaderName: a token (RFC 9110 5.1).
-func validHeaderName(k string) bool {
-	if k == "" {
-		return false
-	}
-	for i := 0; i < len(k); i++ {
-		if !isTokenByte(k[i]) {
-			return false
-		}
-	}
-	return true
-}
-
-func isTokenByte(b byte) bool {
-	switch {
-	case b >= 'a' && b <= 'z', b >= 'A' && b <= 'Z', b >= '0' && b <= '9':
-		return true
-	}
-	return strings.IndexByte("!#$%&'*+-.^_`|~", b) >= 0
-}
-
-// validHeaderValue: no control bytes but tab (a CR or LF would split the
-// header).
-func validHeaderValue(v string) bool {
-	for i := 0; i < len(v); i++ {
-		if b := v[i]; b < ' ' && b != '\t' || b == 0x7f {
-			return false
-		}
-	}
-	return true
-}
 
 // answerHead is what the status line and headers say about an answer.
 type answerHead struct {
@@ -169,6 +140,7 @@ func (c *callState) readHead(br *bufio.Reader, limit int64, h http.Header) (answ
 				return ah, errBroken(errors.New("net/http: too many 1xx informational responses"))
 			}
 			clear(h)
+			c.vals = c.vals[:0]
 			continue
 		}
 		return ah, nil
@@ -228,7 +200,6 @@ func (c *callState) readOneHead(br *bufio.Reader, left *int64, h http.Header) (a
 	}
 	ah.close = minor == 0 // HTTP/1.0 keeps the connection only when asked to
 	keepAlive := false
-	var vals []string // one backing array for several headers' values
 	var lastKey string
 	lengths, encodings := 0, 0
 	for {
@@ -249,12 +220,12 @@ func (c *callState) readOneHead(br *bufio.Reader, left *int64, h http.Header) (a
 			continue
 		}
 		k, v, ok := bytes.Cut(line, []byte(":"))
-		if !ok || !canonicalKey(k) {
+		if !ok || !httpwire.CanonicalKey(k) {
 			return ah, fmt.Errorf("malformed MIME header line: %s", line)
 		}
 		v = bytes.Trim(v, " \t")
-		key := internKey(k)
-		value := internValue(v)
+		key := c.intern(k, commonKeys)
+		value := c.intern(v, commonValues)
 		switch key {
 		case "Content-Length":
 			n, err := strconv.ParseUint(value, 10, 63)
@@ -280,14 +251,10 @@ func (c *callState) readOneHead(br *bufio.Reader, left *int64, h http.Header) (a
 				keepAlive = true
 			}
 		}
-		if len(vals) == cap(vals) {
-			vals = make([]string, 0, 8)
-		}
-		vals = append(vals, value)
 		if vv := h[key]; vv != nil {
-			h[key] = append(vv, value)
+			h[key] = append(vv, value) // a repeated header: rare, allowed to allocate
 		} else {
-			h[key] = vals[len(vals)-1 : len(vals) : len(vals)]
+			h[key] = c.answerValue(value)
 		}
 		lastKey = key
 	}
@@ -318,28 +285,6 @@ func http1Minor(proto []byte) (int, bool) {
 	return int(proto[7] - '0'), true
 }
 
-// canonicalKey puts a header name into canonical form in place
-// ("content-type" -> "Content-Type"); false when it is no token.
-func canonicalKey(k []byte) bool {
-	if len(k) == 0 {
-		return false
-	}
-	upper := true
-	for i, b := range k {
-		if !isTokenByte(b) {
-			return false
-		}
-		switch {
-		case upper && b >= 'a' && b <= 'z':
-			k[i] = b - ('a' - 'A')
-		case !upper && b >= 'A' && b <= 'Z':
-			k[i] = b + ('a' - 'A')
-		}
-		upper = b == '-'
-	}
-	return true
-}
-
 // commonKeys and commonValues are answer header names and values shared
 // instead of allocated per call.
 var commonKeys = internTable("Content-Type", "Content-Length", "Date", "Server", "Connection", "Keep-Alive",
@@ -358,18 +303,41 @@ func internTable(s ...string) map[string]string {
 	return m
 }
 
-func internKey(k []byte) string {
-	if s, ok := commonKeys[string(k)]; ok {
+// maxSeen bounds the names and values a call state keeps from earlier
+// answers, maxInterned the length of one: a producer's Date changes every
+// second, and a long value is rare.
+const (
+	maxSeen     = 64
+	maxInterned = 128
+)
+
+// intern is b as a string: a common one, or one this call state made for
+// an earlier answer (a producer sends the same names and values call
+// after call; strings never change, so sharing them is safe), else new.
+func (c *callState) intern(b []byte, common map[string]string) string {
+	if s, ok := common[string(b)]; ok {
 		return s
 	}
-	return string(k)
+	if len(b) > maxInterned {
+		return string(b)
+	}
+	if s, ok := c.seen[string(b)]; ok {
+		return s
+	}
+	if len(c.seen) >= maxSeen {
+		clear(c.seen)
+	}
+	s := string(b)
+	c.seen[s] = s
+	return s
 }
 
-func internValue(v []byte) string {
-	if s, ok := commonValues[string(v)]; ok {
-		return s
-	}
-	return string(v)
+// answerValue is v as a one-value header slice in the call's room for the
+// answer's values (see Exchange.answerRoom).
+func (c *callState) answerValue(v string) []string {
+	c.vals = append(c.vals, v)
+	n := len(c.vals)
+	return c.vals[n-1 : n : n]
 }
 
 // answerBody reads an answer's body straight from the connection's
