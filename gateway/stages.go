@@ -43,6 +43,11 @@ type call struct {
 	// What the consumer sent (service calls).
 	req  consumerRequest
 	body *bodyReader // the consumer's body, bounded by limits.max_body
+	// bodyErr reports body's error for the producer client (nil: a
+	// closure is made); sniffed holds the sniffer's results (nil: new
+	// memory). The pooled serviceCall keeps both from call to call.
+	bodyErr func() error
+	sniffed *envelope.Storage
 
 	// What the stages learned, in their order.
 	sender           string
@@ -319,7 +324,7 @@ func (g *Gateway) readEnvelope(c *call) *vpfault.Fault {
 	z := g.sniffers.Get().(*envelope.Sniffer)
 	// Results never refer to the Sniffer's memory: it goes back at once.
 	isMIME, boundary := mimeParts(c.req.contentType)
-	info, head, err := z.Sniff(c.body, envelope.Options{MaxHead: maxHead, MIME: isMIME, MIMEBoundary: boundary})
+	info, head, err := z.SniffInto(c.sniffed, c.body, envelope.Options{MaxHead: maxHead, MIME: isMIME, MIMEBoundary: boundary})
 	g.sniffers.Put(z)
 	c.head = head
 	if err != nil {
@@ -520,12 +525,16 @@ func (g *Gateway) prepareForward(c *call) *vpfault.Fault {
 	}
 	// else the sniff read the whole body (a small call): sent from memory,
 	// the transport writes headers and body in one write, not two.
-	reqBody := c.body
+	requestErr := c.bodyErr
+	if requestErr == nil {
+		reqBody := c.body
+		requestErr = func() error { return reqBody.err }
+	}
 	c.exchange = &c.exchangeRoom
 	*c.exchange = proxy.Exchange{
 		Target: target, Body: body, ContentLength: length,
 		Timeout: g.timeoutFor(c.contract), Instance: g.cfg.Instance.Name,
-		RequestErr: func() error { return reqBody.err },
+		RequestErr: requestErr,
 		MinRate:    g.minRate, PassHeaders: g.cfg.Producers.PassResponseHeaders,
 		Headers: proxy.OutboundHeaders{
 			Sender: c.sender, InstanceID: g.cfg.Instance.ID, CorrelationID: c.correlationID,

@@ -79,10 +79,10 @@ type Storage struct {
 const maxKeptHead = 64 << 10
 
 // SniffInto is Sniff with z's working memory and st's memory for the
-// results (see Storage).
+// results (see Storage); with a nil st it is Sniff.
 func (z *Sniffer) SniffInto(st *Storage, r io.Reader, opt Options) (*Info, []byte, error) {
 	info, head, err := z.sniff(r, opt, st)
-	if cap(head) <= maxKeptHead {
+	if st != nil && cap(head) <= maxKeptHead {
 		st.head = head[:0] // grown or not, the next call reads into it
 	}
 	return info, head, err
