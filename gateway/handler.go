@@ -185,6 +185,7 @@ func (g *Gateway) service(sc *serviceCall, r *httpwire.Request) {
 	// not h.Get's canonicalising of each name on every call.
 	c.req = consumerRequest{
 		ctx:              r.Context(),
+		gone:             r,
 		contentType:      firstValue(h, "Content-Type"),
 		contentLength:    r.ContentLength,
 		xForwardedFor:    h["X-Forwarded-For"],

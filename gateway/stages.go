@@ -94,8 +94,9 @@ type call struct {
 // consumerRequest is what the stages read from the consumer's request,
 // copied out of it once by the HTTP layer.
 type consumerRequest struct {
-	ctx           context.Context   // ends when the consumer goes away
-	peerCert      *x509.Certificate // the TLS handshake's client certificate; nil: none
+	ctx           context.Context    // ends when the consumer goes away
+	gone          proxy.GoneNotifier // tells of it without allocating; nil: none
+	peerCert      *x509.Certificate  // the TLS handshake's client certificate; nil: none
 	contentType   string
 	contentLength int64    // -1: not known (chunked)
 	xForwardedFor []string // every X-Forwarded-For line
@@ -535,7 +536,7 @@ func (g *Gateway) prepareForward(c *call) *vpfault.Fault {
 		Target: target, Body: body, ContentLength: length,
 		Timeout: g.timeoutFor(c.contract), Instance: g.cfg.Instance.Name,
 		RequestErr: requestErr,
-		MinRate:    g.minRate, PassHeaders: g.cfg.Producers.PassResponseHeaders,
+		MinRate:    g.minRate, PassHeaders: g.cfg.Producers.PassResponseHeaders, Gone: c.req.gone,
 		Headers: proxy.OutboundHeaders{
 			Sender: c.sender, InstanceID: g.cfg.Instance.ID, CorrelationID: c.correlationID,
 			OriginalConsumer: cmp.Or(c.originalConsumer, c.sender), RoutingHistory: c.history, UserAgent: g.userAgent(),
