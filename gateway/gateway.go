@@ -41,6 +41,7 @@ import (
 	"github.com/rivgate/rivgate/gateway/proxy"
 	"github.com/rivgate/rivgate/gateway/tak"
 	"github.com/rivgate/rivgate/internal/buildinfo"
+	"github.com/rivgate/rivgate/internal/ids"
 )
 
 // Deps are what the embedding program gives the gateway.
@@ -70,7 +71,9 @@ type Gateway struct {
 	// serviceCalls keeps each service call's memory (serviceCall, about
 	// 1.5 KB and its head buffer) for the next call.
 	serviceCalls sync.Pool // of *serviceCall
-	targets      targetCache
+	// uuids makes the correlation ids of calls that came without one.
+	uuids   ids.UUIDs
+	targets targetCache
 	// rewrite is envelope.RewriteProfile. It is a field only so a test can
 	// reach VP012: the real rewrite never fails for a head the sniffer read.
 	rewrite func(head []byte, info *envelope.Info, to rivta.Profile) ([]byte, error)

@@ -18,7 +18,6 @@ import (
 	"github.com/rivgate/rivgate/contracts/wsdlserve"
 	"github.com/rivgate/rivgate/gateway/httpwire"
 	"github.com/rivgate/rivgate/gateway/proxy"
-	"github.com/rivgate/rivgate/internal/ids"
 )
 
 // serviceHandler serves the service listeners' requests (httpwire):
@@ -64,7 +63,7 @@ func (g *Gateway) serveCall(sc *serviceCall, listener string, rw *httpwire.Respo
 	}()
 	c.correlationID = firstValue(r.Header, rivta.KeyCorrelationID)
 	if !validCorrelationID(c.correlationID) {
-		c.correlationID = ids.NewUUID()
+		c.correlationID = g.uuids.New()
 	}
 	sc.correlationHeader[0] = c.correlationID
 	w.Header()[rivta.KeyCorrelationID] = sc.correlationHeader[:]

@@ -33,3 +33,44 @@ func TestNewUUIDAllocatesOnlyItsResult(t *testing.T) {
 		t.Errorf("%v allocations per id, want 1", got)
 	}
 }
+
+// TestUUIDs: ids from batches, over several batches and from several
+// goroutines at once, have the version 4 form and none repeats.
+func TestUUIDs(t *testing.T) {
+	t.Parallel()
+	const workers, each = 4, 1000 // 62 batches
+	var u UUIDs
+	got := make(chan []string, workers)
+	for range workers {
+		go func() {
+			ids := make([]string, 0, each)
+			for range each {
+				ids = append(ids, u.New())
+			}
+			got <- ids
+		}()
+	}
+	seen := make(map[string]bool, workers*each)
+	for range workers {
+		for _, id := range <-got {
+			if !uuidV4.MatchString(id) {
+				t.Fatalf("%q is not a lower-case version 4 UUID", id)
+			}
+			if seen[id] {
+				t.Fatalf("%q repeated", id)
+			}
+			seen[id] = true
+		}
+	}
+}
+
+// TestUUIDsAllocateOncePerBatch keeps the gateway's per-call cost.
+func TestUUIDsAllocateOncePerBatch(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates too; counted without -race")
+	}
+	var u UUIDs
+	if got := testing.AllocsPerRun(10*batchSize, func() { _ = u.New() }); got >= 1 {
+		t.Errorf("%v allocations per id, want less than 1", got)
+	}
+}
