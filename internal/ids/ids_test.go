@@ -10,10 +10,18 @@ var uuidV4 = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-
 // TestNewUUID: every id has the version 4 form and none repeats.
 func TestNewUUID(t *testing.T) {
 	t.Parallel()
-	const n = 10000
-	seen := make(map[string]bool, n)
-	for range n {
-		id := NewUUID()
+	ids := make([]string, 10000)
+	for i := range ids {
+		ids[i] = NewUUID()
+	}
+	checkUUIDs(t, ids)
+}
+
+// checkUUIDs fails unless every id has the version 4 form and none repeats.
+func checkUUIDs(t *testing.T, ids []string) {
+	t.Helper()
+	seen := make(map[string]bool, len(ids))
+	for _, id := range ids {
 		if !uuidV4.MatchString(id) {
 			t.Fatalf("%q is not a lower-case version 4 UUID", id)
 		}
@@ -50,18 +58,11 @@ func TestUUIDs(t *testing.T) {
 			got <- ids
 		}()
 	}
-	seen := make(map[string]bool, workers*each)
+	var all []string
 	for range workers {
-		for _, id := range <-got {
-			if !uuidV4.MatchString(id) {
-				t.Fatalf("%q is not a lower-case version 4 UUID", id)
-			}
-			if seen[id] {
-				t.Fatalf("%q repeated", id)
-			}
-			seen[id] = true
-		}
+		all = append(all, <-got...)
 	}
+	checkUUIDs(t, all)
 }
 
 // TestUUIDsAllocateOncePerBatch keeps the gateway's per-call cost.
