@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -17,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rivgate/rivgate/internal/pki"
+	"github.com/rivgate/rivgate/internal/yamlstrict"
 )
 
 func adminGet(t *testing.T, b *bed, path string) (int, string) {
@@ -195,6 +197,47 @@ func TestShutdownDrainsInFlight(t *testing.T) {
 	require.NoError(t, <-shut)
 	_, err := http.Get("http://" + b.cfg.Listen.Admin)
 	assert.Error(t, err)
+}
+
+// TestCloseEndsCallsWaitingOnProducers: Close cancels a call that waits
+// on a producer through the consumer connection's context, which closes
+// the producer connection at once (httpwire's AfterGone hook, no
+// AfterFunc per call), not after the producer timeout.
+func TestCloseEndsCallsWaitingOnProducers(t *testing.T) {
+	t.Parallel()
+	producerSawClose := make(chan struct{})
+	stuck := newProducer(t, func(w http.ResponseWriter, r *http.Request, body []byte) {
+		select {
+		case <-r.Context().Done(): // the gateway closed the connection
+			close(producerSawClose)
+		case <-time.After(time.Minute):
+		}
+	})
+	y := fill(takVPCodes, "{{NS}}", scheduleNS, "{{P20}}", stuck.srv.URL, "{{P21}}", stuck.srv.URL, "{{DEAD}}", closedAddr(t), "{{C}}", consumerID)
+	// The producer timeout would end the call too: far beyond the waits below.
+	b := newBed(t, y, func(b *bed) { b.cfg.Producers.Timeout = yamlstrict.Duration(time.Minute) })
+	done := make(chan error, 1)
+	go func() {
+		resp, err := b.client.Post(b.url(HTTPS), "text/xml; charset=UTF-8", bytes.NewReader(sample(t, "Rivta21Request.xml", "")))
+		if err == nil {
+			_, err = io.ReadAll(resp.Body)
+			_ = resp.Body.Close()
+		}
+		done <- err
+	}()
+	require.Eventually(t, func() bool { return stuck.count() == 1 }, 5*time.Second, 10*time.Millisecond)
+	go func() { _ = b.gw.Close() }()
+	select {
+	case <-producerSawClose:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the producer connection stayed open after Close")
+	}
+	select {
+	case err := <-done:
+		assert.Error(t, err, "the consumer's connection ends without an answer")
+	case <-time.After(20 * time.Second):
+		t.Fatal("the consumer's call did not end after Close")
+	}
 }
 
 func TestNewRejectsBadConfig(t *testing.T) {

@@ -40,7 +40,7 @@ func benchBed(b *testing.B) (*vpBed, []byte) {
 // benchOnly starts only the HTTPS listener and writes the exchange log to
 // a file, as a deployed gateway does: one write per line, not a test
 // buffer that grows with every call (its copying would be measured).
-func benchOnly(b *testing.B) bedOpt {
+func benchOnly(b testing.TB) bedOpt {
 	return func(bd *bed) {
 		bd.cfg.Listen.HTTP, bd.cfg.Listen.Admin = "", ""
 		f, err := os.Create(filepath.Join(b.TempDir(), "exchange.log"))
@@ -97,7 +97,7 @@ func BenchmarkThroughGatewayParallel(b *testing.B) {
 // (cannedproducer): with it the allocations of BenchmarkPipeline are the
 // gateway's own (handler, sniffer, catalogue, headers, the producer
 // client and its pool).
-func rawProducer(b *testing.B) string {
+func rawProducer(b testing.TB) string {
 	b.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -112,7 +112,7 @@ func rawProducer(b *testing.B) string {
 // on a plain loopback listener, each request carrying a verified client
 // certificate as the TLS handshake would have left it: the call path
 // without the consumer's TLS. It returns the address.
-func pipelineServer(b *testing.B, bd *bed) string {
+func pipelineServer(b testing.TB, bd *bed) string {
 	b.Helper()
 	client, err := bd.ca.IssueClient(consumerID, pki.Options{})
 	if err != nil {
@@ -141,7 +141,7 @@ type rawCaller struct {
 	req  []byte
 }
 
-func newRawCaller(b *testing.B, addr string, body []byte) *rawCaller {
+func newRawCaller(b testing.TB, addr string, body []byte) *rawCaller {
 	conn, err := net.Dial("tcp", addr)
 	if err != nil {
 		b.Fatal(err)
@@ -189,13 +189,7 @@ func (c *rawCaller) call() int {
 // producer that allocates nothing. allocs/op are the gateway's own per
 // call.
 func BenchmarkPipeline(b *testing.B) {
-	producerURL := rawProducer(b)
-	y := fill(takVPCodes, "{{NS}}", scheduleNS, "{{P20}}", producerURL, "{{P21}}", producerURL, "{{DEAD}}", closedAddr(b), "{{C}}", consumerID)
-	bd := newBed(b, y, benchOnly(b))
-	c := newRawCaller(b, pipelineServer(b, bd), sample(b, "Rivta21Request.xml", ""))
-	if s := c.call(); s != http.StatusOK {
-		b.Fatalf("status %d", s)
-	}
+	c := pipelineCaller(b)
 	b.ReportAllocs()
 	cpu := processCPU()
 	for b.Loop() {
@@ -204,6 +198,56 @@ func BenchmarkPipeline(b *testing.B) {
 		}
 	}
 	reportCPU(b, cpu)
+}
+
+// pipelineCaller sets up BenchmarkPipeline's gateway, producer and
+// consumer and makes one call.
+func pipelineCaller(t testing.TB) *rawCaller {
+	t.Helper()
+	producerURL := rawProducer(t)
+	y := fill(takVPCodes, "{{NS}}", scheduleNS, "{{P20}}", producerURL, "{{P21}}", producerURL, "{{DEAD}}", closedAddr(t), "{{C}}", consumerID)
+	bd := newBed(t, y, benchOnly(t))
+	c := newRawCaller(t, pipelineServer(t, bd), sample(t, "Rivta21Request.xml", ""))
+	if s := c.call(); s != http.StatusOK {
+		t.Fatalf("status %d", s)
+	}
+	return c
+}
+
+// maxCallAllocs pins the heap allocations of one forwarded call in the
+// steady state (BenchmarkPipeline's allocs/op, the whole process): the
+// request head's string and its body reader (httpwire), the routing
+// history, the Info's strings and one more of the producer client's.
+// The producer answer's header values are interned per pooled call
+// state (proxy). The call's own memory (serviceCall, the sniffer's
+// Info and head buffer) is pooled, the consumer's going away reaches the
+// producer connection through httpwire's per-connection hook
+// (Request.AfterGone), and a correlation id made for a consumer that sent
+// none comes from a batch of 64 (ids.UUIDs).
+const maxCallAllocs = 5
+
+// TestCallPathAllocations fails when a change adds a heap allocation to
+// the forwarded call (see maxCallAllocs); a change that removes one
+// lowers the pin.
+func TestCallPathAllocations(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates too; counted without -race")
+	}
+	c := pipelineCaller(t)
+	for range 50 { // the pools fill
+		if s := c.call(); s != http.StatusOK {
+			t.Fatalf("status %d", s)
+		}
+	}
+	got := testing.AllocsPerRun(500, func() {
+		if s := c.call(); s != http.StatusOK {
+			t.Fatalf("status %d", s)
+		}
+	})
+	if got > maxCallAllocs {
+		t.Fatalf("a forwarded call allocates %v times, the pin is %d: find the new allocation with "+
+			"go test -run '^$' -bench 'Pipeline$' -memprofile mem.out ./gateway/", got, maxCallAllocs)
+	}
 }
 
 // processCPU is this process's user+system CPU time.

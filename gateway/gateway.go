@@ -41,6 +41,7 @@ import (
 	"github.com/rivgate/rivgate/gateway/proxy"
 	"github.com/rivgate/rivgate/gateway/tak"
 	"github.com/rivgate/rivgate/internal/buildinfo"
+	"github.com/rivgate/rivgate/internal/ids"
 )
 
 // Deps are what the embedding program gives the gateway.
@@ -67,7 +68,12 @@ type Gateway struct {
 	// each): a fresh one per call was a third of the bytes the gateway
 	// allocated per call.
 	sniffers sync.Pool // of *envelope.Sniffer
-	targets  targetCache
+	// serviceCalls keeps each service call's memory (serviceCall, about
+	// 1.5 KB and its head buffer) for the next call.
+	serviceCalls sync.Pool // of *serviceCall
+	// uuids makes the correlation ids of calls that came without one.
+	uuids   ids.UUIDs
+	targets targetCache
 	// rewrite is envelope.RewriteProfile. It is a field only so a test can
 	// reach VP012: the real rewrite never fails for a head the sniffer read.
 	rewrite func(head []byte, info *envelope.Info, to rivta.Profile) ([]byte, error)
@@ -118,6 +124,7 @@ func New(cfg *config.Config, deps Deps) (*Gateway, error) {
 		listeners: map[string]net.Listener{}, timeouts: map[string]time.Duration{},
 	}
 	g.sniffers.New = func() any { return new(envelope.Sniffer) }
+	g.serviceCalls.New = newServiceCall
 	g.calls = callwatch.New(callwatch.Options{})
 	g.changes = &changeWatcher{calls: g.calls}
 	if g.version == "" {

@@ -12,12 +12,12 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rivgate/rivgate/contracts/envelope"
 	"github.com/rivgate/rivgate/contracts/rivta"
 	"github.com/rivgate/rivgate/contracts/vpfault"
 	"github.com/rivgate/rivgate/contracts/wsdlserve"
 	"github.com/rivgate/rivgate/gateway/httpwire"
 	"github.com/rivgate/rivgate/gateway/proxy"
-	"github.com/rivgate/rivgate/internal/ids"
 )
 
 // serviceHandler serves the service listeners' requests (httpwire):
@@ -25,64 +25,116 @@ import (
 // and 405 for the rest.
 func (g *Gateway) serviceHandler(listener string) httpwire.Handler {
 	return func(rw *httpwire.ResponseWriter, r *httpwire.Request) {
-		g.inFlight.Add(1)
-		g.metrics.inFlight.Inc()
-		sc := &serviceCall{call: call{listener: listener, start: time.Now(), remote: r.RemoteAddr, kind: "service", forwardedFor: firstValue(r.Header, "X-Forwarded-For")}}
-		c, w := &sc.call, &sc.answer
-		*w = answerWriter{ResponseWriter: rw, wire: rw, idle: g.cfg.Listen.WriteTimeout.D(), rate: g.minRate}
-		defer func() {
-			// The answer goes out before the exchange line and metrics
-			// are written, as nginx logs after it has answered: a slow log
-			// write (a busy disk) then costs the consumer nothing. Only
-			// answers of known length: an early flush would send any
-			// other small answer chunked.
-			if c.kind == "service" && w.Header()["Content-Length"] != nil {
-				_ = w.FlushError()
-			}
-			w.arm() // the server's last write (after the handler) has its deadline too
-			if w.err != nil && c.err == nil {
-				c.err = fmt.Errorf("answer to the consumer: %w", w.err)
-			}
-			g.release(c)
-			g.inFlight.Add(-1)
-			g.metrics.inFlight.Dec()
-			g.finish(c)
-		}()
-		c.correlationID = firstValue(r.Header, rivta.KeyCorrelationID)
-		if !validCorrelationID(c.correlationID) {
-			c.correlationID = ids.NewUUID()
-		}
-		sc.correlationHeader[0] = c.correlationID
-		w.Header()[rivta.KeyCorrelationID] = sc.correlationHeader[:]
-		if r.Method == http.MethodGet && wsdlserve.Wanted(r.RawQuery) {
-			c.kind = "wsdl"
-			c.status = g.serveWSDL(w, r.HTTPRequest())
-			return
-		}
-		if !g.underPrefix(r.Path) {
-			c.kind = "notfound"
-			c.status = http.StatusNotFound
-			http.Error(w, "404 page not found", http.StatusNotFound)
-			return
-		}
-		if r.Method != http.MethodPost {
-			c.kind = "notfound"
-			c.status = http.StatusMethodNotAllowed
-			w.Header().Set("Allow", http.MethodPost)
-			http.Error(w, "SOAP calls use POST; GET ?wsdl for the contract", http.StatusMethodNotAllowed)
-			return
-		}
-		g.service(sc, r)
+		sc := g.serviceCalls.Get().(*serviceCall)
+		sc.reset()
+		g.serveCall(sc, listener, rw, r)
+		// Not reached when serveCall panics (http.ErrAbortHandler after an
+		// answer broke off, or a bug): that call's memory is left to the GC.
+		g.putServiceCall(sc, rw)
 	}
 }
 
+// serveCall serves one request with sc's memory; its exchange line and
+// metrics are written when it returns.
+func (g *Gateway) serveCall(sc *serviceCall, listener string, rw *httpwire.ResponseWriter, r *httpwire.Request) {
+	g.inFlight.Add(1)
+	g.metrics.inFlight.Inc()
+	sc.call = call{listener: listener, start: time.Now(), remote: r.RemoteAddr, kind: "service", forwardedFor: firstValue(r.Header, "X-Forwarded-For"),
+		sniffed: &sc.sniffed, bodyErr: sc.bodyErr}
+	c, w := &sc.call, &sc.answer
+	*w = answerWriter{ResponseWriter: rw, wire: rw, idle: g.cfg.Listen.WriteTimeout.D(), rate: g.minRate}
+	defer func() {
+		// The answer goes out before the exchange line and metrics
+		// are written, as nginx logs after it has answered: a slow log
+		// write (a busy disk) then costs the consumer nothing. Only
+		// answers of known length: an early flush would send any
+		// other small answer chunked.
+		if c.kind == "service" && w.Header()["Content-Length"] != nil {
+			_ = w.FlushError()
+		}
+		w.arm() // the server's last write (after the handler) has its deadline too
+		if w.err != nil && c.err == nil {
+			c.err = fmt.Errorf("answer to the consumer: %w", w.err)
+		}
+		g.release(c)
+		g.inFlight.Add(-1)
+		g.metrics.inFlight.Dec()
+		g.finish(c)
+	}()
+	c.correlationID = firstValue(r.Header, rivta.KeyCorrelationID)
+	if !validCorrelationID(c.correlationID) {
+		c.correlationID = g.uuids.New()
+	}
+	sc.correlationHeader[0] = c.correlationID
+	w.Header()[rivta.KeyCorrelationID] = sc.correlationHeader[:]
+	if r.Method == http.MethodGet && wsdlserve.Wanted(r.RawQuery) {
+		c.kind = "wsdl"
+		c.status = g.serveWSDL(w, r.HTTPRequest())
+		return
+	}
+	if !g.underPrefix(r.Path) {
+		c.kind = "notfound"
+		c.status = http.StatusNotFound
+		http.Error(w, "404 page not found", http.StatusNotFound)
+		return
+	}
+	if r.Method != http.MethodPost {
+		c.kind = "notfound"
+		c.status = http.StatusMethodNotAllowed
+		w.Header().Set("Allow", http.MethodPost)
+		http.Error(w, "SOAP calls use POST; GET ?wsdl for the contract", http.StatusMethodNotAllowed)
+		return
+	}
+	g.service(sc, r)
+}
+
 // serviceCall is one request's memory on the service path, allocated at
-// once: the call and the HTTP layer's wrappers of its body and answer.
+// once and pooled (Gateway.serviceCalls): the call, the HTTP layer's
+// wrappers of its body and answer, and the sniffer's results. A call's
+// strings never point into it (the Info's are copies), so what outlives
+// the call (the exchange line, callwatch's ring, the metrics) holds none
+// of its memory.
 type serviceCall struct {
 	call
 	answer            answerWriter
 	body              bodyReader
 	correlationHeader [1]string // the answer's x-skltp-correlation-id
+
+	// Kept from call to call: the sniffer's Info and head buffer, and
+	// the producer client's view of the body's error (a closure over
+	// body, made once with the serviceCall).
+	sniffed envelope.Storage
+	bodyErr func() error
+}
+
+func newServiceCall() any {
+	sc := new(serviceCall)
+	sc.bodyErr = func() error { return sc.body.err }
+	return sc
+}
+
+// reset clears all but what is kept from call to call. The call's
+// memory is cleared when it is taken and when it goes back, so a pooled
+// one holds no connection, certificate or fault.
+func (sc *serviceCall) reset() {
+	sc.call = call{}
+	sc.answer = answerWriter{}
+	sc.body = bodyReader{}
+	sc.correlationHeader = [1]string{}
+}
+
+// putServiceCall gives sc back once serveCall returned: the exchange line,
+// metrics and callwatch are written, and the forward (which reads the
+// body and writes the answer on this goroutine) is over. The answer's
+// head may still be unsent (httpwire sends it after the handler): a
+// correlation header that is still sc's array gets a slice of its own.
+func (g *Gateway) putServiceCall(sc *serviceCall, rw *httpwire.ResponseWriter) {
+	h := rw.Header()
+	if v := h[rivta.KeyCorrelationID]; len(v) > 0 && &v[0] == &sc.correlationHeader[0] {
+		h[rivta.KeyCorrelationID] = []string{v[0]}
+	}
+	sc.reset()
+	g.serviceCalls.Put(sc)
 }
 
 // firstValue is h.Get for a canonical key in a canonical map (httpwire's).
@@ -132,6 +184,7 @@ func (g *Gateway) service(sc *serviceCall, r *httpwire.Request) {
 	// not h.Get's canonicalising of each name on every call.
 	c.req = consumerRequest{
 		ctx:              r.Context(),
+		gone:             r,
 		contentType:      firstValue(h, "Content-Type"),
 		contentLength:    r.ContentLength,
 		xForwardedFor:    h["X-Forwarded-For"],

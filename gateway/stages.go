@@ -43,6 +43,11 @@ type call struct {
 	// What the consumer sent (service calls).
 	req  consumerRequest
 	body *bodyReader // the consumer's body, bounded by limits.max_body
+	// bodyErr reports body's error for the producer client (nil: a
+	// closure is made); sniffed holds the sniffer's results (nil: new
+	// memory). The pooled serviceCall keeps both from call to call.
+	bodyErr func() error
+	sniffed *envelope.Storage
 
 	// What the stages learned, in their order.
 	sender           string
@@ -89,8 +94,9 @@ type call struct {
 // consumerRequest is what the stages read from the consumer's request,
 // copied out of it once by the HTTP layer.
 type consumerRequest struct {
-	ctx           context.Context   // ends when the consumer goes away
-	peerCert      *x509.Certificate // the TLS handshake's client certificate; nil: none
+	ctx           context.Context    // ends when the consumer goes away
+	gone          proxy.GoneNotifier // tells of it without allocating; nil: none
+	peerCert      *x509.Certificate  // the TLS handshake's client certificate; nil: none
 	contentType   string
 	contentLength int64    // -1: not known (chunked)
 	xForwardedFor []string // every X-Forwarded-For line
@@ -319,7 +325,7 @@ func (g *Gateway) readEnvelope(c *call) *vpfault.Fault {
 	z := g.sniffers.Get().(*envelope.Sniffer)
 	// Results never refer to the Sniffer's memory: it goes back at once.
 	isMIME, boundary := mimeParts(c.req.contentType)
-	info, head, err := z.Sniff(c.body, envelope.Options{MaxHead: maxHead, MIME: isMIME, MIMEBoundary: boundary})
+	info, head, err := z.SniffInto(c.sniffed, c.body, envelope.Options{MaxHead: maxHead, MIME: isMIME, MIMEBoundary: boundary})
 	g.sniffers.Put(z)
 	c.head = head
 	if err != nil {
@@ -520,13 +526,17 @@ func (g *Gateway) prepareForward(c *call) *vpfault.Fault {
 	}
 	// else the sniff read the whole body (a small call): sent from memory,
 	// the transport writes headers and body in one write, not two.
-	reqBody := c.body
+	requestErr := c.bodyErr
+	if requestErr == nil {
+		reqBody := c.body
+		requestErr = func() error { return reqBody.err }
+	}
 	c.exchange = &c.exchangeRoom
 	*c.exchange = proxy.Exchange{
 		Target: target, Body: body, ContentLength: length,
 		Timeout: g.timeoutFor(c.contract), Instance: g.cfg.Instance.Name,
-		RequestErr: func() error { return reqBody.err },
-		MinRate:    g.minRate, PassHeaders: g.cfg.Producers.PassResponseHeaders,
+		RequestErr: requestErr,
+		MinRate:    g.minRate, PassHeaders: g.cfg.Producers.PassResponseHeaders, Gone: c.req.gone,
 		Headers: proxy.OutboundHeaders{
 			Sender: c.sender, InstanceID: g.cfg.Instance.ID, CorrelationID: c.correlationID,
 			OriginalConsumer: cmp.Or(c.originalConsumer, c.sender), RoutingHistory: c.history, UserAgent: g.userAgent(),

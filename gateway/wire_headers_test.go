@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"net"
@@ -14,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/rivgate/rivgate/contracts/rivta"
 	"github.com/rivgate/rivgate/contracts/vpfault"
 	"github.com/rivgate/rivgate/internal/yamlstrict"
 )
@@ -301,5 +303,46 @@ permissions:
 			assert.Equal(t, tt.body, string(got.body), "forwarded whole and unchanged")
 			assert.Equal(t, vpMTOMContentType, got.header.Get("Content-Type"))
 		})
+	}
+}
+
+// TestCorrelationIDsOfPooledCalls: calls at once on several connections,
+// forwarded and refused (a 404, whose head httpwire sends after the
+// handler returned and its memory went back to the pool), each get their
+// own correlation id back.
+func TestCorrelationIDsOfPooledCalls(t *testing.T) {
+	t.Parallel()
+	vb := newVPBed(t)
+	const workers, calls = 4, 25
+	errs := make(chan error, workers)
+	for w := range workers {
+		go func() {
+			errs <- func() error {
+				for i := range calls {
+					id := fmt.Sprintf("pooled-%d-%d", w, i)
+					var req *http.Request
+					if i%2 == 0 {
+						req, _ = http.NewRequest(http.MethodGet, "https://"+vb.gw.Addr(HTTPS)+"/elsewhere", nil)
+					} else {
+						req, _ = http.NewRequest(http.MethodPost, vb.url(HTTPS), bytes.NewReader(sample(t, "Rivta21Request.xml", "")))
+						req.Header.Set("Content-Type", "text/xml; charset=UTF-8")
+					}
+					req.Header.Set(rivta.HeaderCorrelationID, id)
+					resp, err := vb.client.Do(req)
+					if err != nil {
+						return err
+					}
+					_, _ = io.Copy(io.Discard, resp.Body)
+					_ = resp.Body.Close()
+					if got := resp.Header.Get(rivta.HeaderCorrelationID); got != id {
+						return fmt.Errorf("call %s (status %d) answered with correlation id %q", id, resp.StatusCode, got)
+					}
+				}
+				return nil
+			}()
+		}()
+	}
+	for range workers {
+		require.NoError(t, <-errs)
 	}
 }

@@ -96,6 +96,25 @@ func BenchmarkSnifferReused(b *testing.B) {
 	}
 }
 
+// BenchmarkSniffInto is the gateway's path with the call's own Storage
+// (pooled with the call): only the Info's strings are allocated.
+func BenchmarkSniffInto(b *testing.B) {
+	for _, m := range benchMessages() {
+		b.Run(m.name, func(b *testing.B) {
+			var z Sniffer
+			var st Storage
+			r := bytes.NewReader(m.msg)
+			b.ReportAllocs()
+			for b.Loop() {
+				r.Reset(m.msg)
+				if _, _, err := z.SniffInto(&st, r, Options{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
 // BenchmarkReferenceRawToken is the same job done with encoding/xml
 // RawToken and a namespace stack (ref_test.go), for comparison.
 func BenchmarkReferenceRawToken(b *testing.B) {

@@ -21,15 +21,22 @@ func (s *scanner) copyLocal(t tag) rng {
 	return rng{a, len(s.arena)}
 }
 
-// result builds the Info: one allocation for Info with room for the usual
-// handful of headers, one for all its strings.
-func (s *scanner) result() *Info {
-	type block struct {
-		info    Info
-		headers [4]HeaderElement
-		spans   [2]span
+// block is an Info with room for the usual handful of headers and
+// receiver spans: one allocation, or none when a Storage holds it.
+type block struct {
+	info    Info
+	headers [4]HeaderElement
+	spans   [2]span
+}
+
+// result builds the Info in bl (nil: a new one): one allocation for Info
+// with room for the usual handful of headers, one for all its strings.
+func (s *scanner) result(bl *block) *Info {
+	if bl == nil {
+		bl = new(block)
+	} else {
+		*bl = block{}
 	}
-	bl := new(block)
 	info := &bl.info
 	str := string(s.arena)
 	if s.mode == modeSingle {

@@ -59,6 +59,37 @@ type Sniffer struct {
 
 // Sniff is the package function Sniff, with z's working memory.
 func (z *Sniffer) Sniff(r io.Reader, opt Options) (*Info, []byte, error) {
+	return z.sniff(r, opt, nil)
+}
+
+// Storage is memory for one Sniff's results, which SniffInto fills instead
+// of allocating: the Info, with room for the usual handful of headers, and
+// the buffer the head is read into. A server that keeps one with each call
+// (pooled with it) allocates only the Info's strings per call. The Info
+// and head a SniffInto returns are st's memory: they must not be used once
+// st is sniffed into again. The Info's strings are copies and stay valid.
+// The zero value is ready to use; not safe for concurrent use.
+type Storage struct {
+	block block
+	head  []byte
+}
+
+// maxKeptHead is the largest head buffer a Storage keeps for the next
+// call: a rare megabyte header is not held by every pooled call.
+const maxKeptHead = 64 << 10
+
+// SniffInto is Sniff with z's working memory and st's memory for the
+// results (see Storage); with a nil st it is Sniff.
+func (z *Sniffer) SniffInto(st *Storage, r io.Reader, opt Options) (*Info, []byte, error) {
+	info, head, err := z.sniff(r, opt, st)
+	if st != nil && cap(head) <= maxKeptHead {
+		st.head = head[:0] // grown or not, the next call reads into it
+	}
+	return info, head, err
+}
+
+// sniff reads into st's memory, or into new memory when st is nil.
+func (z *Sniffer) sniff(r io.Reader, opt Options, st *Storage) (*Info, []byte, error) {
 	maxHead := opt.MaxHead
 	if maxHead <= 0 {
 		maxHead = DefaultMaxHead
@@ -70,9 +101,16 @@ func (z *Sniffer) Sniff(r io.Reader, opt Options) (*Info, []byte, error) {
 	s.init(&z.st)
 	s.r = r
 	s.maxHead = int(maxHead)
-	s.raw = make([]byte, 0, min(readChunk, s.maxHead))
+	var bl *block
+	if st != nil {
+		bl = &st.block
+		s.raw = st.head[:0]
+	}
+	if s.raw == nil {
+		s.raw = make([]byte, 0, min(readChunk, s.maxHead))
+	}
 	s.buf = s.raw
-	info, err := s.run(opt)
+	info, err := s.run(opt, bl)
 	return info, s.raw, err
 }
 
@@ -81,7 +119,7 @@ func (z *Sniffer) Sniff(r io.Reader, opt Options) (*Info, []byte, error) {
 func (z *Sniffer) SniffBytes(b []byte, opt Options) (*Info, error) {
 	var s scanner
 	s.initBytes(&z.st, b)
-	return s.run(opt)
+	return s.run(opt, nil)
 }
 
 // initBytes readies s to scan b, already all in memory.
@@ -101,8 +139,9 @@ const (
 	stBody               // inside Body, before its first element
 )
 
-// run scans the whole head: encoding, prolog, Envelope, Header, Body.
-func (s *scanner) run(opt Options) (*Info, error) {
+// run scans the whole head: encoding, prolog, Envelope, Header, Body. The
+// Info is built in bl (nil: a new one).
+func (s *scanner) run(opt Options, bl *block) (*Info, error) {
 	if opt.MIME || opt.MIMEBoundary != "" {
 		if err := s.skipMIME(opt.MIMEBoundary); err != nil {
 			return nil, err
@@ -120,7 +159,7 @@ func (s *scanner) run(opt Options) (*Info, error) {
 	if err := s.content(); err != nil {
 		return nil, err
 	}
-	return s.result(), nil
+	return s.result(bl), nil
 }
 
 // root reads the encoding, the prolog and the root element's start tag,

@@ -47,6 +47,8 @@ type conn struct {
 	// wmu orders a 100 Continue sent from a body reader on another
 	// goroutine with the answer's head.
 	wmu sync.Mutex
+	// gone runs a request's AfterGone function when ctx ends.
+	gone goneWatch
 }
 
 // connReader is the reader under the read buffer: a failed read (the
@@ -78,9 +80,11 @@ func (w *connWriter) Write(p []byte) (int, error) {
 func (c *conn) serve() {
 	s := c.srv
 	c.ctx, c.cancel = context.WithCancel(s.opts.BaseContext)
+	stopGone := context.AfterFunc(c.ctx, c.gone.fire)
 	c.rwc = c.raw
 	var b *bufs
 	defer func() {
+		stopGone()
 		// A handler that panics (http.ErrAbortHandler: an answer that
 		// broke off) ends the connection: what is buffered goes out, with
 		// no chunked terminator, so the consumer sees the answer cut.
@@ -111,6 +115,7 @@ func (c *conn) serve() {
 	c.req.RemoteAddr = c.raw.RemoteAddr().String()
 	c.req.LocalAddr = c.raw.LocalAddr()
 	c.req.ctx = c.ctx
+	c.req.gone = &c.gone
 	c.w.header = make(http.Header, 8)
 	c.w.c = c
 
@@ -129,6 +134,7 @@ func (c *conn) serve() {
 		c.req.Body = c.body
 		c.w.reset(&c.req)
 		s.opts.Handler(&c.w, &c.req)
+		c.gone.clear()
 		keep := c.w.finish()
 		c.body.close()
 		if c.w.deadlineSet {

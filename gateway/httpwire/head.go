@@ -34,9 +34,10 @@ type Request struct {
 	TLS           *tls.ConnectionState // nil on plain HTTP
 
 	ctx        context.Context
-	wantsClose bool // Connection: close, or HTTP/1.0 without keep-alive
-	keepAlive1 bool // HTTP/1.0 with Connection: keep-alive
-	expect     bool // Expect: 100-continue on HTTP/1.1 with a body
+	gone       *goneWatch // the connection's, for AfterGone
+	wantsClose bool       // Connection: close, or HTTP/1.0 without keep-alive
+	keepAlive1 bool       // HTTP/1.0 with Connection: keep-alive
+	expect     bool       // Expect: 100-continue on HTTP/1.1 with a body
 }
 
 // Context ends when the connection fails or is closed: the consumer went

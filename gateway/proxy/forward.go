@@ -49,6 +49,10 @@ type Exchange struct {
 	// PassHeaders are producer response headers relayed although the
 	// rules drop them (see InboundHeaders).
 	PassHeaders []string
+	// Gone, when set, tells of the consumer going away (ctx ending)
+	// without a context.AfterFunc per call: the server's hook for the
+	// consumer's connection (httpwire.Request). nil: AfterFunc on ctx.
+	Gone GoneNotifier
 
 	// answerRoom holds the values of the answer's headers: the consumer's
 	// answer head is written from them after Forward returns, so they are
@@ -76,6 +80,14 @@ type Exchange struct {
 	// without completing the answer.
 	Aborted bool
 	started time.Time
+}
+
+// GoneNotifier runs a function when the consumer goes away, as
+// context.AfterFunc on the call's context does, without allocating: one
+// function at a time, StopGone reporting false once it has started.
+type GoneNotifier interface {
+	AfterGone(f func())
+	StopGone() bool
 }
 
 // Forwarder sends calls to producers over the Transport's pools and
@@ -114,8 +126,9 @@ type callState struct {
 	body  answerBody
 
 	pc         *pconn
-	stop       func() bool // context.AfterFunc's, nil when none
-	lastOnConn bool        // the answer said the connection ends with it
+	stop       func() bool  // context.AfterFunc's, nil when none
+	gone       GoneNotifier // or the Exchange's, when it has one
+	lastOnConn bool         // the answer said the connection ends with it
 }
 
 // ioBufferSize is the reader's and writer's size per call.
@@ -271,8 +284,12 @@ func (c *callState) start(ctx context.Context, pc *pconn, x *Exchange) {
 	rate := x.MinRate
 	rate.Grace += x.Timeout // the producer has its timeout to begin answering
 	pc.dog.arm(x.started, x.Timeout, rate)
-	c.stop, c.lastOnConn = nil, false
-	if ctx.Done() != nil {
+	c.stop, c.gone, c.lastOnConn = nil, nil, false
+	switch {
+	case x.Gone != nil:
+		c.gone = x.Gone
+		c.gone.AfterGone(pc.cancelFn)
+	case ctx.Done() != nil:
 		c.stop = context.AfterFunc(ctx, pc.cancelFn)
 	}
 }
@@ -286,13 +303,13 @@ func (c *callState) finish(reusable bool) stopReason {
 		return running
 	}
 	c.pc = nil
-	if c.stop != nil && !c.stop() {
+	if c.stop != nil && !c.stop() || c.gone != nil && !c.gone.StopGone() {
 		// The consumer went away as the call ended: the cancel may still
 		// be on its way to this connection, which must then serve no
 		// other call.
 		reusable = false
 	}
-	c.stop = nil
+	c.stop, c.gone = nil, nil
 	why := pc.dog.disarm()
 	if reusable && !c.lastOnConn && why == running && c.br.Buffered() == 0 {
 		c.bw.Reset(nil)
