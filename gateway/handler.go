@@ -172,6 +172,7 @@ func (g *Gateway) service(sc *serviceCall, r *httpwire.Request) {
 		g.linger(w, r, c)
 	default:
 		x := c.exchange
+		x.Cancel = r // one context.AfterFunc per connection, not one per call
 		g.forwarder.Forward(w, r.Context(), r.Header, x)
 		c.status, c.fault, c.err, c.producerTime, c.canceled = x.Status, x.Fault, x.Err, x.ProducerTime, x.Canceled
 		if x.Aborted {

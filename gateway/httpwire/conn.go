@@ -48,6 +48,47 @@ type conn struct {
 	// wmu orders a 100 Continue sent from a body reader on another
 	// goroutine with the answer's head.
 	wmu sync.Mutex
+
+	// The request's AfterCancel function, run by one context.AfterFunc
+	// per connection (registered on first use) when ctx ends.
+	hookMu  sync.Mutex
+	hook    func()
+	hookSet bool // the connection's context.AfterFunc is registered
+	ended   bool // ctx has ended: a new hook runs at once
+}
+
+func (c *conn) afterCancel(f func()) {
+	c.hookMu.Lock()
+	defer c.hookMu.Unlock()
+	if c.ended {
+		go f()
+		return
+	}
+	c.hook = f
+	if !c.hookSet {
+		c.hookSet = true
+		context.AfterFunc(c.ctx, c.runHook)
+	}
+}
+
+func (c *conn) stopCancel() bool {
+	c.hookMu.Lock()
+	defer c.hookMu.Unlock()
+	f := c.hook
+	c.hook = nil
+	return f != nil
+}
+
+// runHook is the connection's context.AfterFunc: it runs (on its own
+// goroutine) the hook of the request in progress, if any.
+func (c *conn) runHook() {
+	c.hookMu.Lock()
+	f := c.hook
+	c.hook, c.ended = nil, true
+	c.hookMu.Unlock()
+	if f != nil {
+		f()
+	}
 }
 
 // connReader is the reader under the read buffer: a failed read (the
@@ -113,6 +154,7 @@ func (c *conn) serve() {
 	c.req.RemoteAddr = c.raw.RemoteAddr().String()
 	c.req.LocalAddr = c.raw.LocalAddr()
 	c.req.ctx = c.ctx
+	c.req.c = c
 	c.w.header = make(http.Header, 8)
 	c.w.c = c
 

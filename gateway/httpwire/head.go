@@ -34,6 +34,7 @@ type Request struct {
 	TLS           *tls.ConnectionState // nil on plain HTTP
 
 	ctx        context.Context
+	c          *conn
 	wantsClose bool // Connection: close, or HTTP/1.0 without keep-alive
 	keepAlive1 bool // HTTP/1.0 with Connection: keep-alive
 	expect     bool // Expect: 100-continue on HTTP/1.1 with a body
@@ -42,6 +43,18 @@ type Request struct {
 // Context ends when the connection fails or is closed: the consumer went
 // away, or the server was closed.
 func (r *Request) Context() context.Context { return r.ctx }
+
+// AfterCancel arranges for f to run, on a goroutine of its own, when the
+// request's context ends, as context.AfterFunc(r.Context(), f) does; at
+// once when it has ended. One function at a time, from the handler's
+// goroutine; StopCancel takes it back. It costs no allocation and no
+// change to the context per call: the connection registers one
+// context.AfterFunc for all its requests.
+func (r *Request) AfterCancel(f func()) { r.c.afterCancel(f) }
+
+// StopCancel takes back AfterCancel's function; false when it has run
+// or is running (as the stop function context.AfterFunc returns).
+func (r *Request) StopCancel() bool { return r.c.stopCancel() }
 
 // HTTPRequest builds an *http.Request for the rare paths that want one
 // (the WSDL server): it allocates, the call path does not use it.

@@ -405,6 +405,40 @@ func TestContextEndsWithTheConnection(t *testing.T) {
 	}
 }
 
+// TestAfterCancel: a request's AfterCancel function runs when its
+// context ends (here the server's base context), not when it was taken
+// back first; one per request, on one connection's registration.
+func TestAfterCancel(t *testing.T) {
+	t.Parallel()
+	base, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var ran atomic.Int64
+	stopped := make(chan bool, 2)
+	waiting, fired := make(chan struct{}), make(chan struct{})
+	addr, _ := serve(t, func(w *ResponseWriter, r *Request) {
+		r.AfterCancel(func() { ran.Add(1); close(fired) })
+		if r.Path == "/wait" {
+			close(waiting)
+			<-fired
+		}
+		stopped <- r.StopCancel()
+		echo(w, r)
+	}, Options{BaseContext: base})
+	c, br := dial(t, addr)
+	_, err := io.WriteString(c, "POST /quick HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+	require.NoError(t, err)
+	resp, _ := readResponse(t, br)
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.True(t, <-stopped, "taken back before the context ended")
+
+	_, err = io.WriteString(c, "POST /wait HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+	require.NoError(t, err)
+	<-waiting
+	cancel()
+	assert.False(t, <-stopped, "it ran")
+	assert.Equal(t, int64(1), ran.Load(), "the second request's function, once")
+}
+
 func FuzzParseHead(f *testing.F) {
 	for _, s := range []string{
 		"POST /vp/x HTTP/1.1\r\nHost: gw\r\nContent-Type: text/xml\r\nContent-Length: 12\r\n\r\n",

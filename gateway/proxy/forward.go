@@ -49,6 +49,9 @@ type Exchange struct {
 	// PassHeaders are producer response headers relayed although the
 	// rules drop them (see InboundHeaders).
 	PassHeaders []string
+	// Cancel, when set, runs a function when Forward's ctx ends, cheaper
+	// than a context.AfterFunc per call (httpwire.Request is one).
+	Cancel CancelHook
 
 	// Results, filled by Forward.
 	Status       int           // HTTP status sent to the consumer (0: none, consumer gone)
@@ -68,6 +71,14 @@ type Exchange struct {
 	// without completing the answer.
 	Aborted bool
 	started time.Time
+}
+
+// CancelHook runs one function when a context ends, as context.AfterFunc
+// does: AfterCancel arranges it, StopCancel takes it back and reports
+// false when it has run or is running.
+type CancelHook interface {
+	AfterCancel(f func())
+	StopCancel() bool
 }
 
 // Forwarder sends calls to producers over the Transport's pools and
@@ -105,6 +116,7 @@ type callState struct {
 
 	pc         *pconn
 	stop       func() bool // context.AfterFunc's, nil when none
+	hook       CancelHook  // Exchange.Cancel when used, nil when none
 	lastOnConn bool        // the answer said the connection ends with it
 }
 
@@ -280,8 +292,12 @@ func (c *callState) start(ctx context.Context, pc *pconn, x *Exchange) {
 	rate := x.MinRate
 	rate.Grace += x.Timeout // the producer has its timeout to begin answering
 	pc.dog.arm(x.started, x.Timeout, rate)
-	c.stop, c.lastOnConn = nil, false
-	if ctx.Done() != nil {
+	c.stop, c.hook, c.lastOnConn = nil, nil, false
+	switch {
+	case x.Cancel != nil:
+		c.hook = x.Cancel
+		c.hook.AfterCancel(pc.cancelFn)
+	case ctx.Done() != nil:
 		c.stop = context.AfterFunc(ctx, pc.cancelFn)
 	}
 }
@@ -295,13 +311,13 @@ func (c *callState) finish(reusable bool) stopReason {
 		return running
 	}
 	c.pc = nil
-	if c.stop != nil && !c.stop() {
+	if c.stop != nil && !c.stop() || c.hook != nil && !c.hook.StopCancel() {
 		// The consumer went away as the call ended: the cancel may still
 		// be on its way to this connection, which must then serve no
 		// other call.
 		reusable = false
 	}
-	c.stop = nil
+	c.stop, c.hook = nil, nil
 	why := pc.dog.disarm()
 	if reusable && !c.lastOnConn && why == running && c.br.Buffered() == 0 {
 		c.bw.Reset(nil)
