@@ -228,10 +228,13 @@ func looksLikeHTTP(hdr [5]byte) bool {
 
 // waitForRequest waits for the next request's first byte: at most
 // IdleTimeout between requests, ReadHeaderTimeout for the first. A
-// pipelined request already buffered needs no wait.
+// pipelined request already buffered needs no wait, and its head no
+// deadline when it is all there.
 func (c *conn) waitForRequest(first bool) bool {
 	if c.br.Buffered() > 0 {
-		c.setHeaderDeadline()
+		if !c.headBuffered() {
+			c.setHeaderDeadline()
+		}
 		return true
 	}
 	d := c.srv.opts.IdleTimeout
