@@ -120,7 +120,7 @@ func (w *connWriter) Write(p []byte) (int, error) {
 func (c *conn) serve() {
 	s := c.srv
 	c.ctx, c.cancel = context.WithCancel(s.opts.BaseContext)
-	c.dc = &deadlineConn{Conn: c.raw}
+	c.dc = newDeadlineConn(c.raw)
 	c.rwc = c.dc
 	var b *bufs
 	defer func() {

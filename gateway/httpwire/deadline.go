@@ -1,6 +1,7 @@
 package httpwire
 
 import (
+	"errors"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -29,31 +30,59 @@ type deadlineConn struct {
 	net.Conn
 
 	mu          sync.Mutex // orders deadline changes (a body may be read on another goroutine)
-	read, write time.Time  // the deadlines set on Conn
-	// readStale, writeStale: the deadline set belongs to no reader or
-	// writer now; the next Read or Write clears it.
-	readStale, writeStale atomic.Bool
+	read, write deadline
 }
 
-func (d *deadlineConn) Read(p []byte) (int, error) {
-	if d.readStale.Load() {
+// deadline is one direction's: the one set on the connection, and
+// whether it is stale (it belongs to no reader or writer now; the next
+// Read or Write clears it).
+type deadline struct {
+	at    time.Time
+	stale atomic.Bool
+	set   func(time.Time) error // the connection's SetReadDeadline or SetWriteDeadline
+}
+
+func newDeadlineConn(c net.Conn) *deadlineConn {
+	d := &deadlineConn{Conn: c}
+	d.read.set, d.write.set = c.SetReadDeadline, c.SetWriteDeadline
+	return d
+}
+
+// setLocked sets t unless it is set already; either way it is the
+// caller's now, not stale.
+func (dl *deadline) setLocked(t time.Time) error {
+	dl.stale.Store(false)
+	if t.Equal(dl.at) {
+		return nil
+	}
+	dl.at = t
+	return dl.set(t)
+}
+
+func (d *deadlineConn) setDeadline(dl *deadline, t time.Time) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return dl.setLocked(t)
+}
+
+// unstale clears dl if it is stale, before a read or write.
+func (d *deadlineConn) unstale(dl *deadline) {
+	if dl.stale.Load() {
 		d.mu.Lock()
-		if d.readStale.Load() {
-			d.setReadLocked(time.Time{})
+		if dl.stale.Load() {
+			_ = dl.setLocked(time.Time{})
 		}
 		d.mu.Unlock()
 	}
+}
+
+func (d *deadlineConn) Read(p []byte) (int, error) {
+	d.unstale(&d.read)
 	return d.Conn.Read(p)
 }
 
 func (d *deadlineConn) Write(p []byte) (int, error) {
-	if d.writeStale.Load() {
-		d.mu.Lock()
-		if d.writeStale.Load() {
-			d.setWriteLocked(time.Time{})
-		}
-		d.mu.Unlock()
-	}
+	d.unstale(&d.write)
 	return d.Conn.Write(p)
 }
 
@@ -68,72 +97,39 @@ func (d *deadlineConn) CloseWrite() error {
 func (d *deadlineConn) SetDeadline(t time.Time) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.readStale.Store(false)
-	d.writeStale.Store(false)
-	if t.Equal(d.read) && t.Equal(d.write) {
-		return nil
-	}
-	d.read, d.write = t, t
-	return d.Conn.SetDeadline(t)
+	return errors.Join(d.read.setLocked(t), d.write.setLocked(t))
 }
 
-func (d *deadlineConn) SetReadDeadline(t time.Time) error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.setReadLocked(t)
-}
+func (d *deadlineConn) SetReadDeadline(t time.Time) error  { return d.setDeadline(&d.read, t) }
+func (d *deadlineConn) SetWriteDeadline(t time.Time) error { return d.setDeadline(&d.write, t) }
 
-func (d *deadlineConn) setReadLocked(t time.Time) error {
-	d.readStale.Store(false)
-	if t.Equal(d.read) {
-		return nil
-	}
-	d.read = t
-	return d.Conn.SetReadDeadline(t)
-}
-
-func (d *deadlineConn) SetWriteDeadline(t time.Time) error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.setWriteLocked(t)
-}
-
-func (d *deadlineConn) setWriteLocked(t time.Time) error {
-	d.writeStale.Store(false)
-	if t.Equal(d.write) {
-		return nil
-	}
-	d.write = t
-	return d.Conn.SetWriteDeadline(t)
-}
-
-// readWithin bounds the reads from now on to between d and d+Coarse(d)
-// from now: the read deadline in place is kept when it falls there, else
-// one at the far end is set, so the next requests within Coarse(d) keep
-// it. d <= 0: no deadline.
+// readWithin bounds the reads from now on to between timeout and
+// timeout+Coarse(timeout) from now: the read deadline in place is kept
+// when it falls there, else one at the far end is set, so the next
+// requests within Coarse(timeout) keep it. timeout <= 0: no deadline.
 func (d *deadlineConn) readWithin(timeout time.Duration) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if timeout <= 0 {
-		_ = d.setReadLocked(time.Time{})
+		_ = d.read.setLocked(time.Time{})
 		return
 	}
 	now := time.Now()
-	if at := d.read; !at.IsZero() && !at.Before(now.Add(timeout)) && !at.After(now.Add(timeout+Coarse(timeout))) {
-		d.readStale.Store(false)
-		return
+	at := now.Add(timeout + Coarse(timeout))
+	if kept := d.read.at; !kept.IsZero() && !kept.Before(now.Add(timeout)) && !kept.After(at) {
+		at = kept
 	}
-	_ = d.setReadLocked(now.Add(timeout + Coarse(timeout)))
+	_ = d.read.setLocked(at)
 }
 
 // writeDeadline is the write deadline in place, maybe stale.
 func (d *deadlineConn) writeDeadline() time.Time {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.write
+	return d.write.at
 }
 
 // readDone and writeDone mark the deadline set as nobody's: it stays
 // until a read (write) no deadline was set for clears it.
-func (d *deadlineConn) readDone()  { d.readStale.Store(true) }
-func (d *deadlineConn) writeDone() { d.writeStale.Store(true) }
+func (d *deadlineConn) readDone()  { d.read.stale.Store(true) }
+func (d *deadlineConn) writeDone() { d.write.stale.Store(true) }

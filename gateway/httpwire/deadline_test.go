@@ -62,7 +62,7 @@ func tcpPair(t *testing.T) (*deadlineConn, *atomic.Int64, net.Conn) {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = c.Close() })
 	var n atomic.Int64
-	return &deadlineConn{Conn: countingConn{Conn: c, changes: &n}}, &n, peer
+	return newDeadlineConn(countingConn{Conn: c, changes: &n}), &n, peer
 }
 
 // A deadline marked done bounds no later read or write: the first one
@@ -118,13 +118,13 @@ func TestReadWithinKeepsAFittingDeadline(t *testing.T) {
 	d.readWithin(timeout)
 	after := time.Now()
 	require.Equal(t, int64(1), changes.Load())
-	assert.False(t, d.read.Before(before.Add(timeout)), "never sooner than the timeout")
-	assert.False(t, d.read.After(after.Add(timeout+Coarse(timeout))), "at most Coarse(timeout) later")
+	assert.False(t, d.read.at.Before(before.Add(timeout)), "never sooner than the timeout")
+	assert.False(t, d.read.at.After(after.Add(timeout+Coarse(timeout))), "at most Coarse(timeout) later")
 
 	d.readDone()
 	d.readWithin(timeout)
 	assert.Equal(t, int64(1), changes.Load(), "a fitting deadline is kept")
-	assert.False(t, d.readStale.Load(), "and is the reader's again")
+	assert.False(t, d.read.stale.Load(), "and is the reader's again")
 
 	_ = d.SetReadDeadline(time.Now().Add(time.Hour))
 	d.readWithin(timeout)
@@ -135,7 +135,7 @@ func TestReadWithinKeepsAFittingDeadline(t *testing.T) {
 
 	d.readWithin(0)
 	assert.Equal(t, int64(6), changes.Load())
-	assert.True(t, d.read.IsZero(), "no timeout: no deadline")
+	assert.True(t, d.read.at.IsZero(), "no timeout: no deadline")
 }
 
 // Keep-alive calls on one connection change the deadlines a few times
