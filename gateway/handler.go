@@ -373,9 +373,10 @@ func (b *bodyReader) unwatch() {
 
 // arm pushes the deadline out to now+idle, or to where the body falls
 // behind the minimum rate if that is sooner (see nextDeadline): a stalled
-// read then fails between idle and idle+httpwire.Coarse(idle). At the end of the body it
-// clears the deadline: the connection then waits for the consumer's next
-// request, which must not time out on the body's deadline.
+// read then fails between idle and idle+httpwire.Coarse(idle). At the
+// end of the body it clears the deadline: the connection then waits for
+// the consumer's next request, which must not time out on the body's
+// deadline.
 func (b *bodyReader) arm(eof bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
