@@ -120,10 +120,13 @@ func pipelineServer(b testing.TB, bd *bed) string {
 	}
 	state := &tls.ConnectionState{HandshakeComplete: true, PeerCertificates: []*x509.Certificate{client.Cert}}
 	h := bd.gw.serviceHandler(HTTPS)
+	// The listener's limits as Start sets them: each is a deadline, whose
+	// changes per call are part of the cost.
+	l := bd.gw.cfg.Listen
 	srv := httpwire.NewServer(httpwire.Options{Handler: func(w *httpwire.ResponseWriter, r *httpwire.Request) {
 		r.TLS = state
 		h(w, r)
-	}})
+	}, ReadHeaderTimeout: l.ReadHeaderTimeout.D(), IdleTimeout: l.IdleTimeout.D(), MaxHeaderBytes: int(l.MaxHeaderBytes)})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)

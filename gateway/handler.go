@@ -287,16 +287,25 @@ type answerWriter struct {
 }
 
 // arm pushes the write deadline out to now+idle, or to where the answer
-// falls behind the minimum rate if that is sooner (see nextDeadline).
+// falls behind the minimum rate if that is sooner (see nextDeadline). The
+// first arm of an answer starts from the deadline the connection's last
+// answer left, and keeps it when it fits: on a busy keep-alive
+// connection most answers change no deadline.
 func (a *answerWriter) arm() {
 	if a.idle <= 0 {
 		return
 	}
 	now := time.Now()
-	if a.start.IsZero() {
+	first := a.start.IsZero()
+	if first {
 		a.start = now
+		a.armed = a.wire.WriteDeadline()
 	}
-	if dl, _ := nextDeadline(now, a.idle, a.rate, a.start, a.n, a.armed); !dl.IsZero() {
+	dl, _ := nextDeadline(now, a.idle, a.rate, a.start, a.n, a.armed)
+	if dl.IsZero() && first {
+		dl = a.armed // kept: setting it again makes it this answer's (no timer change)
+	}
+	if !dl.IsZero() {
 		_ = a.wire.SetWriteDeadline(dl)
 		a.armed = dl
 	}
@@ -416,9 +425,10 @@ func (b *bodyReader) unwatch() {
 
 // arm pushes the deadline out to now+idle, or to where the body falls
 // behind the minimum rate if that is sooner (see nextDeadline): a stalled
-// read then fails between 7/8 idle and idle. At the end of the body it
-// clears the deadline: the connection then waits for the consumer's next
-// request, which must not time out on the body's deadline.
+// read then fails between idle and idle+httpwire.Coarse(idle). At the
+// end of the body it clears the deadline: the connection then waits for
+// the consumer's next request, which must not time out on the body's
+// deadline.
 func (b *bodyReader) arm(eof bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -451,21 +461,23 @@ const (
 )
 
 // nextDeadline is the deadline a transfer of n bytes since start should
-// have now: now+idle, or where it falls behind rate if that is sooner. It
-// returns the zero Time when armed, the deadline set last, is close
-// enough: a later one by at most 1/8 of the time left to either, so a
-// stream of reads or writes costs few system calls and a stale deadline
-// cuts a transfer at most 1/8 of its remaining time early.
+// have now: now+idle, or where it falls behind rate if that is sooner,
+// coarsened: it returns the zero Time when armed, the deadline set last,
+// is no earlier than that and at most httpwire.Coarse(idle) later, and
+// else one that much later, so the next reads or writes within
+// Coarse(idle) keep it. A stream of reads or writes then costs few timer
+// changes, and a transfer is never cut before its limit, at most
+// Coarse(idle) after it.
 func nextDeadline(now time.Time, idle time.Duration, rate proxy.MinRate, start time.Time, n int64, armed time.Time) (time.Time, paceOrIdle) {
 	dl, why := now.Add(idle), forIdle
 	if r := rate.Deadline(start, n); !r.IsZero() && r.Before(dl) {
 		dl, why = r, forPace
 	}
-	slack := min(idle, armed.Sub(now)) / 8
-	if !dl.Before(armed) && dl.Sub(armed) <= slack {
+	late := dl.Add(httpwire.Coarse(idle))
+	if !armed.Before(dl) && !armed.After(late) {
 		return time.Time{}, why
 	}
-	return dl, why
+	return late, why
 }
 
 // stallDetail says why a read of the body timed out: no bytes for idle,

@@ -20,9 +20,10 @@ import (
 // conn is one connection and everything its requests reuse.
 type conn struct {
 	srv  *Server
-	raw  net.Conn    // as accepted
-	rwc  net.Conn    // raw, or the TLS connection over it
-	idle atomic.Bool // between requests: Shutdown closes it
+	raw  net.Conn      // as accepted
+	dc   *deadlineConn // raw, keeping its deadlines
+	rwc  net.Conn      // dc, or the TLS connection over it
+	idle atomic.Bool   // between requests: Shutdown closes it
 	// accepted and used let Shutdown close a connection that never sent a
 	// request only once it is older than newConnGrace, as net/http does:
 	// one still in its handshake or sending its first head is not dropped.
@@ -81,7 +82,8 @@ func (c *conn) serve() {
 	s := c.srv
 	c.ctx, c.cancel = context.WithCancel(s.opts.BaseContext)
 	stopGone := context.AfterFunc(c.ctx, c.gone.fire)
-	c.rwc = c.raw
+	c.dc = newDeadlineConn(c.raw)
+	c.rwc = c.dc
 	var b *bufs
 	defer func() {
 		stopGone()
@@ -137,9 +139,9 @@ func (c *conn) serve() {
 		c.gone.clear()
 		keep := c.w.finish()
 		c.body.close()
-		if c.w.deadlineSet {
-			_ = c.rwc.SetWriteDeadline(time.Time{})
-		}
+		// The handler's write deadline stays until a write it does not
+		// bound clears it: the next answer most often keeps it (Coarse).
+		c.dc.writeDone()
 		if !keep {
 			if !c.body.finished() {
 				c.closeWriteAndWait()
@@ -156,10 +158,10 @@ func (c *conn) serve() {
 // handshake runs the TLS handshake within ReadHeaderTimeout.
 func (c *conn) handshake() bool {
 	s := c.srv
-	tc := tls.Server(c.raw, s.opts.TLS)
+	tc := tls.Server(c.dc, s.opts.TLS)
 	c.rwc = tc
 	if d := s.opts.ReadHeaderTimeout; d > 0 {
-		_ = c.raw.SetDeadline(time.Now().Add(d))
+		_ = c.dc.SetDeadline(time.Now().Add(d + Coarse(d)))
 	}
 	if err := tc.HandshakeContext(c.ctx); err != nil {
 		reason := err.Error()
@@ -171,7 +173,10 @@ func (c *conn) handshake() bool {
 		s.logf("http: TLS handshake error from %s: %v", c.raw.RemoteAddr(), reason)
 		return false
 	}
-	_ = c.raw.SetDeadline(time.Time{})
+	// The handshake's deadline stays for the first request's wait, which
+	// keeps it when it fits, and for no write.
+	c.dc.readDone()
+	c.dc.writeDone()
 	st := tc.ConnectionState()
 	c.req.TLS = &st
 	return true
@@ -187,19 +192,20 @@ func looksLikeHTTP(hdr [5]byte) bool {
 
 // waitForRequest waits for the next request's first byte: at most
 // IdleTimeout between requests, ReadHeaderTimeout for the first. A
-// pipelined request already buffered needs no wait.
+// pipelined request already buffered needs no wait, and its head no
+// deadline when it is all there.
 func (c *conn) waitForRequest(first bool) bool {
 	if c.br.Buffered() > 0 {
-		c.setHeaderDeadline()
+		if !c.headBuffered() {
+			c.setHeaderDeadline()
+		}
 		return true
 	}
 	d := c.srv.opts.IdleTimeout
 	if first {
 		d = c.srv.opts.ReadHeaderTimeout
 	}
-	if d > 0 {
-		_ = c.rwc.SetReadDeadline(time.Now().Add(d))
-	}
+	c.dc.readWithin(d)
 	if _, err := c.br.Peek(1); err != nil {
 		return false // closed, reset or idle too long: no answer owed
 	}
@@ -225,9 +231,7 @@ func (c *conn) headBuffered() bool {
 var headEndCRLF, headEndLF = []byte("\n\r\n"), []byte("\n\n")
 
 func (c *conn) setHeaderDeadline() {
-	if d := c.srv.opts.ReadHeaderTimeout; d > 0 {
-		_ = c.rwc.SetReadDeadline(time.Now().Add(d))
-	}
+	c.dc.readWithin(c.srv.opts.ReadHeaderTimeout)
 }
 
 // readRequest reads and parses one request head, up to MaxHeaderBytes
@@ -263,7 +267,10 @@ func (c *conn) readRequest() *headError {
 			break
 		}
 	}
-	_ = c.rwc.SetReadDeadline(time.Time{})
+	// The header deadline stays until a read it does not bound (a body
+	// read without one) clears it; the next request's wait most often
+	// keeps it.
+	c.dc.readDone()
 	return c.p.parse(c.head, &c.req)
 }
 

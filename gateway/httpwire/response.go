@@ -20,17 +20,16 @@ type ResponseWriter struct {
 	header http.Header
 	status int
 
-	committed   bool  // the head is in the write buffer
-	length      int64 // declared Content-Length; -1: none
-	chunked     bool
-	noBody      bool // HEAD, 1xx, 204, 304
-	written     int64
-	pend        []byte // body bytes held while the framing is undecided
-	closeAfter  bool
-	deadlineSet bool
-	err         error // the first failed write
-	keys        []string
-	scratch     []byte
+	committed  bool  // the head is in the write buffer
+	length     int64 // declared Content-Length; -1: none
+	chunked    bool
+	noBody     bool // HEAD, 1xx, 204, 304
+	written    int64
+	pend       []byte // body bytes held while the framing is undecided
+	closeAfter bool
+	err        error // the first failed write
+	keys       []string
+	scratch    []byte
 }
 
 // bufferBeforeChunking is how much of an answer without Content-Length
@@ -40,7 +39,7 @@ const bufferBeforeChunking = 2048
 func (w *ResponseWriter) reset(r *Request) {
 	clear(w.header)
 	w.req, w.status, w.committed, w.length, w.chunked, w.noBody = r, 0, false, -1, false, false
-	w.written, w.pend, w.closeAfter, w.deadlineSet, w.err = 0, w.pend[:0], r.wantsClose, false, nil
+	w.written, w.pend, w.closeAfter, w.err = 0, w.pend[:0], r.wantsClose, nil
 }
 
 // Header is the answer's header map; changes after the head went out
@@ -138,12 +137,17 @@ func (w *ResponseWriter) FlushError() error {
 // Flush is FlushError for callers that look for http.Flusher.
 func (w *ResponseWriter) Flush() { _ = w.FlushError() }
 
-// SetWriteDeadline sets the connection's write deadline for the answer;
-// the server clears it after the answer.
+// SetWriteDeadline sets the connection's write deadline for the answer
+// (setting the one in place again costs nothing). After the answer it
+// bounds no write the next handler does not set a deadline for.
 func (w *ResponseWriter) SetWriteDeadline(t time.Time) error {
-	w.deadlineSet = true
 	return w.c.rwc.SetWriteDeadline(t)
 }
+
+// WriteDeadline is the connection's write deadline now: maybe one an
+// earlier answer set, which a handler may keep (SetWriteDeadline with it)
+// when it fits its own bound.
+func (w *ResponseWriter) WriteDeadline() time.Time { return w.c.dc.writeDeadline() }
 
 // commit decides the framing and writes the head into the buffer, with
 // the body bytes held so far. done: the handler has returned, so the

@@ -528,3 +528,48 @@ func TestTLSSessionResumes(t *testing.T) {
 		tr.CloseIdleConnections() // the next call needs a new connection
 	}
 }
+
+// TestWatchdogOnAReusedConnection: the watchdog's timer outlives a call
+// on its connection; the next call is still cut at its own timeout,
+// whether the timer left was due later (reset sooner) or sooner (fires
+// early and is re-armed).
+func TestWatchdogOnAReusedConnection(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name          string
+		first, second time.Duration
+	}{
+		{"left due later", time.Minute, 200 * time.Millisecond},
+		{"left due sooner", 100 * time.Millisecond, 300 * time.Millisecond},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			p := newRawProducer(t, nil, func(p *rawProducer, c net.Conn, br *bufio.Reader) {
+				if p.ReadRequest(br) {
+					answerOK(c, "<ok/>")
+				}
+				if p.ReadRequest(br) {
+					_, _ = br.ReadByte() // silent until the gateway closes
+				}
+			})
+			f := newForwarder(t, TransportOptions{}, 0)
+			u, err := url.Parse(p.URL)
+			require.NoError(t, err)
+			for i, timeout := range []time.Duration{tt.first, tt.second} {
+				x := &Exchange{Target: u, Body: strings.NewReader("<x/>"), ContentLength: 4, Timeout: timeout, Instance: "NTjP Test"}
+				w := httptest.NewRecorder()
+				start := time.Now()
+				f.Forward(w, context.Background(), http.Header{}, x)
+				if i == 0 {
+					require.Equal(t, 200, x.Status)
+					continue
+				}
+				// A new connection would have been answered: the fault is
+				// the reused one's.
+				require.NotNil(t, x.Fault)
+				assert.Contains(t, x.Fault.Detail, "TimeoutException")
+				assert.GreaterOrEqual(t, time.Since(start), timeout, "never before the timeout")
+			}
+		})
+	}
+}

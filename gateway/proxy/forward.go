@@ -546,6 +546,7 @@ func (c *callState) relay(wh http.Header, x *Exchange, ah answerHead) {
 // streaming answer should reach the consumer as it comes.
 func (f *Forwarder) stream(w http.ResponseWriter, c *callState, ah answerHead, first []byte, err error) error {
 	fl, _ := w.(http.Flusher)
+	fe, _ := w.(interface{ FlushError() error })
 	flushEach := ah.length < 0 && fl != nil
 	dog := &c.pc.dog
 	var total int64
@@ -559,7 +560,14 @@ func (f *Forwarder) stream(w http.ResponseWriter, c *callState, ah answerHead, f
 			if _, werr := w.Write(p); werr != nil {
 				return fmt.Errorf("answer to the consumer: %w", werr)
 			}
-			if flushEach {
+			if flushEach && fe != nil {
+				// A flush the consumer's deadline cut is the answer's end,
+				// not a producer failure: the consumer's going away closes
+				// the producer's connection under the next read.
+				if ferr := fe.FlushError(); ferr != nil {
+					return fmt.Errorf("answer to the consumer: %w", ferr)
+				}
+			} else if flushEach {
 				fl.Flush()
 			}
 		}

@@ -347,25 +347,32 @@ func (c *pconn) Write(p []byte) (int, error) {
 	return n, err
 }
 
-func (c *pconn) close() { _ = c.conn.Close() }
+func (c *pconn) close() {
+	_ = c.conn.Close()
+	c.dog.stop()
+}
 
 // watchdog ends a call that makes no progress for its timeout, falls
 // behind its minimum rate, or whose consumer went away, by closing the
 // connection: one timer per connection, re-armed only when it fires
-// early, and progress is a clock read, so a call costs no timer work
-// beyond arming and stopping it.
+// early, and progress is a clock read. The timer is not stopped when a
+// call ends: the next call keeps it when it is due no later than the
+// call's own deadline (it then fires early and is re-armed), so calls
+// on a busy connection cost no timer work, only one firing per timeout.
 type watchdog struct {
 	conn  net.Conn
 	timer *time.Timer
 
-	mu     sync.Mutex
-	active bool
-	why    stopReason
-	idle   time.Duration // <= 0: no timeout
-	rate   MinRate       // Grace includes idle
-	start  time.Time
-	last   atomic.Int64 // progress, as time since start
-	moved  atomic.Int64 // request and answer body bytes, for rate
+	mu      sync.Mutex
+	pending bool      // the timer is armed, or has fired and fire has not run yet
+	due     time.Time // when it fires, if pending
+	active  bool
+	why     stopReason
+	idle    time.Duration // <= 0: no timeout
+	rate    MinRate       // Grace includes idle
+	start   time.Time
+	last    atomic.Int64 // progress, as time since start
+	moved   atomic.Int64 // request and answer body bytes, for rate
 }
 
 type stopReason uint8
@@ -383,20 +390,41 @@ func (w *watchdog) arm(start time.Time, idle time.Duration, rate MinRate) {
 	w.last.Store(int64(time.Since(start)))
 	w.moved.Store(0)
 	if dl, _ := w.deadline(); dl > 0 {
-		w.timer.Reset(dl - time.Duration(w.last.Load()))
+		w.resetLocked(start.Add(dl))
 	}
 	w.mu.Unlock()
 }
 
+// resetLocked makes the timer fire by due: a pending one due no later is
+// kept (fire re-arms it for the rest).
+func (w *watchdog) resetLocked(due time.Time) {
+	if w.pending && !w.due.After(due) {
+		return
+	}
+	w.pending, w.due = true, due
+	w.timer.Reset(time.Until(due))
+}
+
 // disarm ends the call's watch and reports why it was stopped (running:
-// it was not).
+// it was not). The timer stays for the next call; firing between calls
+// it finds nothing to watch.
 func (w *watchdog) disarm() stopReason {
-	w.timer.Stop()
 	w.mu.Lock()
 	w.active = false
 	why := w.why
 	w.mu.Unlock()
 	return why
+}
+
+// stop stops the timer for good: the connection is closed.
+func (w *watchdog) stop() {
+	if w.timer == nil {
+		return // closed before it was made (a failed handshake)
+	}
+	w.mu.Lock()
+	w.active, w.pending = false, false
+	w.timer.Stop()
+	w.mu.Unlock()
 }
 
 func (w *watchdog) progress() { w.last.Store(int64(time.Since(w.start))) }
@@ -423,6 +451,12 @@ func (w *watchdog) deadline() (time.Duration, stopReason) {
 func (w *watchdog) fire() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if w.pending && time.Now().Before(w.due) {
+		// A firing from before a reset to a later time, or Reset raced
+		// this call: the timer is armed for due already.
+		return
+	}
+	w.pending = false
 	if !w.active || w.why != running {
 		return
 	}
@@ -431,7 +465,7 @@ func (w *watchdog) fire() {
 		return
 	}
 	if now := time.Since(w.start); now < dl {
-		w.timer.Reset(dl - now)
+		w.resetLocked(w.start.Add(dl))
 		return
 	}
 	w.why = why
