@@ -36,6 +36,8 @@ func TestReloadChangesOnStatus(t *testing.T) {
 		require.Equal(t, 200, vb.post(t, vb.client, HTTPS, sample(t, "Rivta21Request.xml", ""), nil).status)
 	}
 	require.Equal(t, 200, vb.post(t, vb.client, HTTPS, sample(t, "Rivta21Request.xml", "TO-21"), nil).status)
+	// The answer goes out before the call is recorded: wait for the record.
+	require.Eventually(t, func() bool { return status(t, vb.bed).InFlight == 0 }, 10*time.Second, 5*time.Millisecond)
 
 	old, err := os.ReadFile(vb.takPath)
 	require.NoError(t, err)

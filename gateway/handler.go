@@ -57,9 +57,11 @@ func (g *Gateway) serveCall(sc *serviceCall, listener string, rw *httpwire.Respo
 			c.err = fmt.Errorf("answer to the consumer: %w", w.err)
 		}
 		g.release(c)
+		g.finish(c)
+		// In flight until its exchange line and record are written: a
+		// caller that sees in_flight 0 sees every answered call counted.
 		g.inFlight.Add(-1)
 		g.metrics.inFlight.Dec()
-		g.finish(c)
 	}()
 	c.correlationID = firstValue(r.Header, rivta.KeyCorrelationID)
 	if !validCorrelationID(c.correlationID) {

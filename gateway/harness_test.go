@@ -6,7 +6,6 @@ import (
 	"crypto/tls"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -257,11 +256,7 @@ func exchangeLineWithin(t testing.TB, logs *syncbuf.Buffer, correlationID string
 
 func closedAddr(t testing.TB) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	a := ln.Addr().String()
-	require.NoError(t, ln.Close())
-	return a
+	return testutil.RefusedAddr(t)
 }
 
 func fill(tpl string, kv ...string) string {

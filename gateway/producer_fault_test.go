@@ -21,6 +21,7 @@ import (
 
 	"github.com/rivgate/rivgate/contracts/vpfault"
 	"github.com/rivgate/rivgate/internal/pki"
+	"github.com/rivgate/rivgate/internal/testutil"
 	"github.com/rivgate/rivgate/internal/testutil/scriptedproducer"
 	"github.com/rivgate/rivgate/internal/yamlstrict"
 )
@@ -302,7 +303,8 @@ func TestFailingProducers(t *testing.T) {
 // and is listening by the time of the retry gets the call exactly once.
 func TestRefusedThenUpIsRetriedOnce(t *testing.T) {
 	t.Parallel()
-	addr := closedAddr(t)
+	port := testutil.Refused(t)
+	addr := port.Addr
 	yaml := fmt.Sprintf("routes:\n  - {receiver: UP, contract: %q, profile: RIVTABP21, address: %q}\npermissions:\n  - {sender: %q, receiver: UP, contract: %q}\n",
 		scheduleNS, "http://"+addr+"/p", consumerID, scheduleNS)
 	b := newBed(t, yaml, func(b *bed) { b.cfg.Producers.RetryDelay = yamlstrict.Duration(time.Second) })
@@ -319,8 +321,7 @@ func TestRefusedThenUpIsRetriedOnce(t *testing.T) {
 		done <- resp.StatusCode
 	}()
 	time.Sleep(300 * time.Millisecond) // the first connect was refused by now; the retry comes at 1s
-	ln, err := net.Listen("tcp", addr)
-	require.NoError(t, err)
+	ln := port.Listen(t)
 	p = &producer{}
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)

@@ -300,7 +300,9 @@ func TestTAKFailsWhileServing(t *testing.T) {
 	}{
 		{"down", takDown, "reload failed, keeping the catalogue loaded"},
 		{"garbage", takGarbage, "reload failed, keeping the catalogue loaded"},
-		{"empty answer", takEmpty, `empty answer \(0 virtualizations, 0 permissions\)`},
+		// A poll that began before the switch may read one list served and
+		// the other empty: one empty list is the same failure.
+		{"empty answer", takEmpty, `empty answer \((0 virtualizations, \d+|\d+ virtualizations, 0) permissions\)`},
 		{"huge answer", takHuge, "answer larger than 1048576 bytes"},
 		{"slower than tak.timeout", takSlow, slowTAK},
 	}

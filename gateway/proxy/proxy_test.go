@@ -19,6 +19,7 @@ import (
 
 	"github.com/rivgate/rivgate/contracts/vpfault"
 	"github.com/rivgate/rivgate/internal/pki"
+	"github.com/rivgate/rivgate/internal/testutil"
 )
 
 const soapFault = `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><soap:Fault><faultcode>soap:Server</faultcode><faultstring>producer says no</faultstring></soap:Fault></soap:Body></soap:Envelope>`
@@ -285,10 +286,7 @@ func TestResetAfterSendIsNotRetried(t *testing.T) {
 
 func TestConnectRefusedIsVP009(t *testing.T) {
 	t.Parallel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := ln.Addr().String()
-	require.NoError(t, ln.Close())
+	addr := testutil.RefusedAddr(t)
 	f := NewForwarder(NewTransport(TransportOptions{Retry: true}), 0, nil)
 	w, _ := forward(t, f, "http://"+addr+"/svc", "<req/>", nil, 5*time.Second)
 	pf := parseFault(t, w)
