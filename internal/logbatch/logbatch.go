@@ -7,8 +7,8 @@
 // single step per call (issue 24): a regular file or a pipe is not on
 // Go's network poller, so every line's write is a blocking system call
 // after which the scheduler may hand the processor to another thread.
-// Measured at max rate, one write per call cost about 27 µs of CPU of
-// ~92 µs per call, and a third of the throughput. The price is stated in
+// Measured at max rate, batching took 5-14 µs of CPU off each call
+// (docs/performance.md, "The exchange log line"). The price is stated in
 // the configuration docs: lines not yet written are lost if the process
 // is killed (a graceful stop flushes them).
 package logbatch
