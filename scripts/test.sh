@@ -4,7 +4,8 @@
 # chromium, nginx, pdftotext, systemd-analyze, node, npm),
 # then runs go vet, staticcheck and go test -race over the whole module
 # (through gotestsum, ending with every skipped test and its reason and the
-# slowest packages) and a short fuzz run of every fuzz target.
+# slowest packages), the allocation pins without -race (they skip under it)
+# and a short fuzz run of every fuzz target.
 #
 #   ./scripts/test.sh            everything (CI runs this through .ci/run)
 #   ./scripts/test.sh -short     skip the long soak-style tests
@@ -60,6 +61,16 @@ go tool gotestsum --format pkgname-and-test-fails --format-hide-empty-pkg --hide
 	--jsonfile "$events" -- -race -timeout 15m "$@" ./... || status=$?
 go run ./tools/testsummary --slow "${SLOW_PACKAGE:-30s}" "$events"
 if [ "$status" != 0 ]; then exit "$status"; fi
+
+# ---- allocation pins ----------------------------------------------------------
+# Tests that pin heap allocations (TestXxxAlloc...) skip under -race, whose
+# instrumentation allocates; they run here once without it, so a pin
+# broken by a change fails CI instead of being skipped there.
+echo "== allocation pins (without -race)" >&2
+mapfile -t alloc_pkgs < <(grep -rl --include='*_test.go' -E '^func Test[A-Za-z0-9_]*Alloc' . | xargs -r -n1 dirname | sort -u)
+if [ "${#alloc_pkgs[@]}" -gt 0 ]; then
+	go test -count=1 -run 'Alloc' "${alloc_pkgs[@]}"
+fi
 
 # ---- fuzz (reliability, issue 11) -------------------------------------------
 # Every Go fuzz target in the module (func FuzzXxx in a _test.go file) runs
