@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"debug/elf"
 	"errors"
@@ -44,6 +45,10 @@ type docBlock struct {
 	// From a <!-- readme-test: ... --> comment on the line before it:
 	skip string // why it is not run, naming what exercises it
 	exit int    // expected exit status
+	// output: the ```text block right after this one is, exactly, what
+	// the commands print on stdout (filled in as want).
+	output bool
+	want   *string
 }
 
 // where is the block's position for messages and subtest names.
@@ -69,12 +74,19 @@ func docBlocks(t *testing.T, file, text string) []docBlock {
 				switch {
 				case strings.HasPrefix(d, "skip;"):
 					cur.skip = strings.TrimSpace(strings.TrimPrefix(d, "skip;"))
-				case strings.HasPrefix(d, "exit="):
-					code, err := strconv.Atoi(strings.TrimPrefix(d, "exit="))
-					require.NoError(t, err, "%s:%d: directive %q", file, n-1, d)
-					cur.exit = code
 				default:
-					t.Fatalf("%s:%d: unknown directive %q (want skip; ... or exit=N)", file, n-1, d)
+					for _, f := range strings.Fields(d) {
+						switch {
+						case strings.HasPrefix(f, "exit="):
+							code, err := strconv.Atoi(strings.TrimPrefix(f, "exit="))
+							require.NoError(t, err, "%s:%d: directive %q", file, n-1, d)
+							cur.exit = code
+						case f == "output":
+							cur.output = true
+						default:
+							t.Fatalf("%s:%d: unknown directive %q (want skip; ..., exit=N, output)", file, n-1, d)
+						}
+					}
 				}
 			}
 			body = nil
@@ -90,6 +102,14 @@ func docBlocks(t *testing.T, file, text string) []docBlock {
 		}
 	}
 	require.NoError(t, sc.Err())
+	for i := range out {
+		if !out[i].output {
+			continue
+		}
+		require.True(t, i+1 < len(out) && out[i+1].lang == "text",
+			"%s: an output directive needs the ```text block of what it prints right after the block", out[i].where())
+		out[i].want = &out[i+1].text
+	}
 	require.Nil(t, cur, "%s ends inside a code block opened at line %d", file, func() int {
 		if cur != nil {
 			return cur.line
@@ -196,7 +216,9 @@ func docFiles(t *testing.T, root string) []string {
 // replaced by it (same source, no second build). A block after
 // `<!-- readme-test: skip; ... -->` is not run and must name the test (or
 // .ci/run, or the benchmarks) that exercises it, which must exist;
-// `<!-- readme-test: exit=N -->` expects exit status N.
+// `<!-- readme-test: exit=N -->` expects exit status N; with `output`
+// (`exit=N output`) the ```text block right after is, exactly, what the
+// commands print on stdout.
 func TestDocsCommands(t *testing.T) {
 	t.Parallel()
 	root := testutil.RepoRoot(t)
@@ -262,7 +284,10 @@ func TestDocsCommands(t *testing.T) {
 			cmd.Dir = dir
 			cmd.Env = env
 			start := time.Now()
-			out, err := cmd.CombinedOutput()
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			err := cmd.Run()
+			out := append(stdout.Bytes(), stderr.Bytes()...)
 			code := 0
 			var ee *exec.ExitError
 			if errors.As(err, &ee) {
@@ -273,6 +298,9 @@ func TestDocsCommands(t *testing.T) {
 			t.Logf("%s (%s, exit %d)", strings.TrimSpace(b.text), time.Since(start).Round(100*time.Millisecond), code)
 			if code != b.exit {
 				t.Fatalf("exit %d, want %d:\n%s\n--- output:\n%s", code, b.exit, b.text, out)
+			}
+			if b.want != nil && stdout.String() != *b.want {
+				t.Fatalf("the page shows other output than the commands print; they print:\n%s", stdout.String())
 			}
 			if strings.Contains(b.text, "rivgate demo") {
 				// The tour's run: the summary and files it promises.
