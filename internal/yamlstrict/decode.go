@@ -98,13 +98,19 @@ func DecodeProblems(data []byte, v any) (*ast.File, []Problem) {
 			}
 		}
 	}
+	SortByPlace(probs)
+	return f, probs
+}
+
+// SortByPlace puts problems in document order (line, then column), those
+// without a line last, keeping the order of problems at one place.
+func SortByPlace(probs []Problem) {
 	slices.SortStableFunc(probs, func(a, b Problem) int {
 		if (a.Line == 0) != (b.Line == 0) {
 			return cmp.Compare(b.Line, a.Line) // unplaced ones last
 		}
 		return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column))
 	})
-	return f, probs
 }
 
 // locate places err, a go-yaml error or a value's *valueError: its line

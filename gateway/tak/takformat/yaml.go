@@ -2,11 +2,9 @@ package takformat
 
 import (
 	"bytes"
-	"cmp"
 	"fmt"
 	"io"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -168,9 +166,7 @@ const maxProblems = 20
 // firstProblems is the first maxProblems of probs in document order, and a
 // last one saying how many more there are.
 func firstProblems(probs []yamlstrict.Problem) []yamlstrict.Problem {
-	slices.SortStableFunc(probs, func(a, b yamlstrict.Problem) int {
-		return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column))
-	})
+	yamlstrict.SortByPlace(probs)
 	if len(probs) <= maxProblems {
 		return probs
 	}
