@@ -308,6 +308,9 @@ func (s *Server) verify(r *http.Request, _ string) (string, string, error) {
 	for _, n := range v.NotReevaluated {
 		msg += "; not re-evaluated: " + n
 	}
+	for _, n := range v.Notes { // as conform verify prints them
+		msg += "; note: " + n
+	}
 	return "/verify", msg, nil
 }
 
