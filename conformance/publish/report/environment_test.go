@@ -53,21 +53,19 @@ func TestEnvironmentAnchorsAndPlatformLog(t *testing.T) {
 					t.Errorf("HTML lacks %q", w)
 				}
 			}
-			bin, err := exec.LookPath("pdftotext")
-			if err != nil {
-				t.Log("PDF not read: pdftotext is missing (apt-get install poppler-utils)")
-				return
-			}
-			out, err := exec.Command(bin, "-enc", "UTF-8", filepath.Join(dir, PDFFile), "-").CombinedOutput()
-			if err != nil {
-				t.Fatalf("pdftotext: %v\n%s", err, out)
-			}
-			pdf := strings.Join(strings.Fields(string(out)), " ")
-			for _, w := range []string{tc.want[0], "SubjectOfCareIdType", tc.want[2]} {
-				if !strings.Contains(pdf, w) {
-					t.Errorf("PDF lacks %q", w)
+			t.Run("pdf", func(t *testing.T) {
+				bin := need(t, "pdftotext", "poppler-utils")
+				out, err := exec.Command(bin, "-enc", "UTF-8", filepath.Join(dir, PDFFile), "-").CombinedOutput()
+				if err != nil {
+					t.Fatalf("pdftotext: %v\n%s", err, out)
 				}
-			}
+				pdf := strings.Join(strings.Fields(string(out)), " ")
+				for _, w := range []string{tc.want[0], "SubjectOfCareIdType", tc.want[2]} {
+					if !strings.Contains(pdf, w) {
+						t.Errorf("PDF lacks %q", w)
+					}
+				}
+			})
 		})
 	}
 }
