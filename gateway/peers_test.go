@@ -17,6 +17,7 @@ import (
 
 	"github.com/rivgate/rivgate/contracts/envelope"
 	"github.com/rivgate/rivgate/internal/pki"
+	"github.com/rivgate/rivgate/internal/testutil"
 )
 
 const scheduleWSDLPath = "/vp/crm/scheduling/GetSubjectOfCareSchedule/1/rivtabp20"
@@ -120,13 +121,7 @@ print("timeslots:", len(res.timeslotDetail))
 // ?xsd= imports, and calls the producer through the gateway.
 func TestZeepThroughGateway(t *testing.T) {
 	t.Parallel()
-	py := "/usr/bin/python3"
-	if _, err := os.Stat(py); err != nil {
-		t.Skip("/usr/bin/python3 missing: apt-get install -y python3-zeep (scripts/test.sh installs it)")
-	}
-	if err := exec.Command(py, "-c", "import zeep").Run(); err != nil {
-		t.Skip("python3-zeep missing: apt-get install -y python3-zeep (scripts/test.sh installs it)")
-	}
+	py := testutil.Zeep(t)
 	vb, cons := wsdlBed(t)
 	vb.p20.handler = func(w http.ResponseWriter, r *http.Request, body []byte) {
 		w.Header().Set("Content-Type", "text/xml; charset=UTF-8")

@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -730,10 +729,7 @@ func TestZeepThroughGatewaySameVerdicts(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: runs python3-zeep through a generated suite twice")
 	}
-	const python = "/usr/bin/python3"
-	if err := exec.Command(python, "-c", "import zeep").Run(); err != nil {
-		t.Skip("python3-zeep missing: apt-get install -y python3-zeep")
-	}
+	python := testutil.Zeep(t)
 	const (
 		receiver = "SE2321000016-1234"
 		op       = "GetCareContacts"

@@ -24,6 +24,7 @@ import (
 	"github.com/rivgate/rivgate/gateway"
 	"github.com/rivgate/rivgate/gateway/config"
 	"github.com/rivgate/rivgate/internal/pki"
+	"github.com/rivgate/rivgate/internal/testutil"
 )
 
 const (
@@ -156,13 +157,7 @@ print(json.dumps({"op": "gssc", "contracts": [x.ServiceContractNamespace for x i
 // what VP's TAK test data implies (the same hand-derived values as the table
 // tests).
 func TestZeepCallsPlatformServicesThroughGateway(t *testing.T) {
-	py := "/usr/bin/python3"
-	if _, err := os.Stat(py); err != nil {
-		t.Skip("/usr/bin/python3 missing: apt-get install -y python3-zeep (scripts/test.sh installs it)")
-	}
-	if err := exec.Command(py, "-c", "import zeep").Run(); err != nil {
-		t.Skip("python3-zeep missing: apt-get install -y python3-zeep (scripts/test.sh installs it)")
-	}
+	py := testutil.Zeep(t)
 	b := startGateway(t)
 	script := filepath.Join(b.dir, "call.py")
 	if err := os.WriteFile(script, []byte(zeepScript), 0o644); err != nil {

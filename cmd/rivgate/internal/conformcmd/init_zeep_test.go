@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -17,8 +16,6 @@ import (
 	"github.com/rivgate/rivgate/internal/testutil"
 	"github.com/rivgate/rivgate/internal/testutil/rivtatest"
 )
-
-const systemPython = "/usr/bin/python3"
 
 // zeepSaw is one call as the zeep consumer saw it.
 type zeepSaw struct {
@@ -37,9 +34,7 @@ func TestInitThenRunAgainstZeep(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: runs python3-zeep through generated suites")
 	}
-	if err := exec.Command(systemPython, "-c", "import zeep").Run(); err != nil {
-		t.Skip("python3-zeep missing: apt-get install -y python3-zeep")
-	}
+	systemPython := testutil.Zeep(t)
 	const receiver, unknown = "SE2321000016-1234", "SE2321000016-NOSUCH"
 	script := filepath.Join(testutil.RepoRoot(t), "cmd", "rivgate", "internal", "conformcmd", "testdata", "zeep_init_consumer.py")
 	f := writePKI(t)
