@@ -25,8 +25,7 @@ import (
 // and 405 for the rest.
 func (g *Gateway) serviceHandler(listener string) httpwire.Handler {
 	return func(rw *httpwire.ResponseWriter, r *httpwire.Request) {
-		sc := g.serviceCalls.Get().(*serviceCall)
-		sc.reset()
+		sc := g.serviceCalls.Get().(*serviceCall) // new, or reset by putServiceCall
 		g.serveCall(sc, listener, rw, r)
 		// Not reached when serveCall panics (http.ErrAbortHandler after an
 		// answer broke off, or a bug): that call's memory is left to the GC.
@@ -115,9 +114,9 @@ func newServiceCall() any {
 	return sc
 }
 
-// reset clears all but what is kept from call to call. The call's
-// memory is cleared when it is taken and when it goes back, so a pooled
-// one holds no connection, certificate or fault.
+// reset clears all but what is kept from call to call, when the call's
+// memory goes back to the pool: a pooled one holds no connection,
+// certificate or fault.
 func (sc *serviceCall) reset() {
 	sc.call = call{}
 	sc.answer = answerWriter{}
@@ -131,9 +130,11 @@ func (sc *serviceCall) reset() {
 // head may still be unsent (httpwire sends it after the handler): a
 // correlation header that is still sc's array gets a slice of its own.
 func (g *Gateway) putServiceCall(sc *serviceCall, rw *httpwire.ResponseWriter) {
-	h := rw.Header()
-	if v := h[rivta.KeyCorrelationID]; len(v) > 0 && &v[0] == &sc.correlationHeader[0] {
-		h[rivta.KeyCorrelationID] = []string{v[0]}
+	if !rw.HeadWritten() {
+		h := rw.Header()
+		if v := h[rivta.KeyCorrelationID]; len(v) > 0 && &v[0] == &sc.correlationHeader[0] {
+			h[rivta.KeyCorrelationID] = []string{v[0]}
+		}
 	}
 	sc.reset()
 	g.serviceCalls.Put(sc)

@@ -42,6 +42,11 @@ func (w *ResponseWriter) reset(r *Request) {
 	w.written, w.pend, w.closeAfter, w.err = 0, w.pend[:0], r.wantsClose, nil
 }
 
+// HeadWritten reports whether the answer's head is written (into the
+// write buffer): later changes to Header are not sent, and the map is no
+// longer read until the next request.
+func (w *ResponseWriter) HeadWritten() bool { return w.committed }
+
 // Header is the answer's header map; changes after the head went out
 // are not sent.
 func (w *ResponseWriter) Header() http.Header { return w.header }
