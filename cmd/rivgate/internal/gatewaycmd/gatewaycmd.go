@@ -42,6 +42,11 @@ Signals: SIGHUP reloads the catalogue and all certificates (new handshakes use
 the new ones); SIGTERM or Ctrl-C stops accepting calls, drains in-flight calls
 (shutdown.drain) and exits.
 
+The exchange log (JSON lines on stderr, one per call) is written in
+batches, at most logging.flush_interval (default 100ms) after the call;
+warnings and errors at once. A stop writes what is held; a kill -9 or a
+crash loses it (logging.flush_interval: 0s writes every line at once).
+
 With --check the configuration is validated (keys, values, listen addresses
 and ports, certificate and CA files, secrets, contract directory, TAK
 sources and their producer addresses) and the command exits: 0 when
